@@ -1,0 +1,44 @@
+/* chain.h — building the hop chain (internal). The public read-only view is
+ * dt_chain / dt_hop in detour.h.
+ *
+ * Ownership: the chain owns every string and header array of its hops, in
+ * an arena freed with the chain. Builders copy what they are given. Pointers
+ * into a hop stay valid until dt_chain_free(); a dt_hop pointer returned by
+ * dt__chain_add_hop() stays valid even when more hops are added. */
+#ifndef DT_ENGINE_CHAIN_H
+#define DT_ENGINE_CHAIN_H
+
+#include "detour.h"
+
+#include <stdarg.h>
+
+dt_chain *dt__chain_new(const char *method, const char *url);
+/* Appends a zeroed hop (timings -1) and returns it, or NULL on ENOMEM. */
+dt_hop *dt__chain_add_hop(dt_chain *chain);
+/* Copies into the chain's arena; NULL in → NULL out. */
+const char *dt__chain_strdup(dt_chain *chain, const char *s);
+const char *dt__chain_strndup(dt_chain *chain, const char *s, size_t n);
+const uint8_t *dt__chain_memdup(dt_chain *chain, const void *p, size_t n);
+/* Header lists: appended in order, name and value copied. */
+int dt__hop_add_req_header(dt_chain *chain, dt_hop *hop, const char *name,
+                           size_t nlen, const char *value, size_t vlen);
+int dt__hop_add_resp_header(dt_chain *chain, dt_hop *hop, const char *name,
+                            size_t nlen, const char *value, size_t vlen);
+/* First response header with NAME (case-insensitive), or NULL. */
+const char *dt__hop_resp_header(const dt_hop *hop, const char *name);
+int dt__chain_set_final_url(dt_chain *chain, const char *url);
+/* Records the error (first one wins) with a printf-style message. */
+void dt__chain_set_error(dt_chain *chain, int err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+void dt__chain_vset_error(dt_chain *chain, int err, const char *fmt,
+                          va_list ap);
+void dt__hop_set_note(dt_chain *chain, dt_hop *hop, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#endif

@@ -1,0 +1,355 @@
+/* detour.h — the one public header of libdetour.
+ *
+ * detour is a browser-style HTTP user agent: it follows redirects the way a
+ * browser's network stack does, keeps an HSTS store and the preload list, and
+ * records every step of a navigation as a chain of hops.
+ *
+ * Conventions (see docs/ and ../shared/STYLE.md):
+ *  - Every function that can fail returns an int: 0 on success, a negative
+ *    DT_E* code from the one error table below on failure.
+ *  - Handles are opaque and come in _new/_free pairs. Value types that are
+ *    public (spans, options, read-only records) say so.
+ *  - Strings returned by the library are NUL-terminated; who frees them is
+ *    stated on each function. Strings passed in are copied unless stated.
+ *  - This header includes no third-party header: libuv's loop is forward
+ *    declared, so hsts/ (pure C) can share the error table and limits.
+ */
+#ifndef DETOUR_H
+#define DETOUR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DETOUR_VERSION "0.1.0"
+
+struct uv_loop_s; /* libuv's uv_loop_t, without including uv.h */
+
+/* ------------------------------------------------------------------------ */
+/* Errors: one table (libuv's UV_ERRNO_MAP idea). X(name, value, message).
+ * Values are grouped by class; dt_err_class() maps a code to its class and
+ * the CLI maps a class to its exit status (docs/cli.md). */
+
+#define DT_ERRNO_MAP(X)                                                        \
+  X(EINVAL, -1, "invalid argument")                                            \
+  X(ENOMEM, -2, "out of memory")                                               \
+  X(ECANCELED, -3, "operation canceled")                                       \
+  X(EINTERNAL, -4, "internal error")                                           \
+  X(EURL, -10, "URL could not be parsed")                                      \
+  X(ESCHEME, -11, "URL scheme not supported")                                  \
+  X(EBADPORT, -12, "port is blocked (Fetch bad port)")                         \
+  X(EDNS, -20, "name could not be resolved")                                   \
+  X(ECONNECT, -21, "connection could not be established")                     \
+  X(ECONNRESET, -22, "connection reset by peer")                               \
+  X(ESEND, -23, "request could not be sent")                                   \
+  X(ETLS, -30, "TLS handshake failed")                                         \
+  X(ECERT_UNTRUSTED, -31, "certificate not trusted (unknown CA)")              \
+  X(ECERT_EXPIRED, -32, "certificate expired or not yet valid")                \
+  X(ECERT_NAME, -33, "certificate name does not match host")                  \
+  X(ECERT_OTHER, -34, "certificate verification failed")                      \
+  X(EHTTP, -40, "malformed HTTP response")                                     \
+  X(ETRUNCATED, -41, "connection closed before the response was complete")     \
+  X(ELIMIT_HEADER_BYTES, -50, "response header block exceeds limit")           \
+  X(ELIMIT_HEADER_COUNT, -51, "response header count exceeds limit")           \
+  X(ELIMIT_URL, -52, "URL exceeds length limit")                               \
+  X(ETIMEOUT_DNS, -60, "timed out resolving name")                             \
+  X(ETIMEOUT_CONNECT, -61, "timed out connecting")                             \
+  X(ETIMEOUT_TLS, -62, "timed out in TLS handshake")                           \
+  X(ETIMEOUT_FIRST_BYTE, -63, "timed out waiting for the first response byte") \
+  X(ETIMEOUT_IDLE, -64, "timed out: connection idle too long")                 \
+  X(ETIMEOUT_TOTAL, -65, "timed out: total time limit reached")                \
+  X(EREDIRECT_LIMIT, -70, "too many redirects")                                \
+  X(EREDIRECT_LOCATION, -71, "redirect Location is invalid")                   \
+  X(EREDIRECT_SCHEME, -72, "redirect to a scheme other than http/https")       \
+  X(EHSTS_CERT, -73, "certificate error on a Known HSTS Host (fatal)")         \
+  X(EIO, -80, "file I/O error")                                                \
+  X(ESTORE, -81, "HSTS store file problem")                                    \
+  X(EPRELOAD, -82, "preload list blob is invalid")                             \
+  X(EPARSE, -83, "input could not be parsed")
+
+typedef enum dt_err {
+  DT_OK = 0,
+#define DT__ERR_ENUM(name, val, msg) DT_##name = (val),
+  DT_ERRNO_MAP(DT__ERR_ENUM)
+#undef DT__ERR_ENUM
+} dt_err;
+
+/* Error classes: the CLI's exit status is the class value (docs/cli.md). */
+typedef enum dt_err_class {
+  DT_CLASS_OK = 0,
+  DT_CLASS_USAGE = 2,    /* EINVAL, ENOMEM, ECANCELED, EINTERNAL, EPARSE */
+  DT_CLASS_URL = 3,      /* EURL, ESCHEME, EBADPORT, ELIMIT_URL */
+  DT_CLASS_DNS = 4,      /* EDNS */
+  DT_CLASS_CONNECT = 5,  /* ECONNECT, ECONNRESET, ESEND */
+  DT_CLASS_TLS = 6,      /* ETLS, ECERT_*, EHSTS_CERT */
+  DT_CLASS_HTTP = 7,     /* EHTTP, ETRUNCATED */
+  DT_CLASS_LIMIT = 8,    /* ELIMIT_HEADER_* */
+  DT_CLASS_TIMEOUT = 9,  /* ETIMEOUT_* */
+  DT_CLASS_REDIRECT = 10,/* EREDIRECT_* */
+  DT_CLASS_IO = 11       /* EIO, ESTORE, EPRELOAD */
+} dt_err_class;
+
+/* "EDNS" etc. (without the DT_ prefix); "UNKNOWN" for an unknown code.
+ * Static strings: never free. */
+const char *dt_err_name(int err);
+/* Human message for a code; static string. */
+const char *dt_strerror(int err);
+dt_err_class dt_err_class_of(int err);
+
+/* ------------------------------------------------------------------------ */
+/* Memory returned by the library (strings, JSON) is freed with dt_free(). */
+void dt_free(void *p);
+
+/* ------------------------------------------------------------------------ */
+/* Limits: every buffer and count the engine keeps has a limit, and all the
+ * defaults live here. dt_limits is a public value type; fill it with
+ * dt_limits_default() and change what you need. A timeout of 0 disables it. */
+
+#define DT_DEFAULT_MAX_HEADER_BYTES (64u * 1024u)
+#define DT_DEFAULT_MAX_HEADER_COUNT 100u
+#define DT_DEFAULT_MAX_BODY_BYTES (16u * 1024u * 1024u)
+#define DT_DEFAULT_MAX_URL_BYTES (64u * 1024u)
+#define DT_DEFAULT_MAX_REQUEST_BODY (64u * 1024u * 1024u)
+#define DT_DEFAULT_DNS_TIMEOUT_MS 10000u
+#define DT_DEFAULT_CONNECT_TIMEOUT_MS 10000u /* per address attempt */
+#define DT_DEFAULT_TLS_TIMEOUT_MS 10000u
+#define DT_DEFAULT_FIRST_BYTE_TIMEOUT_MS 30000u
+#define DT_DEFAULT_IDLE_TIMEOUT_MS 30000u
+#define DT_DEFAULT_TOTAL_TIMEOUT_MS 120000u
+#define DT_DEFAULT_POOL_IDLE_PER_ORIGIN 6u /* Chromium keeps 6 per group */
+#define DT_DEFAULT_POOL_IDLE_MS 60000u
+#define DT_DEFAULT_HSTS_MAX_ENTRIES 100000u
+#define DT_MAX_HOST_BYTES 253u  /* RFC 1035 name length, text form */
+#define DT_MAX_LABEL_BYTES 63u
+
+typedef struct dt_limits {
+  size_t max_header_bytes;   /* response head, status line included */
+  size_t max_header_count;   /* response header fields */
+  size_t max_body_bytes;     /* body bytes kept; beyond: counted, discarded */
+  size_t max_url_bytes;      /* any URL the engine parses or builds */
+  size_t max_request_body;   /* request body (-d / --data-binary) */
+  uint32_t dns_timeout_ms;
+  uint32_t connect_timeout_ms;
+  uint32_t tls_timeout_ms;
+  uint32_t first_byte_timeout_ms;
+  uint32_t idle_timeout_ms;  /* no byte received for this long mid-response */
+  uint32_t total_timeout_ms; /* whole fetch / navigation */
+  uint32_t pool_idle_per_origin;
+  uint32_t pool_idle_ms;
+  size_t hsts_max_entries;
+} dt_limits;
+
+void dt_limits_default(dt_limits *lim);
+
+/* ------------------------------------------------------------------------ */
+/* Clock: every read of wall time goes through this, so HSTS expiry and
+ * timestamps are testable (curl's CURL_TIME idea). now_ms returns Unix time
+ * in milliseconds. A NULL now_ms means the system clock. Timeouts run on the
+ * libuv loop's own monotonic clock. */
+typedef struct dt_clock {
+  int64_t (*now_ms)(void *user_data);
+  void *user_data;
+} dt_clock;
+
+int64_t dt_clock_now_ms(const dt_clock *clock); /* NULL clock → system */
+
+/* ------------------------------------------------------------------------ */
+/* URL: the WHATWG URL Standard (engine/url.c). */
+
+typedef struct dt_url dt_url; /* opaque, immutable once parsed */
+
+/* Parse INPUT (len bytes, need not be NUL-terminated) against BASE (may be
+ * NULL). On success *out is a new URL, freed with dt_url_free(). Returns
+ * DT_EURL on failure (the Standard's "failure"), DT_ELIMIT_URL when input
+ * exceeds DT_DEFAULT_MAX_URL_BYTES. */
+int dt_url_parse(dt_url **out, const char *input, size_t len,
+                 const dt_url *base);
+void dt_url_free(dt_url *url);
+dt_url *dt_url_dup(const dt_url *url);
+
+/* Components, as the URL Standard's API getters name them (href, origin,
+ * protocol "http:", username, password, host "a.test:8080", hostname, port
+ * "" or "8080", pathname, search "" or "?q", hash "" or "#f").
+ * Returned pointers live as long as the URL; never free them. */
+typedef enum dt_url_part {
+  DT_URL_HREF,
+  DT_URL_ORIGIN,
+  DT_URL_PROTOCOL,
+  DT_URL_USERNAME,
+  DT_URL_PASSWORD,
+  DT_URL_HOST,
+  DT_URL_HOSTNAME,
+  DT_URL_PORT,
+  DT_URL_PATHNAME,
+  DT_URL_SEARCH,
+  DT_URL_HASH
+} dt_url_part;
+const char *dt_url_get(const dt_url *url, dt_url_part part);
+
+/* Scheme without ':' ("https"). */
+const char *dt_url_scheme(const dt_url *url);
+/* The port to connect to: explicit port, else the scheme's default, else -1. */
+int dt_url_port_or_default(const dt_url *url);
+/* Host kind after host parsing. */
+typedef enum dt_host_kind {
+  DT_HOST_NONE = 0,   /* no host (e.g. "mailto:") or empty host */
+  DT_HOST_DOMAIN,     /* ASCII domain after IDNA (A-labels, lowercase) */
+  DT_HOST_IPV4,
+  DT_HOST_IPV6,       /* hostname getter includes brackets */
+  DT_HOST_OPAQUE      /* non-special scheme opaque host */
+} dt_host_kind;
+dt_host_kind dt_url_host_kind(const dt_url *url);
+int dt_url_has_fragment(const dt_url *url); /* null fragment vs "#" */
+int dt_url_is_special(const dt_url *url);
+/* Same origin (tuple origins; opaque origins are never same). */
+int dt_url_same_origin(const dt_url *a, const dt_url *b);
+/* Target for the request line: path + query, never the fragment. New string,
+ * dt_free() it. */
+char *dt_url_request_target(const dt_url *url);
+/* A copy of URL with one part replaced, using the Standard's setter rules
+ * (protocol, port, hash, search). Returns new URL or NULL on failure. */
+dt_url *dt_url_with(const dt_url *url, dt_url_part part, const char *value);
+
+/* Host canonicalisation shared with hsts/: domain to ASCII (UTS #46
+ * non-transitional via libidn2), lowercase, trailing dots removed. Writes a
+ * NUL-terminated string into out (cap bytes). Returns length, or DT_EURL when
+ * the host is not a valid domain, DT_EINVAL when it is an IP literal. */
+int dt_host_canonicalize(const char *host, size_t len, char *out, size_t cap);
+
+/* ------------------------------------------------------------------------ */
+/* Engine context: the loop, limits, clock, trust, name overrides, the
+ * connection pool. One per program is typical; it is not thread-safe and
+ * must be used from the loop's thread. */
+
+typedef struct dt_ctx dt_ctx;
+
+typedef struct dt_ctx_options {
+  uint32_t size;               /* sizeof(dt_ctx_options), for versioning */
+  struct uv_loop_s *loop;      /* caller's loop; required */
+  dt_limits limits;
+  dt_clock clock;
+  const char *ca_file;         /* NULL → /etc/ssl/certs/ca-certificates.crt */
+  int insecure;                /* 1 → skip certificate verification (noted) */
+  const char *user_agent;      /* NULL → "detour/VERSION" */
+} dt_ctx_options;
+
+void dt_ctx_options_init(dt_ctx_options *opt); /* defaults; loop left NULL */
+
+/* Creates a context. Copies what it needs from opt. */
+int dt_ctx_new(dt_ctx **out, const dt_ctx_options *opt);
+/* curl-style overrides, applied before DNS:
+ *   "host:port:addr[,addr...]"  (--resolve; addr may be [v6])
+ *   "host:port:host2:port2"     (--connect-to; empty host/port = any/same) */
+int dt_ctx_add_resolve(dt_ctx *ctx, const char *spec);
+int dt_ctx_add_connect_to(dt_ctx *ctx, const char *spec);
+/* Wire trace: called with every byte sent and received (TLS decrypted).
+ * dir is '>' for sent, '<' for received, '*' for info lines. */
+typedef void (*dt_trace_cb)(char dir, const char *data, size_t len,
+                            void *user_data);
+void dt_ctx_set_trace(dt_ctx *ctx, dt_trace_cb cb, void *user_data);
+/* Closes pooled connections; cb runs from the loop once every handle is
+ * closed, after which the context is freed. Run the loop until cb. */
+void dt_ctx_close(dt_ctx *ctx, void (*cb)(void *user_data), void *user_data);
+
+/* ------------------------------------------------------------------------ */
+/* A request and the hop chain it produces. */
+
+typedef struct dt_header {   /* public value type; a span of a name and value */
+  const char *name;
+  const char *value;
+} dt_header;
+
+typedef struct dt_request {  /* public value type; nothing is owned */
+  const char *method;        /* NULL → "GET" */
+  const char *url;
+  const dt_header *headers;  /* caller headers, sent after Host/UA/Accept */
+  size_t header_count;
+  const uint8_t *body;
+  size_t body_len;
+} dt_request;
+
+/* One hop's record: read-only, owned by the chain, valid until
+ * dt_chain_free(). Times are milliseconds; -1 when the phase did not run. */
+typedef struct dt_hop_timing {
+  double dns_ms, connect_ms, tls_ms, first_byte_ms, total_ms;
+  int64_t started_ms; /* wall clock (dt_clock) when the hop started */
+} dt_hop_timing;
+
+typedef struct dt_hop_connection {
+  const char *remote_addr;   /* "127.0.0.1:8443", NULL for synthetic */
+  int reused;                /* 1 if taken from the pool */
+  uint64_t id;               /* connection number within the context */
+  const char *tls_version;   /* "TLSv1.2" or NULL for plain http */
+  const char *tls_cipher;    /* IANA name or NULL */
+  const char *peer_subject;  /* leaf certificate subject or NULL */
+  int cert_verified;         /* 1 if verification ran and passed */
+  const char *alpn;          /* negotiated ALPN or NULL */
+} dt_hop_connection;
+
+typedef struct dt_hop {
+  /* request as sent */
+  const char *method;
+  const char *url;
+  const dt_header *req_headers;
+  size_t req_header_count;
+  size_t req_body_bytes;
+  /* response; has_response 0 when the hop failed before a response */
+  int has_response;
+  int status;
+  const char *reason;
+  const dt_header *resp_headers;
+  size_t resp_header_count;
+  uint64_t resp_body_bytes;   /* bytes received (decoded from chunking) */
+  const uint8_t *body;        /* kept body (may be shorter: limit) */
+  size_t body_kept;
+  int synthetic;              /* 1 for the HSTS internal redirect */
+  dt_hop_connection conn;
+  dt_hop_timing timing;
+  const char *note;           /* human note, or NULL */
+  const char *reason_json;    /* machine-readable reason (JSON), or NULL */
+} dt_hop;
+
+typedef struct dt_chain dt_chain; /* opaque; freed with dt_chain_free() */
+
+size_t dt_chain_hop_count(const dt_chain *chain);
+const dt_hop *dt_chain_hop(const dt_chain *chain, size_t i);
+const char *dt_chain_url(const dt_chain *chain);      /* first URL */
+const char *dt_chain_method(const dt_chain *chain);   /* first method */
+const char *dt_chain_final_url(const dt_chain *chain);/* NULL on error */
+int dt_chain_error(const dt_chain *chain);            /* 0 or DT_E* */
+const char *dt_chain_error_message(const dt_chain *chain); /* or NULL */
+void dt_chain_free(dt_chain *chain);
+
+/* Asynchronous fetch of one request (one hop in this version; navigation
+ * with redirects builds on it). cb runs from the loop, never from inside
+ * dt_fetch(); it receives a chain the callee owns and must free. Even on
+ * failure a chain is delivered, carrying the error. Returns 0 if started. */
+typedef void (*dt_fetch_cb)(dt_chain *chain, void *user_data);
+int dt_fetch(dt_ctx *ctx, const dt_request *req, dt_fetch_cb cb,
+             void *user_data);
+
+/* Blocking wrapper for programs without a loop of their own (the CLI).
+ * dt_sync_new() makes a private loop and a context on it (opt->loop is
+ * ignored); dt_sync_ctx() gives that context so overrides can be added;
+ * dt_sync_fetch() runs the loop until the fetch completes and stores the
+ * chain in *out (free with dt_chain_free); the pool stays warm between calls.
+ * dt_sync_free() closes everything and frees the loop. */
+typedef struct dt_sync dt_sync;
+int dt_sync_new(dt_sync **out, const dt_ctx_options *opt);
+dt_ctx *dt_sync_ctx(dt_sync *s);
+int dt_sync_fetch(dt_sync *s, const dt_request *req, dt_chain **out);
+void dt_sync_free(dt_sync *s);
+
+/* ------------------------------------------------------------------------ */
+/* Output: the chain as JSON (docs/json-output.md) — a new string, dt_free(). */
+char *dt_chain_to_json(const dt_chain *chain);
+/* A URL's parts as JSON, the URL Standard's names (for `detour url`). */
+char *dt_url_to_json(const dt_url *url);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DETOUR_H */
