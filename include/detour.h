@@ -344,10 +344,18 @@ int dt_sync_fetch(dt_sync *s, const dt_request *req, dt_chain **out);
 void dt_sync_free(dt_sync *s);
 
 /* ------------------------------------------------------------------------ */
-/* Output: the chain as JSON (docs/json-output.md) — a new string, dt_free(). */
+/* Output (engine/output.c). Each returns a new NUL-terminated string that the
+ * caller frees with dt_free(), or NULL when out of memory. */
+/* The chain as JSON, the stable shape documented in docs/json-output.md. */
 char *dt_chain_to_json(const dt_chain *chain);
-/* A URL's parts as JSON, the URL Standard's names (for `detour url`). */
+/* The chain for people: one hop a line (method, URL, status, reason, why),
+ * then the final response head or the error. */
+char *dt_chain_to_text(const dt_chain *chain);
+/* A URL's parts as JSON with the URL Standard's names (`detour url`). */
 char *dt_url_to_json(const dt_url *url);
+
+/* Versions of detour and the libraries it was built with; static string. */
+const char *dt_version_info(void);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,317 @@
+/* output.c — the chain as JSON and as text for people; URLs as JSON.
+ * The JSON shape is a contract (docs/json-output.md): later layers add keys,
+ * they never rename or remove one. */
+#include "detour.h"
+#include "engine/jsonw.h"
+
+#include <llhttp.h>
+#include <mbedtls/version.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+#include <idn2.h>
+
+static void headers_json(dt__jw *w, const dt_header *h, size_t n) {
+  dt__jw_arr_open(w);
+  for (size_t i = 0; i < n; i++) {
+    dt__jw_arr_open(w);
+    dt__jw_str(w, h[i].name);
+    dt__jw_str(w, h[i].value);
+    dt__jw_arr_close(w);
+  }
+  dt__jw_arr_close(w);
+}
+
+static void ms_or_null(dt__jw *w, const char *key, double ms) {
+  dt__jw_key(w, key);
+  if (ms < 0)
+    dt__jw_null(w);
+  else
+    dt__jw_double(w, ms);
+}
+
+static void hop_json(dt__jw *w, const dt_hop *h) {
+  dt__jw_obj_open(w);
+  dt__jw_key(w, "request");
+  dt__jw_obj_open(w);
+  dt__jw_key(w, "method");
+  dt__jw_str(w, h->method);
+  dt__jw_key(w, "url");
+  dt__jw_str(w, h->url);
+  dt__jw_key(w, "headers");
+  headers_json(w, h->req_headers, h->req_header_count);
+  dt__jw_key(w, "body_bytes");
+  dt__jw_uint(w, h->req_body_bytes);
+  dt__jw_obj_close(w);
+
+  dt__jw_key(w, "response");
+  if (!h->has_response) {
+    dt__jw_null(w);
+  } else {
+    dt__jw_obj_open(w);
+    dt__jw_key(w, "status");
+    dt__jw_int(w, h->status);
+    dt__jw_key(w, "reason");
+    dt__jw_str(w, h->reason ? h->reason : "");
+    dt__jw_key(w, "headers");
+    headers_json(w, h->resp_headers, h->resp_header_count);
+    dt__jw_key(w, "body_bytes");
+    dt__jw_uint(w, h->resp_body_bytes);
+    dt__jw_key(w, "body_kept");
+    dt__jw_uint(w, h->body_kept);
+    dt__jw_obj_close(w);
+  }
+
+  dt__jw_key(w, "synthetic");
+  dt__jw_bool(w, h->synthetic);
+
+  const dt_hop_connection *c = &h->conn;
+  dt__jw_key(w, "connection");
+  if (h->synthetic) {
+    dt__jw_null(w); /* nothing touched the network */
+  } else {
+    dt__jw_obj_open(w);
+    dt__jw_key(w, "id");
+    dt__jw_uint(w, c->id);
+    dt__jw_key(w, "remote_addr");
+    dt__jw_str(w, c->remote_addr);
+    dt__jw_key(w, "reused");
+    dt__jw_bool(w, c->reused);
+    dt__jw_key(w, "tls_version");
+    dt__jw_str(w, c->tls_version);
+    dt__jw_key(w, "tls_cipher");
+    dt__jw_str(w, c->tls_cipher);
+    dt__jw_key(w, "alpn");
+    dt__jw_str(w, c->alpn);
+    dt__jw_key(w, "peer_subject");
+    dt__jw_str(w, c->peer_subject);
+    dt__jw_key(w, "cert_verified");
+    dt__jw_bool(w, c->cert_verified);
+    dt__jw_obj_close(w);
+  }
+
+  const dt_hop_timing *t = &h->timing;
+  dt__jw_key(w, "timing");
+  dt__jw_obj_open(w);
+  char when[32];
+  dt__rfc3339(t->started_ms / 1000, when);
+  dt__jw_key(w, "started");
+  dt__jw_str(w, t->started_ms > 0 ? when : NULL);
+  ms_or_null(w, "dns_ms", t->dns_ms);
+  ms_or_null(w, "connect_ms", t->connect_ms);
+  ms_or_null(w, "tls_ms", t->tls_ms);
+  ms_or_null(w, "first_byte_ms", t->first_byte_ms);
+  ms_or_null(w, "total_ms", t->total_ms);
+  dt__jw_obj_close(w);
+
+  dt__jw_key(w, "note");
+  dt__jw_str(w, h->note);
+  dt__jw_key(w, "reason");
+  dt__jw_raw(w, h->reason_json); /* machine-readable why, or null */
+  dt__jw_obj_close(w);
+}
+
+static const char *class_name(dt_err_class c) {
+  switch (c) {
+  case DT_CLASS_OK: return "ok";
+  case DT_CLASS_USAGE: return "usage";
+  case DT_CLASS_URL: return "url";
+  case DT_CLASS_DNS: return "dns";
+  case DT_CLASS_CONNECT: return "connect";
+  case DT_CLASS_TLS: return "tls";
+  case DT_CLASS_HTTP: return "http";
+  case DT_CLASS_LIMIT: return "limit";
+  case DT_CLASS_TIMEOUT: return "timeout";
+  case DT_CLASS_REDIRECT: return "redirect";
+  case DT_CLASS_IO: return "io";
+  }
+  return "unknown";
+}
+
+char *dt_chain_to_json(const dt_chain *chain) {
+  dt__jw w;
+  dt__jw_init(&w, 0);
+  dt__jw_obj_open(&w);
+  dt__jw_key(&w, "url");
+  dt__jw_str(&w, dt_chain_url(chain));
+  dt__jw_key(&w, "method");
+  dt__jw_str(&w, dt_chain_method(chain));
+  dt__jw_key(&w, "hops");
+  dt__jw_arr_open(&w);
+  for (size_t i = 0; i < dt_chain_hop_count(chain); i++)
+    hop_json(&w, dt_chain_hop(chain, i));
+  dt__jw_arr_close(&w);
+  dt__jw_key(&w, "final_url");
+  dt__jw_str(&w, dt_chain_final_url(chain));
+  dt__jw_key(&w, "error");
+  int err = dt_chain_error(chain);
+  if (!err) {
+    dt__jw_null(&w);
+  } else {
+    dt__jw_obj_open(&w);
+    dt__jw_key(&w, "code");
+    dt__jw_str(&w, dt_err_name(err));
+    dt__jw_key(&w, "class");
+    dt__jw_str(&w, class_name(dt_err_class_of(err)));
+    dt__jw_key(&w, "message");
+    const char *m = dt_chain_error_message(chain);
+    dt__jw_str(&w, m ? m : dt_strerror(err));
+    dt__jw_obj_close(&w);
+  }
+  dt__jw_obj_close(&w);
+  return dt__jw_finish(&w);
+}
+
+/* ---- text --------------------------------------------------------------- */
+
+typedef struct tbuf {
+  char *p;
+  size_t len, cap;
+  int failed;
+} tbuf;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void tprintf(tbuf *b, const char *fmt, ...) {
+  if (b->failed) return;
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0,
+                      fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+      b->failed = 1;
+      return;
+    }
+    if (b->p && (size_t)n < b->cap - b->len) {
+      b->len += (size_t)n;
+      return;
+    }
+    size_t cap = b->cap ? b->cap * 2 : 1024;
+    while (cap - b->len <= (size_t)n) cap *= 2;
+    char *np = realloc(b->p, cap);
+    if (!np) {
+      b->failed = 1;
+      return;
+    }
+    b->p = np;
+    b->cap = cap;
+  }
+}
+
+/* Header values can hold any byte; show controls as \xNN so a hostile
+ * server cannot drive the user's terminal. */
+static void tsafe(tbuf *b, const char *s) {
+  for (; s && *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c < 0x20 || c == 0x7F)
+      tprintf(b, "\\x%02x", c);
+    else
+      tprintf(b, "%c", c);
+  }
+}
+
+static void hop_line(tbuf *b, size_t i, const dt_hop *h) {
+  tprintf(b, "%2zu  %-6s ", i + 1, h->method ? h->method : "?");
+  tsafe(b, h->url);
+  tprintf(b, "\n    ");
+  if (h->has_response) {
+    tprintf(b, "%d ", h->status);
+    tsafe(b, h->reason);
+  } else {
+    tprintf(b, "(no response)");
+  }
+  if (h->synthetic) {
+    tprintf(b, "  [internal: nothing sent]");
+  } else if (h->conn.remote_addr) {
+    tprintf(b, "  %s %s", h->conn.reused ? "reused" : "new", h->conn.remote_addr);
+    if (h->conn.tls_version)
+      tprintf(b, " %s%s", h->conn.tls_version,
+              h->conn.cert_verified ? " verified" : " UNVERIFIED");
+  }
+  if (h->has_response)
+    tprintf(b, "  %llu B", (unsigned long long)h->resp_body_bytes);
+  if (h->timing.total_ms >= 0) tprintf(b, "  %.1f ms", h->timing.total_ms);
+  tprintf(b, "\n");
+  if (h->note) {
+    tprintf(b, "    why: ");
+    tsafe(b, h->note);
+    tprintf(b, "\n");
+  }
+}
+
+char *dt_chain_to_text(const dt_chain *chain) {
+  tbuf b = {0};
+  size_t n = dt_chain_hop_count(chain);
+  tprintf(&b, "%s ", dt_chain_method(chain));
+  tsafe(&b, dt_chain_url(chain));
+  tprintf(&b, "  (%zu hop%s)\n", n, n == 1 ? "" : "s");
+  for (size_t i = 0; i < n; i++) hop_line(&b, i, dt_chain_hop(chain, i));
+  int err = dt_chain_error(chain);
+  if (err) {
+    const char *m = dt_chain_error_message(chain);
+    tprintf(&b, "error: %s: %s\n", dt_err_name(err), m ? m : dt_strerror(err));
+  } else if (n > 0) {
+    const dt_hop *h = dt_chain_hop(chain, n - 1);
+    tprintf(&b, "final: %d ", h->status);
+    tsafe(&b, h->reason);
+    tprintf(&b, "  ");
+    tsafe(&b, dt_chain_final_url(chain));
+    tprintf(&b, "\n");
+    for (size_t i = 0; i < h->resp_header_count; i++) {
+      tprintf(&b, "  ");
+      tsafe(&b, h->resp_headers[i].name);
+      tprintf(&b, ": ");
+      tsafe(&b, h->resp_headers[i].value);
+      tprintf(&b, "\n");
+    }
+  }
+  if (b.failed) {
+    free(b.p);
+    return NULL;
+  }
+  if (!b.p) tprintf(&b, "%s", "");
+  return b.p;
+}
+
+/* ---- URL ---------------------------------------------------------------- */
+
+char *dt_url_to_json(const dt_url *url) {
+  static const struct {
+    const char *name;
+    dt_url_part part;
+  } parts[] = {
+      {"href", DT_URL_HREF},         {"origin", DT_URL_ORIGIN},
+      {"protocol", DT_URL_PROTOCOL}, {"username", DT_URL_USERNAME},
+      {"password", DT_URL_PASSWORD}, {"host", DT_URL_HOST},
+      {"hostname", DT_URL_HOSTNAME}, {"port", DT_URL_PORT},
+      {"pathname", DT_URL_PATHNAME}, {"search", DT_URL_SEARCH},
+      {"hash", DT_URL_HASH},
+  };
+  dt__jw w;
+  dt__jw_init(&w, 0);
+  dt__jw_obj_open(&w);
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+    dt__jw_key(&w, parts[i].name);
+    dt__jw_str(&w, dt_url_get(url, parts[i].part));
+  }
+  dt__jw_obj_close(&w);
+  return dt__jw_finish(&w);
+}
+
+const char *dt_version_info(void) {
+  static char buf[256];
+  if (!buf[0]) {
+    char mbed[32];
+    mbedtls_version_get_string(mbed);
+    snprintf(buf, sizeof buf,
+             "detour %s (libuv %s, mbedTLS %s, llhttp %d.%d.%d, libidn2 %s)",
+             DETOUR_VERSION, uv_version_string(), mbed, LLHTTP_VERSION_MAJOR,
+             LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH, idn2_check_version(NULL));
+  }
+  return buf;
+}
