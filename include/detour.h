@@ -351,6 +351,9 @@ char *dt_chain_to_json(const dt_chain *chain);
 /* The chain for people: one hop a line (method, URL, status, reason, why),
  * then the final response head or the error. */
 char *dt_chain_to_text(const dt_chain *chain);
+/* The chain as HAR 1.2 (what devtools export), internal redirects included
+ * as 307 entries with the custom fields _detour_synthetic and _detour_note. */
+char *dt_chain_to_har(const dt_chain *chain);
 /* A URL's parts as JSON with the URL Standard's names (`detour url`). */
 char *dt_url_to_json(const dt_url *url);
 
