@@ -57,7 +57,8 @@ static const dt__profile profiles[] = {
     },
     {
         .name = "firefox",
-        .summary = "Chromium's redirect behaviour with Firefox's HSTS differences",
+        .summary =
+            "Chromium's redirect behaviour with Firefox's HSTS differences",
         .empty_location = DT__EMPTY_LOCATION_FINAL,
         .follow_identical_locations = 1,
         .differing_locations_error = 1,

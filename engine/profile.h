@@ -50,13 +50,13 @@ typedef struct dt__profile {
   const char *summary; /* one line for --help and docs */
 
   /* --- redirects (engine/redirect.c) --- */
-  dt__empty_location empty_location;    /* knob 1 */
-  int follow_identical_locations;       /* knob 2: 1 follow, 0 network error */
-  int differing_locations_error;        /* knob 3: 1 in every profile */
-  unsigned max_redirects;               /* knob 4: redirects followed; the
-                                           next redirect response fails */
-  int synthetic_hops_count;             /* knob 4b: HSTS int307 uses one */
-  dt__origin_rule origin_rule;          /* knob 5 */
+  dt__empty_location empty_location; /* knob 1 */
+  int follow_identical_locations;    /* knob 2: 1 follow, 0 network error */
+  int differing_locations_error;     /* knob 3: 1 in every profile */
+  unsigned max_redirects;            /* knob 4: redirects followed; the
+                                        next redirect response fails */
+  int synthetic_hops_count;          /* knob 4b: HSTS int307 uses one */
+  dt__origin_rule origin_rule;       /* knob 5 */
   /* R1: Referrer-Policy tokens matched ASCII case-insensitively (Chromium
    * redirect_info.cc CompareCaseInsensitiveASCII) or exactly (Referrer
    * Policy "parse a referrer policy from a Referrer-Policy header"). */
@@ -67,9 +67,9 @@ typedef struct dt__profile {
   int synthetic_hop_recomputes_referrer;
 
   /* --- HSTS (hsts/, passed in by the navigation as plain values) --- */
-  uint64_t hsts_max_age_cap;            /* knob 6: seconds; 0 = no cap */
+  uint64_t hsts_max_age_cap;                /* knob 6: seconds; 0 = no cap */
   int hsts_max_age_zero_knocks_out_preload; /* knob 7 */
-  dt__preload_rule preload_rule;        /* knob 8 */
+  dt__preload_rule preload_rule;            /* knob 8 */
 } dt__profile;
 
 /* The profile named NAME (ASCII case-insensitive), or NULL if unknown. */

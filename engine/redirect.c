@@ -123,8 +123,10 @@ static int each_element(const dt_header *h, size_t count, const char *name,
       const char *comma = memchr(p, ',', (size_t)(end - p));
       const char *e = comma ? comma : end;
       const char *a = p, *b = e;
-      while (a < b && is_ows(*a)) a++;
-      while (b > a && is_ows(b[-1])) b--;
+      while (a < b && is_ows(*a))
+        a++;
+      while (b > a && is_ows(b[-1]))
+        b--;
       if (b > a && fn(a, (size_t)(b - a), arg)) return 1;
       if (comma == NULL) break;
       p = comma + 1;
@@ -136,7 +138,8 @@ static int each_element(const dt_header *h, size_t count, const char *name,
 static int directive_stops_forever(const char *p, size_t n, void *arg) {
   (void)arg;
   size_t k = 0; /* directive name ends at '=' */
-  while (k < n && p[k] != '=' && !is_ows(p[k])) k++;
+  while (k < n && p[k] != '=' && !is_ows(p[k]))
+    k++;
   /* RFC 9111 §5.2.2: max-age gives explicit freshness; no-store and
    * no-cache forbid reuse without validation. s-maxage is for shared
    * caches and does not change a browser's private cache. */
@@ -172,8 +175,8 @@ static void out_reset(dt__redirect_out *out) {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void step(dt__redirect_out *out, const char *rule, const char *fmt,
-                 ...) {
+static void
+step(dt__redirect_out *out, const char *rule, const char *fmt, ...) {
   if (out->step_count == DT__REDIRECT_MAX_STEPS) return;
   dt__redirect_step *s = &out->steps[out->step_count++];
   s->rule = rule;
@@ -205,9 +208,15 @@ static dt__redirect_verdict finish(dt__redirect_out *out,
 /* Written by the client for every hop, never carried (reference rule 19;
  * RFC 9110 §7.6.1 connection-specific fields). */
 static int header_is_rebuilt(const char *name) {
-  static const char *const names[] = {
-      "host",      "connection", "content-length", "transfer-encoding",
-      "keep-alive", "proxy-connection", "te",     "trailer", "upgrade"};
+  static const char *const names[] = {"host",
+                                      "connection",
+                                      "content-length",
+                                      "transfer-encoding",
+                                      "keep-alive",
+                                      "proxy-connection",
+                                      "te",
+                                      "trailer",
+                                      "upgrade"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (ieq(name, names[i])) return 1;
   return 0;
@@ -237,7 +246,8 @@ static void free_headers(dt_header *h, size_t n) {
 }
 
 /* Removes (in place) the carried headers PRED selects; returns how many. */
-static size_t remove_headers(dt__redirect_state *st, int (*pred)(const char *)) {
+static size_t remove_headers(dt__redirect_state *st,
+                             int (*pred)(const char *)) {
   size_t w = 0, removed = 0;
   for (size_t r = 0; r < st->header_count; r++) {
     if (pred(st->headers[r].name)) {
@@ -276,9 +286,7 @@ static const char *fetch_origin_value(const dt__redirect_state *st,
   if (method_is_get_or_head(method) && !st->origin_explicit) return NULL;
   const char *v = tainted ? "null" : st->origin;
   switch (dt__referrer_policy_effective(st->referrer_policy)) {
-  case DT__RP_NO_REFERRER:
-    v = "null";
-    break;
+  case DT__RP_NO_REFERRER: v = "null"; break;
   case DT__RP_NO_REFERRER_WHEN_DOWNGRADE:
   case DT__RP_STRICT_ORIGIN:
   case DT__RP_STRICT_ORIGIN_WHEN_CROSS_ORIGIN:
@@ -289,8 +297,7 @@ static const char *fetch_origin_value(const dt__redirect_state *st,
   case DT__RP_SAME_ORIGIN:
     if (!str_eq(st->origin, dt_url_get(url, DT_URL_ORIGIN))) v = "null";
     break;
-  default:
-    break;
+  default: break;
   }
   return v;
 }
@@ -308,7 +315,8 @@ static const char *origin_for_current(const dt__redirect_state *st) {
  * allocated so this cannot fail). */
 static void build_request_headers(dt__redirect_state *st, dt_header *newarr) {
   size_t n = 0;
-  for (size_t i = 0; i < st->header_count; i++) newarr[n++] = st->headers[i];
+  for (size_t i = 0; i < st->header_count; i++)
+    newarr[n++] = st->headers[i];
   if (st->referrer != NULL)
     newarr[n++] = (dt_header){"Referer", dt_url_get(st->referrer, DT_URL_HREF)};
   const char *origin = origin_for_current(st);
@@ -337,7 +345,7 @@ static int is_tchar(unsigned char c) {
  * anything else is kept byte for byte (so the POST test of step 12 is an
  * exact match afterwards). NULL when METHOD is not a token. */
 static char *normalize_method(const char *method) {
-  static const char *const std_methods[] = {"DELETE", "GET",  "HEAD",
+  static const char *const std_methods[] = {"DELETE",  "GET",  "HEAD",
                                             "OPTIONS", "POST", "PUT"};
   size_t n = strlen(method);
   if (n == 0 || n > 64) return NULL;
@@ -376,8 +384,11 @@ int dt__redirect_init(dt__redirect_state *st, const dt__redirect_params *p) {
   st->has_body = p->has_body != 0;
   st->body_streamed = p->has_body && p->body_streamed;
   st->referrer_policy = p->referrer_policy;
-  st->max_url_bytes = p->max_url_bytes ? p->max_url_bytes
-                                       : DT_DEFAULT_MAX_URL_BYTES;
+  st->max_url_bytes =
+      p->max_url_bytes ? p->max_url_bytes : DT_DEFAULT_MAX_URL_BYTES;
+  st->max_redirects =
+      p->max_redirects_set ? p->max_redirects : st->profile->max_redirects;
+  st->manual = p->manual != 0;
   st->method = normalize_method(p->method ? p->method : "GET");
   if (st->method == NULL) {
     err = DT_EINVAL; /* not a token (or ENOMEM, indistinguishable here) */
@@ -387,8 +398,8 @@ int dt__redirect_init(dt__redirect_state *st, const dt__redirect_params *p) {
   if (st->url == NULL) goto fail;
 
   const char *caller_referer = NULL, *caller_origin = NULL;
-  st->headers = calloc(p->header_count ? p->header_count : 1,
-                       sizeof(dt_header));
+  st->headers =
+      calloc(p->header_count ? p->header_count : 1, sizeof(dt_header));
   if (st->headers == NULL) goto fail;
   for (size_t i = 0; i < p->header_count; i++) {
     const dt_header *h = &p->headers[i];
@@ -481,8 +492,10 @@ static size_t find_locations(const dt_header *h, size_t count,
     if (!ieq(h[i].name, "location")) continue;
     const char *a = h[i].value ? h[i].value : "";
     const char *b = a + strlen(a);
-    while (a < b && is_ows(*a)) a++;
-    while (b > a && is_ows(b[-1])) b--;
+    while (a < b && is_ows(*a))
+      a++;
+    while (b > a && is_ows(b[-1]))
+      b--;
     if (n == 0) {
       *first = a;
       *first_len = (size_t)(b - a);
@@ -527,21 +540,27 @@ static char *escape_non_ascii(const char *s, size_t n, size_t *out_len,
 /* ------------------------------------------------------------------------ */
 /* The decision. */
 
-static const char R_STATUS[] = "Fetch §2.2.6 redirect status; §4.4 location URL step 1";
+static const char R_STATUS[] =
+    "Fetch §2.2.6 redirect status; §4.4 location URL step 1";
 static const char R_NO_LOC[] = "Fetch §4.4 HTTP-redirect fetch step 4";
+static const char R_MANUAL[] = "Fetch §4.3 HTTP fetch: redirect mode manual";
 static const char R_DUP_FETCH[] =
     "Fetch §2.2.2 extract header list values; §4.4 location URL step 2";
 static const char R_DUP_CHROMIUM[] =
-    "Chromium HttpUtil::HeadersContainMultipleCopiesOfField (DECISIONS knob 2/3)";
+    "Chromium HttpUtil::HeadersContainMultipleCopiesOfField (DECISIONS knob "
+    "2/3)";
 static const char R_EMPTY_FINAL[] =
     "Chromium HttpResponseHeaders::IsRedirect (DECISIONS knob 1)";
-static const char R_EMPTY_SELF[] = "Fetch §4.4 location URL step 3 (DECISIONS knob 1)";
+static const char R_EMPTY_SELF[] =
+    "Fetch §4.4 location URL step 3 (DECISIONS knob 1)";
 static const char R_ESCAPE[] =
     "Chromium IsRedirect escaping (crbug 942073); WPT redirect-location-escape";
-static const char R_PARSE[] = "Fetch §4.4 location URL step 3; HTTP-redirect fetch step 5";
+static const char R_PARSE[] =
+    "Fetch §4.4 location URL step 3; HTTP-redirect fetch step 5";
 static const char R_FRAGMENT[] = "Fetch §4.4 location URL step 4";
 static const char R_SCHEME[] = "Fetch §4.4 HTTP-redirect fetch step 6";
-static const char R_LIMIT[] = "Fetch §4.4 HTTP-redirect fetch step 7 (DECISIONS knob 4)";
+static const char R_LIMIT[] =
+    "Fetch §4.4 HTTP-redirect fetch step 7 (DECISIONS knob 4)";
 static const char R_STREAM[] = "Fetch §4.4 HTTP-redirect fetch step 11";
 static const char R_BADPORT[] = "Fetch §4.6 main fetch: block bad port";
 static const char R_METHOD[] = "Fetch §4.4 HTTP-redirect fetch step 12";
@@ -549,13 +568,20 @@ static const char R_KEEP[] = "Fetch §4.4 HTTP-redirect fetch steps 12 and 14";
 static const char R_AUTH[] = "Fetch §4.4 HTTP-redirect fetch step 13";
 static const char R_POLICY[] =
     "Fetch §4.4 HTTP-redirect fetch step 19; Referrer Policy §11.1";
-static const char R_REFERER[] = "Referrer Policy §8.3 determine request's referrer";
+static const char R_REFERER[] =
+    "Referrer Policy §8.3 determine request's referrer";
 static const char R_ORIGIN_TAINT[] =
     "Fetch serializing a request origin (redirect-taint) (DECISIONS knob 5)";
 static const char R_ORIGIN_NULL[] =
     "Chromium RedirectUtil::UpdateHttpRequest (DECISIONS knob 5)";
 static const char R_HSTS[] = "RFC 6797 §8.3; Fetch §4.6 main fetch (HSTS)";
 static const char R_HSTS_COUNT[] = "DECISIONS knob 4b";
+
+/* Who set the limit, for the note: the profile (knob 4) or the caller. */
+static const char *limit_source(const dt__redirect_state *st) {
+  return st->max_redirects == st->profile->max_redirects ? st->profile->name
+                                                         : "caller's limit";
+}
 
 static const char *why_no_referrer(const dt__redirect_state *st,
                                    dt__referrer_policy pol, const dt_url *to) {
@@ -574,8 +600,7 @@ static void referer_step(dt__redirect_out *out, const dt__redirect_state *st,
                          const dt_url *to) {
   if (st->referrer == NULL) return; /* none before, none after: no news */
   if (newref != NULL)
-    step(out, R_REFERER, "Referer %.120s (%s)",
-         dt_url_get(newref, DT_URL_HREF),
+    step(out, R_REFERER, "Referer %.120s (%s)", dt_url_get(newref, DT_URL_HREF),
          dt__referrer_policy_name(dt__referrer_policy_effective(pol)));
   else
     step(out, R_REFERER, "no Referer (%s)", why_no_referrer(st, pol, to));
@@ -604,6 +629,10 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
   }
   if (nloc == 0) {
     step(out, R_NO_LOC, "%d without Location: final response", status);
+    return finish(out, DT__REDIRECT_FINAL, 0);
+  }
+  if (st->manual) {
+    step(out, R_MANUAL, "%d not followed (manual redirect mode)", status);
     return finish(out, DT__REDIRECT_FINAL, 0);
   }
   if (nloc > 1) {
@@ -640,7 +669,9 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
   }
   char *enc = escape_non_ascii(loc, loc_len, &elen, &escaped);
   if (enc == NULL) return finish(out, DT__REDIRECT_ERROR, DT_ENOMEM);
-  if (escaped) step(out, R_ESCAPE, "%zu non-ASCII byte(s) in Location percent-encoded", escaped);
+  if (escaped)
+    step(out, R_ESCAPE, "%zu non-ASCII byte(s) in Location percent-encoded",
+         escaped);
   if (elen > st->max_url_bytes) {
     free(enc);
     step(out, R_PARSE, "Location longer than %zu bytes: network error",
@@ -677,20 +708,21 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
   }
 
   if (!is_http_scheme(next)) {
-    step(out, R_SCHEME, "redirect to %.20s: is not http or https: network error",
+    step(out, R_SCHEME,
+         "redirect to %.20s: is not http or https: network error",
          dt_url_get(next, DT_URL_PROTOCOL));
     err = DT_EREDIRECT_SCHEME;
     goto fail;
   }
-  if (st->redirect_count >= prof->max_redirects) {
-    step(out, R_LIMIT, "redirect %u: the %s profile follows at most %u",
-         st->redirect_count + 1, prof->name, prof->max_redirects);
+  if (st->redirect_count >= st->max_redirects) {
+    step(out, R_LIMIT, "redirect %u: at most %u are followed (%s)",
+         st->redirect_count + 1, st->max_redirects, limit_source(st));
     err = DT_EREDIRECT_LIMIT;
     goto fail;
   }
   if (status != 303 && st->has_body && st->body_streamed) {
-    step(out, R_STREAM, "%d: the request body is a stream and cannot be sent again",
-         status);
+    step(out, R_STREAM,
+         "%d: the request body is a stream and cannot be sent again", status);
     err = DT_EINVAL;
     goto fail;
   }
@@ -703,8 +735,9 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
 
   /* Step 12: 301/302 turn POST (exactly) into GET; 303 turns everything but
    * GET and HEAD into GET. 307/308 keep method and body (step 14). */
-  int to_get = ((status == 301 || status == 302) && str_eq(st->method, "POST")) ||
-               (status == 303 && !method_is_get_or_head(st->method));
+  int to_get =
+      ((status == 301 || status == 302) && str_eq(st->method, "POST")) ||
+      (status == 303 && !method_is_get_or_head(st->method));
   if (to_get) {
     newmethod = dup("GET");
     if (newmethod == NULL) {
@@ -723,9 +756,8 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
 
   /* Step 19: a Referrer-Policy on the redirect changes the policy. */
   dt__referrer_policy pol = st->referrer_policy, parsed;
-  if (dt__referrer_policy_parse_header(headers, count,
-                                       prof->referrer_policy_case_insensitive,
-                                       &parsed)) {
+  if (dt__referrer_policy_parse_header(
+          headers, count, prof->referrer_policy_case_insensitive, &parsed)) {
     pol = parsed;
     step(out, R_POLICY, "Referrer-Policy %s from here on",
          dt__referrer_policy_name(pol));
@@ -746,7 +778,8 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
   /* ---- commit: nothing below can fail ---- */
   if (to_get) {
     size_t removed = remove_headers(st, header_is_request_body);
-    if (removed) step(out, R_METHOD, "%zu request-body header(s) removed", removed);
+    if (removed)
+      step(out, R_METHOD, "%zu request-body header(s) removed", removed);
     free(st->method);
     st->method = newmethod;
     newmethod = NULL;
@@ -756,7 +789,8 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
   if (cross && count_headers(st, header_is_credential) > 0) {
     size_t removed = remove_headers(st, header_is_credential);
     st->authorization_dropped = 1;
-    step(out, R_AUTH, "cross-origin hop: %zu credential header(s) dropped for good",
+    step(out, R_AUTH,
+         "cross-origin hop: %zu credential header(s) dropped for good",
          removed);
   }
   /* Origin. Fetch taint: the hop goes between two origins and the request's
@@ -766,8 +800,10 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
       !str_eq(st->origin, dt_url_get(st->url, DT_URL_ORIGIN)))
     st->origin_tainted = 1;
   if (prof->origin_rule == DT__ORIGIN_NULL_ON_CROSS_ORIGIN) {
-    if (to_get) st->origin_value = NULL; /* removed with the body headers */
-    else if (cross && st->origin_value != NULL) st->origin_value = "null";
+    if (to_get)
+      st->origin_value = NULL; /* removed with the body headers */
+    else if (cross && st->origin_value != NULL)
+      st->origin_value = "null";
   }
   dt_url_free(st->url);
   st->url = next;
@@ -781,12 +817,14 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
   arr = NULL;
   const char *origin_after = origin_for_current(st);
   if (origin_before != NULL && origin_after == NULL)
-    step(out, prof->origin_rule == DT__ORIGIN_REDIRECT_TAINT ? R_ORIGIN_TAINT
-                                                              : R_ORIGIN_NULL,
+    step(out,
+         prof->origin_rule == DT__ORIGIN_REDIRECT_TAINT ? R_ORIGIN_TAINT
+                                                        : R_ORIGIN_NULL,
          "Origin no longer sent (%s)", st->method);
   else if (origin_after != NULL && !str_eq(origin_before, origin_after))
-    step(out, prof->origin_rule == DT__ORIGIN_REDIRECT_TAINT ? R_ORIGIN_TAINT
-                                                              : R_ORIGIN_NULL,
+    step(out,
+         prof->origin_rule == DT__ORIGIN_REDIRECT_TAINT ? R_ORIGIN_TAINT
+                                                        : R_ORIGIN_NULL,
          "Origin: %.100s%s", origin_after,
          str_eq(origin_after, "null") ? " (cross-origin redirect)" : "");
   dt__redirect_current(st, &out->next);
@@ -807,16 +845,17 @@ dt__redirect_verdict dt__redirect_upgrade(dt__redirect_state *st,
   if (st == NULL || st->url == NULL || upgraded == NULL)
     return finish(out, DT__REDIRECT_ERROR, DT_EINVAL);
   const dt__profile *prof = st->profile;
-  step(out, R_HSTS, "HSTS: %s → https, 307 Internal Redirect; method and body kept",
+  step(out, R_HSTS,
+       "HSTS: %s → https, 307 Internal Redirect; method and body kept",
        dt_url_get(st->url, DT_URL_HOST));
   if (prof->synthetic_hops_count) {
-    if (st->redirect_count >= prof->max_redirects) {
-      step(out, R_LIMIT, "internal redirect %u: the %s profile follows at most %u",
-           st->redirect_count + 1, prof->name, prof->max_redirects);
+    if (st->redirect_count >= st->max_redirects) {
+      step(out, R_LIMIT, "internal redirect %u: at most %u are followed (%s)",
+           st->redirect_count + 1, st->max_redirects, limit_source(st));
       return finish(out, DT__REDIRECT_ERROR, DT_EREDIRECT_LIMIT);
     }
-    step(out, R_HSTS_COUNT, "counts as redirect %u of %u", st->redirect_count + 1,
-         prof->max_redirects);
+    step(out, R_HSTS_COUNT, "counts as redirect %u of %u",
+         st->redirect_count + 1, st->max_redirects);
   }
   dt_url *copy = dt_url_dup(upgraded);
   dt_url *newref = NULL;
@@ -825,7 +864,8 @@ dt__redirect_verdict dt__redirect_upgrade(dt__redirect_state *st,
   /* R2: Chromium's int307 runs ComputeRedirectInfo, which recomputes the
    * referrer; in Fetch the upgrade only sets the scheme. */
   if (!err && prof->synthetic_hop_recomputes_referrer && st->referrer) {
-    err = dt__referrer_compute(st->referrer, st->referrer_policy, copy, &newref);
+    err =
+        dt__referrer_compute(st->referrer, st->referrer_policy, copy, &newref);
     if (!err) referer_step(out, st, st->referrer_policy, newref, copy);
   }
   if (err) {

@@ -41,7 +41,7 @@
 /* Carried request headers (the caller's); more is DT_EINVAL at init. */
 #define DT__REDIRECT_MAX_HEADERS DT_DEFAULT_MAX_HEADER_COUNT
 /* Explanation lines per decision and their size (bounded, truncated). */
-#define DT__REDIRECT_MAX_STEPS 8
+#define DT__REDIRECT_MAX_STEPS 12
 #define DT__REDIRECT_STEP_BYTES 192
 #define DT__REDIRECT_NOTE_BYTES 512
 
@@ -74,28 +74,34 @@ typedef enum dt__redirect_verdict {
 } dt__redirect_verdict;
 
 typedef struct dt__redirect_params {
-  const dt__profile *profile;  /* NULL → dt__profile_default() (chromium) */
-  const dt_url *url;           /* first URL; copied */
-  const char *method;          /* NULL → "GET"; copied. Fetch "normalize":
-                                  delete/get/head/options/post/put are
-                                  upper-cased; others kept byte for byte */
-  int has_body;                /* the request has a body to (re)send */
-  int body_streamed;           /* body has no replayable source (Fetch
-                                  step 11); detour's own bodies are bytes,
-                                  so 0 unless an embedder streams */
-  const dt_header *headers;    /* caller headers; copied. Host, Connection,
-                                  Content-Length and the other hop-by-hop
-                                  fields are dropped (the client writes its
-                                  own). Referer and Origin are managed: a
-                                  caller-set Referer seeds the referrer and
-                                  a caller-set Origin the request origin
-                                  when no initiator is given. */
+  const dt__profile *profile; /* NULL → dt__profile_default() (chromium) */
+  const dt_url *url;          /* first URL; copied */
+  const char *method;         /* NULL → "GET"; copied. Fetch "normalize":
+                                 delete/get/head/options/post/put are
+                                 upper-cased; others kept byte for byte */
+  int has_body;               /* the request has a body to (re)send */
+  int body_streamed;          /* body has no replayable source (Fetch
+                                 step 11); detour's own bodies are bytes,
+                                 so 0 unless an embedder streams */
+  const dt_header *headers;   /* caller headers; copied. Host, Connection,
+                                 Content-Length and the other hop-by-hop
+                                 fields are dropped (the client writes its
+                                 own). Referer and Origin are managed: a
+                                 caller-set Referer seeds the referrer and
+                                 a caller-set Origin the request origin
+                                 when no initiator is given. */
   size_t header_count;
-  const dt_url *initiator;     /* page the navigation starts from (link or
-                                  form); NULL: typed by the user → no
-                                  referrer and no request origin */
+  const dt_url *initiator; /* page the navigation starts from (link or
+                              form); NULL: typed by the user → no
+                              referrer and no request origin */
   dt__referrer_policy referrer_policy; /* EMPTY → the default */
-  size_t max_url_bytes;        /* 0 → DT_DEFAULT_MAX_URL_BYTES */
+  size_t max_url_bytes;                /* 0 → DT_DEFAULT_MAX_URL_BYTES */
+  int max_redirects_set; /* 1: MAX_REDIRECTS replaces the profile's limit
+                            (--max-redirs); 0: the profile's (knob 4) */
+  unsigned max_redirects;
+  int manual; /* 1: redirects are not followed: a redirect
+                 response is FINAL with a note (Fetch redirect
+                 mode "manual", --no-follow) */
 } dt__redirect_params;
 
 /* The state of one navigation, Fetch's "request" between hops. Fields are
@@ -103,28 +109,30 @@ typedef struct dt__redirect_params {
  * the functions below. Every pointer is owned by the state. */
 typedef struct dt__redirect_state {
   const dt__profile *profile;
-  dt_url *url;                 /* request's current URL */
+  dt_url *url; /* request's current URL */
   char *method;
   int has_body, body_streamed;
-  dt_header *headers;          /* carried caller headers (owned copies) */
+  dt_header *headers; /* carried caller headers (owned copies) */
   size_t header_count;
-  unsigned redirect_count;     /* redirects followed, synthetic ones
-                                  included when the profile counts them */
-  unsigned synthetic_count;    /* HSTS internal redirects taken */
-  int authorization_dropped;   /* sticky: a cross-origin hop happened */
+  unsigned redirect_count;   /* redirects followed, synthetic ones
+                                included when the profile counts them */
+  unsigned synthetic_count;  /* HSTS internal redirects taken */
+  int authorization_dropped; /* sticky: a cross-origin hop happened */
   dt__referrer_policy referrer_policy;
-  dt_url *referrer;            /* request's referrer; NULL: no referrer */
-  char *origin;                /* request's origin, serialised; NULL none */
-  int origin_explicit;         /* Origin came from the caller's headers */
-  int origin_tainted;          /* Fetch redirect-taint not same-origin */
-  int origin_nulled;           /* Chromium: a cross-origin hop happened */
-  int origin_removed;          /* Chromium: the method changed */
+  dt_url *referrer;    /* request's referrer; NULL: no referrer */
+  char *origin;        /* request's origin, serialised; NULL none */
+  int origin_explicit; /* Origin came from the caller's headers */
+  int origin_tainted;  /* Fetch redirect-taint not same-origin */
+  int origin_nulled;   /* Chromium: a cross-origin hop happened */
+  int origin_removed;  /* Chromium: the method changed */
   size_t max_url_bytes;
+  unsigned max_redirects; /* the profile's, or the caller's override */
+  int manual;
   /* The request to send now: carried headers + Referer + Origin. */
-  dt_header *req_headers;      /* the array is owned; strings are views */
+  dt_header *req_headers; /* the array is owned; strings are views */
   size_t req_header_count;
-  const char *origin_value;    /* Chromium: the Origin header carried
-                                  (st->origin or "null"), NULL: none */
+  const char *origin_value; /* Chromium: the Origin header carried
+                               (st->origin or "null"), NULL: none */
 } dt__redirect_state;
 
 /* Fills ST from P (copies everything) and computes the first request's
@@ -142,7 +150,7 @@ void dt__redirect_cleanup(dt__redirect_state *st);
 typedef struct dt__redirect_request {
   const dt_url *url;
   const char *method;
-  int send_body;               /* 1: send the caller's body again */
+  int send_body; /* 1: send the caller's body again */
   const dt_header *headers;
   size_t header_count;
 } dt__redirect_request;
@@ -157,16 +165,16 @@ typedef struct dt__redirect_step {
 
 typedef struct dt__redirect_out {
   dt__redirect_verdict verdict;
-  int err;                     /* DT_E* when ERROR, else 0 */
+  int err; /* DT_E* when ERROR, else 0 */
   /* The hop's note: the steps' texts joined by "; " ("302: POST became
    * GET, body dropped; Authorization dropped (cross-origin)"). "" when
    * there is nothing to say. */
   char note[DT__REDIRECT_NOTE_BYTES];
-  const char *rule;            /* the deciding rule (first step's) */
+  const char *rule; /* the deciding rule (first step's) */
   size_t step_count;
   dt__redirect_step steps[DT__REDIRECT_MAX_STEPS];
-  int cacheable_permanent;     /* dt__redirect_is_cacheable_permanent() */
-  dt__redirect_request next;   /* FOLLOW: same as dt__redirect_current() */
+  int cacheable_permanent;   /* dt__redirect_is_cacheable_permanent() */
+  dt__redirect_request next; /* FOLLOW: same as dt__redirect_current() */
 } dt__redirect_out;
 
 /* HTTP-redirect fetch (Fetch §4.4) for the response STATUS with HEADERS,

@@ -21,7 +21,8 @@ static const char *const policy_names[] = {
     [DT__RP_ORIGIN] = "origin",
     [DT__RP_STRICT_ORIGIN] = "strict-origin",
     [DT__RP_ORIGIN_WHEN_CROSS_ORIGIN] = "origin-when-cross-origin",
-    [DT__RP_STRICT_ORIGIN_WHEN_CROSS_ORIGIN] = "strict-origin-when-cross-origin",
+    [DT__RP_STRICT_ORIGIN_WHEN_CROSS_ORIGIN] =
+        "strict-origin-when-cross-origin",
     [DT__RP_UNSAFE_URL] = "unsafe-url",
 };
 #define POLICY_COUNT (sizeof policy_names / sizeof policy_names[0])
@@ -82,8 +83,10 @@ int dt__referrer_policy_parse_header(const dt_header *headers, size_t count,
       const char *comma = memchr(p, ',', (size_t)(end - p));
       const char *tend = comma ? comma : end;
       const char *a = p, *b = tend;
-      while (a < b && is_ows(*a)) a++;
-      while (b > a && is_ows(b[-1])) b--;
+      while (a < b && is_ows(*a))
+        a++;
+      while (b > a && is_ows(b[-1]))
+        b--;
       dt__referrer_policy pol;
       if (dt__referrer_policy_from_token(a, (size_t)(b - a), case_insensitive,
                                          &pol)) {
@@ -126,12 +129,9 @@ int dt__url_is_potentially_trustworthy(const dt_url *url) {
   switch (dt_url_host_kind(url)) {
   case DT_HOST_IPV4:
     return host != NULL && strncmp(host, "127.", 4) == 0; /* 127.0.0.0/8 */
-  case DT_HOST_IPV6:
-    return str_eq(host, "[::1]");
-  case DT_HOST_DOMAIN:
-    return host != NULL && host_is_localhost(host);
-  default:
-    return 0;
+  case DT_HOST_IPV6: return str_eq(host, "[::1]");
+  case DT_HOST_DOMAIN: return host != NULL && host_is_localhost(host);
+  default: return 0;
   }
 }
 
@@ -167,10 +167,9 @@ static char *strip_string(const dt_url *url, int origin_only, int *err) {
   /* Steps 3-5: username and password emptied, fragment null: rebuilt from
    * the parts that remain, which leaves both out. Step 6: origin-only
    * also nulls path and query; a special URL then serialises with "/". */
-  char *s = origin_only
-                ? join3(proto, "//", host ? host : "", "/")
-                : join3(proto, "//", host ? host : "",
-                        dt_url_get(url, DT_URL_PATHNAME));
+  char *s = origin_only ? join3(proto, "//", host ? host : "", "/")
+                        : join3(proto, "//", host ? host : "",
+                                dt_url_get(url, DT_URL_PATHNAME));
   if (s == NULL) {
     *err = DT_ENOMEM;
     return NULL;
@@ -211,14 +210,14 @@ int dt__referrer_compute(const dt_url *referrer, dt__referrer_policy policy,
   if (policy == DT__RP_NO_REFERRER) return 0;
 
   int err;
-  char *full = strip_string(referrer, 0, &err);   /* §8.3 step 4 */
+  char *full = strip_string(referrer, 0, &err); /* §8.3 step 4 */
   if (full == NULL) return err;
-  char *orig = strip_string(referrer, 1, &err);   /* step 5 */
+  char *orig = strip_string(referrer, 1, &err); /* step 5 */
   if (orig == NULL) {
     free(full);
     return err;
   }
-  if (strlen(full) > REFERRER_MAX_BYTES) {        /* step 6 */
+  if (strlen(full) > REFERRER_MAX_BYTES) { /* step 6 */
     free(full);
     full = NULL;
   }
@@ -231,10 +230,12 @@ int dt__referrer_compute(const dt_url *referrer, dt__referrer_policy policy,
   int downgrade = dt__url_is_potentially_trustworthy(url_full) &&
                   !dt__url_is_potentially_trustworthy(target);
   const char *pick = NULL; /* NULL: no referrer */
-  switch (policy) {       /* step 8 */
+  switch (policy) {        /* step 8 */
   case DT__RP_UNSAFE_URL: pick = use_full; break;
   case DT__RP_ORIGIN: pick = orig; break;
-  case DT__RP_NO_REFERRER_WHEN_DOWNGRADE: pick = downgrade ? NULL : use_full; break;
+  case DT__RP_NO_REFERRER_WHEN_DOWNGRADE:
+    pick = downgrade ? NULL : use_full;
+    break;
   case DT__RP_STRICT_ORIGIN: pick = downgrade ? NULL : orig; break;
   case DT__RP_SAME_ORIGIN: pick = same ? use_full : NULL; break;
   case DT__RP_ORIGIN_WHEN_CROSS_ORIGIN: pick = same ? use_full : orig; break;

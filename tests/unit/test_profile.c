@@ -6,17 +6,17 @@
 
 typedef struct knob_row {
   const char *name;
-  dt__empty_location empty_location;   /* 1 */
-  int follow_identical;                /* 2 */
-  int differing_error;                 /* 3 */
-  unsigned max_redirects;              /* 4 */
-  int synthetic_counts;                /* 4b */
-  dt__origin_rule origin_rule;         /* 5 */
-  uint64_t max_age_cap;                /* 6 */
-  int zero_knocks_out;                 /* 7 */
-  dt__preload_rule preload_rule;       /* 8 */
-  int rp_case_insensitive;             /* R1 */
-  int synthetic_referrer;              /* R2 */
+  dt__empty_location empty_location; /* 1 */
+  int follow_identical;              /* 2 */
+  int differing_error;               /* 3 */
+  unsigned max_redirects;            /* 4 */
+  int synthetic_counts;              /* 4b */
+  dt__origin_rule origin_rule;       /* 5 */
+  uint64_t max_age_cap;              /* 6 */
+  int zero_knocks_out;               /* 7 */
+  dt__preload_rule preload_rule;     /* 8 */
+  int rp_case_insensitive;           /* R1 */
+  int synthetic_referrer;            /* R2 */
 } knob_row;
 
 static const knob_row rows[] = {
@@ -32,8 +32,7 @@ static const knob_row rows[] = {
     /* firefox: as chromium; follow; error; as chromium; yes; initiator
      * origin; 100 years; knockout; any ancestor. */
     {"firefox", DT__EMPTY_LOCATION_FINAL, 1, 1, 19, 1,
-     DT__ORIGIN_REDIRECT_TAINT, 3153600000u, 1, DT__PRELOAD_ANY_ANCESTOR, 1,
-     1},
+     DT__ORIGIN_REDIRECT_TAINT, 3153600000u, 1, DT__PRELOAD_ANY_ANCESTOR, 1, 1},
 };
 
 int main(void) {
