@@ -6,6 +6,7 @@
  *
  *   status not 301/302/303/307/308 ....... FINAL   (Fetch "redirect status")
  *   no Location ........................... FINAL   (step 4)
+ *   manual mode (--no-follow) ............. FINAL   (HTTP fetch)
  *   several Location fields ............... knob 2/3 (location URL step 2)
  *   empty Location ........................ knob 1
  *   non-ASCII bytes ....................... %XX byte by byte (Chromium)
@@ -541,28 +542,28 @@ static char *escape_non_ascii(const char *s, size_t n, size_t *out_len,
 /* The decision. */
 
 static const char R_STATUS[] =
-    "Fetch §2.2.6 redirect status; §4.4 location URL step 1";
+    "Fetch §2.2.3 redirect status; §2.2.6 location URL step 1";
 static const char R_NO_LOC[] = "Fetch §4.4 HTTP-redirect fetch step 4";
 static const char R_MANUAL[] = "Fetch §4.3 HTTP fetch: redirect mode manual";
 static const char R_DUP_FETCH[] =
-    "Fetch §2.2.2 extract header list values; §4.4 location URL step 2";
+    "Fetch §2.2.2 extract header list values; §2.2.6 location URL step 2";
 static const char R_DUP_CHROMIUM[] =
     "Chromium HttpUtil::HeadersContainMultipleCopiesOfField (DECISIONS knob "
     "2/3)";
 static const char R_EMPTY_FINAL[] =
     "Chromium HttpResponseHeaders::IsRedirect (DECISIONS knob 1)";
 static const char R_EMPTY_SELF[] =
-    "Fetch §4.4 location URL step 3 (DECISIONS knob 1)";
+    "Fetch §2.2.6 location URL step 3 (DECISIONS knob 1)";
 static const char R_ESCAPE[] =
     "Chromium IsRedirect escaping (crbug 942073); WPT redirect-location-escape";
 static const char R_PARSE[] =
-    "Fetch §4.4 location URL step 3; HTTP-redirect fetch step 5";
-static const char R_FRAGMENT[] = "Fetch §4.4 location URL step 4";
+    "Fetch §2.2.6 location URL step 3; §4.4 HTTP-redirect fetch step 5";
+static const char R_FRAGMENT[] = "Fetch §2.2.6 location URL step 4";
 static const char R_SCHEME[] = "Fetch §4.4 HTTP-redirect fetch step 6";
 static const char R_LIMIT[] =
     "Fetch §4.4 HTTP-redirect fetch step 7 (DECISIONS knob 4)";
 static const char R_STREAM[] = "Fetch §4.4 HTTP-redirect fetch step 11";
-static const char R_BADPORT[] = "Fetch §4.6 main fetch: block bad port";
+static const char R_BADPORT[] = "Fetch §4.1 main fetch (§2.9 bad port)";
 static const char R_METHOD[] = "Fetch §4.4 HTTP-redirect fetch step 12";
 static const char R_KEEP[] = "Fetch §4.4 HTTP-redirect fetch steps 12 and 14";
 static const char R_AUTH[] = "Fetch §4.4 HTTP-redirect fetch step 13";
@@ -574,7 +575,7 @@ static const char R_ORIGIN_TAINT[] =
     "Fetch serializing a request origin (redirect-taint) (DECISIONS knob 5)";
 static const char R_ORIGIN_NULL[] =
     "Chromium RedirectUtil::UpdateHttpRequest (DECISIONS knob 5)";
-static const char R_HSTS[] = "RFC 6797 §8.3; Fetch §4.6 main fetch (HSTS)";
+static const char R_HSTS[] = "RFC 6797 §8.3; Fetch §4.1 main fetch (HSTS)";
 static const char R_HSTS_COUNT[] = "DECISIONS knob 4b";
 
 /* Who set the limit, for the note: the profile (knob 4) or the caller. */
