@@ -140,9 +140,16 @@ class Fixture:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr)
         line = self._read_line(self.start_timeout)
         if not line:
-            self.proc.wait(timeout=10)
+            p, self.proc = self.proc, None
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            p.stdin.close()
+            p.stdout.close()
             self._stderr.close()
-            msg = open(self.stderr_path, "rb").read().decode("utf-8", "replace")
+            msg = self._read_stderr()
             self._cleanup()
             raise FixtureError(f"fixture did not start: {msg.strip()}")
         self.info = json.loads(line)
@@ -187,10 +194,14 @@ class Fixture:
             rc = rc if rc else -1
         p.stdout.close()
         self._stderr.close()
-        err = open(self.stderr_path, "rb").read().decode("utf-8", "replace")
+        err = self._read_stderr()
         self._cleanup()
         if rc != 0 or any(m in err for m in _SANITIZER_MARKS):
             raise FixtureError(f"fixture exited with {rc}: {err.strip()[:4000]}")
+
+    def _read_stderr(self):
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
 
     def _cleanup(self):
         if self.dir and not os.environ.get("DETOUR_KEEP_FIXTURE"):
