@@ -1,0 +1,670 @@
+/* preload.c — the preload blob: open (validate once), info, freshness and
+ * the in-place lookup. The format is described in docs/preload-format.md;
+ * the compiler is preload_compile.c.
+ *
+ * Layout in one sentence: the names of two or more labels, each written as
+ * its labels reversed and joined by 0x01 ("www.example.com" → "com␁example␁
+ * www"), sorted bytewise, front-coded in blocks of B names, with an index
+ * of every block's first 8 key bytes for the binary search; one-label names
+ * (TLDs such as "dev") sit in a small sorted table of their own; the few
+ * entries without include_subdomains are listed by ordinal.
+ *
+ * Why 0x01 as the separator: it sorts below every label byte, so the
+ * subtree of a name follows the name immediately, and one forward scan from
+ * the host's two-label suffix meets every deeper ancestor of the host and
+ * stops at the first key greater than the host. */
+#include "hsts/preload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hsts/preload_format.h"
+
+struct dt__preload {
+  const uint8_t *base;
+  size_t len;
+  void *map; /* mmap'ed region owned by the handle, or NULL */
+  size_t map_len;
+  int disabled_stale;
+  dt__preload_hdr h;
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static void set_err(dt__preload_error *err, const char *fmt, const char *a,
+                    unsigned long b) {
+  if (!err)
+    return;
+  err->line = 0;
+  snprintf(err->msg, sizeof err->msg, fmt, a, b);
+}
+
+uint32_t dt__preload_rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+uint64_t dt__preload_rd64(const uint8_t *p) {
+  return (uint64_t)dt__preload_rd32(p) | (uint64_t)dt__preload_rd32(p + 4) << 32;
+}
+
+/* XXH64 (Yann Collet's xxHash, BSD-2): a fast, well-known 64-bit checksum,
+ * so a whole 700 KB blob is checked in well under a millisecond. */
+#define XP1 0x9E3779B185EBCA87ULL
+#define XP2 0xC2B2AE3D27D4EB4FULL
+#define XP3 0x165667B19E3779F9ULL
+#define XP4 0x85EBCA77C2B2AE63ULL
+#define XP5 0x27D4EB2F165667C5ULL
+static uint64_t rotl64(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+static uint64_t xround(uint64_t acc, uint64_t in) {
+  acc += in * XP2;
+  acc = rotl64(acc, 31);
+  return acc * XP1;
+}
+static uint64_t xmerge(uint64_t acc, uint64_t v) {
+  acc ^= xround(0, v);
+  return acc * XP1 + XP4;
+}
+uint64_t dt__preload_xxh64(const void *data, size_t len, uint64_t seed) {
+  const uint8_t *p = data, *end = p + len;
+  uint64_t h;
+  if (len >= 32) {
+    uint64_t v1 = seed + XP1 + XP2, v2 = seed + XP2, v3 = seed, v4 = seed - XP1;
+    const uint8_t *limit = end - 32;
+    do {
+      v1 = xround(v1, dt__preload_rd64(p));
+      v2 = xround(v2, dt__preload_rd64(p + 8));
+      v3 = xround(v3, dt__preload_rd64(p + 16));
+      v4 = xround(v4, dt__preload_rd64(p + 24));
+      p += 32;
+    } while (p <= limit);
+    h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
+    h = xmerge(h, v1);
+    h = xmerge(h, v2);
+    h = xmerge(h, v3);
+    h = xmerge(h, v4);
+  } else {
+    h = seed + XP5;
+  }
+  h += (uint64_t)len;
+  while ((size_t)(end - p) >= 8) {
+    h ^= xround(0, dt__preload_rd64(p));
+    h = rotl64(h, 27) * XP1 + XP4;
+    p += 8;
+  }
+  if ((size_t)(end - p) >= 4) {
+    h ^= (uint64_t)dt__preload_rd32(p) * XP1;
+    h = rotl64(h, 23) * XP2 + XP3;
+    p += 4;
+  }
+  while (p < end) {
+    h ^= (uint64_t)(*p++) * XP5;
+    h = rotl64(h, 11) * XP1;
+  }
+  h ^= h >> 33;
+  h *= XP2;
+  h ^= h >> 29;
+  h *= XP3;
+  h ^= h >> 32;
+  return h;
+}
+
+uint64_t dt__preload_blob_checksum(const uint8_t *blob, size_t len) {
+  uint64_t seed = dt__preload_xxh64(blob, DT__PRELOAD_OFF_CHECKSUM, 0);
+  return dt__preload_xxh64(blob + DT__PRELOAD_HDR_SIZE,
+                           len - DT__PRELOAD_HDR_SIZE, seed);
+}
+
+/* Days since 1970-01-01 ↔ civil date (H. Hinnant's days_from_civil). */
+static int32_t days_from_civil(int y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  int era = (y >= 0 ? y : y - 399) / 400;
+  unsigned yoe = (unsigned)(y - era * 400);
+  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return (int32_t)(era * 146097 + (int)doe - 719468);
+}
+
+int dt__preload_parse_date(const char *s, int32_t *days) {
+  if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+    return DT_EINVAL;
+  for (int i = 0; i < 10; i++)
+    if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+      return DT_EINVAL;
+  int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+  unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
+  unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
+  static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+    return DT_EINVAL;
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (m == 2 && d == 29 && !leap)
+    return DT_EINVAL;
+  *days = days_from_civil(y, m, d);
+  return 0;
+}
+
+void dt__preload_format_date(int32_t days, char out[11]) {
+  int z = days + 719468;
+  int era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int y = (int)yoe + era * 400;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+  if (y < 0 || y > 9999)
+    y = 0;
+  snprintf(out, 11, "%04d-%02u-%02u", y, m % 100, d % 100);
+}
+
+/* A label byte of a canonical name: Chromium's list uses [a-z0-9-] and
+ * a few names with '_' exist in the wild, so '_' is accepted too. */
+static int label_byte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+int dt__preload_label_byte(unsigned char c) { return label_byte(c); }
+
+/* ---- open and validate --------------------------------------------------- */
+
+/* Checks one key (reversed form): label bytes and SEPs, no empty label, no
+ * label over 63 bytes; MULTI says whether it must have >= 2 labels. */
+static int key_ok(const uint8_t *k, size_t n, int multi) {
+  size_t lab = 0, labels = 1;
+  if (n == 0 || n > DT_MAX_HOST_BYTES)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    if (k[i] == DT__PRELOAD_SEP) {
+      if (lab == 0)
+        return 0;
+      lab = 0;
+      labels++;
+    } else if (!label_byte(k[i]) || ++lab > DT_MAX_LABEL_BYTES) {
+      return 0;
+    }
+  }
+  return lab > 0 && (multi ? labels >= 2 : labels == 1);
+}
+
+static int cmp_keys(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
+  int c = memcmp(a, b, an < bn ? an : bn);
+  return c ? c : (an < bn ? -1 : an > bn);
+}
+
+static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
+  const uint8_t *b = p->base;
+  size_t len = p->len;
+  dt__preload_hdr *h = &p->h;
+  if (len < 8 || memcmp(b, DT__PRELOAD_MAGIC, 8) != 0) {
+    set_err(err, "not a detour preload blob (bad magic)%s%lu", "", 0);
+    return DT_EPRELOAD;
+  }
+  if (len < DT__PRELOAD_HDR_SIZE) {
+    set_err(err, "truncated blob: %s%lu bytes, header needs 96", "", (unsigned long)len);
+    return DT_EPRELOAD;
+  }
+  dt__preload_hdr_read(b, h);
+  if (h->version != DT__PRELOAD_VERSION) {
+    set_err(err, "unsupported blob version %s%lu (this build reads 1)", "",
+            (unsigned long)h->version);
+    return DT_EPRELOAD;
+  }
+  if (h->header_size != DT__PRELOAD_HDR_SIZE) {
+    set_err(err, "bad header size %s%lu", "", (unsigned long)h->header_size);
+    return DT_EPRELOAD;
+  }
+  if (h->total_size != len) {
+    set_err(err, "blob length mismatch: header says %s%lu bytes", "",
+            (unsigned long)h->total_size);
+    return DT_EPRELOAD;
+  }
+  if (!(flags & DT__PRELOAD_TRUSTED) &&
+      dt__preload_blob_checksum(b, len) != h->checksum) {
+    set_err(err, "checksum mismatch: the blob is corrupted%s%lu", "", 0);
+    return DT_EPRELOAD;
+  }
+  /* Sections: in order, inside the blob, sized by the counts. All sums
+   * are done in size_t on values < 2^32, so they cannot overflow. */
+  size_t n_multi = (size_t)h->entries - h->n_single;
+  if (h->n_single > h->entries || h->block_size < 1 || h->block_size > 255 ||
+      h->n_blocks != (n_multi + h->block_size - 1) / h->block_size ||
+      h->n_noinc > h->entries || h->include_subdomains > h->entries) {
+    set_err(err, "inconsistent counts in header%s%lu", "", 0);
+    return DT_EPRELOAD;
+  }
+  size_t need_prefix = (size_t)h->n_blocks * 8, need_offs = ((size_t)h->n_blocks + 1) * 4;
+  if (h->off_prefix != DT__PRELOAD_HDR_SIZE ||
+      (size_t)h->off_offsets != (size_t)h->off_prefix + need_prefix ||
+      (size_t)h->off_single != (size_t)h->off_offsets + need_offs ||
+      (size_t)h->off_noinc < (size_t)h->off_single + (size_t)h->n_single * 4 ||
+      (size_t)h->off_blocks != (size_t)h->off_noinc + (size_t)h->n_noinc * 4 ||
+      (size_t)h->off_blocks > len) {
+    set_err(err, "section offsets out of bounds%s%lu", "", 0);
+    return DT_EPRELOAD;
+  }
+  /* Block offsets: relative to off_blocks, increasing, last = data end. */
+  const uint8_t *offs = b + h->off_offsets;
+  if (dt__preload_rd32(offs) != 0 ||
+      (size_t)h->off_blocks + dt__preload_rd32(offs + 4 * (size_t)h->n_blocks) != len) {
+    set_err(err, "block table does not cover the block data%s%lu", "", 0);
+    return DT_EPRELOAD;
+  }
+  /* Singles: offsets into [off_single + 4n, off_noinc), sorted keys. */
+  size_t noinc_single = 0;
+  const uint8_t *prev = NULL;
+  size_t prevn = 0;
+  for (uint32_t i = 0; i < h->n_single; i++) {
+    size_t o = dt__preload_rd32(b + h->off_single + 4 * (size_t)i);
+    if (o < (size_t)h->off_single + (size_t)h->n_single * 4 || o + 2 > h->off_noinc ||
+        o + 2 + b[o] > h->off_noinc || b[o + 1] > 1 || !key_ok(b + o + 2, b[o], 0) ||
+        (prev && cmp_keys(prev, prevn, b + o + 2, b[o]) >= 0)) {
+      set_err(err, "bad one-label entry %s%lu", "#", (unsigned long)i);
+      return DT_EPRELOAD;
+    }
+    noinc_single += b[o + 1] == 0;
+    prev = b + o + 2;
+    prevn = b[o];
+  }
+  /* No-include_subdomains ordinals: strictly increasing, < n_multi. */
+  size_t n_noinc_multi = h->n_noinc;
+  for (uint32_t i = 0; i < h->n_noinc; i++) {
+    uint32_t v = dt__preload_rd32(b + h->off_noinc + 4 * (size_t)i);
+    if (v >= n_multi || (i && v <= dt__preload_rd32(b + h->off_noinc + 4 * (size_t)(i - 1)))) {
+      set_err(err, "bad ordinal table entry %s%lu", "#", (unsigned long)i);
+      return DT_EPRELOAD;
+    }
+  }
+  if ((size_t)h->include_subdomains + n_noinc_multi + noinc_single != h->entries) {
+    set_err(err, "include_subdomains count does not match the tables%s%lu", "", 0);
+    return DT_EPRELOAD;
+  }
+  /* Blocks: every entry decodes inside its block, keys valid and strictly
+   * increasing across the whole list, index prefixes right. */
+  uint8_t key[DT_MAX_HOST_BYTES + 1], last[DT_MAX_HOST_BYTES + 1];
+  size_t keyn = 0, lastn = 0;
+  size_t left = n_multi;
+  for (uint32_t bi = 0; bi < h->n_blocks; bi++) {
+    const uint8_t *c = b + h->off_blocks + dt__preload_rd32(offs + 4 * (size_t)bi);
+    const uint8_t *e = b + h->off_blocks + dt__preload_rd32(offs + 4 * (size_t)bi + 4);
+    if (e <= c) {
+      set_err(err, "empty or reversed block %s%lu", "#", (unsigned long)bi);
+      return DT_EPRELOAD;
+    }
+    size_t cnt = left < h->block_size ? left : h->block_size;
+    for (size_t j = 0; j < cnt; j++) {
+      size_t pl, sl;
+      if (!dt__preload_entry_head(&c, e, &pl, &sl) || (j == 0 && pl != 0) ||
+          pl > keyn || pl + sl > DT_MAX_HOST_BYTES || sl > (size_t)(e - c)) {
+        set_err(err, "bad entry in block %s%lu", "#", (unsigned long)bi);
+        return DT_EPRELOAD;
+      }
+      memcpy(key + pl, c, sl);
+      keyn = pl + sl;
+      c += sl;
+      if (!key_ok(key, keyn, 1) || (lastn && cmp_keys(last, lastn, key, keyn) >= 0)) {
+        set_err(err, "bad or unsorted name in block %s%lu", "#", (unsigned long)bi);
+        return DT_EPRELOAD;
+      }
+      if (j == 0 && dt__preload_rd64(b + h->off_prefix + 8 * (size_t)bi) !=
+                        dt__preload_prefix64(key, keyn)) {
+        set_err(err, "index prefix mismatch at block %s%lu", "#", (unsigned long)bi);
+        return DT_EPRELOAD;
+      }
+      memcpy(last, key, keyn);
+      lastn = keyn;
+    }
+    if (c != e) {
+      set_err(err, "trailing bytes in block %s%lu", "#", (unsigned long)bi);
+      return DT_EPRELOAD;
+    }
+    left -= cnt;
+  }
+  return 0;
+}
+
+int dt__preload_open_mem(dt__preload **out, const void *buf, size_t len,
+                         unsigned flags, dt__preload_error *err) {
+  if (!out || (!buf && len)) {
+    set_err(err, "invalid argument%s%lu", "", 0);
+    return DT_EINVAL;
+  }
+  *out = NULL;
+  if (len > DT__PRELOAD_MAX_BLOB) {
+    set_err(err, "blob too large (%s%lu bytes)", "", (unsigned long)len);
+    return DT_EPRELOAD;
+  }
+  dt__preload *p = calloc(1, sizeof *p);
+  if (!p) {
+    set_err(err, "out of memory%s%lu", "", 0);
+    return DT_ENOMEM;
+  }
+  p->base = buf;
+  p->len = len;
+  int rc = validate(p, flags, err);
+  if (rc) {
+    free(p);
+    return rc;
+  }
+  *out = p;
+  return 0;
+}
+
+int dt__preload_open_file(dt__preload **out, const char *path,
+                          dt__preload_error *err) {
+  if (!out || !path) {
+    set_err(err, "invalid argument%s%lu", "", 0);
+    return DT_EINVAL;
+  }
+  *out = NULL;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    set_err(err, "cannot open %s: errno %lu", path, (unsigned long)errno);
+    return DT_EIO;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    set_err(err, "%s is not a regular file%lu", path, 0);
+    return DT_EIO;
+  }
+  if ((uint64_t)st.st_size > DT__PRELOAD_MAX_BLOB || st.st_size == 0) {
+    close(fd);
+    set_err(err, "%s: size %lu is not a plausible blob", path, (unsigned long)st.st_size);
+    return DT_EPRELOAD;
+  }
+  size_t n = (size_t)st.st_size;
+  void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (m == MAP_FAILED) {
+    set_err(err, "cannot map %s%lu", path, 0);
+    return DT_EIO;
+  }
+  int rc = dt__preload_open_mem(out, m, n, 0, err);
+  if (rc) {
+    munmap(m, n);
+    return rc;
+  }
+  (*out)->map = m;
+  (*out)->map_len = n;
+  return 0;
+}
+
+void dt__preload_free(dt__preload *p) {
+  if (!p)
+    return;
+  if (p->map)
+    munmap(p->map, p->map_len);
+  free(p);
+}
+
+void dt__preload_get_info(const dt__preload *p, dt__preload_info *info) {
+  memset(info, 0, sizeof *info);
+  if (!p)
+    return;
+  info->entries = p->h.entries;
+  info->include_subdomains = p->h.include_subdomains;
+  info->blob_bytes = p->len;
+  info->list_date_days = p->h.list_date;
+  dt__preload_format_date(p->h.list_date, info->list_date);
+  info->checksum = p->h.checksum;
+  snprintf(info->checksum_hex, sizeof info->checksum_hex, "%016llx",
+           (unsigned long long)p->h.checksum);
+  info->block_size = p->h.block_size;
+}
+
+int32_t dt__preload_age_days(const dt__preload *p, const dt_clock *clock) {
+  int64_t now = dt_clock_now_ms(clock);
+  /* Floor division so times before 1970 still give whole days. */
+  int64_t day = now >= 0 ? now / 86400000 : -((-now + 86399999) / 86400000);
+  return (int32_t)(day - (p ? p->h.list_date : 0));
+}
+
+int dt__preload_is_stale(const dt__preload *p, const dt_clock *clock) {
+  return p && dt__preload_age_days(p, clock) > DT__PRELOAD_STALE_DAYS;
+}
+
+int dt__preload_apply_stale_policy(dt__preload *p, int disable,
+                                   const dt_clock *clock) {
+  if (!p)
+    return 0;
+  int stale = dt__preload_is_stale(p, clock);
+  p->disabled_stale = disable && stale;
+  return stale;
+}
+
+const char *dt__preload_reason_name(dt__preload_reason r) {
+  switch (r) {
+  case DT__PRELOAD_R_EXACT: return "exact";
+  case DT__PRELOAD_R_ANCESTOR: return "ancestor";
+  case DT__PRELOAD_R_NO_ENTRY: return "no-entry";
+  case DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS: return "ancestor-without-include-subdomains";
+  case DT__PRELOAD_R_CANCELLED: return "cancelled-by-deeper-entry";
+  case DT__PRELOAD_R_BAD_HOST: return "bad-host";
+  case DT__PRELOAD_R_DISABLED_STALE: return "disabled-stale";
+  }
+  return "unknown";
+}
+
+/* ---- lookup -------------------------------------------------------------- */
+
+/* Is ordinal ORD (a multi-label entry) one without include_subdomains?
+ * Binary search in the small ordinal table (250 of 94,600 in 2026). */
+static int multi_incsub(const dt__preload *p, uint32_t ord) {
+  const uint8_t *t = p->base + p->h.off_noinc;
+  size_t lo = 0, hi = p->h.n_noinc;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    uint32_t v = dt__preload_rd32(t + 4 * mid);
+    if (v == ord)
+      return 0;
+    if (v < ord)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return 1;
+}
+
+/* Exact lookup of a one-label key; returns -1 absent, else its flag. */
+static int single_find(const dt__preload *p, const uint8_t *k, size_t n) {
+  const uint8_t *b = p->base;
+  size_t lo = 0, hi = p->h.n_single;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    size_t o = dt__preload_rd32(b + p->h.off_single + 4 * mid);
+    int c = cmp_keys(b + o + 2, b[o], k, n);
+    if (c == 0)
+      return b[o + 1];
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return -1;
+}
+
+/* The last block whose first key is <= K (0 if none). The 8-byte prefixes
+ * decide almost every step without touching the block data. */
+static size_t find_block(const dt__preload *p, const uint8_t *k, size_t n) {
+  const uint8_t *b = p->base;
+  uint64_t kp = dt__preload_prefix64(k, n);
+  size_t lo = 0, hi = p->h.n_blocks; /* answer in [lo, hi) among "<= K" */
+  while (hi - lo > 1) {
+    size_t mid = lo + (hi - lo) / 2;
+    uint64_t mp = dt__preload_rd64(b + p->h.off_prefix + 8 * mid);
+    int le;
+    if (mp != kp) {
+      le = mp < kp;
+    } else {
+      const uint8_t *c = b + p->h.off_blocks +
+                         dt__preload_rd32(b + p->h.off_offsets + 4 * mid);
+      const uint8_t *e = b + p->len;
+      size_t pl, sl;
+      if (!dt__preload_entry_head(&c, e, &pl, &sl) || sl > (size_t)(e - c))
+        return lo; /* cannot happen on a validated blob */
+      le = cmp_keys(c, sl, k, n) <= 0;
+    }
+    if (le)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+typedef struct hit {
+  size_t klen; /* length of the matched key = of its text name */
+  int incsub;
+} hit;
+
+int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
+                       dt__preload_mode mode, dt__preload_match *m) {
+  dt__preload_match scratch;
+  if (!m)
+    m = &scratch;
+  m->known = 0;
+  m->name[0] = m->cancelled[0] = '\0';
+  m->include_subdomains = 0;
+  m->reason = DT__PRELOAD_R_NO_ENTRY;
+  if (!p)
+    return 0;
+  if (p->disabled_stale) {
+    m->reason = DT__PRELOAD_R_DISABLED_STALE;
+    return 0;
+  }
+  /* Canonical text (lowercase, trailing dots stripped) and the reversed
+   * key T, built label by label from the right. */
+  while (len > 0 && host && host[len - 1] == '.')
+    len--;
+  if (!host || len == 0 || len > DT_MAX_HOST_BYTES) {
+    m->reason = DT__PRELOAD_R_BAD_HOST;
+    return 0;
+  }
+  char canon[DT_MAX_HOST_BYTES + 1];
+  uint8_t t[DT_MAX_HOST_BYTES + 1];
+  size_t tn = 0, c1 = 0, c2 = 0, labels = 0, end = len;
+  for (size_t i = len; i-- > 0;) {
+    unsigned char ch = (unsigned char)host[i];
+    if (ch >= 'A' && ch <= 'Z')
+      ch = (unsigned char)(ch + 32);
+    canon[i] = (char)ch;
+    if (ch == '.' || i == 0) {
+      size_t start = ch == '.' ? i + 1 : 0;
+      size_t ll = end - start;
+      if (ll == 0 || ll > DT_MAX_LABEL_BYTES) {
+        m->reason = DT__PRELOAD_R_BAD_HOST;
+        return 0;
+      }
+      if (labels++)
+        t[tn++] = DT__PRELOAD_SEP;
+      for (size_t j = start; j < end; j++) {
+        unsigned char c = (unsigned char)canon[j]; /* lowered already */
+        if (!label_byte(c)) {
+          m->reason = DT__PRELOAD_R_BAD_HOST;
+          return 0;
+        }
+        t[tn++] = c;
+      }
+      if (labels == 1)
+        c1 = tn;
+      else if (labels == 2)
+        c2 = tn;
+      end = i;
+      if (ch == '.' && i == 0) { /* leading dot: empty first label */
+        m->reason = DT__PRELOAD_R_BAD_HOST;
+        return 0;
+      }
+    }
+  }
+  canon[len] = '\0';
+
+  hit hits[DT_MAX_HOST_BYTES / 2 + 2];
+  size_t nh = 0;
+  int f = single_find(p, t, c1);
+  if (f >= 0)
+    hits[nh++] = (hit){c1, f};
+  if (labels >= 2 && p->h.n_blocks > 0) {
+    /* One forward scan from the block of the two-label suffix: keys are
+     * compared incrementally (mlcp = common prefix of the previous key and
+     * T), so most entries are skipped by their header alone. */
+    const uint8_t *b = p->base;
+    size_t bi = find_block(p, t, c2);
+    size_t n_multi = (size_t)p->h.entries - p->h.n_single;
+    for (; bi < p->h.n_blocks; bi++) {
+      const uint8_t *c = b + p->h.off_blocks + dt__preload_rd32(b + p->h.off_offsets + 4 * bi);
+      const uint8_t *e = b + p->h.off_blocks + dt__preload_rd32(b + p->h.off_offsets + 4 * bi + 4);
+      size_t mlcp = 0, cnt = n_multi - bi * p->h.block_size;
+      if (cnt > p->h.block_size)
+        cnt = p->h.block_size;
+      for (size_t j = 0; j < cnt; j++) {
+        size_t pl, sl;
+        if (!dt__preload_entry_head(&c, e, &pl, &sl) || sl > (size_t)(e - c))
+          goto done; /* cannot happen on a validated blob */
+        if (pl > mlcp) { /* shares more with the previous key: still < T */
+          c += sl;
+          continue;
+        }
+        if (pl < mlcp) /* greater than the previous key where it equalled T */
+          goto done;
+        size_t k = 0;
+        while (k < sl && pl + k < tn && c[k] == t[pl + k])
+          k++;
+        size_t klen = pl + sl;
+        if (k == sl) { /* the key is a prefix of T */
+          if (klen == tn || t[klen] == DT__PRELOAD_SEP) {
+            uint32_t ord = (uint32_t)(bi * p->h.block_size + j);
+            hits[nh++] = (hit){klen, multi_incsub(p, ord)};
+            if (klen == tn)
+              goto done; /* exact: every later key is greater */
+          }
+        } else if (pl + k == tn || c[k] > t[pl + k]) {
+          goto done;
+        }
+        mlcp = pl + k;
+        c += sl;
+      }
+    }
+  }
+done:
+  if (nh == 0)
+    return 0;
+  /* hits[] are in increasing depth. */
+  const hit *deep = &hits[nh - 1], *dec = NULL;
+  const hit *inc = NULL; /* deepest proper ancestor with include_subdomains */
+  for (size_t i = nh; i-- > 0;)
+    if (hits[i].klen < tn && hits[i].incsub) {
+      inc = &hits[i];
+      break;
+    }
+  if (deep->klen == tn) {
+    m->reason = DT__PRELOAD_R_EXACT;
+    dec = deep;
+  } else if (mode == DT__PRELOAD_MOST_SPECIFIC) {
+    /* Chromium: the most specific entry decides. */
+    if (deep->incsub) {
+      m->reason = DT__PRELOAD_R_ANCESTOR;
+      dec = deep;
+    } else {
+      m->reason = inc ? DT__PRELOAD_R_CANCELLED : DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS;
+      if (inc)
+        memcpy(m->cancelled, canon + len - inc->klen, inc->klen + 1);
+    }
+  } else if (inc) {
+    m->reason = DT__PRELOAD_R_ANCESTOR;
+    dec = inc;
+  } else {
+    m->reason = DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS;
+  }
+  const hit *shown = dec ? dec : deep;
+  memcpy(m->name, canon + len - shown->klen, shown->klen + 1);
+  m->include_subdomains = shown->incsub;
+  m->known = dec != NULL;
+  return m->known;
+}

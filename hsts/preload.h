@@ -1,0 +1,168 @@
+/* preload.h — the HSTS preload list: a compact, versioned, checksummed blob
+ * (docs/preload-format.md) used in place, and its compiler from Chromium's
+ * transport_security_state_static.json.
+ *
+ * Internal to detour (dt__ names); the engine and the CLI wrap it. Pure C,
+ * libc only. No heap allocation per lookup and no parsing at start-up: a
+ * handle is a few validated offsets into the caller's bytes.
+ *
+ * Matching (DECISIONS.md knob 8): the list's entries are looked up for the
+ * host and each of its ancestors (label suffixes).
+ *  - DT__PRELOAD_MOST_SPECIFIC (chromium): the deepest entry found decides,
+ *    so a deeper entry without include_subdomains cancels an ancestor's for
+ *    its whole subtree (Chromium's HSTSPreloadDecoder::ReadEntry).
+ *  - DT__PRELOAD_ANY_ANCESTOR (fetch, firefox): an exact entry, or any
+ *    ancestor with include_subdomains (RFC 6797 §8.2; Firefox's
+ *    GetPreloadStatus inside the IsSecureURI walk). */
+#ifndef DT_HSTS_PRELOAD_H
+#define DT_HSTS_PRELOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detour.h"
+
+#define DT__PRELOAD_MAGIC "DTHSTSPL" /* 8 bytes at offset 0 */
+#define DT__PRELOAD_VERSION 1u
+/* Chromium's IsBuildTimely: static HSTS is off once the build is >= 70 days
+ * old. detour reports it and, by default, keeps enforcing (DECISIONS.md). */
+#define DT__PRELOAD_STALE_DAYS 70
+/* Upper bound on a blob we accept (the 2026 list compiles to < 1 MB). */
+#define DT__PRELOAD_MAX_BLOB (64u * 1024u * 1024u)
+/* Upper bound on entries the compiler accepts. */
+#define DT__PRELOAD_MAX_ENTRIES 4000000u
+
+typedef struct dt__preload dt__preload; /* opaque handle */
+
+/* An error with a message and, for the compiler, the input line (0 when
+ * the problem has no line, e.g. a truncated blob). */
+typedef struct dt__preload_error {
+  size_t line;
+  char msg[256];
+} dt__preload_error;
+
+/* ---- opening a blob -------------------------------------------------------
+ * All open functions return 0 and set *out, or DT_EPRELOAD (bad blob: the
+ * message says what), DT_EIO (file), DT_ENOMEM, DT_EINVAL; err may be NULL.
+ * Every open checks the header, the section bounds and the structure of
+ * every block; the checksum (XXH64) is checked unless the caller passes
+ * DT__PRELOAD_TRUSTED, meant only for the blob the build compiled, checked
+ * and embedded (the build and test_preload_blob verify it). */
+#define DT__PRELOAD_TRUSTED 1u
+
+/* Uses BUF in place: BUF must stay valid and unchanged until
+ * dt__preload_free. */
+int dt__preload_open_mem(dt__preload **out, const void *buf, size_t len,
+                         unsigned flags, dt__preload_error *err);
+/* Maps PATH read-only (mmap); the handle owns the mapping. */
+int dt__preload_open_file(dt__preload **out, const char *path,
+                          dt__preload_error *err);
+/* Opens the blob embedded in libdetour at build time (trusted). Defined in
+ * the generated ${build}/preload/preload_blob.c, so only in libdetour, not
+ * in detour_hsts. */
+int dt__preload_open_default(dt__preload **out);
+void dt__preload_free(dt__preload *p);
+
+/* ---- information ---------------------------------------------------------- */
+typedef struct dt__preload_info {
+  uint32_t entries;            /* force-https entries in the blob */
+  uint32_t include_subdomains; /* of which with include_subdomains */
+  size_t blob_bytes;
+  int32_t list_date_days;      /* days since 1970-01-01 (UTC) */
+  char list_date[11];          /* "YYYY-MM-DD" */
+  uint64_t checksum;           /* XXH64 stored in the header */
+  char checksum_hex[17];
+  uint32_t block_size;         /* names per front-coded block */
+} dt__preload_info;
+void dt__preload_get_info(const dt__preload *p, dt__preload_info *info);
+
+/* Age of the list against CLOCK (NULL → system clock): days since the list
+ * date (negative if the clock is before it), and whether it is stale
+ * (older than DT__PRELOAD_STALE_DAYS). */
+int32_t dt__preload_age_days(const dt__preload *p, const dt_clock *clock);
+int dt__preload_is_stale(const dt__preload *p, const dt_clock *clock);
+/* The embedder's choice (DECISIONS.md: "an embedder may choose to disable a
+ * stale list"): when DISABLE is 1 and the list is stale against CLOCK now,
+ * later lookups answer DT__PRELOAD_R_DISABLED_STALE. Returns the stale
+ * state. Call again to re-evaluate (e.g. once a day). */
+int dt__preload_apply_stale_policy(dt__preload *p, int disable,
+                                   const dt_clock *clock);
+
+/* ---- lookup ---------------------------------------------------------------- */
+typedef enum dt__preload_mode {
+  DT__PRELOAD_MOST_SPECIFIC = 0, /* chromium */
+  DT__PRELOAD_ANY_ANCESTOR = 1   /* fetch, firefox */
+} dt__preload_mode;
+
+typedef enum dt__preload_reason {
+  DT__PRELOAD_R_EXACT = 0,         /* known: an entry for the host itself */
+  DT__PRELOAD_R_ANCESTOR,          /* known: an ancestor with include_subdomains */
+  DT__PRELOAD_R_NO_ENTRY,          /* no entry for the host nor any ancestor */
+  DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS, /* only ancestors, none with include_subdomains */
+  DT__PRELOAD_R_CANCELLED,         /* chromium: a deeper entry without
+                                      include_subdomains overrides an
+                                      ancestor that has it */
+  DT__PRELOAD_R_BAD_HOST,          /* not a domain name we can look up */
+  DT__PRELOAD_R_DISABLED_STALE     /* list disabled: stale (embedder's choice) */
+} dt__preload_reason;
+
+/* Short stable token for --json ("exact", "ancestor", "no-entry",
+ * "ancestor-without-include-subdomains", "cancelled-by-deeper-entry",
+ * "bad-host", "disabled-stale"). Static string. */
+const char *dt__preload_reason_name(dt__preload_reason r);
+
+typedef struct dt__preload_match {
+  int known;                   /* 1 → the host is a Known HSTS Host */
+  dt__preload_reason reason;
+  /* The entry that decided (known), or for CANCELLED / ANCESTOR_NO_SUBDOMAINS
+   * the deepest entry found. Empty name when none. */
+  char name[DT_MAX_HOST_BYTES + 1];
+  int include_subdomains;
+  /* For CANCELLED: the ancestor whose include_subdomains was overridden. */
+  char cancelled[DT_MAX_HOST_BYTES + 1];
+} dt__preload_match;
+
+/* Looks HOST (len bytes; need not be NUL-terminated) up. HOST should be
+ * canonical ASCII (the engine applies IDNA first); ASCII uppercase is
+ * lowered and trailing dots are stripped here, without allocating. Returns
+ * 1 when known, 0 when not; *m (may be NULL) gets the details. A NULL P
+ * means "no list": 0 with NO_ENTRY. Never allocates; thread-safe on a
+ * shared handle except against dt__preload_apply_stale_policy. */
+int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
+                       dt__preload_mode mode, dt__preload_match *m);
+
+/* ---- compiler ---------------------------------------------------------------- */
+typedef struct dt__preload_compile_opts {
+  int32_t list_date_days; /* the list's date, days since 1970-01-01 */
+  uint32_t block_size;    /* names per block; 0 → default (16) */
+} dt__preload_compile_opts;
+
+typedef struct dt__preload_compile_stats {
+  size_t entries_total;      /* objects in "entries" */
+  size_t compiled;           /* force-https entries in the blob */
+  size_t include_subdomains; /* of which with include_subdomains */
+  size_t skipped_mode;       /* mode absent or not "force-https" */
+  size_t lowercased;         /* names that had ASCII uppercase (lowered) */
+  size_t blob_bytes;
+} dt__preload_compile_stats;
+
+/* Compiles JSON (len bytes, Chromium's schema, // comments allowed) into a
+ * new blob: *blob is malloc'ed, free it with free(). stats may be NULL.
+ * Errors: DT_EPARSE with err->line set for malformed JSON, a wrong schema,
+ * a bad name (empty label, label > 63, name > 253, a character outside
+ * [a-z0-9-_], a leading/trailing dot) or a duplicate name; DT_ENOMEM. */
+int dt__preload_compile(const char *json, size_t len,
+                        const dt__preload_compile_opts *opts,
+                        unsigned char **blob, size_t *blob_len,
+                        dt__preload_compile_stats *stats,
+                        dt__preload_error *err);
+
+/* "YYYY-MM-DD" ↔ days since 1970-01-01 (proleptic Gregorian). Parse
+ * returns 0 or DT_EINVAL. */
+int dt__preload_parse_date(const char *s, int32_t *days);
+void dt__preload_format_date(int32_t days, char out[11]);
+
+/* XXH64 (seed) of len bytes; exposed for tests and the tool. */
+uint64_t dt__preload_xxh64(const void *data, size_t len, uint64_t seed);
+
+#endif

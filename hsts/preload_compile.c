@@ -1,0 +1,394 @@
+/* preload_compile.c — Chromium's transport_security_state_static.json →
+ * the preload blob (docs/preload-format.md).
+ *
+ * Input schema (net/http/transport_security_state_static.json): a top-level
+ * object whose "entries" array holds objects with "name", "mode"
+ * ("force-https" for HSTS), "include_subdomains" (bool) and fields we do not
+ * use ("policy", "pins", "expect_ct", ...). "pinsets" and any other
+ * top-level member are ignored. Entries whose mode is not "force-https"
+ * (pin-only entries have none) are skipped and counted. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hsts/json.h"
+#include "hsts/preload.h"
+#include "hsts/preload_format.h"
+
+typedef struct ent {
+  uint32_t off;  /* key bytes in the arena */
+  uint32_t line; /* input line of the entry, for errors */
+  uint8_t len;
+  uint8_t incsub;
+  uint8_t multi; /* >= 2 labels */
+} ent;
+
+static const uint8_t *g_arena; /* qsort has no user pointer in C11 */
+
+static int cmp_ent(const void *a, const void *b) {
+  const ent *x = a, *y = b;
+  size_t n = x->len < y->len ? x->len : y->len;
+  int c = memcmp(g_arena + x->off, g_arena + y->off, n);
+  if (c)
+    return c;
+  if (x->len != y->len)
+    return x->len < y->len ? -1 : 1;
+  return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int fail(dt__preload_error *err, size_t line, const char *msg,
+                const char *name) {
+  if (err) {
+    err->line = line;
+    if (name)
+      snprintf(err->msg, sizeof err->msg, "line %zu: %.80s: \"%.100s\"", line, msg, name);
+    else
+      snprintf(err->msg, sizeof err->msg, "line %zu: %.200s", line, msg);
+  }
+  return DT_EPARSE;
+}
+
+/* Checks a name and writes its reversed key (labels right to left, joined
+ * by SEP) into out. Returns NULL or the problem. *upper is set when ASCII
+ * uppercase was lowered: Chromium lowercases names when it builds its
+ * table, and the genuine 2016 file has one ("0xAA55.me"), so we do too and
+ * count it rather than refuse the real format. */
+static const char *make_key(const char *name, size_t n, uint8_t *out,
+                            size_t *outn, int *labels, int *upper) {
+  *upper = 0;
+  if (n == 0)
+    return "empty name";
+  if (n > DT_MAX_HOST_BYTES)
+    return "name longer than 253 bytes";
+  size_t k = 0, end = n;
+  *labels = 0;
+  for (size_t i = n + 1; i-- > 0;) {
+    if (i == 0 || name[i - 1] == '.') {
+      size_t ll = end - i;
+      if (ll == 0)
+        return "empty label (leading, trailing or double dot)";
+      if (ll > DT_MAX_LABEL_BYTES)
+        return "label longer than 63 bytes";
+      if ((*labels)++)
+        out[k++] = DT__PRELOAD_SEP;
+      for (size_t j = i; j < end; j++) {
+        unsigned char c = (unsigned char)name[j];
+        if (c >= 'A' && c <= 'Z') {
+          c = (unsigned char)(c + 32);
+          *upper = 1;
+        }
+        if (!dt__preload_label_byte(c))
+          return "character outside [a-z0-9-_] in name";
+        out[k++] = c;
+      }
+      if (i == 0)
+        break;
+      end = i - 1;
+    }
+  }
+  *outn = k;
+  return NULL;
+}
+
+/* A growable byte buffer for the output. */
+typedef struct obuf {
+  uint8_t *p;
+  size_t n, cap;
+  int oom;
+} obuf;
+
+static void put(obuf *o, const void *d, size_t n) {
+  if (o->oom)
+    return;
+  if (o->n + n > o->cap) {
+    size_t cap = o->cap ? o->cap : 4096;
+    while (cap < o->n + n)
+      cap *= 2;
+    uint8_t *np = realloc(o->p, cap);
+    if (!np) {
+      o->oom = 1;
+      return;
+    }
+    o->p = np;
+    o->cap = cap;
+  }
+  memcpy(o->p + o->n, d, n);
+  o->n += n;
+}
+static void put8(obuf *o, unsigned v) {
+  uint8_t b = (uint8_t)v;
+  put(o, &b, 1);
+}
+static void wr32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
+}
+static void wr64(uint8_t *p, uint64_t v) {
+  wr32(p, (uint32_t)v);
+  wr32(p + 4, (uint32_t)(v >> 32));
+}
+static void put32(obuf *o, uint32_t v) {
+  uint8_t b[4];
+  wr32(b, v);
+  put(o, b, 4);
+}
+
+static int emit(const ent *es, size_t n, const uint8_t *arena,
+                const dt__preload_compile_opts *opts, uint32_t bs,
+                unsigned char **blob, size_t *blob_len) {
+  size_t n_single = 0, n_multi, n_noinc = 0, incsub = 0;
+  for (size_t i = 0; i < n; i++) {
+    n_single += !es[i].multi;
+    n_noinc += es[i].multi && !es[i].incsub;
+    incsub += es[i].incsub;
+  }
+  n_multi = n - n_single;
+  size_t n_blocks = (n_multi + bs - 1) / bs;
+  obuf o = {0};
+  uint8_t hdr[DT__PRELOAD_HDR_SIZE] = {0};
+  put(&o, hdr, sizeof hdr);
+  size_t off_prefix = o.n;
+  /* Multi-label entries are in sorted order in es[] (singles interleave;
+   * skip them). First pass: block data into a separate buffer. */
+  obuf blocks = {0};
+  uint32_t *boff = malloc((n_blocks + 1) * sizeof *boff);
+  uint64_t *bpre = malloc((n_blocks + 1) * sizeof *bpre);
+  if (!boff || !bpre) {
+    free(boff);
+    free(bpre);
+    return DT_ENOMEM;
+  }
+  const ent *prev = NULL;
+  size_t mi = 0;
+  for (size_t i = 0; i < n; i++) {
+    const ent *e = &es[i];
+    if (!e->multi)
+      continue;
+    const uint8_t *k = arena + e->off;
+    size_t pl = 0;
+    if (mi % bs == 0) {
+      boff[mi / bs] = (uint32_t)blocks.n;
+      bpre[mi / bs] = dt__preload_prefix64(k, e->len);
+    } else {
+      const uint8_t *pk = arena + prev->off;
+      while (pl < e->len && pl < prev->len && k[pl] == pk[pl])
+        pl++;
+    }
+    size_t sl = e->len - pl;
+    if (pl <= 14 && sl <= 15) {
+      put8(&blocks, (unsigned)(pl << 4 | sl));
+    } else {
+      put8(&blocks, 0xF0);
+      put8(&blocks, (unsigned)pl);
+      put8(&blocks, (unsigned)sl);
+    }
+    put(&blocks, k + pl, sl);
+    prev = e;
+    mi++;
+  }
+  boff[n_blocks] = (uint32_t)blocks.n;
+  for (size_t i = 0; i < n_blocks; i++) {
+    uint8_t b[8];
+    for (int j = 0; j < 8; j++)
+      b[j] = (uint8_t)(bpre[i] >> (8 * j));
+    put(&o, b, 8);
+  }
+  size_t off_offsets = o.n;
+  for (size_t i = 0; i <= n_blocks; i++)
+    put32(&o, boff[i]);
+  size_t off_single = o.n;
+  /* Singles: offset table then records [len][incsub][bytes]. */
+  size_t rec = off_single + 4 * n_single;
+  for (size_t i = 0; i < n; i++)
+    if (!es[i].multi) {
+      put32(&o, (uint32_t)rec);
+      rec += 2u + es[i].len;
+    }
+  for (size_t i = 0; i < n; i++)
+    if (!es[i].multi) {
+      put8(&o, es[i].len);
+      put8(&o, es[i].incsub);
+      put(&o, arena + es[i].off, es[i].len);
+    }
+  size_t off_noinc = o.n;
+  mi = 0;
+  for (size_t i = 0; i < n; i++)
+    if (es[i].multi) {
+      if (!es[i].incsub)
+        put32(&o, (uint32_t)mi);
+      mi++;
+    }
+  size_t off_blocks = o.n;
+  put(&o, blocks.p, blocks.n);
+  int oom = o.oom || blocks.oom;
+  free(blocks.p);
+  free(boff);
+  free(bpre);
+  if (oom || o.n > DT__PRELOAD_MAX_BLOB) {
+    free(o.p);
+    return DT_ENOMEM;
+  }
+  uint8_t *h = o.p;
+  memcpy(h, DT__PRELOAD_MAGIC, 8);
+  wr32(h + 8, DT__PRELOAD_VERSION);
+  wr32(h + 12, DT__PRELOAD_HDR_SIZE);
+  wr32(h + 16, (uint32_t)o.n);
+  wr32(h + 20, (uint32_t)opts->list_date_days);
+  wr32(h + 24, (uint32_t)n);
+  wr32(h + 28, (uint32_t)incsub);
+  wr32(h + 32, bs);
+  wr32(h + 36, (uint32_t)n_blocks);
+  wr32(h + 40, (uint32_t)n_single);
+  wr32(h + 44, (uint32_t)n_noinc);
+  wr32(h + 48, (uint32_t)off_prefix);
+  wr32(h + 52, (uint32_t)off_offsets);
+  wr32(h + 56, (uint32_t)off_single);
+  wr32(h + 60, (uint32_t)off_noinc);
+  wr32(h + 64, (uint32_t)off_blocks);
+  wr64(h + DT__PRELOAD_OFF_CHECKSUM, dt__preload_blob_checksum(h, o.n));
+  *blob = o.p;
+  *blob_len = o.n;
+  return 0;
+}
+
+int dt__preload_compile(const char *json, size_t len,
+                        const dt__preload_compile_opts *opts,
+                        unsigned char **blob, size_t *blob_len,
+                        dt__preload_compile_stats *stats,
+                        dt__preload_error *err) {
+  dt__preload_compile_stats st = {0};
+  if (err) {
+    err->line = 0;
+    err->msg[0] = '\0';
+  }
+  if (!json || !opts || !blob || !blob_len)
+    return DT_EINVAL;
+  *blob = NULL;
+  *blob_len = 0;
+  uint32_t bs = opts->block_size ? opts->block_size : DT__PRELOAD_DEFAULT_BLOCK;
+  if (bs > 255)
+    return DT_EINVAL;
+  dt__json_doc *doc = NULL;
+  dt__json_error jerr;
+  int rc = dt__json_parse(&doc, json, len, DT_JSON_ALLOW_COMMENTS, &jerr);
+  if (rc) {
+    if (rc == DT_ENOMEM)
+      return rc;
+    if (err) {
+      err->line = jerr.line;
+      snprintf(err->msg, sizeof err->msg, "line %zu, column %zu: malformed JSON: %.128s",
+               jerr.line, jerr.col, jerr.msg);
+    }
+    return DT_EPARSE;
+  }
+  const dt__json *root = dt__json_root(doc);
+  const dt__json *entries = NULL;
+  ent *es = NULL;
+  uint8_t *arena = NULL;
+  if (dt__json_type_of(root) != DT_JSON_OBJECT) {
+    rc = fail(err, dt__json_line(root), "top level is not an object", NULL);
+    goto out;
+  }
+  entries = dt__json_get(root, "entries");
+  if (!entries || dt__json_type_of(entries) != DT_JSON_ARRAY) {
+    rc = fail(err, dt__json_line(root), "no \"entries\" array", NULL);
+    goto out;
+  }
+  size_t cnt = dt__json_count(entries);
+  if (cnt > DT__PRELOAD_MAX_ENTRIES) {
+    rc = fail(err, dt__json_line(entries), "too many entries", NULL);
+    goto out;
+  }
+  es = malloc((cnt ? cnt : 1) * sizeof *es);
+  /* A name's key is as long as its decoded text, which is never longer
+   * than its JSON source, so LEN bounds the arena. */
+  arena = malloc(len + 1);
+  if (!es || !arena) {
+    rc = DT_ENOMEM;
+    goto out;
+  }
+  size_t n = 0, used = 0;
+  for (const dt__json *e = dt__json_first(entries); e; e = dt__json_next(e)) {
+    size_t line = dt__json_line(e);
+    st.entries_total++;
+    if (dt__json_type_of(e) != DT_JSON_OBJECT) {
+      rc = fail(err, line, "entry is not an object", NULL);
+      goto out;
+    }
+    size_t nl;
+    const char *name = dt__json_string(dt__json_get(e, "name"), &nl);
+    if (!name) {
+      rc = fail(err, line, "entry without a string \"name\"", NULL);
+      goto out;
+    }
+    const dt__json *mv = dt__json_get(e, "mode");
+    if (mv && dt__json_type_of(mv) != DT_JSON_STRING) {
+      rc = fail(err, line, "\"mode\" is not a string", name);
+      goto out;
+    }
+    const dt__json *iv = dt__json_get(e, "include_subdomains");
+    if (iv && dt__json_type_of(iv) != DT_JSON_BOOL) {
+      rc = fail(err, line, "\"include_subdomains\" is not a boolean", name);
+      goto out;
+    }
+    uint8_t key[DT_MAX_HOST_BYTES + 1];
+    size_t kn = 0;
+    int labels = 0, upper = 0;
+    const char *why = memchr(name, '\0', nl) ? "NUL byte in name"
+                                             : make_key(name, nl, key, &kn, &labels, &upper);
+    if (why) {
+      rc = fail(err, line, why, name);
+      goto out;
+    }
+    const char *mode = mv ? dt__json_string(mv, NULL) : NULL;
+    if (!mode || strcmp(mode, "force-https") != 0) {
+      st.skipped_mode++;
+      continue;
+    }
+    st.lowercased += (size_t)upper;
+    memcpy(arena + used, key, kn);
+    es[n] = (ent){(uint32_t)used, (uint32_t)line, (uint8_t)kn,
+                  (uint8_t)(iv && dt__json_bool(iv)), (uint8_t)(labels >= 2)};
+    used += kn;
+    n++;
+  }
+  g_arena = arena;
+  qsort(es, n, sizeof *es, cmp_ent);
+  for (size_t i = 1; i < n; i++)
+    if (es[i].len == es[i - 1].len &&
+        memcmp(arena + es[i].off, arena + es[i - 1].off, es[i].len) == 0) {
+      char text[DT_MAX_HOST_BYTES + 1], msg[64];
+      /* Back to the dotted form for the message. */
+      size_t k = 0, end = es[i].len;
+      const uint8_t *kk = arena + es[i].off;
+      for (size_t j = es[i].len + 1; j-- > 0;)
+        if (j == 0 || kk[j - 1] == DT__PRELOAD_SEP) {
+          if (k)
+            text[k++] = '.';
+          memcpy(text + k, kk + j, end - j);
+          k += end - j;
+          if (j == 0)
+            break;
+          end = j - 1;
+        }
+      text[k] = '\0';
+      snprintf(msg, sizeof msg, "duplicate name (first at line %u)", es[i - 1].line);
+      rc = fail(err, es[i].line, msg, text);
+      goto out;
+    }
+  st.compiled = n;
+  for (size_t i = 0; i < n; i++)
+    st.include_subdomains += es[i].incsub;
+  rc = emit(es, n, arena, opts, bs, blob, blob_len);
+  if (rc == 0)
+    st.blob_bytes = *blob_len;
+out:
+  free(es);
+  free(arena);
+  dt__json_free(doc);
+  if (stats)
+    *stats = st;
+  return rc;
+}
