@@ -266,6 +266,19 @@ class FixtureTest(unittest.TestCase):
         out, how = raw_exchange(self.fx.http, b"GET /close HTTP/1.0\r\n\r\n")
         self.assertEqual(how, "closed")
 
+    def test_half_close_still_answered(self):
+        s = socket.create_connection(("127.0.0.1", self.fx.http), timeout=5)
+        s.sendall(b"GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+        s.shutdown(socket.SHUT_WR)
+        out = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            out += chunk
+        s.close()
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 OK\r\n") and out.endswith(b"late"))
+
     def test_delay_head(self):
         t0 = time.monotonic()
         self.assertEqual(self.get("/slow")[1], b"late")
