@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* Each route's own path must be matched by some route (itself or earlier). */
     const char *h = r->host.p;
     if (!fx_scenario_match(&sc, r->listener.p, h, h ? r->host.len : 0,
-                           r->method.p ? r->method.p : "GET", r->path.p, r->path.len) &&
+                           r->method.p ? r->method.p : "GET", r->path.p, r->path.len, NULL) &&
         !memchr(r->path.p, '\0', r->path.len) && !memchr(r->path.p, '?', r->path.len) &&
         !(h && memchr(h, ':', r->host.len)) && !(h && r->host.len && h[r->host.len - 1] == '.') &&
         !(h && memchr(h, ']', r->host.len)))
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* And arbitrary requests against it. */
   size_t half = size / 2;
   fx_scenario_match(&sc, "http", (const char *)data, half, "GET", (const char *)data + half,
-                    size - half);
+                    size - half, NULL);
   fx_scenario_free(&sc);
   return 0;
 }

@@ -82,6 +82,12 @@ route /big
   body-bytes 300000
 route /status-only
   status 204
+route /seq
+  times 1
+  status 301
+  header Location: /seq
+route /seq
+  body second
 """
 
 
@@ -188,6 +194,13 @@ class FixtureTest(unittest.TestCase):
         self.assertEqual(self.get("/on-http2", port=self.fx.port("http2"))[1], b"http2\n")
         r, data = self.get("/on-http2")
         self.assertEqual((r.status, data), (404, b"not found\n"))
+
+    def test_times_sequence(self):
+        r, _ = self.get("/seq")
+        self.assertEqual(r.status, 301)
+        for _ in range(2):
+            r, data = self.get("/seq")
+            self.assertEqual((r.status, data), (200, b"second"))
 
     def test_default_404_and_unknown_method(self):
         r, _ = self.get("/nothing", method="TESTING")
