@@ -392,6 +392,58 @@ class FixtureTest(unittest.TestCase):
         self.assertTrue(any(e.get("event") == "tls_error" for e in self.fx.events()))
 
 
+class AbuseTest(unittest.TestCase):
+    """Clients that vanish mid-request, mid-response and mid-handshake: the
+    server must keep serving and still exit cleanly (no ASan report)."""
+
+    def test_abrupt_clients(self):
+        with Fixture(SCENARIO) as fx:
+            reqs = [b"GET /big HTTP/1.1\r\nHost: a\r\n\r\n",
+                    b"GET /chunked HTTP/1.1\r\nHost: a\r\n\r\n",
+                    b"GET /slow HTTP/1.1\r\nHost: a\r\n\r\n",
+                    b"POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc",
+                    b"GET /never HTTP/1.1\r\nHost: a\r\n\r\n",
+                    b"GET /hel"]
+            for i in range(30):
+                for port in (fx.http, fx.https):
+                    s = socket.create_connection(("127.0.0.1", port), timeout=0.3)
+                    if port == fx.https and i % 3 == 0:
+                        s.sendall(b"\x16\x03\x01\x00\x05hello")  # half a ClientHello
+                    elif port == fx.https:
+                        try:
+                            t = tls_ctx().wrap_socket(s, server_hostname="a.test")
+                            s = t
+                            t.sendall(reqs[i % len(reqs)])
+                            if i % 2:
+                                t.recv(100)
+                        except (ssl.SSLError, OSError):  # incl. timeouts: some never answer
+                            pass
+                    else:
+                        s.sendall(reqs[i % len(reqs)])
+                        if i % 2:
+                            try:
+                                s.recv(100)
+                            except socket.timeout:
+                                pass
+                    if i % 4 == 0:  # RST instead of FIN
+                        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    s.close()
+            # Still serving afterwards.
+            c = http.client.HTTPConnection("127.0.0.1", fx.http, timeout=5)
+            c.request("GET", "/hello", headers={"Host": "a"})
+            self.assertEqual(c.getresponse().read(), b"hello\n")
+            c.close()
+            # Leave a few connections open across shutdown, mid-response.
+            held = []
+            for path in (b"/never", b"/stall", b"/big"):
+                s = socket.create_connection(("127.0.0.1", fx.http))
+                s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+                held.append(s)
+            time.sleep(0.2)
+        for s in held:
+            s.close()
+
+
 class LifecycleTest(unittest.TestCase):
     def test_bad_scenario_reports_line(self):
         with self.assertRaises(FixtureError) as cm:
