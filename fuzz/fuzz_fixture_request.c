@@ -18,8 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   while (used_b < size && b.state != FX_RQ_DONE && b.state != FX_RQ_ERROR)
     used_b += fx_request_feed(&b, (const char *)data + used_b, 1);
   if (used_a > size || a.state != b.state || used_a != used_b) __builtin_trap();
-  if (a.state == FX_RQ_DONE && (a.body_bytes != b.body_bytes || a.nheaders != b.nheaders))
+  if (a.state == FX_RQ_DONE &&
+      (a.body_bytes != b.body_bytes || a.nheaders != b.nheaders))
     __builtin_trap();
-  if (a.body_kept > sizeof a.body || a.nheaders > FX_MAX_REQ_HEADERS) __builtin_trap();
+  if (a.body_kept > sizeof a.body || a.nheaders > FX_MAX_REQ_HEADERS)
+    __builtin_trap();
   return 0;
 }

@@ -32,7 +32,8 @@ import tempfile
 import time
 
 __all__ = ["Fixture", "FixtureError", "build_dir", "source_dir", "fixture_bin",
-           "detour_bin", "ca_file", "cert_dir", "resolve_args", "run_detour", "raw"]
+           "detour_bin", "ca_file", "cert_dir", "resolve_args", "connect_to_args", "run_detour",
+           "raw"]
 
 
 class FixtureError(Exception):
@@ -79,6 +80,16 @@ def resolve_args(mapping, addr="127.0.0.1"):
     args = []
     for name, port in items:
         args += ["--resolve", f"{name}:{port}:{addr}"]
+    return args
+
+
+def connect_to_args(rows, addr="127.0.0.1"):
+    """[(name, url_port, fixture_port), ...] -> ["--connect-to", "a.test:443:127.0.0.1:PORT", ...].
+    For URLs with default ports (http://a.test/, https://a.test/ after an HSTS
+    upgrade): the URL keeps :80/:443, the connection goes to the fixture."""
+    args = []
+    for name, url_port, port in rows:
+        args += ["--connect-to", f"{name}:{url_port}:{addr}:{port}"]
     return args
 
 
@@ -233,6 +244,13 @@ class Fixture:
     def resolve_args(self, names, listener="http"):
         """--resolve NAME:PORT:127.0.0.1 for each name, PORT of LISTENER."""
         return resolve_args([(n, self.ports[listener]) for n in names])
+
+    def connect_to_args(self, names, http="http", https="https"):
+        """For each name: NAME:80 -> listener HTTP and NAME:443 -> listener HTTPS."""
+        rows = []
+        for n in names:
+            rows += [(n, 80, self.ports[http]), (n, 443, self.ports[https])]
+        return connect_to_args(rows)
 
     # -- log ---------------------------------------------------------------
     def events(self):

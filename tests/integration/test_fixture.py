@@ -148,6 +148,14 @@ class FixtureTest(unittest.TestCase):
         return reqs[-1]
 
     # -- startup ------------------------------------------------------------
+    def test_helper_args(self):
+        fx = self.fx
+        self.assertEqual(fx.resolve_args(["a.test"]), ["--resolve", f"a.test:{fx.http}:127.0.0.1"])
+        self.assertEqual(fx.connect_to_args(["a.test"]), [
+            "--connect-to", f"a.test:80:127.0.0.1:{fx.http}",
+            "--connect-to", f"a.test:443:127.0.0.1:{fx.https}"])
+        self.assertTrue(os.path.isfile(ca_file()))
+
     def test_port_line(self):
         info = self.fx.info
         self.assertEqual(info["http"], info["listeners"]["http"])

@@ -1,4 +1,5 @@
-/* fixture_proc.c — spawn detour-fixture for C tests (TEST ONLY; libc + POSIX). */
+/* fixture_proc.c — spawn detour-fixture for C tests (TEST ONLY; libc + POSIX).
+ */
 #include "fixture_proc.h"
 
 #include <errno.h>
@@ -49,7 +50,8 @@ static int parse_ports(dt_fixture *fx, const char *line) {
   p += strlen("\"listeners\":{");
   while (*p == '"' && fx->nports < FX_PROC_MAX_LISTENERS) {
     const char *q = strchr(p + 1, '"');
-    if (!q || (size_t)(q - p - 1) >= sizeof fx->names[0] || q[1] != ':') return -1;
+    if (!q || (size_t)(q - p - 1) >= sizeof fx->names[0] || q[1] != ':')
+      return -1;
     memcpy(fx->names[fx->nports], p + 1, (size_t)(q - p - 1));
     fx->names[fx->nports][q - p - 1] = '\0';
     char *end;
@@ -84,7 +86,8 @@ int dt_fixture_start(const char *scenario_text, dt_fixture **out) {
   fx->pid = -1;
   fx->in_fd = -1;
   const char *tmp = getenv("TMPDIR");
-  snprintf(fx->dir, sizeof fx->dir, "%s/detour-fixture-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  snprintf(fx->dir, sizeof fx->dir, "%s/detour-fixture-XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
   if (!mkdtemp(fx->dir)) {
     fprintf(stderr, "fixture: mkdtemp: %s\n", strerror(errno));
     free(fx);
@@ -125,7 +128,8 @@ int dt_fixture_start(const char *scenario_text, dt_fixture **out) {
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
   posix_spawn_file_actions_addclose(&fa, in_pipe[0]);
   posix_spawn_file_actions_addclose(&fa, out_pipe[1]);
-  char *argv[] = {bin, "--scenario", fx->scenario, "--log", fx->log, "--certs", certs, NULL};
+  char *argv[] = {bin,     "--scenario", fx->scenario, "--log",
+                  fx->log, "--certs",    certs,        NULL};
   int rc = posix_spawn(&fx->pid, bin, &fa, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   close(in_pipe[0]);
@@ -162,7 +166,10 @@ int dt_fixture_start(const char *scenario_text, dt_fixture **out) {
   }
   close(out_pipe[0]);
   if (!ok) {
-    fprintf(stderr, "fixture: no port line from %s (scenario error? see stderr above)\n", bin);
+    fprintf(
+        stderr,
+        "fixture: no port line from %s (scenario error? see stderr above)\n",
+        bin);
     dt_fixture_stop(fx);
     return -1;
   }
@@ -218,7 +225,8 @@ int dt_fixture_log_lines(const dt_fixture *fx, char ***lines, size_t *n) {
 }
 
 void dt_fixture_lines_free(char **lines, size_t n) {
-  for (size_t i = 0; i < n; i++) free(lines[i]);
+  for (size_t i = 0; i < n; i++)
+    free(lines[i]);
   free(lines);
 }
 
@@ -232,10 +240,12 @@ size_t dt_fixture_count(const dt_fixture *fx, const char *needle) {
   return count;
 }
 
-static size_t count_event(const dt_fixture *fx, const char *event, const char *listener) {
+static size_t count_event(const dt_fixture *fx, const char *event,
+                          const char *listener) {
   char needle[128];
   if (listener)
-    snprintf(needle, sizeof needle, "{\"event\":\"%s\",\"listener\":\"%s\",", event, listener);
+    snprintf(needle, sizeof needle, "{\"event\":\"%s\",\"listener\":\"%s\",",
+             event, listener);
   else
     snprintf(needle, sizeof needle, "{\"event\":\"%s\",", event);
   return dt_fixture_count(fx, needle);

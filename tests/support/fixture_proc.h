@@ -1,15 +1,15 @@
 /* fixture_proc.h — start and stop the fixture server from C tests (TEST ONLY).
  *
  *   dt_fixture *fx;
- *   if (dt_fixture_start("route /a\n  status 302\n  header Location: /b\n", &fx) != 0)
- *     return 1;
- *   int port = dt_fixture_port(fx, "http");
+ *   if (dt_fixture_start("route /a\n  status 302\n  header Location: /b\n",
+ * &fx) != 0) return 1; int port = dt_fixture_port(fx, "http");
  *   ... run the client against 127.0.0.1:port ...
  *   CHECK_INT(dt_fixture_connections(fx, "https"), 0);
  *   CHECK_INT(dt_fixture_stop(fx), 0);   // 0: the server exited cleanly
  *
  * The server is build/tests/fixture/detour-fixture (DETOUR_BUILD_DIR); the
- * scenario and log formats are in tests/fixture/README.md. libc + POSIX only. */
+ * scenario and log formats are in tests/fixture/README.md. libc + POSIX only.
+ */
 #ifndef DT_FIXTURE_PROC_H
 #define DT_FIXTURE_PROC_H
 
