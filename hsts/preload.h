@@ -141,8 +141,11 @@ typedef struct dt__preload_compile_stats {
   size_t entries_total;      /* objects in "entries" */
   size_t compiled;           /* force-https entries in the blob */
   size_t include_subdomains; /* of which with include_subdomains */
+  size_t force_https;        /* entries with mode "force-https" */
   size_t skipped_mode;       /* mode absent or not "force-https" */
   size_t lowercased;         /* names that had ASCII uppercase (lowered) */
+  size_t case_duplicates;    /* force-https names equal to another once
+                                lowered, with the same flags: merged */
   size_t blob_bytes;
 } dt__preload_compile_stats;
 
@@ -150,7 +153,11 @@ typedef struct dt__preload_compile_stats {
  * new blob: *blob is malloc'ed, free it with free(). stats may be NULL.
  * Errors: DT_EPARSE with err->line set for malformed JSON, a wrong schema,
  * a bad name (empty label, label > 63, name > 253, a character outside
- * [a-z0-9-_], a leading/trailing dot) or a duplicate name; DT_ENOMEM. */
+ * [a-z0-9-_], a leading/trailing dot) or a duplicate name; DT_ENOMEM.
+ * ASCII uppercase in a name is lowered and counted (Chromium matches
+ * lowercased hosts); a name that equals another only once lowered, with
+ * the same include_subdomains, is merged and counted; with a different
+ * flag it is a duplicate error. */
 int dt__preload_compile(const char *json, size_t len,
                         const dt__preload_compile_opts *opts,
                         unsigned char **blob, size_t *blob_len,

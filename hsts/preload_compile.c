@@ -21,6 +21,7 @@ typedef struct ent {
   uint8_t len;
   uint8_t incsub;
   uint8_t multi; /* >= 2 labels */
+  uint8_t upper; /* the name had ASCII uppercase */
 } ent;
 
 static const uint8_t *g_arena; /* qsort has no user pointer in C11 */
@@ -98,7 +99,7 @@ typedef struct obuf {
 } obuf;
 
 static void put(obuf *o, const void *d, size_t n) {
-  if (o->oom)
+  if (o->oom || n == 0)
     return;
   if (o->n + n > o->cap) {
     size_t cap = o->cap ? o->cap : 4096;
@@ -347,18 +348,28 @@ int dt__preload_compile(const char *json, size_t len,
       st.skipped_mode++;
       continue;
     }
+    st.force_https++;
     st.lowercased += (size_t)upper;
     memcpy(arena + used, key, kn);
     es[n] = (ent){(uint32_t)used, (uint32_t)line, (uint8_t)kn,
-                  (uint8_t)(iv && dt__json_bool(iv)), (uint8_t)(labels >= 2)};
+                  (uint8_t)(iv && dt__json_bool(iv)), (uint8_t)(labels >= 2),
+                  (uint8_t)upper};
     used += kn;
     n++;
   }
   g_arena = arena;
   qsort(es, n, sizeof *es, cmp_ent);
-  for (size_t i = 1; i < n; i++)
-    if (es[i].len == es[i - 1].len &&
-        memcmp(arena + es[i].off, arena + es[i - 1].off, es[i].len) == 0) {
+  size_t w = n ? 1 : 0;
+  for (size_t i = 1; i < n; i++) {
+    const ent *prev = &es[w - 1];
+    if (es[i].len == prev->len && memcmp(arena + es[i].off, arena + prev->off, es[i].len) == 0) {
+      /* The genuine 2016 file lists both "0xAA55.me" and "0xaa55.me" with
+       * the same flags: once lowered they are one name, so the copy that
+       * differs only by case is merged and counted, not an error. */
+      if ((es[i].upper || prev->upper) && es[i].incsub == prev->incsub) {
+        st.case_duplicates++;
+        continue;
+      }
       char text[DT_MAX_HOST_BYTES + 1], msg[64];
       /* Back to the dotted form for the message. */
       size_t k = 0, end = es[i].len;
@@ -374,10 +385,13 @@ int dt__preload_compile(const char *json, size_t len,
           end = j - 1;
         }
       text[k] = '\0';
-      snprintf(msg, sizeof msg, "duplicate name (first at line %u)", es[i - 1].line);
+      snprintf(msg, sizeof msg, "duplicate name (first at line %u)", prev->line);
       rc = fail(err, es[i].line, msg, text);
       goto out;
     }
+    es[w++] = es[i];
+  }
+  n = w;
   st.compiled = n;
   for (size_t i = 0; i < n; i++)
     st.include_subdomains += es[i].incsub;
