@@ -19,6 +19,7 @@ listener http2 http
 listener https-untrusted https untrusted
 listener https-expired https expired
 listener https-other https other
+listener v6 https ipv6
 
 route GET /hello
   header X-Dup: one
@@ -161,8 +162,8 @@ class FixtureTest(unittest.TestCase):
         self.assertEqual(info["http"], info["listeners"]["http"])
         self.assertEqual(info["https"], info["listeners"]["https"])
         ports = list(info["listeners"].values())
-        self.assertEqual(len(ports), 6)
-        self.assertEqual(len(set(ports)), 6, "every listener has its own port")
+        self.assertEqual(len(ports), 7)
+        self.assertEqual(len(set(ports)), 7, "every listener has its own port")
 
     # -- routes and headers -------------------------------------------------
     def test_duplicate_headers_kept_in_order(self):
@@ -393,6 +394,22 @@ class FixtureTest(unittest.TestCase):
         c.request("GET", "/hello")
         self.assertEqual(c.getresponse().status, 200)
         c.close()
+
+    def test_ipv6_listener(self):
+        ctx = tls_ctx()
+        ctx.check_hostname = False  # the cert has IP 127.0.0.1 only; SNI a.test
+        sock = socket.create_connection(("::1", self.fx.port("v6")), timeout=5)
+        t = ctx.wrap_socket(sock, server_hostname="a.test")
+        t.sendall(b"GET /hello HTTP/1.1\r\nHost: [::1]\r\nConnection: close\r\n\r\n")
+        out = b""
+        while True:
+            chunk = t.recv(4096)
+            if not chunk:
+                break
+            out += chunk
+        t.close()
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 OK") and out.endswith(b"hello\n"))
+        self.assertEqual(self.last_request("/hello")["host"], "[::1]")
 
     def test_plain_http_to_tls_listener(self):
         out, how = raw_exchange(self.fx.https, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
