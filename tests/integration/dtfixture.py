@@ -113,7 +113,8 @@ _SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime 
 
 
 class Fixture:
-    """One detour-fixture process. SCENARIO: scenario text, or a path to a file.
+    """One detour-fixture process. SCENARIO: scenario text (str or bytes), a list
+    of lines, or a path to a file.
     Use as a context manager (or call start()/stop()). stop() raises FixtureError
     if the server exited badly or a sanitizer reported, so every test also
     checks the fixture's own cleanliness."""
@@ -133,6 +134,8 @@ class Fixture:
         self.log_path = os.path.join(self.dir, "requests.jsonl")
         self.stderr_path = os.path.join(self.dir, "stderr.txt")
         text = self.scenario
+        if isinstance(text, (list, tuple)):  # a list of lines
+            text = "\n".join(text) + "\n"
         if isinstance(text, str) and "\n" not in text and text and os.path.isfile(text):
             with open(text, "rb") as f:
                 data = f.read()

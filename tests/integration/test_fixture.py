@@ -367,6 +367,20 @@ class FixtureTest(unittest.TestCase):
         self.assertTrue(all(r["tls"] for r in reqs))
         self.assertEqual(reqs[0]["conn"], reqs[1]["conn"])
 
+    def test_https_big_and_chunked_bodies(self):
+        c = https_conn(self.fx.https)
+        c.request("GET", "/big", headers={"Host": "a.test"})
+        data = c.getresponse().read()
+        self.assertEqual((len(data), data[-1:]), (300000, bytes([ord("a") + 299999 % 26])))
+        c.request("POST", "/form", body=b"x" * 100000, headers={"Host": "a.test"})
+        r = c.getresponse()
+        r.read()
+        self.assertEqual(r.status, 303)
+        c.request("GET", "/chunked", headers={"Host": "a.test"})
+        self.assertEqual(c.getresponse().read(), b"abcdefghij")
+        c.close()
+        self.assertEqual(self.last_request("/form")["body_bytes"], 100000)
+
     def test_https_wildcard_and_ip(self):
         c = https_conn(self.fx.https, "x.b.test")
         c.request("GET", "/only-b", headers={"Host": "b.test"})
