@@ -261,6 +261,8 @@ class Fixture:
         out = []
         with open(self.log_path, "rb") as f:
             for line in f:
+                if not line.endswith(b"\n"):
+                    break  # a line still being written (long lines flush in parts)
                 if line.strip():
                     out.append(json.loads(line))
         return out

@@ -196,7 +196,8 @@ int dt_fixture_log_lines(const dt_fixture *fx, char ***lines, size_t *n) {
   ssize_t got;
   int rc = 0;
   while ((got = getline(&buf, &bcap, f)) > 0) {
-    if (buf[got - 1] == '\n') buf[--got] = '\0';
+    if (buf[got - 1] != '\n') break; /* still being written: not a line yet */
+    buf[--got] = '\0';
     if (*n == cap) {
       size_t nc = cap ? cap * 2 : 32;
       char **nl = realloc(*lines, nc * sizeof *nl);
