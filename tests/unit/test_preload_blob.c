@@ -54,6 +54,10 @@ static int open_expect(const uint8_t *b, size_t n, unsigned flags, int want,
     dt__preload_match m;
     dt__preload_lookup(p, "www.example.com", 15, DT__PRELOAD_MOST_SPECIFIC, &m);
     dt__preload_lookup(p, "dev", 3, DT__PRELOAD_ANY_ANCESTOR, &m);
+    static const char *hs[] = {"a.test", "x.b.a.test", "c.test", "e.d.test", "zz.zz"};
+    for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
+      for (int mode = 0; mode < 2; mode++)
+        dt__preload_lookup(p, hs[i], strlen(hs[i]), (dt__preload_mode)mode, &m);
   }
   dt__preload_free(p);
   free(copy);
@@ -250,11 +254,24 @@ int main(void) {
   c[8] = 2;
   fix_checksum(c, n);
   CHECK(open_expect(c, n, 0, DT_EPRELOAD, "unsupported blob version 2"));
-  /* Trusted open skips only the checksum: structure is still checked. */
+  /* Trusted open skips the checksum and the entry walk (the embedded blob
+   * was verified by the build); an untrusted open catches both. */
   memcpy(c, blob, n);
   c[n - 1] = 'A'; /* uppercase in a key */
-  CHECK(open_expect(c, n, DT__PRELOAD_TRUSTED, DT_EPRELOAD, "bad or unsorted name"));
+  CHECK(open_expect(c, n, DT__PRELOAD_TRUSTED, 0, NULL));
   CHECK(open_expect(c, n, 0, DT_EPRELOAD, "checksum mismatch"));
+  fix_checksum(c, n);
+  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "bad or unsorted name"));
+  /* Forged bodies opened trusted: whatever opens is safe to query. */
+  for (size_t k = DT__PRELOAD_HDR_SIZE; k < n; k++)
+    for (unsigned v = 0; v < 256; v += 51) {
+      memcpy(c, blob, n);
+      c[k] = (uint8_t)v;
+      dt__preload *tp = NULL;
+      if (dt__preload_open_mem(&tp, c, n, DT__PRELOAD_TRUSTED, NULL) == 0)
+        open_expect(c, n, DT__PRELOAD_TRUSTED, 0, NULL);
+      dt__preload_free(tp);
+    }
   free(c);
 
   /* Foreign files. */
