@@ -315,15 +315,17 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
     }
     size_t cnt = left < h->block_size ? left : h->block_size;
     for (size_t j = 0; j < cnt; j++) {
-      size_t pl, sl;
-      if (!dt__preload_entry_head(&c, e, &pl, &sl) || (j == 0 && pl != 0) ||
-          pl > keyn || pl + sl > DT_MAX_HOST_BYTES || sl > (size_t)(e - c)) {
+      size_t pl, nl;
+      int sl = -1;
+      if (dt__preload_entry_head(&c, e, &pl, &nl) && !(j == 0 && pl != 0) && pl <= keyn &&
+          (nl + 1) / 2 <= (size_t)(e - c) && !((nl & 1) && (c[nl / 2] & 15)))
+        sl = dt__preload_nib_decode(c, nl, key + pl, DT_MAX_HOST_BYTES - pl);
+      if (sl < 0) {
         set_err(err, "bad entry in block %s%lu", "#", (unsigned long)bi);
         return DT_EPRELOAD;
       }
-      memcpy(key + pl, c, sl);
-      keyn = pl + sl;
-      c += sl;
+      keyn = pl + (size_t)sl;
+      c += (nl + 1) / 2;
       if (!key_ok(key, keyn, 1) || (lastn && cmp_keys(last, lastn, key, keyn) >= 0)) {
         set_err(err, "bad or unsorted name in block %s%lu", "#", (unsigned long)bi);
         return DT_EPRELOAD;
@@ -511,10 +513,14 @@ static int block_first_le(const dt__preload *p, size_t bi, const uint8_t *k,
   const uint8_t *c = p->base + p->h.off_blocks +
                      dt__preload_rd32(p->base + p->h.off_offsets + 4 * bi);
   const uint8_t *e = p->base + p->len;
-  size_t pl, sl;
-  if (!dt__preload_entry_head(&c, e, &pl, &sl) || sl > (size_t)(e - c))
+  size_t pl, nl;
+  uint8_t key[DT_MAX_HOST_BYTES];
+  int kn = -1;
+  if (dt__preload_entry_head(&c, e, &pl, &nl) && (nl + 1) / 2 <= (size_t)(e - c))
+    kn = dt__preload_nib_decode(c, nl, key, sizeof key);
+  if (kn < 0)
     return 1; /* cannot happen on a validated blob */
-  return cmp_keys(c, sl, k, n) <= 0;
+  return cmp_keys(key, (size_t)kn, k, n) <= 0;
 }
 
 /* The last block whose first key is <= K (0 if none). A branch-free binary
@@ -620,34 +626,44 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
       if (cnt > p->h.block_size)
         cnt = p->h.block_size;
       for (size_t j = 0; j < cnt; j++) {
-        size_t pl, sl;
-        if (!dt__preload_entry_head(&c, e, &pl, &sl) || sl > (size_t)(e - c))
+        size_t pl, nl, nb;
+        if (!dt__preload_entry_head(&c, e, &pl, &nl) || (nb = (nl + 1) / 2) > (size_t)(e - c))
           goto done; /* cannot happen on a validated blob */
         if (pl > mlcp) { /* shares more with the previous key: still < T */
-          c += sl;
+          c += nb;
           continue;
         }
         if (pl < mlcp) /* greater than the previous key where it equalled T */
           goto done;
-        size_t k = 0;
-        while (k < sl && pl + k < tn && c[k] == t[pl + k])
-          k++;
-        size_t klen = pl + sl;
-        if (k == sl) { /* the key is a prefix of T */
-          /* Hits deepen strictly on a sorted list; the check keeps a
-           * forged trusted blob from overfilling hits[]. */
-          if ((klen == tn || t[klen] == DT__PRELOAD_SEP) &&
-              (nh == 0 || klen > hits[nh - 1].klen)) {
-            uint32_t ord = (uint32_t)(bi * p->h.block_size + j);
-            hits[nh++] = (hit){klen, multi_incsub(p, ord)};
-            if (klen == tn)
-              goto done; /* exact: every later key is greater */
+        /* Decode the suffix only as far as it agrees with T. cmp is the
+         * key's order against T once they differ (0: the key is a prefix
+         * of T). */
+        size_t k = 0, ni = 0;
+        int cmp = 0;
+        while (ni < nl) {
+          unsigned char ch = dt__preload_nib_char(c, nl, &ni);
+          if (!ch)
+            goto done; /* invalid code: only in a forged trusted blob */
+          if (pl + k >= tn || ch != t[pl + k]) {
+            cmp = pl + k >= tn || ch > t[pl + k] ? 1 : -1;
+            break;
           }
-        } else if (pl + k == tn || c[k] > t[pl + k]) {
+          k++;
+        }
+        if (cmp > 0)
           goto done;
+        size_t klen = pl + k;
+        /* Hits deepen strictly on a sorted list; the check keeps a forged
+         * trusted blob from overfilling hits[]. */
+        if (cmp == 0 && (klen == tn || t[klen] == DT__PRELOAD_SEP) &&
+            (nh == 0 || klen > hits[nh - 1].klen)) {
+          uint32_t ord = (uint32_t)(bi * p->h.block_size + j);
+          hits[nh++] = (hit){klen, multi_incsub(p, ord)};
+          if (klen == tn)
+            goto done; /* exact: every later key is greater */
         }
         mlcp = pl + k;
-        c += sl;
+        c += nb;
       }
     }
   }

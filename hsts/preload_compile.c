@@ -136,6 +136,24 @@ static void put32(obuf *o, uint32_t v) {
   put(o, b, 4);
 }
 
+/* Suffix characters to nibbles (preload_format.h); returns the count.
+ * Every key byte is in one of the two tables (make_key checked them). */
+static size_t nib_encode(const uint8_t *k, size_t n, uint8_t *out) {
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *a = memchr(DT__PRELOAD_NIB1, k[i], sizeof DT__PRELOAD_NIB1 - 1);
+    if (a) {
+      out[m++] = (uint8_t)(a - DT__PRELOAD_NIB1);
+    } else {
+      const char *b = memchr(DT__PRELOAD_NIB2, k[i], sizeof DT__PRELOAD_NIB2 - 1);
+      size_t j = b ? (size_t)(b - DT__PRELOAD_NIB2) : 0;
+      out[m++] = (uint8_t)(14 + j / 16);
+      out[m++] = (uint8_t)(j % 16);
+    }
+  }
+  return m;
+}
+
 static int emit(const ent *es, size_t n, const uint8_t *arena,
                 const dt__preload_compile_opts *opts, uint32_t bs,
                 unsigned char **blob, size_t *blob_len) {
@@ -177,15 +195,19 @@ static int emit(const ent *es, size_t n, const uint8_t *arena,
       while (pl < e->len && pl < prev->len && k[pl] == pk[pl])
         pl++;
     }
-    size_t sl = e->len - pl;
-    if (pl <= 14 && sl <= 15) {
-      put8(&blocks, (unsigned)(pl << 4 | sl));
+    uint8_t nib[2 * DT_MAX_HOST_BYTES + 2];
+    size_t nl = nib_encode(k + pl, e->len - pl, nib);
+    if (pl <= 15 && nl <= 15 && !(pl == 15 && nl == 15)) {
+      put8(&blocks, (unsigned)(pl << 4 | nl));
     } else {
-      put8(&blocks, 0xF0);
+      put8(&blocks, 0xFF);
       put8(&blocks, (unsigned)pl);
-      put8(&blocks, (unsigned)sl);
+      put8(&blocks, (unsigned)(nl & 0xFF));
+      put8(&blocks, (unsigned)(nl >> 8));
     }
-    put(&blocks, k + pl, sl);
+    nib[nl] = 0; /* padding nibble */
+    for (size_t j = 0; j < nl; j += 2)
+      put8(&blocks, (unsigned)(nib[j] << 4 | nib[j + 1]));
     prev = e;
     mi++;
   }

@@ -47,25 +47,67 @@ static inline void dt__preload_hdr_read(const uint8_t *b, dt__preload_hdr *h) {
   h->checksum = dt__preload_rd64(b + DT__PRELOAD_OFF_CHECKSUM);
 }
 
-/* Entry head: one byte h < 0xF0 holds the shared-prefix length (h >> 4,
- * 0..14) and the suffix length (h & 15); otherwise h is 0xF0 and the two
- * lengths follow as one byte each. Returns 0 when the bytes run out. */
+/* Entry head: one byte h != 0xFF holds the shared-prefix length in
+ * characters (h >> 4, 0..15) and the suffix length in nibbles (h & 15);
+ * otherwise h is 0xFF and the prefix length (1 byte) and the nibble count
+ * (2 bytes, little-endian) follow. The suffix takes (nibbles + 1) / 2
+ * bytes. Returns 0 when the bytes run out. */
 static inline int dt__preload_entry_head(const uint8_t **c, const uint8_t *e,
-                                         size_t *pl, size_t *sl) {
+                                         size_t *pl, size_t *nl) {
   if (*c >= e)
     return 0;
   unsigned h = *(*c)++;
-  if (h < 0xF0) {
+  if (h != 0xFF) {
     *pl = h >> 4;
-    *sl = h & 15;
+    *nl = h & 15;
     return 1;
   }
-  if (h != 0xF0 || e - *c < 2)
+  if (e - *c < 3)
     return 0;
   *pl = (*c)[0];
-  *sl = (*c)[1];
-  *c += 2;
+  *nl = (size_t)(*c)[1] | (size_t)(*c)[2] << 8;
+  *c += 3;
   return 1;
+}
+
+/* Suffix characters are nibble-coded: the 14 most frequent characters of
+ * the 2026 list's suffixes take one nibble (0..13); nibble 14 or 15 plus
+ * one more nibble name one of 32 others. About 4.9 bits a character
+ * instead of 8 (docs/preload-format.md has the measurement). High nibble
+ * first. The table is part of format version 1. */
+#define DT__PRELOAD_NIB1 "eaiorntslcmudp"
+#define DT__PRELOAD_NIB2 "ghbkfywvzjxq0123456789-_\001"
+
+/* Decodes one character at nibble index *i of S (nl nibbles); returns the
+ * character or 0 when the code is invalid or runs out. */
+static inline unsigned char dt__preload_nib_char(const uint8_t *s, size_t nl,
+                                                 size_t *i) {
+  if (*i >= nl)
+    return 0;
+  unsigned n = (s[*i >> 1] >> ((*i & 1) ? 0 : 4)) & 15u;
+  (*i)++;
+  if (n < 14)
+    return (unsigned char)DT__PRELOAD_NIB1[n];
+  if (*i >= nl)
+    return 0;
+  unsigned x = (s[*i >> 1] >> ((*i & 1) ? 0 : 4)) & 15u;
+  (*i)++;
+  unsigned j = (n - 14) * 16 + x;
+  return j < sizeof DT__PRELOAD_NIB2 - 1 ? (unsigned char)DT__PRELOAD_NIB2[j] : 0;
+}
+
+/* Decodes a whole suffix into out (cap bytes); returns the number of
+ * characters or -1 for an invalid code or overflow. */
+static inline int dt__preload_nib_decode(const uint8_t *s, size_t nl,
+                                         uint8_t *out, size_t cap) {
+  size_t i = 0, k = 0;
+  while (i < nl) {
+    unsigned char ch = dt__preload_nib_char(s, nl, &i);
+    if (!ch || k >= cap)
+      return -1;
+    out[k++] = ch;
+  }
+  return (int)k;
 }
 
 /* First 8 key bytes as a big-endian integer (zero-padded), so integer order
