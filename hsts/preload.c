@@ -563,9 +563,11 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
   }
   /* Canonical text (lowercase, trailing dots stripped) and the reversed
    * key T, built label by label from the right. */
-  while (len > 0 && host && host[len - 1] == '.')
+  if (!host)
+    len = 0;
+  while (len > 0 && host[len - 1] == '.')
     len--;
-  if (!host || len == 0 || len > DT_MAX_HOST_BYTES) {
+  if (len == 0 || len > DT_MAX_HOST_BYTES) {
     m->reason = DT__PRELOAD_R_BAD_HOST;
     return 0;
   }

@@ -154,10 +154,11 @@ static char *read_file(const char *path, size_t *len) {
   return b;
 }
 
-static void run_all(const dt__preload *p, size_t n_random) {
+/* Every STRIDE-th entry (1: all of them), then N_RANDOM random names. */
+static void run_all(const dt__preload *p, size_t stride, size_t n_random) {
   char buf[600], up[600];
   /* Every entry, its parents, random subdomains, host-form variants. */
-  for (size_t i = 0; i < g_nref; i++) {
+  for (size_t i = 0; i < g_nref; i += stride) {
     const char *n = g_ref[i].name;
     agree(p, n, n);
     for (const char *s = strchr(n, '.'); s; s = strchr(s + 1, '.'))
@@ -234,7 +235,7 @@ int main(void) {
     CHECK_INT(info.include_subdomains, 94350);
     CHECK_STR(info.list_date, "2026-06-01");
     clock_t t0 = clock();
-    run_all(p, 1000000);
+    run_all(p, 1, 1000000);
     printf("default blob: %zu lookups compared (%zu known), %zu mismatches, %.2f s\n",
            g_checked, g_known, g_mismatch, (double)(clock() - t0) / CLOCKS_PER_SEC);
     CHECK_INT(g_mismatch, 0);
@@ -253,7 +254,7 @@ int main(void) {
     CHECK_INT(rc, 0);
     if (rc == 0) {
       g_checked = g_known = g_mismatch = 0;
-      run_all(p, 50000);
+      run_all(p, 5, 50000); /* other block sizes: a sample, for time */
       printf("block %u: %zu bytes, %zu lookups compared, %zu mismatches\n", sizes[s],
              blen, g_checked, g_mismatch);
       CHECK_INT(g_mismatch, 0);

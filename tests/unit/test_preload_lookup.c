@@ -115,8 +115,10 @@ int main(void) {
   }
   /* Input need not be NUL-terminated: only len bytes are read. */
   CHECK_INT(dt__preload_lookup(p, "a.testXYZ", 6, CH, NULL), 1);
-  /* No list: nothing is known. */
   dt__preload_match m;
+  CHECK_INT(dt__preload_lookup(p, NULL, 5, CH, &m), 0);
+  CHECK_INT(m.reason, R(BAD_HOST));
+  /* No list: nothing is known. */
   CHECK_INT(dt__preload_lookup(NULL, "a.test", 6, CH, &m), 0);
   CHECK_INT(m.reason, R(NO_ENTRY));
 
