@@ -70,10 +70,10 @@ static int hset_find(const hset *h, const char *s, size_t n) {
  * work than dt__preload_lookup, which also validates and lowercases). */
 static int hset_lookup(const hset *h, const char *host) {
   size_t n = strlen(host);
-  for (const char *s = host; s; s = strchr(s, '.') ? strchr(s, '.') + 1 : NULL) {
+  for (const char *s = host; s;
+       s = strchr(s, '.') ? strchr(s, '.') + 1 : NULL) {
     int f = hset_find(h, s, n - (size_t)(s - host));
-    if (f >= 0)
-      return s == host || f;
+    if (f >= 0) return s == host || f;
   }
   return 0;
 }
@@ -89,10 +89,8 @@ static int llist_lookup(const llist *l, const char *host) {
   int res = 0;
   for (size_t i = 0; i < l->n; i++) {
     size_t nn = strlen(l->names[i]);
-    if (nn > hn || memcmp(host + hn - nn, l->names[i], nn) != 0)
-      continue;
-    if (nn != hn && host[hn - nn - 1] != '.')
-      continue;
+    if (nn > hn || memcmp(host + hn - nn, l->names[i], nn) != 0) continue;
+    if (nn != hn && host[hn - nn - 1] != '.') continue;
     if (nn > best) {
       best = nn;
       res = nn == hn || l->inc[i];
@@ -103,8 +101,7 @@ static int llist_lookup(const llist *l, const char *host) {
 
 static char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
+  if (!f) return NULL;
   fseek(f, 0, SEEK_END);
   long n = ftell(f);
   fseek(f, 0, SEEK_SET);
@@ -130,11 +127,14 @@ static int cmp_u64(const void *a, const void *b) {
 #define REPS 5
 
 int main(int argc, char **argv) {
-  const char *path = argc > 1 ? argv[1] : "preload/transport_security_state_static.json";
+  const char *path =
+      argc > 1 ? argv[1] : "preload/transport_security_state_static.json";
   size_t jlen;
   char *json = read_file(path, &jlen);
   if (!json) {
-    fprintf(stderr, "bench_preload: cannot read %s (run from the build dir or pass the path)\n",
+    fprintf(stderr,
+            "bench_preload: cannot read %s (run from the build dir or pass the "
+            "path)\n",
             path);
     return 1;
   }
@@ -153,12 +153,13 @@ int main(int argc, char **argv) {
       return 1;
     }
     double t = now_s() - t0;
-    if (t < best_compile)
-      best_compile = t;
+    if (t < best_compile) best_compile = t;
   }
   printf("list: %s (%zu bytes of JSON)\n", path, jlen);
-  printf("compile: %zu entries -> %zu bytes blob, %.2f bytes/name; best of 3: %.1f ms\n",
-         st.compiled, blen, (double)blen / (double)st.compiled, best_compile * 1e3);
+  printf("compile: %zu entries -> %zu bytes blob, %.2f bytes/name; best of 3: "
+         "%.1f ms\n",
+         st.compiled, blen, (double)blen / (double)st.compiled,
+         best_compile * 1e3);
 
   /* Start-up: the embedded blob is opened trusted (structure check, no
    * checksum); a blob from a file/buffer is verified (checksum too). */
@@ -171,18 +172,16 @@ int main(int argc, char **argv) {
     dt__preload_free(p);
     dt__preload_open_mem(&p, blob, blen, 0, NULL);
     double t2 = now_s();
-    if (r < 19)
-      dt__preload_free(p);
-    if (t1 - t0 < t_trusted)
-      t_trusted = t1 - t0;
-    if (t2 - t1 < t_verified)
-      t_verified = t2 - t1;
+    if (r < 19) dt__preload_free(p);
+    if (t1 - t0 < t_trusted) t_trusted = t1 - t0;
+    if (t2 - t1 < t_verified) t_verified = t2 - t1;
   }
   double t0 = now_s();
   volatile uint64_t ck = dt__preload_xxh64(blob, blen, 0);
   double t_xxh = now_s() - t0;
   (void)ck;
-  printf("open: trusted (embedded) %.3f ms; verified (file/buffer, + XXH64) %.3f ms; "
+  printf("open: trusted (embedded) %.3f ms; verified (file/buffer, + XXH64) "
+         "%.3f ms; "
          "XXH64 alone %.3f ms (best of 20)\n",
          t_trusted * 1e3, t_verified * 1e3, t_xxh * 1e3);
 
@@ -195,7 +194,8 @@ int main(int argc, char **argv) {
   unsigned char *inc = malloc(n);
   for (const dt__json *e = dt__json_first(ents); e; e = dt__json_next(e), i++) {
     names[i] = dt__json_string(dt__json_get(e, "name"), NULL);
-    inc[i] = (unsigned char)dt__json_bool(dt__json_get(e, "include_subdomains"));
+    inc[i] =
+        (unsigned char)dt__json_bool(dt__json_get(e, "include_subdomains"));
   }
   hset hs = {0};
   hs.cap = 1;
@@ -214,7 +214,8 @@ int main(int argc, char **argv) {
 
   /* The mix: half listed names or subdomains of them, half unlisted names
    * (random labels under the TLDs of listed names). */
-  static const char *sub[] = {"www", "api", "mail", "cdn", "a.b", "static", "m"};
+  static const char *sub[] = {"www", "api",    "mail", "cdn",
+                              "a.b", "static", "m"};
   char **q = malloc(NQ * sizeof *q);
   size_t *ql = malloc(NQ * sizeof *ql);
   for (i = 0; i < NQ; i++) {
@@ -229,7 +230,9 @@ int main(int argc, char **argv) {
     case 0: snprintf(buf, sizeof buf, "%s", nm); break;
     case 1: snprintf(buf, sizeof buf, "%s.%s", sub[rnd() % 7], nm); break;
     case 2: snprintf(buf, sizeof buf, "%s.%s", lab, tld ? tld + 1 : nm); break;
-    default: snprintf(buf, sizeof buf, "www.%s.%s", lab, tld ? tld + 1 : "com"); break;
+    default:
+      snprintf(buf, sizeof buf, "www.%s.%s", lab, tld ? tld + 1 : "com");
+      break;
     }
     q[i] = strdup(buf);
     ql[i] = strlen(buf);
@@ -242,15 +245,14 @@ int main(int argc, char **argv) {
     size_t k1 = 0, k2 = 0;
     t0 = now_s();
     for (i = 0; i < NQ; i++)
-      k1 += (size_t)dt__preload_lookup(p, q[i], ql[i], DT__PRELOAD_MOST_SPECIFIC, NULL);
+      k1 += (size_t)dt__preload_lookup(p, q[i], ql[i],
+                                       DT__PRELOAD_MOST_SPECIFIC, NULL);
     double t1 = now_s();
     for (i = 0; i < NQ; i++)
       k2 += (size_t)hset_lookup(&hs, q[i]);
     double t2 = now_s();
-    if (t1 - t0 < best_blob)
-      best_blob = t1 - t0;
-    if (t2 - t1 < best_hs)
-      best_hs = t2 - t1;
+    if (t1 - t0 < best_blob) best_blob = t1 - t0;
+    if (t2 - t1 < best_hs) best_hs = t2 - t1;
     known = k1;
     known_hs = k2;
   }
@@ -260,7 +262,8 @@ int main(int argc, char **argv) {
     known_ll += (size_t)llist_lookup(&ll, q[i]);
   double t_ll = now_s() - t0;
   for (i = 0; i < nl; i++)
-    known_blob_small += (size_t)dt__preload_lookup(p, q[i], ql[i], DT__PRELOAD_MOST_SPECIFIC, NULL);
+    known_blob_small += (size_t)dt__preload_lookup(
+        p, q[i], ql[i], DT__PRELOAD_MOST_SPECIFIC, NULL);
 
   /* The block size trades size for speed: the same mix per block size. */
   static const uint32_t bsz[] = {8, 16, 32, 64};
@@ -277,11 +280,12 @@ int main(int argc, char **argv) {
       double ta = now_s();
       for (i = 0; i < NQ; i++)
         dt__preload_lookup(pb, q[i], ql[i], DT__PRELOAD_MOST_SPECIFIC, NULL);
-      if (now_s() - ta < tb)
-        tb = now_s() - ta;
+      if (now_s() - ta < tb) tb = now_s() - ta;
     }
-    printf("block size %2u: %zu bytes (%.2f B/name), %.1f M lookups/s (%.1f ns/lookup)\n",
-           bsz[b], bbl, (double)bbl / (double)st.compiled, NQ / tb / 1e6, tb / NQ * 1e9);
+    printf("block size %2u: %zu bytes (%.2f B/name), %.1f M lookups/s (%.1f "
+           "ns/lookup)\n",
+           bsz[b], bbl, (double)bbl / (double)st.compiled, NQ / tb / 1e6,
+           tb / NQ * 1e9);
     dt__preload_free(pb);
     free(bb);
   }
@@ -301,22 +305,28 @@ int main(int argc, char **argv) {
   qsort(lat, NQ, sizeof *lat, cmp_u64);
   qsort(emp, NQ, sizeof *emp, cmp_u64);
 
-  printf("mix: %d names (%zu known by the blob, %zu by the hash set%s)\n", NQ, known, known_hs,
-         known == known_hs ? ", agree" : ", DISAGREE");
-  printf("lookup blob:      %.1f M lookups/s (%.1f ns/lookup, best of %d passes)\n",
+  printf("mix: %d names (%zu known by the blob, %zu by the hash set%s)\n", NQ,
+         known, known_hs, known == known_hs ? ", agree" : ", DISAGREE");
+  printf("lookup blob:      %.1f M lookups/s (%.1f ns/lookup, best of %d "
+         "passes)\n",
          NQ / best_blob / 1e6, best_blob / NQ * 1e9, REPS);
-  printf("lookup hash set:  %.1f M lookups/s (%.1f ns/lookup); blob/hash-set speed ratio %.2f\n",
+  printf("lookup hash set:  %.1f M lookups/s (%.1f ns/lookup); blob/hash-set "
+         "speed ratio %.2f\n",
          NQ / best_hs / 1e6, best_hs / NQ * 1e9, best_hs / best_blob);
-  printf("lookup linear:    %.3f M lookups/s (%.0f ns/lookup over %zu names; %zu/%zu known, "
+  printf("lookup linear:    %.3f M lookups/s (%.0f ns/lookup over %zu names; "
+         "%zu/%zu known, "
          "blob %zu); blob/linear speed ratio %.0f\n",
-         nl / t_ll / 1e6, t_ll / (double)nl * 1e9, nl, known_ll, nl, known_blob_small,
-         (t_ll / (double)nl) / (best_blob / NQ));
-  printf("latency per lookup (clock_gettime around each): p50 %llu ns, p99 %llu ns, "
-         "p99.9 %llu ns, max %llu ns; timer alone p50 %llu ns, p99 %llu ns\n",
-         (unsigned long long)lat[NQ / 2], (unsigned long long)lat[NQ / 100 * 99],
-         (unsigned long long)lat[NQ / 1000 * 999], (unsigned long long)lat[NQ - 1],
-         (unsigned long long)emp[NQ / 2], (unsigned long long)emp[NQ / 100 * 99]);
-  printf("memory: blob %zu bytes; hash set %zu bytes (table + strdup'ed keys, malloc "
+         nl / t_ll / 1e6, t_ll / (double)nl * 1e9, nl, known_ll, nl,
+         known_blob_small, (t_ll / (double)nl) / (best_blob / NQ));
+  printf(
+      "latency per lookup (clock_gettime around each): p50 %llu ns, p99 %llu "
+      "ns, "
+      "p99.9 %llu ns, max %llu ns; timer alone p50 %llu ns, p99 %llu ns\n",
+      (unsigned long long)lat[NQ / 2], (unsigned long long)lat[NQ / 100 * 99],
+      (unsigned long long)lat[NQ / 1000 * 999], (unsigned long long)lat[NQ - 1],
+      (unsigned long long)emp[NQ / 2], (unsigned long long)emp[NQ / 100 * 99]);
+  printf("memory: blob %zu bytes; hash set %zu bytes (table + strdup'ed keys, "
+         "malloc "
          "overhead not counted), built in %.1f ms; size ratio %.2f\n",
          blen, hs_bytes, t_hs_build * 1e3, (double)hs_bytes / (double)blen);
 

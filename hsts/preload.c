@@ -39,8 +39,7 @@ struct dt__preload {
 
 static void set_err(dt__preload_error *err, const char *fmt, const char *a,
                     unsigned long b) {
-  if (!err)
-    return;
+  if (!err) return;
   err->line = 0;
   snprintf(err->msg, sizeof err->msg, fmt, a, b);
 }
@@ -50,7 +49,8 @@ uint32_t dt__preload_rd32(const uint8_t *p) {
          (uint32_t)p[3] << 24;
 }
 uint64_t dt__preload_rd64(const uint8_t *p) {
-  return (uint64_t)dt__preload_rd32(p) | (uint64_t)dt__preload_rd32(p + 4) << 32;
+  return (uint64_t)dt__preload_rd32(p) | (uint64_t)dt__preload_rd32(p + 4)
+                                             << 32;
 }
 
 /* XXH64 (Yann Collet's xxHash, BSD-2): a fast, well-known 64-bit checksum,
@@ -131,20 +131,19 @@ static int32_t days_from_civil(int y, unsigned m, unsigned d) {
 }
 
 int dt__preload_parse_date(const char *s, int32_t *days) {
-  if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-    return DT_EINVAL;
+  if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') return DT_EINVAL;
   for (int i = 0; i < 10; i++)
-    if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-      return DT_EINVAL;
-  int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return DT_EINVAL;
+  int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+          (s[3] - '0');
   unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
   unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
-  static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30,
+                                        31, 31, 30, 31, 30, 31};
   if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
     return DT_EINVAL;
   int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (m == 2 && d == 29 && !leap)
-    return DT_EINVAL;
+  if (m == 2 && d == 29 && !leap) return DT_EINVAL;
   *days = days_from_civil(y, m, d);
   return 0;
 }
@@ -160,15 +159,15 @@ void dt__preload_format_date(int32_t days, char out[11]) {
   unsigned d = doy - (153 * mp + 2) / 5 + 1;
   unsigned m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
-  if (y < 0 || y > 9999)
-    y = 0;
+  if (y < 0 || y > 9999) y = 0;
   snprintf(out, 11, "%04d-%02u-%02u", y, m % 100, d % 100);
 }
 
 /* A label byte of a canonical name: Chromium's list uses [a-z0-9-] and
  * a few names with '_' exist in the wild, so '_' is accepted too. */
 static int label_byte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
 }
 int dt__preload_label_byte(unsigned char c) { return label_byte(c); }
 
@@ -178,12 +177,10 @@ int dt__preload_label_byte(unsigned char c) { return label_byte(c); }
  * label over 63 bytes; MULTI says whether it must have >= 2 labels. */
 static int key_ok(const uint8_t *k, size_t n, int multi) {
   size_t lab = 0, labels = 1;
-  if (n == 0 || n > DT_MAX_HOST_BYTES)
-    return 0;
+  if (n == 0 || n > DT_MAX_HOST_BYTES) return 0;
   for (size_t i = 0; i < n; i++) {
     if (k[i] == DT__PRELOAD_SEP) {
-      if (lab == 0)
-        return 0;
+      if (lab == 0) return 0;
       lab = 0;
       labels++;
     } else if (!label_byte(k[i]) || ++lab > DT_MAX_LABEL_BYTES) {
@@ -198,8 +195,7 @@ static int key_ok(const uint8_t *k, size_t n, int multi) {
 static int cmp_keys(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
   size_t n = an < bn ? an : bn;
   for (size_t i = 0; i < n; i++)
-    if (a[i] != b[i])
-      return a[i] < b[i] ? -1 : 1;
+    if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
   return an < bn ? -1 : an > bn;
 }
 
@@ -212,7 +208,8 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
     return DT_EPRELOAD;
   }
   if (len < DT__PRELOAD_HDR_SIZE) {
-    set_err(err, "truncated blob: %s%lu bytes, header needs 96", "", (unsigned long)len);
+    set_err(err, "truncated blob: %s%lu bytes, header needs 96", "",
+            (unsigned long)len);
     return DT_EPRELOAD;
   }
   dt__preload_hdr_read(b, h);
@@ -244,7 +241,8 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
     set_err(err, "inconsistent counts in header%s%lu", "", 0);
     return DT_EPRELOAD;
   }
-  size_t need_prefix = (size_t)h->n_blocks * 8, need_offs = ((size_t)h->n_blocks + 1) * 4;
+  size_t need_prefix = (size_t)h->n_blocks * 8,
+         need_offs = ((size_t)h->n_blocks + 1) * 4;
   if (h->off_prefix != DT__PRELOAD_HDR_SIZE ||
       (size_t)h->off_offsets != (size_t)h->off_prefix + need_prefix ||
       (size_t)h->off_single != (size_t)h->off_offsets + need_offs ||
@@ -257,7 +255,9 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
   /* Block offsets: relative to off_blocks, increasing, last = data end. */
   const uint8_t *offs = b + h->off_offsets;
   if (dt__preload_rd32(offs) != 0 ||
-      (size_t)h->off_blocks + dt__preload_rd32(offs + 4 * (size_t)h->n_blocks) != len) {
+      (size_t)h->off_blocks +
+              dt__preload_rd32(offs + 4 * (size_t)h->n_blocks) !=
+          len) {
     set_err(err, "block table does not cover the block data%s%lu", "", 0);
     return DT_EPRELOAD;
   }
@@ -267,8 +267,9 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
   size_t prevn = 0;
   for (uint32_t i = 0; i < h->n_single; i++) {
     size_t o = dt__preload_rd32(b + h->off_single + 4 * (size_t)i);
-    if (o < (size_t)h->off_single + (size_t)h->n_single * 4 || o + 2 > h->off_noinc ||
-        o + 2 + b[o] > h->off_noinc || b[o + 1] > 1 || !key_ok(b + o + 2, b[o], 0) ||
+    if (o < (size_t)h->off_single + (size_t)h->n_single * 4 ||
+        o + 2 > h->off_noinc || o + 2 + b[o] > h->off_noinc || b[o + 1] > 1 ||
+        !key_ok(b + o + 2, b[o], 0) ||
         (prev && cmp_keys(prev, prevn, b + o + 2, b[o]) >= 0)) {
       set_err(err, "bad one-label entry %s%lu", "#", (unsigned long)i);
       return DT_EPRELOAD;
@@ -281,34 +282,39 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
   size_t n_noinc_multi = h->n_noinc;
   for (uint32_t i = 0; i < h->n_noinc; i++) {
     uint32_t v = dt__preload_rd32(b + h->off_noinc + 4 * (size_t)i);
-    if (v >= n_multi || (i && v <= dt__preload_rd32(b + h->off_noinc + 4 * (size_t)(i - 1)))) {
+    if (v >= n_multi ||
+        (i && v <= dt__preload_rd32(b + h->off_noinc + 4 * (size_t)(i - 1)))) {
       set_err(err, "bad ordinal table entry %s%lu", "#", (unsigned long)i);
       return DT_EPRELOAD;
     }
   }
-  if ((size_t)h->include_subdomains + n_noinc_multi + noinc_single != h->entries) {
-    set_err(err, "include_subdomains count does not match the tables%s%lu", "", 0);
+  if ((size_t)h->include_subdomains + n_noinc_multi + noinc_single !=
+      h->entries) {
+    set_err(err, "include_subdomains count does not match the tables%s%lu", "",
+            0);
     return DT_EPRELOAD;
   }
   /* Block offsets increase (cheap: one check per block), so a lookup never
    * leaves its block even in a trusted blob. */
   for (uint32_t bi = 0; bi < h->n_blocks; bi++)
-    if (dt__preload_rd32(offs + 4 * (size_t)bi + 4) <= dt__preload_rd32(offs + 4 * (size_t)bi)) {
+    if (dt__preload_rd32(offs + 4 * (size_t)bi + 4) <=
+        dt__preload_rd32(offs + 4 * (size_t)bi)) {
       set_err(err, "empty or reversed block %s%lu", "#", (unsigned long)bi);
       return DT_EPRELOAD;
     }
   /* The build verified the embedded blob entry by entry; re-walking 94,600
    * names would cost milliseconds at every start-up (bench_preload). */
-  if (flags & DT__PRELOAD_TRUSTED)
-    return 0;
+  if (flags & DT__PRELOAD_TRUSTED) return 0;
   /* Blocks: every entry decodes inside its block, keys valid and strictly
    * increasing across the whole list, index prefixes right. */
   uint8_t key[DT_MAX_HOST_BYTES + 1], last[DT_MAX_HOST_BYTES + 1];
   size_t keyn = 0, lastn = 0;
   size_t left = n_multi;
   for (uint32_t bi = 0; bi < h->n_blocks; bi++) {
-    const uint8_t *c = b + h->off_blocks + dt__preload_rd32(offs + 4 * (size_t)bi);
-    const uint8_t *e = b + h->off_blocks + dt__preload_rd32(offs + 4 * (size_t)bi + 4);
+    const uint8_t *c =
+        b + h->off_blocks + dt__preload_rd32(offs + 4 * (size_t)bi);
+    const uint8_t *e =
+        b + h->off_blocks + dt__preload_rd32(offs + 4 * (size_t)bi + 4);
     if (e <= c) {
       set_err(err, "empty or reversed block %s%lu", "#", (unsigned long)bi);
       return DT_EPRELOAD;
@@ -317,8 +323,9 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
     for (size_t j = 0; j < cnt; j++) {
       size_t pl, nl;
       int sl = -1;
-      if (dt__preload_entry_head(&c, e, &pl, &nl) && !(j == 0 && pl != 0) && pl <= keyn &&
-          (nl + 1) / 2 <= (size_t)(e - c) && !((nl & 1) && (c[nl / 2] & 15)))
+      if (dt__preload_entry_head(&c, e, &pl, &nl) && !(j == 0 && pl != 0) &&
+          pl <= keyn && (nl + 1) / 2 <= (size_t)(e - c) &&
+          !((nl & 1) && (c[nl / 2] & 15)))
         sl = dt__preload_nib_decode(c, nl, key + pl, DT_MAX_HOST_BYTES - pl);
       if (sl < 0) {
         set_err(err, "bad entry in block %s%lu", "#", (unsigned long)bi);
@@ -326,13 +333,16 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
       }
       keyn = pl + (size_t)sl;
       c += (nl + 1) / 2;
-      if (!key_ok(key, keyn, 1) || (lastn && cmp_keys(last, lastn, key, keyn) >= 0)) {
-        set_err(err, "bad or unsorted name in block %s%lu", "#", (unsigned long)bi);
+      if (!key_ok(key, keyn, 1) ||
+          (lastn && cmp_keys(last, lastn, key, keyn) >= 0)) {
+        set_err(err, "bad or unsorted name in block %s%lu", "#",
+                (unsigned long)bi);
         return DT_EPRELOAD;
       }
       if (j == 0 && dt__preload_rd64(b + h->off_prefix + 8 * (size_t)bi) !=
                         dt__preload_prefix64(key, keyn)) {
-        set_err(err, "index prefix mismatch at block %s%lu", "#", (unsigned long)bi);
+        set_err(err, "index prefix mismatch at block %s%lu", "#",
+                (unsigned long)bi);
         return DT_EPRELOAD;
       }
       memcpy(last, key, keyn);
@@ -394,7 +404,8 @@ int dt__preload_open_file(dt__preload **out, const char *path,
   }
   if ((uint64_t)st.st_size > DT__PRELOAD_MAX_BLOB || st.st_size == 0) {
     close(fd);
-    set_err(err, "%s: size %lu is not a plausible blob", path, (unsigned long)st.st_size);
+    set_err(err, "%s: size %lu is not a plausible blob", path,
+            (unsigned long)st.st_size);
     return DT_EPRELOAD;
   }
   size_t n = (size_t)st.st_size;
@@ -415,17 +426,14 @@ int dt__preload_open_file(dt__preload **out, const char *path,
 }
 
 void dt__preload_free(dt__preload *p) {
-  if (!p)
-    return;
-  if (p->map)
-    munmap(p->map, p->map_len);
+  if (!p) return;
+  if (p->map) munmap(p->map, p->map_len);
   free(p);
 }
 
 void dt__preload_get_info(const dt__preload *p, dt__preload_info *info) {
   memset(info, 0, sizeof *info);
-  if (!p)
-    return;
+  if (!p) return;
   info->entries = p->h.entries;
   info->include_subdomains = p->h.include_subdomains;
   info->blob_bytes = p->len;
@@ -450,8 +458,7 @@ int dt__preload_is_stale(const dt__preload *p, const dt_clock *clock) {
 
 int dt__preload_apply_stale_policy(dt__preload *p, int disable,
                                    const dt_clock *clock) {
-  if (!p)
-    return 0;
+  if (!p) return 0;
   int stale = dt__preload_is_stale(p, clock);
   p->disabled_stale = disable && stale;
   return stale;
@@ -462,7 +469,8 @@ const char *dt__preload_reason_name(dt__preload_reason r) {
   case DT__PRELOAD_R_EXACT: return "exact";
   case DT__PRELOAD_R_ANCESTOR: return "ancestor";
   case DT__PRELOAD_R_NO_ENTRY: return "no-entry";
-  case DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS: return "ancestor-without-include-subdomains";
+  case DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS:
+    return "ancestor-without-include-subdomains";
   case DT__PRELOAD_R_CANCELLED: return "cancelled-by-deeper-entry";
   case DT__PRELOAD_R_BAD_HOST: return "bad-host";
   case DT__PRELOAD_R_DISABLED_STALE: return "disabled-stale";
@@ -480,8 +488,7 @@ static int multi_incsub(const dt__preload *p, uint32_t ord) {
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     uint32_t v = dt__preload_rd32(t + 4 * mid);
-    if (v == ord)
-      return 0;
+    if (v == ord) return 0;
     if (v < ord)
       lo = mid + 1;
     else
@@ -498,8 +505,7 @@ static int single_find(const dt__preload *p, const uint8_t *k, size_t n) {
     size_t mid = lo + (hi - lo) / 2;
     size_t o = dt__preload_rd32(b + p->h.off_single + 4 * mid);
     int c = cmp_keys(b + o + 2, b[o], k, n);
-    if (c == 0)
-      return b[o + 1];
+    if (c == 0) return b[o + 1];
     if (c < 0)
       lo = mid + 1;
     else
@@ -516,10 +522,10 @@ static int block_first_le(const dt__preload *p, size_t bi, const uint8_t *k,
   size_t pl, nl;
   uint8_t key[DT_MAX_HOST_BYTES];
   int kn = -1;
-  if (dt__preload_entry_head(&c, e, &pl, &nl) && (nl + 1) / 2 <= (size_t)(e - c))
+  if (dt__preload_entry_head(&c, e, &pl, &nl) &&
+      (nl + 1) / 2 <= (size_t)(e - c))
     kn = dt__preload_nib_decode(c, nl, key, sizeof key);
-  if (kn < 0)
-    return 1; /* cannot happen on a validated blob */
+  if (kn < 0) return 1; /* cannot happen on a validated blob */
   return cmp_keys(key, (size_t)kn, k, n) <= 0;
 }
 
@@ -536,7 +542,8 @@ static size_t find_block(const dt__preload *p, const uint8_t *k, size_t n) {
     lo = dt__preload_rd64(pre + 8 * (lo + half)) <= kp ? lo + half : lo;
     len -= half;
   }
-  while (lo > 0 && dt__preload_rd64(pre + 8 * lo) == kp && !block_first_le(p, lo, k, n))
+  while (lo > 0 && dt__preload_rd64(pre + 8 * lo) == kp &&
+         !block_first_le(p, lo, k, n))
     lo--;
   return lo;
 }
@@ -549,22 +556,19 @@ typedef struct hit {
 int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
                        dt__preload_mode mode, dt__preload_match *m) {
   dt__preload_match scratch;
-  if (!m)
-    m = &scratch;
+  if (!m) m = &scratch;
   m->known = 0;
   m->name[0] = m->cancelled[0] = '\0';
   m->include_subdomains = 0;
   m->reason = DT__PRELOAD_R_NO_ENTRY;
-  if (!p)
-    return 0;
+  if (!p) return 0;
   if (p->disabled_stale) {
     m->reason = DT__PRELOAD_R_DISABLED_STALE;
     return 0;
   }
   /* Canonical text (lowercase, trailing dots stripped) and the reversed
    * key T, built label by label from the right. */
-  if (!host)
-    len = 0;
+  if (!host) len = 0;
   while (len > 0 && host[len - 1] == '.')
     len--;
   if (len == 0 || len > DT_MAX_HOST_BYTES) {
@@ -576,8 +580,7 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
   size_t tn = 0, c1 = 0, c2 = 0, labels = 0, end = len;
   for (size_t i = len; i-- > 0;) {
     unsigned char ch = (unsigned char)host[i];
-    if (ch >= 'A' && ch <= 'Z')
-      ch = (unsigned char)(ch + 32);
+    if (ch >= 'A' && ch <= 'Z') ch = (unsigned char)(ch + 32);
     canon[i] = (char)ch;
     if (ch == '.' || i == 0) {
       size_t start = ch == '.' ? i + 1 : 0;
@@ -586,8 +589,7 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
         m->reason = DT__PRELOAD_R_BAD_HOST;
         return 0;
       }
-      if (labels++)
-        t[tn++] = DT__PRELOAD_SEP;
+      if (labels++) t[tn++] = DT__PRELOAD_SEP;
       for (size_t j = start; j < end; j++) {
         unsigned char c = (unsigned char)canon[j]; /* lowered already */
         if (!label_byte(c)) {
@@ -612,8 +614,7 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
   hit hits[DT_MAX_HOST_BYTES / 2 + 2]; /* one per label at most */
   size_t nh = 0;
   int f = single_find(p, t, c1);
-  if (f >= 0)
-    hits[nh++] = (hit){c1, f};
+  if (f >= 0) hits[nh++] = (hit){c1, f};
   if (labels >= 2 && p->h.n_blocks > 0) {
     /* One forward scan from the block of the two-label suffix: keys are
      * compared incrementally (mlcp = common prefix of the previous key and
@@ -622,15 +623,17 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
     size_t bi = find_block(p, t, c2);
     size_t n_multi = (size_t)p->h.entries - p->h.n_single;
     for (; bi < p->h.n_blocks; bi++) {
-      const uint8_t *c = b + p->h.off_blocks + dt__preload_rd32(b + p->h.off_offsets + 4 * bi);
-      const uint8_t *e = b + p->h.off_blocks + dt__preload_rd32(b + p->h.off_offsets + 4 * bi + 4);
+      const uint8_t *c =
+          b + p->h.off_blocks + dt__preload_rd32(b + p->h.off_offsets + 4 * bi);
+      const uint8_t *e = b + p->h.off_blocks +
+                         dt__preload_rd32(b + p->h.off_offsets + 4 * bi + 4);
       size_t mlcp = 0, cnt = n_multi - bi * p->h.block_size;
-      if (cnt > p->h.block_size)
-        cnt = p->h.block_size;
+      if (cnt > p->h.block_size) cnt = p->h.block_size;
       for (size_t j = 0; j < cnt; j++) {
         size_t pl, nl, nb;
-        if (!dt__preload_entry_head(&c, e, &pl, &nl) || (nb = (nl + 1) / 2) > (size_t)(e - c))
-          goto done; /* cannot happen on a validated blob */
+        if (!dt__preload_entry_head(&c, e, &pl, &nl) ||
+            (nb = (nl + 1) / 2) > (size_t)(e - c))
+          goto done;     /* cannot happen on a validated blob */
         if (pl > mlcp) { /* shares more with the previous key: still < T */
           c += nb;
           continue;
@@ -644,16 +647,14 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
         int cmp = 0;
         while (ni < nl) {
           unsigned char ch = dt__preload_nib_char(c, nl, &ni);
-          if (!ch)
-            goto done; /* invalid code: only in a forged trusted blob */
+          if (!ch) goto done; /* invalid code: only in a forged trusted blob */
           if (pl + k >= tn || ch != t[pl + k]) {
             cmp = pl + k >= tn || ch > t[pl + k] ? 1 : -1;
             break;
           }
           k++;
         }
-        if (cmp > 0)
-          goto done;
+        if (cmp > 0) goto done;
         size_t klen = pl + k;
         /* Hits deepen strictly on a sorted list; the check keeps a forged
          * trusted blob from overfilling hits[]. */
@@ -661,8 +662,7 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
             (nh == 0 || klen > hits[nh - 1].klen)) {
           uint32_t ord = (uint32_t)(bi * p->h.block_size + j);
           hits[nh++] = (hit){klen, multi_incsub(p, ord)};
-          if (klen == tn)
-            goto done; /* exact: every later key is greater */
+          if (klen == tn) goto done; /* exact: every later key is greater */
         }
         mlcp = pl + k;
         c += nb;
@@ -670,8 +670,7 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
     }
   }
 done:
-  if (nh == 0)
-    return 0;
+  if (nh == 0) return 0;
   /* hits[] are in increasing depth. */
   const hit *deep = &hits[nh - 1], *dec = NULL;
   const hit *inc = NULL; /* deepest proper ancestor with include_subdomains */
@@ -689,9 +688,9 @@ done:
       m->reason = DT__PRELOAD_R_ANCESTOR;
       dec = deep;
     } else {
-      m->reason = inc ? DT__PRELOAD_R_CANCELLED : DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS;
-      if (inc)
-        memcpy(m->cancelled, canon + len - inc->klen, inc->klen + 1);
+      m->reason =
+          inc ? DT__PRELOAD_R_CANCELLED : DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS;
+      if (inc) memcpy(m->cancelled, canon + len - inc->klen, inc->klen + 1);
     }
   } else if (inc) {
     m->reason = DT__PRELOAD_R_ANCESTOR;

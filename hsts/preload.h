@@ -65,16 +65,17 @@ int dt__preload_open_file(dt__preload **out, const char *path,
 int dt__preload_open_default(dt__preload **out);
 void dt__preload_free(dt__preload *p);
 
-/* ---- information ---------------------------------------------------------- */
+/* ---- information ----------------------------------------------------------
+ */
 typedef struct dt__preload_info {
   uint32_t entries;            /* force-https entries in the blob */
   uint32_t include_subdomains; /* of which with include_subdomains */
   size_t blob_bytes;
-  int32_t list_date_days;      /* days since 1970-01-01 (UTC) */
-  char list_date[11];          /* "YYYY-MM-DD" */
-  uint64_t checksum;           /* XXH64 stored in the header */
+  int32_t list_date_days; /* days since 1970-01-01 (UTC) */
+  char list_date[11];     /* "YYYY-MM-DD" */
+  uint64_t checksum;      /* XXH64 stored in the header */
   char checksum_hex[17];
-  uint32_t block_size;         /* names per front-coded block */
+  uint32_t block_size; /* names per front-coded block */
 } dt__preload_info;
 void dt__preload_get_info(const dt__preload *p, dt__preload_info *info);
 
@@ -90,22 +91,24 @@ int dt__preload_is_stale(const dt__preload *p, const dt_clock *clock);
 int dt__preload_apply_stale_policy(dt__preload *p, int disable,
                                    const dt_clock *clock);
 
-/* ---- lookup ---------------------------------------------------------------- */
+/* ---- lookup ----------------------------------------------------------------
+ */
 typedef enum dt__preload_mode {
   DT__PRELOAD_MOST_SPECIFIC = 0, /* chromium */
   DT__PRELOAD_ANY_ANCESTOR = 1   /* fetch, firefox */
 } dt__preload_mode;
 
 typedef enum dt__preload_reason {
-  DT__PRELOAD_R_EXACT = 0,         /* known: an entry for the host itself */
-  DT__PRELOAD_R_ANCESTOR,          /* known: an ancestor with include_subdomains */
-  DT__PRELOAD_R_NO_ENTRY,          /* no entry for the host nor any ancestor */
-  DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS, /* only ancestors, none with include_subdomains */
-  DT__PRELOAD_R_CANCELLED,         /* chromium: a deeper entry without
-                                      include_subdomains overrides an
-                                      ancestor that has it */
-  DT__PRELOAD_R_BAD_HOST,          /* not a domain name we can look up */
-  DT__PRELOAD_R_DISABLED_STALE     /* list disabled: stale (embedder's choice) */
+  DT__PRELOAD_R_EXACT = 0, /* known: an entry for the host itself */
+  DT__PRELOAD_R_ANCESTOR,  /* known: an ancestor with include_subdomains */
+  DT__PRELOAD_R_NO_ENTRY,  /* no entry for the host nor any ancestor */
+  DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS, /* only ancestors, none with
+                                           include_subdomains */
+  DT__PRELOAD_R_CANCELLED,              /* chromium: a deeper entry without
+                                           include_subdomains overrides an
+                                           ancestor that has it */
+  DT__PRELOAD_R_BAD_HOST,               /* not a domain name we can look up */
+  DT__PRELOAD_R_DISABLED_STALE /* list disabled: stale (embedder's choice) */
 } dt__preload_reason;
 
 /* Short stable token for --json ("exact", "ancestor", "no-entry",
@@ -114,7 +117,7 @@ typedef enum dt__preload_reason {
 const char *dt__preload_reason_name(dt__preload_reason r);
 
 typedef struct dt__preload_match {
-  int known;                   /* 1 → the host is a Known HSTS Host */
+  int known; /* 1 → the host is a Known HSTS Host */
   dt__preload_reason reason;
   /* The entry that decided (known), or for CANCELLED / ANCESTOR_NO_SUBDOMAINS
    * the deepest entry found. Empty name when none. */
@@ -133,7 +136,8 @@ typedef struct dt__preload_match {
 int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
                        dt__preload_mode mode, dt__preload_match *m);
 
-/* ---- compiler ---------------------------------------------------------------- */
+/* ---- compiler
+ * ---------------------------------------------------------------- */
 typedef struct dt__preload_compile_opts {
   int32_t list_date_days; /* the list's date, days since 1970-01-01 */
   uint32_t block_size;    /* names per block; 0 → default (16) */

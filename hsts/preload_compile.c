@@ -30,10 +30,8 @@ static int cmp_ent(const void *a, const void *b) {
   const ent *x = a, *y = b;
   size_t n = x->len < y->len ? x->len : y->len;
   int c = memcmp(g_arena + x->off, g_arena + y->off, n);
-  if (c)
-    return c;
-  if (x->len != y->len)
-    return x->len < y->len ? -1 : 1;
+  if (c) return c;
+  if (x->len != y->len) return x->len < y->len ? -1 : 1;
   return x->line < y->line ? -1 : x->line > y->line;
 }
 
@@ -42,7 +40,8 @@ static int fail(dt__preload_error *err, size_t line, const char *msg,
   if (err) {
     err->line = line;
     if (name)
-      snprintf(err->msg, sizeof err->msg, "line %zu: %.80s: \"%.100s\"", line, msg, name);
+      snprintf(err->msg, sizeof err->msg, "line %zu: %.80s: \"%.100s\"", line,
+               msg, name);
     else
       snprintf(err->msg, sizeof err->msg, "line %zu: %.200s", line, msg);
   }
@@ -57,21 +56,16 @@ static int fail(dt__preload_error *err, size_t line, const char *msg,
 static const char *make_key(const char *name, size_t n, uint8_t *out,
                             size_t *outn, int *labels, int *upper) {
   *upper = 0;
-  if (n == 0)
-    return "empty name";
-  if (n > DT_MAX_HOST_BYTES)
-    return "name longer than 253 bytes";
+  if (n == 0) return "empty name";
+  if (n > DT_MAX_HOST_BYTES) return "name longer than 253 bytes";
   size_t k = 0, end = n;
   *labels = 0;
   for (size_t i = n + 1; i-- > 0;) {
     if (i == 0 || name[i - 1] == '.') {
       size_t ll = end - i;
-      if (ll == 0)
-        return "empty label (leading, trailing or double dot)";
-      if (ll > DT_MAX_LABEL_BYTES)
-        return "label longer than 63 bytes";
-      if ((*labels)++)
-        out[k++] = DT__PRELOAD_SEP;
+      if (ll == 0) return "empty label (leading, trailing or double dot)";
+      if (ll > DT_MAX_LABEL_BYTES) return "label longer than 63 bytes";
+      if ((*labels)++) out[k++] = DT__PRELOAD_SEP;
       for (size_t j = i; j < end; j++) {
         unsigned char c = (unsigned char)name[j];
         if (c >= 'A' && c <= 'Z') {
@@ -82,8 +76,7 @@ static const char *make_key(const char *name, size_t n, uint8_t *out,
           return "character outside [a-z0-9-_] in name";
         out[k++] = c;
       }
-      if (i == 0)
-        break;
+      if (i == 0) break;
       end = i - 1;
     }
   }
@@ -99,8 +92,7 @@ typedef struct obuf {
 } obuf;
 
 static void put(obuf *o, const void *d, size_t n) {
-  if (o->oom || n == 0)
-    return;
+  if (o->oom || n == 0) return;
   if (o->n + n > o->cap) {
     size_t cap = o->cap ? o->cap : 4096;
     while (cap < o->n + n)
@@ -145,7 +137,8 @@ static size_t nib_encode(const uint8_t *k, size_t n, uint8_t *out) {
     if (a) {
       out[m++] = (uint8_t)(a - DT__PRELOAD_NIB1);
     } else {
-      const char *b = memchr(DT__PRELOAD_NIB2, k[i], sizeof DT__PRELOAD_NIB2 - 1);
+      const char *b =
+          memchr(DT__PRELOAD_NIB2, k[i], sizeof DT__PRELOAD_NIB2 - 1);
       size_t j = b ? (size_t)(b - DT__PRELOAD_NIB2) : 0;
       out[m++] = (uint8_t)(14 + j / 16);
       out[m++] = (uint8_t)(j % 16);
@@ -183,8 +176,7 @@ static int emit(const ent *es, size_t n, const uint8_t *arena,
   size_t mi = 0;
   for (size_t i = 0; i < n; i++) {
     const ent *e = &es[i];
-    if (!e->multi)
-      continue;
+    if (!e->multi) continue;
     const uint8_t *k = arena + e->off;
     size_t pl = 0;
     if (mi % bs == 0) {
@@ -239,8 +231,7 @@ static int emit(const ent *es, size_t n, const uint8_t *arena,
   mi = 0;
   for (size_t i = 0; i < n; i++)
     if (es[i].multi) {
-      if (!es[i].incsub)
-        put32(&o, (uint32_t)mi);
+      if (!es[i].incsub) put32(&o, (uint32_t)mi);
       mi++;
     }
   size_t off_blocks = o.n;
@@ -286,23 +277,21 @@ int dt__preload_compile(const char *json, size_t len,
     err->line = 0;
     err->msg[0] = '\0';
   }
-  if (!json || !opts || !blob || !blob_len)
-    return DT_EINVAL;
+  if (!json || !opts || !blob || !blob_len) return DT_EINVAL;
   *blob = NULL;
   *blob_len = 0;
   uint32_t bs = opts->block_size ? opts->block_size : DT__PRELOAD_DEFAULT_BLOCK;
-  if (bs > 255)
-    return DT_EINVAL;
+  if (bs > 255) return DT_EINVAL;
   dt__json_doc *doc = NULL;
   dt__json_error jerr;
   int rc = dt__json_parse(&doc, json, len, DT_JSON_ALLOW_COMMENTS, &jerr);
   if (rc) {
-    if (rc == DT_ENOMEM)
-      return rc;
+    if (rc == DT_ENOMEM) return rc;
     if (err) {
       err->line = jerr.line;
-      snprintf(err->msg, sizeof err->msg, "line %zu, column %zu: malformed JSON: %.128s",
-               jerr.line, jerr.col, jerr.msg);
+      snprintf(err->msg, sizeof err->msg,
+               "line %zu, column %zu: malformed JSON: %.128s", jerr.line,
+               jerr.col, jerr.msg);
     }
     return DT_EPARSE;
   }
@@ -359,8 +348,9 @@ int dt__preload_compile(const char *json, size_t len,
     uint8_t key[DT_MAX_HOST_BYTES + 1];
     size_t kn = 0;
     int labels = 0, upper = 0;
-    const char *why = memchr(name, '\0', nl) ? "NUL byte in name"
-                                             : make_key(name, nl, key, &kn, &labels, &upper);
+    const char *why = memchr(name, '\0', nl)
+                          ? "NUL byte in name"
+                          : make_key(name, nl, key, &kn, &labels, &upper);
     if (why) {
       rc = fail(err, line, why, name);
       goto out;
@@ -373,8 +363,11 @@ int dt__preload_compile(const char *json, size_t len,
     st.force_https++;
     st.lowercased += (size_t)upper;
     memcpy(arena + used, key, kn);
-    es[n] = (ent){(uint32_t)used, (uint32_t)line, (uint8_t)kn,
-                  (uint8_t)(iv && dt__json_bool(iv)), (uint8_t)(labels >= 2),
+    es[n] = (ent){(uint32_t)used,
+                  (uint32_t)line,
+                  (uint8_t)kn,
+                  (uint8_t)(iv && dt__json_bool(iv)),
+                  (uint8_t)(labels >= 2),
                   (uint8_t)upper};
     used += kn;
     n++;
@@ -384,7 +377,8 @@ int dt__preload_compile(const char *json, size_t len,
   size_t w = n ? 1 : 0;
   for (size_t i = 1; i < n; i++) {
     const ent *prev = &es[w - 1];
-    if (es[i].len == prev->len && memcmp(arena + es[i].off, arena + prev->off, es[i].len) == 0) {
+    if (es[i].len == prev->len &&
+        memcmp(arena + es[i].off, arena + prev->off, es[i].len) == 0) {
       /* The genuine 2016 file lists both "0xAA55.me" and "0xaa55.me" with
        * the same flags: once lowered they are one name, so the copy that
        * differs only by case is merged and counted, not an error. */
@@ -398,16 +392,15 @@ int dt__preload_compile(const char *json, size_t len,
       const uint8_t *kk = arena + es[i].off;
       for (size_t j = es[i].len + 1; j-- > 0;)
         if (j == 0 || kk[j - 1] == DT__PRELOAD_SEP) {
-          if (k)
-            text[k++] = '.';
+          if (k) text[k++] = '.';
           memcpy(text + k, kk + j, end - j);
           k += end - j;
-          if (j == 0)
-            break;
+          if (j == 0) break;
           end = j - 1;
         }
       text[k] = '\0';
-      snprintf(msg, sizeof msg, "duplicate name (first at line %u)", prev->line);
+      snprintf(msg, sizeof msg, "duplicate name (first at line %u)",
+               prev->line);
       rc = fail(err, es[i].line, msg, text);
       goto out;
     }
@@ -418,13 +411,11 @@ int dt__preload_compile(const char *json, size_t len,
   for (size_t i = 0; i < n; i++)
     st.include_subdomains += es[i].incsub;
   rc = emit(es, n, arena, opts, bs, blob, blob_len);
-  if (rc == 0)
-    st.blob_bytes = *blob_len;
+  if (rc == 0) st.blob_bytes = *blob_len;
 out:
   free(es);
   free(arena);
   dt__json_free(doc);
-  if (stats)
-    *stats = st;
+  if (stats) *stats = st;
   return rc;
 }

@@ -54,16 +54,14 @@ static inline void dt__preload_hdr_read(const uint8_t *b, dt__preload_hdr *h) {
  * bytes. Returns 0 when the bytes run out. */
 static inline int dt__preload_entry_head(const uint8_t **c, const uint8_t *e,
                                          size_t *pl, size_t *nl) {
-  if (*c >= e)
-    return 0;
+  if (*c >= e) return 0;
   unsigned h = *(*c)++;
   if (h != 0xFF) {
     *pl = h >> 4;
     *nl = h & 15;
     return 1;
   }
-  if (e - *c < 3)
-    return 0;
+  if (e - *c < 3) return 0;
   *pl = (*c)[0];
   *nl = (size_t)(*c)[1] | (size_t)(*c)[2] << 8;
   *c += 3;
@@ -82,18 +80,16 @@ static inline int dt__preload_entry_head(const uint8_t **c, const uint8_t *e,
  * character or 0 when the code is invalid or runs out. */
 static inline unsigned char dt__preload_nib_char(const uint8_t *s, size_t nl,
                                                  size_t *i) {
-  if (*i >= nl)
-    return 0;
+  if (*i >= nl) return 0;
   unsigned n = (s[*i >> 1] >> ((*i & 1) ? 0 : 4)) & 15u;
   (*i)++;
-  if (n < 14)
-    return (unsigned char)DT__PRELOAD_NIB1[n];
-  if (*i >= nl)
-    return 0;
+  if (n < 14) return (unsigned char)DT__PRELOAD_NIB1[n];
+  if (*i >= nl) return 0;
   unsigned x = (s[*i >> 1] >> ((*i & 1) ? 0 : 4)) & 15u;
   (*i)++;
   unsigned j = (n - 14) * 16 + x;
-  return j < sizeof DT__PRELOAD_NIB2 - 1 ? (unsigned char)DT__PRELOAD_NIB2[j] : 0;
+  return j < sizeof DT__PRELOAD_NIB2 - 1 ? (unsigned char)DT__PRELOAD_NIB2[j]
+                                         : 0;
 }
 
 /* Decodes a whole suffix into out (cap bytes); returns the number of
@@ -103,8 +99,7 @@ static inline int dt__preload_nib_decode(const uint8_t *s, size_t nl,
   size_t i = 0, k = 0;
   while (i < nl) {
     unsigned char ch = dt__preload_nib_char(s, nl, &i);
-    if (!ch || k >= cap)
-      return -1;
+    if (!ch || k >= cap) return -1;
     out[k++] = ch;
   }
   return (int)k;

@@ -61,10 +61,10 @@ static ref_res ref_match(const char *host, dt__preload_mode mode) {
   }
   const char *deep = NULL, *inc_anc = NULL;
   int deep_inc = 0, exact = 0, seen_inc_above_deep = 0;
-  for (const char *s = host; s; s = strchr(s, '.') ? strchr(s, '.') + 1 : NULL) {
+  for (const char *s = host; s;
+       s = strchr(s, '.') ? strchr(s, '.') + 1 : NULL) {
     int f = ref_find(s);
-    if (f < 0)
-      continue;
+    if (f < 0) continue;
     if (!deep) {
       deep = s;
       deep_inc = f;
@@ -72,19 +72,18 @@ static ref_res ref_match(const char *host, dt__preload_mode mode) {
     } else if (f) {
       seen_inc_above_deep = 1;
     }
-    if (s != host && f && !inc_anc)
-      inc_anc = s;
+    if (s != host && f && !inc_anc) inc_anc = s;
   }
-  if (!deep)
-    return r;
+  if (!deep) return r;
   if (exact) {
     r = (ref_res){1, DT__PRELOAD_R_EXACT, deep, deep_inc};
   } else if (mode == DT__PRELOAD_MOST_SPECIFIC) {
     if (deep_inc)
       r = (ref_res){1, DT__PRELOAD_R_ANCESTOR, deep, 1};
     else
-      r = (ref_res){0, seen_inc_above_deep ? DT__PRELOAD_R_CANCELLED
-                                            : DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS,
+      r = (ref_res){0,
+                    seen_inc_above_deep ? DT__PRELOAD_R_CANCELLED
+                                        : DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS,
                     deep, 0};
   } else if (inc_anc) {
     r = (ref_res){1, DT__PRELOAD_R_ANCESTOR, inc_anc, 1};
@@ -101,20 +100,24 @@ static size_t g_checked, g_known, g_mismatch;
 static void agree(const dt__preload *p, const char *input, const char *host) {
   for (int mode = 0; mode < 2; mode++) {
     dt__preload_match m;
-    int k = dt__preload_lookup(p, input, strlen(input), (dt__preload_mode)mode, &m);
+    int k =
+        dt__preload_lookup(p, input, strlen(input), (dt__preload_mode)mode, &m);
     ref_res r = ref_match(host, (dt__preload_mode)mode);
     g_checked++;
     g_known += (size_t)k;
     int ok = k == r.known && m.known == r.known && m.reason == r.reason &&
-             (r.name ? strcmp(m.name, r.name) == 0 && m.include_subdomains == r.incsub
+             (r.name ? strcmp(m.name, r.name) == 0 &&
+                           m.include_subdomains == r.incsub
                      : m.name[0] == '\0');
     if (!ok) {
       if (g_mismatch++ < 10)
-        fprintf(stderr, "MISMATCH mode %d \"%s\": blob known=%d %s \"%s\" inc=%d; "
-                        "ref known=%d %s \"%s\" inc=%d\n",
+        fprintf(stderr,
+                "MISMATCH mode %d \"%s\": blob known=%d %s \"%s\" inc=%d; "
+                "ref known=%d %s \"%s\" inc=%d\n",
                 mode, input, k, dt__preload_reason_name(m.reason), m.name,
-                m.include_subdomains, r.known, dt__preload_reason_name(r.reason),
-                r.name ? r.name : "", r.incsub);
+                m.include_subdomains, r.known,
+                dt__preload_reason_name(r.reason), r.name ? r.name : "",
+                r.incsub);
     }
   }
 }
@@ -136,8 +139,7 @@ static void rand_label(char *out, size_t maxlen) {
 
 static char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
+  if (!f) return NULL;
   fseek(f, 0, SEEK_END);
   long n = ftell(f);
   fseek(f, 0, SEEK_SET);
@@ -177,7 +179,8 @@ static void run_all(const dt__preload *p, size_t stride, size_t n_random) {
     if (i % 16 == 0) { /* uppercase + trailing dots give the same answer */
       size_t k = 0;
       for (; n[k]; k++)
-        up[k] = (n[k] >= 'a' && n[k] <= 'z' && k % 2) ? (char)(n[k] - 32) : n[k];
+        up[k] =
+            (n[k] >= 'a' && n[k] <= 'z' && k % 2) ? (char)(n[k] - 32) : n[k];
       up[k++] = '.';
       up[k++] = '.';
       up[k] = '\0';
@@ -192,8 +195,14 @@ static void run_all(const dt__preload *p, size_t stride, size_t n_random) {
     const char *dot = strchr(base, '.');
     switch (rnd() % 4) {
     case 0: snprintf(buf, sizeof buf, "%s.%s", a, dot ? dot + 1 : base); break;
-    case 1: rand_label(b, 3); snprintf(buf, sizeof buf, "%s.%s.%s", b, a, base); break;
-    case 2: rand_label(b, 4); snprintf(buf, sizeof buf, "%s.%s", a, b); break;
+    case 1:
+      rand_label(b, 3);
+      snprintf(buf, sizeof buf, "%s.%s.%s", b, a, base);
+      break;
+    case 2:
+      rand_label(b, 4);
+      snprintf(buf, sizeof buf, "%s.%s", a, b);
+      break;
     default: snprintf(buf, sizeof buf, "%s", a); break;
     }
     agree(p, buf, buf);
@@ -201,12 +210,14 @@ static void run_all(const dt__preload *p, size_t stride, size_t n_random) {
 }
 
 int main(void) {
-  const char *jpath = DETOUR_BUILD_DIR "/preload/transport_security_state_static.json";
+  const char *jpath =
+      DETOUR_BUILD_DIR "/preload/transport_security_state_static.json";
   size_t jlen = 0;
   char *json = read_file(jpath, &jlen);
   CHECK(json != NULL);
   if (!json) {
-    fprintf(stderr, "cannot read %s (build the detour_preload_blob target)\n", jpath);
+    fprintf(stderr, "cannot read %s (build the detour_preload_blob target)\n",
+            jpath);
     return dt_test_summary("test_preload_agree");
   }
   /* The reference set, read with the JSON reader only. */
@@ -226,7 +237,8 @@ int main(void) {
   /* 1. The blob the build embedded (default.bin), opened untrusted. */
   dt__preload *p = NULL;
   dt__preload_error err;
-  int rc = dt__preload_open_file(&p, DETOUR_BUILD_DIR "/preload/default.bin", &err);
+  int rc =
+      dt__preload_open_file(&p, DETOUR_BUILD_DIR "/preload/default.bin", &err);
   CHECK_INT(rc, 0);
   if (rc == 0) {
     dt__preload_info info;
@@ -236,8 +248,10 @@ int main(void) {
     CHECK_STR(info.list_date, "2026-06-01");
     clock_t t0 = clock();
     run_all(p, 1, 1000000);
-    printf("default blob: %zu lookups compared (%zu known), %zu mismatches, %.2f s\n",
-           g_checked, g_known, g_mismatch, (double)(clock() - t0) / CLOCKS_PER_SEC);
+    printf("default blob: %zu lookups compared (%zu known), %zu mismatches, "
+           "%.2f s\n",
+           g_checked, g_known, g_mismatch,
+           (double)(clock() - t0) / CLOCKS_PER_SEC);
     CHECK_INT(g_mismatch, 0);
     CHECK(g_known > 500000); /* the mix really exercises hits */
     dt__preload_free(p);
@@ -255,8 +269,8 @@ int main(void) {
     if (rc == 0) {
       g_checked = g_known = g_mismatch = 0;
       run_all(p, 5, 50000); /* other block sizes: a sample, for time */
-      printf("block %u: %zu bytes, %zu lookups compared, %zu mismatches\n", sizes[s],
-             blen, g_checked, g_mismatch);
+      printf("block %u: %zu bytes, %zu lookups compared, %zu mismatches\n",
+             sizes[s], blen, g_checked, g_mismatch);
       CHECK_INT(g_mismatch, 0);
       dt__preload_free(p);
     }

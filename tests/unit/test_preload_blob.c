@@ -13,8 +13,7 @@
 
 static char *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
+  if (!f) return NULL;
   fseek(f, 0, SEEK_END);
   long n = ftell(f);
   fseek(f, 0, SEEK_SET);
@@ -48,13 +47,14 @@ static int open_expect(const uint8_t *b, size_t n, unsigned flags, int want,
   int rc = dt__preload_open_mem(&p, copy, n, flags, &err);
   int ok = rc == want && (!msg || strstr(err.msg, msg)) && (rc != 0 || p);
   if (!ok)
-    fprintf(stderr, "  open len %zu: rc %d (%s) msg \"%s\", wanted %d \"%s\"\n", n, rc,
-            dt_err_name(rc), err.msg, want, msg ? msg : "");
+    fprintf(stderr, "  open len %zu: rc %d (%s) msg \"%s\", wanted %d \"%s\"\n",
+            n, rc, dt_err_name(rc), err.msg, want, msg ? msg : "");
   if (rc == 0) { /* whatever opened must be safe to query */
     dt__preload_match m;
     dt__preload_lookup(p, "www.example.com", 15, DT__PRELOAD_MOST_SPECIFIC, &m);
     dt__preload_lookup(p, "dev", 3, DT__PRELOAD_ANY_ANCESTOR, &m);
-    static const char *hs[] = {"a.test", "x.b.a.test", "c.test", "e.d.test", "zz.zz"};
+    static const char *hs[] = {"a.test", "x.b.a.test", "c.test", "e.d.test",
+                               "zz.zz"};
     for (size_t i = 0; i < sizeof hs / sizeof *hs; i++)
       for (int mode = 0; mode < 2; mode++)
         dt__preload_lookup(p, hs[i], strlen(hs[i]), (dt__preload_mode)mode, &m);
@@ -73,11 +73,13 @@ typedef struct compile_row {
 
 static const compile_row compile_rows[] = {
     /* Well-formed, with comments and ignored fields. */
-    {"// c\n{\"pinsets\": [],\n \"entries\": [\n  {\"name\": \"a.test\", \"mode\": \"force-https\", "
+    {"// c\n{\"pinsets\": [],\n \"entries\": [\n  {\"name\": \"a.test\", "
+     "\"mode\": \"force-https\", "
      "\"pins\": \"x\"}\n]}",
      0, 0, NULL},
     /* Malformed JSON: the reader's line. */
-    {"{\n\"entries\": [\n{\"name\": \"a.test\",}\n]}", DT_EPARSE, 3, "malformed JSON"},
+    {"{\n\"entries\": [\n{\"name\": \"a.test\",}\n]}", DT_EPARSE, 3,
+     "malformed JSON"},
     {"{\"entries\": [", DT_EPARSE, 1, "malformed JSON"},
     {"", DT_EPARSE, 1, "malformed JSON"},
     /* Schema. */
@@ -85,20 +87,35 @@ static const compile_row compile_rows[] = {
     {"{\"x\": 1}", DT_EPARSE, 1, "no \"entries\" array"},
     {"{\"entries\": {}}", DT_EPARSE, 1, "no \"entries\" array"},
     {"{\"entries\": [\n 3]}", DT_EPARSE, 2, "entry is not an object"},
-    {"{\"entries\": [\n{\"mode\": \"force-https\"}]}", DT_EPARSE, 2, "without a string \"name\""},
-    {"{\"entries\": [\n{\"name\": 5}]}", DT_EPARSE, 2, "without a string \"name\""},
-    {"{\"entries\": [\n\n{\"name\": \"a.test\", \"mode\": 1}]}", DT_EPARSE, 3, "\"mode\" is not a string"},
-    {"{\"entries\": [\n{\"name\": \"a.test\", \"mode\": \"force-https\", \"include_subdomains\": 1}]}",
+    {"{\"entries\": [\n{\"mode\": \"force-https\"}]}", DT_EPARSE, 2,
+     "without a string \"name\""},
+    {"{\"entries\": [\n{\"name\": 5}]}", DT_EPARSE, 2,
+     "without a string \"name\""},
+    {"{\"entries\": [\n\n{\"name\": \"a.test\", \"mode\": 1}]}", DT_EPARSE, 3,
+     "\"mode\" is not a string"},
+    {"{\"entries\": [\n{\"name\": \"a.test\", \"mode\": \"force-https\", "
+     "\"include_subdomains\": 1}]}",
      DT_EPARSE, 2, "not a boolean"},
     /* Bad names (the line of the entry). */
-    {"{\"entries\": [\n{\"name\": \"\", \"mode\": \"force-https\"}]}", DT_EPARSE, 2, "empty name"},
-    {"{\"entries\": [\n{\"name\": \"a..test\", \"mode\": \"force-https\"}]}", DT_EPARSE, 2, "empty label"},
-    {"{\"entries\": [\n{\"name\": \".a.test\", \"mode\": \"force-https\"}]}", DT_EPARSE, 2, "empty label"},
-    {"{\"entries\": [\n{\"name\": \"a.test.\", \"mode\": \"force-https\"}]}", DT_EPARSE, 2, "empty label"},
-    {"{\"entries\": [\n{\"name\": \"a b.test\", \"mode\": \"force-https\"}]}", DT_EPARSE, 2, "character outside"},
-    {"{\"entries\": [\n{\"name\": \"\xc3\xa4.test\", \"mode\": \"force-https\"}]}", DT_EPARSE, 2, "character outside"},
-    {"{\"entries\": [\n{\"name\": \"a\\u0000.test\", \"mode\": \"force-https\"}]}", DT_EPARSE, 2, "NUL byte"},
-    {"{\"entries\": [\n{\"name\": \"1234567890123456789012345678901234567890123456789012345678901234.test\", "
+    {"{\"entries\": [\n{\"name\": \"\", \"mode\": \"force-https\"}]}",
+     DT_EPARSE, 2, "empty name"},
+    {"{\"entries\": [\n{\"name\": \"a..test\", \"mode\": \"force-https\"}]}",
+     DT_EPARSE, 2, "empty label"},
+    {"{\"entries\": [\n{\"name\": \".a.test\", \"mode\": \"force-https\"}]}",
+     DT_EPARSE, 2, "empty label"},
+    {"{\"entries\": [\n{\"name\": \"a.test.\", \"mode\": \"force-https\"}]}",
+     DT_EPARSE, 2, "empty label"},
+    {"{\"entries\": [\n{\"name\": \"a b.test\", \"mode\": \"force-https\"}]}",
+     DT_EPARSE, 2, "character outside"},
+    {"{\"entries\": [\n{\"name\": \"\xc3\xa4.test\", \"mode\": "
+     "\"force-https\"}]}",
+     DT_EPARSE, 2, "character outside"},
+    {"{\"entries\": [\n{\"name\": \"a\\u0000.test\", \"mode\": "
+     "\"force-https\"}]}",
+     DT_EPARSE, 2, "NUL byte"},
+    {"{\"entries\": [\n{\"name\": "
+     "\"1234567890123456789012345678901234567890123456789012345678901234."
+     "test\", "
      "\"mode\": \"force-https\"}]}",
      DT_EPARSE, 2, "label longer than 63"},
     /* A bad name is refused even in an entry that would be skipped. */
@@ -106,14 +123,16 @@ static const compile_row compile_rows[] = {
     /* Duplicates: the second line, and the first in the message. */
     {"{\"entries\": [\n{\"name\": \"a.test\", \"mode\": \"force-https\"},\n"
      "{\"name\": \"b.test\", \"mode\": \"force-https\"},\n"
-     "{\"name\": \"a.test\", \"mode\": \"force-https\", \"include_subdomains\": true}]}",
+     "{\"name\": \"a.test\", \"mode\": \"force-https\", "
+     "\"include_subdomains\": true}]}",
      DT_EPARSE, 4, "duplicate name (first at line 2): \"a.test\""},
     /* Equal once lowered: merged with the same flags, refused otherwise. */
     {"{\"entries\": [\n{\"name\": \"dev\", \"mode\": \"force-https\"},\n"
      "{\"name\": \"DEV\", \"mode\": \"force-https\"}]}",
      0, 0, NULL},
     {"{\"entries\": [\n{\"name\": \"dev\", \"mode\": \"force-https\"},\n"
-     "{\"name\": \"DEV\", \"mode\": \"force-https\", \"include_subdomains\": true}]}",
+     "{\"name\": \"DEV\", \"mode\": \"force-https\", \"include_subdomains\": "
+     "true}]}",
      DT_EPARSE, 3, "duplicate name (first at line 2): \"dev\""},
 };
 
@@ -140,8 +159,9 @@ int main(void) {
   CHECK_INT(dt__preload_parse_date("2024-02-29", &d), 0);
   dt__preload_format_date(d, ds);
   CHECK_STR(ds, "2024-02-29");
-  static const char *bad_dates[] = {"2026-6-01", "2026-13-01", "2025-02-29", "2026-04-31",
-                                    "1969-12-31", "20260601", "2026-06-01x", ""};
+  static const char *bad_dates[] = {
+      "2026-6-01",  "2026-13-01", "2025-02-29",  "2026-04-31",
+      "1969-12-31", "20260601",   "2026-06-01x", ""};
   for (size_t i = 0; i < sizeof bad_dates / sizeof *bad_dates; i++)
     CHECK_INT(dt__preload_parse_date(bad_dates[i], &d), DT_EINVAL);
 
@@ -152,11 +172,13 @@ int main(void) {
     unsigned char *blob = NULL;
     size_t blen = 0;
     dt__preload_error err = {0, ""};
-    int rc = dt__preload_compile(r->json, strlen(r->json), &o, &blob, &blen, NULL, &err);
+    int rc = dt__preload_compile(r->json, strlen(r->json), &o, &blob, &blen,
+                                 NULL, &err);
     CHECK_INT(rc, r->rc);
     if (r->rc) {
       CHECK_INT(err.line, r->line);
-      CHECK_(strstr(err.msg, r->msg) != NULL, "row %zu: \"%s\" lacks \"%s\"", i, err.msg, r->msg);
+      CHECK_(strstr(err.msg, r->msg) != NULL, "row %zu: \"%s\" lacks \"%s\"", i,
+             err.msg, r->msg);
       CHECK(blob == NULL);
     }
     free(blob);
@@ -164,7 +186,8 @@ int main(void) {
 
   /* The genuine 2016 file: comments, pinsets, pin-only entries (no mode). */
   size_t jlen = 0;
-  char *json = read_file(DETOUR_SOURCE_DIR "/fixtures/preload/chromium-2016-sample.json", &jlen);
+  char *json = read_file(
+      DETOUR_SOURCE_DIR "/fixtures/preload/chromium-2016-sample.json", &jlen);
   CHECK(json != NULL);
   if (json) {
     dt__preload_compile_opts o = {16995, 0}; /* 2016-07-12, any date */
@@ -174,8 +197,7 @@ int main(void) {
     dt__preload_error err;
     int rc = dt__preload_compile(json, jlen, &o, &blob, &blen, &st, &err);
     CHECK_INT(rc, 0);
-    if (rc)
-      fprintf(stderr, "2016 sample: %s\n", err.msg);
+    if (rc) fprintf(stderr, "2016 sample: %s\n", err.msg);
     CHECK_INT(st.entries_total, 13399);
     /* 13,139 force-https entries; "0xAA55.me" and "0xaa55.me" are one
      * name once lowered (same flags), so 13,138 distinct names. */
@@ -191,9 +213,13 @@ int main(void) {
     CHECK_INT(info.entries, 13138);
     CHECK_INT(info.blob_bytes, blen);
     dt__preload_match m;
-    CHECK_INT(dt__preload_lookup(p, "0xaa55.me", 9, DT__PRELOAD_MOST_SPECIFIC, &m), 1);
+    CHECK_INT(
+        dt__preload_lookup(p, "0xaa55.me", 9, DT__PRELOAD_MOST_SPECIFIC, &m),
+        1);
     /* A pin-only entry (no mode) is not an HSTS entry. */
-    CHECK_INT(dt__preload_lookup(p, "pinningtest.appspot.com", 23, DT__PRELOAD_MOST_SPECIFIC, &m), 0);
+    CHECK_INT(dt__preload_lookup(p, "pinningtest.appspot.com", 23,
+                                 DT__PRELOAD_MOST_SPECIFIC, &m),
+              0);
     dt__preload_free(p);
     free(blob);
     free(json);
@@ -201,22 +227,26 @@ int main(void) {
 
   /* A good small blob to damage. */
   const char *src = "{\"entries\": [\n"
-                    "{\"name\": \"dev\", \"mode\": \"force-https\", \"include_subdomains\": true},\n"
-                    "{\"name\": \"a.test\", \"mode\": \"force-https\", \"include_subdomains\": true},\n"
+                    "{\"name\": \"dev\", \"mode\": \"force-https\", "
+                    "\"include_subdomains\": true},\n"
+                    "{\"name\": \"a.test\", \"mode\": \"force-https\", "
+                    "\"include_subdomains\": true},\n"
                     "{\"name\": \"b.a.test\", \"mode\": \"force-https\"},\n"
                     "{\"name\": \"c.test\", \"mode\": \"force-https\"},\n"
-                    "{\"name\": \"d.test\", \"mode\": \"force-https\", \"include_subdomains\": true}]}";
+                    "{\"name\": \"d.test\", \"mode\": \"force-https\", "
+                    "\"include_subdomains\": true}]}";
   dt__preload_compile_opts o = {20605, 2};
   unsigned char *blob = NULL;
   size_t n = 0;
-  CHECK_INT(dt__preload_compile(src, strlen(src), &o, &blob, &n, NULL, NULL), 0);
-  if (!blob)
-    return dt_test_summary("test_preload_blob");
+  CHECK_INT(dt__preload_compile(src, strlen(src), &o, &blob, &n, NULL, NULL),
+            0);
+  if (!blob) return dt_test_summary("test_preload_blob");
   CHECK(open_expect(blob, n, 0, 0, NULL));
 
   /* Truncated at every length. */
   for (size_t k = 0; k < n; k++)
-    CHECK_(open_expect(blob, k, 0, DT_EPRELOAD, k < 8 ? "bad magic" : NULL), "truncated to %zu", k);
+    CHECK_(open_expect(blob, k, 0, DT_EPRELOAD, k < 8 ? "bad magic" : NULL),
+           "truncated to %zu", k);
   CHECK(open_expect(blob, 50, 0, DT_EPRELOAD, "truncated blob"));
   CHECK(open_expect(blob, n - 1, 0, DT_EPRELOAD, "length mismatch"));
 
@@ -225,13 +255,15 @@ int main(void) {
   for (size_t k = 0; k < DT__PRELOAD_HDR_SIZE; k++) {
     memcpy(c, blob, n);
     c[k] ^= 0x5a;
-    CHECK_(open_expect(c, n, 0, DT_EPRELOAD, NULL), "header byte %zu flipped", k);
+    CHECK_(open_expect(c, n, 0, DT_EPRELOAD, NULL), "header byte %zu flipped",
+           k);
   }
   /* Each body byte changed: the checksum catches it. */
   for (size_t k = DT__PRELOAD_HDR_SIZE; k < n; k++) {
     memcpy(c, blob, n);
     c[k] ^= 0x01;
-    CHECK_(open_expect(c, n, 0, DT_EPRELOAD, "checksum mismatch"), "body byte %zu", k);
+    CHECK_(open_expect(c, n, 0, DT_EPRELOAD, "checksum mismatch"),
+           "body byte %zu", k);
   }
   /* Body bytes changed with the checksum fixed up (a forged blob): the
    * structure check refuses what would mislead the lookup; never a crash. */
@@ -275,22 +307,32 @@ int main(void) {
   free(c);
 
   /* Foreign files. */
-  static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
-                                'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0};
-  CHECK(open_expect(png, sizeof png, 0, DT_EPRELOAD, "not a detour preload blob"));
-  CHECK(open_expect((const uint8_t *)src, strlen(src), 0, DT_EPRELOAD, "not a detour preload blob"));
+  static const uint8_t png[] = {
+      0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D',
+      'R',  0,   0,   0,   1,    0,    0,    0,    1, 8, 6, 0,  0,   0};
+  CHECK(open_expect(png, sizeof png, 0, DT_EPRELOAD,
+                    "not a detour preload blob"));
+  CHECK(open_expect((const uint8_t *)src, strlen(src), 0, DT_EPRELOAD,
+                    "not a detour preload blob"));
   dt__preload *p = NULL;
   dt__preload_error err;
-  CHECK_INT(dt__preload_open_file(&p, DETOUR_SOURCE_DIR "/fixtures/preload/chromium-2016-sample.json", &err),
+  CHECK_INT(dt__preload_open_file(&p,
+                                  DETOUR_SOURCE_DIR
+                                  "/fixtures/preload/chromium-2016-sample.json",
+                                  &err),
             DT_EPRELOAD);
   CHECK(strstr(err.msg, "not a detour preload blob") != NULL);
-  CHECK_INT(dt__preload_open_file(&p, DETOUR_SOURCE_DIR "/no/such/file.bin", &err), DT_EIO);
+  CHECK_INT(
+      dt__preload_open_file(&p, DETOUR_SOURCE_DIR "/no/such/file.bin", &err),
+      DT_EIO);
   CHECK_INT(dt__preload_open_file(&p, DETOUR_SOURCE_DIR, &err), DT_EIO);
   CHECK(p == NULL);
   CHECK_INT(dt__preload_open_mem(NULL, blob, n, 0, &err), DT_EINVAL);
 
   /* The blob the build embeds verifies untrusted too. */
-  CHECK_INT(dt__preload_open_file(&p, DETOUR_BUILD_DIR "/preload/default.bin", &err), 0);
+  CHECK_INT(
+      dt__preload_open_file(&p, DETOUR_BUILD_DIR "/preload/default.bin", &err),
+      0);
   dt__preload_free(p);
   free(blob);
   return dt_test_summary("test_preload_blob");

@@ -12,13 +12,17 @@
 static const char *list =
     "// a small list covering each rule\n"
     "{\"entries\": [\n"
-    "{\"name\": \"dev\", \"mode\": \"force-https\", \"include_subdomains\": true},\n"
+    "{\"name\": \"dev\", \"mode\": \"force-https\", \"include_subdomains\": "
+    "true},\n"
     "{\"name\": \"foo\", \"mode\": \"force-https\"},\n"
-    "{\"name\": \"a.test\", \"mode\": \"force-https\", \"include_subdomains\": true},\n"
+    "{\"name\": \"a.test\", \"mode\": \"force-https\", \"include_subdomains\": "
+    "true},\n"
     "{\"name\": \"b.a.test\", \"mode\": \"force-https\"},\n"
-    "{\"name\": \"d.c.b.a.test\", \"mode\": \"force-https\", \"include_subdomains\": true},\n"
+    "{\"name\": \"d.c.b.a.test\", \"mode\": \"force-https\", "
+    "\"include_subdomains\": true},\n"
     "{\"name\": \"exact.test\", \"mode\": \"force-https\"},\n"
-    "{\"name\": \"x-y.test\", \"mode\": \"force-https\", \"include_subdomains\": true},\n"
+    "{\"name\": \"x-y.test\", \"mode\": \"force-https\", "
+    "\"include_subdomains\": true},\n"
     "{\"name\": \"pins.test\", \"pins\": \"google\"},\n"
     "{\"name\": \"sub.example.dev\", \"mode\": \"force-https\"},\n"
     "{\"name\": \"1.0.0.1\", \"mode\": \"force-https\"}\n"
@@ -81,8 +85,8 @@ static const row rows[] = {
     {"a test", CH, 0, R(BAD_HOST), "", 0, ""},
     {"[::1]", CH, 0, R(BAD_HOST), "", 0, ""},
     {"a.test:443", CH, 0, R(BAD_HOST), "", 0, ""},
-    {"1234567890123456789012345678901234567890123456789012345678901234.a.test", CH, 0,
-     R(BAD_HOST), "", 0, ""},
+    {"1234567890123456789012345678901234567890123456789012345678901234.a.test",
+     CH, 0, R(BAD_HOST), "", 0, ""},
 };
 
 static int64_t fixed_now(void *ud) { return *(int64_t *)ud; }
@@ -93,25 +97,27 @@ int main(void) {
   size_t n = 0;
   dt__preload_compile_stats st;
   dt__preload_error err;
-  CHECK_INT(dt__preload_compile(list, strlen(list), &o, &blob, &n, &st, &err), 0);
+  CHECK_INT(dt__preload_compile(list, strlen(list), &o, &blob, &n, &st, &err),
+            0);
   CHECK_INT(st.compiled, 9);
   CHECK_INT(st.skipped_mode, 1);
   CHECK_INT(st.include_subdomains, 4);
   dt__preload *p = NULL;
   CHECK_INT(dt__preload_open_mem(&p, blob, n, 0, &err), 0);
-  if (!p)
-    return dt_test_summary("test_preload_lookup");
+  if (!p) return dt_test_summary("test_preload_lookup");
 
   for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
     const row *r = &rows[i];
     dt__preload_match m;
-    int k = dt__preload_lookup(p, r->host, strlen(r->host), (dt__preload_mode)r->mode, &m);
+    int k = dt__preload_lookup(p, r->host, strlen(r->host),
+                               (dt__preload_mode)r->mode, &m);
     CHECK_(k == r->known && m.known == r->known && m.reason == r->reason &&
-               strcmp(m.name, r->name) == 0 && m.include_subdomains == r->incsub &&
+               strcmp(m.name, r->name) == 0 &&
+               m.include_subdomains == r->incsub &&
                strcmp(m.cancelled, r->cancelled) == 0,
-           "row %zu \"%s\" mode %d: got %d %s \"%s\" inc %d cancelled \"%s\"", i, r->host,
-           r->mode, k, dt__preload_reason_name(m.reason), m.name, m.include_subdomains,
-           m.cancelled);
+           "row %zu \"%s\" mode %d: got %d %s \"%s\" inc %d cancelled \"%s\"",
+           i, r->host, r->mode, k, dt__preload_reason_name(m.reason), m.name,
+           m.include_subdomains, m.cancelled);
   }
   /* Input need not be NUL-terminated: only len bytes are read. */
   CHECK_INT(dt__preload_lookup(p, "a.testXYZ", 6, CH, NULL), 1);
