@@ -1,0 +1,150 @@
+/* ctx.c — dt_ctx: options, overrides, trace, lazy TLS, orderly close. */
+#include "engine/ctx.h"
+#include "engine/conn.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void dt_ctx_options_init(dt_ctx_options *opt) {
+  if (!opt)
+    return;
+  memset(opt, 0, sizeof *opt);
+  opt->size = sizeof *opt;
+  dt_limits_default(&opt->limits);
+}
+
+static char *dupz(const char *s) {
+  if (!s)
+    return NULL;
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d)
+    memcpy(d, s, n);
+  return d;
+}
+
+static void ctx_free(dt_ctx *ctx) {
+  if (ctx->tls) {
+    dt__tls_ctx_free(ctx->tls);
+    free(ctx->tls);
+  }
+  free(ctx->ovr);
+  free(ctx->ca_file);
+  free(ctx->user_agent);
+  free(ctx);
+}
+
+int dt_ctx_new(dt_ctx **out, const dt_ctx_options *opt) {
+  if (!out)
+    return DT_EINVAL;
+  *out = NULL;
+  if (!opt || !opt->loop || opt->size < sizeof *opt)
+    return DT_EINVAL;
+  dt_ctx *ctx = calloc(1, sizeof *ctx);
+  if (!ctx)
+    return DT_ENOMEM;
+  ctx->loop = opt->loop;
+  ctx->limits = opt->limits;
+  ctx->clock = opt->clock;
+  ctx->insecure = opt->insecure;
+  ctx->ovr = calloc(1, sizeof *ctx->ovr);
+  ctx->ca_file = dupz(opt->ca_file);
+  ctx->user_agent = dupz(opt->user_agent);
+  if (!ctx->ovr || (opt->ca_file && !ctx->ca_file) ||
+      (opt->user_agent && !ctx->user_agent)) {
+    ctx_free(ctx);
+    return DT_ENOMEM;
+  }
+  uv_timer_init(ctx->loop, &ctx->close_timer);
+  ctx->close_timer.data = ctx;
+  *out = ctx;
+  return 0;
+}
+
+int dt_ctx_add_resolve(dt_ctx *ctx, const char *spec) {
+  return ctx ? dt__overrides_add_resolve(ctx->ovr, spec) : DT_EINVAL;
+}
+
+int dt_ctx_add_connect_to(dt_ctx *ctx, const char *spec) {
+  return ctx ? dt__overrides_add_connect_to(ctx->ovr, spec) : DT_EINVAL;
+}
+
+void dt_ctx_set_trace(dt_ctx *ctx, dt_trace_cb cb, void *user_data) {
+  if (!ctx)
+    return;
+  ctx->trace = cb;
+  ctx->trace_ud = user_data;
+}
+
+void dt__ctx_trace(dt_ctx *ctx, char dir, const char *data, size_t len) {
+  if (ctx->trace && len)
+    ctx->trace(dir, data, len, ctx->trace_ud);
+}
+
+void dt__ctx_tracef(dt_ctx *ctx, const char *fmt, ...) {
+  if (!ctx->trace)
+    return;
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return;
+  size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+  ctx->trace('*', buf, len, ctx->trace_ud);
+}
+
+dt__tls_ctx *dt__ctx_tls(dt_ctx *ctx) {
+  if (ctx->tls || ctx->tls_failed)
+    return ctx->tls;
+  dt__tls_ctx *t = malloc(sizeof *t);
+  if (!t) {
+    snprintf(ctx->tls_err, sizeof ctx->tls_err, "out of memory");
+    return NULL;
+  }
+  if (dt__tls_ctx_init(t, ctx->ca_file, ctx->insecure, ctx->tls_err,
+                       sizeof ctx->tls_err) != 0) {
+    dt__tls_ctx_free(t);
+    free(t);
+    ctx->tls_failed = 1;
+    return NULL;
+  }
+  ctx->tls = t;
+  return t;
+}
+
+void dt__ctx_ref(dt_ctx *ctx) { ctx->live++; }
+
+static void maybe_finish_close(dt_ctx *ctx) {
+  if (!ctx->closing || ctx->live || !ctx->close_timer_closed)
+    return;
+  void (*cb)(void *) = ctx->close_cb;
+  void *ud = ctx->close_ud;
+  ctx_free(ctx);
+  if (cb)
+    cb(ud);
+}
+
+void dt__ctx_unref(dt_ctx *ctx) {
+  ctx->live--;
+  maybe_finish_close(ctx);
+}
+
+static void on_close_timer(uv_handle_t *h) {
+  dt_ctx *ctx = h->data;
+  ctx->close_timer_closed = 1;
+  maybe_finish_close(ctx);
+}
+
+void dt_ctx_close(dt_ctx *ctx, void (*cb)(void *user_data), void *user_data) {
+  if (!ctx || ctx->closing)
+    return;
+  ctx->closing = 1;
+  ctx->close_cb = cb;
+  ctx->close_ud = user_data;
+  dt__pool_close_all(ctx);
+  uv_close((uv_handle_t *)&ctx->close_timer, on_close_timer);
+}

@@ -1,0 +1,49 @@
+/* ctx.h — the engine context (internal view of dt_ctx). */
+#ifndef DT_ENGINE_CTX_H
+#define DT_ENGINE_CTX_H
+
+#include "detour.h"
+#include "engine/overrides.h"
+#include "engine/tls.h"
+
+#include <uv.h>
+
+struct dt__conn;
+
+struct dt_ctx {
+  uv_loop_t *loop;
+  dt_limits limits;
+  dt_clock clock;
+  int insecure;
+  char *ca_file;
+  char *user_agent;
+  dt__overrides *ovr;
+  dt_trace_cb trace;
+  void *trace_ud;
+  dt__tls_ctx *tls;     /* made on the first https connection */
+  char tls_err[256];
+  int tls_failed;
+  struct dt__conn *pool; /* idle connections, most recently used first */
+  uint64_t next_conn_id;
+  size_t live;           /* open connections + requests in flight */
+  uv_timer_t close_timer; /* closed by dt_ctx_close: cb always from loop */
+  int closing;
+  int close_timer_closed;
+  void (*close_cb)(void *);
+  void *close_ud;
+};
+
+/* Trace helpers: no-ops without a trace callback. */
+void dt__ctx_trace(dt_ctx *ctx, char dir, const char *data, size_t len);
+void dt__ctx_tracef(dt_ctx *ctx, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* The TLS context, created on first use; NULL with ctx->tls_err set. */
+dt__tls_ctx *dt__ctx_tls(dt_ctx *ctx);
+/* Counts a live object; the close callback waits for the count to drop. */
+void dt__ctx_ref(dt_ctx *ctx);
+void dt__ctx_unref(dt_ctx *ctx);
+
+#endif

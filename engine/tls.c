@@ -1,0 +1,221 @@
+/* tls.c — see tls.h. mbedTLS 2.28 (Debian): TLS 1.2, SNI, ALPN http/1.1,
+ * verification on by default, session resumption per origin. */
+#include "engine/tls.h"
+
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *alpn_list[] = {"http/1.1", NULL};
+
+int dt__tls_ctx_init(dt__tls_ctx *t, const char *ca_file, int insecure,
+                     char *err, size_t cap) {
+  memset(t, 0, sizeof *t);
+  mbedtls_entropy_init(&t->entropy);
+  mbedtls_ctr_drbg_init(&t->drbg);
+  mbedtls_x509_crt_init(&t->ca);
+  mbedtls_ssl_config_init(&t->conf);
+  for (int i = 0; i < DT__TLS_MAX_SESSIONS; i++)
+    mbedtls_ssl_session_init(&t->sessions[i].session);
+  t->insecure = insecure;
+  char eb[128];
+  int rc = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy,
+                                 (const unsigned char *)"detour", 6);
+  if (rc) {
+    mbedtls_strerror(rc, eb, sizeof eb);
+    snprintf(err, cap, "TLS random generator: %s", eb);
+    return DT_ETLS;
+  }
+  const char *file = ca_file ? ca_file : "/etc/ssl/certs/ca-certificates.crt";
+  rc = mbedtls_x509_crt_parse_file(&t->ca, file);
+  if (rc < 0 && !insecure) {
+    mbedtls_strerror(rc, eb, sizeof eb);
+    snprintf(err, cap, "cannot load CA file %s: %s", file, eb);
+    return DT_ETLS;
+  }
+  rc = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT,
+                                   MBEDTLS_SSL_TRANSPORT_STREAM,
+                                   MBEDTLS_SSL_PRESET_DEFAULT);
+  if (rc) {
+    mbedtls_strerror(rc, eb, sizeof eb);
+    snprintf(err, cap, "TLS config: %s", eb);
+    return DT_ETLS;
+  }
+  /* OPTIONAL: the handshake completes and we read the verify flags
+   * ourselves, so the error can name the reason (untrusted/expired/name). */
+  mbedtls_ssl_conf_authmode(&t->conf, insecure ? MBEDTLS_SSL_VERIFY_NONE
+                                               : MBEDTLS_SSL_VERIFY_OPTIONAL);
+  mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+  mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+  mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                               MBEDTLS_SSL_MINOR_VERSION_3);
+  mbedtls_ssl_conf_alpn_protocols(&t->conf, alpn_list);
+  mbedtls_ssl_conf_session_tickets(&t->conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+  return 0;
+}
+
+void dt__tls_ctx_free(dt__tls_ctx *t) {
+  for (int i = 0; i < DT__TLS_MAX_SESSIONS; i++)
+    mbedtls_ssl_session_free(&t->sessions[i].session);
+  mbedtls_ssl_config_free(&t->conf);
+  mbedtls_x509_crt_free(&t->ca);
+  mbedtls_ctr_drbg_free(&t->drbg);
+  mbedtls_entropy_free(&t->entropy);
+}
+
+static int bio_send(void *p, const unsigned char *buf, size_t len) {
+  dt__tls *s = p;
+  int n = s->send(s->ud, buf, len);
+  return n < 0 ? MBEDTLS_ERR_NET_SEND_FAILED : n;
+}
+
+static int bio_recv(void *p, unsigned char *buf, size_t len) {
+  dt__tls *s = p;
+  if (s->in_len == 0)
+    return MBEDTLS_ERR_SSL_WANT_READ;
+  size_t n = len < s->in_len ? len : s->in_len;
+  memcpy(buf, s->in, n);
+  s->in += n;
+  s->in_len -= n;
+  return (int)n;
+}
+
+static dt__tls_session_slot *find_slot(dt__tls_ctx *t, const char *key,
+                                       int create) {
+  dt__tls_session_slot *old = &t->sessions[0];
+  for (int i = 0; i < DT__TLS_MAX_SESSIONS; i++) {
+    dt__tls_session_slot *s = &t->sessions[i];
+    if (s->used && strcmp(s->key, key) == 0)
+      return s;
+    if (!s->used || (old->used && s->stamp < old->stamp))
+      old = s;
+  }
+  if (!create)
+    return NULL;
+  mbedtls_ssl_session_free(&old->session);
+  mbedtls_ssl_session_init(&old->session);
+  snprintf(old->key, sizeof old->key, "%s", key);
+  old->used = 0;
+  return old;
+}
+
+int dt__tls_init(dt__tls *s, dt__tls_ctx *t, const char *host,
+                 const char *key, dt__tls_send_fn send, void *ud) {
+  memset(s, 0, sizeof *s);
+  mbedtls_ssl_init(&s->ssl);
+  s->tctx = t;
+  s->send = send;
+  s->ud = ud;
+  snprintf(s->key, sizeof s->key, "%s", key);
+  if (mbedtls_ssl_setup(&s->ssl, &t->conf) != 0)
+    return DT_ENOMEM;
+  /* SNI and the certificate name check use the URL's host. */
+  if (mbedtls_ssl_set_hostname(&s->ssl, host) != 0)
+    return DT_ETLS;
+  mbedtls_ssl_set_bio(&s->ssl, s, bio_send, bio_recv, NULL);
+  dt__tls_session_slot *slot = find_slot(t, key, 0);
+  if (slot && slot->used && mbedtls_ssl_set_session(&s->ssl, &slot->session) == 0)
+    s->resumed_offer = 1;
+  return 0;
+}
+
+void dt__tls_free(dt__tls *s) { mbedtls_ssl_free(&s->ssl); }
+
+void dt__tls_feed(dt__tls *s, const char *data, size_t len) {
+  s->in = (const unsigned char *)data;
+  s->in_len = len;
+}
+
+static int map_verify(uint32_t flags) {
+  if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+    return DT_ECERT_UNTRUSTED;
+  if (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE))
+    return DT_ECERT_EXPIRED;
+  if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)
+    return DT_ECERT_NAME;
+  return DT_ECERT_OTHER;
+}
+
+int dt__tls_handshake(dt__tls *s, char *msg, size_t cap) {
+  int rc = mbedtls_ssl_handshake(&s->ssl);
+  if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+    return 1;
+  if (rc != 0) {
+    char eb[160];
+    mbedtls_strerror(rc, eb, sizeof eb);
+    snprintf(msg, cap, "TLS handshake failed: %s (-0x%04x)", eb,
+             (unsigned)-rc);
+    return DT_ETLS;
+  }
+  if (!s->tctx->insecure) {
+    uint32_t flags = mbedtls_ssl_get_verify_result(&s->ssl);
+    if (flags) {
+      char vb[256];
+      int n = mbedtls_x509_crt_verify_info(vb, sizeof vb, "", flags);
+      if (n > 0 && vb[n - 1] == '\n')
+        vb[n - 1] = 0;
+      for (char *c = vb; *c; c++)
+        if (*c == '\n')
+          *c = ';';
+      snprintf(msg, cap, "certificate verification failed: %s", vb);
+      return map_verify(flags);
+    }
+  }
+  /* Keep the session so the next connection to this origin resumes. */
+  dt__tls_session_slot *slot = find_slot(s->tctx, s->key, 1);
+  mbedtls_ssl_session_free(&slot->session);
+  mbedtls_ssl_session_init(&slot->session);
+  if (mbedtls_ssl_get_session(&s->ssl, &slot->session) == 0) {
+    slot->used = 1;
+    slot->stamp = ++s->tctx->stamp;
+  }
+  return 0;
+}
+
+int dt__tls_read(dt__tls *s, char *buf, size_t cap, char *msg, size_t mcap) {
+  int rc = mbedtls_ssl_read(&s->ssl, (unsigned char *)buf, cap);
+  if (rc > 0)
+    return rc;
+  if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+    return 0;
+  if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+    return DT__TLS_EOF;
+  char eb[160];
+  mbedtls_strerror(rc, eb, sizeof eb);
+  snprintf(msg, mcap, "TLS read failed: %s (-0x%04x)", eb, (unsigned)-rc);
+  return DT_ETLS;
+}
+
+int dt__tls_write(dt__tls *s, const char *data, size_t len, char *msg,
+                  size_t cap) {
+  size_t off = 0;
+  while (off < len) {
+    int rc = mbedtls_ssl_write(&s->ssl, (const unsigned char *)data + off,
+                               len - off);
+    if (rc > 0) {
+      off += (size_t)rc;
+      continue;
+    }
+    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc == MBEDTLS_ERR_SSL_WANT_READ)
+      continue; /* our send BIO never blocks; retry */
+    char eb[160];
+    mbedtls_strerror(rc, eb, sizeof eb);
+    snprintf(msg, cap, "TLS write failed: %s", eb);
+    return DT_ESEND;
+  }
+  return 0;
+}
+
+int dt__tls_verified(const dt__tls *s) {
+  return !s->tctx->insecure && mbedtls_ssl_get_verify_result(&s->ssl) == 0;
+}
+
+void dt__tls_subject(const dt__tls *s, char *buf, size_t cap) {
+  buf[0] = 0;
+  const mbedtls_x509_crt *crt = mbedtls_ssl_get_peer_cert(&s->ssl);
+  if (crt && mbedtls_x509_dn_gets(buf, cap, &crt->subject) < 0)
+    buf[0] = 0;
+}
+
+int dt__tls_resumed(const dt__tls *s) { return s->resumed_offer; }
