@@ -147,6 +147,7 @@ static void arm(req *r, uint32_t ms) {
 
 static void start_connect(req *r);
 static void send_request(req *r);
+static void start_network(req *r);
 
 /* ---- timers -------------------------------------------------------------- */
 
@@ -273,7 +274,9 @@ static void conn_eof(dt__conn *c, int err, const char *msg) {
     dt__http1_free(&r->parser);
     dt__http1_init(&r->parser, r->chain, r->hop, &r->ctx->limits,
                    strcmp(r->method, "HEAD") == 0);
-    start_connect(r);
+    r->naddrs = r->next_addr = 0;
+    r->opts.no_reuse = 1;
+    start_network(r);
     return;
   }
   int rc = dt__http1_eof(&r->parser);
