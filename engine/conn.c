@@ -1,19 +1,13 @@
-/* conn.c — connections and the per-origin idle pool. See conn.h. */
+/* conn.c — connections and the per-origin idle pool. See conn.h.
+ * The connection owns a wire (dt__transport: TCP, or memory in tests) and,
+ * for https, a TLS session over it; http1 bytes go to the owner. */
 #include "engine/conn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct wreq {
-  uv_write_t req;
-  dt__conn *c;
-  size_t len;
-  char data[];
-} wreq;
-
-static void on_handle_closed(uv_handle_t *h) {
-  dt__conn *c = h->data;
+static void conn_release(dt__conn *c) {
   if (--c->open_handles > 0)
     return;
   dt_ctx *ctx = c->ctx;
@@ -23,6 +17,9 @@ static void on_handle_closed(uv_handle_t *h) {
   dt__ctx_unref(ctx);
 }
 
+static void on_timer_closed(uv_handle_t *h) { conn_release(h->data); }
+static void on_wire_closed(dt__transport *w) { conn_release(w->up); }
+
 int dt__conn_new(dt_ctx *ctx, const char *key, dt__conn **out) {
   *out = NULL;
   dt__conn *c = calloc(1, sizeof *c);
@@ -31,15 +28,9 @@ int dt__conn_new(dt_ctx *ctx, const char *key, dt__conn **out) {
   c->ctx = ctx;
   c->id = ++ctx->next_conn_id;
   snprintf(c->key, sizeof c->key, "%s", key);
-  int rc = uv_tcp_init(ctx->loop, &c->tcp);
-  if (rc) {
-    free(c);
-    return DT_ECONNECT;
-  }
   uv_timer_init(ctx->loop, &c->idle_timer);
-  c->tcp.data = c;
   c->idle_timer.data = c;
-  c->open_handles = 2;
+  c->open_handles = 1;
   dt__ctx_ref(ctx);
   *out = c;
   return 0;
@@ -65,8 +56,9 @@ void dt__conn_close(dt__conn *c) {
   c->closing = 1;
   c->dead = 1;
   memset(&c->owner, 0, sizeof c->owner);
-  uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
-  uv_close((uv_handle_t *)&c->idle_timer, on_handle_closed);
+  if (c->wire)
+    c->wire->vt->close(c->wire);
+  uv_close((uv_handle_t *)&c->idle_timer, on_timer_closed);
 }
 
 static void eof_up(dt__conn *c, int err, const char *msg) {
@@ -77,15 +69,16 @@ static void eof_up(dt__conn *c, int err, const char *msg) {
     dt__conn_close(c); /* idle in the pool: just go */
 }
 
-static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
-  dt__conn *c = h->data;
-  (void)hint;
-  buf->base = c->rbuf;
-  buf->len = sizeof c->rbuf;
+static void deliver(dt__conn *c, const char *data, size_t len) {
+  dt__ctx_trace(c->ctx, '<', data, len);
+  if (c->owner.on_data)
+    c->owner.on_data(c, data, len);
+  else
+    dt__conn_close(c); /* bytes on an idle connection: unusable */
 }
 
 /* TLS record layer: decrypt everything in this chunk before returning (the
- * read buffer is reused by the next read). */
+ * wire's read buffer is reused by the next read). */
 static void tls_input(dt__conn *c, const char *data, size_t len) {
   char msg[256];
   dt__tls_feed(&c->tls, data, len);
@@ -109,8 +102,7 @@ static void tls_input(dt__conn *c, const char *data, size_t len) {
     if (rc != 0 || c->closing)
       return;
   }
-  /* decrypt into the tail of nothing: a small stack buffer per record */
-  char plain[DT__CONN_READ_BUF];
+  char plain[DT__CONN_PLAIN_BUF];
   for (;;) {
     if (c->closing)
       return;
@@ -125,102 +117,61 @@ static void tls_input(dt__conn *c, const char *data, size_t len) {
       eof_up(c, n, msg);
       return;
     }
-    dt__ctx_trace(c->ctx, '<', plain, (size_t)n);
-    if (c->owner.on_data)
-      c->owner.on_data(c, plain, (size_t)n);
-    else {
-      dt__conn_close(c); /* bytes on an idle connection: unusable */
-      return;
-    }
+    deliver(c, plain, (size_t)n);
   }
 }
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
-  dt__conn *c = s->data;
+static void wire_read(dt__transport *w, const char *data, size_t len) {
+  dt__conn *c = w->up;
   if (c->closing)
     return;
-  if (nread == 0)
-    return;
-  if (nread < 0) {
-    if (nread == UV_EOF) {
-      eof_up(c, 0, "peer closed the connection");
-    } else {
-      char msg[160];
-      snprintf(msg, sizeof msg, "read failed: %s", uv_strerror((int)nread));
-      eof_up(c, nread == UV_ECONNRESET ? DT_ECONNRESET : DT_ECONNRESET, msg);
-    }
-    return;
-  }
-  if (c->has_tls) {
-    tls_input(c, buf->base, (size_t)nread);
-    return;
-  }
-  dt__ctx_trace(c->ctx, '<', buf->base, (size_t)nread);
-  if (c->owner.on_data)
-    c->owner.on_data(c, buf->base, (size_t)nread);
+  if (c->has_tls)
+    tls_input(c, data, len);
   else
-    dt__conn_close(c);
+    deliver(c, data, len);
 }
 
-static void on_connect(uv_connect_t *req, int status) {
-  dt__conn *c = req->data;
+static void wire_eof(dt__transport *w, int err, const char *msg) {
+  dt__conn *c = w->up;
+  if (!c->closing)
+    eof_up(c, err, msg);
+}
+
+void dt__conn_attach(dt__conn *c, dt__transport *wire, const char *remote) {
+  c->wire = wire;
+  wire->up = c;
+  wire->on_read = wire_read;
+  wire->on_eof = wire_eof;
+  wire->on_closed = on_wire_closed;
+  c->open_handles++;
+  snprintf(c->remote, sizeof c->remote, "%s", remote ? remote : "-");
+}
+
+static void tcp_connected(dt__tcp *t, int status, void *ud) {
+  dt__conn *c = ud;
+  (void)t;
   if (c->closing)
     return;
-  if (status == 0) {
-    c->connected = 1;
-    int rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
-    if (rc)
-      status = rc;
-  }
+  c->connected = status == 0;
   if (c->owner.on_connect)
     c->owner.on_connect(c, status);
 }
 
 int dt__conn_connect(dt__conn *c, const struct sockaddr *addr) {
-  char ip[64] = "?";
-  int port = 0;
-  if (addr->sa_family == AF_INET6) {
-    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)addr;
-    uv_ip6_name(a, ip, sizeof ip);
-    port = ntohs(a->sin6_port);
-    snprintf(c->remote, sizeof c->remote, "[%s]:%d", ip, port);
-  } else {
-    const struct sockaddr_in *a = (const struct sockaddr_in *)addr;
-    uv_ip4_name(a, ip, sizeof ip);
-    port = ntohs(a->sin_port);
-    snprintf(c->remote, sizeof c->remote, "%s:%d", ip, port);
-  }
-  c->creq.data = c;
-  return uv_tcp_connect(&c->creq, &c->tcp, addr, on_connect);
-}
-
-static void on_write(uv_write_t *r, int status) {
-  wreq *w = (wreq *)r;
-  dt__conn *c = w->c;
-  free(w);
-  if (status < 0 && status != UV_ECANCELED && !c->closing) {
-    char msg[160];
-    snprintf(msg, sizeof msg, "write failed: %s", uv_strerror(status));
-    eof_up(c, DT_ESEND, msg);
-  }
+  dt__tcp *t;
+  int rc = dt__tcp_new(c->ctx->loop, &t);
+  if (rc)
+    return UV_ENOMEM;
+  rc = dt__tcp_connect(t, addr, tcp_connected, c);
+  dt__conn_attach(c, &t->base, t->remote);
+  return rc;
 }
 
 static int tls_send(void *ud, const unsigned char *buf, size_t len) {
   dt__conn *c = ud;
-  if (c->closing)
+  if (c->closing || !c->wire)
     return -1;
-  wreq *w = malloc(sizeof *w + len);
-  if (!w)
-    return -1;
-  memcpy(w->data, buf, len);
-  w->c = c;
-  w->len = len;
-  uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
-  if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write)) {
-    free(w);
-    return -1;
-  }
-  return (int)len;
+  return c->wire->vt->write(c->wire, (const char *)buf, len) ? -1 : (int)len;
 }
 
 int dt__conn_tls_start(dt__conn *c, const char *host, const char *skey,
@@ -243,18 +194,17 @@ int dt__conn_tls_start(dt__conn *c, const char *host, const char *skey,
 
 int dt__conn_write(dt__conn *c, const char *data, size_t len, char *msg,
                    size_t cap) {
-  if (c->closing || c->dead) {
+  if (c->closing || c->dead || !c->wire) {
     snprintf(msg, cap, "connection already closed");
     return DT_ESEND;
   }
   dt__ctx_trace(c->ctx, '>', data, len);
   if (c->has_tls)
     return dt__tls_write(&c->tls, data, len, msg, cap);
-  if (tls_send(c, (const unsigned char *)data, len) < 0) {
-    snprintf(msg, cap, "write failed");
-    return DT_ESEND;
-  }
-  return 0;
+  int rc = c->wire->vt->write(c->wire, data, len);
+  if (rc)
+    snprintf(msg, cap, "write of %zu bytes failed", len);
+  return rc;
 }
 
 /* ---- pool ---------------------------------------------------------------- */

@@ -9,11 +9,13 @@
 #define DT_ENGINE_CONN_H
 
 #include "engine/ctx.h"
+#include "engine/tcp.h"
 #include "engine/tls.h"
+#include "engine/transport.h"
 
 #include <uv.h>
 
-#define DT__CONN_READ_BUF 16384 /* one read buffer per connection */
+#define DT__CONN_PLAIN_BUF 16384 /* TLS plaintext, on the stack per read */
 #define DT__CONN_KEY_BYTES (2 * DT_MAX_HOST_BYTES + 48)
 
 typedef struct dt__conn dt__conn;
@@ -33,8 +35,7 @@ struct dt__conn {
   uint64_t id;
   char key[DT__CONN_KEY_BYTES];
   char remote[64];           /* "127.0.0.1:8443" / "[::1]:8443" */
-  uv_tcp_t tcp;
-  uv_connect_t creq;
+  dt__transport *wire;       /* tcp, or an in-memory transport in tests */
   uv_timer_t idle_timer;     /* pool idle timeout */
   int open_handles;
   int closing;
@@ -48,13 +49,16 @@ struct dt__conn {
   dt__tls tls;
   char tls_version[24], tls_cipher[96], tls_subject[256], tls_alpn[24];
   int tls_verified;
-  char rbuf[DT__CONN_READ_BUF];
 };
 
-/* New connection object with its TCP handle (counts as live in ctx). */
+/* New connection object without a wire yet (counts as live in ctx). */
 int dt__conn_new(dt_ctx *ctx, const char *key, dt__conn **out);
-/* Starts connecting to addr; owner.on_connect gets the uv status. */
+/* Makes a TCP transport and connects it to addr; owner.on_connect gets the
+ * uv status. */
 int dt__conn_connect(dt__conn *c, const struct sockaddr *addr);
+/* Puts an already-connected transport under the connection (tests: an
+ * in-memory pair where the socket was). The conn owns and closes it. */
+void dt__conn_attach(dt__conn *c, dt__transport *wire, const char *remote);
 /* Starts the TLS handshake (host: SNI + name check; skey: session key).
  * owner.on_tls reports the result. Returns 0 or DT_E* (msg). */
 int dt__conn_tls_start(dt__conn *c, const char *host, const char *skey,
