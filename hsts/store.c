@@ -1,0 +1,733 @@
+/* store.c — the dynamic HSTS store (store.h; hsts-rules.md §2 rules 15–22).
+ *
+ * Data layout, chosen for speed and a small footprint per entry:
+ *  - ents[]: fixed-size records (times, arena offset, hash, LRU links,
+ *    flags), ~40 bytes; free records are chained through `next`.
+ *  - arena: every canonical name, back to back (no NUL); deleted names are
+ *    garbage until the arena is compacted on growth.
+ *  - slots[]: open addressing (linear probing) of entry index + 1; 0 is
+ *    empty, SLOT_DEL a deleted slot. Load (used + deleted) stays <= 3/4.
+ *  - LRU: a doubly linked list of indices, head = most recently used.
+ * The hash of a name is FNV-1a over its bytes from right to left, so one
+ * pass over a host yields the hash of every label suffix (lookup walks the
+ * superdomains without copying). */
+#include "hsts/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NIL UINT32_MAX
+#define SLOT_DEL UINT32_MAX
+#define RANGES_MAX 1024u
+
+enum { F_USED = 1, F_ISD = 2, F_DIRTY = 4, F_TOMB = 8 };
+
+typedef struct ent {
+  int64_t expires, observed;
+  uint32_t name_off, hash;
+  uint32_t prev, next; /* LRU; `next` chains free records */
+  uint8_t name_len, flags;
+} ent;
+
+struct dt__hsts_store {
+  dt_clock clock;
+  size_t max_entries;
+  ent *ents;
+  uint32_t ents_len, ents_cap, free_head;
+  uint32_t *slots;
+  uint32_t slots_cap, slots_used, slots_del; /* cap is a power of two */
+  char *arena;
+  size_t arena_len, arena_cap, arena_garbage;
+  uint32_t lru_head, lru_tail;
+  size_t live, tombs;
+  int64_t *ranges; /* pairs */
+  size_t nranges;
+  dt__hsts_store_stats st;
+};
+
+/* ---- names ------------------------------------------------------------------
+ */
+static const struct {
+  const char *tag, *msg;
+} host_info[] = {
+#define DT__HR_INFO(name, tag, msg) {tag, msg},
+    DT__HOST_REASON_MAP(DT__HR_INFO)
+#undef DT__HR_INFO
+};
+const char *dt__host_reason_name(dt__host_reason r) {
+  return (unsigned)r < DT__HOST_REASON_COUNT ? host_info[r].tag : "unknown";
+}
+const char *dt__host_reason_message(dt__host_reason r) {
+  return (unsigned)r < DT__HOST_REASON_COUNT ? host_info[r].msg : "unknown";
+}
+const char *dt__hsts_reason_name(dt__hsts_reason r) {
+  static const char *const n[] = {"exact",
+                                  "ancestor",
+                                  "no-entry",
+                                  "expired",
+                                  "ancestor-without-include-subdomains",
+                                  "ineligible-host"};
+  return (unsigned)r < sizeof n / sizeof n[0] ? n[r] : "unknown";
+}
+const char *dt__hsts_note_outcome_name(dt__hsts_note_outcome o) {
+  static const char *const n[] = {"noted", "deleted", "nothing-to-delete",
+                                  "rejected", "refused-host"};
+  return (unsigned)o < sizeof n / sizeof n[0] ? n[o] : "unknown";
+}
+
+/* ---- canonical keys (rules 2, 3, 18–20) ------------------------------------
+ */
+static int all_digits(const char *p, size_t n) {
+  if (!n) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (p[i] < '0' || p[i] > '9') return 0;
+  return 1;
+}
+static int is_hex_number(const char *p, size_t n) {
+  if (n < 2 || p[0] != '0' || p[1] != 'x') return 0;
+  for (size_t i = 2; i < n; i++)
+    if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+      return 0;
+  return 1;
+}
+
+dt__host_reason dt__hsts_canon(const char *host, size_t len,
+                               char out[DT_MAX_HOST_BYTES + 1],
+                               size_t *out_len) {
+  *out_len = 0;
+  out[0] = 0;
+  if (!host || len == 0) return DT__HOST_EMPTY;
+  /* Rule 19: any trailing dots are ignored (curl CVE-2022-30115). */
+  size_t n = len;
+  while (n > 0 && host[n - 1] == '.')
+    n--;
+  if (n == 0) return DT__HOST_ONLY_DOTS;
+  if (host[0] == '[' || memchr(host, ':', n)) return DT__HOST_IP_LITERAL;
+  if (n > DT_MAX_HOST_BYTES) return DT__HOST_NAME_TOO_LONG;
+  size_t label = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)host[i];
+    /* Rule 18: the engine converts to A-labels first; raw UTF-8 here means
+     * a caller skipped that, and would learn under one form and look up
+     * under another (curl CVE-2022-42916, CVE-2022-43551). */
+    if (c >= 0x80) return DT__HOST_NON_ASCII;
+    if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
+    if (c == '.') {
+      if (label == 0) return DT__HOST_EMPTY_LABEL;
+      label = 0;
+    } else {
+      /* WHATWG forbidden domain code points (and '.'-free controls). */
+      if (c <= 0x20 || c == 0x7f || strchr("#%/<>?@[\\]^|\"", c))
+        return DT__HOST_BAD_CHAR;
+      if (++label > DT_MAX_LABEL_BYTES) return DT__HOST_LABEL_TOO_LONG;
+    }
+    out[i] = (char)c;
+  }
+  out[n] = 0;
+  /* Rule 2: a last label that is a number makes the host an IPv4 address
+   * (WHATWG "ends in a number"). */
+  const char *last = out + n;
+  while (last > out && last[-1] != '.')
+    last--;
+  size_t ll = n - (size_t)(last - out);
+  if (all_digits(last, ll) || is_hex_number(last, ll))
+    return DT__HOST_IP_LITERAL;
+  /* Rule 3: localhost and *.localhost are never HSTS hosts (Chromium M132
+   * kIgnoreHSTSForLocalhost). */
+  if ((n == 9 && memcmp(out, "localhost", 9) == 0) ||
+      (n > 10 && memcmp(out + n - 10, ".localhost", 10) == 0))
+    return DT__HOST_LOCALHOST;
+  *out_len = n;
+  return DT__HOST_OK;
+}
+
+/* ---- allocation accounting -------------------------------------------------
+ */
+static void *s_realloc(dt__hsts_store *s, void *p, size_t old, size_t n) {
+  void *q = realloc(p, n);
+  if (!q) return NULL;
+  s->st.alloc_calls++;
+  s->st.bytes = s->st.bytes - old + n;
+  return q;
+}
+static void s_free(dt__hsts_store *s, void *p, size_t n) {
+  if (!p) return;
+  free(p);
+  s->st.bytes -= n;
+}
+
+/* ---- hashing
+ * ------------------------------------------------------------------ */
+#define FNV_OFF 2166136261u
+#define FNV_PRIME 16777619u
+static uint32_t fmix(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+static uint32_t hash_name(const char *p, size_t n) {
+  uint32_t h = FNV_OFF;
+  while (n > 0)
+    h = (h ^ (unsigned char)p[--n]) * FNV_PRIME;
+  return fmix(h);
+}
+
+/* ---- table
+ * ------------------------------------------------------------------------ */
+static const char *ename(const dt__hsts_store *s, const ent *e) {
+  return s->arena + e->name_off;
+}
+
+static uint32_t find(const dt__hsts_store *s, const char *name, size_t n,
+                     uint32_t h, uint32_t *slot_out) {
+  if (!s->slots_cap) return NIL;
+  uint32_t mask = s->slots_cap - 1;
+  for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+    uint32_t v = s->slots[i];
+    if (v == 0) return NIL;
+    if (v == SLOT_DEL) continue;
+    const ent *e = &s->ents[v - 1];
+    if (e->hash == h && e->name_len == n &&
+        memcmp(s->arena + e->name_off, name, n) == 0) {
+      if (slot_out) *slot_out = i;
+      return v - 1;
+    }
+  }
+}
+
+static void slot_put(dt__hsts_store *s, uint32_t idx) {
+  uint32_t mask = s->slots_cap - 1;
+  uint32_t i = s->ents[idx].hash & mask;
+  while (s->slots[i] != 0 && s->slots[i] != SLOT_DEL)
+    i = (i + 1) & mask;
+  if (s->slots[i] == SLOT_DEL) s->slots_del--;
+  s->slots[i] = idx + 1;
+  s->slots_used++;
+}
+
+static int rehash(dt__hsts_store *s, uint32_t cap) {
+  uint32_t *ns = s_realloc(s, NULL, 0, (size_t)cap * sizeof *ns);
+  if (!ns) return DT_ENOMEM;
+  memset(ns, 0, (size_t)cap * sizeof *ns);
+  s_free(s, s->slots, (size_t)s->slots_cap * sizeof *s->slots);
+  s->slots = ns;
+  s->slots_cap = cap;
+  s->slots_used = s->slots_del = 0;
+  for (uint32_t i = 0; i < s->ents_len; i++)
+    if (s->ents[i].flags & F_USED) slot_put(s, i);
+  return 0;
+}
+
+/* Room for one more slot: keep (used + deleted) <= 3/4 of the capacity. */
+static int table_reserve(dt__hsts_store *s) {
+  uint64_t need = (uint64_t)s->slots_used + s->slots_del + 1;
+  if (s->slots_cap && need * 4 <= (uint64_t)s->slots_cap * 3) return 0;
+  uint32_t cap = s->slots_cap ? s->slots_cap : 16;
+  while ((uint64_t)(s->slots_used + 1) * 2 > cap)
+    cap *= 2;
+  return rehash(s, cap);
+}
+
+/* ---- LRU
+ * ---------------------------------------------------------------------------
+ */
+static void lru_unlink(dt__hsts_store *s, uint32_t i) {
+  ent *e = &s->ents[i];
+  if (e->prev != NIL)
+    s->ents[e->prev].next = e->next;
+  else
+    s->lru_head = e->next;
+  if (e->next != NIL)
+    s->ents[e->next].prev = e->prev;
+  else
+    s->lru_tail = e->prev;
+  e->prev = e->next = NIL;
+}
+static void lru_push(dt__hsts_store *s, uint32_t i) {
+  ent *e = &s->ents[i];
+  e->prev = NIL;
+  e->next = s->lru_head;
+  if (s->lru_head != NIL) s->ents[s->lru_head].prev = i;
+  s->lru_head = i;
+  if (s->lru_tail == NIL) s->lru_tail = i;
+}
+static void lru_touch(dt__hsts_store *s, uint32_t i) {
+  if (s->lru_head == i) return;
+  lru_unlink(s, i);
+  lru_push(s, i);
+}
+
+/* ---- entries
+ * ------------------------------------------------------------------------- */
+/* Removes record I entirely (no tombstone). */
+static void remove_ent(dt__hsts_store *s, uint32_t i) {
+  ent *e = &s->ents[i];
+  uint32_t slot;
+  if (find(s, ename(s, e), e->name_len, e->hash, &slot) == i) {
+    s->slots[slot] = SLOT_DEL;
+    s->slots_used--;
+    s->slots_del++;
+  }
+  if (e->flags & F_TOMB) {
+    s->tombs--; /* tombstones are not in the LRU list */
+  } else {
+    lru_unlink(s, i);
+    s->live--;
+  }
+  s->arena_garbage += e->name_len;
+  e->flags = 0;
+  e->next = s->free_head;
+  s->free_head = i;
+}
+
+static int arena_append(dt__hsts_store *s, const char *name, size_t n,
+                        uint32_t *off) {
+  if (s->arena_len + n > s->arena_cap) {
+    if (s->arena_garbage * 2 > s->arena_len) {
+      /* Compact: copy live names into a fresh arena of the same size. */
+      size_t cap = s->arena_cap;
+      if (s->arena_len - s->arena_garbage + n > cap) cap = cap * 2 + n;
+      char *na = s_realloc(s, NULL, 0, cap);
+      if (!na) return DT_ENOMEM;
+      size_t len = 0;
+      for (uint32_t i = 0; i < s->ents_len; i++) {
+        ent *e = &s->ents[i];
+        if (!(e->flags & F_USED)) continue;
+        memcpy(na + len, s->arena + e->name_off, e->name_len);
+        e->name_off = (uint32_t)len;
+        len += e->name_len;
+      }
+      s_free(s, s->arena, s->arena_cap);
+      s->arena = na;
+      s->arena_cap = cap;
+      s->arena_len = len;
+      s->arena_garbage = 0;
+    } else {
+      size_t cap = s->arena_cap ? s->arena_cap * 2 : 4096;
+      while (cap < s->arena_len + n)
+        cap *= 2;
+      if (cap > UINT32_MAX) return DT_ENOMEM;
+      char *na = s_realloc(s, s->arena, s->arena_cap, cap);
+      if (!na) return DT_ENOMEM;
+      s->arena = na;
+      s->arena_cap = cap;
+    }
+  }
+  memcpy(s->arena + s->arena_len, name, n);
+  *off = (uint32_t)s->arena_len;
+  s->arena_len += n;
+  return 0;
+}
+
+/* Bounded (dt_limits.hsts_max_entries): evicts least recently used live
+ * entries until one more fits. Callers run it before linking the new or
+ * revived entry into the list, so an entry can never be its own victim. */
+static void make_room(dt__hsts_store *s) {
+  while (s->live >= s->max_entries && s->lru_tail != NIL) {
+    remove_ent(s, s->lru_tail);
+    s->st.evictions++;
+  }
+}
+
+/* A new record for NAME: a live entry (linked as most recently used) or,
+ * with TOMB, a tombstone. Tombstones live outside the LRU list and never
+ * evict a live entry (deleting an unknown host must not push a known one
+ * out); they have their own bound of max_entries until the next save. */
+static int new_ent(dt__hsts_store *s, const char *name, size_t n, uint32_t h,
+                   int tomb, uint32_t *out) {
+  if (tomb) {
+    if (s->tombs >= s->max_entries) return DT_ENOMEM;
+  } else {
+    make_room(s);
+  }
+  int rc = table_reserve(s);
+  if (rc) return rc;
+  uint32_t off;
+  if ((rc = arena_append(s, name, n, &off))) return rc;
+  uint32_t i;
+  if (s->free_head != NIL) {
+    i = s->free_head;
+    s->free_head = s->ents[i].next;
+  } else {
+    if (s->ents_len == s->ents_cap) {
+      uint32_t cap = s->ents_cap ? s->ents_cap * 2 : 64;
+      ent *ne = s_realloc(s, s->ents, (size_t)s->ents_cap * sizeof *ne,
+                          (size_t)cap * sizeof *ne);
+      if (!ne) {
+        s->arena_len -= n;
+        return DT_ENOMEM;
+      }
+      s->ents = ne;
+      s->ents_cap = cap;
+    }
+    i = s->ents_len++;
+  }
+  ent *e = &s->ents[i];
+  memset(e, 0, sizeof *e);
+  e->name_off = off;
+  e->name_len = (uint8_t)n;
+  e->hash = h;
+  e->flags = (uint8_t)(F_USED | (tomb ? F_TOMB : 0));
+  e->prev = e->next = NIL;
+  slot_put(s, i);
+  if (tomb) {
+    s->tombs++;
+  } else {
+    lru_push(s, i);
+    s->live++;
+  }
+  *out = i;
+  return 0;
+}
+
+static void to_entry(const dt__hsts_store *s, const ent *e, dt__hsts_entry *o) {
+  memcpy(o->host, ename(s, e), e->name_len);
+  o->host[e->name_len] = 0;
+  o->include_subdomains = (e->flags & F_ISD) != 0;
+  o->expires_ms = e->expires;
+  o->observed_ms = e->observed;
+}
+
+/* Sets the exact key's entry; JOURNAL marks it dirty for the next save. */
+static int put(dt__hsts_store *s, const char *key, size_t n, int isd,
+               int64_t expires, int64_t observed, int journal) {
+  uint32_t h = hash_name(key, n);
+  uint32_t i = find(s, key, n, h, NULL);
+  if (i == NIL) {
+    int rc = new_ent(s, key, n, h, 0, &i);
+    if (rc) return rc;
+  } else if (s->ents[i].flags & F_TOMB) {
+    /* A deleted host noted again: the tombstone becomes a live entry. */
+    make_room(s);
+    s->tombs--;
+    s->live++;
+    lru_push(s, i);
+  } else {
+    lru_touch(s, i);
+  }
+  ent *e = &s->ents[i];
+  e->flags = (uint8_t)(F_USED | (isd ? F_ISD : 0) | (journal ? F_DIRTY : 0));
+  e->expires = expires;
+  e->observed = observed;
+  return 0;
+}
+
+/* ---- public
+ * ---------------------------------------------------------------------- */
+int dt__hsts_store_new(dt__hsts_store **out, size_t max_entries,
+                       const dt_clock *clock) {
+  *out = NULL;
+  dt__hsts_store *s = calloc(1, sizeof *s);
+  if (!s) return DT_ENOMEM;
+  s->st.alloc_calls = 1;
+  s->st.bytes = sizeof *s;
+  if (clock) s->clock = *clock;
+  s->max_entries = max_entries ? max_entries : DT_DEFAULT_HSTS_MAX_ENTRIES;
+  s->free_head = s->lru_head = s->lru_tail = NIL;
+  *out = s;
+  return 0;
+}
+
+static void free_contents(dt__hsts_store *s) {
+  free(s->ents);
+  free(s->slots);
+  free(s->arena);
+  free(s->ranges);
+}
+void dt__hsts_store_free(dt__hsts_store *s) {
+  if (!s) return;
+  free_contents(s);
+  free(s);
+}
+
+void dt__hsts_store_set_max_entries(dt__hsts_store *s, size_t max_entries) {
+  s->max_entries = max_entries ? max_entries : DT_DEFAULT_HSTS_MAX_ENTRIES;
+  while (s->live > s->max_entries && s->lru_tail != NIL) {
+    remove_ent(s, s->lru_tail);
+    s->st.evictions++;
+  }
+}
+int64_t dt__hsts_store_now(const dt__hsts_store *s) {
+  return dt_clock_now_ms(&s->clock);
+}
+size_t dt__hsts_store_count(const dt__hsts_store *s) { return s->live; }
+
+int dt__hsts_store_add(dt__hsts_store *s, const char *host, size_t len,
+                       int include_subdomains, int64_t expires_ms,
+                       int64_t observed_ms, dt__host_reason *why) {
+  char key[DT_MAX_HOST_BYTES + 1];
+  size_t n;
+  dt__host_reason r = dt__hsts_canon(host, len, key, &n);
+  if (why) *why = r;
+  if (r != DT__HOST_OK) return DT_EINVAL;
+  return put(s, key, n, include_subdomains, expires_ms, observed_ms, 1);
+}
+
+/* Journalled deletion: the record becomes a tombstone carrying the time of
+ * the deletion, so the next locked save removes the host from the shared
+ * file unless another process noted it later (docs/hsts-store-format.md). */
+static int delete_key(dt__hsts_store *s, const char *key, size_t n,
+                      int64_t now) {
+  uint32_t h = hash_name(key, n);
+  uint32_t i = find(s, key, n, h, NULL);
+  int had = 0;
+  if (i != NIL && !(s->ents[i].flags & F_TOMB)) {
+    had = 1;
+    lru_unlink(s, i);
+    s->live--;
+    s->tombs++;
+  } else if (i == NIL) {
+    /* No entry here, but another process may have one in the shared file:
+     * journal the deletion. Past the tombstone bound it is not journalled
+     * (documented in docs/hsts-store-format.md). */
+    if (new_ent(s, key, n, h, 1, &i)) return had;
+  }
+  ent *e = &s->ents[i];
+  e->flags = F_USED | F_TOMB | F_DIRTY;
+  e->observed = now;
+  e->expires = 0;
+  return had;
+}
+
+int dt__hsts_store_delete(dt__hsts_store *s, const char *host, size_t len) {
+  char key[DT_MAX_HOST_BYTES + 1];
+  size_t n;
+  if (dt__hsts_canon(host, len, key, &n) != DT__HOST_OK) return DT_EINVAL;
+  return delete_key(s, key, n, dt__hsts_store_now(s));
+}
+
+static void add_range(dt__hsts_store *s, int64_t from, int64_t to) {
+  if (s->nranges == RANGES_MAX) {
+    /* Bounded: past the limit the last range grows to cover the new one
+     * (it may delete more at the merge; documented). */
+    int64_t *r = &s->ranges[2 * (s->nranges - 1)];
+    if (from < r[0]) r[0] = from;
+    if (to > r[1]) r[1] = to;
+    return;
+  }
+  int64_t *nr = s_realloc(s, s->ranges, s->nranges * 2 * sizeof *nr,
+                          (s->nranges + 1) * 2 * sizeof *nr);
+  if (!nr) return;
+  s->ranges = nr;
+  nr[2 * s->nranges] = from;
+  nr[2 * s->nranges + 1] = to;
+  s->nranges++;
+}
+
+size_t dt__hsts_store_delete_observed_between(dt__hsts_store *s,
+                                              int64_t from_ms, int64_t to_ms) {
+  size_t n = 0;
+  for (uint32_t i = 0; i < s->ents_len; i++) {
+    ent *e = &s->ents[i];
+    if ((e->flags & F_USED) && !(e->flags & F_TOMB) && e->observed >= from_ms &&
+        e->observed <= to_ms) {
+      remove_ent(s, i);
+      n++;
+    }
+  }
+  add_range(s, from_ms, to_ms);
+  return n;
+}
+
+void dt__hsts_store_clear(dt__hsts_store *s) {
+  int64_t now = dt__hsts_store_now(s);
+  for (uint32_t i = 0; i < s->ents_len; i++)
+    if (s->ents[i].flags & F_USED) remove_ent(s, i);
+  add_range(s, INT64_MIN, now);
+}
+
+int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
+                          dt__hsts_decision *d) {
+  char key[DT_MAX_HOST_BYTES + 1];
+  size_t n;
+  dt__hsts_decision dummy;
+  if (!d) d = &dummy;
+  d->known = 0;
+  d->reason = DT__HSTS_R_NO_ENTRY;
+  d->entry.host[0] = 0;
+  d->host_reason = dt__hsts_canon(host, len, key, &n);
+  if (d->host_reason != DT__HOST_OK) {
+    d->reason = DT__HSTS_R_INELIGIBLE;
+    return 0;
+  }
+  if (!s->live) return 0;
+  int64_t now = dt__hsts_store_now(s);
+  uint32_t match = NIL;
+  dt__hsts_reason miss_reason = DT__HSTS_R_NO_ENTRY;
+  /* One pass from the right: at each label start, h is the hash of that
+   * suffix. Shorter suffixes come first; a deeper hit overrides. */
+  uint32_t h = FNV_OFF;
+  for (size_t i = n; i-- > 0;) {
+    h = (h ^ (unsigned char)key[i]) * FNV_PRIME;
+    if (i != 0 && key[i - 1] != '.') continue;
+    size_t sl = n - i;
+    uint32_t idx = find(s, key + i, sl, fmix(h), NULL);
+    if (idx == NIL) continue;
+    ent *e = &s->ents[idx];
+    if (e->flags & F_TOMB) continue;
+    int exact = (i == 0);
+    if (now > e->expires) { /* rule 17: expired entries never match */
+      if (exact || (e->flags & F_ISD)) {
+        to_entry(s, e, &d->entry);
+        miss_reason = DT__HSTS_R_EXPIRED;
+      }
+      remove_ent(s, idx);
+      s->st.pruned++;
+      continue;
+    }
+    if (exact || (e->flags & F_ISD)) {
+      match = idx; /* rule 22: exact, or an ancestor with includeSubDomains */
+    } else if (miss_reason == DT__HSTS_R_NO_ENTRY ||
+               miss_reason == DT__HSTS_R_ANCESTOR_NO_SUBDOMAINS) {
+      miss_reason = DT__HSTS_R_ANCESTOR_NO_SUBDOMAINS;
+      to_entry(s, e, &d->entry);
+    }
+  }
+  if (match != NIL) {
+    ent *e = &s->ents[match];
+    d->known = 1;
+    d->reason = e->name_len == n ? DT__HSTS_R_EXACT : DT__HSTS_R_ANCESTOR;
+    to_entry(s, e, &d->entry);
+    lru_touch(s, match);
+    return 1;
+  }
+  d->reason = miss_reason;
+  if (miss_reason == DT__HSTS_R_NO_ENTRY) d->entry.host[0] = 0;
+  return 0;
+}
+
+int dt__hsts_note(dt__hsts_store *s, const char *host, size_t len,
+                  const char *value, size_t vlen, int64_t now_ms, uint64_t cap,
+                  dt__hsts_note_result *res) {
+  dt__hsts_note_result dummy;
+  if (!res) res = &dummy;
+  memset(res, 0, sizeof *res);
+  char key[DT_MAX_HOST_BYTES + 1];
+  size_t n;
+  res->host_reason = dt__hsts_canon(host, len, key, &n);
+  /* The host is checked first: a header from localhost is ignored whatever
+   * it says (rules 2, 3). */
+  if (res->host_reason != DT__HOST_OK) {
+    res->outcome = DT__HSTS_REFUSED_HOST;
+    return DT_EINVAL;
+  }
+  if (dt__sts_parse(value, vlen, cap, &res->sts) != 0) {
+    res->outcome = DT__HSTS_REJECTED; /* rule 8: the store is unchanged */
+    return DT_EPARSE;
+  }
+  if (res->sts.max_age == 0) {
+    /* Rule 15: max-age=0 removes exactly this host's entry. */
+    res->outcome =
+        delete_key(s, key, n, now_ms) ? DT__HSTS_DELETED : DT__HSTS_NOTHING;
+    return 0;
+  }
+  /* Rule 16: expiry = receive time + max-age, saturating (the parser keeps
+   * max-age <= INT64_MAX / 1000). */
+  int64_t add = (int64_t)res->sts.max_age * 1000;
+  int64_t exp = now_ms > INT64_MAX - add ? DT__HSTS_NEVER - 1 : now_ms + add;
+  int rc = put(s, key, n, res->sts.include_subdomains, exp, now_ms, 1);
+  if (rc) return rc;
+  res->outcome = DT__HSTS_NOTED;
+  memcpy(res->entry.host, key, n + 1);
+  res->entry.include_subdomains = res->sts.include_subdomains;
+  res->entry.expires_ms = exp;
+  res->entry.observed_ms = now_ms;
+  return 0;
+}
+
+int dt__hsts_store_each(const dt__hsts_store *s, dt__hsts_each_cb cb,
+                        void *user_data) {
+  int64_t now = dt__hsts_store_now(s);
+  dt__hsts_entry e;
+  for (uint32_t i = s->lru_head; i != NIL; i = s->ents[i].next) {
+    const ent *x = &s->ents[i];
+    if ((x->flags & F_TOMB) || now > x->expires) continue;
+    to_entry(s, x, &e);
+    int rc = cb(&e, user_data);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+void dt__hsts_store_get_stats(const dt__hsts_store *s,
+                              dt__hsts_store_stats *st) {
+  *st = s->st;
+  st->entries = s->live;
+  st->tombstones = s->tombs;
+}
+
+int dt__hsts_store_each_change(const dt__hsts_store *s, dt__hsts_change_cb cb,
+                               void *user_data) {
+  dt__hsts_change c;
+  for (uint32_t i = 0; i < s->ents_len; i++) {
+    const ent *x = &s->ents[i];
+    if (!(x->flags & F_USED) || !(x->flags & F_DIRTY)) continue;
+    to_entry(s, x, &c.e);
+    c.deleted = (x->flags & F_TOMB) != 0;
+    int rc = cb(&c, user_data);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+size_t dt__hsts_store_ranges(const dt__hsts_store *s, const int64_t **ranges) {
+  *ranges = s->ranges;
+  return s->nranges;
+}
+
+void dt__hsts_store_journal_reset(dt__hsts_store *s) {
+  for (uint32_t i = 0; i < s->ents_len; i++) {
+    ent *e = &s->ents[i];
+    if (!(e->flags & F_USED)) continue;
+    if (e->flags & F_TOMB)
+      remove_ent(s, i);
+    else
+      e->flags &= (uint8_t)~F_DIRTY;
+  }
+  s_free(s, s->ranges, s->nranges * 2 * sizeof *s->ranges);
+  s->ranges = NULL;
+  s->nranges = 0;
+}
+
+void dt__hsts_store_take(dt__hsts_store *s, dt__hsts_store *from) {
+  dt_clock clock = s->clock;
+  size_t max = s->max_entries;
+  size_t calls = s->st.alloc_calls + from->st.alloc_calls;
+  size_t ev = s->st.evictions, pr = s->st.pruned;
+  free_contents(s);
+  *s = *from;
+  s->clock = clock;
+  s->max_entries = max;
+  s->st.alloc_calls = calls;
+  s->st.evictions = ev;
+  s->st.pruned = pr;
+  free(from);
+  dt__hsts_store_set_max_entries(s, max);
+}
+
+int dt__hsts_store_merge_entry(dt__hsts_store *s, const dt__hsts_entry *e) {
+  size_t n = strlen(e->host);
+  uint32_t i = find(s, e->host, n, hash_name(e->host, n), NULL);
+  if (i != NIL && s->ents[i].observed > e->observed_ms) return 0;
+  int dirty = i != NIL && (s->ents[i].flags & F_DIRTY);
+  return put(s, e->host, n, e->include_subdomains, e->expires_ms,
+             e->observed_ms, dirty) == 0;
+}
+
+void dt__hsts_store_merge_delete(dt__hsts_store *s, const char *host,
+                                 int64_t deleted_ms) {
+  size_t n = strlen(host);
+  uint32_t i = find(s, host, n, hash_name(host, n), NULL);
+  if (i != NIL && s->ents[i].observed <= deleted_ms) remove_ent(s, i);
+}
+
+void dt__hsts_store_merge_range(dt__hsts_store *s, int64_t from, int64_t to) {
+  for (uint32_t i = 0; i < s->ents_len; i++) {
+    ent *e = &s->ents[i];
+    if ((e->flags & F_USED) && e->observed >= from && e->observed <= to)
+      remove_ent(s, i);
+  }
+}
