@@ -1,0 +1,492 @@
+/* test_url.c — engine/url against the WHATWG URL test suite (every case of
+ * fixtures/urltestdata.json, web-platform-tests) plus table tests for the
+ * rest of the URL API.
+ *
+ * Known failures live in tests/url-known-failures.txt, one input a line
+ * (escaped as a JSON string), a tab, the reason. The test fails when a case
+ * fails that is not listed, and when a listed case passes (the list stays
+ * honest). Set DT_URL_TEST_VERBOSE=1 to print each failing case. */
+#include "detour.h"
+#include "dt_test.h"
+#include "hsts/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef DETOUR_SOURCE_DIR
+#define DETOUR_SOURCE_DIR "."
+#endif
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  size_t cap = 1 << 16, n = 0, k;
+  char *b = malloc(cap);
+  while (b && (k = fread(b + n, 1, cap - n - 1, f)) > 0) {
+    n += k;
+    if (n + 1 == cap) {
+      char *nb = realloc(b, cap * 2);
+      if (nb == NULL) {
+        free(b);
+        b = NULL;
+        break;
+      }
+      b = nb;
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  if (b) b[n] = '\0';
+  *len = n;
+  return b;
+}
+
+static const char *source_dir(void) {
+  const char *e = getenv("DETOUR_SOURCE_DIR");
+  return e && e[0] ? e : DETOUR_SOURCE_DIR;
+}
+
+/* JSON string escaping as the known-failures file writes inputs: '"', '\'
+ * and control characters escaped, everything else (UTF-8) as is. */
+static void json_escape(const char *s, size_t n, char *out, size_t cap) {
+  size_t w = 0;
+  out[w++] = '"';
+  for (size_t i = 0; i < n && w + 8 < cap; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\') {
+      out[w++] = '\\';
+      out[w++] = (char)c;
+    } else if (c < 0x20 || c == 0x7f) {
+      w += (size_t)snprintf(out + w, cap - w, "\\u%04x", c);
+    } else {
+      out[w++] = (char)c;
+    }
+  }
+  out[w++] = '"';
+  out[w] = '\0';
+}
+
+/* ---- the known-failures list -------------------------------------------- */
+
+typedef struct known {
+  char *key;
+  int seen_fail, seen_pass;
+} known;
+
+static known *g_known;
+static size_t g_nknown;
+
+static void load_known(void) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/tests/url-known-failures.txt", source_dir());
+  size_t len = 0;
+  char *text = slurp(path, &len);
+  if (text == NULL) return;
+  char *line = text;
+  while (line && *line) {
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = '\0';
+    char *tab = strchr(line, '\t');
+    if (line[0] == '"' && tab) {
+      *tab = '\0';
+      known *k = realloc(g_known, (g_nknown + 1) * sizeof *k);
+      if (k) {
+        g_known = k;
+        g_known[g_nknown].key = strdup(line);
+        g_known[g_nknown].seen_fail = g_known[g_nknown].seen_pass = 0;
+        g_nknown++;
+      }
+    }
+    line = nl ? nl + 1 : NULL;
+  }
+  free(text);
+}
+
+static known *find_known(const char *key) {
+  for (size_t i = 0; i < g_nknown; i++)
+    if (strcmp(g_known[i].key, key) == 0) return &g_known[i];
+  return NULL;
+}
+
+/* ---- urltestdata.json -----------------------------------------------------
+ */
+
+static const struct {
+  const char *key;
+  dt_url_part part;
+} k_fields[] = {
+    {"href", DT_URL_HREF},         {"origin", DT_URL_ORIGIN},
+    {"protocol", DT_URL_PROTOCOL}, {"username", DT_URL_USERNAME},
+    {"password", DT_URL_PASSWORD}, {"host", DT_URL_HOST},
+    {"hostname", DT_URL_HOSTNAME}, {"port", DT_URL_PORT},
+    {"pathname", DT_URL_PATHNAME}, {"search", DT_URL_SEARCH},
+    {"hash", DT_URL_HASH},
+};
+
+/* Runs one case; returns 1 when every expectation holds. WHY gets a short
+ * description of the first mismatch. */
+static int run_case(const dt__json *c, char *why, size_t whycap) {
+  size_t ilen = 0;
+  const char *input = dt__json_string(dt__json_get(c, "input"), &ilen);
+  const dt__json *jb = dt__json_get(c, "base");
+  size_t blen = 0;
+  const char *bs = jb ? dt__json_string(jb, &blen) : NULL;
+  int expect_fail = dt__json_bool(dt__json_get(c, "failure"));
+  dt_url *base = NULL, *u = NULL;
+  why[0] = '\0';
+  if (bs && dt_url_parse(&base, bs, blen, NULL) != 0) {
+    snprintf(why, whycap, "base did not parse");
+    return 0;
+  }
+  int rc = dt_url_parse(&u, input, ilen, base);
+  int ok = 1;
+  if (expect_fail) {
+    if (rc == 0) {
+      snprintf(why, whycap, "expected failure, got %s",
+               dt_url_get(u, DT_URL_HREF));
+      ok = 0;
+    } else if (rc != DT_EURL) {
+      snprintf(why, whycap, "failure code %d, not DT_EURL", rc);
+      ok = 0;
+    }
+  } else if (rc != 0) {
+    snprintf(why, whycap, "parse failed (%d)", rc);
+    ok = 0;
+  } else {
+    for (size_t i = 0; i < sizeof k_fields / sizeof k_fields[0] && ok; i++) {
+      const dt__json *e = dt__json_get(c, k_fields[i].key);
+      if (e == NULL) continue; /* origin is absent in some cases */
+      const char *want = dt__json_string(e, NULL);
+      const char *got = dt_url_get(u, k_fields[i].part);
+      if (want == NULL || got == NULL || strcmp(want, got) != 0) {
+        snprintf(why, whycap, "%s: got \"%s\" want \"%s\"", k_fields[i].key,
+                 got ? got : "(null)", want ? want : "(null)");
+        ok = 0;
+      }
+    }
+    /* The href must reparse to itself (the Standard's idempotence). */
+    if (ok) {
+      const char *href = dt_url_get(u, DT_URL_HREF);
+      dt_url *again = NULL;
+      if (dt_url_parse(&again, href, strlen(href), NULL) != 0 ||
+          strcmp(dt_url_get(again, DT_URL_HREF), href) != 0) {
+        snprintf(why, whycap, "href does not reparse to itself");
+        ok = 0;
+      }
+      dt_url_free(again);
+    }
+  }
+  dt_url_free(u);
+  dt_url_free(base);
+  return ok;
+}
+
+static void test_urltestdata(void) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/fixtures/urltestdata.json", source_dir());
+  size_t len = 0;
+  char *text = slurp(path, &len);
+  CHECK(text != NULL);
+  if (text == NULL) return;
+  dt__json_doc *doc = NULL;
+  dt__json_error jerr;
+  int rc = dt__json_parse(&doc, text, len, DT_JSON_ALLOW_COMMENTS, &jerr);
+  CHECK_INT(rc, 0);
+  free(text);
+  if (rc != 0) return;
+  load_known();
+  int verbose = getenv("DT_URL_TEST_VERBOSE") != NULL;
+  size_t total = 0, passed = 0, unlisted = 0;
+  for (const dt__json *c = dt__json_first(dt__json_root(doc)); c;
+       c = dt__json_next(c)) {
+    if (dt__json_type_of(c) != DT_JSON_OBJECT) continue; /* comments */
+    total++;
+    char why[512];
+    int ok = run_case(c, why, sizeof why);
+    size_t ilen = 0;
+    const char *input = dt__json_string(dt__json_get(c, "input"), &ilen);
+    char key[4096];
+    json_escape(input, ilen, key, sizeof key);
+    known *k = find_known(key);
+    if (ok) {
+      passed++;
+      if (k) k->seen_pass = 1;
+      continue;
+    }
+    if (k) {
+      k->seen_fail = 1;
+    } else {
+      unlisted++;
+      fprintf(stderr, "FAIL url case %s: %s\n", key, why);
+    }
+    if (verbose) printf("%s\t%s\n", key, why);
+  }
+  /* A listed input must still fail in at least one of its cases; an input
+   * that passes everywhere comes off the list. */
+  size_t stale = 0;
+  for (size_t i = 0; i < g_nknown; i++) {
+    if (!g_known[i].seen_fail) {
+      stale++;
+      fprintf(stderr, "FAIL listed as known failure but passes: %s\n",
+              g_known[i].key);
+    }
+    free(g_known[i].key);
+  }
+  free(g_known);
+  g_known = NULL;
+  g_nknown = 0;
+  printf("url: %zu/%zu cases pass (%.1f%%)\n", passed, total,
+         total ? 100.0 * (double)passed / (double)total : 0.0);
+  CHECK(total > 800);
+  CHECK_INT(unlisted, 0);
+  CHECK_INT(stale, 0);
+  CHECK(passed * 100 >= total * 98);
+  dt__json_free(doc);
+}
+
+/* ---- table tests -----------------------------------------------------------
+ */
+
+static dt_url *P(const char *s) {
+  dt_url *u = NULL;
+  return dt_url_parse(&u, s, strlen(s), NULL) == 0 ? u : NULL;
+}
+
+static void test_parse_errors(void) {
+  dt_url *u = (dt_url *)1;
+  CHECK_INT(dt_url_parse(&u, "http://", 7, NULL), DT_EURL);
+  CHECK(u == NULL);
+  CHECK_INT(dt_url_parse(NULL, "http://a", 8, NULL), DT_EINVAL);
+  size_t big = DT_DEFAULT_MAX_URL_BYTES + 1;
+  char *s = malloc(big);
+  CHECK(s != NULL);
+  if (s) {
+    memset(s, 'a', big);
+    memcpy(s, "http://a/", 9);
+    CHECK_INT(dt_url_parse(&u, s, big, NULL), DT_ELIMIT_URL);
+    /* At the limit it parses. */
+    CHECK_INT(dt_url_parse(&u, s, big - 1, NULL), 0);
+    dt_url_free(u);
+    free(s);
+  }
+  /* Input need not be NUL-terminated; an embedded NUL is data. */
+  CHECK_INT(dt_url_parse(&u, "http://a/b\0c", 12, NULL), 0);
+  if (u) CHECK_STR(dt_url_get(u, DT_URL_PATHNAME), "/b%00c");
+  dt_url_free(u);
+  /* Invalid UTF-8 becomes U+FFFD, percent-encoded. */
+  CHECK_INT(dt_url_parse(&u, "http://a/\xff", 10, NULL), 0);
+  if (u) CHECK_STR(dt_url_get(u, DT_URL_PATHNAME), "/%EF%BF%BD");
+  dt_url_free(u);
+}
+
+static void test_port_and_kind(void) {
+  static const struct {
+    const char *url;
+    int port;
+    dt_host_kind kind;
+    int special;
+  } t[] = {
+      {"http://a.test/", 80, DT_HOST_DOMAIN, 1},
+      {"https://a.test/", 443, DT_HOST_DOMAIN, 1},
+      {"https://a.test:443/", 443, DT_HOST_DOMAIN, 1},
+      {"https://a.test:8443/", 8443, DT_HOST_DOMAIN, 1},
+      {"ws://a.test/", 80, DT_HOST_DOMAIN, 1},
+      {"wss://a.test/", 443, DT_HOST_DOMAIN, 1},
+      {"ftp://a.test/", 21, DT_HOST_DOMAIN, 1},
+      {"file:///etc/hosts", -1, DT_HOST_NONE, 1},
+      {"http://0x7f.1/", 80, DT_HOST_IPV4, 1},
+      {"http://[::1]:8080/", 8080, DT_HOST_IPV6, 1},
+      {"foo://h:9/", 9, DT_HOST_OPAQUE, 0},
+      {"foo://h/", -1, DT_HOST_OPAQUE, 0},
+      {"mailto:a@b", -1, DT_HOST_NONE, 0},
+      {"http://xn--nxasmq6b.test/", 80, DT_HOST_DOMAIN, 1},
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    dt_url *u = P(t[i].url);
+    CHECK(u != NULL);
+    if (u == NULL) continue;
+    CHECK_INT(dt_url_port_or_default(u), t[i].port);
+    CHECK_INT(dt_url_host_kind(u), t[i].kind);
+    CHECK_INT(dt_url_is_special(u), t[i].special);
+    dt_url_free(u);
+  }
+  dt_url *u = P("http://[0:0:0:0:0:0:0:1]/");
+  if (u) CHECK_STR(dt_url_get(u, DT_URL_HOSTNAME), "[::1]");
+  dt_url_free(u);
+  u = P("http://0x7f.1/");
+  if (u) CHECK_STR(dt_url_get(u, DT_URL_HOSTNAME), "127.0.0.1");
+  dt_url_free(u);
+  u = P("HTTPS://A.Test:443/");
+  if (u) {
+    CHECK_STR(dt_url_scheme(u), "https");
+    CHECK_STR(dt_url_get(u, DT_URL_HREF), "https://a.test/");
+    CHECK_STR(dt_url_get(u, DT_URL_PORT), "");
+  }
+  dt_url_free(u);
+}
+
+static void test_same_origin(void) {
+  static const struct {
+    const char *a, *b;
+    int same;
+  } t[] = {
+      {"http://a.test/x", "http://a.test:80/y?z", 1},
+      {"http://a.test/", "https://a.test/", 0},
+      {"http://a.test/", "http://b.test/", 0},
+      {"http://a.test:8080/", "http://a.test/", 0},
+      {"http://A.TEST/", "http://a.test/", 1},
+      {"http://u:p@a.test/", "http://a.test/", 1},
+      {"https://a.test/", "blob:https://a.test/uuid", 1},
+      {"file:///a", "file:///a", 0}, /* opaque origins */
+      {"data:text/plain,x", "data:text/plain,x", 0},
+      {"foo://a.test/", "foo://a.test/", 0},
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    dt_url *a = P(t[i].a), *b = P(t[i].b);
+    CHECK(a && b);
+    if (a && b) {
+      CHECK_INT(dt_url_same_origin(a, b), t[i].same);
+      CHECK_INT(dt_url_same_origin(b, a), t[i].same);
+    }
+    dt_url_free(a);
+    dt_url_free(b);
+  }
+  CHECK_INT(dt_url_same_origin(NULL, NULL), 0);
+}
+
+static void test_request_target(void) {
+  static const struct {
+    const char *url, *target;
+  } t[] = {
+      {"http://a.test", "/"},
+      {"http://a.test/p?q#f", "/p?q"},
+      {"http://a.test/p?#f", "/p?"},
+      {"http://a.test/a b", "/a%20b"},
+      {"http://a.test/a/../b/./c", "/b/c"},
+      {"http://a.test/?a b'", "/?a%20b%27"},
+      {"foo://a.test", "/"},
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    dt_url *u = P(t[i].url);
+    CHECK(u != NULL);
+    char *s = u ? dt_url_request_target(u) : NULL;
+    CHECK_STR(s, t[i].target);
+    dt_free(s);
+    dt_url_free(u);
+  }
+}
+
+static void test_with(void) {
+  static const struct {
+    const char *url;
+    dt_url_part part;
+    const char *value, *href; /* NULL href: dt_url_with fails */
+  } t[] = {
+      {"http://a.test/p#x", DT_URL_HASH, "#f g", "http://a.test/p#f%20g"},
+      {"http://a.test/p#x", DT_URL_HASH, "y", "http://a.test/p#y"},
+      {"http://a.test/p#x", DT_URL_HASH, "", "http://a.test/p"},
+      {"http://a.test/p", DT_URL_HASH, "#", "http://a.test/p#"},
+      {"http://a.test/p?q#h", DT_URL_SEARCH, "?a'b", "http://a.test/p?a%27b#h"},
+      {"http://a.test/p?q#h", DT_URL_SEARCH, "", "http://a.test/p#h"},
+      {"http://a.test/p", DT_URL_PORT, "8080", "http://a.test:8080/p"},
+      {"http://a.test:8080/p", DT_URL_PORT, "80", "http://a.test/p"},
+      {"http://a.test:8080/p", DT_URL_PORT, "", "http://a.test/p"},
+      {"http://a.test/p", DT_URL_PORT, "99999", NULL},
+      {"http://a.test/p", DT_URL_PORT, "12ab", "http://a.test:12/p"},
+      {"http://a.test:443/p", DT_URL_PROTOCOL, "https", "https://a.test/p"},
+      {"http://a.test:8080/p", DT_URL_PROTOCOL,
+       "https:", "https://a.test:8080/p"},
+      {"http://a.test/p", DT_URL_PROTOCOL, "foo", "http://a.test/p"},
+      {"http://a.test/p", DT_URL_PROTOCOL, "1x", NULL},
+      {"foo://a.test/p", DT_URL_PROTOCOL, "http", "foo://a.test/p"},
+      {"http://a.test/p", DT_URL_PATHNAME, "x/../y z?#",
+       "http://a.test/y%20z%3F%23"},
+      {"http://a.test/p", DT_URL_HOST, "b.test:81", "http://b.test:81/p"},
+      {"http://a.test/p", DT_URL_HOSTNAME, "B.test", "http://b.test/p"},
+      {"http://a.test/p", DT_URL_HOSTNAME, "b.test:81", NULL},
+      {"http://a.test/p", DT_URL_HOST, "", NULL},
+      {"mailto:x", DT_URL_HOST, "a.test", "mailto:x"},
+      {"http://a.test/p", DT_URL_USERNAME, "u@", "http://u%40@a.test/p"},
+      {"http://a.test/p", DT_URL_ORIGIN, "x", NULL},
+      {"http://a.test/p", DT_URL_HREF, "https://b.test/", "https://b.test/"},
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    dt_url *u = P(t[i].url);
+    CHECK(u != NULL);
+    dt_url *w = u ? dt_url_with(u, t[i].part, t[i].value) : NULL;
+    if (t[i].href == NULL) {
+      CHECK_(w == NULL, "with #%zu should fail, got %s", i,
+             w ? dt_url_get(w, DT_URL_HREF) : "");
+    } else {
+      CHECK_(w != NULL, "with #%zu failed", i);
+      if (w) CHECK_STR(dt_url_get(w, DT_URL_HREF), t[i].href);
+    }
+    /* The original is untouched. */
+    if (u) CHECK_STR(dt_url_get(u, DT_URL_HREF), t[i].url);
+    dt_url_free(w);
+    dt_url_free(u);
+  }
+  dt_url *u = P("http://a.test/p");
+  dt_url *d = u ? dt_url_dup(u) : NULL;
+  CHECK(d != NULL);
+  if (d) {
+    CHECK_STR(dt_url_get(d, DT_URL_HREF), "http://a.test/p");
+    CHECK_STR(dt_url_get(d, DT_URL_ORIGIN), "http://a.test");
+  }
+  dt_url_free(d);
+  dt_url_free(u);
+}
+
+static void test_canonicalize(void) {
+  static const struct {
+    const char *in;
+    int rc; /* >0: expected length */
+    const char *out;
+  } t[] = {
+      {"Example.COM", 11, "example.com"},
+      {"example.com.", 11, "example.com"},
+      {"example.com..", 11, "example.com"},
+      {"b\xc3\xbc"
+       "cher.de",
+       16, "xn--bcher-kva.de"},
+      {"B\xc3\x9c"
+       "CHER.de",
+       16, "xn--bcher-kva.de"},
+      {"fa\xc3\x9f.de", 13, "xn--fa-hia.de"}, /* non-transitional */
+      {"a%2Eb", 3, "a.b"},
+      {"127.0.0.1", DT_EINVAL, NULL},
+      {"0x7f.1", DT_EINVAL, NULL},
+      {"2130706433", DT_EINVAL, NULL},
+      {"[::1]", DT_EINVAL, NULL},
+      {"a b", DT_EURL, NULL},
+      {"a/b", DT_EURL, NULL},
+      {"", DT_EURL, NULL},
+      {".", DT_EURL, NULL},
+      {"1.2.3.256", DT_EURL, NULL},
+      {"[1::", DT_EURL, NULL},
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    char out[256];
+    int rc = dt_host_canonicalize(t[i].in, strlen(t[i].in), out, sizeof out);
+    CHECK_(rc == t[i].rc, "canonicalize(\"%s\") = %d, want %d", t[i].in, rc,
+           t[i].rc);
+    if (t[i].out && rc > 0) CHECK_STR(out, t[i].out);
+  }
+  char small[4];
+  CHECK_INT(dt_host_canonicalize("abcd", 4, small, sizeof small),
+            DT_ELIMIT_URL);
+  CHECK_INT(dt_host_canonicalize("abc", 3, small, sizeof small), 3);
+  CHECK_INT(dt_host_canonicalize(NULL, 0, small, sizeof small), DT_EINVAL);
+}
+
+int main(void) {
+  test_urltestdata();
+  test_parse_errors();
+  test_port_and_kind();
+  test_same_origin();
+  test_request_target();
+  test_with();
+  test_canonicalize();
+  return dt_test_summary("test_url");
+}
