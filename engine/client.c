@@ -314,6 +314,15 @@ static void send_request(req *r) {
   c->owner.on_eof = conn_eof;
   c->owner.data = r;
   record_conn(r);
+  if (r->opts.hsts_host && c->has_tls && !c->tls_chain_ok) {
+    char d[DT_MAX_HOST_BYTES + 128];
+    snprintf(d, sizeof d,
+             "%s is a Known HSTS Host and its certificate did not verify: "
+             "no override, not even --insecure (RFC 6797 §8.4)",
+             r->host);
+    fail(r, DT_EHSTS_CERT, "%s", d);
+    return;
+  }
   set_phase(r, PH_WAIT);
   arm(r, r->ctx->limits.first_byte_timeout_ms);
   char msg[256];
@@ -597,48 +606,4 @@ int dt__client_send(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
   }
   start_network(r);
   return 0;
-}
-
-/* ---- public one-hop fetch ------------------------------------------------ */
-
-typedef struct fetch {
-  dt_fetch_cb cb;
-  void *ud;
-} fetch;
-
-static void on_fetch_done(dt_chain *chain, dt_hop *hop, int err, void *ud) {
-  fetch *f = ud;
-  if (!err && hop->url)
-    dt__chain_set_final_url(chain, hop->url);
-  dt_fetch_cb cb = f->cb;
-  void *cud = f->ud;
-  free(f);
-  cb(chain, cud);
-}
-
-int dt_fetch(dt_ctx *ctx, const dt_request *rq, dt_fetch_cb cb,
-             void *user_data) {
-  if (!ctx || !rq || !rq->url || !cb)
-    return DT_EINVAL;
-  const char *method = rq->method ? rq->method : "GET";
-  dt_chain *chain = dt__chain_new(method, rq->url);
-  if (!chain)
-    return DT_ENOMEM;
-  dt_hop *hop = dt__chain_add_hop(chain);
-  fetch *f = malloc(sizeof *f);
-  if (!hop || !f) {
-    free(f);
-    dt_chain_free(chain);
-    return DT_ENOMEM;
-  }
-  f->cb = cb;
-  f->ud = user_data;
-  int rc = dt__client_send(ctx, chain, hop, method, rq->url, rq->headers,
-                           rq->header_count, rq->body, rq->body_len, NULL,
-                           on_fetch_done, f);
-  if (rc) {
-    free(f);
-    dt_chain_free(chain);
-  }
-  return rc;
 }

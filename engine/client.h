@@ -19,6 +19,9 @@ typedef void (*dt__client_cb)(dt_chain *chain, dt_hop *hop, int err,
 typedef struct dt__client_opts {
   int no_reuse;             /* 1: never take a pooled connection */
   uint32_t total_timeout_ms;/* 0: limits.total_timeout_ms of the ctx */
+  int hsts_host;            /* 1: a Known HSTS Host — a certificate that
+                               did not verify is fatal even with
+                               --insecure (RFC 6797 §8.4, §12.1) */
 } dt__client_opts;
 
 /* Sends METHOD (NULL → GET) to URL (absolute http/https) with the caller's

@@ -49,6 +49,7 @@ struct dt__conn {
   dt__tls tls;
   char tls_version[24], tls_cipher[96], tls_subject[256], tls_alpn[24];
   int tls_verified;
+  int tls_chain_ok; /* verified, even if --insecure did not require it */
 };
 
 /* New connection object without a wire yet (counts as live in ctx). */

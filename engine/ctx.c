@@ -26,6 +26,9 @@ static char *dupz(const char *s) {
 }
 
 static void ctx_free(dt_ctx *ctx) {
+  dt__hsts_store_free(ctx->hsts);
+  dt__preload_free(ctx->preload);
+  free(ctx->hsts_path);
   if (ctx->tls) {
     dt__tls_ctx_free(ctx->tls);
     free(ctx->tls);
@@ -34,6 +37,59 @@ static void ctx_free(dt_ctx *ctx) {
   free(ctx->ca_file);
   free(ctx->user_agent);
   free(ctx);
+}
+
+/* The profile, the dynamic store (loaded from its file when there is one)
+ * and the preload list (embedded, a file, or none). Problems with files
+ * are warnings: a browser with an unreadable profile directory still
+ * browses. An unknown profile name is the caller's mistake (DT_EINVAL). */
+static int hsts_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
+  ctx->profile = opt->profile ? dt__profile_find(opt->profile)
+                              : dt__profile_default();
+  if (!ctx->profile)
+    return DT_EINVAL;
+  ctx->hsts_off = opt->hsts_off;
+  if (dt__hsts_store_new(&ctx->hsts, opt->limits.hsts_max_entries,
+                         &ctx->clock))
+    return DT_ENOMEM;
+  if (opt->hsts_off)
+    return 0;
+  if (opt->hsts_store_path) {
+    ctx->hsts_path = dupz(opt->hsts_store_path);
+    if (!ctx->hsts_path)
+      return DT_ENOMEM;
+    dt__ctx_hsts_load(ctx);
+  }
+  if (opt->no_preload)
+    return 0;
+  dt__preload_error perr = {0};
+  int rc = opt->preload_file
+               ? dt__preload_open_file(&ctx->preload, opt->preload_file, &perr)
+               : dt__preload_open_default(&ctx->preload);
+  if (rc == DT_ENOMEM)
+    return rc;
+  if (rc) {
+    dt__ctx_warn(ctx,
+                 "preload list %s not used: %s (fix: pass a blob made by "
+                 "`detour preload compile`, or --no-preload)",
+                 opt->preload_file ? opt->preload_file : "(embedded)",
+                 perr.msg[0] ? perr.msg : dt_strerror(rc));
+    ctx->preload = NULL;
+    return 0;
+  }
+  if (dt__preload_apply_stale_policy(ctx->preload, opt->preload_disable_stale,
+                                     &ctx->clock)) {
+    dt__preload_info info;
+    dt__preload_get_info(ctx->preload, &info);
+    dt__ctx_warn(ctx,
+                 "the HSTS preload list is %d days old (list date %s); %s",
+                 (int)dt__preload_age_days(ctx->preload, &ctx->clock),
+                 info.list_date,
+                 opt->preload_disable_stale
+                     ? "it is disabled (stale list policy)"
+                     : "still enforcing it (rebuild detour for a fresh list)");
+  }
+  return 0;
 }
 
 int dt_ctx_new(dt_ctx **out, const dt_ctx_options *opt) {
@@ -57,10 +113,32 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *opt) {
     ctx_free(ctx);
     return DT_ENOMEM;
   }
+  int rc = hsts_setup(ctx, opt);
+  if (rc) {
+    ctx_free(ctx);
+    return rc;
+  }
   uv_timer_init(ctx->loop, &ctx->close_timer);
   ctx->close_timer.data = ctx;
   *out = ctx;
   return 0;
+}
+
+const char *dt_ctx_warning(const dt_ctx *ctx, size_t i) {
+  return ctx && i < ctx->nwarnings ? ctx->warnings[i] : NULL;
+}
+
+const char *dt_ctx_profile(const dt_ctx *ctx) {
+  return ctx ? ctx->profile->name : NULL;
+}
+
+void dt__ctx_warn(dt_ctx *ctx, const char *fmt, ...) {
+  if (ctx->nwarnings >= DT__CTX_MAX_WARNINGS)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->warnings[ctx->nwarnings++], DT__CTX_WARNING_BYTES, fmt, ap);
+  va_end(ap);
 }
 
 int dt_ctx_add_resolve(dt_ctx *ctx, const char *spec) {

@@ -4,11 +4,17 @@
 
 #include "detour.h"
 #include "engine/overrides.h"
+#include "engine/profile.h"
 #include "engine/tls.h"
+#include "hsts/preload.h"
+#include "hsts/store.h"
 
 #include <uv.h>
 
 struct dt__conn;
+
+#define DT__CTX_MAX_WARNINGS 4
+#define DT__CTX_WARNING_BYTES 512
 
 struct dt_ctx {
   uv_loop_t *loop;
@@ -31,7 +37,29 @@ struct dt_ctx {
   int close_timer_closed;
   void (*close_cb)(void *);
   void *close_ud;
+  /* behaviour and HSTS (engine/hsts_policy.c) */
+  const dt__profile *profile;
+  int hsts_off;
+  dt__hsts_store *hsts;  /* the dynamic store (memory; file via hsts_path) */
+  char *hsts_path;       /* NULL: memory-only */
+  int hsts_dirty;        /* changed since the last save */
+  dt__preload *preload;  /* NULL: no list */
+  size_t nwarnings;
+  char warnings[DT__CTX_MAX_WARNINGS][DT__CTX_WARNING_BYTES];
 };
+
+/* Records a set-up warning (dropped beyond DT__CTX_MAX_WARNINGS). */
+void dt__ctx_warn(dt_ctx *ctx, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Loads the store file (hsts_policy.c); problems become warnings and the
+ * context goes on memory-only. */
+void dt__ctx_hsts_load(dt_ctx *ctx);
+/* Saves the dynamic store when it has a file and changed (warning on
+ * failure; the store stays in memory). */
+void dt__ctx_hsts_save(dt_ctx *ctx);
 
 /* Trace helpers: no-ops without a trace callback. */
 void dt__ctx_trace(dt_ctx *ctx, char dir, const char *data, size_t len);

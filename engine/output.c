@@ -111,6 +111,8 @@ static void hop_json(dt__jw *w, const dt_hop *h) {
   dt__jw_str(w, h->note);
   dt__jw_key(w, "reason");
   dt__jw_raw(w, h->reason_json); /* machine-readable why, or null */
+  dt__jw_key(w, "hsts");
+  dt__jw_raw(w, h->hsts_json); /* what the STS field did, or null */
   dt__jw_obj_close(w);
 }
 

@@ -12,6 +12,7 @@
 #define DT_ENGINE_PROFILE_H
 
 #include "detour.h"
+#include "hsts/preload.h"
 
 #include <stdint.h>
 
@@ -38,12 +39,10 @@ typedef enum dt__origin_rule {
   DT__ORIGIN_REDIRECT_TAINT
 } dt__origin_rule;
 
-/* Knob 8: a deeper preload entry without include_subdomains below an
- * ancestor that has it. */
-typedef enum dt__preload_rule {
-  DT__PRELOAD_MOST_SPECIFIC = 0, /* the deepest matching entry decides */
-  DT__PRELOAD_ANY_ANCESTOR       /* any ancestor with include_subdomains */
-} dt__preload_rule;
+/* Knob 8 (a deeper preload entry without include_subdomains below an
+ * ancestor that has it) uses hsts/preload.h's dt__preload_mode:
+ * MOST_SPECIFIC (the deepest matching entry decides) or ANY_ANCESTOR (any
+ * ancestor with include_subdomains counts). */
 
 typedef struct dt__profile {
   const char *name;    /* "chromium", "fetch", "firefox" */
@@ -69,7 +68,7 @@ typedef struct dt__profile {
   /* --- HSTS (hsts/, passed in by the navigation as plain values) --- */
   uint64_t hsts_max_age_cap;                /* knob 6: seconds; 0 = no cap */
   int hsts_max_age_zero_knocks_out_preload; /* knob 7 */
-  dt__preload_rule preload_rule;            /* knob 8 */
+  dt__preload_mode preload_rule;            /* knob 8 */
 } dt__profile;
 
 /* The profile named NAME (ASCII case-insensitive), or NULL if unknown. */

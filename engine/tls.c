@@ -43,9 +43,10 @@ int dt__tls_ctx_init(dt__tls_ctx *t, const char *ca_file, int insecure,
     return DT_ETLS;
   }
   /* OPTIONAL: the handshake completes and we read the verify flags
-   * ourselves, so the error can name the reason (untrusted/expired/name). */
-  mbedtls_ssl_conf_authmode(&t->conf, insecure ? MBEDTLS_SSL_VERIFY_NONE
-                                               : MBEDTLS_SSL_VERIFY_OPTIONAL);
+   * ourselves, so the error can name the reason (untrusted/expired/name).
+   * Also with --insecure: the chain is still checked, only not enforced,
+   * so a Known HSTS Host can refuse the override (RFC 6797 §8.4). */
+  mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
   mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
   mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
   mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
@@ -209,6 +210,10 @@ int dt__tls_write(dt__tls *s, const char *data, size_t len, char *msg,
 
 int dt__tls_verified(const dt__tls *s) {
   return !s->tctx->insecure && mbedtls_ssl_get_verify_result(&s->ssl) == 0;
+}
+
+int dt__tls_chain_ok(const dt__tls *s) {
+  return mbedtls_ssl_get_verify_result(&s->ssl) == 0;
 }
 
 void dt__tls_subject(const dt__tls *s, char *buf, size_t cap) {

@@ -73,6 +73,9 @@ int dt__tls_write(dt__tls *s, const char *data, size_t len, char *msg,
                   size_t cap);
 /* 1 if verification ran and passed. */
 int dt__tls_verified(const dt__tls *s);
+/* 1 when the chain and name verified, whether or not --insecure relaxed
+ * enforcement (a Known HSTS Host ignores --insecure). */
+int dt__tls_chain_ok(const dt__tls *s);
 /* Peer subject into buf ("" if none). */
 void dt__tls_subject(const dt__tls *s, char *buf, size_t cap);
 int dt__tls_resumed(const dt__tls *s);

@@ -234,6 +234,17 @@ typedef struct dt_ctx_options {
   const char *ca_file;         /* NULL → /etc/ssl/certs/ca-certificates.crt */
   int insecure;                /* 1 → skip certificate verification (noted) */
   const char *user_agent;      /* NULL → "detour/VERSION" */
+  /* Browser behaviour (docs/profiles.md): "chromium" (NULL) or "fetch". */
+  const char *profile;
+  /* HSTS. The dynamic store lives in memory; with a path it is loaded at
+   * dt_ctx_new and saved (locked merge with other processes) after every
+   * navigation that changed it. A store file problem is a warning and the
+   * context goes on memory-only (dt_ctx_warning). */
+  const char *hsts_store_path; /* NULL → memory-only */
+  int hsts_off;                /* 1 → no HSTS at all (store nor preload) */
+  const char *preload_file;    /* NULL → the list embedded at build time */
+  int no_preload;              /* 1 → no preload list */
+  int preload_disable_stale;   /* 1 → a list older than 70 days is unused */
 } dt_ctx_options;
 
 void dt_ctx_options_init(dt_ctx_options *opt); /* defaults; loop left NULL */
@@ -250,6 +261,12 @@ int dt_ctx_add_connect_to(dt_ctx *ctx, const char *spec);
 typedef void (*dt_trace_cb)(char dir, const char *data, size_t len,
                             void *user_data);
 void dt_ctx_set_trace(dt_ctx *ctx, dt_trace_cb cb, void *user_data);
+/* Warnings about the context's set-up (an unusable HSTS store file with the
+ * path, cause and fix; a stale preload list): the i-th, or NULL past the
+ * last. Static until dt_ctx_close. */
+const char *dt_ctx_warning(const dt_ctx *ctx, size_t i);
+/* The profile in use ("chromium", "fetch"). */
+const char *dt_ctx_profile(const dt_ctx *ctx);
 /* Closes pooled connections; cb runs from the loop once every handle is
  * closed, after which the context is freed. Run the loop until cb. */
 void dt_ctx_close(dt_ctx *ctx, void (*cb)(void *user_data), void *user_data);
@@ -269,6 +286,14 @@ typedef struct dt_request {  /* public value type; nothing is owned */
   size_t header_count;
   const uint8_t *body;
   size_t body_len;
+  /* Navigation (all zero: follow redirects with the profile's limit, as a
+   * URL typed into the address bar). */
+  int no_follow;              /* 1: a redirect response is final */
+  int max_redirects_set;      /* 1: max_redirects replaces the profile's */
+  unsigned max_redirects;
+  const char *initiator;      /* page the navigation starts from (link or
+                                 form): sets Referer and Origin as a
+                                 browser would; NULL: typed by the user */
 } dt_request;
 
 /* One hop's record: read-only, owned by the chain, valid until
@@ -310,6 +335,9 @@ typedef struct dt_hop {
   dt_hop_timing timing;
   const char *note;           /* human note, or NULL */
   const char *reason_json;    /* machine-readable reason (JSON), or NULL */
+  const char *hsts_json;      /* what the STS field did (JSON), or NULL */
+  const char *explain;        /* the hop's decisions, one "  - what
+                                 [rule]" line each (--explain), or NULL */
 } dt_hop;
 
 typedef struct dt_chain dt_chain; /* opaque; freed with dt_chain_free() */
@@ -323,8 +351,9 @@ int dt_chain_error(const dt_chain *chain);            /* 0 or DT_E* */
 const char *dt_chain_error_message(const dt_chain *chain); /* or NULL */
 void dt_chain_free(dt_chain *chain);
 
-/* Asynchronous fetch of one request (one hop in this version; navigation
- * with redirects builds on it). cb runs from the loop, never from inside
+/* Asynchronous navigation: the request, its HSTS upgrades (synthetic
+ * hops, nothing sent) and the redirects it follows per the profile, as one
+ * chain. cb runs from the loop, never from inside
  * dt_fetch(); it receives a chain the callee owns and must free. Even on
  * failure a chain is delivered, carrying the error. Returns 0 if started. */
 typedef void (*dt_fetch_cb)(dt_chain *chain, void *user_data);

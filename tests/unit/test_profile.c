@@ -14,7 +14,7 @@ typedef struct knob_row {
   dt__origin_rule origin_rule;       /* 5 */
   uint64_t max_age_cap;              /* 6 */
   int zero_knocks_out;               /* 7 */
-  dt__preload_rule preload_rule;     /* 8 */
+  dt__preload_mode preload_rule;     /* 8 */
   int rp_case_insensitive;           /* R1 */
   int synthetic_referrer;            /* R2 */
 } knob_row;

@@ -1,0 +1,278 @@
+/* hsts_policy.c — see hsts_policy.h. */
+#include "engine/hsts_policy.h"
+
+#include "engine/ctx.h"
+#include "engine/jsonw.h"
+#include "hsts/store_file.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Moves the finished JSON into the chain's arena (NULL on ENOMEM). */
+static const char *to_chain(dt_chain *chain, dt__jw *w) {
+  char *json = dt__jw_finish(w);
+  const char *s = json ? dt__chain_strdup(chain, json) : NULL;
+  dt_free(json);
+  return s;
+}
+
+/* The canonical host of a domain URL. The URL parser already did IDNA and
+ * lowercasing; the store's canonicaliser strips trailing dots (rule 19),
+ * checks lengths, and refuses localhost and *.localhost (rule 3). */
+static dt__host_reason domain_host(const dt_url *url,
+                                   char out[DT_MAX_HOST_BYTES + 1],
+                                   size_t *len) {
+  *len = 0;
+  if (dt_url_host_kind(url) != DT_HOST_DOMAIN)
+    return DT__HOST_IP_LITERAL;
+  const char *h = dt_url_get(url, DT_URL_HOSTNAME);
+  return dt__hsts_canon(h, strlen(h), out, len);
+}
+
+int dt__hsts_decide(dt_ctx *ctx, const dt_url *url, dt__hsts_verdict *v) {
+  memset(v, 0, sizeof *v);
+  v->why = "no-entry";
+  const char *scheme = dt_url_scheme(url);
+  if (strcmp(scheme, "http") != 0 && strcmp(scheme, "ws") != 0) {
+    v->why = "not-http";
+    return 0;
+  }
+  if (ctx->hsts_off) {
+    v->why = "hsts-off";
+    return 0;
+  }
+  size_t n = 0;
+  dt__host_reason hr = domain_host(url, v->host, &n);
+  if (hr != DT__HOST_OK) {
+    v->why = hr == DT__HOST_LOCALHOST ? "localhost" : "not-a-domain";
+    return 0;
+  }
+  /* Knob 7: the dynamic store first, then the preload list; either one
+   * makes the host a Known HSTS Host (RFC 6797 §8.2). */
+  dt__hsts_decision d;
+  if (dt__hsts_store_lookup(ctx->hsts, v->host, n, &d)) {
+    v->upgrade = 1;
+    v->source = DT__HSTS_SRC_DYNAMIC;
+    snprintf(v->entry, sizeof v->entry, "%s", d.entry.host);
+    v->include_subdomains = d.entry.include_subdomains;
+    v->exact = d.reason == DT__HSTS_R_EXACT;
+    v->expires_ms = d.entry.expires_ms;
+    v->observed_ms = d.entry.observed_ms;
+    return 1;
+  }
+  v->why = dt__hsts_reason_name(d.reason);
+  if (!ctx->preload)
+    return 0;
+  dt__preload_match m;
+  if (dt__preload_lookup(ctx->preload, v->host, n, ctx->profile->preload_rule,
+                         &m)) {
+    dt__preload_info info;
+    dt__preload_get_info(ctx->preload, &info);
+    v->upgrade = 1;
+    v->source = DT__HSTS_SRC_PRELOAD;
+    snprintf(v->entry, sizeof v->entry, "%s", m.name);
+    v->include_subdomains = m.include_subdomains;
+    v->exact = m.reason == DT__PRELOAD_R_EXACT;
+    memcpy(v->list_date, info.list_date, sizeof v->list_date);
+    return 1;
+  }
+  /* The dynamic store's near miss is more telling than "no-entry". */
+  if (d.reason == DT__HSTS_R_NO_ENTRY)
+    v->why = dt__preload_reason_name(m.reason);
+  return 0;
+}
+
+void dt__hsts_verdict_note(const dt__hsts_verdict *v, char *out, size_t cap) {
+  if (v->source == DT__HSTS_SRC_PRELOAD) {
+    snprintf(out, cap, "HSTS: preload entry %s%s (list %s)", v->entry,
+             v->include_subdomains ? ", includeSubDomains" : "",
+             v->list_date);
+    return;
+  }
+  char exp[32] = "never";
+  if (v->expires_ms != INT64_MAX)
+    dt__rfc3339(v->expires_ms / 1000, exp);
+  snprintf(out, cap, "HSTS: dynamic entry %s%s (expires %s)", v->entry,
+           v->include_subdomains ? ", includeSubDomains" : "", exp);
+}
+
+const char *dt__hsts_verdict_json(dt_chain *chain, const dt__hsts_verdict *v) {
+  dt__jw w;
+  dt__jw_init(&w, 0);
+  dt__jw_obj_open(&w);
+  dt__jw_key(&w, "type");
+  dt__jw_str(&w, "hsts");
+  dt__jw_key(&w, "store");
+  dt__jw_str(&w, v->source == DT__HSTS_SRC_PRELOAD ? "preload" : "dynamic");
+  dt__jw_key(&w, "host");
+  dt__jw_str(&w, v->host);
+  dt__jw_key(&w, "entry");
+  dt__jw_str(&w, v->entry);
+  dt__jw_key(&w, "include_subdomains");
+  dt__jw_bool(&w, v->include_subdomains);
+  char when[32];
+  if (v->source == DT__HSTS_SRC_PRELOAD) {
+    dt__jw_key(&w, "list_date");
+    dt__jw_str(&w, v->list_date);
+  } else {
+    dt__jw_key(&w, "expires");
+    if (v->expires_ms == INT64_MAX) {
+      dt__jw_null(&w);
+    } else {
+      dt__rfc3339(v->expires_ms / 1000, when);
+      dt__jw_str(&w, when);
+    }
+    dt__jw_key(&w, "observed");
+    dt__rfc3339(v->observed_ms / 1000, when);
+    dt__jw_str(&w, when);
+  }
+  dt__jw_obj_close(&w);
+  return to_chain(chain, &w);
+}
+
+/* ---- noting a header (RFC 6797 §8.1) -------------------------------------- */
+
+static const char *observe_json(dt_chain *chain, const char *value,
+                                const char *ignored,
+                                const dt__hsts_note_result *r, int have_r) {
+  dt__jw w;
+  dt__jw_init(&w, 0);
+  dt__jw_obj_open(&w);
+  dt__jw_key(&w, "header");
+  dt__jw_str(&w, value);
+  dt__jw_key(&w, "ignored");
+  dt__jw_str(&w, ignored); /* null when the header was considered */
+  dt__jw_key(&w, "outcome");
+  dt__jw_str(&w, have_r ? dt__hsts_note_outcome_name(r->outcome) : "ignored");
+  dt__jw_key(&w, "noted");
+  if (have_r && r->outcome == DT__HSTS_NOTED) {
+    char when[32];
+    dt__jw_obj_open(&w);
+    dt__jw_key(&w, "host");
+    dt__jw_str(&w, r->entry.host);
+    dt__jw_key(&w, "max_age");
+    dt__jw_uint(&w, r->sts.max_age);
+    dt__jw_key(&w, "include_subdomains");
+    dt__jw_bool(&w, r->entry.include_subdomains);
+    dt__jw_key(&w, "expires");
+    dt__rfc3339(r->entry.expires_ms / 1000, when);
+    dt__jw_str(&w, when);
+    dt__jw_key(&w, "clamped");
+    dt__jw_bool(&w, r->sts.clamped);
+    dt__jw_obj_close(&w);
+  } else {
+    dt__jw_null(&w);
+  }
+  dt__jw_key(&w, "rejected");
+  if (have_r && r->outcome == DT__HSTS_REJECTED) {
+    dt__jw_obj_open(&w);
+    dt__jw_key(&w, "code");
+    dt__jw_str(&w, dt__sts_code_name(r->sts.code));
+    dt__jw_key(&w, "offset");
+    dt__jw_uint(&w, r->sts.offset);
+    dt__jw_key(&w, "message");
+    dt__jw_str(&w, dt__sts_code_message(r->sts.code));
+    dt__jw_obj_close(&w);
+  } else if (have_r && r->outcome == DT__HSTS_REFUSED_HOST) {
+    dt__jw_obj_open(&w);
+    dt__jw_key(&w, "code");
+    dt__jw_str(&w, dt__host_reason_name(r->host_reason));
+    dt__jw_key(&w, "message");
+    dt__jw_str(&w, dt__host_reason_message(r->host_reason));
+    dt__jw_obj_close(&w);
+  } else {
+    dt__jw_null(&w);
+  }
+  dt__jw_obj_close(&w);
+  return to_chain(chain, &w);
+}
+
+void dt__hsts_observe(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
+                      const dt_url *url, char *human, size_t cap) {
+  human[0] = 0;
+  if (!hop->has_response)
+    return;
+  /* Rule 5: only the first STS field of a response counts. */
+  const char *value = dt__hop_resp_header(hop, "Strict-Transport-Security");
+  if (!value)
+    return;
+  const char *ignored = NULL;
+  /* RFC 6797 §8.1 / rule 1: over secure transport only, and only when the
+   * certificate verified with no error (§8.1.1) — never with -k. */
+  if (strcmp(dt_url_scheme(url), "https") != 0)
+    ignored = "not-https"; /* §8.1: ignored over insecure transport */
+  else if (!hop->conn.cert_verified || ctx->insecure)
+    ignored = "certificate-not-verified";
+  else if (ctx->hsts_off)
+    ignored = "hsts-off";
+  else if (dt_url_host_kind(url) != DT_HOST_DOMAIN)
+    ignored = "ip-literal"; /* §8.1.1 / rule 4 */
+  if (ignored) {
+    hop->hsts_json = observe_json(chain, value, ignored, NULL, 0);
+    snprintf(human, cap, "STS header ignored (%s)", ignored);
+    return;
+  }
+  const char *host = dt_url_get(url, DT_URL_HOSTNAME);
+  dt__hsts_note_result r;
+  int64_t now = dt_clock_now_ms(&ctx->clock);
+  dt__hsts_note(ctx->hsts, host, strlen(host), value, strlen(value), now,
+                ctx->profile->hsts_max_age_cap, &r);
+  if (r.outcome == DT__HSTS_NOTED || r.outcome == DT__HSTS_DELETED)
+    ctx->hsts_dirty = 1;
+  hop->hsts_json = observe_json(chain, value, NULL, &r, 1);
+  switch (r.outcome) {
+  case DT__HSTS_NOTED:
+    snprintf(human, cap, "STS noted: %s max-age=%llu%s", r.entry.host,
+             (unsigned long long)r.sts.max_age,
+             r.entry.include_subdomains ? " includeSubDomains" : "");
+    break;
+  case DT__HSTS_DELETED:
+    snprintf(human, cap, "STS max-age=0: entry for %s deleted", host);
+    break;
+  case DT__HSTS_NOTHING:
+    snprintf(human, cap, "STS max-age=0: no entry for %s", host);
+    break;
+  case DT__HSTS_REJECTED:
+    snprintf(human, cap, "STS header rejected: %s at byte %zu",
+             dt__sts_code_name(r.sts.code), r.sts.offset);
+    break;
+  case DT__HSTS_REFUSED_HOST:
+    snprintf(human, cap, "STS header not noted: %s",
+             dt__host_reason_message(r.host_reason));
+    break;
+  }
+}
+
+/* ---- the store file (hsts/store_file.c does the work) --------------------- */
+
+void dt__ctx_hsts_load(dt_ctx *ctx) {
+  dt__hsts_file_report rep;
+  int rc = dt__hsts_file_load(ctx->hsts, ctx->hsts_path, &rep);
+  if (rc) {
+    /* A browser with an unusable profile directory still browses: the
+     * store goes on in memory and nothing is written (rule 28). */
+    dt__ctx_warn(ctx, "%s; HSTS store kept in memory only", rep.message);
+    free(ctx->hsts_path);
+    ctx->hsts_path = NULL;
+  } else if (rep.skipped) {
+    dt__ctx_warn(ctx,
+                 "HSTS store %s: %zu damaged line(s) skipped (first at line "
+                 "%zu), %zu entries loaded",
+                 ctx->hsts_path, rep.skipped, rep.nbad ? rep.bad_lines[0] : 0,
+                 rep.loaded);
+  }
+}
+
+void dt__ctx_hsts_save(dt_ctx *ctx) {
+  if (!ctx->hsts_path || !ctx->hsts_dirty)
+    return;
+  dt__hsts_file_report rep;
+  if (dt__hsts_file_save(ctx->hsts, ctx->hsts_path, &rep) == 0) {
+    ctx->hsts_dirty = 0;
+    return;
+  }
+  dt__ctx_warn(ctx, "%s; HSTS store kept in memory only", rep.message);
+  free(ctx->hsts_path);
+  ctx->hsts_path = NULL;
+}
