@@ -1,0 +1,217 @@
+/* main.c — `detour`: dispatch to a subcommand, and the small helpers the
+ * subcommands share (errors, files, numbers). */
+#include "cli.h"
+
+#include "hsts/store_file.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: detour <command> [options]\n"
+    "\n"
+    "  fetch URL        navigate to URL as a browser would: HSTS upgrade, "
+    "redirects,\n"
+    "                   and print the hop chain (--json, --har)\n"
+    "  url INPUT        how a browser parses a URL (--base URL to resolve)\n"
+    "  hsts ...         the HSTS store: list, query, add, delete, clear, "
+    "import,\n"
+    "                   export, parse\n"
+    "  preload ...      the HSTS preload list: compile, query, info\n"
+    "  version          versions of detour and its libraries\n"
+    "\n"
+    "`detour <command> --help` lists a command's options; docs/cli.md has "
+    "them all.\n";
+
+static const struct {
+  const char *name;
+  int (*fn)(int, char **);
+} commands[] = {
+    {"fetch", cli_cmd_fetch},
+    {"url", cli_cmd_url},
+    {"hsts", cli_cmd_hsts},
+    {"preload", cli_cmd_preload},
+};
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return CLI_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    fputs(usage, stdout);
+    return CLI_EXIT_OK;
+  }
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+    printf("%s\n", dt_version_info());
+    return CLI_EXIT_OK;
+  }
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp(cmd, commands[i].name))
+      return commands[i].fn(argc - 1, argv + 1);
+  fprintf(stderr, "detour: unknown command '%s'\n\n%s", cmd, usage);
+  return CLI_EXIT_USAGE;
+}
+
+static void verr(const char *fmt, va_list ap) {
+  fputs("detour: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  verr(fmt, ap);
+  va_end(ap);
+  return CLI_EXIT_USAGE;
+}
+
+void cli_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  verr(fmt, ap);
+  va_end(ap);
+}
+
+int cli_exit_for(int err) { return err ? (int)dt_err_class_of(err) : 0; }
+
+int cli_read_file(const char *path, size_t max, char **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+  if (!f) {
+    cli_error("cannot open %s: %s", path, strerror(errno));
+    return DT_EIO;
+  }
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap + 1);
+  int rc = 0;
+  while (buf) {
+    if (n == cap) {
+      if (cap >= max) {
+        cli_error("%s is larger than the limit of %zu bytes", path, max);
+        rc = DT_EINVAL;
+        break;
+      }
+      cap = cap * 2 > max ? max : cap * 2;
+      char *nb = realloc(buf, cap + 1);
+      if (!nb) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
+      buf = nb;
+    }
+    size_t got = fread(buf + n, 1, cap - n, f);
+    n += got;
+    if (got == 0) {
+      if (ferror(f)) {
+        cli_error("cannot read %s: %s", path, strerror(errno));
+        rc = DT_EIO;
+      }
+      break;
+    }
+  }
+  if (f != stdin)
+    fclose(f);
+  if (!buf)
+    return DT_ENOMEM;
+  if (rc) {
+    free(buf);
+    return rc;
+  }
+  buf[n] = 0;
+  *out = buf;
+  *len = n;
+  return 0;
+}
+
+int cli_write_file(const char *path, const void *data, size_t len) {
+  FILE *f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
+  if (!f) {
+    cli_error("cannot create %s: %s", path, strerror(errno));
+    return DT_EIO;
+  }
+  int bad = fwrite(data, 1, len, f) != len;
+  if (f != stdout)
+    bad |= fclose(f) != 0;
+  else
+    bad |= fflush(f) != 0;
+  if (bad) {
+    cli_error("cannot write %s: %s", path, strerror(errno));
+    return DT_EIO;
+  }
+  return 0;
+}
+
+int cli_print_owned(char *s) {
+  if (!s) {
+    cli_error("out of memory");
+    return DT_ENOMEM;
+  }
+  fputs(s, stdout);
+  size_t n = strlen(s);
+  if (n == 0 || s[n - 1] != '\n')
+    fputc('\n', stdout);
+  dt_free(s);
+  return 0;
+}
+
+int cli_parse_uint(const char *s, unsigned long long max,
+                   unsigned long long *out) {
+  if (!s || !*s)
+    return -1;
+  unsigned long long v = 0;
+  for (const char *p = s; *p; p++) {
+    if (*p < '0' || *p > '9')
+      return -1;
+    unsigned d = (unsigned)(*p - '0');
+    if (v > (max - d) / 10)
+      return -1;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return 0;
+}
+
+int cli_parse_seconds_ms(const char *s, uint32_t *ms) {
+  /* "2", "0.5", "1.25": seconds with up to 3 decimals, like curl's
+   * --max-time. */
+  unsigned long long whole = 0, frac = 0;
+  const char *dot = strchr(s, '.');
+  char ibuf[24];
+  size_t il = dot ? (size_t)(dot - s) : strlen(s);
+  if (il == 0 && !dot)
+    return -1;
+  if (il >= sizeof ibuf)
+    return -1;
+  memcpy(ibuf, s, il);
+  ibuf[il] = 0;
+  if (il && cli_parse_uint(ibuf, 4000000ull, &whole))
+    return -1;
+  if (dot) {
+    const char *f = dot + 1;
+    size_t fl = strlen(f);
+    if (fl == 0 || fl > 3 || cli_parse_uint(f, 999, &frac))
+      return -1;
+    for (size_t i = fl; i < 3; i++)
+      frac *= 10;
+  }
+  *ms = (uint32_t)(whole * 1000 + frac);
+  return 0;
+}
+
+int cli_hsts_store_path(const char *opt, char *out, size_t cap) {
+  if (opt) {
+    if (strlen(opt) >= cap)
+      return DT_EINVAL;
+    strcpy(out, opt);
+    return 0;
+  }
+  return dt__hsts_file_default_path(out, cap);
+}

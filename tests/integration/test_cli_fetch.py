@@ -1,0 +1,315 @@
+"""`detour fetch` end to end against the loopback fixture server: what the
+client core promises (http, https and certificate errors, bodies, keep-alive,
+limits, faults, each timeout) and what the chain says, checked against the
+fixture's request log — the witness of what reached the wire."""
+
+import json
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dtfixture import Fixture, ca_file, run_detour  # noqa: E402
+
+SCENARIO = r"""
+listener untrusted https untrusted
+listener expired https expired
+listener other https other
+
+route /hello
+  header Content-Type: text/plain
+  body hello\n
+route /chunked
+  chunked 7
+  body-bytes 100
+route /a
+  status 302
+  header Location: /b
+route /b
+  body at b\n
+route /huge
+  huge-headers 100000
+route /mid-body
+  body-bytes 1000
+  close-after 10
+route /never
+  never-answer
+route /stall
+  body-bytes 1000
+  stall-after-head
+route /slow
+  delay-head 3000
+  body late\n
+route POST /form307
+  status 307
+  header Location: /echo
+route POST /form303
+  status 303
+  header Location: /echo
+route /echo
+  body echo\n
+"""
+
+
+class FetchTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.fx = Fixture(SCENARIO).start()
+        cls.tmp = tempfile.TemporaryDirectory()
+        # Never touch the user's real HSTS store.
+        cls.env = dict(os.environ, XDG_DATA_HOME=cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fx.stop()
+        cls.tmp.cleanup()
+
+    def fetch(self, url, *extra, listener_port=None):
+        """detour fetch --json URL with a.test mapped to the fixture."""
+        fx = self.fx
+        args = ["fetch", "--json", "--cacert", ca_file(), "--no-hsts-store",
+                *fx.connect_to_args(["a.test"]), *extra, url]
+        rc, out, err, js = run_detour(args, env=self.env)
+        self.assertIsNotNone(js, f"no JSON on stdout; stderr: {err}")
+        return rc, js, err
+
+    def requests_for(self, path):
+        return [r for r in self.fx.requests() if r["path"] == path]
+
+    def test_http_get_chain_shape(self):
+        rc, js, _ = self.fetch("http://a.test/hello")
+        self.assertEqual(rc, 0)
+        self.assertEqual(set(js) >= {"url", "method", "hops", "final_url", "error"}, True)
+        self.assertIsNone(js["error"])
+        self.assertEqual(js["final_url"], "http://a.test/hello")
+        hop = js["hops"][0]
+        self.assertEqual(hop["request"]["method"], "GET")
+        names = [h[0] for h in hop["request"]["headers"]]
+        self.assertEqual(names[:3], ["Host", "User-Agent", "Accept"])
+        self.assertEqual(hop["response"]["status"], 200)
+        self.assertEqual(hop["response"]["body_bytes"], 6)
+        self.assertFalse(hop["synthetic"])
+        self.assertIsNone(hop["connection"]["tls_version"])
+        # The fixture saw exactly that request with Host a.test.
+        seen = self.requests_for("/hello")
+        self.assertTrue(seen and seen[-1]["host"] == "a.test")
+
+    def test_https_get_verified(self):
+        rc, js, _ = self.fetch("https://a.test/hello")
+        self.assertEqual(rc, 0)
+        c = js["hops"][0]["connection"]
+        self.assertEqual(c["tls_version"], "TLSv1.2")
+        self.assertTrue(c["cert_verified"])
+        self.assertEqual(c["alpn"], "http/1.1")
+
+    def cert_error(self, listener, code):
+        port = self.fx.port(listener)
+        rc, js, _ = self.fetch(f"https://a.test:{port}/hello",
+                               "--resolve", f"a.test:{port}:127.0.0.1")
+        self.assertEqual(rc, 6)
+        self.assertEqual(js["error"]["code"], code)
+        self.assertIsNone(js["hops"][0]["response"])
+
+    def test_unknown_ca(self):
+        self.cert_error("untrusted", "ECERT_UNTRUSTED")
+
+    def test_expired(self):
+        self.cert_error("expired", "ECERT_EXPIRED")
+
+    def test_name_mismatch(self):
+        self.cert_error("other", "ECERT_NAME")
+
+    def test_insecure_skips_enforcement_and_says_so(self):
+        port = self.fx.port("untrusted")
+        rc, js, _ = self.fetch(f"https://a.test:{port}/hello", "-k",
+                               "--resolve", f"a.test:{port}:127.0.0.1")
+        self.assertEqual(rc, 0)
+        self.assertFalse(js["hops"][0]["connection"]["cert_verified"])
+
+    def test_chunked_body_to_file(self):
+        out = os.path.join(self.tmp.name, "body.bin")
+        rc, js, _ = self.fetch("http://a.test/chunked", "-o", out)
+        self.assertEqual(rc, 0)
+        self.assertEqual(js["hops"][0]["response"]["body_bytes"], 100)
+        with open(out, "rb") as f:
+            body = f.read()
+        self.assertEqual(len(body), 100)
+        self.assertEqual(body[:26], b"abcdefghijklmnopqrstuvwxyz")
+        self.assertIn(["Transfer-Encoding", "chunked"],
+                      js["hops"][0]["response"]["headers"])
+
+    def test_keep_alive_one_connection_for_two_requests(self):
+        before = self.fx.connections("https")
+        rc, js, _ = self.fetch("https://a.test/a")
+        self.assertEqual(rc, 0)
+        self.assertEqual([h["response"]["status"] for h in js["hops"]], [302, 200])
+        self.assertFalse(js["hops"][0]["connection"]["reused"])
+        self.assertTrue(js["hops"][1]["connection"]["reused"])
+        self.assertEqual(js["hops"][0]["connection"]["id"], js["hops"][1]["connection"]["id"])
+        self.assertEqual(self.fx.connections("https") - before, 1)
+
+    def test_header_limit(self):
+        rc, js, _ = self.fetch("http://a.test/huge", "--max-header-bytes", "65536")
+        self.assertEqual(rc, 8)
+        self.assertEqual(js["error"]["code"], "ELIMIT_HEADER_BYTES")
+
+    def test_close_mid_body(self):
+        rc, js, _ = self.fetch("http://a.test/mid-body")
+        self.assertEqual(rc, 7)
+        self.assertEqual(js["error"]["code"], "ETRUNCATED")
+        self.assertEqual(js["hops"][0]["response"]["status"], 200)
+
+    def test_first_byte_timeout(self):
+        t0 = time.monotonic()
+        rc, js, _ = self.fetch("http://a.test/never", "--first-byte-timeout", "0.3")
+        self.assertEqual((rc, js["error"]["code"]), (9, "ETIMEOUT_FIRST_BYTE"))
+        self.assertLess(time.monotonic() - t0, 10)
+
+    def test_idle_timeout(self):
+        rc, js, _ = self.fetch("http://a.test/stall", "--idle-timeout", "0.3")
+        self.assertEqual((rc, js["error"]["code"]), (9, "ETIMEOUT_IDLE"))
+
+    def test_total_timeout(self):
+        rc, js, _ = self.fetch("http://a.test/slow", "--max-time", "0.4")
+        self.assertEqual((rc, js["error"]["code"]), (9, "ETIMEOUT_TOTAL"))
+
+    def test_tls_timeout(self):
+        # A TCP server that accepts and never speaks TLS.
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)
+        port = srv.getsockname()[1]
+        held = []
+        stop = threading.Event()
+
+        def accept():
+            srv.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    held.append(srv.accept()[0])
+                except OSError:
+                    pass
+        t = threading.Thread(target=accept, daemon=True)
+        t.start()
+        try:
+            rc, js, _ = self.fetch(f"https://a.test:{port}/", "--tls-timeout", "0.3",
+                                   "--resolve", f"a.test:{port}:127.0.0.1")
+            self.assertEqual((rc, js["error"]["code"]), (9, "ETIMEOUT_TLS"))
+        finally:
+            stop.set()
+            t.join()
+            for s in held:
+                s.close()
+            srv.close()
+
+    def test_connect_timeout(self):
+        # A listener whose accept queue is full: Linux drops further SYNs
+        # (tcp_abort_on_overflow=0), so the connect never completes.
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(0)
+        port = srv.getsockname()[1]
+        fillers = []
+        for _ in range(4):
+            c = socket.socket()
+            c.setblocking(False)
+            try:
+                c.connect(("127.0.0.1", port))
+            except BlockingIOError:
+                pass
+            fillers.append(c)
+        time.sleep(0.2)
+        try:
+            rc, js, _ = self.fetch(f"http://a.test:{port}/", "--connect-timeout", "0.3",
+                                   "--resolve", f"a.test:{port}:127.0.0.1")
+            self.assertEqual((rc, js["error"]["code"]), (9, "ETIMEOUT_CONNECT"))
+        finally:
+            for c in fillers:
+                c.close()
+            srv.close()
+
+    def test_connection_refused(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()  # nothing listens there now
+        rc, js, _ = self.fetch(f"http://a.test:{port}/", "--resolve", f"a.test:{port}:127.0.0.1")
+        self.assertEqual((rc, js["error"]["code"]), (5, "ECONNECT"))
+
+    def test_post_307_keeps_body_303_becomes_get(self):
+        rc, js, _ = self.fetch("http://a.test/form307", "-d", "x=1")
+        self.assertEqual(rc, 0)
+        self.assertEqual([h["request"]["method"] for h in js["hops"]], ["POST", "POST"])
+        self.assertEqual(self.requests_for("/echo")[-1]["body"], "x=1")
+        rc, js, _ = self.fetch("http://a.test/form303", "-d", "y=2")
+        self.assertEqual(rc, 0)
+        self.assertEqual([h["request"]["method"] for h in js["hops"]], ["POST", "GET"])
+        self.assertEqual(self.requests_for("/echo")[-1]["body_bytes"], 0)
+
+    def test_verbose_trace(self):
+        args = ["fetch", "-v", "--no-hsts-store", *self.fx.connect_to_args(["a.test"]),
+                "http://a.test/hello"]
+        rc, out, err, _ = run_detour(args, env=self.env)
+        self.assertEqual(rc, 0)
+        self.assertIn("> GET /hello HTTP/1.1", err)
+        self.assertIn("> Host: a.test", err)
+        self.assertIn("< HTTP/1.1 200 OK", err)
+        self.assertIn("200 OK", out)
+
+    def test_text_json_har_describe_the_same_chain(self):
+        har_path = os.path.join(self.tmp.name, "chain.har")
+        args = ["fetch", "--no-hsts-store", "--cacert", ca_file(), "--har", har_path,
+                *self.fx.connect_to_args(["a.test"]), "https://a.test/a"]
+        rc, text, _, _ = run_detour(args, env=self.env)
+        self.assertEqual(rc, 0)
+        _, js, _ = self.fetch("https://a.test/a")
+        with open(har_path) as f:
+            har = json.load(f)
+        self.assertEqual(har["log"]["version"], "1.2")
+        entries = har["log"]["entries"]
+        self.assertEqual(len(entries), len(js["hops"]))
+        for e, h in zip(entries, js["hops"]):
+            self.assertEqual(e["request"]["url"], h["request"]["url"])
+            self.assertEqual(e["response"]["status"], h["response"]["status"])
+            self.assertIn(h["request"]["url"], text)
+
+    def test_usage_and_url_errors(self):
+        rc, _, err, _ = run_detour(["fetch"], env=self.env)
+        self.assertEqual(rc, 2)
+        self.assertIn("URL", err)
+        rc, _, _, _ = run_detour(["fetch", "--bogus", "http://a.test/"], env=self.env)
+        self.assertEqual(rc, 2)
+        rc, _, _, js = run_detour(["fetch", "--json", "--no-hsts-store", "http://exa mple/"],
+                                  env=self.env)
+        self.assertEqual(rc, 3)
+        self.assertEqual(js["error"]["code"], "EURL")
+        rc, _, _, js = run_detour(["fetch", "--json", "--no-hsts-store", "ftp://a.test/"],
+                                  env=self.env)
+        self.assertEqual((rc, js["error"]["code"]), (3, "ESCHEME"))
+        rc, _, _, js = run_detour(["fetch", "--json", "--no-hsts-store", "http://a.test:25/"],
+                                  env=self.env)
+        self.assertEqual((rc, js["error"]["code"]), (3, "EBADPORT"))
+
+
+class UrlCommandTest(unittest.TestCase):
+    def test_parse_and_resolve(self):
+        rc, _, _, js = run_detour(["url", "--json", "--base", "https://a.test/x/y?q#f",
+                                   "../z"])
+        self.assertEqual(rc, 0)
+        self.assertEqual(js["href"], "https://a.test/z")
+        self.assertEqual(js["origin"], "https://a.test")
+        rc, _, _, js = run_detour(["url", "--json", "HTTP://EXAMPLE.com:80/a/./b/../c"])
+        self.assertEqual((rc, js["href"], js["port"]), (0, "http://example.com/a/c", ""))
+        rc, _, _, js = run_detour(["url", "--json", "http://0x7f.1/"])
+        self.assertEqual(js["hostname"], "127.0.0.1")
+        rc, _, err, _ = run_detour(["url", "http://[::1/"])
+        self.assertEqual(rc, 3)
+        self.assertIn("could not be parsed", err)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
