@@ -657,6 +657,7 @@ void dt__hsts_store_get_stats(const dt__hsts_store *s,
   *st = s->st;
   st->entries = s->live;
   st->tombstones = s->tombs;
+  st->max_entries = s->max_entries;
 }
 
 int dt__hsts_store_each_change(const dt__hsts_store *s, dt__hsts_change_cb cb,

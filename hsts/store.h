@@ -179,6 +179,7 @@ typedef struct dt__hsts_store_stats {
   size_t bytes;       /* bytes currently allocated by this store */
   size_t evictions;   /* LRU evictions so far */
   size_t pruned;      /* expired entries removed so far */
+  size_t max_entries; /* the current limit */
 } dt__hsts_store_stats;
 void dt__hsts_store_get_stats(const dt__hsts_store *s,
                               dt__hsts_store_stats *st);

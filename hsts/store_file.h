@@ -1,0 +1,127 @@
+/* store_file.h — the HSTS store on disk (docs/hsts-store-format.md):
+ * a versioned text file with a CRC32 per line, atomic replacement
+ * (temp file, fsync, rename, fsync of the directory), and a locked
+ * reload-merge-save so that several processes sharing one file lose
+ * nothing (the curl/curl#21847 problem). Also import from and export to
+ * curl's --hsts cache format.
+ *
+ * Internal (dt__ names); the engine and the CLI wrap it. Pure C + POSIX
+ * (open, flock, fsync, rename); no libuv. Every problem is reported with
+ * the path, the cause and the fix, and the caller can go on with the store
+ * in memory only. */
+#ifndef DT_HSTS_STORE_FILE_H
+#define DT_HSTS_STORE_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hsts/store.h"
+
+#define DT__HSTS_FILE_VERSION 1
+#define DT__HSTS_FILE_MAGIC "detour-hsts-store"
+/* Bad line numbers remembered in a report (more are only counted). */
+#define DT__HSTS_FILE_BAD_KEPT 8
+/* Longest line accepted; longer lines are bad lines (a bound, not a rule:
+ * the longest valid entry line is under 320 bytes). */
+#define DT__HSTS_FILE_MAX_LINE 1024u
+/* Largest store file read (bigger files are refused, not truncated). */
+#define DT__HSTS_FILE_MAX_BYTES (256u * 1024u * 1024u)
+/* Deletions are remembered in the file this long, so a process that noted
+ * the host before the deletion cannot bring it back on its next save. */
+#define DT__HSTS_FILE_TOMB_KEEP_MS (30LL * 24 * 3600 * 1000)
+/* Range deletions ("clear", "delete observed between") kept in the file. */
+#define DT__HSTS_FILE_RANGES_KEPT 64u
+
+/* What a load, save, import or export did. Zero it (or let the call do it:
+ * every call below clears it first). Plain value type, no pointers. */
+typedef struct dt__hsts_file_report {
+  int err;           /* 0 or the DT_E* code the call returned */
+  int sys_errno;     /* errno behind err, 0 if none */
+  int missing;       /* load: the file did not exist (not an error) */
+  size_t lines;      /* lines read (header and comments included) */
+  size_t loaded;     /* entries taken from the file or import */
+  size_t skipped;    /* bad lines skipped (each costs one entry) */
+  size_t expired;    /* expired entries dropped (rule 17) */
+  size_t tombstones; /* deletions read from the file */
+  size_t saved;      /* save/export: entries written */
+  size_t nbad;       /* how many of bad_lines[] are set */
+  size_t bad_lines[DT__HSTS_FILE_BAD_KEPT]; /* 1-based line numbers */
+  char path[512];     /* the file concerned (truncated if longer) */
+  char cause[256];    /* e.g. "Permission denied" */
+  char fix[256];      /* what the user can do */
+  char message[1200]; /* one sentence with path, cause and fix */
+} dt__hsts_file_report;
+
+/* Loads the store file PATH into S (merged: an entry replaces S's only if
+ * it was observed later; deletions in the file remove S's older entries).
+ * A missing file is not an error (rep->missing = 1). Bad lines are
+ * skipped and counted; expired entries are dropped. Refused with
+ * DT_ESTORE: a world-writable file (anyone could plant entries), a file
+ * that is not regular, a file that is not a detour store, a newer format
+ * version. DT_EIO: the file could not be read. DT_ENOMEM. S is unchanged
+ * on DT_ESTORE/DT_EIO, so the caller can continue memory-only. REP may be
+ * NULL. */
+int dt__hsts_file_load(dt__hsts_store *s, const char *path,
+                       dt__hsts_file_report *rep);
+
+/* Loads from memory (BUF, LEN bytes; need not be NUL-terminated): the
+ * parser behind dt__hsts_file_load, exposed for the fuzzer and tests.
+ * Never crashes on any bytes. Returns 0, DT_ESTORE (not a store / newer
+ * version; S unchanged) or DT_ENOMEM. */
+int dt__hsts_file_load_mem(dt__hsts_store *s, const char *buf, size_t len,
+                           dt__hsts_file_report *rep);
+
+/* Saves S to PATH under an exclusive flock on "PATH.lock": reloads the
+ * file, applies S's journal to it (entries noted here, deletions, range
+ * deletions; the later observation wins), writes the result to
+ * "PATH.tmp" (mode 0600), fsyncs it, renames it over PATH and fsyncs the
+ * directory. Missing directories are created with mode 0700. Afterwards S
+ * holds the merged content and its journal is empty. Returns 0, DT_EIO
+ * (cannot create, write or rename: disk full, permissions), DT_ESTORE
+ * (the existing file is refused, as for load; it is never overwritten),
+ * DT_ENOMEM. On error S is unchanged (its journal kept for a later try).
+ * REP may be NULL. */
+int dt__hsts_file_save(dt__hsts_store *s, const char *path,
+                       dt__hsts_file_report *rep);
+
+/* Writes S (no merge, no lock) in the store format to OUT; for tests and
+ * `detour hsts list --format store`. Returns 0 or DT_EIO. */
+int dt__hsts_file_write(dt__hsts_store *s, FILE *out,
+                        dt__hsts_file_report *rep);
+
+/* ---- curl's --hsts cache format ------------------------------------------
+ * One entry per line: `[.]host "YYYYMMDD HH:MM:SS"` (UTC expiry) or
+ * `[.]host "unlimited"`; a leading '.' means includeSubDomains; lines
+ * starting with '#' are comments (CURLOPT_HSTS(3), "FILE FORMAT"). curl
+ * keeps no observation time: imported entries are observed at import. */
+
+/* Imports BUF into S (entries journalled, so the next save keeps them).
+ * Bad lines are skipped and counted, expired ones dropped. Returns 0 or
+ * DT_ENOMEM. */
+int dt__hsts_file_import_curl_mem(dt__hsts_store *s, const char *buf,
+                                  size_t len, dt__hsts_file_report *rep);
+/* Same from the file PATH: DT_EIO when it cannot be read (with report). */
+int dt__hsts_file_import_curl(dt__hsts_store *s, const char *path,
+                              dt__hsts_file_report *rep);
+/* Writes every live entry to OUT in curl's format (expiry rounded down to
+ * the second; DT__HSTS_NEVER as "unlimited"). Returns 0 or DT_EIO. */
+int dt__hsts_file_export_curl(dt__hsts_store *s, FILE *out,
+                              dt__hsts_file_report *rep);
+/* Same to PATH, written atomically with mode 0600. */
+int dt__hsts_file_export_curl_path(dt__hsts_store *s, const char *path,
+                                   dt__hsts_file_report *rep);
+
+/* ---- helpers ----------------------------------------------------------------
+ */
+/* The default store path: $XDG_DATA_HOME/detour/hsts.txt when
+ * XDG_DATA_HOME is set and absolute (XDG Base Directory spec), else
+ * $HOME/.local/share/detour/hsts.txt. Writes a NUL-terminated path to OUT
+ * (CAP bytes). Returns 0, or DT_EINVAL when neither variable is usable
+ * or the path does not fit (out is then ""). */
+int dt__hsts_file_default_path(char *out, size_t cap);
+
+/* CRC-32 (IEEE 802.3, the zlib one) of BUF; the per-line checksum. */
+uint32_t dt__hsts_crc32(const void *buf, size_t len);
+
+#endif
