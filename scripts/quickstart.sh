@@ -38,9 +38,12 @@ run() {
     --connect-to "a.test:443:127.0.0.1:$https" \
     --cacert build/test-ca/ca.crt
 }
+plain() { grep '"event":"accept"' "$tmp/fixture.log" | grep -c '"listener":"http"' || true; }
 run "first visit: nothing known about a.test yet"
+before=$(plain)
 run "second visit: a.test is now a Known HSTS Host"
 echo
-echo "requests that reached the fixture's plain-http port: $(grep -c '"listener":"http"' "$tmp/fixture.log" | head -1) connection events"
-echo "HSTS store after the visits ($tmp/hsts.txt):"
+echo "connections to the plain-http port: first visit $before, second visit $(( $(plain) - before ))"
+echo
+echo "\$ detour hsts list   # the throw-away store"
 build/detour hsts list --hsts-store "$tmp/hsts.txt"

@@ -1,0 +1,209 @@
+/* test_navigate.c — the asynchronous API on the caller's own libuv loop,
+ * against the fixture server: concurrent navigations, callbacks never from
+ * inside dt_fetch, pool reuse across calls, an orderly close with no handle
+ * left behind, the redirect limit per profile, and the HSTS upgrade with a
+ * plaintext sentinel (the fixture's http listener sees no connection). */
+#include "dt_test.h"
+#include "fixture_proc.h"
+
+#include "detour.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+static const char scenario[] =
+    "route /hello\n  body hello\\n\n"
+    "route /loop\n  status 302\n  header Location: /loop\n"
+    "route /sts\n  on https\n"
+    "  header Strict-Transport-Security: max-age=600; includeSubDomains\n"
+    "  body noted\\n\n"
+    "route /to-http\n  on https\n  status 301\n"
+    "  header Strict-Transport-Security: max-age=600\n"
+    "  header Location: http://b.test/hello\n";
+
+typedef struct done {
+  int calls;
+  int in_fetch; /* set while dt_fetch runs: the callback must not see it */
+  int sync_call;
+  dt_chain *chain;
+} done;
+
+static void on_chain(dt_chain *chain, void *ud) {
+  done *d = ud;
+  d->calls++;
+  if (d->in_fetch)
+    d->sync_call = 1;
+  dt_chain_free(d->chain);
+  d->chain = chain;
+}
+
+static void run_until(uv_loop_t *loop, const int *flag, int want) {
+  while (*flag < want)
+    uv_run(loop, UV_RUN_ONCE);
+}
+
+static int start(dt_ctx *ctx, done *d, const char *url) {
+  dt_request rq = {0};
+  rq.url = url;
+  d->in_fetch = 1;
+  int rc = dt_fetch(ctx, &rq, on_chain, d);
+  d->in_fetch = 0;
+  return rc;
+}
+
+static dt_ctx *make_ctx(uv_loop_t *loop, dt_fixture *fx, const char *profile) {
+  dt_ctx_options o;
+  dt_ctx_options_init(&o);
+  o.loop = loop;
+  o.ca_file = dt_fixture_ca_file();
+  o.profile = profile;
+  o.no_preload = 1;
+  dt_ctx *ctx = NULL;
+  CHECK_INT(dt_ctx_new(&ctx, &o), 0);
+  char spec[128];
+  const char *names[] = {"a.test", "b.test", "www.a.test"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(spec, sizeof spec, "%s:80:127.0.0.1:%d", names[i],
+             dt_fixture_port(fx, "http"));
+    CHECK_INT(dt_ctx_add_connect_to(ctx, spec), 0);
+    snprintf(spec, sizeof spec, "%s:443:127.0.0.1:%d", names[i],
+             dt_fixture_port(fx, "https"));
+    CHECK_INT(dt_ctx_add_connect_to(ctx, spec), 0);
+  }
+  return ctx;
+}
+
+static void on_closed(void *ud) { (*(int *)ud)++; }
+
+static void close_ctx(uv_loop_t *loop, dt_ctx *ctx) {
+  int closed = 0;
+  dt_ctx_close(ctx, on_closed, &closed);
+  run_until(loop, &closed, 1);
+  uv_run(loop, UV_RUN_DEFAULT);
+}
+
+static void concurrent_and_pool(dt_fixture *fx) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  dt_ctx *ctx = make_ctx(&loop, fx, NULL);
+  done d[3];
+  memset(d, 0, sizeof d);
+  int total = 0;
+  for (int i = 0; i < 3; i++)
+    CHECK_INT(start(ctx, &d[i], "https://a.test/hello"), 0);
+  while (d[0].calls + d[1].calls + d[2].calls < 3)
+    uv_run(&loop, UV_RUN_ONCE);
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(d[i].calls, 1);
+    CHECK_INT(d[i].sync_call, 0);
+    CHECK_INT(dt_chain_error(d[i].chain), 0);
+    const dt_hop *h = dt_chain_hop(d[i].chain, 0);
+    CHECK(h && h->has_response && h->status == 200);
+    total += h ? (int)h->resp_body_bytes : 0;
+  }
+  CHECK_INT(total, 18);
+  /* A fourth navigation takes a pooled connection. */
+  done e = {0};
+  CHECK_INT(start(ctx, &e, "https://a.test/hello"), 0);
+  run_until(&loop, &e.calls, 1);
+  CHECK(dt_chain_hop(e.chain, 0)->conn.reused);
+  for (int i = 0; i < 3; i++)
+    dt_chain_free(d[i].chain);
+  dt_chain_free(e.chain);
+  /* A bad URL is a chain with the error, delivered from the loop too. */
+  done bad = {0};
+  CHECK_INT(start(ctx, &bad, "http://exa mple/"), 0);
+  CHECK_INT(bad.calls, 0);
+  run_until(&loop, &bad.calls, 1);
+  CHECK_INT(dt_chain_error(bad.chain), DT_EURL);
+  CHECK_INT(dt_chain_hop_count(bad.chain), 0);
+  dt_chain_free(bad.chain);
+  close_ctx(&loop, ctx);
+  CHECK_INT(uv_loop_close(&loop), 0); /* nothing left open */
+}
+
+/* Knob 4: chromium follows 19 and fails on the 20th redirect response;
+ * fetch follows 20 and fails on the 21st (DECISIONS.md). */
+static void redirect_limit(dt_fixture *fx, const char *profile, size_t hops) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  dt_ctx *ctx = make_ctx(&loop, fx, profile);
+  done d = {0};
+  CHECK_INT(start(ctx, &d, "http://a.test/loop"), 0);
+  run_until(&loop, &d.calls, 1);
+  CHECK_INT(dt_chain_error(d.chain), DT_EREDIRECT_LIMIT);
+  CHECK_INT(dt_chain_hop_count(d.chain), hops);
+  CHECK(dt_chain_final_url(d.chain) == NULL);
+  dt_chain_free(d.chain);
+  close_ctx(&loop, ctx);
+  CHECK_INT(uv_loop_close(&loop), 0);
+}
+
+static void hsts_upgrade(dt_fixture *fx) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  dt_ctx *ctx = make_ctx(&loop, fx, NULL);
+  done d = {0};
+  CHECK_INT(start(ctx, &d, "https://a.test/sts"), 0);
+  run_until(&loop, &d.calls, 1);
+  CHECK_INT(dt_chain_error(d.chain), 0);
+  const dt_hop *h = dt_chain_hop(d.chain, 0);
+  CHECK(h->hsts_json && strstr(h->hsts_json, "\"outcome\":\"noted\""));
+  dt_chain_free(d.chain);
+  d.chain = NULL;
+  size_t plain = dt_fixture_connections(fx, "http");
+  /* A subdomain, by includeSubDomains: upgraded with nothing sent. */
+  d.calls = 0;
+  CHECK_INT(start(ctx, &d, "http://www.a.test/hello?x#frag"), 0);
+  run_until(&loop, &d.calls, 1);
+  CHECK_INT(dt_chain_error(d.chain), 0);
+  CHECK_INT(dt_chain_hop_count(d.chain), 2);
+  h = dt_chain_hop(d.chain, 0);
+  CHECK(h->synthetic);
+  CHECK_INT(h->status, 307);
+  CHECK_STR(h->reason, "Internal Redirect");
+  CHECK_STR(h->url, "http://www.a.test/hello?x#frag");
+  CHECK(h->reason_json && strstr(h->reason_json, "\"store\":\"dynamic\"") &&
+        strstr(h->reason_json, "\"entry\":\"a.test\""));
+  int have_loc = 0, have_nar = 0;
+  for (size_t i = 0; i < h->resp_header_count; i++) {
+    if (!strcmp(h->resp_headers[i].name, "Location"))
+      have_loc = !strcmp(h->resp_headers[i].value,
+                         "https://www.a.test/hello?x#frag");
+    if (!strcmp(h->resp_headers[i].name, "Non-Authoritative-Reason"))
+      have_nar = !strcmp(h->resp_headers[i].value, "HSTS");
+  }
+  CHECK(have_loc && have_nar);
+  CHECK_STR(dt_chain_final_url(d.chain), "https://www.a.test/hello?x#frag");
+  /* STS on a 301 to http: noted before the next hop, which is upgraded. */
+  dt_chain_free(d.chain);
+  d.chain = NULL;
+  d.calls = 0;
+  CHECK_INT(start(ctx, &d, "https://b.test/to-http"), 0);
+  run_until(&loop, &d.calls, 1);
+  CHECK_INT(dt_chain_error(d.chain), 0);
+  CHECK_INT(dt_chain_hop_count(d.chain), 3);
+  CHECK(dt_chain_hop(d.chain, 1)->synthetic);
+  CHECK_STR(dt_chain_final_url(d.chain), "https://b.test/hello");
+  dt_chain_free(d.chain);
+  /* The plaintext sentinel. */
+  CHECK_INT(dt_fixture_connections(fx, "http"), plain);
+  close_ctx(&loop, ctx);
+  CHECK_INT(uv_loop_close(&loop), 0);
+}
+
+int main(void) {
+  dt_fixture *fx;
+  if (dt_fixture_start(scenario, &fx)) {
+    fprintf(stderr, "cannot start the fixture\n");
+    return 1;
+  }
+  concurrent_and_pool(fx);
+  redirect_limit(fx, "chromium", 20);
+  redirect_limit(fx, "fetch", 21);
+  hsts_upgrade(fx);
+  CHECK_INT(dt_fixture_stop(fx), 0);
+  return dt_test_summary("test_navigate");
+}
