@@ -368,28 +368,31 @@ static int forbidden_domain(unsigned char c) {
   return forbidden_host(c) || c < 0x20 || c == '%' || c == 0x7f;
 }
 
-/* "domain to ASCII" with beStrict false. A pure-ASCII domain without an
- * "xn--" label only needs ASCII lowercasing (the Standard says so); anything
- * else goes through libidn2's UTS #46 non-transitional processing. */
-static int domain_to_ascii(const char *d, size_t n, dt__sb *out) {
-  int ascii = 1;
-  for (size_t i = 0; i < n; i++)
-    if ((unsigned char)d[i] >= 0x80) ascii = 0;
-  int punycode = 0;
+static void put_lower(dt__sb *out, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+    dt__sb_putc(out, c);
+  }
+}
+
+/* True when D (n bytes) is ASCII with no label starting "xn--": then the
+ * Standard's "domain to ASCII" is just ASCII lowercasing. */
+static int ascii_fast_path(const char *d, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if ((unsigned char)d[i] >= 0x80) return 0;
     if ((i == 0 || d[i - 1] == '.') && n - i >= 4 &&
         (d[i] == 'x' || d[i] == 'X') && (d[i + 1] == 'n' || d[i + 1] == 'N') &&
         d[i + 2] == '-' && d[i + 3] == '-')
-      punycode = 1;
+      return 0;
   }
-  if (ascii && !punycode) {
-    for (size_t i = 0; i < n; i++) {
-      char c = d[i];
-      if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-      dt__sb_putc(out, c);
-    }
-    return 0;
-  }
+  return 1;
+}
+
+/* UTS #46 ToASCII (non-transitional) of D by libidn2, lowercased into OUT.
+ * Returns 0, DT_ENOMEM, or DT_EURL with libidn2's code in *idn_rc. */
+static int idn2_one(const char *d, size_t n, dt__sb *out, int *idn_rc) {
+  *idn_rc = IDN2_OK;
   /* libidn2 wants a C string; a NUL inside is a forbidden code point. */
   if (memchr(d, '\0', n)) return DT_EURL;
   char *z = malloc(n + 1);
@@ -399,22 +402,66 @@ static int domain_to_ascii(const char *d, size_t n, dt__sb *out) {
   char *res = NULL;
   int rc = idn2_to_ascii_8z(z, &res, IDN2_NONTRANSITIONAL);
   free(z);
+  *idn_rc = rc;
   if (rc != IDN2_OK) {
     free(res);
     return rc == IDN2_MALLOC ? DT_ENOMEM : DT_EURL;
   }
-  size_t rn = strlen(res);
-  if (rn == 0) {
-    free(res);
-    return DT_EURL;
-  }
-  for (size_t i = 0; i < rn; i++) {
-    char c = res[i];
-    if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-    dt__sb_putc(out, c);
-  }
+  put_lower(out, res, strlen(res));
   free(res);
   return 0;
+}
+
+/* Length of a UTS #46 label separator at D (n bytes left), else 0: '.' and
+ * the three full stops IDNA maps to it (U+3002, U+FF0E, U+FF61). */
+static size_t full_stop(const char *d, size_t n) {
+  if (d[0] == '.') return 1;
+  if (n >= 3 && ((d[0] == '\xe3' && d[1] == '\x80' && d[2] == '\x82') ||
+                 (d[0] == '\xef' && d[1] == '\xbc' && d[2] == '\x8e') ||
+                 (d[0] == '\xef' && d[1] == '\xbd' && d[2] == '\xa1')))
+    return 3;
+  return 0;
+}
+
+/* "domain to ASCII" with beStrict false (URL Standard §3.5): UTS #46 with
+ * CheckHyphens=false, CheckBidi and CheckJoiners true, UseSTD3ASCIIRules and
+ * VerifyDnsLength false, non-transitional.
+ *
+ * A pure-ASCII domain without an "xn--" label only needs ASCII lowercasing
+ * (the Standard says so). Anything else goes through libidn2, which is
+ * stricter than UTS #46 in three ways: it checks hyphens (CheckHyphens=true),
+ * DNS lengths, and IDNA2008 validity (symbols such as U+2603 are
+ * DISALLOWED). For the first two, when the whole domain fails for that
+ * reason, each label is retried alone, so ASCII labels ("-a", long ones)
+ * never meet libidn2; a non-ASCII label that itself fails stays a failure. */
+static int domain_to_ascii(const char *d, size_t n, dt__sb *out) {
+  if (ascii_fast_path(d, n)) {
+    put_lower(out, d, n);
+    return 0;
+  }
+  int idn_rc;
+  int rc = idn2_one(d, n, out, &idn_rc);
+  if (rc == DT_EURL &&
+      (idn_rc == IDN2_HYPHEN_STARTEND || idn_rc == IDN2_2HYPHEN ||
+       idn_rc == IDN2_TOO_BIG_DOMAIN || idn_rc == IDN2_TOO_BIG_LABEL)) {
+    dt__sb_clear(out);
+    rc = 0;
+    size_t i = 0;
+    for (;;) {
+      size_t j = i, stop = 0;
+      while (j < n && (stop = full_stop(d + j, n - j)) == 0)
+        j++;
+      if (ascii_fast_path(d + i, j - i))
+        put_lower(out, d + i, j - i);
+      else if (j > i && (rc = idn2_one(d + i, j - i, out, &idn_rc)) != 0)
+        break;
+      if (j >= n) break;
+      dt__sb_putc(out, '.');
+      i = j + stop;
+    }
+  }
+  if (rc == 0 && out->len == 0) rc = DT_EURL; /* empty result: failure */
+  return rc;
 }
 
 int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,

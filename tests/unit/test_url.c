@@ -455,6 +455,12 @@ static void test_canonicalize(void) {
        16, "xn--bcher-kva.de"},
       {"fa\xc3\x9f.de", 13, "xn--fa-hia.de"}, /* non-transitional */
       {"a%2Eb", 3, "a.b"},
+      /* libidn2 checks hyphens and lengths; ASCII labels are retried
+       * without it (UTS #46 here has CheckHyphens=false). */
+      {"\xc3\xb1.-a", 10, "xn--ida.-a"},
+      {"-a-.\xc3\xb1", 11, "-a-.xn--ida"},
+      {"\xc3\xb1\xe3\x80\x82-a", 10, "xn--ida.-a"},
+      {"xn--ida.-A", 10, "xn--ida.-a"},
       {"127.0.0.1", DT_EINVAL, NULL},
       {"0x7f.1", DT_EINVAL, NULL},
       {"2130706433", DT_EINVAL, NULL},
