@@ -272,15 +272,15 @@ typedef enum dt__audit_severity {
     "Nothing to fix.",                                                         \
     "detour (Chromium SynthesizeRedirectHeaders; RFC 6797 "                    \
     "§8.3)")                                                                   \
-  X(REDIRECTS_PERMANENT_CACHED, "redirects.permanent_cached", WARNING,         \
+  X(REDIRECTS_PERMANENT_CACHED, "redirects.permanent_cached", INFO,            \
     "A 301/308 without explicit freshness: browsers cache it with no end, "    \
-    "so a wrong target sticks.",                                               \
+    "so a wrong target sticks (fine for http to https on the same host).",     \
     "Add `Cache-Control: max-age=...` to permanent redirects, or use 302 "     \
     "while testing.",                                                          \
     "detour (RFC 9111 §4.2.2; Chromium GetFreshnessLifetimes)")                \
   X(REDIRECTS_POST_BECOMES_GET, "redirects.post_becomes_get", WARNING,         \
-    "A POST got a 301/302/303: the browser follows with GET and drops the "    \
-    "form data.",                                                              \
+    "A POST got a 301/302: the browser follows with GET and drops the form "   \
+    "data (a 303 says so on purpose; these do not).",                          \
     "Point the form at the final URL (e.g. the trailing slash), or answer "    \
     "with 307/308.",                                                           \
     "detour (Fetch HTTP-redirect fetch step 12)")                              \
