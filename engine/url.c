@@ -85,9 +85,13 @@ static void rec_free(rec *r) {
   dt__sb_free(&r->frag);
 }
 
+/* The first error any part of R ran into (DT_ENOMEM, DT_ELIMIT_URL), or 0. */
 static int rec_bad(const rec *r) {
-  return r->scheme.bad || r->user.bad || r->pass.bad || r->host.bad ||
-         r->path.bad || r->query.bad || r->frag.bad;
+  const dt__sb *parts[] = {&r->scheme, &r->user,  &r->pass, &r->host,
+                           &r->path,   &r->query, &r->frag};
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+    if (parts[i]->bad) return parts[i]->bad;
+  return 0;
 }
 
 static void sb_set(dt__sb *d, const char *s, size_t n) {
@@ -634,7 +638,7 @@ static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
     if (p == len) break;
   }
 done:
-  if (rc == 0 && (buf.bad || rec_bad(r))) rc = DT_ENOMEM;
+  if (rc == 0) rc = buf.bad ? buf.bad : rec_bad(r);
   dt__sb_free(&buf);
   return rc;
 }
@@ -726,10 +730,14 @@ static int origin_of(const rec *r, dt__sb *o) {
   return 0;
 }
 
-static dt_url *url_build(const rec *r) {
+/* A dt_url from record R, or NULL with *err set (DT_ENOMEM, or DT_ELIMIT_URL
+ * past the build limit). */
+static dt_url *url_build(const rec *r, int *err) {
+  *err = DT_ENOMEM;
   dt_url *u = calloc(1, sizeof *u);
   if (u == NULL) return NULL;
-  dt__sb b = {0};
+  /* Each part is bounded by the parse; the host can appear four times. */
+  dt__sb b = {.max = NPARTS * (size_t)DT__URL_MAX_BUILD};
   char port[16] = "";
   if (r->port >= 0) snprintf(port, sizeof port, "%d", r->port);
   for (int i = 0; i < NPARTS; i++) {
@@ -770,6 +778,7 @@ static dt_url *url_build(const rec *r) {
     dt__sb_putn(&b, "", 1); /* the NUL that ends this part */
   }
   if (b.bad) {
+    *err = b.bad;
     dt__sb_free(&b);
     free(u);
     return NULL;
@@ -843,8 +852,8 @@ int dt_url_parse(dt_url **out, const char *input, size_t len,
   if (base) rec_from_url(base, &b);
   rc = basic_parse(s, n, base ? &b : NULL, &r, ST_NONE);
   if (rc == 0) {
-    *out = url_build(&r);
-    if (*out == NULL) rc = DT_ENOMEM;
+    *out = url_build(&r, &rc);
+    if (*out != NULL) rc = 0;
   }
   if (base) rec_free(&b);
   rec_free(&r);
@@ -1006,7 +1015,7 @@ dt_url *dt_url_with(const dt_url *url, dt_url_part part, const char *value) {
     break;
   }
   dt_url *u = NULL;
-  if (rc == 0 && !rec_bad(&r)) u = url_build(&r);
+  if (rc == 0 && !rec_bad(&r)) u = url_build(&r, &rc);
   rec_free(&r);
   free(v);
   return u;

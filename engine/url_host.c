@@ -31,9 +31,10 @@ void dt__sb_clear(dt__sb *s) {
 }
 
 void dt__sb_putn(dt__sb *s, const char *p, size_t n) {
+  size_t max = s->max ? s->max : DT__URL_MAX_BUILD;
   if (s->bad || n == 0) return;
-  if (n > DT__URL_MAX_BUILD - s->len) {
-    s->bad = 1;
+  if (s->len > max || n > max - s->len) {
+    s->bad = DT_ELIMIT_URL;
     return;
   }
   if (s->len + n + 1 > s->cap) {
@@ -42,7 +43,7 @@ void dt__sb_putn(dt__sb *s, const char *p, size_t n) {
       cap *= 2;
     char *np = realloc(s->p, cap);
     if (np == NULL) {
-      s->bad = 1;
+      s->bad = DT_ENOMEM;
       return;
     }
     s->p = np;
@@ -474,7 +475,7 @@ int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,
     if (ipv6_parse(in + 1, len - 2, a) != 0) return DT_EURL;
     ipv6_serialize(a, out);
     *kind = DT_HOST_IPV6;
-    return out->bad ? DT_ENOMEM : 0;
+    return out->bad;
   }
   /* Step 2: non-special schemes get an opaque host, percent-encoded with
    * the C0 control set; forbidden host code points fail. */
@@ -484,7 +485,7 @@ int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,
     for (size_t i = 0; i < len; i++)
       dt__pct_put(out, (unsigned char)in[i], DT__PCT_C0);
     *kind = len ? DT_HOST_OPAQUE : DT_HOST_NONE;
-    return out->bad ? DT_ENOMEM : 0;
+    return out->bad;
   }
   if (len == 0) return DT_EURL;
   /* Steps 4-5: percent-decode, then UTF-8 decode without BOM. */
@@ -501,8 +502,9 @@ int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,
     }
   }
   if (dec.bad) {
+    int err = dec.bad;
     dt__sb_free(&dec);
-    return DT_ENOMEM;
+    return err;
   }
   size_t dn = 0;
   char *domain = dt__utf8_sanitize(dt__sb_cstr(&dec), dec.len, &dn);
@@ -512,7 +514,7 @@ int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,
   int rc = domain_to_ascii(domain, dn, out);
   free(domain);
   if (rc != 0) return rc;
-  if (out->bad) return DT_ENOMEM;
+  if (out->bad) return out->bad;
   /* Step 7: no forbidden domain code points. */
   for (size_t i = 0; i < out->len; i++)
     if (forbidden_domain((unsigned char)out->p[i])) return DT_EURL;
@@ -527,7 +529,7 @@ int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,
     dt__sb_clear(out);
     dt__sb_puts(out, buf);
     *kind = DT_HOST_IPV4;
-    return out->bad ? DT_ENOMEM : 0;
+    return out->bad;
   }
   *kind = DT_HOST_DOMAIN;
   return 0;

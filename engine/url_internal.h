@@ -9,12 +9,13 @@
 #include <stddef.h>
 
 /* A growable byte string. Appends never fail loudly: on allocation failure
- * (or when the string would pass DT__URL_MAX_BUILD bytes) `bad` is set and
- * later appends are ignored, so a parse checks once at the end. */
+ * `bad` becomes DT_ENOMEM, past `max` bytes (0: DT__URL_MAX_BUILD) it becomes
+ * DT_ELIMIT_URL, and later appends are ignored, so a parse checks once at
+ * the end. */
 typedef struct dt__sb {
   char *p;
-  size_t len, cap;
-  int bad;
+  size_t len, cap, max;
+  int bad; /* 0 or the error */
 } dt__sb;
 
 /* Any string the parser builds is bounded: percent-encoding can triple the
