@@ -240,6 +240,22 @@ class FetchTest(unittest.TestCase):
         rc, js, _ = self.fetch(f"http://a.test:{port}/", "--resolve", f"a.test:{port}:127.0.0.1")
         self.assertEqual((rc, js["error"]["code"]), (5, "ECONNECT"))
 
+    def test_addresses_tried_in_order(self):
+        # [::1] and 127.0.0.2 refuse (the fixture listens on 127.0.0.1 only):
+        # the next address is tried, and the hop says where it connected.
+        port = self.fx.http
+        rc, js, err = self.fetch(f"http://a.test:{port}/hello", "--resolve",
+                                 f"a.test:{port}:[::1],127.0.0.2,127.0.0.1")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(js["hops"][0]["connection"]["remote_addr"], f"127.0.0.1:{port}")
+
+    def test_head_has_no_body(self):
+        rc, js, _ = self.fetch("http://a.test/hello", "-X", "HEAD")
+        self.assertEqual(rc, 0)
+        resp = js["hops"][0]["response"]
+        self.assertEqual((resp["status"], resp["body_bytes"]), (200, 0))
+        self.assertIn(["Content-Length", "6"], resp["headers"])
+
     def test_post_307_keeps_body_303_becomes_get(self):
         rc, js, _ = self.fetch("http://a.test/form307", "-d", "x=1")
         self.assertEqual(rc, 0)
