@@ -3,6 +3,7 @@
 
 #include "engine/ctx.h"
 #include "engine/jsonw.h"
+#include "engine/upgrade.h"
 #include "hsts/store_file.h"
 
 #include <stdio.h>
@@ -81,6 +82,33 @@ int dt__hsts_decide(dt_ctx *ctx, const dt_url *url, dt__hsts_verdict *v) {
   if (d.reason == DT__HSTS_R_NO_ENTRY)
     v->why = dt__preload_reason_name(m.reason);
   return 0;
+}
+
+int dt_ctx_hsts_upgrade(dt_ctx *ctx, const char *url, char **upgraded) {
+  if (!ctx || !url || !upgraded)
+    return DT_EINVAL;
+  *upgraded = NULL;
+  dt_url *u = NULL;
+  int rc = dt_url_parse(&u, url, strlen(url), NULL);
+  if (rc)
+    return rc;
+  dt__hsts_verdict v;
+  rc = 0;
+  if (dt__hsts_decide(ctx, u, &v)) {
+    dt_url *up = dt__hsts_upgrade_url(u);
+    const char *href = up ? dt_url_get(up, DT_URL_HREF) : NULL;
+    size_t n = href ? strlen(href) + 1 : 0;
+    *upgraded = n ? malloc(n) : NULL;
+    if (*upgraded) {
+      memcpy(*upgraded, href, n);
+      rc = 1;
+    } else {
+      rc = DT_ENOMEM;
+    }
+    dt_url_free(up);
+  }
+  dt_url_free(u);
+  return rc;
 }
 
 void dt__hsts_verdict_note(const dt__hsts_verdict *v, char *out, size_t cap) {

@@ -267,6 +267,12 @@ void dt_ctx_set_trace(dt_ctx *ctx, dt_trace_cb cb, void *user_data);
 const char *dt_ctx_warning(const dt_ctx *ctx, size_t i);
 /* The profile in use ("chromium", "fetch"). */
 const char *dt_ctx_profile(const dt_ctx *ctx);
+/* The HSTS decision alone, for URLs the engine does not fetch itself (a
+ * WebSocket client: ws: → wss:, RFC 6797 §8.3 / Fetch "main fetch"): 1
+ * and *upgraded (a new string, dt_free it) when URL's host is a Known HSTS
+ * Host and its scheme is http or ws; 0 when not (nothing to upgrade);
+ * DT_EURL / DT_ENOMEM / DT_EINVAL. Never touches the network. */
+int dt_ctx_hsts_upgrade(dt_ctx *ctx, const char *url, char **upgraded);
 /* Closes pooled connections; cb runs from the loop once every handle is
  * closed, after which the context is freed. Run the loop until cb. */
 void dt_ctx_close(dt_ctx *ctx, void (*cb)(void *user_data), void *user_data);

@@ -188,6 +188,20 @@ static void hsts_upgrade(dt_fixture *fx) {
   CHECK(dt_chain_hop(d.chain, 1)->synthetic);
   CHECK_STR(dt_chain_final_url(d.chain), "https://b.test/hello");
   dt_chain_free(d.chain);
+  /* The same decision for a WebSocket client: ws → wss, port rule. */
+  char *up = NULL;
+  CHECK_INT(dt_ctx_hsts_upgrade(ctx, "ws://chat.a.test/s?x", &up), 1);
+  CHECK_STR(up, "wss://chat.a.test/s?x");
+  dt_free(up);
+  CHECK_INT(dt_ctx_hsts_upgrade(ctx, "ws://a.test:8080/", &up), 1);
+  CHECK_STR(up, "wss://a.test:8080/");
+  dt_free(up);
+  CHECK_INT(dt_ctx_hsts_upgrade(ctx, "http://a.test:80/", &up), 1);
+  CHECK_STR(up, "https://a.test/");
+  dt_free(up);
+  CHECK_INT(dt_ctx_hsts_upgrade(ctx, "ws://c.test/", &up), 0);
+  CHECK(up == NULL);
+  CHECK_INT(dt_ctx_hsts_upgrade(ctx, "ws://[::1/", &up), DT_EURL);
   /* The plaintext sentinel. */
   CHECK_INT(dt_fixture_connections(fx, "http"), plain);
   close_ctx(&loop, ctx);
