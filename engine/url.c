@@ -194,6 +194,24 @@ static void take_authority(rec *r, const rec *b) {
   r->port = b->port;
 }
 
+/* "Let host be the result of host parsing buffer. If host is failure,
+ * return failure. Set url's host to host." — the URL keeps its old host when
+ * parsing fails, which a setter's result shows. */
+static int set_host(rec *r, const dt__sb *buf, int not_special) {
+  dt__sb h = {0};
+  dt_host_kind kind = DT_HOST_NONE;
+  int rc = dt__host_parse(dt__sb_cstr(buf), buf->len, not_special, &h, &kind);
+  if (rc == 0) {
+    dt__sb_free(&r->host);
+    r->host = h;
+    r->host_kind = kind;
+    r->has_host = 1;
+  } else {
+    dt__sb_free(&h);
+  }
+  return rc;
+}
+
 /* The basic URL parser (URL Standard §4.4). IN is already sanitized UTF-8
  * with tabs/newlines removed (and, without a URL to modify, C0/space
  * trimmed). R is the URL to fill or modify; B the base (or NULL); OVR the
@@ -404,10 +422,8 @@ static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
           rc = DT_EURL;
           goto done;
         }
-        rc = dt__host_parse(dt__sb_cstr(&buf), buf.len, !special, &r->host,
-                            &r->host_kind);
+        rc = set_host(r, &buf, !special);
         if (rc) goto done;
-        r->has_host = 1;
         dt__sb_clear(&buf);
         st = ST_PORT;
       } else if (c == -1 || c == '/' || c == '?' || c == '#' ||
@@ -421,10 +437,8 @@ static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
           rc = DT_EURL;
           goto done;
         }
-        rc = dt__host_parse(dt__sb_cstr(&buf), buf.len, !special, &r->host,
-                            &r->host_kind);
+        rc = set_host(r, &buf, !special);
         if (rc) goto done;
-        r->has_host = 1;
         dt__sb_clear(&buf);
         st = ST_PATH_START;
         if (ovr) goto done;
@@ -535,10 +549,8 @@ static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
           if (ovr) goto done;
           st = ST_PATH_START;
         } else {
-          rc = dt__host_parse(dt__sb_cstr(&buf), buf.len, !special, &r->host,
-                              &r->host_kind);
+          rc = set_host(r, &buf, !special);
           if (rc) goto done;
-          r->has_host = 1;
           if (str_eq(dt__sb_cstr(&r->host), "localhost")) {
             dt__sb_clear(&r->host);
             r->host_kind = DT_HOST_NONE;
@@ -936,7 +948,10 @@ char *dt_url_request_target(const dt_url *url) {
 }
 
 /* The URL API setters (URL Standard §6.1), each as the Standard writes it:
- * mostly "basic URL parse VALUE with this URL and a state override". */
+ * mostly "basic URL parse VALUE with this URL and a state override". As in
+ * the Standard, a value the setter rejects leaves the URL as it is (the
+ * copy is returned unchanged); NULL means no memory, a limit, a NULL
+ * argument, an href that does not parse, or a part with no setter. */
 dt_url *dt_url_with(const dt_url *url, dt_url_part part, const char *value) {
   if (url == NULL || value == NULL) return NULL;
   size_t vlen = strlen(value);
@@ -1014,8 +1029,11 @@ dt_url *dt_url_with(const dt_url *url, dt_url_part part, const char *value) {
     rc = DT_EINVAL; /* origin has no setter */
     break;
   }
+  /* A setter ignores the parser's "failure": whatever the state override
+   * already changed stays (host "a.test:99999" sets the host, not the
+   * port), everything else is as before. Only resource limits fail. */
   dt_url *u = NULL;
-  if (rc == 0 && !rec_bad(&r)) u = url_build(&r, &rc);
+  if ((rc == 0 || rc == DT_EURL) && !rec_bad(&r)) u = url_build(&r, &rc);
   rec_free(&r);
   free(v);
   return u;
