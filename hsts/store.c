@@ -45,8 +45,7 @@ struct dt__hsts_store {
   dt__hsts_store_stats st;
 };
 
-/* ---- names ------------------------------------------------------------------
- */
+/* ---- names --------------------------------------------------------------- */
 static const struct {
   const char *tag, *msg;
 } host_info[] = {
@@ -75,8 +74,7 @@ const char *dt__hsts_note_outcome_name(dt__hsts_note_outcome o) {
   return (unsigned)o < sizeof n / sizeof n[0] ? n[o] : "unknown";
 }
 
-/* ---- canonical keys (rules 2, 3, 18–20) ------------------------------------
- */
+/* ---- canonical keys (rules 2, 3, 18–20) ---------------------------------- */
 static int all_digits(const char *p, size_t n) {
   if (!n) return 0;
   for (size_t i = 0; i < n; i++)
@@ -141,8 +139,7 @@ dt__host_reason dt__hsts_canon(const char *host, size_t len,
   return DT__HOST_OK;
 }
 
-/* ---- allocation accounting -------------------------------------------------
- */
+/* ---- allocation accounting ----------------------------------------------- */
 static void *s_realloc(dt__hsts_store *s, void *p, size_t old, size_t n) {
   void *q = realloc(p, n);
   if (!q) return NULL;
@@ -156,8 +153,7 @@ static void s_free(dt__hsts_store *s, void *p, size_t n) {
   s->st.bytes -= n;
 }
 
-/* ---- hashing
- * ------------------------------------------------------------------ */
+/* ---- hashing ------------------------------------------------------------- */
 #define FNV_OFF 2166136261u
 #define FNV_PRIME 16777619u
 static uint32_t fmix(uint32_t h) {
@@ -175,8 +171,7 @@ static uint32_t hash_name(const char *p, size_t n) {
   return fmix(h);
 }
 
-/* ---- table
- * ------------------------------------------------------------------------ */
+/* ---- table --------------------------------------------------------------- */
 static const char *ename(const dt__hsts_store *s, const ent *e) {
   return s->arena + e->name_off;
 }
@@ -231,9 +226,7 @@ static int table_reserve(dt__hsts_store *s) {
   return rehash(s, cap);
 }
 
-/* ---- LRU
- * ---------------------------------------------------------------------------
- */
+/* ---- LRU ----------------------------------------------------------------- */
 static void lru_unlink(dt__hsts_store *s, uint32_t i) {
   ent *e = &s->ents[i];
   if (e->prev != NIL)
@@ -260,12 +253,11 @@ static void lru_touch(dt__hsts_store *s, uint32_t i) {
   lru_push(s, i);
 }
 
-/* ---- entries
- * ------------------------------------------------------------------------- */
+/* ---- entries ------------------------------------------------------------- */
 /* Removes record I entirely (no tombstone). */
 static void remove_ent(dt__hsts_store *s, uint32_t i) {
   ent *e = &s->ents[i];
-  uint32_t slot;
+  uint32_t slot = 0;
   if (find(s, ename(s, e), e->name_len, e->hash, &slot) == i) {
     s->slots[slot] = SLOT_DEL;
     s->slots_used--;
@@ -415,8 +407,7 @@ static int put(dt__hsts_store *s, const char *key, size_t n, int isd,
   return 0;
 }
 
-/* ---- public
- * ---------------------------------------------------------------------- */
+/* ---- public -------------------------------------------------------------- */
 int dt__hsts_store_new(dt__hsts_store **out, size_t max_entries,
                        const dt_clock *clock) {
   *out = NULL;

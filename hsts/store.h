@@ -54,8 +54,7 @@ dt__host_reason dt__hsts_canon(const char *host, size_t len,
                                char out[DT_MAX_HOST_BYTES + 1],
                                size_t *out_len);
 
-/* ---- the store ------------------------------------------------------------
- */
+/* ---- the store ----------------------------------------------------------- */
 typedef struct dt__hsts_store dt__hsts_store;
 
 /* A copy of one entry (value type). Times are Unix ms (dt_clock). */
@@ -102,8 +101,7 @@ size_t dt__hsts_store_delete_observed_between(dt__hsts_store *s,
  * entries observed up to now). */
 void dt__hsts_store_clear(dt__hsts_store *s);
 
-/* ---- lookup ----------------------------------------------------------------
- */
+/* ---- lookup -------------------------------------------------------------- */
 typedef enum dt__hsts_reason {
   DT__HSTS_R_EXACT = 0, /* known: unexpired entry for the host */
   DT__HSTS_R_ANCESTOR,  /* known: ancestor with includeSubDomains */
@@ -133,8 +131,7 @@ typedef struct dt__hsts_decision {
 int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
                           dt__hsts_decision *d);
 
-/* ---- noting a header
- * --------------------------------------------------------- */
+/* ---- noting a header ----------------------------------------------------- */
 typedef enum dt__hsts_note_outcome {
   DT__HSTS_NOTED = 0,   /* entry added or replaced */
   DT__HSTS_DELETED,     /* max-age=0 removed the exact host's entry */
@@ -161,8 +158,7 @@ int dt__hsts_note(dt__hsts_store *s, const char *host, size_t len,
                   const char *value, size_t vlen, int64_t now_ms, uint64_t cap,
                   dt__hsts_note_result *res);
 
-/* ---- iteration -------------------------------------------------------------
- */
+/* ---- iteration ----------------------------------------------------------- */
 /* Calls CB for every live unexpired entry, most recently used first; stops
  * early when CB returns non-zero (that value is returned). Do not modify
  * the store from CB. */
@@ -170,8 +166,7 @@ typedef int (*dt__hsts_each_cb)(const dt__hsts_entry *e, void *user_data);
 int dt__hsts_store_each(const dt__hsts_store *s, dt__hsts_each_cb cb,
                         void *user_data);
 
-/* ---- accounting (tests, bench) ----------------------------------------------
- */
+/* ---- accounting (tests, bench) ------------------------------------------- */
 typedef struct dt__hsts_store_stats {
   size_t entries;     /* live */
   size_t tombstones;  /* journalled deletions awaiting a save */
@@ -184,8 +179,7 @@ typedef struct dt__hsts_store_stats {
 void dt__hsts_store_get_stats(const dt__hsts_store *s,
                               dt__hsts_store_stats *st);
 
-/* ---- journal (used by store_file.c; internal to the persistence) ------------
- */
+/* ---- journal (used by store_file.c; internal to the persistence) --------- */
 /* A journal record: a changed entry (noted/added since the last sync) or a
  * tombstone (deleted_ms set: the host was deleted at that time). */
 typedef struct dt__hsts_change {

@@ -93,8 +93,7 @@ uint32_t dt__hsts_crc32(const void *buf, size_t len) {
   return c ^ 0xffffffffu;
 }
 
-/* ---- reports
- * ----------------------------------------------------------------- */
+/* ---- reports ------------------------------------------------------------- */
 static void rep_start(dt__hsts_file_report *rep, const char *path) {
   memset(rep, 0, sizeof *rep);
   if (path) snprintf(rep->path, sizeof rep->path, "%s", path);
@@ -147,13 +146,12 @@ static int rep_errno(dt__hsts_file_report *rep, int e, const char *what,
   default:
     fix = "check the path and its permissions, or use another store path";
   }
-  snprintf(cause, sizeof cause, "%s %s: %s", what, where ? where : "",
+  snprintf(cause, sizeof cause, "%s %.160s: %s", what, where ? where : "",
            strerror(e));
   return rep_fail(rep, DT_EIO, e, cause, fix);
 }
 
-/* ---- small parsers
- * ------------------------------------------------------------ */
+/* ---- small parsers ------------------------------------------------------- */
 /* Decimal int64 with an optional '-'; the whole span, no overflow. */
 static int parse_i64(const char *p, size_t n, int64_t *out) {
   int neg = 0;
@@ -256,8 +254,7 @@ static int parse_line(const char *p, size_t n, rec *r) {
   return cur == end ? 0 : -1; /* no extra fields */
 }
 
-/* ---- the file image: what a store file says
- * ------------------------------------ */
+/* ---- the file image: what a store file says ------------------------------ */
 typedef struct image {
   dt__hsts_store *f; /* entries */
   dt__hsts_store *t; /* deletions: host → deletion time in observed_ms */
@@ -405,8 +402,7 @@ static int parse_file(image *im, const char *buf, size_t len,
   return 0;
 }
 
-/* ---- applying an image to a store, a journal to an image
- * ------------------------ */
+/* ---- applying an image to a store, a journal to an image ----------------- */
 static int apply_delete_cb(const dt__hsts_entry *e, void *ud) {
   dt__hsts_store_merge_delete(ud, e->host, e->observed_ms);
   return 0;
@@ -450,8 +446,7 @@ static int journal_into_image(dt__hsts_store *s, image *im) {
   return dt__hsts_store_each_change(s, journal_change_cb, im);
 }
 
-/* ---- writing
- * -------------------------------------------------------------------- */
+/* ---- writing ------------------------------------------------------------- */
 typedef struct writer {
   FILE *out;
   image *im; /* for tombstone pruning; NULL when writing a plain store */
@@ -538,8 +533,7 @@ int dt__hsts_file_write(dt__hsts_store *s, FILE *out,
   return 0;
 }
 
-/* ---- files
- * ------------------------------------------------------------------------ */
+/* ---- files --------------------------------------------------------------- */
 /* Reads PATH whole. A missing file sets rep->missing and *buf = NULL.
  * Refuses what must not be trusted (DT_ESTORE) before reading a byte. */
 static int read_file(const char *path, char **buf, size_t *len,
@@ -702,8 +696,7 @@ static int atomic_write(const char *path, const char *tmp, gen_fn gen, void *ud,
   return 0;
 }
 
-/* ---- load / save
- * -------------------------------------------------------------------- */
+/* ---- load / save --------------------------------------------------------- */
 static int load_buf(dt__hsts_store *s, const char *buf, size_t len,
                     dt__hsts_file_report *rep) {
   image im;
@@ -803,8 +796,7 @@ int dt__hsts_file_save(dt__hsts_store *s, const char *path,
   return rc;
 }
 
-/* ---- curl's --hsts format
- * ------------------------------------------------------------- */
+/* ---- curl's --hsts format ------------------------------------------------ */
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
  * days_from_civil), and back: no timegm/gmtime, which are not C11. */
 static int64_t days_from_civil(int64_t y, int m, int d) {
@@ -1010,8 +1002,7 @@ int dt__hsts_file_export_curl_path(dt__hsts_store *s, const char *path,
   return atomic_write(path, ps.tmp, gen_curl, s, rep);
 }
 
-/* ---- default path
- * ------------------------------------------------------------------------ */
+/* ---- default path -------------------------------------------------------- */
 int dt__hsts_file_default_path(char *out, size_t cap) {
   if (cap) out[0] = 0;
   const char *x = getenv("XDG_DATA_HOME");

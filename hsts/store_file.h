@@ -90,8 +90,8 @@ int dt__hsts_file_save(dt__hsts_store *s, const char *path,
 int dt__hsts_file_write(dt__hsts_store *s, FILE *out,
                         dt__hsts_file_report *rep);
 
-/* ---- curl's --hsts cache format ------------------------------------------
- * One entry per line: `[.]host "YYYYMMDD HH:MM:SS"` (UTC expiry) or
+/* ---- curl's --hsts cache format ------------------------------------------ */
+/* One entry per line: `[.]host "YYYYMMDD HH:MM:SS"` (UTC expiry) or
  * `[.]host "unlimited"`; a leading '.' means includeSubDomains; lines
  * starting with '#' are comments (CURLOPT_HSTS(3), "FILE FORMAT"). curl
  * keeps no observation time: imported entries are observed at import. */
@@ -112,8 +112,7 @@ int dt__hsts_file_export_curl(dt__hsts_store *s, FILE *out,
 int dt__hsts_file_export_curl_path(dt__hsts_store *s, const char *path,
                                    dt__hsts_file_report *rep);
 
-/* ---- helpers ----------------------------------------------------------------
- */
+/* ---- helpers ------------------------------------------------------------- */
 /* The default store path: $XDG_DATA_HOME/detour/hsts.txt when
  * XDG_DATA_HOME is set and absolute (XDG Base Directory spec), else
  * $HOME/.local/share/detour/hsts.txt. Writes a NUL-terminated path to OUT
