@@ -220,6 +220,10 @@ typedef enum dt__audit_severity {
   X(DOMAIN_FORMAT_CONTAINS_DOUBLE_DOT, "domain.format.contains_double_dot",    \
     ERROR, "The domain contains `..`.", "Fix the name.",                       \
     "hstspreload domain.go")                                                   \
+  X(DOMAIN_FORMAT_ONLY_ONE_LABEL, "domain.format.only_one_label", ERROR,       \
+    "The domain has only one label.",                                          \
+    "Submit a name with at least two labels (example.com).",                   \
+    "hstspreload checkDomainFormat")                                           \
   X(DOMAIN_FORMAT_PUBLIC_SUFFIX, "domain.format.public_suffix", ERROR,         \
     "The domain is a public suffix.", "Submit a registrable domain.",          \
     "hstspreload domain.go")                                                   \

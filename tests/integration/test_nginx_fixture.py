@@ -3,14 +3,21 @@ comments say, checked without detour: Python's http.client + ssl trusting the
 test CA, and nginx's own access log for what reached the server. If a
 fixture lied, an audit test built on it would prove nothing. TEST ONLY.
 
-EXPECTED_CODES is the contract for `detour audit` on each configuration:
-the finding codes (docs/audit.md) of severity error or warning it must report,
-and nothing else of those severities."""
+EXPECTED is the contract for `detour audit` on each configuration: the
+checker's codes (hstspreload's errors and warnings, each list in the order
+the checker reports them) and the browser-side codes detour adds (severity
+error or warning; info codes are free). The test derives both from the live
+servers with a small reference walk written from the rules
+(reference/redirect-rules.md §4, hstspreload redirects.go / response.go /
+hstspreload.go) and requires it to give exactly EXPECTED, so the table is
+not just hand-written."""
 
 import os
 import signal
 import sys
 import unittest
+from collections import namedtuple
+from urllib.parse import urljoin, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nginx import Nginx, NginxError, config_names, nginx_bin  # noqa: E402
@@ -18,21 +25,200 @@ from nginx import Nginx, NginxError, config_names, nginx_bin  # noqa: E402
 FULL = "max-age=63072000; includeSubDomains; preload"
 STS = "Strict-Transport-Security"
 
-# configuration -> (URL audited, codes of severity error/warning expected)
-EXPECTED_CODES = {
-    "good": ("a.test", []),
-    "www-first": ("a.test", ["redirects.http.www_first"]),
-    "hsts-over-http": ("a.test", ["response.no_header", "redirects.http.useless_header",
-                                  "redirects.http.no_redirect"]),
-    "max-age-low": ("a.test", ["header.preloadable.max_age.below_1_year"]),
-    "no-include-subdomains": ("a.test", ["header.preloadable.include_sub_domains.missing"]),
-    "redirect-loop": ("a.test", ["redirects.too_many", "redirects.insecure.subsequent",
-                                 "redirects.insecure.initial", "redirects.loop",
-                                 "redirects.browser_limit"]),
-    "form-behind-301": ("POST https://a.test/contact", ["redirects.post_becomes_get"]),
-    "redirect-no-hsts": ("a.test", ["response.no_header"]),
-    "multiple-sts": ("a.test", ["response.multiple_headers"]),
+Expect = namedtuple("Expect", "target errors warnings browser")
+# target: the domain audited, or "POST URL" for a form submission.
+EXPECTED = {
+    "good": Expect("a.test", [], [], []),
+    "www-first": Expect("a.test", ["redirects.http.www_first"], [], []),
+    "hsts-over-http": Expect("a.test", ["response.no_header", "redirects.http.no_redirect"],
+                             ["redirects.http.useless_header"], []),
+    "max-age-low": Expect("a.test", ["header.preloadable.max_age.below_1_year"], [], []),
+    "no-include-subdomains": Expect(
+        "a.test", ["header.preloadable.include_sub_domains.missing"], [], []),
+    # too_many twice: once from http://, once from https:// (the checker
+    # does not merge them).
+    "redirect-loop": Expect("a.test", ["redirects.too_many", "redirects.insecure.subsequent",
+                                       "redirects.too_many", "redirects.insecure.initial"],
+                            [], ["redirects.loop", "redirects.browser_limit"]),
+    "form-behind-301": Expect("POST https://a.test/contact", [], [],
+                              ["redirects.post_becomes_get"]),
+    "redirect-no-hsts": Expect("a.test", ["response.no_header"], [], []),
+    "multiple-sts": Expect("a.test", ["response.multiple_headers"], [], []),
 }
+
+# ---- a reference walk, from the rules (the C audit must agree with it) -----
+
+TEN_YEARS, ONE_YEAR = 315360000, 31536000
+GO_SPACE = " \t\n\v\f\r\x85\xa0"  # enough of Go's TrimSpace for these fixtures
+
+
+def header_issues(value):
+    """hstspreload ParseHeaderString + EligibleHeader (bulk-1-year), for the
+    ASCII headers of the fixtures. The full rules, Unicode included, are
+    engine/audit_header.c, checked case by case in test_audit_header.c."""
+    err, warn = [], []
+    ds = [d.strip(GO_SPACE) for d in value.split(";")]
+    isd = pre = False
+    age = None
+    if ds == [""]:
+        warn.append("header.parse.empty")
+        ds = []
+    for d in ds:
+        lo = d.lower()
+        if lo == "preload":
+            if pre and "header.parse.repeated.preload" not in warn:
+                warn.append("header.parse.repeated.preload")
+            pre = True
+        elif lo.startswith("preload"):
+            if "header.parse.invalid.preload" not in warn:
+                warn.append("header.parse.invalid.preload")
+        elif lo == "includesubdomains":
+            if isd and "header.parse.repeated.include_sub_domains" not in warn:
+                warn.append("header.parse.repeated.include_sub_domains")
+            isd = True
+        elif lo.startswith("includesubdomains"):
+            if "header.parse.invalid.include_sub_domains" not in warn:
+                warn.append("header.parse.invalid.include_sub_domains")
+        elif lo.startswith("max-age="):
+            v = d[8:]
+            if len(v) > 1 and v[0] == "0":
+                warn.append("header.parse.max_age.leading_zero")
+            if not v.isascii() or not v.isdigit():
+                err.append("header.parse.max_age.non_digit_characters" if v
+                           else "header.parse.max_age.parse_int_error")
+                continue
+            if int(v) >= 1 << 64:
+                err.append("header.parse.max_age.parse_int_error")
+            elif age is None:
+                age = int(v)
+            elif "header.parse.repeated.max_age" not in warn:
+                warn.append("header.parse.repeated.max_age")
+        elif lo.startswith("max-age"):
+            if "header.parse.invalid.max_age.no_value" not in err:
+                err.append("header.parse.invalid.max_age.no_value")
+        elif d == "":
+            if "header.parse.empty_directive" not in warn:
+                warn.append("header.parse.empty_directive")
+        else:
+            warn.append("header.parse.unknown_directive")
+    if not isd:
+        err.append("header.preloadable.include_sub_domains.missing")
+    if not pre:
+        err.append("header.preloadable.preload.missing")
+    if age is None:
+        err.append("header.preloadable.max_age.missing")
+    elif age == 0:
+        err.append("header.preloadable.max_age.zero")
+    elif age < ONE_YEAR:
+        err.append("header.preloadable.max_age.below_1_year")
+    elif age > TEN_YEARS:
+        warn.append("header.preloadable.max_age.over_10_years")
+    return err, warn
+
+
+def response_issues(headers):
+    """response.go checkSingleHeader + the header verdict."""
+    vals = Nginx.headers(headers, STS)
+    if not vals:
+        return ["response.no_header"], []
+    if len(vals) > 1:
+        return ["response.multiple_headers"], []
+    return header_issues(vals[0])
+
+
+def fetch(ng, url, method="GET", body=None):
+    u = urlsplit(url)
+    path = (u.path or "/") + ("?" + u.query if u.query else "")
+    hdrs = {"Content-Type": "application/x-www-form-urlencoded"} if body else None
+    return ng.request(u.scheme, u.hostname, path, method=method, body=body, headers=hdrs)
+
+
+def checker_follow(ng, url, limit=3):
+    """redirects.go preloadableRedirects: Go's client, at most LIMIT redirects."""
+    chain = []
+    for _ in range(limit + 1):
+        st, h, _ = fetch(ng, url)
+        loc = Nginx.header(h, "Location")
+        if st not in (301, 302, 303, 307, 308) or loc is None:
+            return chain, []
+        url = urljoin(url, loc)
+        chain.append(url)
+        if len(chain) > limit:
+            return chain, ["redirects.too_many"]
+    return chain, []
+
+
+def insecure(chain):
+    for i, u in enumerate(chain):
+        if urlsplit(u).scheme != "https":
+            return ["redirects.insecure.initial" if i == 0 else "redirects.insecure.subsequent"]
+    return []
+
+
+def checker_codes(ng, domain):
+    """hstspreload PreloadableDomain after the domain checks: the https
+    response, the http redirects, the https redirects, in its order."""
+    st, h, _ = fetch(ng, f"https://{domain}/")
+    r_err, r_warn = response_issues(h)
+    g_err, g_warn, first = [], [], []
+    try:
+        _, h0, _ = fetch(ng, f"http://{domain}/")
+    except OSError:
+        g_warn.append("redirects.http.does_not_exist")
+        h0 = None
+    if h0 is not None:
+        if Nginx.headers(h0, STS):
+            g_warn.append("redirects.http.useless_header")
+        chain, iss = checker_follow(ng, f"http://{domain}/")
+        g_err += iss
+        if not chain:
+            g_err.append("redirects.http.no_redirect")
+        elif urlsplit(chain[0]).scheme == "https" and urlsplit(chain[0]).hostname == domain:
+            _, h1, _ = fetch(ng, chain[0])
+            if response_issues(h1)[0]:
+                first.append("redirects.http.first_redirect.no_hsts")
+            g_err += insecure(chain)
+        elif urlsplit(chain[0]).hostname == "www." + domain:
+            g_err.append("redirects.http.www_first")
+        else:
+            g_err.append("redirects.http.first_redirect.insecure")
+    chain, s_err = checker_follow(ng, f"https://{domain}/")
+    s_err += insecure(chain)
+    errors = r_err + g_err + (first if not r_err else []) + s_err
+    return errors, r_warn + g_warn
+
+
+def browser_codes(ng, url, method="GET", body=None, limit=19):
+    """A Chromium-profile navigation (DECISIONS.md knob 4/4b): HSTS noted from
+    https responses, http upgraded by an internal 307 that counts as a
+    redirect, at most LIMIT redirects; detour's codes of severity
+    error/warning, in the order they arise."""
+    codes, seen, hsts, redirects = [], set(), set(), 0
+    while True:
+        u = urlsplit(url)
+        if u.scheme == "http" and u.hostname in hsts:
+            url = url.replace("http://", "https://", 1)  # internal 307
+            redirects += 1
+        else:
+            if url in seen and "redirects.loop" not in codes:
+                codes.append("redirects.loop")
+            seen.add(url)
+            st, h, _ = fetch(ng, url, method, body)
+            sts = Nginx.headers(h, STS)
+            if u.scheme == "https" and sts and "max-age=0" not in sts[0]:
+                hsts.add(u.hostname)
+            loc = Nginx.header(h, "Location")
+            if st not in (301, 302, 303, 307, 308) or loc is None:
+                return codes
+            if method == "POST" and st in (301, 302):
+                codes.append("redirects.post_becomes_get")
+            if st in (301, 302, 303) and method == "POST":
+                method, body = "GET", None
+            url = urljoin(url, loc)
+            redirects += 1
+        if redirects > limit:
+            codes.append("redirects.browser_limit")
+            return codes
 
 
 def pid_alive(pid):
@@ -68,14 +254,44 @@ class NginxFixtures(unittest.TestCase):
         self.assertEqual(Nginx.headers(h, STS), [sts] if sts else [])
 
     def test_every_config_has_expectations(self):
-        self.assertEqual(sorted(EXPECTED_CODES), config_names())
+        self.assertEqual(sorted(EXPECTED), config_names())
         with open(os.path.join(os.path.dirname(__file__), "..", "..", "docs",
                                "audit.md")) as f:
             doc = f.read()
-        for name, (_, codes) in EXPECTED_CODES.items():
+        for name, exp in EXPECTED.items():
             self.assertIn(f"`{name}.conf.in`", doc)
-            for c in codes:
+            for c in exp.errors + exp.warnings + exp.browser:
                 self.assertIn(f"| `{c}` |", doc, c)
+
+    def test_reference_walk_gives_expected_codes(self):
+        for name, exp in EXPECTED.items():
+            with self.subTest(config=name), Nginx(name) as ng:
+                if exp.target.startswith("POST "):
+                    url = exp.target[5:]
+                    self.assertEqual(browser_codes(ng, url, "POST", b"name=x"), exp.browser)
+                    domain = urlsplit(url).hostname
+                else:
+                    domain = exp.target
+                    self.assertEqual(browser_codes(ng, f"http://{domain}/"), exp.browser)
+                errors, warnings = checker_codes(ng, domain)
+                self.assertEqual(errors, exp.errors)
+                self.assertEqual(warnings, exp.warnings)
+
+    def test_reference_header_rules(self):
+        # The walk's header verdicts agree with the checker's own cases.
+        self.assertEqual(header_issues(FULL), ([], []))
+        self.assertEqual(header_issues(""), (
+            ["header.preloadable.include_sub_domains.missing",
+             "header.preloadable.preload.missing", "header.preloadable.max_age.missing"],
+            ["header.parse.empty"]))
+        self.assertEqual(header_issues("max-age=315360001; includeSubDomains"),
+                         (["header.preloadable.preload.missing"],
+                          ["header.preloadable.max_age.over_10_years"]))
+        self.assertEqual(header_issues("includeSubDomains; preload; max-age"),
+                         (["header.parse.invalid.max_age.no_value",
+                           "header.preloadable.max_age.missing"], []))
+        self.assertEqual(header_issues("max-age=01234; includeSubDomains; preload;")[1],
+                         ["header.parse.max_age.leading_zero", "header.parse.empty_directive"])
 
     def test_good(self):
         with Nginx("good") as ng:
