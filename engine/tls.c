@@ -4,6 +4,7 @@
 
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,8 +112,13 @@ int dt__tls_init(dt__tls *s, dt__tls_ctx *t, const char *host,
   snprintf(s->key, sizeof s->key, "%s", key);
   if (mbedtls_ssl_setup(&s->ssl, &t->conf) != 0)
     return DT_ENOMEM;
-  /* SNI and the certificate name check use the URL's host. */
-  if (mbedtls_ssl_set_hostname(&s->ssl, host) != 0)
+  /* SNI and the certificate name check use the URL's host; an IP literal
+   * gets neither from Mbed TLS (see ip_len). */
+  if (inet_pton(AF_INET, host, s->ip) == 1)
+    s->ip_len = 4;
+  else if (inet_pton(AF_INET6, host, s->ip) == 1)
+    s->ip_len = 16;
+  if (!s->ip_len && mbedtls_ssl_set_hostname(&s->ssl, host) != 0)
     return DT_ETLS;
   mbedtls_ssl_set_bio(&s->ssl, s, bio_send, bio_recv, NULL);
   dt__tls_session_slot *slot = find_slot(t, key, 0);
@@ -126,6 +132,80 @@ void dt__tls_free(dt__tls *s) { mbedtls_ssl_free(&s->ssl); }
 void dt__tls_feed(dt__tls *s, const char *data, size_t len) {
   s->in = (const unsigned char *)data;
   s->in_len = len;
+}
+
+/* Reads one DER tag+length at *p (end e); returns the content length or -1.
+ * Short and long forms up to 4 length bytes; nothing else is needed for a
+ * certificate that Mbed TLS already parsed. */
+static long der_next(const unsigned char **p, const unsigned char *e,
+                     unsigned char *tag) {
+  if (e - *p < 2)
+    return -1;
+  *tag = *(*p)++;
+  size_t len = *(*p)++;
+  if (len & 0x80) {
+    size_t n = len & 0x7f;
+    if (n == 0 || n > 4 || (size_t)(e - *p) < n)
+      return -1;
+    len = 0;
+    while (n--)
+      len = (len << 8) | *(*p)++;
+  }
+  return (size_t)(e - *p) < len ? -1 : (long)len;
+}
+
+/* 1 when the certificate's subjectAltName has an iPAddress equal to IP. */
+static int san_has_ip(const mbedtls_x509_crt *crt, const unsigned char *ip,
+                      size_t ip_len) {
+  static const unsigned char san_oid[] = {0x55, 0x1d, 0x11}; /* 2.5.29.17 */
+  const unsigned char *p = crt->v3_ext.p, *e = p + crt->v3_ext.len;
+  unsigned char tag;
+  long n;
+  if (!p)
+    return 0;
+  if (p < e && *p == 0xa3) { /* [3] EXPLICIT wrapper, when present */
+    if ((n = der_next(&p, e, &tag)) < 0)
+      return 0;
+    e = p + n;
+  }
+  if ((n = der_next(&p, e, &tag)) < 0 || tag != 0x30) /* Extensions */
+    return 0;
+  e = p + n;
+  while (p < e) {
+    if ((n = der_next(&p, e, &tag)) < 0 || tag != 0x30)
+      return 0;
+    const unsigned char *x = p, *xe = p + n;
+    p = xe;
+    long on = der_next(&x, xe, &tag);
+    if (on != (long)sizeof san_oid || tag != 0x06 ||
+        memcmp(x, san_oid, sizeof san_oid) != 0)
+      continue;
+    x += on;
+    if (x < xe && *x == 0x01) { /* critical BOOLEAN */
+      if ((on = der_next(&x, xe, &tag)) < 0)
+        return 0;
+      x += on;
+    }
+    if ((on = der_next(&x, xe, &tag)) < 0 || tag != 0x04) /* OCTET STRING */
+      return 0;
+    const unsigned char *g = x, *ge = x + on;
+    if ((on = der_next(&g, ge, &tag)) < 0 || tag != 0x30) /* GeneralNames */
+      return 0;
+    ge = g + on;
+    while (g < ge) {
+      if ((on = der_next(&g, ge, &tag)) < 0)
+        return 0;
+      if (tag == 0x87 && (size_t)on == ip_len && memcmp(g, ip, ip_len) == 0)
+        return 1; /* [7] iPAddress */
+      g += on;
+    }
+    return 0;
+  }
+  return 0;
+}
+
+static uint32_t verify_flags(const dt__tls *s) {
+  return mbedtls_ssl_get_verify_result(&s->ssl) | s->extra_flags;
 }
 
 static int map_verify(uint32_t flags) {
@@ -149,8 +229,13 @@ int dt__tls_handshake(dt__tls *s, char *msg, size_t cap) {
              (unsigned)-rc);
     return DT_ETLS;
   }
+  if (s->ip_len) {
+    const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&s->ssl);
+    if (!peer || !san_has_ip(peer, s->ip, s->ip_len))
+      s->extra_flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  }
   if (!s->tctx->insecure) {
-    uint32_t flags = mbedtls_ssl_get_verify_result(&s->ssl);
+    uint32_t flags = verify_flags(s);
     if (flags) {
       char vb[256];
       int n = mbedtls_x509_crt_verify_info(vb, sizeof vb, "", flags);
@@ -209,12 +294,10 @@ int dt__tls_write(dt__tls *s, const char *data, size_t len, char *msg,
 }
 
 int dt__tls_verified(const dt__tls *s) {
-  return !s->tctx->insecure && mbedtls_ssl_get_verify_result(&s->ssl) == 0;
+  return !s->tctx->insecure && verify_flags(s) == 0;
 }
 
-int dt__tls_chain_ok(const dt__tls *s) {
-  return mbedtls_ssl_get_verify_result(&s->ssl) == 0;
-}
+int dt__tls_chain_ok(const dt__tls *s) { return verify_flags(s) == 0; }
 
 void dt__tls_subject(const dt__tls *s, char *buf, size_t cap) {
   buf[0] = 0;

@@ -53,6 +53,12 @@ typedef struct dt__tls {
   void *ud;
   char key[DT_MAX_HOST_BYTES + 16];
   int resumed_offer;
+  /* An IP-literal host: no SNI (RFC 6066 §3), and the name check is ours
+   * against the certificate's iPAddress SANs (RFC 6125 §6.2.1), which
+   * Mbed TLS 2.28 does not do. */
+  unsigned char ip[16];
+  size_t ip_len;   /* 0: a DNS name, checked by Mbed TLS */
+  uint32_t extra_flags; /* MBEDTLS_X509_BADCERT_* found by our checks */
 } dt__tls;
 
 /* host: the URL's host (SNI + name check); key: the session cache key. */

@@ -123,6 +123,14 @@ class FetchTest(unittest.TestCase):
     def test_name_mismatch(self):
         self.cert_error("other", "ECERT_NAME")
 
+    def test_ip_literal_checked_against_ip_sans(self):
+        # Mbed TLS 2.28 has no iPAddress SAN check; detour does its own.
+        rc, js, _ = self.fetch(f"https://127.0.0.1:{self.fx.https}/hello")
+        self.assertEqual(rc, 0)
+        self.assertTrue(js["hops"][0]["connection"]["cert_verified"])
+        rc, js, _ = self.fetch(f"https://127.0.0.1:{self.fx.port('other')}/hello")
+        self.assertEqual((rc, js["error"]["code"]), (6, "ECERT_NAME"))
+
     def test_insecure_skips_enforcement_and_says_so(self):
         port = self.fx.port("untrusted")
         rc, js, _ = self.fetch(f"https://a.test:{port}/hello", "-k",

@@ -1,0 +1,233 @@
+"""`detour hsts` and how `detour fetch` notes STS headers into the store file:
+the rules of hsts-rules.md §2 seen from the command line, with the fixture's
+log as the witness that an upgraded navigation sent nothing in plaintext."""
+
+import json
+import os
+import stat
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dtfixture import Fixture, ca_file, run_detour  # noqa: E402
+
+SCENARIO = r"""
+listener untrusted https untrusted
+route /sts
+  on https
+  header Strict-Transport-Security: max-age=31536000; includeSubDomains
+  body sts\n
+route /zero
+  on https
+  header Strict-Transport-Security: max-age=0
+route /plain-sts
+  on http
+  header Strict-Transport-Security: max-age=31536000
+route /bad-sts
+  on https
+  header Strict-Transport-Security: max-age=1; max-age=2
+route /two-sts
+  on https
+  header Strict-Transport-Security: max-age=500
+  header Strict-Transport-Security: max-age=0
+route /hello
+  body hello\n
+"""
+
+
+class HstsCli(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.store = os.path.join(self.tmp.name, "hsts.txt")
+        self.env = dict(os.environ, XDG_DATA_HOME=self.tmp.name)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def hsts(self, *args):
+        return run_detour(["hsts", "--hsts-store", self.store, *args], env=self.env)
+
+    def test_parse_explains(self):
+        rc, _, _, js = self.hsts("--json", "parse", "max-age=63072000; includeSubDomains; preload")
+        self.assertEqual(rc, 0)
+        # chromium caps max-age at one year (knob 6)
+        self.assertEqual((js["valid"], js["max_age"], js["include_subdomains"], js["preload"]),
+                         (True, 31536000, True, True))
+        rc, _, _, js = self.hsts("--json", "parse", "max-age=1; max-age=2")
+        self.assertEqual(rc, 2)
+        self.assertFalse(js["valid"])
+        self.assertEqual(js["error"]["code"], "STSMultipleMaxAges")
+        self.assertIsNone(js["max_age"])
+        rc, _, _, js = self.hsts("--json", "--profile", "fetch", "parse", "max-age=63072000")
+        self.assertEqual(js["max_age"], 63072000)  # fetch: no cap
+        rc, out, _, _ = self.hsts("parse", 'max-age="10;x"; includeSubDomains=1')
+        self.assertEqual(rc, 2)
+        self.assertIn("rejected", out)
+
+    def test_add_query_list_delete_clear(self):
+        rc, _, _, _ = self.hsts("add", "Bücher.Test.", "--include-subdomains")
+        self.assertEqual(rc, 0)
+        rc, _, _, js = self.hsts("--json", "query", "www.bücher.test")
+        self.assertEqual(rc, 0)
+        self.assertEqual(js["host"], "www.xn--bcher-kva.test")
+        self.assertTrue(js["known"])
+        self.assertEqual(js["reason"], "ancestor")
+        self.assertEqual(js["match"]["host"], "xn--bcher-kva.test")
+        # A closer entry without includeSubDomains does not hide the ancestor's.
+        self.hsts("add", "www.xn--bcher-kva.test")
+        rc, _, _, js = self.hsts("--json", "query", "a.www.xn--bcher-kva.test")
+        self.assertTrue(js["known"])
+        self.assertEqual(js["match"]["host"], "xn--bcher-kva.test")
+        rc, _, _, js = self.hsts("--json", "list")
+        self.assertEqual(sorted(e["host"] for e in js["entries"]),
+                         ["www.xn--bcher-kva.test", "xn--bcher-kva.test"])
+        # delete touches the exact host only
+        rc, _, _, js = self.hsts("--json", "delete", "www.xn--bcher-kva.test")
+        self.assertEqual((rc, js["deleted"]), (0, True))
+        rc, _, _, js = self.hsts("--json", "query", "xn--bcher-kva.test")
+        self.assertTrue(js["known"])
+        rc, _, _, js = self.hsts("--json", "clear")
+        self.assertEqual(js["cleared"], 1)
+        rc, _, _, js = self.hsts("--json", "list")
+        self.assertEqual(js["entries"], [])
+        # never IP literals or localhost
+        rc, _, err, _ = self.hsts("add", "127.0.0.1")
+        self.assertEqual(rc, 2)
+        self.assertIn("IP literal", err)
+        rc, _, err, _ = self.hsts("add", "app.localhost")
+        self.assertEqual(rc, 2)
+        # the store file is private
+        self.hsts("add", "a.test")
+        self.assertEqual(stat.S_IMODE(os.stat(self.store).st_mode), 0o600)
+
+    def test_curl_import_export(self):
+        src = os.path.join(self.tmp.name, "curl.txt")
+        with open(src, "w") as f:
+            f.write("# Your HSTS cache. https://curl.se/docs/hsts.html\n"
+                    ".sub.example \"20991231 23:59:59\"\n"
+                    "exact.example \"unlimited\"\n"
+                    "old.example \"20000101 00:00:00\"\n"
+                    "garbage line without quotes\n")
+        rc, _, _, js = self.hsts("--json", "import", src, "--format", "curl")
+        self.assertEqual(rc, 0)
+        self.assertEqual((js["imported"], js["skipped"], js["expired"]), (2, 1, 1))
+        rc, _, _, js = self.hsts("--json", "query", "a.sub.example")
+        self.assertTrue(js["known"])
+        rc, out, _, _ = self.hsts("export", "--format", "curl")
+        self.assertEqual(rc, 0)
+        lines = [l for l in out.splitlines() if l and not l.startswith("#")]
+        self.assertIn('.sub.example "20991231 23:59:59"', lines)
+        self.assertIn('exact.example "unlimited"', lines)
+        self.assertEqual(len(lines), 2)
+
+
+class FetchNotes(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.fx = Fixture(SCENARIO).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fx.stop()
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.store = os.path.join(self.tmp.name, "hsts.txt")
+        self.env = dict(os.environ, XDG_DATA_HOME=self.tmp.name)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def fetch(self, url, *extra, store=True):
+        args = ["fetch", "--json", "--cacert", ca_file(), "--no-preload",
+                *(["--hsts-store", self.store] if store else ["--no-hsts-store"]),
+                *self.fx.connect_to_args(["a.test", "www.a.test", "b.test"]), *extra, url]
+        rc, out, err, js = run_detour(args, env=self.env)
+        self.assertIsNotNone(js, err)
+        return rc, js, err
+
+    def query(self, host):
+        return run_detour(["hsts", "--json", "--hsts-store", self.store, "query", host],
+                          env=self.env)[3]
+
+    def test_noted_then_upgraded_with_nothing_sent(self):
+        rc, js, _ = self.fetch("https://a.test/sts")
+        self.assertEqual(rc, 0)
+        h = js["hops"][0]["hsts"]
+        self.assertEqual(h["outcome"], "noted")
+        self.assertEqual((h["noted"]["host"], h["noted"]["max_age"]), ("a.test", 31536000))
+        self.assertTrue(self.query("www.a.test")["known"])
+        plain = self.fx.connections("http")
+        rc, js, _ = self.fetch("http://www.a.test/hello", "-X", "POST", "-d", "k=v")
+        self.assertEqual(rc, 0)
+        first, second = js["hops"]
+        self.assertTrue(first["synthetic"])
+        self.assertEqual((first["response"]["status"], first["response"]["reason"]),
+                         (307, "Internal Redirect"))
+        self.assertIsNone(first["connection"])
+        self.assertEqual(first["reason"]["store"], "dynamic")
+        self.assertEqual(first["reason"]["entry"], "a.test")
+        self.assertEqual(second["request"]["method"], "POST")  # method and body kept
+        self.assertEqual(second["request"]["body_bytes"], 3)
+        self.assertEqual(second["request"]["url"], "https://www.a.test/hello")
+        self.assertEqual(self.fx.connections("http"), plain)  # the plaintext sentinel
+
+    def test_max_age_zero_deletes(self):
+        self.fetch("https://a.test/sts")
+        rc, js, _ = self.fetch("https://a.test/zero")
+        self.assertEqual(js["hops"][0]["hsts"]["outcome"], "deleted")
+        self.assertFalse(self.query("a.test")["known"])
+
+    def test_ignored_over_http_with_k_and_for_ip(self):
+        rc, js, _ = self.fetch("http://a.test/plain-sts")
+        self.assertEqual(js["hops"][0]["hsts"]["ignored"], "not-https")
+        rc, js, _ = self.fetch("https://a.test/sts", "-k")
+        self.assertEqual(js["hops"][0]["hsts"]["ignored"], "certificate-not-verified")
+        rc, js, _ = self.fetch(f"https://127.0.0.1:{self.fx.https}/sts")
+        self.assertEqual(rc, 0)
+        self.assertEqual(js["hops"][0]["hsts"]["ignored"], "ip-literal")
+        self.assertEqual(self.query("a.test")["known"], False)
+
+    def test_rejected_header_has_code(self):
+        rc, js, _ = self.fetch("https://a.test/bad-sts")
+        h = js["hops"][0]["hsts"]
+        self.assertEqual((h["outcome"], h["rejected"]["code"]), ("rejected", "STSMultipleMaxAges"))
+
+    def test_only_the_first_field_counts(self):
+        rc, js, _ = self.fetch("https://a.test/two-sts")
+        h = js["hops"][0]["hsts"]
+        self.assertEqual((h["outcome"], h["noted"]["max_age"]), ("noted", 500))
+
+    def test_known_host_refuses_bad_cert_even_with_k(self):
+        self.fetch("https://a.test/sts")
+        # a.test:443 now goes to a listener with an untrusted certificate
+        args = ["fetch", "--json", "-k", "--no-preload", "--hsts-store", self.store,
+                "--connect-to", f"a.test:443:127.0.0.1:{self.fx.port('untrusted')}",
+                "https://a.test/hello"]
+        rc, _, err, js = run_detour(args, env=self.env)
+        self.assertEqual(rc, 6, err)
+        self.assertEqual(js["error"]["code"], "EHSTS_CERT")
+
+    def test_corrupt_store_is_a_warning_not_a_failure(self):
+        with open(self.store, "wb") as f:
+            f.write(b"\x00\xffnot a store at all\n")
+        rc, js, err = self.fetch("https://a.test/sts")
+        self.assertEqual(rc, 0)
+        self.assertIn(self.store, err)
+        self.assertIn("memory only", err)
+        with open(self.store, "rb") as f:  # never overwritten
+            self.assertEqual(f.read(), b"\x00\xffnot a store at all\n")
+
+    def test_world_writable_store_refused(self):
+        self.fetch("https://a.test/sts")
+        os.chmod(self.store, 0o666)
+        rc, js, err = self.fetch("http://a.test/hello")
+        self.assertEqual(rc, 0)
+        self.assertIn("world-writable", err)
+        self.assertFalse(js["hops"][0]["synthetic"])  # its entries were not trusted
+
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
