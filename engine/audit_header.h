@@ -20,9 +20,11 @@
 
 #include "detour.h"
 
-/* Limits (a report is bounded like everything else). A header with more
- * problems than fit is reported with the first ones and a dropped count. */
-#define DT__AUDIT_MAX_FINDINGS 32
+/* Limits (a report is bounded like everything else). One list can hold a
+ * whole site's audit: the checker's findings plus one per hop of a
+ * browser-length chain (20 redirects). Past that the first findings are
+ * kept and the rest counted in `dropped`. */
+#define DT__AUDIT_MAX_FINDINGS 64
 #define DT__AUDIT_DETAIL_MAX 200
 
 /* hstspreload header.go constants. */
