@@ -154,11 +154,10 @@ static long der_next(const unsigned char **p, const unsigned char *e,
   return (size_t)(e - *p) < len ? -1 : (long)len;
 }
 
-/* 1 when the certificate's subjectAltName has an iPAddress equal to IP. */
-static int san_has_ip(const mbedtls_x509_crt *crt, const unsigned char *ip,
-                      size_t ip_len) {
+int dt__tls_san_has_ip(const unsigned char *ext, size_t ext_len,
+                       const unsigned char *ip, size_t ip_len) {
   static const unsigned char san_oid[] = {0x55, 0x1d, 0x11}; /* 2.5.29.17 */
-  const unsigned char *p = crt->v3_ext.p, *e = p + crt->v3_ext.len;
+  const unsigned char *p = ext, *e = p + ext_len;
   unsigned char tag;
   long n;
   if (!p)
@@ -231,7 +230,8 @@ int dt__tls_handshake(dt__tls *s, char *msg, size_t cap) {
   }
   if (s->ip_len) {
     const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&s->ssl);
-    if (!peer || !san_has_ip(peer, s->ip, s->ip_len))
+    if (!peer || !dt__tls_san_has_ip(peer->v3_ext.p, peer->v3_ext.len, s->ip,
+                                     s->ip_len))
       s->extra_flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
   }
   if (!s->tctx->insecure) {

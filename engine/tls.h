@@ -61,6 +61,12 @@ typedef struct dt__tls {
   uint32_t extra_flags; /* MBEDTLS_X509_BADCERT_* found by our checks */
 } dt__tls;
 
+/* 1 when the X.509 v3 extensions EXT (DER, as Mbed TLS keeps them in
+ * crt->v3_ext) hold a subjectAltName iPAddress equal to IP (4 or 16
+ * bytes). Bounded on any bytes (fuzz/fuzz_tls_san.c). */
+int dt__tls_san_has_ip(const unsigned char *ext, size_t ext_len,
+                       const unsigned char *ip, size_t ip_len);
+
 /* host: the URL's host (SNI + name check); key: the session cache key. */
 int dt__tls_init(dt__tls *s, dt__tls_ctx *t, const char *host,
                  const char *key, dt__tls_send_fn send, void *ud);
