@@ -1,0 +1,349 @@
+"""The redirect/HSTS conformance suite: every case C01-C76 of
+/work/shared/reference/redirect-rules.md §2, end to end through real sockets.
+
+The cases are DATA in fixtures/conformance/*.json (one file per group; the
+format is documented in fixtures/conformance/README.md). This script builds
+ONE fixture scenario from every case's routes, starts ONE detour-fixture
+process, runs `detour fetch --json` for each step of each case, and checks the
+step against the fixture's request log (the witness of what reached the wire)
+and the hop chain detour printed.
+
+Every step that involves an HSTS upgrade maps the upgraded name's port 80 to
+a dedicated plain-http listener, `sentinel`: it must never see a connection
+(the plaintext sentinel), checked per step and once more for the whole run.
+
+A case the default profile answers differently from the reference is run with
+the profile that matches it (and with the default, asserting what
+docs/conformance.md says detour does). A case detour gets wrong carries
+`"bug": "BUG: ..."` in its data: its test is a unittest expected failure, so
+it never counts as a pass. The last line printed is the summary:
+
+    conformance: N cases run, N pass, N expected-fail (bugs), N left out
+"""
+
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dtfixture  # noqa: E402
+from dtfixture import Fixture, ca_file, header_values, run_detour  # noqa: E402
+
+CASE_DIR = os.path.join(dtfixture.source_dir(), "fixtures", "conformance")
+
+# Listeners every case may use (besides the fixture's own http and https).
+LISTENERS = """\
+# plaintext sentinel: the :80 of every name an HSTS step upgrades maps here
+listener sentinel http
+# a second https port (C48: a port change is an origin change)
+listener https2 https
+# a certificate nobody trusts (C72)
+listener badtls https untrusted
+# certificate for names two labels below a.test (C64, C66; *.a.test covers one)
+listener deep https other
+# IPv6 loopback (C67: http://[::1]/)
+listener v6 http server ipv6
+"""
+
+# Names in the "deep" certificate (made at setUp from the test CA).
+DEEP_NAMES = ["x.y.a.test", "bar.foo.a.test"]
+
+
+def load_groups():
+    groups = []
+    for path in sorted(glob.glob(os.path.join(CASE_DIR, "*.json"))):
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        data["file"] = os.path.basename(path)
+        groups.append(data)
+    return groups
+
+
+GROUPS = load_groups()
+
+
+def variants(case):
+    """A case is one or more variants (one test each); shorthand: steps at top level."""
+    if "variants" in case:
+        return case["variants"]
+    if "steps" in case:
+        return [{"name": "", "steps": case["steps"], "bug": case.get("bug")}]
+    return []
+
+
+def make_deep_certs(src, dst):
+    """Copies the test CA dir to DST and re-makes `other` for DEEP_NAMES,
+    signed by the same TEST CA (the fixture's `other` slot serves it)."""
+    shutil.copytree(src, dst)
+    san = ",".join("DNS:" + n for n in DEEP_NAMES)
+    ext = os.path.join(dst, "deep.ext")
+    with open(ext, "w") as f:
+        f.write("basicConstraints=critical,CA:FALSE\n"
+                "keyUsage=critical,digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=serverAuth\n"
+                f"subjectAltName={san}\n")
+    key, csr, crt = (os.path.join(dst, n) for n in ("other.key", "deep.csr", "other.crt"))
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True)  # noqa: E731
+    run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-out", key)
+    run("openssl", "req", "-new", "-key", key, "-subj", "/O=detour tests/CN=x.y.a.test",
+        "-out", csr)
+    run("openssl", "x509", "-req", "-in", csr, "-CA", os.path.join(dst, "ca.crt"),
+        "-CAkey", os.path.join(dst, "ca.key"), "-CAcreateserial", "-days", "3650",
+        "-sha256", "-extfile", ext, "-out", crt)
+
+
+def host_of(req):
+    """The logged Host without its port, ASCII-lowercased."""
+    h = (req.get("host") or "").lower()
+    if h.startswith("["):
+        return h[:h.index("]") + 1]
+    return h.rsplit(":", 1)[0] if ":" in h else h
+
+
+def wire_line(req):
+    return f"{req['method']} {host_of(req)} {req['path']}"
+
+
+class Conformance(unittest.TestCase):
+    fx = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.t0 = time.monotonic()
+        cls.tmp = tempfile.mkdtemp(prefix="detour-conf-")
+        cls.env = dict(os.environ, XDG_DATA_HOME=os.path.join(cls.tmp, "xdg"))
+        certs = os.path.join(cls.tmp, "certs")
+        make_deep_certs(dtfixture.cert_dir(), certs)
+        routes = [LISTENERS]
+        for g in GROUPS:
+            for case in g["cases"]:
+                if case.get("routes"):
+                    r = case["routes"]
+                    routes.append(f"# {case['id']}\n" + ("\n".join(r) if isinstance(r, list) else r))
+        cls.scenario = "\n".join(routes) + "\n"
+        # The fixture takes --certs from dtfixture.cert_dir(): point it at the
+        # copy with the deep certificate for the start only.
+        orig = dtfixture.cert_dir
+        dtfixture.cert_dir = lambda: certs
+        try:
+            cls.fx = Fixture(cls.scenario).start()
+        finally:
+            dtfixture.cert_dir = orig
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if cls.fx:
+                sentinel = cls.fx.connections("sentinel")
+                cls.fx.stop()
+                if sentinel:
+                    raise AssertionError(f"plaintext sentinel saw {sentinel} connection(s)")
+        finally:
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    # -- helpers -------------------------------------------------------------
+    def subst(self, s):
+        """{http}, {https}, {sentinel}, ... become listener ports."""
+        if not isinstance(s, str):
+            return s
+        return re.sub(r"\{(\w+)\}", lambda m: str(self.fx.port(m.group(1)))
+                      if m.group(1) in self.fx.ports else m.group(0), s)
+
+    def detour(self, args, stdin=None):
+        return run_detour(args, env=self.env,
+                          input=stdin.encode("latin-1") if stdin is not None else None)
+
+    def hsts_cmd(self, store, *args):
+        rc, out, err, js = self.detour(["hsts", "--json", "--hsts-store", store, *args])
+        self.assertEqual(rc, 0, f"detour hsts {' '.join(args)}: {err}")
+        return js
+
+    def run_step(self, step, store, label):
+        fx = self.fx
+        conn = []
+        for name in step.get("hsts", []):          # upgraded names: :80 -> sentinel
+            conn += ["--connect-to", f"{name}:80:127.0.0.1:{fx.port('sentinel')}"]
+        for spec, listener in step.get("map", []):  # "a.test:8443" -> listener
+            conn += ["--connect-to", f"{self.subst(spec)}:127.0.0.1:{fx.port(listener)}"]
+        conn += ["--connect-to", f":80:127.0.0.1:{fx.http}",
+                 "--connect-to", f":443:127.0.0.1:{fx.https}"]
+        args = ["fetch", "--json", "--cacert", ca_file()]
+        args += ["--hsts-store", store] if store else ["--no-hsts-store"]
+        if step.get("profile"):
+            args += ["--profile", step["profile"]]
+        args += conn + [self.subst(a) for a in step.get("args", [])] + [self.subst(step["url"])]
+        before = len(fx.events())
+        rc, out, err, js = self.detour(args, step.get("stdin"))
+        events = fx.events()[before:]
+        reqs = [e for e in events if e.get("event") == "request"]
+        ctx = f"{label}: detour {' '.join(args[1:])}\nstderr: {err[-2000:]}\nwire: " + \
+            json.dumps([wire_line(r) for r in reqs])
+        self.assertIsNotNone(js, f"no JSON; {ctx}")
+        self.check(step.get("expect", {}), rc, js, events, reqs, store, ctx, step)
+
+    def check(self, ex, rc, js, events, reqs, store, ctx, step):
+        hops = js["hops"]
+        if "exit" in ex:
+            self.assertEqual(rc, ex["exit"], f"exit status; {ctx}")
+        if "error" in ex:
+            got = js["error"]["code"] if js["error"] else None
+            self.assertEqual(got, ex["error"], f"error; {ctx}")
+        if "wire" in ex:
+            self.assertEqual([wire_line(r) for r in reqs], ex["wire"], f"wire; {ctx}")
+        if "wire_cycle" in ex:
+            pat, n = ex["wire_cycle"]["pattern"], ex["wire_cycle"]["count"]
+            want = [pat[i % len(pat)].replace("{n}", str(i)) for i in range(n)]
+            self.assertEqual([wire_line(r) for r in reqs], want, f"wire; {ctx}")
+        for idx, want in ex.get("req", {}).items():
+            self.assertLess(int(idx), len(reqs), f"request {idx} missing; {ctx}")
+            r = reqs[int(idx)]
+            where = f"request {idx} ({wire_line(r)}); {ctx}"
+            if "body" in want:
+                self.assertEqual(r["body"], want["body"], f"body of {where}")
+                self.assertEqual(r["body_bytes"], len(want["body"]), f"body_bytes of {where}")
+            if "tls" in want:
+                self.assertEqual(r["tls"], want["tls"], f"tls of {where}")
+            for name, value in want.get("has", {}).items():
+                self.assertEqual(header_values(r, name), [value], f"{name} of {where}")
+            for name in want.get("absent", []):
+                self.assertEqual(header_values(r, name), [], f"{name} must be absent: {where}")
+        if ex.get("all_tls"):
+            self.assertTrue(all(r["tls"] for r in reqs), f"a request went out in plaintext; {ctx}")
+            bad = [e for e in events if e.get("event") in ("bad_request", "tls_error")]
+            self.assertEqual(bad, [], f"plaintext reached a TLS listener; {ctx}")
+        if ex.get("no_tls_request"):
+            self.assertEqual(reqs, [], f"no request may complete; {ctx}")
+        if "hops" in ex:
+            self.assertEqual(len(hops), len(ex["hops"]), f"hop count; {ctx}")
+            for i, want in enumerate(ex["hops"]):
+                self.check_hop(i, hops[i], want, ctx)
+        if "hop_count" in ex:
+            self.assertEqual(len(hops), ex["hop_count"], f"hop count; {ctx}")
+        if "synthetic_count" in ex:
+            n = sum(1 for h in hops if h["synthetic"])
+            self.assertEqual(n, ex["synthetic_count"], f"synthetic hops; {ctx}")
+        if "final_status" in ex:
+            last = hops[-1]["response"] if hops else None
+            self.assertEqual(last and last["status"], ex["final_status"], f"final status; {ctx}")
+        if "final_body_bytes" in ex:
+            self.assertEqual(hops[-1]["response"]["body_bytes"], ex["final_body_bytes"], ctx)
+        if "final_url" in ex:
+            self.assertEqual(js["final_url"], self.subst(ex["final_url"]), f"final_url; {ctx}")
+        # Plaintext sentinel: an upgraded name's :80 saw nothing.
+        if step.get("hsts"):
+            accepts = [e for e in events if e.get("event") == "accept"
+                       and e["listener"] == "sentinel"]
+            self.assertEqual(accepts, [], f"PLAINTEXT SENTINEL: connection to :80; {ctx}")
+        for listener, n in ex.get("connections", {}).items():
+            got = sum(1 for e in events if e.get("event") == "accept" and e["listener"] == listener)
+            self.assertEqual(got, n, f"connections on {listener}; {ctx}")
+        if "store" in ex:
+            for host, known in ex["store"].items():
+                q = self.hsts_cmd(store, "query", host)
+                self.assertEqual(q["known"], known, f"store: {host} known? {q}; {ctx}")
+        if ex.get("store_empty"):
+            lst = self.hsts_cmd(store, "list")
+            self.assertEqual(lst["entries"], [], f"store must be empty; {ctx}")
+
+    def check_hop(self, i, hop, want, ctx):
+        where = f"hop {i}; {ctx}"
+        if "synthetic" in want:
+            self.assertEqual(hop["synthetic"], want["synthetic"], f"synthetic, {where}")
+            if want["synthetic"]:
+                self.assertIsNone(hop["connection"], f"synthetic hop has no connection, {where}")
+                self.assertIsNotNone(hop["reason"], f"synthetic hop carries its reason, {where}")
+                hdrs = hop["response"]["headers"]
+                self.assertIn(["Non-Authoritative-Reason", "HSTS"], hdrs, where)
+                self.assertEqual(hop["response"]["reason"], "Internal Redirect", where)
+        if "status" in want:
+            self.assertEqual(hop["response"] and hop["response"]["status"], want["status"],
+                             f"status, {where}")
+        if "method" in want:
+            self.assertEqual(hop["request"]["method"], want["method"], f"method, {where}")
+        if "url" in want:
+            self.assertEqual(hop["request"]["url"], self.subst(want["url"]), f"url, {where}")
+        if "location" in want:
+            locs = [v for n, v in hop["response"]["headers"] if n.lower() == "location"]
+            self.assertEqual(locs, [self.subst(want["location"])], f"Location, {where}")
+        if "body_bytes" in want:
+            self.assertEqual(hop["request"]["body_bytes"], want["body_bytes"], where)
+        if "note_has" in want:
+            self.assertIn(want["note_has"].lower(), (hop["note"] or "").lower(), f"note, {where}")
+        if "tls" in want:
+            self.assertEqual(hop["connection"]["tls_version"] is not None, want["tls"], where)
+
+    def run_variant(self, case, var):
+        store = None
+        if var.get("store", case.get("store")) is not None:
+            store = os.path.join(self.tmp, f"store-{case['id']}-{var.get('name') or 'x'}.txt")
+            for entry in var.get("store", case.get("store")):
+                host, isd = entry if isinstance(entry, list) else (entry, False)
+                self.hsts_cmd(store, "add", host, *(["--include-subdomains"] if isd else []))
+        for k, step in enumerate(var["steps"]):
+            self.run_step(step, store, f"{case['id']} {var.get('name', '')} step {k + 1}")
+
+
+def _make_test(case, var):
+    def test(self):
+        self.run_variant(case, var)
+    bug = var.get("bug") or case.get("bug")
+    if bug:
+        test = unittest.expectedFailure(test)
+    test.__doc__ = f"{case['id']} {var.get('name', '')}: {case.get('title', '')}"
+    return test
+
+
+LEFT_OUT = {}
+for _g in GROUPS:
+    for _case in _g["cases"]:
+        if _case.get("left_out"):
+            LEFT_OUT[_case["id"]] = _case["left_out"]
+            continue
+        for _v in variants(_case):
+            _name = f"test_{_case['id']}" + (f"_{_v['name']}" if _v.get("name") else "")
+            setattr(Conformance, re.sub(r"\W", "_", _name), _make_test(_case, _v))
+
+
+def summary(result):
+    """Per case (all its variants): pass, expected-fail (a known bug), or fail."""
+    status = {}
+    for g in GROUPS:
+        for c in g["cases"]:
+            if not c.get("left_out"):
+                status[c["id"]] = "pass"
+    def case_of(test):
+        m = re.match(r"test_(C\d+)", test.id().rsplit(".", 1)[-1])
+        return m.group(1) if m else None
+    for test, _ in result.expectedFailures:
+        cid = case_of(test)
+        if cid and status.get(cid) == "pass":
+            status[cid] = "xfail"
+    for test, _ in list(result.failures) + list(result.errors) + \
+            [(t, None) for t in result.unexpectedSuccesses]:
+        cid = case_of(test)
+        if cid:
+            status[cid] = "fail"
+    return status
+
+
+if __name__ == "__main__":
+    prog = unittest.main(verbosity=2, exit=False)
+    st = summary(prog.result)
+    run = len(st)
+    npass = sum(1 for v in st.values() if v == "pass")
+    nx = sum(1 for v in st.values() if v == "xfail")
+    for cid, why in sorted(LEFT_OUT.items()):
+        print(f"left out {cid}: {why}")
+    for cid in sorted(k for k, v in st.items() if v == "xfail"):
+        print(f"expected-fail {cid}")
+    print(f"conformance: {run} cases run, {npass} pass, {nx} expected-fail (bugs), "
+          f"{len(LEFT_OUT)} left out")
+    sys.exit(0 if prog.result.wasSuccessful() else 1)
