@@ -65,6 +65,9 @@ static int hsts_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
   dt__preload_error perr = {0};
   int rc = opt->preload_file
                ? dt__preload_open_file(&ctx->preload, opt->preload_file, &perr)
+           : opt->preload_blob
+               ? dt__preload_open_mem(&ctx->preload, opt->preload_blob,
+                                      opt->preload_blob_len, 0, &perr)
                : dt__preload_open_default(&ctx->preload);
   if (rc == DT_ENOMEM)
     return rc;
@@ -72,7 +75,9 @@ static int hsts_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
     dt__ctx_warn(ctx,
                  "preload list %s not used: %s (fix: pass a blob made by "
                  "`detour preload compile`, or --no-preload)",
-                 opt->preload_file ? opt->preload_file : "(embedded)",
+                 opt->preload_file   ? opt->preload_file
+                 : opt->preload_blob ? "(caller's buffer)"
+                                     : "(embedded)",
                  perr.msg[0] ? perr.msg : dt_strerror(rc));
     ctx->preload = NULL;
     return 0;

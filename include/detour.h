@@ -242,7 +242,12 @@ typedef struct dt_ctx_options {
    * context goes on memory-only (dt_ctx_warning). */
   const char *hsts_store_path; /* NULL → memory-only */
   int hsts_off;                /* 1 → no HSTS at all (store nor preload) */
-  const char *preload_file;    /* NULL → the list embedded at build time */
+  const char *preload_file;    /* NULL → the list embedded at build time;
+                                  a blob from `detour preload compile`,
+                                  memory-mapped */
+  const void *preload_blob;    /* or a blob in memory (used in place: keep
+                                  it alive until the context is closed) */
+  size_t preload_blob_len;
   int no_preload;              /* 1 → no preload list */
   int preload_disable_stale;   /* 1 → a list older than 70 days is unused */
 } dt_ctx_options;

@@ -1,0 +1,163 @@
+"""`detour preload` and the preload list in navigations: compile a small list
+in Chromium's format, query it under both matching rules (knob 8), navigate
+with it (the synthetic hop names the entry and the list date), precedence
+with the dynamic store (knob 7), staleness, and bad blobs."""
+
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dtfixture import Fixture, ca_file, run_detour  # noqa: E402
+
+LIST = """{
+  // a comment, as in Chromium's file
+  "pinsets": [],
+  "entries": [
+    {"name": "a.test", "policy": "test", "mode": "force-https", "include_subdomains": true},
+    {"name": "deep.a.test", "policy": "test", "mode": "force-https"},
+    {"name": "b.test", "policy": "test", "mode": "force-https"},
+    {"name": "pinned.test", "policy": "test", "pins": "google"}
+  ]
+}
+"""
+
+SCENARIO = r"""
+route /zero
+  on https
+  header Strict-Transport-Security: max-age=0
+route /
+  body ok\n
+"""
+
+
+class PreloadCli(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.env = dict(os.environ, XDG_DATA_HOME=cls.tmp.name)
+        src = os.path.join(cls.tmp.name, "list.json")
+        with open(src, "w") as f:
+            f.write(LIST)
+        cls.blob = os.path.join(cls.tmp.name, "list.bin")
+        rc, _, err, js = run_detour(["preload", "compile", "--json", "--date", "2026-11-01",
+                                     src, "-o", cls.blob], env=cls.env)
+        assert rc == 0, err
+        cls.compiled = js
+        cls.fx = Fixture(SCENARIO).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fx.stop()
+        cls.tmp.cleanup()
+
+    def pre(self, *args):
+        return run_detour(["preload", "--json", "--preload-file", self.blob, *args],
+                          env=self.env)
+
+    def test_compile_counts_and_info(self):
+        self.assertEqual(self.compiled["entries"], 3)
+        self.assertEqual(self.compiled["skipped_mode"], 1)  # pins only, no force-https
+        rc, _, _, js = self.pre("info")
+        self.assertEqual(rc, 0)
+        self.assertEqual((js["entries"], js["include_subdomains"]), (3, 1))
+        self.assertEqual(js["list_date"], "2026-11-01T00:00:00Z")
+        self.assertEqual(js["blob_bytes"], os.path.getsize(self.blob))
+        self.assertEqual(len(js["checksum"]), 16)
+
+    def test_embedded_list_info(self):
+        rc, _, _, js = run_detour(["preload", "--json", "info"], env=self.env)
+        self.assertEqual(rc, 0)
+        self.assertEqual(js["source"], "embedded")
+        self.assertGreater(js["entries"], 90000)
+        self.assertLessEqual(js["blob_bytes"], 700 * 1024)
+
+    def test_query_per_profile(self):
+        rc, _, _, js = self.pre("query", "x.a.test")
+        self.assertEqual((js["known"], js["entry"]["name"], js["reason"]),
+                         (True, "a.test", "ancestor"))
+        # chromium: the deeper entry without include_subdomains decides
+        rc, _, _, js = self.pre("query", "x.deep.a.test")
+        self.assertFalse(js["known"])
+        self.assertEqual(js["reason"], "cancelled-by-deeper-entry")
+        # fetch: any ancestor with include_subdomains counts
+        rc, _, _, js = self.pre("--profile", "fetch", "query", "x.deep.a.test")
+        self.assertTrue(js["known"])
+        rc, _, _, js = self.pre("query", "B.Test.")
+        self.assertEqual((js["host"], js["known"], js["reason"]), ("b.test", True, "exact"))
+        rc, _, _, js = self.pre("query", "x.b.test")
+        self.assertEqual((js["known"], js["reason"]),
+                         (False, "ancestor-without-include-subdomains"))
+
+    def fetch(self, url, *extra):
+        args = ["fetch", "--json", "--cacert", ca_file(), "--preload-file", self.blob,
+                "--hsts-store", os.path.join(self.tmp.name, "hsts.txt"),
+                *self.fx.connect_to_args(["a.test", "www.a.test", "b.test"]), *extra, url]
+        rc, out, err, js = run_detour(args, env=self.env)
+        self.assertIsNotNone(js, err)
+        return rc, js, err
+
+    def test_navigation_upgrades_from_the_list(self):
+        plain = self.fx.connections("http")
+        rc, js, _ = self.fetch("http://www.a.test/")
+        self.assertEqual(rc, 0)
+        hop = js["hops"][0]
+        self.assertTrue(hop["synthetic"])
+        self.assertEqual(hop["reason"]["store"], "preload")
+        self.assertEqual(hop["reason"]["entry"], "a.test")
+        self.assertEqual(hop["reason"]["list_date"], "2026-11-01")
+        self.assertIn("preload entry a.test, includeSubDomains", hop["note"])
+        self.assertEqual(self.fx.connections("http"), plain)
+
+    def test_max_age_zero_cannot_switch_off_a_preloaded_host(self):
+        rc, js, _ = self.fetch("https://b.test/zero")
+        self.assertEqual(rc, 0)
+        rc, js, _ = self.fetch("http://b.test/")
+        self.assertTrue(js["hops"][0]["synthetic"])
+
+    def test_stale_list_warns_and_still_enforces(self):
+        old = os.path.join(self.tmp.name, "old.bin")
+        src = os.path.join(self.tmp.name, "list.json")
+        rc, _, err, _ = run_detour(["preload", "compile", "--date", "2020-01-01", src,
+                                    "-o", old], env=self.env)
+        self.assertEqual(rc, 0, err)
+        args = ["fetch", "--json", "--no-hsts-store", "--preload-file", old,
+                *self.fx.connect_to_args(["a.test"]), "--cacert", ca_file(), "http://a.test/"]
+        rc, _, err, js = run_detour(args, env=self.env)
+        self.assertEqual(rc, 0)
+        self.assertIn("days old", err)
+        self.assertTrue(js["hops"][0]["synthetic"])
+
+    def test_bad_blob_is_refused_with_a_reason(self):
+        bad = os.path.join(self.tmp.name, "bad.bin")
+        with open(self.blob, "rb") as f:
+            data = bytearray(f.read())
+        data[len(data) // 2] ^= 0xFF
+        with open(bad, "wb") as f:
+            f.write(data)
+        rc, _, err, _ = run_detour(["preload", "--preload-file", bad, "info"], env=self.env)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("checksum", err.lower())
+        # a navigation goes on without the list, and says so
+        args = ["fetch", "--json", "--no-hsts-store", "--preload-file", bad,
+                *self.fx.connect_to_args(["a.test"]), "http://a.test/"]
+        rc, _, err, js = run_detour(args, env=self.env)
+        self.assertEqual(rc, 0)
+        self.assertIn("not used", err)
+        self.assertFalse(js["hops"][0]["synthetic"])
+
+    def test_compile_errors_name_the_line(self):
+        src = os.path.join(self.tmp.name, "broken.json")
+        with open(src, "w") as f:
+            f.write('{"entries": [\n  {"name": "ok.test", "mode": "force-https"},\n'
+                    '  {"name": "bad..test", "mode": "force-https"}\n]}\n')
+        rc, _, err, _ = run_detour(["preload", "compile", src, "-o",
+                                    os.path.join(self.tmp.name, "x.bin")], env=self.env)
+        self.assertEqual(rc, 2)
+        self.assertIn("broken.json:3", err)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
