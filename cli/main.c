@@ -34,6 +34,7 @@ static const struct {
     {"url", cli_cmd_url},
     {"hsts", cli_cmd_hsts},
     {"preload", cli_cmd_preload},
+    {"demo", cli_cmd_demo},
 };
 
 int main(int argc, char **argv) {

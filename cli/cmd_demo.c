@@ -1,0 +1,463 @@
+/* cmd_demo.c — `detour demo`: detour's main job, shown on a built-in site.
+ *
+ * A throw-away site (cli/demo_site.c) plays demo.test on 127.0.0.1, with a
+ * certificate made for this run. detour navigates to http://demo.test/
+ * twice with a memory-only HSTS store, then submits two forms:
+ *
+ *   1. first visit: out over http, 301 to https, the STS field is noted;
+ *   2. second visit: a synthetic 307 Internal Redirect, nothing sent to
+ *      port 80 (the site's own connection count proves it);
+ *   3. POST answered 302: followed with GET, body dropped;
+ *   4. POST answered 307: followed with POST, body kept.
+ *
+ * Every step is also checked, so the demo is a self-test of the installed
+ * binary: exit 0 when everything behaved as described, 1 (and which
+ * expectation failed, on stderr) when not. Needs no file, fixture or
+ * network.
+ *
+ * Why one loop and the async API (not dt_sync): dt_sync runs a private
+ * loop only while it waits, and the site must answer while the client
+ * waits. With the site and the client on one loop there is no thread and
+ * no lock, and the counts are exact when a chain arrives: the site's
+ * accept callback for a connection runs before its answer can reach the
+ * client, so "plain-http connections during the second visit" is read
+ * after everything that visit caused. */
+#include "cli.h"
+#include "demo_site.h"
+
+#include <uv.h>
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Exit status when an expectation fails (the error classes use 0, 2..11;
+ * docs/cli.md). */
+#define DEMO_EXIT_EXPECTATION 1
+/* Each navigation is bounded, so a broken build cannot hang the demo. */
+#define DEMO_TOTAL_TIMEOUT_MS 10000u
+
+static const char help[] =
+    "usage: detour demo [--json]\n"
+    "\n"
+    "Starts a throw-away site on 127.0.0.1 that plays demo.test (http -> "
+    "301 ->\n"
+    "https with Strict-Transport-Security; two forms answering 302 and "
+    "307), and\n"
+    "shows, step by step, what detour does with it:\n"
+    "  1. first visit to http://demo.test/: out over http, the STS field is "
+    "noted\n"
+    "  2. second visit: a synthetic 307 Internal Redirect, nothing sent to "
+    "port 80\n"
+    "  3. a form POST answered 302 is followed with GET, body dropped\n"
+    "  4. a form POST answered 307 is followed with POST, body kept\n"
+    "Nothing leaves this machine, and your HSTS store is not touched (the "
+    "demo\n"
+    "keeps its own in memory). Exit status 0 when every step behaved as "
+    "described,\n"
+    "1 when one did not (which one is said on stderr).\n"
+    "\n"
+    "      --json    {\"visits\": [chain, chain], \"forms\": [chain, chain],\n"
+    "                 \"plain_connections_second_visit\": N}\n";
+
+static const struct option longopts[] = {
+    {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+
+typedef struct demo_run {
+  uv_loop_t loop;
+  int loop_ok;
+  demo_site *site;
+  dt_ctx *ctx;
+  char ca_path[1024];
+  int ca_made;
+  int json;
+  dt_chain *visits[2], *forms[2];
+  unsigned plain[2]; /* plain-http connections during visit 1, visit 2 */
+  char thanks_method[2][24];
+  size_t thanks_body[2];
+  unsigned checks, failed;
+} demo_run;
+
+/* ---- expectations ------------------------------------------------------- */
+
+static void expect(demo_run *r, int ok, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void expect(demo_run *r, int ok, const char *fmt, ...) {
+  r->checks++;
+  if (ok) return;
+  r->failed++;
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  cli_error("demo: expectation failed: %s", msg);
+}
+
+/* Hop I of CHAIN is METHOD URL answered STATUS, synthetic or not. */
+static void expect_hop(demo_run *r, const char *step, const dt_chain *chain,
+                       size_t i, const char *method, const char *url,
+                       int status, int synthetic) {
+  const dt_hop *h =
+      i < dt_chain_hop_count(chain) ? dt_chain_hop(chain, i) : NULL;
+  expect(r, h != NULL, "%s: no hop %zu", step, i + 1);
+  if (!h) return;
+  expect(r, h->method && !strcmp(h->method, method),
+         "%s: hop %zu should be %s, was %s", step, i + 1, method,
+         h->method ? h->method : "?");
+  expect(r, h->url && !strcmp(h->url, url),
+         "%s: hop %zu should go to %s, went to %s", step, i + 1, url,
+         h->url ? h->url : "?");
+  expect(r, h->has_response && h->status == status,
+         "%s: hop %zu should be answered %d, was %d", step, i + 1, status,
+         h->has_response ? h->status : 0);
+  expect(r, !h->synthetic == !synthetic, "%s: hop %zu should %sbe synthetic",
+         step, i + 1, synthetic ? "" : "not ");
+}
+
+static void expect_chain(demo_run *r, const char *step, const dt_chain *chain,
+                         size_t hops) {
+  int err = dt_chain_error(chain);
+  const char *m = dt_chain_error_message(chain);
+  expect(r, err == 0, "%s: navigation failed: %s: %s", step, dt_err_name(err),
+         m ? m : dt_strerror(err));
+  expect(r, dt_chain_hop_count(chain) == hops, "%s: %zu hops, expected %zu",
+         step, dt_chain_hop_count(chain), hops);
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+static void on_chain(dt_chain *chain, void *ud) { *(dt_chain **)ud = chain; }
+
+/* One navigation on the shared loop: the site answers from the same
+ * uv_run calls that drive the client. Returns 0 or the DT_E* that kept it
+ * from starting. */
+static int navigate(demo_run *r, const dt_request *req, dt_chain **out) {
+  *out = NULL;
+  int rc = dt_fetch(r->ctx, req, on_chain, out);
+  if (rc) {
+    cli_error("demo: cannot start %s %s: %s", req->method ? req->method : "GET",
+              req->url, dt_strerror(rc));
+    return rc;
+  }
+  /* UV_RUN_ONCE until the callback: the listeners keep the loop alive. */
+  while (!*out)
+    uv_run(&r->loop, UV_RUN_ONCE);
+  return 0;
+}
+
+/* The CA goes to a private temp file for ca_file (the context loads trust
+ * from a path). mkstemp creates it 0600; removed at exit. */
+static int write_ca(demo_run *r) {
+  const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir) dir = "/tmp";
+  int n =
+      snprintf(r->ca_path, sizeof r->ca_path, "%s/detour-demo-ca-XXXXXX", dir);
+  if (n < 0 || (size_t)n >= sizeof r->ca_path) {
+    cli_error("demo: TMPDIR is too long");
+    return DT_EIO;
+  }
+  int fd = mkstemp(r->ca_path);
+  if (fd < 0) {
+    cli_error("demo: cannot create a temporary file in %s", dir);
+    return DT_EIO;
+  }
+  r->ca_made = 1;
+  const char *pem = demo_site_ca_pem(r->site);
+  size_t len = strlen(pem), off = 0;
+  int bad = fchmod(fd, 0600) != 0;
+  while (!bad && off < len) {
+    ssize_t w = write(fd, pem + off, len - off);
+    if (w <= 0)
+      bad = 1;
+    else
+      off += (size_t)w;
+  }
+  bad |= close(fd) != 0;
+  if (bad) {
+    cli_error("demo: cannot write %s", r->ca_path);
+    return DT_EIO;
+  }
+  return 0;
+}
+
+static int setup(demo_run *r) {
+  char err[256];
+  if (uv_loop_init(&r->loop) != 0) {
+    cli_error("demo: cannot make an event loop");
+    return DT_EINTERNAL;
+  }
+  r->loop_ok = 1;
+  if (demo_site_start(&r->site, &r->loop, err, sizeof err) != 0) {
+    cli_error("%s", err);
+    return DT_EINTERNAL;
+  }
+  int rc = write_ca(r);
+  if (rc) return rc;
+  dt_ctx_options o;
+  dt_ctx_options_init(&o);
+  o.loop = &r->loop;
+  o.ca_file = r->ca_path;
+  o.hsts_store_path = NULL; /* memory-only: the user's store stays as it is */
+  o.limits.total_timeout_ms = DEMO_TOTAL_TIMEOUT_MS;
+  rc = dt_ctx_new(&r->ctx, &o);
+  if (rc) {
+    cli_error("demo: cannot start: %s", dt_strerror(rc));
+    return rc;
+  }
+  /* demo.test's two ports go to the site's listeners; Host, SNI and the
+   * certificate check still use demo.test (curl's --connect-to). */
+  char spec[64];
+  snprintf(spec, sizeof spec, "demo.test:80:127.0.0.1:%d",
+           demo_site_port(r->site, DEMO_PLAIN));
+  rc = dt_ctx_add_connect_to(r->ctx, spec);
+  if (rc == 0) {
+    snprintf(spec, sizeof spec, "demo.test:443:127.0.0.1:%d",
+             demo_site_port(r->site, DEMO_TLS));
+    rc = dt_ctx_add_connect_to(r->ctx, spec);
+  }
+  if (rc) {
+    cli_error("demo: cannot map demo.test: %s", dt_strerror(rc));
+    return rc;
+  }
+  for (size_t i = 0; dt_ctx_warning(r->ctx, i); i++)
+    cli_error("warning: %s", dt_ctx_warning(r->ctx, i));
+  return 0;
+}
+
+static void on_ctx_closed(void *ud) { *(int *)ud = 1; }
+
+static void teardown(demo_run *r) {
+  for (int i = 0; i < 2; i++) {
+    dt_chain_free(r->visits[i]);
+    dt_chain_free(r->forms[i]);
+  }
+  if (r->ctx) {
+    int closed = 0;
+    dt_ctx_close(r->ctx, on_ctx_closed, &closed);
+    while (!closed)
+      uv_run(&r->loop, UV_RUN_ONCE);
+  }
+  demo_site_close(r->site);
+  if (r->loop_ok) {
+    uv_run(&r->loop, UV_RUN_DEFAULT); /* the site's close callbacks */
+    if (uv_loop_close(&r->loop) != 0)
+      cli_error("demo: internal error: a handle was left open");
+  }
+  if (r->ca_made) unlink(r->ca_path);
+}
+
+/* The four navigations. Returns 0, or the DT_E* that kept one from
+ * starting (a failed navigation still gives a chain: checked later). */
+static int run_steps(demo_run *r) {
+  dt_request req;
+  memset(&req, 0, sizeof req);
+  req.url = "http://demo.test/";
+  unsigned before = demo_site_connections(r->site, DEMO_PLAIN);
+  int rc = navigate(r, &req, &r->visits[0]);
+  if (rc) return rc;
+  unsigned mid = demo_site_connections(r->site, DEMO_PLAIN);
+  r->plain[0] = mid - before;
+  rc = navigate(r, &req, &r->visits[1]);
+  if (rc) return rc;
+  r->plain[1] = demo_site_connections(r->site, DEMO_PLAIN) - mid;
+
+  /* The forms on https://demo.test/, submitted as a browser does: the page
+   * is the initiator (Referer, Origin), the body urlencoded. */
+  static const dt_header form_headers[] = {
+      {"Content-Type", "application/x-www-form-urlencoded"}};
+  static const char *const form_urls[2] = {"https://demo.test/form302",
+                                           "https://demo.test/form307"};
+  for (int i = 0; i < 2; i++) {
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.url = form_urls[i];
+    req.headers = form_headers;
+    req.header_count = 1;
+    req.body = (const uint8_t *)DEMO_SITE_FORM_BODY;
+    req.body_len = sizeof DEMO_SITE_FORM_BODY - 1;
+    req.initiator = "https://demo.test/";
+    rc = navigate(r, &req, &r->forms[i]);
+    if (rc) return rc;
+    snprintf(r->thanks_method[i], sizeof r->thanks_method[i], "%s",
+             demo_site_last_thanks(r->site, &r->thanks_body[i]));
+  }
+  return 0;
+}
+
+static void check(demo_run *r) {
+  const size_t body = sizeof DEMO_SITE_FORM_BODY - 1;
+  const dt_chain *v1 = r->visits[0], *v2 = r->visits[1];
+  expect_chain(r, "first visit", v1, 2);
+  expect_hop(r, "first visit", v1, 0, "GET", "http://demo.test/", 301, 0);
+  expect_hop(r, "first visit", v1, 1, "GET", "https://demo.test/", 200, 0);
+  const dt_hop *h = dt_chain_hop_count(v1) > 1 ? dt_chain_hop(v1, 1) : NULL;
+  expect(r, h && h->hsts_json && strstr(h->hsts_json, "\"outcome\":\"noted\""),
+         "first visit: the STS field should be noted, was %s",
+         h && h->hsts_json ? h->hsts_json : "absent");
+  expect(r, r->plain[0] == 1,
+         "first visit: 1 plain-http connection expected, the site saw %u",
+         r->plain[0]);
+
+  expect_chain(r, "second visit", v2, 2);
+  expect_hop(r, "second visit", v2, 0, "GET", "http://demo.test/", 307, 1);
+  expect_hop(r, "second visit", v2, 1, "GET", "https://demo.test/", 200, 0);
+  expect(r, r->plain[1] == 0,
+         "second visit: no plain-http connection expected, the site saw %u",
+         r->plain[1]);
+
+  const char *step[2] = {"form answered 302", "form answered 307"};
+  const char *next[2] = {"GET", "POST"};
+  const size_t next_body[2] = {0, body};
+  for (int i = 0; i < 2; i++) {
+    const dt_chain *f = r->forms[i];
+    expect_chain(r, step[i], f, 2);
+    expect_hop(r, step[i], f, 0, "POST",
+               i ? "https://demo.test/form307" : "https://demo.test/form302",
+               i ? 307 : 302, 0);
+    expect_hop(r, step[i], f, 1, next[i], "https://demo.test/thanks", 200, 0);
+    const dt_hop *t = dt_chain_hop_count(f) > 1 ? dt_chain_hop(f, 1) : NULL;
+    expect(r, t && t->req_body_bytes == next_body[i],
+           "%s: the follow-up should send %zu body bytes, sent %zu", step[i],
+           next_body[i], t ? t->req_body_bytes : 0);
+    /* What reached the wire, from the site's side. */
+    expect(r,
+           !strcmp(r->thanks_method[i], next[i]) &&
+               r->thanks_body[i] == next_body[i],
+           "%s: the site should see %s /thanks with %zu body bytes, saw "
+           "'%s' with %zu",
+           step[i], next[i], next_body[i], r->thanks_method[i],
+           r->thanks_body[i]);
+  }
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static int print_chain(const dt_chain *chain) {
+  char *s = dt_chain_to_text(chain);
+  if (!s) {
+    cli_error("out of memory");
+    return DT_ENOMEM;
+  }
+  /* Indent so the chain stands apart from the narration. */
+  for (char *line = s; *line;) {
+    char *nl = strchr(line, '\n');
+    size_t len = nl ? (size_t)(nl - line) : strlen(line);
+    printf("    %.*s\n", (int)len, line);
+    line += len + (nl ? 1 : 0);
+  }
+  dt_free(s);
+  return 0;
+}
+
+static int print_text(demo_run *r) {
+  int rc = 0;
+  printf("detour demo: a throw-away site plays demo.test on this machine\n"
+         "  http://demo.test/   -> 127.0.0.1:%d\n"
+         "  https://demo.test/  -> 127.0.0.1:%d  (certificate from a CA made "
+         "for this run)\n"
+         "  HSTS store: in memory for this run only (yours is not touched)\n",
+         demo_site_port(r->site, DEMO_PLAIN),
+         demo_site_port(r->site, DEMO_TLS));
+
+  printf("\nStep 1. First visit to http://demo.test/\n"
+         "  Nothing is known about demo.test yet, so the request goes out "
+         "over plain\n"
+         "  http. The site redirects to https, and its https answer carries\n"
+         "  Strict-Transport-Security: max-age=31536000; includeSubDomains.\n"
+         "  The certificate verified, so detour notes demo.test as a Known "
+         "HSTS Host\n"
+         "  (RFC 6797 section 8.1).\n\n");
+  if (print_chain(r->visits[0])) rc = DT_ENOMEM;
+  printf("  plain-http connections during the first visit: %u\n", r->plain[0]);
+
+  printf("\nStep 2. Second visit to http://demo.test/\n"
+         "  demo.test is now a Known HSTS Host: the http URL becomes https "
+         "before\n"
+         "  anything is sent (RFC 6797 section 8.3). That step shows as a "
+         "synthetic\n"
+         "  \"307 Internal Redirect\", as browsers show it: no DNS lookup, no "
+         "connection,\n"
+         "  no byte on port 80.\n\n");
+  if (print_chain(r->visits[1])) rc = DT_ENOMEM;
+  printf("  plain-http connections during the second visit: %u\n", r->plain[1]);
+
+  printf("\nStep 3. A form on https://demo.test/ is POSTed, and answered "
+         "302\n"
+         "  Browsers follow a 301 or 302 to a POST with a GET and drop the "
+         "body\n"
+         "  (Fetch, HTTP-redirect fetch; RFC 9110 section 15.4.3 allows "
+         "it).\n\n");
+  if (print_chain(r->forms[0])) rc = DT_ENOMEM;
+  printf("  the site saw: %s /thanks with %zu body bytes\n",
+         r->thanks_method[0], r->thanks_body[0]);
+
+  printf("\nStep 4. The same form POSTed to an endpoint answering 307\n"
+         "  307 and 308 keep the method and the body (RFC 9110 section "
+         "15.4.8):\n"
+         "  the browser POSTs again.\n\n");
+  if (print_chain(r->forms[1])) rc = DT_ENOMEM;
+  printf("  the site saw: %s /thanks with %zu body bytes\n",
+         r->thanks_method[1], r->thanks_body[1]);
+
+  if (r->failed)
+    printf("\n%u of %u expectations FAILED (listed on stderr).\n", r->failed,
+           r->checks);
+  else
+    printf("\nAll %u expectations held.\n", r->checks);
+  return rc;
+}
+
+static int print_json(demo_run *r) {
+  char *parts[4] = {
+      dt_chain_to_json(r->visits[0]), dt_chain_to_json(r->visits[1]),
+      dt_chain_to_json(r->forms[0]), dt_chain_to_json(r->forms[1])};
+  int rc = 0;
+  if (!parts[0] || !parts[1] || !parts[2] || !parts[3]) {
+    cli_error("out of memory");
+    rc = DT_ENOMEM;
+  } else {
+    printf("{\"visits\": [%s, %s], \"forms\": [%s, %s], "
+           "\"plain_connections_second_visit\": %u}\n",
+           parts[0], parts[1], parts[2], parts[3], r->plain[1]);
+  }
+  for (int i = 0; i < 4; i++)
+    dt_free(parts[i]);
+  return rc;
+}
+
+int cli_cmd_demo(int argc, char **argv) {
+  demo_run r;
+  memset(&r, 0, sizeof r);
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'j': r.json = 1; break;
+    case 'h': fputs(help, stdout); return CLI_EXIT_OK;
+    default: return cli_usage_error("try 'detour demo --help'");
+    }
+  }
+  if (optind != argc)
+    return cli_usage_error("demo takes no arguments (try --help)");
+  int rc = setup(&r);
+  if (rc == 0) rc = run_steps(&r);
+  if (rc) { /* the cause is already on stderr */
+    teardown(&r);
+    return cli_exit_for(rc);
+  }
+  check(&r);
+  rc = r.json ? print_json(&r) : print_text(&r);
+  int status = rc         ? cli_exit_for(rc)
+               : r.failed ? DEMO_EXIT_EXPECTATION
+                          : CLI_EXIT_OK;
+  teardown(&r);
+  return status;
+}
