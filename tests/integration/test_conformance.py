@@ -225,6 +225,13 @@ class Conformance(unittest.TestCase):
             self.assertEqual(len(hops), len(ex["hops"]), f"hop count; {ctx}")
             for i, want in enumerate(ex["hops"]):
                 self.check_hop(i, hops[i], want, ctx)
+        if "hops_prefix" in ex:
+            self.assertGreaterEqual(len(hops), len(ex["hops_prefix"]), f"hop count; {ctx}")
+            for i, want in enumerate(ex["hops_prefix"]):
+                self.check_hop(i, hops[i], want, ctx)
+        if "last_hop" in ex:
+            self.assertTrue(hops, f"no hops; {ctx}")
+            self.check_hop(len(hops) - 1, hops[-1], ex["last_hop"], ctx)
         if "hop_count" in ex:
             self.assertEqual(len(hops), ex["hop_count"], f"hop count; {ctx}")
         if "synthetic_count" in ex:
