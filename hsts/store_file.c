@@ -146,8 +146,8 @@ static int rep_errno(dt__hsts_file_report *rep, int e, const char *what,
   default:
     fix = "check the path and its permissions, or use another store path";
   }
-  snprintf(cause, sizeof cause, "%s %.160s: %s", what, where ? where : "",
-           strerror(e));
+  snprintf(cause, sizeof cause, "%s%s%.160s: %s", what,
+           where && where[0] ? " " : "", where ? where : "", strerror(e));
   return rep_fail(rep, DT_EIO, e, cause, fix);
 }
 
@@ -549,13 +549,13 @@ static int read_file(const char *path, char **buf, size_t *len,
       rep->missing = 1;
       return 0;
     }
-    return rep_errno(rep, errno, "cannot open the file", "for reading");
+    return rep_errno(rep, errno, "cannot open the file for reading", NULL);
   }
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int e = errno;
     close(fd);
-    return rep_errno(rep, e, "cannot stat the file", "");
+    return rep_errno(rep, e, "cannot stat the file", NULL);
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
@@ -599,7 +599,7 @@ static int read_file(const char *path, char **buf, size_t *len,
       int e = errno;
       free(b);
       close(fd);
-      return rep_errno(rep, e, "cannot read the file", "");
+      return rep_errno(rep, e, "cannot read the file", NULL);
     }
     if (r == 0) break;
     n += (size_t)r;
@@ -937,7 +937,8 @@ int dt__hsts_file_import_curl(dt__hsts_store *s, const char *path,
   int rc = read_file(path, &buf, &len, rep);
   if (rc) return rc;
   if (!buf) {
-    return rep_errno(rep, ENOENT, "cannot open the file", "for import");
+    return rep_fail(rep, DT_EIO, ENOENT, "the file to import does not exist",
+                    "check the path of the curl --hsts file");
   }
   rc = import_buf(s, buf, len, rep);
   free(buf);
