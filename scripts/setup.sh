@@ -7,6 +7,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config   # toolchain
   libuv1-dev libmbedtls-dev libidn2-dev node-llhttp  # libraries (llhttp as C sources)
+  libunistring-dev                   # libidn2's own dependency, for static linking
   libpsl-dev                         # public suffix list (audit)
   python3 openssl ca-certificates    # integration tests; test CA generation
   nginx-light                        # real-server audit tests
