@@ -748,6 +748,12 @@ static int make_paths(const char *path, paths *p, dt__hsts_file_report *rep) {
   return 0;
 }
 
+static int any_change_cb(const dt__hsts_change *c, void *ud) {
+  (void)c;
+  (void)ud;
+  return 1;
+}
+
 int dt__hsts_file_save(dt__hsts_store *s, const char *path,
                        dt__hsts_file_report *rep) {
   dt__hsts_file_report dummy;
@@ -779,11 +785,21 @@ int dt__hsts_file_save(dt__hsts_store *s, const char *path,
     return rep_fail(rep, DT_ENOMEM, ENOMEM, "out of memory", "retry");
   }
   rc = read_file(path, &buf, &len, rep);
+  int have_file = buf != NULL;
   if (rc == 0 && buf) rc = parse_file(&im, buf, len, rep);
   free(buf);
-  if (rc == 0 && journal_into_image(s, &im))
+  /* Nothing to add: the file already says everything this process knows,
+   * so it is not rewritten (write amplification, hsts-rules.md §3: curl
+   * rewrites on every exit). S still takes the file's content. */
+  const int64_t *rg;
+  int changed = dt__hsts_store_ranges(s, &rg) > 0 ||
+                dt__hsts_store_each_change(s, any_change_cb, NULL) != 0;
+  if (rc == 0 && changed && journal_into_image(s, &im))
     rc = rep_fail(rep, DT_ENOMEM, ENOMEM, "out of memory", "retry");
-  if (rc == 0) rc = atomic_write(path, ps.tmp, gen_image, &im, rep);
+  if (rc == 0 && (changed || !have_file))
+    rc = atomic_write(path, ps.tmp, gen_image, &im, rep);
+  else if (rc == 0)
+    rep->unchanged = 1;
   if (rc == 0) {
     /* S now holds what the file holds; its journal is in the file. */
     dt__hsts_store_take(s, im.f);

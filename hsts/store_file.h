@@ -45,6 +45,7 @@ typedef struct dt__hsts_file_report {
   size_t expired;    /* expired entries dropped (rule 17) */
   size_t tombstones; /* deletions read from the file */
   size_t saved;      /* save/export: entries written */
+  int unchanged;     /* save: nothing new, the file was not rewritten */
   size_t nbad;       /* how many of bad_lines[] are set */
   size_t bad_lines[DT__HSTS_FILE_BAD_KEPT]; /* 1-based line numbers */
   char path[512];     /* the file concerned (truncated if longer) */
@@ -76,8 +77,10 @@ int dt__hsts_file_load_mem(dt__hsts_store *s, const char *buf, size_t len,
  * file, applies S's journal to it (entries noted here, deletions, range
  * deletions; the later observation wins), writes the result to
  * "PATH.tmp" (mode 0600), fsyncs it, renames it over PATH and fsyncs the
- * directory. Missing directories are created with mode 0700. Afterwards S
- * holds the merged content and its journal is empty. Returns 0, DT_EIO
+ * directory. Missing directories are created with mode 0700. When S has
+ * no change since its last save, the file is only re-read, not rewritten
+ * (rep->unchanged). Afterwards S holds the merged content and its journal
+ * is empty. Returns 0, DT_EIO
  * (cannot create, write or rename: disk full, permissions), DT_ESTORE
  * (the existing file is refused, as for load; it is never overwritten),
  * DT_ENOMEM. On error S is unchanged (its journal kept for a later try).

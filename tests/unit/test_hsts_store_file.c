@@ -261,6 +261,29 @@ static void test_round_trip(void) {
   dt__hsts_store_free(a);
   dt__hsts_store_free(b);
 
+  /* Nothing changed since the last save: the file is re-read, not
+   * rewritten (same inode), and the store still takes other processes'
+   * entries from it. */
+  struct stat st1, st2;
+  stat(path, &st1);
+  b = loaded(path, NULL);
+  dt__hsts_store *other = loaded(path, NULL);
+  dt__hsts_store_add(other, "other.test", 10, 0, DT__HSTS_NEVER, now_v, NULL);
+  CHECK_INT(dt__hsts_file_save(b, path, &rep), 0);
+  CHECK_INT(rep.unchanged, 1);
+  stat(path, &st2);
+  CHECK(st1.st_ino == st2.st_ino);
+  CHECK_INT(dt__hsts_file_save(other, path, &rep), 0);
+  CHECK_INT(rep.unchanged, 0);
+  stat(path, &st2);
+  CHECK(st1.st_ino != st2.st_ino); /* replaced by rename */
+  CHECK(!known(b, "other.test"));
+  CHECK_INT(dt__hsts_file_save(b, path, &rep), 0);
+  CHECK_INT(rep.unchanged, 1);
+  CHECK(known(b, "other.test"));
+  dt__hsts_store_free(b);
+  dt__hsts_store_free(other);
+
   /* Missing file: not an error, an empty store. */
   b = loaded(pth("nothing-here.txt"), &rep);
   CHECK_INT(rep.err, 0);
@@ -598,7 +621,10 @@ static void test_merge_rules(void) {
   CHECK(strstr(text, "\nr ") != NULL);
   free(text);
   now_v = t0 + DT__HSTS_FILE_TOMB_KEEP_MS + 100000;
+  dt__hsts_note(a, "late.test", 9, "max-age=1000", 12, now_v,
+                DT__STS_CHROMIUM_CAP, NULL); /* a change, so it rewrites */
   CHECK_INT(dt__hsts_file_save(a, path, &rep), 0);
+  CHECK_INT(rep.unchanged, 0);
   text = slurp(path, NULL);
   CHECK(strstr(text, "\nd x.test ") == NULL);
   CHECK(strstr(text, "\nr ") == NULL);
