@@ -53,12 +53,12 @@ listener v6 http server ipv6
 """
 
 # Names in the "deep" certificate (made at setUp from the test CA).
-DEEP_NAMES = ["x.y.a.test", "bar.foo.a.test"]
+DEEP_NAMES = ["x.y.a.test", "bar.foo.a.test", "p.test", "*.p.test", "bar.foo.p.test"]
 
 
 def load_groups():
     groups = []
-    for path in sorted(glob.glob(os.path.join(CASE_DIR, "*.json"))):
+    for path in sorted(glob.glob(os.path.join(CASE_DIR, "[0-9]*.json"))):
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
         data["file"] = os.path.basename(path)
@@ -122,6 +122,12 @@ class Conformance(unittest.TestCase):
         cls.env = dict(os.environ, XDG_DATA_HOME=os.path.join(cls.tmp, "xdg"))
         certs = os.path.join(cls.tmp, "certs")
         make_deep_certs(dtfixture.cert_dir(), certs)
+        # {preload}: a tiny list compiled from fixtures/conformance/preload.json.
+        cls.paths = {"preload": os.path.join(cls.tmp, "preload.bin")}
+        rc, _, err, _ = run_detour(["preload", "compile", os.path.join(CASE_DIR, "preload.json"),
+                                    "-o", cls.paths["preload"], "--date", "2026-11-01"], env=cls.env)
+        if rc != 0:
+            raise RuntimeError(f"detour preload compile failed: {err}")
         routes = [LISTENERS]
         for g in GROUPS:
             for case in g["cases"]:
@@ -151,11 +157,15 @@ class Conformance(unittest.TestCase):
 
     # -- helpers -------------------------------------------------------------
     def subst(self, s):
-        """{http}, {https}, {sentinel}, ... become listener ports."""
+        """{http}, {https}, {sentinel}, ... become listener ports; {preload} a path."""
         if not isinstance(s, str):
             return s
-        return re.sub(r"\{(\w+)\}", lambda m: str(self.fx.port(m.group(1)))
-                      if m.group(1) in self.fx.ports else m.group(0), s)
+
+        def one(m):
+            if m.group(1) in self.fx.ports:
+                return str(self.fx.port(m.group(1)))
+            return self.paths.get(m.group(1), m.group(0))
+        return re.sub(r"\{(\w+)\}", one, s)
 
     def detour(self, args, stdin=None):
         return run_detour(args, env=self.env,
@@ -286,6 +296,24 @@ class Conformance(unittest.TestCase):
             self.assertIn(want["note_has"].lower(), (hop["note"] or "").lower(), f"note, {where}")
         if "tls" in want:
             self.assertEqual(hop["connection"]["tls_version"] is not None, want["tls"], where)
+        for name, value in want.get("resp_has", {}).items():
+            got = [v for n, v in hop["response"]["headers"] if n.lower() == name.lower()]
+            self.assertEqual(got, [self.subst(value)], f"response {name}, {where}")
+        for name, value in want.get("req_has", {}).items():
+            got = [v for n, v in hop["request"]["headers"] if n.lower() == name.lower()]
+            self.assertEqual(got, [value], f"request {name}, {where}")
+        if "json" in want:
+            self.assert_partial(hop, want["json"], where)
+
+    def assert_partial(self, got, want, where, path="hop"):
+        """Every key of WANT is in GOT with that value (dicts compared recursively)."""
+        if isinstance(want, dict):
+            self.assertIsInstance(got, dict, f"{path} should be an object, {where}")
+            for k, v in want.items():
+                self.assertIn(k, got, f"{path}.{k} missing, {where}")
+                self.assert_partial(got[k], v, where, f"{path}.{k}")
+        else:
+            self.assertEqual(got, want, f"{path}, {where}")
 
     def run_variant(self, case, var):
         store = None
