@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) --------------------- */
@@ -748,6 +749,31 @@ static int make_paths(const char *path, paths *p, dt__hsts_file_report *rep) {
   return 0;
 }
 
+static unsigned lock_wait_ms = DT__HSTS_FILE_LOCK_WAIT_MS;
+void dt__hsts_file_set_lock_wait(unsigned ms) { lock_wait_ms = ms; }
+
+/* flock(LOCK_EX), but never forever: a hung process holding the lock must
+ * not hang every other run. Polls every 10 ms up to lock_wait_ms. */
+static int take_lock(int fd, const char *lock, dt__hsts_file_report *rep) {
+  unsigned waited = 0;
+  for (;;) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK) return rep_errno(rep, errno, "cannot lock", lock);
+    if (waited >= lock_wait_ms) break;
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    waited += 10;
+  }
+  char cause[256];
+  snprintf(cause, sizeof cause,
+           "another process has held the lock %.150s for more than %u ms", lock,
+           lock_wait_ms);
+  return rep_fail(rep, DT_ESTORE, EWOULDBLOCK, cause,
+                  "look for a hung detour process (fuser on the lock file) "
+                  "and retry; nothing was written");
+}
+
 static int any_change_cb(const dt__hsts_change *c, void *ud) {
   (void)c;
   (void)ud;
@@ -770,12 +796,9 @@ int dt__hsts_file_save(dt__hsts_store *s, const char *path,
   while (lfd < 0 && errno == EINTR);
   if (lfd < 0)
     return rep_errno(rep, errno, "cannot open the lock file", ps.lock);
-  while (flock(lfd, LOCK_EX) != 0) {
-    if (errno != EINTR) {
-      int e = errno;
-      close(lfd);
-      return rep_errno(rep, e, "cannot lock", ps.lock);
-    }
+  if ((rc = take_lock(lfd, ps.lock, rep))) {
+    close(lfd);
+    return rc;
   }
   image im;
   char *buf = NULL;

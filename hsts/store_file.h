@@ -30,6 +30,9 @@
 /* Deletions are remembered in the file this long, so a process that noted
  * the host before the deletion cannot bring it back on its next save. */
 #define DT__HSTS_FILE_TOMB_KEEP_MS (30LL * 24 * 3600 * 1000)
+/* How long a save waits for another process's lock before giving up
+ * (DT_ESTORE, nothing written, the journal kept). */
+#define DT__HSTS_FILE_LOCK_WAIT_MS 10000u
 /* Range deletions ("clear", "delete observed between") kept in the file. */
 #define DT__HSTS_FILE_RANGES_KEPT 64u
 
@@ -87,6 +90,10 @@ int dt__hsts_file_load_mem(dt__hsts_store *s, const char *buf, size_t len,
  * REP may be NULL. */
 int dt__hsts_file_save(dt__hsts_store *s, const char *path,
                        dt__hsts_file_report *rep);
+
+/* Sets the lock wait for every later save in this process (tests use a
+ * short one; 0 = try once). Not thread-safe: set it at start-up. */
+void dt__hsts_file_set_lock_wait(unsigned ms);
 
 /* Writes S (no merge, no lock) in the store format to OUT; for tests and
  * `detour hsts list --format store`. Returns 0 or DT_EIO. */

@@ -17,6 +17,7 @@
 #include <ftw.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -498,6 +499,33 @@ static void test_refusals(void) {
   CHECK(strstr(rep.cause, "regular file") != NULL);
   CHECK_INT(dt__hsts_file_save(s, "", &rep), DT_EINVAL);
   dt__hsts_store_free(s);
+
+  /* A lock held too long (a hung process): the save gives up with
+   * DT_ESTORE, writes nothing and keeps the journal for the next try. */
+  const char *lp = pth("locked.txt");
+  char *before = make_file(lp);
+  char lockp[600];
+  snprintf(lockp, sizeof lockp, "%s.lock", lp);
+  int lfd = open(lockp, O_RDWR);
+  CHECK(lfd >= 0);
+  CHECK_INT(flock(lfd, LOCK_EX), 0);
+  dt__hsts_file_set_lock_wait(100);
+  s = loaded(lp, NULL);
+  dt__hsts_store_add(s, "waiting.test", 12, 0, DT__HSTS_NEVER, now_v, NULL);
+  CHECK_INT(dt__hsts_file_save(s, lp, &rep), DT_ESTORE);
+  CHECK(strstr(rep.cause, "held the lock") != NULL);
+  CHECK(strstr(rep.message, lp) != NULL);
+  char *after = slurp(lp, NULL);
+  CHECK_STR(after, before);
+  free(after);
+  close(lfd); /* releases the lock */
+  CHECK_INT(dt__hsts_file_save(s, lp, &rep), 0);
+  dt__hsts_store_free(s);
+  s = loaded(lp, NULL);
+  CHECK(known(s, "waiting.test"));
+  dt__hsts_store_free(s);
+  free(before);
+  dt__hsts_file_set_lock_wait(DT__HSTS_FILE_LOCK_WAIT_MS);
 
   /* Disk full during the write: DT_EIO, the old file unchanged, no temp. */
   const char *df = pth("full.txt");
