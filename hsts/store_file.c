@@ -289,18 +289,21 @@ static void image_free(image *im) {
   im->f = im->t = NULL;
 }
 
-/* The deletion time recorded for HOST, or INT64_MIN. */
-static int64_t tomb_time(image *im, const char *host) {
+/* Whether the image has a deletion of HOST; its time in *t. */
+static int tomb_time(image *im, const char *host, int64_t *t) {
   dt__hsts_decision d;
   if (dt__hsts_store_lookup(im->t, host, strlen(host), &d) &&
-      d.reason == DT__HSTS_R_EXACT)
-    return d.entry.observed_ms;
-  return INT64_MIN;
+      d.reason == DT__HSTS_R_EXACT) {
+    *t = d.entry.observed_ms;
+    return 1;
+  }
+  return 0;
 }
 
 /* Would a deletion in the image remove an entry observed at OBS? */
 static int covered(image *im, const char *host, int64_t obs) {
-  if (tomb_time(im, host) >= obs) return 1;
+  int64_t t;
+  if (tomb_time(im, host, &t) && t >= obs) return 1;
   for (size_t i = 0; i < im->nranges; i++)
     if (obs >= im->ranges[2 * i] && obs <= im->ranges[2 * i + 1]) return 1;
   return 0;
@@ -327,7 +330,8 @@ static void image_range(image *im, int64_t from, int64_t to) {
 
 static int image_delete(image *im, const char *host, int64_t t) {
   dt__hsts_store_merge_delete(im->f, host, t);
-  if (tomb_time(im, host) >= t) return 0;
+  int64_t had;
+  if (tomb_time(im, host, &had) && had >= t) return 0;
   int rc =
       dt__hsts_store_add(im->t, host, strlen(host), 0, DT__HSTS_NEVER, t, NULL);
   return rc == DT_ENOMEM ? rc : 0;
@@ -542,8 +546,10 @@ static int read_file(const char *path, char **buf, size_t *len,
   *buf = NULL;
   *len = 0;
   int fd;
+  /* O_NONBLOCK: a FIFO planted at the path must not hang the open; it is
+   * refused below as "not a regular file" (regular files ignore it). */
   do
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     if (errno == ENOENT) {

@@ -497,6 +497,10 @@ static void test_refusals(void) {
   /* A directory as the store path. */
   CHECK_INT(dt__hsts_file_load(s, dir, &rep), DT_ESTORE);
   CHECK(strstr(rep.cause, "regular file") != NULL);
+  /* A FIFO at the path must not hang the open. */
+  CHECK_INT(mkfifo(pth("fifo.txt"), 0600), 0);
+  CHECK_INT(dt__hsts_file_load(s, pth("fifo.txt"), &rep), DT_ESTORE);
+  CHECK(strstr(rep.cause, "regular file") != NULL);
   CHECK_INT(dt__hsts_file_save(s, "", &rep), DT_EINVAL);
   dt__hsts_store_free(s);
 
