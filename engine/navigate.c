@@ -147,12 +147,8 @@ static int synthetic_hop(nav *n, const dt__redirect_request *rq,
   else
     dt__hop_set_note(c, h, "%s", note);
   char why[DT_MAX_HOST_BYTES * 2 + 256];
-  snprintf(why, sizeof why,
-           "%s is http: and its host is a Known HSTS Host (%s), so the URL "
-           "becomes %s before any DNS lookup, connection or byte sent; the "
-           "method and body are kept",
-           h->url, note + 6, dt_url_get(n->st.url, DT_URL_HREF));
-  set_explain(c, h, why, "RFC 6797 §8.3; Fetch main fetch step 5 (HSTS)",
+  snprintf(why, sizeof why, "%s is a Known HSTS Host: %s", v->host, note + 6);
+  set_explain(c, h, why, "RFC 6797 §8.2; DECISIONS knob 7 (dynamic, then preload)",
               &out);
   if (vd == DT__REDIRECT_ERROR) {
     dt__chain_set_error(c, out.err, "%s after %u redirects (%s)",

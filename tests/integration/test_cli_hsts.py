@@ -173,6 +173,18 @@ class FetchNotes(unittest.TestCase):
         self.assertEqual(second["request"]["url"], "https://www.a.test/hello")
         self.assertEqual(self.fx.connections("http"), plain)  # the plaintext sentinel
 
+    def test_explain_names_the_rules(self):
+        self.fetch("https://a.test/sts")
+        args = ["fetch", "--explain", "--cacert", ca_file(), "--no-preload",
+                "--hsts-store", self.store, *self.fx.connect_to_args(["a.test"]),
+                "http://a.test/hello"]
+        rc, out, err, _ = run_detour(args, env=self.env)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("nothing sent", out)
+        self.assertIn("a.test is a Known HSTS Host", out)
+        self.assertIn("[RFC 6797 §8.3", out)
+        self.assertIn("result: https://a.test/hello", out)
+
     def test_max_age_zero_deletes(self):
         self.fetch("https://a.test/sts")
         rc, js, _ = self.fetch("https://a.test/zero")
