@@ -215,7 +215,8 @@ static int set_host(rec *r, const dt__sb *buf, int not_special) {
 /* The basic URL parser (URL Standard §4.4). IN is already sanitized UTF-8
  * with tabs/newlines removed (and, without a URL to modify, C0/space
  * trimmed). R is the URL to fill or modify; B the base (or NULL); OVR the
- * state override (ST_NONE for none). Returns 0, DT_EURL or DT_ENOMEM. */
+ * state override (ST_NONE for none). Returns 0, DT_EURL (the Standard's
+ * failure), DT_ENOMEM or DT_ELIMIT_URL. */
 static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
                        state ovr) {
   state st = ovr ? ovr : ST_SCHEME_START;
