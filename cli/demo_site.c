@@ -9,9 +9,17 @@
  *   state      event                              next
  *   READ       request complete (or refused)      WRITE (response queued)
  *   READ       peer EOF/reset, timeout, TLS error CLOSED
- *   WRITE      writes drained (TLS: close_notify  CLOSED
+ *   WRITE      writes drained (TLS: close_notify  LINGER (our FIN sent)
  *              queued and drained first)
+ *   WRITE      drained, and the peer sent EOF     CLOSED
+ *   LINGER     peer EOF or reset, timeout         CLOSED
  *   WRITE      write error, timeout               CLOSED
+ *
+ * LINGER is the "lingering close" of RFC 9112 §9.6: a server that closes
+ * while request bytes are still arriving (a refused head or body) would
+ * make the kernel send a reset, which can destroy the answer before the
+ * client reads it. So the site half-closes and reads (discarding) until the
+ * client closes, bounded by the connection's timer.
  *
  * Requests are parsed by llhttp with every count bounded: head bytes,
  * header fields, request-target and body (demo_site.h). */
@@ -73,9 +81,10 @@ struct demo_site {
 };
 
 typedef enum conn_state {
-  CS_READ,  /* reading the request (TLS: handshake first) */
-  CS_WRITE, /* response queued: close once the writes drain */
-  CS_CLOSED /* handles closing; the struct goes with the last one */
+  CS_READ,   /* reading the request (TLS: handshake first) */
+  CS_WRITE,  /* response queued: half-close once the writes drain */
+  CS_LINGER, /* our side shut down: discard input until the peer closes */
+  CS_CLOSED  /* handles closing; the struct goes with the last one */
 } conn_state;
 
 struct demo_conn {
@@ -86,7 +95,8 @@ struct demo_conn {
   demo_conn *prev, *next;
   conn_state state;
   int handles_open, pending_writes;
-  int tls, ssl_inited, hs_done, notify_sent;
+  int tls, ssl_inited, hs_done, notify_sent, peer_eof;
+  uv_shutdown_t shut;
   mbedtls_ssl_context ssl;
   unsigned char *cin;
   size_t cin_len, cin_cap;
@@ -153,6 +163,10 @@ static void conn_close(demo_conn *c) {
 
 /* ---- writing ------------------------------------------------------------ */
 
+static void on_shut(uv_shutdown_t *req, int status) {
+  if (status < 0) conn_close(req->data);
+}
+
 static void on_written(uv_write_t *req, int status) {
   wreq *w = (wreq *)req;
   demo_conn *c = w->c;
@@ -170,7 +184,14 @@ static void on_written(uv_write_t *req, int status) {
     mbedtls_ssl_close_notify(&c->ssl);
     if (c->pending_writes) return;
   }
-  conn_close(c);
+  if (c->peer_eof) {
+    conn_close(c);
+    return;
+  }
+  c->state = CS_LINGER;
+  c->shut.data = c;
+  if (uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, on_shut) != 0)
+    conn_close(c);
 }
 
 /* Queues a copy of LEN bytes on the socket. 0 or -1. */
@@ -457,9 +478,13 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf) {
   demo_conn *c = st->data;
   if (nread < 0) {
-    /* EOF or reset before our answer: nothing to answer. While writing,
-     * a client that half-closed still gets the rest of the answer. */
-    if (!(nread == UV_EOF && c->state == CS_WRITE)) conn_close(c);
+    /* EOF or reset before our answer: nothing to answer; in LINGER: the
+     * client is done. While writing, a client that half-closed still gets
+     * the rest of the answer. */
+    if (nread == UV_EOF && c->state == CS_WRITE)
+      c->peer_eof = 1;
+    else
+      conn_close(c);
     return;
   }
   if (nread == 0 || c->state != CS_READ) return;
