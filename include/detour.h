@@ -210,7 +210,11 @@ int dt_url_same_origin(const dt_url *a, const dt_url *b);
  * dt_free() it. */
 char *dt_url_request_target(const dt_url *url);
 /* A copy of URL with one part replaced, using the Standard's setter rules
- * (protocol, port, hash, search). Returns new URL or NULL on failure. */
+ * (protocol, username, password, host, hostname, port, pathname, search,
+ * hash). As with the Standard's setters, a value the setter rejects leaves
+ * the copy unchanged (or changed only as far as the setter got before it
+ * gave up). NULL only on ENOMEM, a limit, a NULL argument, or ORIGIN
+ * (which has no setter). */
 dt_url *dt_url_with(const dt_url *url, dt_url_part part, const char *value);
 
 /* Host canonicalisation shared with hsts/: domain to ASCII (UTS #46
