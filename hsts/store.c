@@ -653,6 +653,20 @@ int dt__hsts_store_each(const dt__hsts_store *s, dt__hsts_each_cb cb,
   return 0;
 }
 
+int dt__hsts_store_each_oldest_first(const dt__hsts_store *s,
+                                     dt__hsts_each_cb cb, void *user_data) {
+  int64_t now = dt__hsts_store_now(s);
+  dt__hsts_entry e;
+  for (uint32_t i = s->lru_tail; i != NIL; i = s->ents[i].prev) {
+    const ent *x = &s->ents[i];
+    if (now > x->expires) continue;
+    to_entry(s, x, &e);
+    int rc = cb(&e, user_data);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 void dt__hsts_store_get_stats(const dt__hsts_store *s,
                               dt__hsts_store_stats *st) {
   *st = s->st;
@@ -664,11 +678,23 @@ void dt__hsts_store_get_stats(const dt__hsts_store *s,
 int dt__hsts_store_each_change(const dt__hsts_store *s, dt__hsts_change_cb cb,
                                void *user_data) {
   dt__hsts_change c;
+  /* Tombstones first (they are outside the LRU list), then changed live
+   * entries least recently used first, so a store that applies them in
+   * this order ends with the same recency order. */
+  c.deleted = 1;
   for (uint32_t i = 0; i < s->ents_len; i++) {
     const ent *x = &s->ents[i];
-    if (!(x->flags & F_USED) || !(x->flags & F_DIRTY)) continue;
+    if ((x->flags & (F_USED | F_TOMB | F_DIRTY)) != (F_USED | F_TOMB | F_DIRTY))
+      continue;
     to_entry(s, x, &c.e);
-    c.deleted = (x->flags & F_TOMB) != 0;
+    int rc = cb(&c, user_data);
+    if (rc) return rc;
+  }
+  c.deleted = 0;
+  for (uint32_t i = s->lru_tail; i != NIL; i = s->ents[i].prev) {
+    const ent *x = &s->ents[i];
+    if (!(x->flags & F_DIRTY)) continue;
+    to_entry(s, x, &c.e);
     int rc = cb(&c, user_data);
     if (rc) return rc;
   }

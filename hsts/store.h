@@ -165,6 +165,11 @@ int dt__hsts_note(dt__hsts_store *s, const char *host, size_t len,
 typedef int (*dt__hsts_each_cb)(const dt__hsts_entry *e, void *user_data);
 int dt__hsts_store_each(const dt__hsts_store *s, dt__hsts_each_cb cb,
                         void *user_data);
+/* The same, least recently used first: adding the entries in this order
+ * to an empty store rebuilds the same LRU order (the store file is written
+ * this way, so a save and a load keep which entries are evicted next). */
+int dt__hsts_store_each_oldest_first(const dt__hsts_store *s,
+                                     dt__hsts_each_cb cb, void *user_data);
 
 /* ---- accounting (tests, bench) ------------------------------------------- */
 typedef struct dt__hsts_store_stats {
@@ -187,7 +192,8 @@ typedef struct dt__hsts_change {
   int deleted;
 } dt__hsts_change;
 typedef int (*dt__hsts_change_cb)(const dt__hsts_change *c, void *user_data);
-/* Every journalled change since the last dt__hsts_store_journal_reset. */
+/* Every journalled change since the last dt__hsts_store_journal_reset:
+ * tombstones first, then changed entries least recently used first. */
 int dt__hsts_store_each_change(const dt__hsts_store *s, dt__hsts_change_cb cb,
                                void *user_data);
 /* Journalled range deletions ([from, to] of observed times; clear is

@@ -432,7 +432,7 @@ static void image_into_store(image *im, dt__hsts_store *s) {
   for (size_t i = 0; i < im->nranges; i++)
     dt__hsts_store_merge_range(s, im->ranges[2 * i], im->ranges[2 * i + 1]);
   dt__hsts_store_each(im->t, apply_delete_cb, s);
-  dt__hsts_store_each(im->f, apply_entry_cb, s);
+  dt__hsts_store_each_oldest_first(im->f, apply_entry_cb, s);
 }
 
 static int journal_change_cb(const dt__hsts_change *c, void *ud) {
@@ -519,7 +519,7 @@ static int gen_image(FILE *out, void *ud, size_t *count) {
     put_line(&w, line, n);
   }
   dt__hsts_store_each(im->t, write_tomb_cb, &w);
-  dt__hsts_store_each(im->f, write_entry_cb, &w);
+  dt__hsts_store_each_oldest_first(im->f, write_entry_cb, &w);
   *count = w.n;
   return 0;
 }
@@ -531,7 +531,7 @@ int dt__hsts_file_write(dt__hsts_store *s, FILE *out,
   rep_start(rep, NULL);
   writer w = {out, NULL, 0, 0};
   write_header(out);
-  dt__hsts_store_each(s, write_entry_cb, &w);
+  dt__hsts_store_each_oldest_first(s, write_entry_cb, &w);
   rep->saved = w.n;
   if (fflush(out) != 0 || ferror(out))
     return rep_errno(rep, errno ? errno : EIO, "cannot write", "the output");
@@ -1021,7 +1021,7 @@ static int gen_curl(FILE *out, void *ud, size_t *count) {
   fputs("# Your HSTS cache. https://curl.se/docs/hsts.html\n"
         "# Exported by detour; readable by curl --hsts.\n",
         out);
-  dt__hsts_store_each(ud, curl_entry_cb, &w);
+  dt__hsts_store_each_oldest_first(ud, curl_entry_cb, &w);
   *count = w.n;
   return 0;
 }

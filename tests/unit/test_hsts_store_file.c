@@ -286,6 +286,22 @@ static void test_round_trip(void) {
   dt__hsts_store_free(b);
   dt__hsts_store_free(other);
 
+  /* The LRU order survives a save and a load: the file lists entries
+   * least recently used first, so a smaller store evicts the same ones. */
+  dt__hsts_store *lru = fresh();
+  dt__hsts_store_add(lru, "l1.test", 7, 0, DT__HSTS_NEVER, now_v, NULL);
+  dt__hsts_store_add(lru, "l2.test", 7, 0, DT__HSTS_NEVER, now_v, NULL);
+  dt__hsts_store_add(lru, "l3.test", 7, 0, DT__HSTS_NEVER, now_v, NULL);
+  CHECK(known(lru, "l1.test")); /* l1 is now the most recently used */
+  CHECK_INT(dt__hsts_file_save(lru, pth("lru.txt"), &rep), 0);
+  dt__hsts_store_free(lru);
+  dt__hsts_store_new(&lru, 2, &clk);
+  CHECK_INT(dt__hsts_file_load(lru, pth("lru.txt"), &rep), 0);
+  CHECK_INT(dt__hsts_store_count(lru), 2);
+  CHECK(!known(lru, "l2.test")); /* the least recently used went */
+  CHECK(known(lru, "l3.test") && known(lru, "l1.test"));
+  dt__hsts_store_free(lru);
+
   /* Missing file: not an error, an empty store. */
   b = loaded(pth("nothing-here.txt"), &rep);
   CHECK_INT(rep.err, 0);
