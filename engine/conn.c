@@ -160,7 +160,7 @@ static void tcp_connected(dt__tcp *t, int status, void *ud) {
 
 int dt__conn_connect(dt__conn *c, const struct sockaddr *addr) {
   dt__tcp *t;
-  int rc = dt__tcp_new(c->ctx->loop, &t);
+  int rc = dt__tcp_new(c->ctx->loop, c->ctx->rbuf, sizeof c->ctx->rbuf, &t);
   if (rc)
     return UV_ENOMEM;
   rc = dt__tcp_connect(t, addr, tcp_connected, c);

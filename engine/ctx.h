@@ -5,6 +5,7 @@
 #include "detour.h"
 #include "engine/overrides.h"
 #include "engine/profile.h"
+#include "engine/tcp.h"
 #include "engine/tls.h"
 #include "hsts/preload.h"
 #include "hsts/store.h"
@@ -44,6 +45,7 @@ struct dt_ctx {
   char *hsts_path;       /* NULL: memory-only */
   int hsts_dirty;        /* changed since the last save */
   dt__preload *preload;  /* NULL: no list */
+  char rbuf[DT__TCP_READ_BUF]; /* every connection's reads (tcp.h) */
   size_t nwarnings;
   char warnings[DT__CTX_MAX_WARNINGS][DT__CTX_WARNING_BYTES];
 };

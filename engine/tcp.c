@@ -17,7 +17,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
   dt__tcp *t = h->data;
   (void)hint;
   buf->base = t->rbuf;
-  buf->len = sizeof t->rbuf;
+  buf->len = t->rbuf_len;
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
@@ -85,7 +85,7 @@ static void tcp_close(dt__transport *base) {
 
 static const dt__transport_vt tcp_vt = {"tcp", tcp_write, tcp_close};
 
-int dt__tcp_new(uv_loop_t *loop, dt__tcp **out) {
+int dt__tcp_new(uv_loop_t *loop, char *rbuf, size_t rbuf_len, dt__tcp **out) {
   *out = NULL;
   dt__tcp *t = calloc(1, sizeof *t);
   if (!t)
@@ -96,6 +96,8 @@ int dt__tcp_new(uv_loop_t *loop, dt__tcp **out) {
   }
   t->base.vt = &tcp_vt;
   t->handle.data = t;
+  t->rbuf = rbuf;
+  t->rbuf_len = rbuf_len;
   *out = t;
   return 0;
 }
