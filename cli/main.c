@@ -21,6 +21,8 @@ static const char usage[] =
     "import,\n"
     "                   export, parse\n"
     "  preload ...      the HSTS preload list: compile, query, info\n"
+    "  demo             the main job on a built-in loopback site (a "
+    "self-check)\n"
     "  version          versions of detour and its libraries\n"
     "\n"
     "`detour <command> --help` lists a command's options; docs/cli.md has "
