@@ -106,6 +106,17 @@ static const match_row matches[] = {
     {"none", "com", 0, DT__HSTS_R_NO_ENTRY, ""},
 };
 
+typedef struct jlog {
+  char text[512];
+} jlog;
+static int journal_cb(const dt__hsts_change *c, void *ud) {
+  jlog *j = ud;
+  size_t n = strlen(j->text);
+  snprintf(j->text + n, sizeof j->text - n, "%c%s ", c->deleted ? '-' : '+',
+           c->e.host);
+  return 0;
+}
+
 static int count_cb(const dt__hsts_entry *e, void *ud) {
   (void)e;
   (*(int *)ud)++;
@@ -391,6 +402,69 @@ int main(void) {
   dt__hsts_store_get_stats(s, &st);
   CHECK_INT(st.alloc_calls, before);
   CHECK(hits > 0);
+  dt__hsts_store_free(s);
+
+  /* ---- the journal that store_file.c merges with (docs/hsts-store-format.md)
+   */
+  dt__hsts_store_new(&s, 0, &clk);
+  dt__hsts_store_add(s, "j1.test", 7, 0, far, 100, NULL);
+  dt__hsts_store_add(s, "j2.test", 7, 1, far, 200, NULL);
+  dt__hsts_store_add(s, "j3.test", 7, 0, far, 300, NULL);
+  CHECK_INT(dt__hsts_store_lookup(s, "j1.test", 7, &d), 1); /* j1 now MRU */
+  CHECK_INT(dt__hsts_store_delete(s, "j3.test", 7), 1);
+  CHECK_INT(dt__hsts_store_delete(s, "never-seen.test", 15), 0);
+  jlog jl = {0};
+  dt__hsts_store_each_change(s, journal_cb, &jl);
+  /* tombstones first, then live changes least recently used first */
+  CHECK_STR(jl.text, "-j3.test -never-seen.test +j2.test +j1.test ");
+  const int64_t *rg;
+  CHECK_INT(dt__hsts_store_ranges(s, &rg), 0);
+  dt__hsts_store_delete_observed_between(s, 150, 250);
+  CHECK_INT(dt__hsts_store_ranges(s, &rg), 1);
+  CHECK_INT(rg[0], 150);
+  CHECK_INT(rg[1], 250);
+  dt__hsts_store_journal_reset(s);
+  jl.text[0] = 0;
+  dt__hsts_store_each_change(s, journal_cb, &jl);
+  CHECK_STR(jl.text, "");
+  CHECK_INT(dt__hsts_store_ranges(s, &rg), 0);
+  dt__hsts_store_get_stats(s, &st);
+  CHECK_INT(st.tombstones, 0);
+  /* merge rules: the later observation wins; merges are not journalled */
+  dt__hsts_entry me = {"j1.test", 1, far, 50};
+  CHECK_INT(dt__hsts_store_merge_entry(s, &me), 0); /* older than ours */
+  me.observed_ms = 150;
+  CHECK_INT(dt__hsts_store_merge_entry(s, &me), 1);
+  CHECK_INT(dt__hsts_store_lookup(s, "x.j1.test", 9, &d), 1);
+  dt__hsts_store_each_change(s, journal_cb, &jl);
+  CHECK_STR(jl.text, "");
+  dt__hsts_store_merge_delete(s, "j1.test", 149); /* before the entry */
+  CHECK_INT(dt__hsts_store_lookup(s, "j1.test", 7, &d), 1);
+  dt__hsts_store_merge_delete(s, "j1.test", 150);
+  CHECK_INT(dt__hsts_store_lookup(s, "j1.test", 7, &d), 0);
+  me = (dt__hsts_entry){"m.test", 0, far, 500};
+  dt__hsts_store_merge_entry(s, &me);
+  dt__hsts_store_merge_range(s, 400, 600);
+  CHECK_INT(dt__hsts_store_lookup(s, "m.test", 6, &d), 0);
+  /* Range deletions are bounded: past 1024 the last one widens. */
+  for (int i = 0; i < 1100; i++)
+    dt__hsts_store_delete_observed_between(s, 1000 + 10 * i, 1005 + 10 * i);
+  CHECK_INT(dt__hsts_store_ranges(s, &rg), 1024);
+  CHECK_INT(rg[2 * 1023 + 1], 1005 + 10 * 1099);
+  /* take: S gets FROM's content and keeps its own limit and clock */
+  dt__hsts_store *from;
+  dt__hsts_store_new(&from, 0, NULL);
+  for (int i = 0; i < 5; i++) {
+    char h[32];
+    int l = snprintf(h, sizeof h, "t%d.test", i);
+    dt__hsts_store_add(from, h, (size_t)l, 0, far, now_v, NULL);
+  }
+  dt__hsts_store_set_max_entries(s, 3);
+  dt__hsts_store_take(s, from); /* frees FROM */
+  CHECK_INT(dt__hsts_store_count(s), 3);
+  CHECK_INT(dt__hsts_store_lookup(s, "t4.test", 7, &d), 1); /* MRU kept */
+  CHECK_INT(dt__hsts_store_lookup(s, "t0.test", 7, &d), 0);
+  CHECK_INT(dt__hsts_store_now(s), now_v); /* still the fake clock */
   dt__hsts_store_free(s);
 
   /* ---- churn: many adds and deletes keep the table and arena consistent */
