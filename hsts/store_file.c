@@ -780,10 +780,29 @@ static int take_lock(int fd, const char *lock, dt__hsts_file_report *rep) {
                   "and retry; nothing was written");
 }
 
-static int any_change_cb(const dt__hsts_change *c, void *ud) {
-  (void)c;
-  (void)ud;
-  return 1;
+/* Would applying change C alter what the file says? An entry the file
+ * already has, with the same includeSubDomains and an expiry within a day,
+ * is not worth a rewrite: Firefox's rule (SetHSTSState), so a run that
+ * meets the same headers again does not rewrite the file every time.
+ * A deletion counts unless the file already records one as late: its
+ * tombstone keeps other processes' older notes from coming back. */
+static int material_cb(const dt__hsts_change *c, void *ud) {
+  image *im = ud;
+  int64_t t;
+  if (c->deleted)
+    return !(tomb_time(im, c->e.host, &t) && t >= c->e.observed_ms);
+  if (im->now > c->e.expires_ms) return 0; /* would be dropped anyway */
+  if (covered(im, c->e.host, c->e.observed_ms)) return 0;
+  dt__hsts_decision d;
+  if (!dt__hsts_store_lookup(im->f, c->e.host, strlen(c->e.host), &d) ||
+      d.reason != DT__HSTS_R_EXACT)
+    return 1;
+  if (d.entry.observed_ms > c->e.observed_ms) return 0; /* the file wins */
+  if (d.entry.include_subdomains != c->e.include_subdomains) return 1;
+  int64_t a = d.entry.expires_ms, b = c->e.expires_ms;
+  if ((a == DT__HSTS_NEVER) != (b == DT__HSTS_NEVER)) return 1;
+  uint64_t diff = a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
+  return diff > DT__HSTS_FILE_REWRITE_SLACK_MS;
 }
 
 int dt__hsts_file_save(dt__hsts_store *s, const char *path,
@@ -821,8 +840,8 @@ int dt__hsts_file_save(dt__hsts_store *s, const char *path,
    * so it is not rewritten (write amplification, hsts-rules.md §3: curl
    * rewrites on every exit). S still takes the file's content. */
   const int64_t *rg;
-  int changed = dt__hsts_store_ranges(s, &rg) > 0 ||
-                dt__hsts_store_each_change(s, any_change_cb, NULL) != 0;
+  int changed = rc == 0 && (dt__hsts_store_ranges(s, &rg) > 0 ||
+                            dt__hsts_store_each_change(s, material_cb, &im));
   if (rc == 0 && changed && journal_into_image(s, &im))
     rc = rep_fail(rep, DT_ENOMEM, ENOMEM, "out of memory", "retry");
   if (rc == 0 && (changed || !have_file))

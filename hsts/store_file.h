@@ -30,6 +30,9 @@
 /* Deletions are remembered in the file this long, so a process that noted
  * the host before the deletion cannot bring it back on its next save. */
 #define DT__HSTS_FILE_TOMB_KEEP_MS (30LL * 24 * 3600 * 1000)
+/* A save skips the rewrite when its only changes are entries the file
+ * already has with an expiry within this much (Firefox's one day). */
+#define DT__HSTS_FILE_REWRITE_SLACK_MS (24LL * 3600 * 1000)
 /* How long a save waits for another process's lock before giving up
  * (DT_ESTORE, nothing written, the journal kept). */
 #define DT__HSTS_FILE_LOCK_WAIT_MS 10000u
@@ -81,7 +84,8 @@ int dt__hsts_file_load_mem(dt__hsts_store *s, const char *buf, size_t len,
  * deletions; the later observation wins), writes the result to
  * "PATH.tmp" (mode 0600), fsyncs it, renames it over PATH and fsyncs the
  * directory. Missing directories are created with mode 0700. When S has
- * no change since its last save, the file is only re-read, not rewritten
+ * no change that would alter the file (nothing new, or only expiries that
+ * moved by less than a day), the file is only re-read, not rewritten
  * (rep->unchanged). Afterwards S holds the merged content and its journal
  * is empty. Returns 0, DT_EIO
  * (cannot create, write or rename: disk full, permissions), DT_ESTORE

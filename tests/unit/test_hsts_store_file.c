@@ -286,6 +286,45 @@ static void test_round_trip(void) {
   dt__hsts_store_free(b);
   dt__hsts_store_free(other);
 
+  /* Seeing the same header again moves the expiry by less than a day:
+   * not worth a rewrite (Firefox's rule). A day or more, a flipped
+   * includeSubDomains, or a deletion is. */
+  const char *rw = pth("rewrite.txt");
+  dt__hsts_store *r1 = fresh();
+  dt__hsts_note(r1, "seen.test", 9, "max-age=100000", 14, now_v,
+                DT__STS_CHROMIUM_CAP, NULL);
+  CHECK_INT(dt__hsts_file_save(r1, rw, &rep), 0);
+  stat(rw, &st1);
+  dt__hsts_note(r1, "seen.test", 9, "max-age=100000", 14, now_v + 3600000,
+                DT__STS_CHROMIUM_CAP, NULL);
+  CHECK_INT(dt__hsts_file_save(r1, rw, &rep), 0);
+  CHECK_INT(rep.unchanged, 1);
+  stat(rw, &st2);
+  CHECK(st1.st_ino == st2.st_ino);
+  dt__hsts_note(r1, "seen.test", 9, "max-age=100000", 14,
+                now_v + 2 * 86400000LL, DT__STS_CHROMIUM_CAP, NULL);
+  CHECK_INT(dt__hsts_file_save(r1, rw, &rep), 0);
+  CHECK_INT(rep.unchanged, 0);
+  dt__hsts_note(r1, "seen.test", 9, "max-age=100000; includeSubDomains", 33,
+                now_v + 2 * 86400000LL + 1, DT__STS_CHROMIUM_CAP, NULL);
+  CHECK_INT(dt__hsts_file_save(r1, rw, &rep), 0);
+  CHECK_INT(rep.unchanged, 0);
+  CHECK_INT(dt__hsts_store_delete(r1, "unknown.test", 12), 0);
+  CHECK_INT(dt__hsts_file_save(r1, rw, &rep), 0);
+  CHECK_INT(rep.unchanged, 0); /* the tombstone protects others' notes */
+  CHECK_INT(dt__hsts_store_delete(r1, "unknown.test", 12), 0);
+  CHECK_INT(dt__hsts_file_save(r1, rw, &rep), 0);
+  CHECK_INT(rep.unchanged, 1); /* the same deletion again: nothing new */
+  now_v += 1000;
+  CHECK_INT(dt__hsts_store_delete(r1, "unknown.test", 12), 0);
+  CHECK_INT(dt__hsts_file_save(r1, rw, &rep), 0);
+  CHECK_INT(rep.unchanged, 0); /* a later deletion time: recorded */
+  now_v -= 1000;
+  dt__hsts_store *r2 = loaded(rw, NULL);
+  CHECK(known(r2, "a.seen.test"));
+  dt__hsts_store_free(r1);
+  dt__hsts_store_free(r2);
+
   /* The LRU order survives a save and a load: the file lists entries
    * least recently used first, so a smaller store evicts the same ones. */
   dt__hsts_store *lru = fresh();
