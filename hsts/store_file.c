@@ -481,11 +481,19 @@ static int write_entry_cb(const dt__hsts_entry *e, void *ud) {
   return 0;
 }
 
+/* Deletions older than this are no longer written (saturating: an
+ * embedder's clock may return anything). */
+static int64_t keep_from(int64_t now) {
+  return now < INT64_MIN + DT__HSTS_FILE_TOMB_KEEP_MS
+             ? INT64_MIN
+             : now - DT__HSTS_FILE_TOMB_KEEP_MS;
+}
+
 static int write_tomb_cb(const dt__hsts_entry *e, void *ud) {
   writer *w = ud;
   /* Kept for DT__HSTS_FILE_TOMB_KEEP_MS; dropped early once a later entry
    * for the host exists (it would win anyway). */
-  if (e->observed_ms < w->now - DT__HSTS_FILE_TOMB_KEEP_MS) return 0;
+  if (e->observed_ms < keep_from(w->now)) return 0;
   dt__hsts_decision d;
   if (dt__hsts_store_lookup(w->im->f, e->host, strlen(e->host), &d) &&
       d.reason == DT__HSTS_R_EXACT && d.entry.observed_ms > e->observed_ms)
@@ -512,7 +520,7 @@ static int gen_image(FILE *out, void *ud, size_t *count) {
   write_header(out);
   char line[96];
   for (size_t i = 0; i < im->nranges; i++) {
-    if (im->ranges[2 * i + 1] < im->now - DT__HSTS_FILE_TOMB_KEEP_MS) continue;
+    if (im->ranges[2 * i + 1] < keep_from(im->now)) continue;
     int n =
         snprintf(line, sizeof line, "r %lld %lld", (long long)im->ranges[2 * i],
                  (long long)im->ranges[2 * i + 1]);
