@@ -55,6 +55,33 @@ route /echo
 """
 
 
+def check_har_1_2(t, har):
+    """The fields HAR 1.2 (W3C draft, 'HTTP Archive format') requires, with
+    their types — what devtools and HAR viewers rely on."""
+    log = har["log"]
+    t.assertIsInstance(log["creator"]["name"], str)
+    t.assertIsInstance(log["creator"]["version"], str)
+    for e in log["entries"]:
+        t.assertIsInstance(e["startedDateTime"], str)
+        t.assertIsInstance(e["time"], (int, float))
+        for k in ("send", "wait", "receive"):
+            t.assertIsInstance(e["timings"][k], (int, float))
+        t.assertIsInstance(e["cache"], dict)
+        rq, rs = e["request"], e["response"]
+        for k, ty in (("method", str), ("url", str), ("httpVersion", str), ("cookies", list),
+                      ("headers", list), ("queryString", list), ("headersSize", int),
+                      ("bodySize", int)):
+            t.assertIsInstance(rq[k], ty, k)
+        for k, ty in (("status", int), ("statusText", str), ("httpVersion", str),
+                      ("cookies", list), ("headers", list), ("content", dict),
+                      ("redirectURL", str), ("headersSize", int), ("bodySize", int)):
+            t.assertIsInstance(rs[k], ty, k)
+        t.assertIsInstance(rs["content"]["size"], int)
+        t.assertIsInstance(rs["content"]["mimeType"], str)
+        for h in rq["headers"] + rs["headers"]:
+            t.assertEqual(set(h) >= {"name", "value"}, True)
+
+
 class FetchTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -294,6 +321,7 @@ class FetchTest(unittest.TestCase):
         with open(har_path) as f:
             har = json.load(f)
         self.assertEqual(har["log"]["version"], "1.2")
+        check_har_1_2(self, har)
         entries = har["log"]["entries"]
         self.assertEqual(len(entries), len(js["hops"]))
         for e, h in zip(entries, js["hops"]):

@@ -185,6 +185,23 @@ class FetchNotes(unittest.TestCase):
         self.assertIn("[RFC 6797 §8.3", out)
         self.assertIn("result: https://a.test/hello", out)
 
+    def test_har_shows_the_internal_redirect(self):
+        self.fetch("https://a.test/sts")
+        har_path = os.path.join(self.tmp.name, "c.har")
+        rc, js, _ = self.fetch("http://a.test/hello", "--har", har_path)
+        self.assertEqual(rc, 0)
+        with open(har_path) as f:
+            entries = json.load(f)["log"]["entries"]
+        self.assertEqual(len(entries), len(js["hops"]))
+        first = entries[0]
+        self.assertEqual((first["response"]["status"], first["response"]["statusText"]),
+                         (307, "Internal Redirect"))
+        self.assertEqual(first["response"]["redirectURL"], "https://a.test/hello")
+        self.assertTrue(first["_detour_synthetic"])
+        self.assertIn({"name": "Non-Authoritative-Reason", "value": "HSTS"},
+                      first["response"]["headers"])
+        self.assertFalse(entries[1]["_detour_synthetic"])
+
     def test_max_age_zero_deletes(self):
         self.fetch("https://a.test/sts")
         rc, js, _ = self.fetch("https://a.test/zero")
