@@ -19,6 +19,7 @@ int cli_cmd_url(int argc, char **argv);
 int cli_cmd_hsts(int argc, char **argv);
 int cli_cmd_preload(int argc, char **argv);
 int cli_cmd_demo(int argc, char **argv);
+int cli_cmd_audit(int argc, char **argv);
 
 /* "detour: <msg>" on stderr; returns CLI_EXIT_USAGE for `return`. */
 int cli_usage_error(const char *fmt, ...)

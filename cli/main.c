@@ -37,6 +37,7 @@ static const struct {
     {"hsts", cli_cmd_hsts},
     {"preload", cli_cmd_preload},
     {"demo", cli_cmd_demo},
+    {"audit", cli_cmd_audit},
 };
 
 int main(int argc, char **argv) {

@@ -1,0 +1,511 @@
+/* cmd_audit.c — `detour audit DOMAIN|URL`, and `detour audit --from FILE`
+ * for many sites on one loop: the HSTS preload checker's verdict plus what a
+ * browser does, with a stable code, severity, evidence and fix per finding
+ * (engine/audit.c; docs/audit.md).
+ *
+ * Exit status: 0 no error finding, 1 at least one error finding (in bulk:
+ * any target), 2 usage, 3.. an error class when the audit could not run
+ * (docs/cli.md). Bulk mode keeps no per-target state after a line is
+ * printed: memory is bounded by --concurrency, whatever the list's length. */
+#include "cli.h"
+
+#include "engine/audit.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define MAX_HEADERS 64
+#define MAX_OVERRIDES 32
+#define LINE_MAX_BYTES 4096
+#define MAX_CONCURRENCY 4096u
+#define AUDIT_BODY_KEEP (64u * 1024u) /* bodies are not judged */
+
+static const char help[] =
+    "usage: detour audit [options] DOMAIN|URL\n"
+    "       detour audit [options] --from FILE\n"
+    "\n"
+    "Audits a site the way the HSTS preload checker (hstspreload.org) and a\n"
+    "browser see it: every finding with a stable code, severity, evidence\n"
+    "and fix (docs/audit.md). Exit status 1 when an error is found.\n"
+    "\n"
+    "target\n"
+    "  DOMAIN                    audit the domain (http://D/, https://D/, "
+    "www)\n"
+    "  URL                       the domain of URL, and a browser navigation "
+    "to URL\n"
+    "  -X, --request METHOD      the navigation's method (POST with -d)\n"
+    "  -d, --data DATA           the navigation's body (@FILE reads a file)\n"
+    "  -H, --header 'N: V'       extra header on the navigation (repeatable)\n"
+    "many sites\n"
+    "      --from FILE           one DOMAIN, URL or 'METHOD URL' a line ('-' "
+    "=\n"
+    "                            stdin; # comments); JSON Lines out\n"
+    "      --concurrency N       audits in flight at once (default 64)\n"
+    "      --shard I/N           only the I-th of N slices of the list "
+    "(1-based)\n"
+    "      --progress, --no-progress  progress on stderr (default: when a "
+    "terminal)\n"
+    "connection\n"
+    "      --resolve H:P:ADDR    resolve H:P to ADDR (curl semantics)\n"
+    "      --connect-to H:P:H2:P2  connect to H2:P2 for H:P (audit a staging\n"
+    "                            server under the production name)\n"
+    "      --cacert FILE         trust the CAs in FILE\n"
+    "  -A, --user-agent UA       User-Agent\n"
+    "      --connect-timeout S   per address attempt (seconds)\n"
+    "  -m, --max-time S          each navigation (seconds; default 10, as the "
+    "checker)\n"
+    "browser\n"
+    "      --profile NAME        chromium (default) or fetch\n"
+    "      --no-preload          the browser navigation without the preload "
+    "list\n"
+    "      --preload-file FILE   a blob from `detour preload compile`\n"
+    "output\n"
+    "      --json                one JSON object (with the chains)\n"
+    "      --chains, --no-chains  include the hop chains in JSON (default: "
+    "yes\n"
+    "                            for one target, no with --from)\n";
+
+enum {
+  O_JSON = 256,
+  O_FROM,
+  O_CONCURRENCY,
+  O_SHARD,
+  O_PROGRESS,
+  O_NO_PROGRESS,
+  O_RESOLVE,
+  O_CONNECT_TO,
+  O_CACERT,
+  O_CONNECT_TIMEOUT,
+  O_PROFILE,
+  O_NO_PRELOAD,
+  O_PRELOAD_FILE,
+  O_CHAINS,
+  O_NO_CHAINS,
+  O_HELP
+};
+
+static const struct option longopts[] = {
+    {"request", required_argument, 0, 'X'},
+    {"data", required_argument, 0, 'd'},
+    {"header", required_argument, 0, 'H'},
+    {"user-agent", required_argument, 0, 'A'},
+    {"max-time", required_argument, 0, 'm'},
+    {"json", no_argument, 0, O_JSON},
+    {"from", required_argument, 0, O_FROM},
+    {"concurrency", required_argument, 0, O_CONCURRENCY},
+    {"shard", required_argument, 0, O_SHARD},
+    {"progress", no_argument, 0, O_PROGRESS},
+    {"no-progress", no_argument, 0, O_NO_PROGRESS},
+    {"resolve", required_argument, 0, O_RESOLVE},
+    {"connect-to", required_argument, 0, O_CONNECT_TO},
+    {"cacert", required_argument, 0, O_CACERT},
+    {"connect-timeout", required_argument, 0, O_CONNECT_TIMEOUT},
+    {"profile", required_argument, 0, O_PROFILE},
+    {"no-preload", no_argument, 0, O_NO_PRELOAD},
+    {"preload-file", required_argument, 0, O_PRELOAD_FILE},
+    {"chains", no_argument, 0, O_CHAINS},
+    {"no-chains", no_argument, 0, O_NO_CHAINS},
+    {"help", no_argument, 0, O_HELP},
+    {0, 0, 0, 0}};
+
+typedef struct audit_opts {
+  dt_ctx_options ctx;
+  const char *method, *from, *target;
+  char *body;
+  size_t body_len;
+  dt_header headers[MAX_HEADERS];
+  char *header_bufs[MAX_HEADERS];
+  size_t nheaders;
+  const char *resolve[MAX_OVERRIDES], *connect_to[MAX_OVERRIDES];
+  size_t nresolve, nconnect_to;
+  unsigned concurrency;
+  unsigned shard_i, shard_n; /* 1-based slice I of N; 0/0: all */
+  int json, chains, progress;
+} audit_opts;
+
+static int add_header(audit_opts *o, const char *line) {
+  if (o->nheaders >= MAX_HEADERS)
+    return cli_usage_error("too many -H options (at most %d)", MAX_HEADERS);
+  const char *colon = strchr(line, ':');
+  if (!colon || colon == line)
+    return cli_usage_error("-H wants 'Name: value', got '%s'", line);
+  size_t nl = (size_t)(colon - line);
+  char *b = malloc(strlen(line) + 2);
+  if (!b) return cli_usage_error("out of memory");
+  memcpy(b, line, nl);
+  b[nl] = 0;
+  const char *v = colon + 1;
+  while (*v == ' ' || *v == '\t')
+    v++;
+  strcpy(b + nl + 1, v);
+  o->header_bufs[o->nheaders] = b;
+  o->headers[o->nheaders].name = b;
+  o->headers[o->nheaders].value = b + nl + 1;
+  o->nheaders++;
+  return 0;
+}
+
+static int set_body(audit_opts *o, const char *arg) {
+  free(o->body);
+  o->body = NULL;
+  if (arg[0] == '@') {
+    if (cli_read_file(arg + 1, o->ctx.limits.max_request_body, &o->body,
+                      &o->body_len))
+      return CLI_EXIT_USAGE;
+    return 0;
+  }
+  o->body_len = strlen(arg);
+  o->body = malloc(o->body_len + 1);
+  if (!o->body) return cli_usage_error("out of memory");
+  memcpy(o->body, arg, o->body_len + 1);
+  return 0;
+}
+
+static int parse_shard(audit_opts *o, const char *arg) {
+  unsigned long long i, n;
+  const char *slash = strchr(arg, '/');
+  char a[32];
+  if (!slash || (size_t)(slash - arg) >= sizeof a)
+    return cli_usage_error("--shard wants I/N (e.g. 1/4), got '%s'", arg);
+  memcpy(a, arg, (size_t)(slash - arg));
+  a[slash - arg] = 0;
+  if (cli_parse_uint(a, 1000000, &i) ||
+      cli_parse_uint(slash + 1, 1000000, &n) || n == 0 || i == 0 || i > n)
+    return cli_usage_error("--shard wants I/N with 1 <= I <= N, got '%s'", arg);
+  o->shard_i = (unsigned)i;
+  o->shard_n = (unsigned)n;
+  return 0;
+}
+
+static int parse(audit_opts *o, int argc, char **argv) {
+  int c, rc = 0;
+  optind = 1;
+  while (!rc &&
+         (c = getopt_long(argc, argv, "X:d:H:A:m:", longopts, NULL)) != -1) {
+    switch (c) {
+    case 'X': o->method = optarg; break;
+    case 'd': rc = set_body(o, optarg); break;
+    case 'H': rc = add_header(o, optarg); break;
+    case 'A': o->ctx.user_agent = optarg; break;
+    case 'm':
+      if (cli_parse_seconds_ms(optarg, &o->ctx.limits.total_timeout_ms))
+        rc = cli_usage_error("--max-time wants seconds, got '%s'", optarg);
+      break;
+    case O_CONNECT_TIMEOUT:
+      if (cli_parse_seconds_ms(optarg, &o->ctx.limits.connect_timeout_ms))
+        rc = cli_usage_error("--connect-timeout wants seconds, got '%s'",
+                             optarg);
+      break;
+    case O_JSON: o->json = 1; break;
+    case O_FROM: o->from = optarg; break;
+    case O_CONCURRENCY: {
+      unsigned long long v;
+      if (cli_parse_uint(optarg, MAX_CONCURRENCY, &v) || v == 0)
+        rc = cli_usage_error("--concurrency wants 1..%u, got '%s'",
+                             MAX_CONCURRENCY, optarg);
+      o->concurrency = (unsigned)v;
+      break;
+    }
+    case O_SHARD: rc = parse_shard(o, optarg); break;
+    case O_PROGRESS: o->progress = 1; break;
+    case O_NO_PROGRESS: o->progress = 0; break;
+    case O_RESOLVE:
+      if (o->nresolve == MAX_OVERRIDES)
+        rc = cli_usage_error("too many --resolve options");
+      else
+        o->resolve[o->nresolve++] = optarg;
+      break;
+    case O_CONNECT_TO:
+      if (o->nconnect_to == MAX_OVERRIDES)
+        rc = cli_usage_error("too many --connect-to options");
+      else
+        o->connect_to[o->nconnect_to++] = optarg;
+      break;
+    case O_CACERT: o->ctx.ca_file = optarg; break;
+    case O_PROFILE: o->ctx.profile = optarg; break;
+    case O_NO_PRELOAD: o->ctx.no_preload = 1; break;
+    case O_PRELOAD_FILE: o->ctx.preload_file = optarg; break;
+    case O_CHAINS: o->chains = 1; break;
+    case O_NO_CHAINS: o->chains = 0; break;
+    case O_HELP: fputs(help, stdout); return -1;
+    default: return cli_usage_error("try 'detour audit --help'");
+    }
+  }
+  if (rc) return rc;
+  if (o->from) {
+    if (optind != argc)
+      return cli_usage_error("--from takes the targets from FILE: drop '%s'",
+                             argv[optind]);
+  } else {
+    if (optind != argc - 1)
+      return cli_usage_error(optind >= argc
+                                 ? "audit wants a DOMAIN or URL (or --from)"
+                                 : "audit wants exactly one DOMAIN or URL");
+    o->target = argv[optind];
+    if (o->shard_n)
+      return cli_usage_error("--shard only makes sense with --from");
+  }
+  if ((o->method || o->body) && !o->from && !strstr(o->target, "://"))
+    return cli_usage_error("-X/-d need a URL target (the form's URL)");
+  return 0;
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+typedef struct run {
+  audit_opts *o;
+  dt__audit_env env;
+  dt_ctx_options bopts;
+  dt_ctx *checker;
+  FILE *in; /* bulk: the list */
+  int eof;
+  unsigned inflight;
+  unsigned long long lineno, index, started, done, with_errors;
+  int single_rc; /* single target: its exit status */
+  uint64_t t0, last_progress;
+  char line[LINE_MAX_BYTES];
+} run;
+
+static void fill(run *r);
+
+static void maybe_close(run *r) {
+  if (r->inflight == 0 && (r->eof || !r->o->from) && r->checker) {
+    dt_ctx_close(r->checker, NULL, NULL);
+    r->checker = NULL;
+  }
+}
+
+static void progress(run *r, int final) {
+  if (!r->o->progress) return;
+  uint64_t now = uv_hrtime();
+  if (!final && now - r->last_progress < 200000000u) return;
+  r->last_progress = now;
+  double secs = (double)(now - r->t0) / 1e9;
+  fprintf(stderr,
+          "\raudit: %llu done, %llu with errors, %u in flight, "
+          "%.0f/min   %s",
+          r->done, r->with_errors, r->inflight,
+          secs > 0 ? (double)r->done * 60.0 / secs : 0.0, final ? "\n" : "");
+  fflush(stderr);
+}
+
+static void on_single(dt__audit_result *res, void *ud) {
+  run *r = ud;
+  r->inflight--;
+  size_t errors = dt__audit_errors(res);
+  if (r->o->json)
+    cli_print_owned(dt__audit_result_json(res, r->o->chains));
+  else
+    cli_print_owned(dt__audit_result_text(res));
+  r->single_rc = errors ? 1 : res->err ? cli_exit_for(res->err) : 0;
+  dt__audit_result_free(res);
+  maybe_close(r);
+}
+
+static void on_bulk(dt__audit_result *res, void *ud) {
+  run *r = ud;
+  r->inflight--;
+  r->done++;
+  if (dt__audit_errors(res) || res->err) r->with_errors++;
+  char *js = dt__audit_result_json(res, r->o->chains);
+  dt__audit_result_free(res); /* nothing of the target is kept */
+  if (js) {
+    if (r->o->progress) fputs("\r\033[K", stderr);
+    fputs(js, stdout);
+    fputc('\n', stdout);
+    fflush(stdout); /* stream: a reader sees each result when it is done */
+    dt_free(js);
+  } else {
+    cli_error("out of memory writing a result");
+  }
+  fill(r);
+  progress(r, 0);
+  maybe_close(r);
+}
+
+/* One target line: "DOMAIN", "URL" or "METHOD URL"; surrounding blanks and
+ * a trailing CR are ignored. Returns 0 for a blank or comment line. */
+static int split_line(char *line, const char **method, const char **target) {
+  size_t n = strlen(line);
+  while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
+               line[n - 1] == ' ' || line[n - 1] == '\t'))
+    line[--n] = 0;
+  char *p = line;
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (!*p || *p == '#') return 0;
+  char *sp = strpbrk(p, " \t");
+  *method = NULL;
+  if (sp) {
+    *sp++ = 0;
+    while (*sp == ' ' || *sp == '\t')
+      sp++;
+    *method = p;
+    p = sp;
+  }
+  *target = p;
+  return 1;
+}
+
+static void fill(run *r) {
+  unsigned max = r->o->concurrency;
+  while (!r->eof && r->inflight < max) {
+    if (!fgets(r->line, sizeof r->line, r->in)) {
+      r->eof = 1;
+      break;
+    }
+    r->lineno++;
+    size_t n = strlen(r->line);
+    if (n == sizeof r->line - 1 && r->line[n - 1] != '\n') {
+      /* Longer than any target can be: skip the rest of the line. */
+      int ch;
+      while ((ch = fgetc(r->in)) != EOF && ch != '\n')
+        ;
+      cli_error("%s:%llu: line longer than %d bytes, skipped", r->o->from,
+                r->lineno, LINE_MAX_BYTES);
+      r->with_errors++;
+      continue;
+    }
+    const char *method, *target;
+    if (!split_line(r->line, &method, &target)) continue;
+    unsigned long long k = r->index++;
+    if (r->o->shard_n && k % r->o->shard_n != r->o->shard_i - 1) continue;
+    dt__audit_opts ao = {0};
+    ao.target = target;
+    ao.method = method;
+    r->inflight++;
+    r->started++;
+    int rc = dt__audit_start(&r->env, &ao, on_bulk, r);
+    if (rc) {
+      r->inflight--;
+      r->with_errors++;
+      cli_error("%s:%llu: %s: %s", r->o->from, r->lineno, target,
+                dt_strerror(rc));
+    }
+  }
+}
+
+static int setup(run *r, uv_loop_t *loop) {
+  audit_opts *o = r->o;
+  o->ctx.loop = loop;
+  o->ctx.hsts_store_path = NULL;
+  if (o->ctx.limits.max_body_bytes > AUDIT_BODY_KEEP)
+    o->ctx.limits.max_body_bytes = AUDIT_BODY_KEEP;
+  r->bopts = o->ctx;
+  dt_ctx_options co = o->ctx;
+  co.hsts_off = 1;   /* the checker is not a browser: no HSTS upgrades */
+  co.profile = NULL; /* redirects with Chromium's method rules, as Go's */
+  int rc = dt_ctx_new(&r->checker, &co);
+  if (rc) {
+    cli_error("cannot start: %s", dt_strerror(rc));
+    return cli_exit_for(rc);
+  }
+  for (size_t i = 0; i < o->nresolve; i++)
+    if (dt_ctx_add_resolve(r->checker, o->resolve[i]))
+      return cli_usage_error("bad --resolve '%s' (want HOST:PORT:ADDR)",
+                             o->resolve[i]);
+  for (size_t i = 0; i < o->nconnect_to; i++)
+    if (dt_ctx_add_connect_to(r->checker, o->connect_to[i]))
+      return cli_usage_error(
+          "bad --connect-to '%s' (want HOST:PORT:HOST2:PORT2)",
+          o->connect_to[i]);
+  /* The browser contexts are made per audit from this template; check the
+   * profile and preload options once, here. */
+  dt_ctx *probe = NULL;
+  rc = dt_ctx_new(&probe, &r->bopts);
+  if (rc) {
+    if (rc == DT_EINVAL && o->ctx.profile)
+      cli_error("unknown profile '%s' (try chromium or fetch)", o->ctx.profile);
+    else
+      cli_error("cannot start: %s", dt_strerror(rc));
+    return cli_exit_for(rc);
+  }
+  for (size_t w = 0; dt_ctx_warning(probe, w); w++)
+    cli_error("warning: %s", dt_ctx_warning(probe, w));
+  dt_ctx_close(probe, NULL, NULL);
+  r->env.checker = r->checker;
+  r->env.browser_opts = &r->bopts;
+  r->env.resolve = o->resolve;
+  r->env.nresolve = o->nresolve;
+  r->env.connect_to = o->connect_to;
+  r->env.nconnect_to = o->nconnect_to;
+  return 0;
+}
+
+int cli_cmd_audit(int argc, char **argv) {
+  audit_opts o;
+  memset(&o, 0, sizeof o);
+  dt_ctx_options_init(&o.ctx);
+  /* hstspreload's client gives up after 10 s. */
+  o.ctx.limits.total_timeout_ms = 10000;
+  o.concurrency = 64;
+  o.chains = -1;
+  o.progress = isatty(2);
+  run *r = NULL;
+  uv_loop_t loop;
+  int loop_ok = 0;
+  int rc = parse(&o, argc, argv);
+  if (rc) goto out;
+  if (o.chains < 0) o.chains = o.from ? 0 : 1;
+  if (!o.from) o.progress = 0;
+  r = calloc(1, sizeof *r);
+  if (!r || uv_loop_init(&loop) != 0) {
+    rc = cli_exit_for(DT_ENOMEM);
+    goto out;
+  }
+  loop_ok = 1;
+  r->o = &o;
+  rc = setup(r, &loop);
+  if (rc) goto out;
+  r->t0 = uv_hrtime();
+  if (o.from) {
+    r->in = strcmp(o.from, "-") == 0 ? stdin : fopen(o.from, "r");
+    if (!r->in) {
+      rc = cli_usage_error("cannot open %s", o.from);
+      goto out;
+    }
+    fill(r);
+    maybe_close(r);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    progress(r, 1);
+    rc = r->with_errors ? 1 : 0;
+  } else {
+    dt__audit_opts ao = {0};
+    ao.target = o.target;
+    ao.method = o.method;
+    ao.body = (const uint8_t *)o.body;
+    ao.body_len = o.body_len;
+    ao.headers = o.headers;
+    ao.header_count = o.nheaders;
+    r->inflight = 1;
+    int err = dt__audit_start(&r->env, &ao, on_single, r);
+    if (err) {
+      r->inflight = 0;
+      cli_error("cannot audit: %s", dt_strerror(err));
+      rc = cli_exit_for(err);
+      goto out;
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    rc = r->single_rc;
+  }
+out:
+  if (r) {
+    if (r->checker) {
+      dt_ctx_close(r->checker, NULL, NULL);
+      r->checker = NULL;
+    }
+    if (loop_ok) {
+      uv_run(&loop, UV_RUN_DEFAULT);
+      uv_loop_close(&loop);
+    }
+    if (r->in && r->in != stdin) fclose(r->in);
+    free(r);
+  }
+  for (size_t i = 0; i < o.nheaders; i++)
+    free(o.header_bufs[i]);
+  free(o.body);
+  return rc < 0 ? 0 : rc;
+}
