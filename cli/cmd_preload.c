@@ -72,7 +72,7 @@ static int cmd_compile(const popts *o, const char *in) {
   rc = dt__preload_compile(json, len, &opts, &blob, &blen, &st, &err);
   free(json);
   if (rc) {
-    if (err.line)
+    if (err.line && strncmp(err.msg, "line ", 5) != 0)
       cli_error("%s:%zu: %s", in, err.line, err.msg);
     else
       cli_error("%s: %s", in, err.msg[0] ? err.msg : dt_strerror(rc));

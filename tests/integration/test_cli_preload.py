@@ -156,7 +156,7 @@ class PreloadCli(unittest.TestCase):
         rc, _, err, _ = run_detour(["preload", "compile", src, "-o",
                                     os.path.join(self.tmp.name, "x.bin")], env=self.env)
         self.assertEqual(rc, 2)
-        self.assertIn("broken.json:3", err)
+        self.assertIn("broken.json: line 3", err)
 
 
 if __name__ == "__main__":
