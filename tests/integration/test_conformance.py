@@ -127,8 +127,15 @@ class Conformance(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.t0 = time.monotonic()
         cls.tmp = tempfile.mkdtemp(prefix="detour-conf-")
+        try:
+            cls._start()
+        except BaseException:
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+            raise
+
+    @classmethod
+    def _start(cls):
         cls.env = dict(os.environ, XDG_DATA_HOME=os.path.join(cls.tmp, "xdg"))
         certs = os.path.join(cls.tmp, "certs")
         make_deep_certs(dtfixture.cert_dir(), certs)
@@ -393,7 +400,9 @@ def summary(result):
 
 
 if __name__ == "__main__":
+    t0 = time.monotonic()
     prog = unittest.main(verbosity=2, exit=False)
+    print(f"conformance: {prog.result.testsRun} tests in {time.monotonic() - t0:.1f} s")
     st = summary(prog.result)
     run = len(st)
     npass = sum(1 for v in st.values() if v == "pass")
