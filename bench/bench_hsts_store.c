@@ -223,6 +223,8 @@ int main(int argc, char **argv) {
   }
   double t_load = now_s() - t;
   size_t loaded = rep.loaded;
+  dt__hsts_store_stats lst;
+  dt__hsts_store_get_stats(l, &lst);
   dt__hsts_store_add(l, "changed.test", 12, 1, now + 1000000, now, NULL);
   t = now_s();
   dt__hsts_file_save(l, path, &rep);
@@ -233,6 +235,8 @@ int main(int argc, char **argv) {
          NENT, t_save * 1e3);
   printf("load %zu entries: %.1f ms (%.0f ns/entry)\n", loaded, t_load * 1e3,
          t_load * 1e9 / (double)(loaded ? loaded : 1));
+  printf("memory after load: %zu bytes, %.1f B/entry (no growth slack)\n",
+         lst.bytes, (double)lst.bytes / (double)(loaded ? loaded : 1));
   printf("save with one change merged into the %zu-entry file: %.1f ms\n",
          rep.saved, t_merge * 1e3);
   unlink(path);

@@ -444,6 +444,28 @@ void dt__hsts_store_free(dt__hsts_store *s) {
   free(s);
 }
 
+void dt__hsts_store_shrink(dt__hsts_store *s) {
+  /* Records: the free list only holds indices below ents_len, so the
+   * array can end there. */
+  if (s->ents_len >= 64 && s->ents_cap > s->ents_len) {
+    ent *ne = s_realloc(s, s->ents, (size_t)s->ents_cap * sizeof *ne,
+                        (size_t)s->ents_len * sizeof *ne);
+    if (ne) {
+      s->ents = ne;
+      s->ents_cap = s->ents_len;
+    }
+  }
+  /* Names: keep 1/8 of headroom so the next few adds do not double it. */
+  size_t cap = s->arena_len + s->arena_len / 8 + 256;
+  if (s->arena_len && cap < s->arena_cap) {
+    char *na = s_realloc(s, s->arena, s->arena_cap, cap);
+    if (na) {
+      s->arena = na;
+      s->arena_cap = cap;
+    }
+  }
+}
+
 void dt__hsts_store_set_max_entries(dt__hsts_store *s, size_t max_entries) {
   s->max_entries = max_entries ? max_entries : DT_DEFAULT_HSTS_MAX_ENTRIES;
   while (s->live > s->max_entries && s->lru_tail != NIL) {

@@ -74,6 +74,11 @@ void dt__hsts_store_free(dt__hsts_store *s);
 void dt__hsts_store_set_max_entries(dt__hsts_store *s, size_t max_entries);
 int64_t dt__hsts_store_now(const dt__hsts_store *s); /* via its dt_clock */
 
+/* Gives back the growth slack of the record array and the name arena
+ * (store_file.c calls it after loading a file, when the size is known).
+ * Never fails: on a failed realloc the store keeps its memory. */
+void dt__hsts_store_shrink(dt__hsts_store *s);
+
 /* Live (unexpired at the last prune, not deleted) entries. */
 size_t dt__hsts_store_count(const dt__hsts_store *s);
 

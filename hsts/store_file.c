@@ -718,6 +718,7 @@ static int load_buf(dt__hsts_store *s, const char *buf, size_t len,
   if (image_init(&im, s))
     return rep_fail(rep, DT_ENOMEM, ENOMEM, "out of memory", "retry");
   int rc = parse_file(&im, buf, len, rep);
+  dt__hsts_store_shrink(im.f); /* the size is known now */
   if (rc == DT_ENOMEM)
     rep_fail(rep, DT_ENOMEM, ENOMEM, "out of memory", "retry");
   if (rc == 0) image_into_store(&im, s);
@@ -852,6 +853,7 @@ int dt__hsts_file_save(dt__hsts_store *s, const char *path,
                             dt__hsts_store_each_change(s, material_cb, &im));
   if (rc == 0 && changed && journal_into_image(s, &im))
     rc = rep_fail(rep, DT_ENOMEM, ENOMEM, "out of memory", "retry");
+  dt__hsts_store_shrink(im.f); /* S takes it: no growth slack */
   if (rc == 0 && (changed || !have_file))
     rc = atomic_write(path, ps.tmp, gen_image, &im, rep);
   else if (rc == 0)

@@ -467,6 +467,28 @@ int main(void) {
   CHECK_INT(dt__hsts_store_now(s), now_v); /* still the fake clock */
   dt__hsts_store_free(s);
 
+  /* ---- shrink gives back growth slack and keeps every entry ---- */
+  dt__hsts_store_new(&s, 0, &clk);
+  for (int i = 0; i < 1500; i++) {
+    char h[64];
+    int l = snprintf(h, sizeof h, "shrink%d.example", i);
+    dt__hsts_store_add(s, h, (size_t)l, 0, far, now_v, NULL);
+  }
+  dt__hsts_store_get_stats(s, &st);
+  size_t big = st.bytes;
+  dt__hsts_store_shrink(s);
+  dt__hsts_store_get_stats(s, &st);
+  CHECK(st.bytes < big);
+  int ok = 1;
+  for (int i = 0; i < 1600; i++) { /* and it grows again */
+    char h[64];
+    int l = snprintf(h, sizeof h, "shrink%d.example", i);
+    if (i >= 1500) dt__hsts_store_add(s, h, (size_t)l, 0, far, now_v, NULL);
+    if (dt__hsts_store_lookup(s, h, (size_t)l, NULL) != 1) ok = 0;
+  }
+  CHECK(ok);
+  dt__hsts_store_free(s);
+
   /* ---- churn: many adds and deletes keep the table and arena consistent */
   dt__hsts_store_new(&s, 1000, &clk);
   for (int round = 0; round < 20; round++) {
@@ -479,7 +501,7 @@ int main(void) {
     dt__hsts_store_journal_reset(s);
   }
   CHECK(dt__hsts_store_count(s) <= 1000);
-  int ok = 1;
+  ok = 1;
   for (int i = 1000; i < 1500; i++) {
     char h[64];
     int l = snprintf(h, sizeof h, "r19-%d.churn.test", i);
