@@ -440,6 +440,17 @@ static int same_origin_urls(const char *a, const char *b) {
   return same;
 }
 
+/* 1 when hop I's URL was already requested by an earlier real hop (a
+ * finding about that URL was made then: say it once). */
+static int seen_before(const dt_chain *ch, size_t i) {
+  const dt_hop *h = dt_chain_hop(ch, i);
+  for (size_t j = 0; j < i; j++) {
+    const dt_hop *p = dt_chain_hop(ch, j);
+    if (!p->synthetic && strcmp(p->url, h->url) == 0) return 1;
+  }
+  return 0;
+}
+
 /* The browser navigation: what a user's browser does beyond the checker.
  * Codes in the order they arise along the chain. */
 static void judge_browser(coll *c, const coll *checker, const dt_chain *ch) {
@@ -494,7 +505,8 @@ static void judge_browser(coll *c, const coll *checker, const dt_chain *ch) {
       addf(c, cid, (int)i, DT__AUDIT_REDIRECTS_POST_BECOMES_GET,
            "POST %s -> %d %s: the next request is a GET without the body",
            h->url, h->status, resp_header(h, "Location"));
-    if ((h->status == 301 || h->status == 308) && !has_freshness(h))
+    if ((h->status == 301 || h->status == 308) && !has_freshness(h) &&
+        !seen_before(ch, i))
       addf(c, cid, (int)i, DT__AUDIT_REDIRECTS_PERMANENT_CACHED, "%d %s -> %s",
            h->status, h->url, resp_header(h, "Location"));
   }

@@ -1,0 +1,216 @@
+"""`detour audit` against real nginx: every fixtures/nginx configuration,
+audited through --connect-to (the production names a.test / www.a.test
+mapped to the loopback ports) and --cacert (the test CA), must give exactly
+the codes of EXPECTED (test_nginx_fixture.py, itself checked by a reference
+walk against the same servers) and the exit status that gates CI. Plus
+`detour fetch` on the form behind a 301, showing the POST become a GET.
+
+Codes are compared per group, as docs/audit.md defines them: the checker's
+errors and warnings (source "hstspreload", each in the checker's order) and
+detour's browser-side codes of severity error/warning (info codes are
+free)."""
+
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dtfixture import ca_file, run_detour  # noqa: E402
+from nginx import Nginx, nginx_bin  # noqa: E402
+from test_nginx_fixture import EXPECTED  # noqa: E402
+
+SAN = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def target_args(exp):
+    if exp.target.startswith("POST "):
+        return ["-X", "POST", "-d", "name=x", exp.target[5:]]
+    return [exp.target]
+
+
+def groups(findings):
+    err = [f["code"] for f in findings
+           if f["source"] == "hstspreload" and f["severity"] == "error"]
+    warn = [f["code"] for f in findings
+            if f["source"] == "hstspreload" and f["severity"] == "warning"]
+    browser = [f["code"] for f in findings
+               if f["source"] == "detour" and f["severity"] in ("error", "warning")]
+    return err, warn, browser
+
+
+class Env:
+    """A HOME of its own: the audit must not read or write the user's HSTS
+    store (its browser store is memory-only)."""
+
+    def __enter__(self):
+        self.home = tempfile.mkdtemp(prefix="detour-audit-home-")
+        self.env = dict(os.environ, HOME=self.home, XDG_DATA_HOME=self.home + "/data")
+        return self
+
+    def __exit__(self, *a):
+        import shutil
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def files(self):
+        out = []
+        for root, _, files in os.walk(self.home):
+            out += [os.path.join(root, f) for f in files]
+        return out
+
+
+@unittest.skipUnless(nginx_bin(), "nginx not installed (scripts/setup.sh installs nginx-light)")
+class AuditNginx(unittest.TestCase):
+
+    def audit(self, ng, args, env=None):
+        rc, out, err, js = run_detour(["audit", "--json", "--cacert", ca_file(),
+                                       *ng.connect_to_args(), *args], env=env)
+        for m in SAN:
+            self.assertNotIn(m, err)
+        self.assertIsNotNone(js, f"no JSON: {out!r} {err!r}")
+        return rc, js
+
+    def check_shape(self, js):
+        for f in js["findings"]:
+            self.assertIn(f["severity"], ("error", "warning", "info"))
+            self.assertIn(f["source"], ("hstspreload", "detour"))
+            self.assertTrue(f["message"] and f["fix"], f)
+            for h in f["hops"]:
+                # Evidence points into a chain that is in the report.
+                chain = js["chains"][h["chain"]]
+                self.assertLess(h["hop"], len(chain["hops"]))
+                self.assertEqual(chain["hops"][h["hop"]]["request"]["url"], h["url"])
+        self.assertEqual(js["errors"],
+                         sum(f["severity"] == "error" for f in js["findings"]))
+
+    def test_every_configuration(self):
+        for name, exp in sorted(EXPECTED.items()):
+            with self.subTest(config=name), Nginx(name) as ng, Env() as e:
+                rc, js = self.audit(ng, target_args(exp), env=e.env)
+                self.assertEqual(groups(js["findings"]),
+                                 (exp.errors, exp.warnings, exp.browser),
+                                 json.dumps(js["findings"], indent=1)[:4000])
+                errors = exp.errors + [c for c in exp.browser
+                                       if c in ("redirects.loop", "redirects.browser_limit")]
+                self.assertEqual(rc, 1 if errors else 0)
+                self.check_shape(js)
+                self.assertEqual(sorted(js["chains"]), ["browser", "http", "https", "www"])
+                self.assertEqual(e.files(), [], "the audit wrote to HOME")
+                # Everything went to this nginx, under the production names.
+                # (www.a.test: the www TLS check, and redirects to www.)
+                hosts = {h for (_, h, _, _, _) in ng.access_log()}
+                self.assertEqual(hosts, {"a.test", "www.a.test"})
+
+    def test_checker_does_not_use_hsts(self):
+        # redirect-loop: the http:// walk really goes back to http:// (no
+        # internal upgrade on the checker's side), while the browser's walk
+        # upgrades internally after the first https response.
+        with Nginx("redirect-loop") as ng:
+            rc, js = self.audit(ng, ["a.test"])
+            http = js["chains"]["http"]["hops"]
+            self.assertEqual([h["request"]["url"] for h in http],
+                             ["http://a.test/", "https://a.test/"] * 2)
+            self.assertEqual(len(http), 4)  # 3 redirects allowed, the 4th is one too many
+            self.assertTrue(all(h["synthetic"] is False for h in http))
+            browser = js["chains"]["browser"]["hops"]
+            self.assertTrue(any(h["synthetic"] for h in browser))
+            self.assertIn("redirects.hsts_internal", [f["code"] for f in js["findings"]])
+
+    def test_evidence_names_the_hop(self):
+        with Nginx("www-first") as ng:
+            rc, js = self.audit(ng, ["a.test"])
+            f = [f for f in js["findings"] if f["code"] == "redirects.http.www_first"][0]
+            self.assertEqual(f["hops"], [{"chain": "http", "hop": 0, "method": "GET",
+                                          "url": "http://a.test/", "status": 301}])
+            self.assertIn("https://www.a.test/", f["detail"])
+
+    def test_human_output(self):
+        with Nginx("max-age-low") as ng:
+            rc, out, err, _ = run_detour(["audit", "--cacert", ca_file(),
+                                          *ng.connect_to_args(), "a.test"])
+            self.assertEqual(rc, 1)
+            self.assertTrue(out.startswith("audit a.test: 1 error, 0 warnings\n"), out)
+            self.assertIn("\nerrors\n  header.preloadable.max_age.below_1_year  ", out)
+            self.assertIn("evidence: https hop 1: GET https://a.test/ -> 200", out)
+            self.assertIn("fix:      Raise max-age to 31536000", out)
+            # errors come before info
+            self.assertLess(out.index("\nerrors\n"), out.index("\ninfo\n"))
+
+    def test_subdomain_is_not_eligible(self):
+        with Nginx("good") as ng:
+            rc, js = self.audit(ng, ["www.a.test"])
+            codes = [f["code"] for f in js["findings"] if f["severity"] != "info"]
+            self.assertEqual(codes, ["domain.is_subdomain"])
+            self.assertEqual(rc, 1)
+            self.assertNotIn("www", js["chains"])  # no www check for a subdomain
+
+    def test_fetch_form_behind_301_becomes_get(self):
+        with Nginx("form-behind-301") as ng:
+            rc, out, err, js = run_detour(
+                ["fetch", "--json", "--no-hsts-store", "--cacert", ca_file(),
+                 *ng.connect_to_args(), "-d", "name=x", "https://a.test/contact"])
+            self.assertEqual(rc, 0, err)
+            hops = js["hops"]
+            self.assertEqual([(h["request"]["method"], h["request"]["url"], h["response"]["status"])
+                              for h in hops],
+                             [("POST", "https://a.test/contact", 301),
+                              ("GET", "https://a.test/contact/", 200)])
+            self.assertEqual(ng.access_log(), [
+                ("https", "a.test", "POST", "/contact", 301),
+                ("https", "a.test", "GET", "/contact/", 200)])
+            # The audit of the same form says so, pointing at the POST hop.
+            rc, js = self.audit(ng, ["-X", "POST", "-d", "name=x", "https://a.test/contact"])
+            f = [f for f in js["findings"] if f["code"] == "redirects.post_becomes_get"]
+            self.assertEqual(len(f), 1)
+            self.assertEqual(f[0]["hops"][0]["chain"], "browser")
+            self.assertEqual(f[0]["hops"][0]["method"], "POST")
+            self.assertEqual(rc, 0)  # a warning does not fail the gate
+
+
+class AuditOffline(unittest.TestCase):
+    """Domain checks that need no server (nothing listens on port 1)."""
+
+    def run_audit(self, *args):
+        closed = []
+        for n in ("co.uk", "www.co.uk"):
+            closed += ["--connect-to", f"{n}:80:127.0.0.1:1",
+                       "--connect-to", f"{n}:443:127.0.0.1:1"]
+        rc, out, err, js = run_detour(["audit", "--json", *closed, *args])
+        for m in SAN:
+            self.assertNotIn(m, err)
+        return rc, js
+
+    def test_ip_address_stops(self):
+        rc, js = self.run_audit("127.0.0.1")
+        self.assertEqual([f["code"] for f in js["findings"]], ["domain.format.is_ip_address"])
+        self.assertEqual(js["chains"], {})
+        self.assertEqual(rc, 1)
+
+    def test_format_errors_in_checker_order(self):
+        rc, js = self.run_audit(".a..b.")
+        self.assertEqual([f["code"] for f in js["findings"]],
+                         ["domain.format.begins_with_dot", "domain.format.ends_with_dot",
+                          "domain.format.contains_double_dot"])
+        rc, js = self.run_audit("localhost")
+        self.assertEqual([f["code"] for f in js["findings"]], ["domain.format.only_one_label"])
+        rc, js = self.run_audit("a_b.test")
+        self.assertEqual([f["code"] for f in js["findings"]],
+                         ["domain.format.invalid_characters"])
+
+    def test_public_suffix_from_libpsl(self):
+        rc, js = self.run_audit("co.uk")
+        codes = [f["code"] for f in js["findings"] if f["severity"] != "info"]
+        self.assertEqual(codes, ["domain.format.public_suffix", "domain.tls.cannot_connect"])
+        self.assertEqual(rc, 1)
+
+    def test_usage(self):
+        for args in ([], ["a.test", "b.test"], ["-X", "POST", "a.test"],
+                     ["--shard", "1/2", "a.test"], ["--from", "x", "--concurrency", "0"],
+                     ["--from", "x", "--shard", "3/2"]):
+            rc, out, err, _ = run_detour(["audit", *args])
+            self.assertEqual(rc, 2, args)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
