@@ -286,6 +286,15 @@ class Conformance(unittest.TestCase):
             for host, known in ex["store"].items():
                 q = self.hsts_cmd(store, "query", host)
                 self.assertEqual(q["known"], known, f"store: {host} known? {q}; {ctx}")
+        for host, (lo, hi) in ex.get("store_max_age_days", {}).items():
+            # The entry's remaining lifetime (expires - now), in days.
+            q = self.hsts_cmd(store, "query", host)
+            self.assertTrue(q["known"], f"store: {host} must be known; {ctx}")
+            exp = time.mktime(time.strptime(q["match"]["expires"], "%Y-%m-%dT%H:%M:%SZ")) \
+                - time.mktime(time.gmtime())
+            days = exp / 86400
+            self.assertTrue(lo <= days <= hi, f"{host} expires in {days:.1f} days, "
+                            f"want {lo}..{hi}; {ctx}")
         if ex.get("store_empty"):
             lst = self.hsts_cmd(store, "list")
             self.assertEqual(lst["entries"], [], f"store must be empty; {ctx}")
@@ -346,9 +355,14 @@ class Conformance(unittest.TestCase):
         if var.get("store", case.get("store")) is not None:
             store = os.path.join(self.tmp, f"store-{case['id']}-{var.get('name') or 'x'}.txt")
             for entry in var.get("store", case.get("store")):
-                host, isd = entry if isinstance(entry, list) else (entry, False)
-                self.hsts_cmd(store, "add", host, *(["--include-subdomains"] if isd else []))
+                # "host" or ["host", include_subdomains, max_age_seconds]
+                entry = entry if isinstance(entry, list) else [entry]
+                host, isd, max_age = (entry + [False, None][len(entry) - 1:])[:3]
+                self.hsts_cmd(store, "add", host, *(["--include-subdomains"] if isd else []),
+                              *(["--max-age", str(max_age)] if max_age is not None else []))
         for k, step in enumerate(var["steps"]):
+            if step.get("sleep"):  # let a short max-age run out
+                time.sleep(step["sleep"])
             self.run_step(step, store, f"{case['id']} {var.get('name', '')} step {k + 1}")
 
 
