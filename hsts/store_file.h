@@ -8,7 +8,11 @@
  * Internal (dt__ names); the engine and the CLI wrap it. Pure C + POSIX
  * (open, flock, fsync, rename); no libuv. Every problem is reported with
  * the path, the cause and the fix, and the caller can go on with the store
- * in memory only. */
+ * in memory only.
+ *
+ * Ownership: nothing here returns memory to free. Reports are the
+ * caller's (a plain struct, filled in place). FILE streams passed in are
+ * written and flushed, never closed. Paths are only read during the call. */
 #ifndef DT_HSTS_STORE_FILE_H
 #define DT_HSTS_STORE_FILE_H
 
