@@ -1,0 +1,206 @@
+"""`detour audit --from FILE`: many audits on one loop against a real nginx
+(the good fixture, with room for many connections). JSON Lines, one per
+target, streamed as each finishes; --shard splits a list into disjoint
+slices that cover it; --concurrency does not change the verdicts; memory is
+bounded by the window, not by the list's length (ru_maxrss of the child for
+2,000 targets vs 200).
+
+BulkNginx is also used by bench/bench_audit.py."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dtfixture import ca_file, detour_bin  # noqa: E402
+from nginx import Nginx, nginx_bin  # noqa: E402
+
+SAN = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+class BulkNginx(Nginx):
+    """fixtures/nginx/good.conf.in with room for many clients: the fixture's
+    64 worker_connections are for one audit at a time; a bulk run keeps
+    --concurrency × 4 connections open. Optionally without the access log."""
+
+    def __init__(self, access_log=True):
+        super().__init__("good")
+        with open(self.template) as f:
+            text = f.read()
+        text = text.replace("worker_connections 64;", "worker_connections 8192;")
+        if not access_log:
+            text = text.replace("access_log @TMPDIR@/access.log wire;", "access_log off;")
+        self._tpl_dir = tempfile.mkdtemp(prefix="detour-bulk-conf-")
+        self.template = os.path.join(self._tpl_dir, "good-bulk.conf.in")
+        with open(self.template, "w") as f:
+            f.write(text)
+
+    def stop(self):
+        try:
+            super().stop()
+        finally:
+            import shutil
+            shutil.rmtree(self._tpl_dir, ignore_errors=True)
+
+
+def write_list(lines):
+    fd, path = tempfile.mkstemp(prefix="detour-audit-list-", suffix=".txt")
+    with os.fdopen(fd, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def run_bulk(ng, path, *args, env=None, binary=None):
+    """Runs `detour audit --from PATH`; returns (rc, [json lines], stderr,
+    ru_maxrss KiB of that child alone, seconds)."""
+    out = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()
+    t = time.monotonic()
+    p = subprocess.Popen([binary or detour_bin(), "audit", "--from", path, "--cacert", ca_file(),
+                          *ng.connect_to_args(), *args], stdout=out, stderr=err, env=env)
+    _, status, ru = os.wait4(p.pid, 0)
+    secs = time.monotonic() - t
+    p.returncode = os.waitstatus_to_exitcode(status)
+    out.seek(0)
+    err.seek(0)
+    lines = [json.loads(ln) for ln in out.read().decode().splitlines()]
+    e = err.read().decode("utf-8", "replace")
+    out.close()
+    err.close()
+    return p.returncode, lines, e, ru.ru_maxrss, secs
+
+
+def asan_env():
+    # ASan keeps freed memory in a quarantine (256 MB by default) so RSS would
+    # grow with everything ever allocated; measure live memory instead.
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=1").lstrip(":")
+    return env
+
+
+@unittest.skipUnless(nginx_bin(), "nginx not installed (scripts/setup.sh installs nginx-light)")
+class AuditBulk(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.ng = BulkNginx().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ng.stop()
+
+    def setUp(self):
+        self.paths = []
+
+    def tearDown(self):
+        for p in self.paths:
+            os.unlink(p)
+
+    def lst(self, lines):
+        p = write_list(lines)
+        self.paths.append(p)
+        return p
+
+    def clean(self, err):
+        for m in SAN:
+            self.assertNotIn(m, err)
+
+    def test_mixed_list(self):
+        urls = [f"https://a.test/p{i}" for i in range(250)]
+        lines = ["# a comment", ""] + urls + ["a.test", "www.a.test", "127.0.0.1",
+                                              "  a.test  ", "GET https://a.test/x"]
+        rc, out, err, _, _ = run_bulk(self.ng, self.lst(lines), "--concurrency", "16")
+        self.clean(err)
+        self.assertEqual(rc, 1)  # some targets have errors
+        self.assertEqual(len(out), 255)
+        by = {}
+        for js in out:
+            by.setdefault(js["target"], []).append(js)
+            self.assertNotIn("chains", js)  # not by default in bulk
+        self.assertEqual(sorted(by), sorted(set(urls + ["a.test", "www.a.test", "127.0.0.1",
+                                                         "https://a.test/x"])))
+        self.assertEqual(len(by["a.test"]), 2)
+        for u in urls + ["a.test"]:
+            for js in by[u]:
+                self.assertEqual((js["errors"], js["warnings"]), (0, 0), js)
+                self.assertEqual(js["domain"], "a.test")
+        self.assertEqual([f["code"] for f in by["www.a.test"][0]["findings"]
+                          if f["severity"] != "info"], ["domain.is_subdomain"])
+        self.assertEqual([f["code"] for f in by["127.0.0.1"][0]["findings"]],
+                         ["domain.format.is_ip_address"])
+
+    def test_all_good_exits_zero_and_keeps_chains_on_request(self):
+        rc, out, err, _, _ = run_bulk(self.ng, self.lst(["a.test"] * 20), "--chains")
+        self.clean(err)
+        self.assertEqual(rc, 0)
+        self.assertEqual(len(out), 20)
+        self.assertTrue(all(sorted(js["chains"]) == ["browser", "http", "https", "www"]
+                            for js in out))
+        self.assertNotIn("\raudit:", err)  # stderr is not a terminal: no progress
+
+    def test_shards_are_disjoint_and_cover(self):
+        urls = [f"https://a.test/s{i}" for i in range(90)]
+        path = self.lst(urls)
+        seen = []
+        for i in (1, 2, 3):
+            rc, out, err, _, _ = run_bulk(self.ng, path, "--shard", f"{i}/3",
+                                          "--concurrency", "8")
+            self.clean(err)
+            self.assertEqual(rc, 0)
+            self.assertEqual(len(out), 30)
+            mine = {js["target"] for js in out}
+            # slice i holds every third line, starting at line i
+            self.assertEqual(mine, set(urls[i - 1::3]))
+            seen += mine
+        self.assertEqual(sorted(seen), sorted(urls))
+
+    def test_concurrency_does_not_change_verdicts(self):
+        lines = ["a.test", "www.a.test", "127.0.0.1", "https://a.test/q"] * 5
+        path = self.lst(lines)
+        runs = []
+        for c in ("1", "32"):
+            rc, out, err, _, _ = run_bulk(self.ng, path, "--concurrency", c)
+            self.clean(err)
+            self.assertEqual(rc, 1)
+            runs.append(sorted((js["target"], tuple(f["code"] for f in js["findings"]))
+                               for js in out))
+        self.assertEqual(runs[0], runs[1])
+
+    def test_streams_results(self):
+        # The first line is out long before the list is done.
+        path = self.lst(["a.test"] * 400)
+        p = subprocess.Popen([detour_bin(), "audit", "--from", path, "--concurrency", "2",
+                              "--cacert", ca_file(), *self.ng.connect_to_args()],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            first = json.loads(p.stdout.readline())
+            self.assertEqual(first["target"], "a.test")
+            self.assertIsNone(p.poll(), "the whole list finished before the first line")
+        finally:
+            p.kill()
+            p.wait()
+            p.stdout.close()
+
+    def test_progress_when_asked(self):
+        rc, out, err, _, _ = run_bulk(self.ng, self.lst(["a.test"] * 5), "--progress")
+        self.assertEqual(rc, 0)
+        self.assertIn("\raudit: 5 done, 0 with errors", err)
+
+    def test_memory_is_bounded(self):
+        env = asan_env()
+        rss = {}
+        for n in (200, 2000):
+            rc, out, err, rss[n], _ = run_bulk(self.ng, self.lst(["a.test"] * n),
+                                               "--concurrency", "32", env=env)
+            self.clean(err)
+            self.assertEqual((rc, len(out)), (0, n))
+        # 10x the targets: at most +50% peak memory (same window of 32).
+        self.assertLess(rss[2000], rss[200] * 1.5, rss)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
