@@ -1112,6 +1112,66 @@ static void run_upgrade(void) {
   }
 }
 
+/* Rule 23 (WPT redirect-referrer.any.js, Chromium RedirectInfoTest
+ * .ReferrerPolicy): a Referrer-Policy on the redirect decides the next hop's
+ * Referer. From PAGE via https://a.test/r to the same origin, another origin
+ * and an http:// origin (a downgrade). F = the full URL, O = the origin,
+ * "" = no Referer. */
+typedef struct policy_row {
+  const char *policy;
+  const char *same, *cross, *down;
+} policy_row;
+
+#define F "https://a.test/page?q"
+#define O "https://a.test/"
+static const policy_row policies[] = {
+    {"unsafe-url", F, F, F},
+    {"no-referrer-when-downgrade", F, F, ""},
+    {"same-origin", F, "", ""},
+    {"origin", O, O, O},
+    {"origin-when-cross-origin", F, O, O},
+    {"no-referrer", "", "", ""},
+    {"strict-origin", O, O, ""},
+    {"strict-origin-when-cross-origin", F, O, ""},
+    /* Unknown and legacy tokens are ignored: the default stays. */
+    {"never", F, O, ""},
+    {"default", F, O, ""},
+    /* A list: the last recognised token wins. */
+    {"unsafe-url, origin, bogus", O, O, O},
+};
+#undef F
+#undef O
+
+static void run_policies(void) {
+  static const char *const targets[3] = {"https://a.test/2", "https://b.test/2",
+                                         "http://b.test/2"};
+  for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++) {
+    const char *want[3] = {policies[i].same, policies[i].cross,
+                           policies[i].down};
+    for (int t = 0; t < 3; t++) {
+      dt__redirect_state st;
+      memset(&st, 0, sizeof st);
+      if (init_state(&st, NULL, "GET", 0, 0, NULL, 0, PAGE,
+                     "https://a.test/r") != 0) {
+        CHECK_(0, "policy %s: init", policies[i].policy);
+        continue;
+      }
+      dt_header resp[2] = {{"Location", targets[t]},
+                           {"Referrer-Policy", policies[i].policy}};
+      dt__redirect_out out;
+      CHECK_INT(dt__redirect_next(&st, 302, resp, 2, &out),
+                DT__REDIRECT_FOLLOW);
+      dt__redirect_request cur;
+      dt__redirect_current(&st, &cur);
+      const char *got = find(&cur, "Referer");
+      CHECK_(strcmp(got ? got : "", want[t]) == 0,
+             "Referrer-Policy %s to %s: Referer \"%s\", want \"%s\"",
+             policies[i].policy, targets[t], got ? got : "", want[t]);
+      dt__redirect_cleanup(&st);
+    }
+  }
+}
+
 /* C73-C75: the permanent-redirect marker. */
 static void run_cache(void) {
   dt_header plain[1] = {{"Location", "/new"}};
@@ -1128,6 +1188,7 @@ int main(void) {
   for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
     run_limit(&limits[i]);
   run_upgrade();
+  run_policies();
   run_cache();
   /* Bad ports (rule 13): the list's edges, and a first URL on one. */
   CHECK_INT(dt__port_is_bad(25), 1);
