@@ -4,7 +4,10 @@
  * The first input byte selects the reader: bit 0 clear → the detour store
  * format (dt__hsts_file_load_mem), set → curl's format. Bit 1 → a store
  * limited to 4 entries (exercises eviction while loading). Bits 2-3: the
- * clock (below). */
+ * clock (below). Bit 4 → the bytes are not a file but a program of store
+ * operations (add, lookup, delete, note, range delete, clear, limit,
+ * journal reset, clock steps; run_ops), checked against the store's
+ * invariants and then written and re-read like a loaded file. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,71 @@ static const char *const hosts[] = {"a.test",  "www.a.test", "example.com",
                                     "x.y.z.w", "localhost",  "1.2.3.4",
                                     "",        "b.a.test.",  "ExAmPle.CoM"};
 
+static int count_cb(const dt__hsts_entry *e, void *ud) {
+  (void)e;
+  (*(size_t *)ud)++;
+  return 0;
+}
+static size_t listed(const dt__hsts_store *s) {
+  size_t n = 0;
+  dt__hsts_store_each(s, count_cb, &n);
+  return n;
+}
+
+/* One op per byte (low 3 bits), arguments from the following bytes. */
+static void run_ops(dt__hsts_store *s, const uint8_t *p, size_t n,
+                    int64_t *now) {
+  static const char *const vals[] = {"max-age=100", "max-age=0",
+                                     "max-age=5; includeSubDomains", "bogus",
+                                     "max-age=99999999999999999999"};
+  size_t i = 0;
+  while (i < n) {
+    uint8_t op = p[i++];
+    size_t hl = i < n ? (size_t)(p[i++] % 24) : 0;
+    if (hl > n - i) hl = n - i;
+    const char *h = (const char *)p + i;
+    i += hl;
+    uint8_t a = i < n ? p[i++] : 0;
+    switch (op & 7) {
+    case 0:
+      dt__hsts_store_add(s, h, hl, a & 1,
+                         *now + (int64_t)(a % 64) * 1000 - 5000,
+                         *now - (a >> 2), NULL);
+      break;
+    case 1: {
+      dt__hsts_decision d;
+      int k = dt__hsts_store_lookup(s, h, hl, &d);
+      if (k != d.known || (k && d.entry.host[0] == 0)) abort();
+      break;
+    }
+    case 2: dt__hsts_store_delete(s, h, hl); break;
+    case 3: {
+      const char *v = vals[a % 5];
+      dt__hsts_note(s, h, hl, v, strlen(v), *now, (a & 8) ? 0 : 31536000u,
+                    NULL);
+      break;
+    }
+    case 4:
+      dt__hsts_store_delete_observed_between(s, *now - a * 100, *now);
+      break;
+    case 5:
+      if (a == 0x5c)
+        dt__hsts_store_clear(s); /* rare: it empties the store */
+      else
+        dt__hsts_store_journal_reset(s);
+      break;
+    case 6: dt__hsts_store_set_max_entries(s, (size_t)(a % 16) + 1); break;
+    default:
+      if (*now < INT64_MAX - 256 * 1000) *now += (int64_t)a * 1000;
+    }
+    dt__hsts_store_stats st;
+    dt__hsts_store_get_stats(s, &st);
+    if (st.entries > st.max_entries || st.tombstones > st.max_entries ||
+        listed(s) > st.entries)
+      abort();
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size == 0) return 0;
   unsigned mode = data[0];
@@ -31,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *b = malloc(n ? n : 1); /* exact size: ASan sees any over-read */
   if (!b) return 0;
   memcpy(b, data + 1, n);
+  if (mode & 0x10) mode &= ~0x0cu; /* ops do time arithmetic: normal clock */
   int64_t now = clocks[(mode >> 2) & 3];
   dt_clock clk = {fixed_now, &now};
   size_t max = (mode & 2) ? 4 : 0;
@@ -38,10 +107,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (dt__hsts_store_new(&s, max, &clk) || dt__hsts_store_new(&t, max, &clk))
     abort();
   dt__hsts_file_report rep;
-  int rc = (mode & 1) ? dt__hsts_file_import_curl_mem(s, b, n, &rep)
-                      : dt__hsts_file_load_mem(s, b, n, &rep);
-  if (rc == 0 && rep.err) abort();
-  if (rep.nbad > DT__HSTS_FILE_BAD_KEPT || rep.nbad > rep.skipped) abort();
+  if (mode & 0x10) {
+    run_ops(s, (const uint8_t *)b, n, &now);
+    mode &= ~1u; /* written and re-read in the store format */
+    dt__hsts_store_stats st;
+    dt__hsts_store_get_stats(s, &st);
+    dt__hsts_store_set_max_entries(t, st.max_entries);
+  } else {
+    int rc = (mode & 1) ? dt__hsts_file_import_curl_mem(s, b, n, &rep)
+                        : dt__hsts_file_load_mem(s, b, n, &rep);
+    if (rc == 0 && rep.err) abort();
+    if (rep.nbad > DT__HSTS_FILE_BAD_KEPT || rep.nbad > rep.skipped) abort();
+  }
   for (size_t i = 0; i < sizeof hosts / sizeof *hosts; i++) {
     dt__hsts_decision d;
     dt__hsts_store_lookup(s, hosts[i], strlen(hosts[i]), &d);
@@ -57,13 +134,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dt__hsts_file_write(s, mf, NULL);
   fclose(mf);
   dt__hsts_file_report rep2;
-  rc = (mode & 1) ? dt__hsts_file_import_curl_mem(t, out, olen, &rep2)
-                  : dt__hsts_file_load_mem(t, out, olen, &rep2);
+  int rc = (mode & 1) ? dt__hsts_file_import_curl_mem(t, out, olen, &rep2)
+                      : dt__hsts_file_load_mem(t, out, olen, &rep2);
   /* The round trip is exact at a normal time; at the extremes curl's
    * stamps cannot say every expiry (years before 1970). */
   if (((mode >> 2) & 3) == 0) {
     if (rc != 0 || rep2.skipped != 0) abort();
-    if (dt__hsts_store_count(t) != dt__hsts_store_count(s)) abort();
+    if (dt__hsts_store_count(t) != listed(s)) abort();
   }
   free(out);
   dt__hsts_store_free(s);

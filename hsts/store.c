@@ -38,7 +38,8 @@ struct dt__hsts_store {
   uint32_t slots_cap, slots_used, slots_del; /* cap is a power of two */
   char *arena;
   size_t arena_len, arena_cap, arena_garbage;
-  uint32_t lru_head, lru_tail;
+  uint32_t lru_head, lru_tail;   /* live entries, head = most recent */
+  uint32_t tomb_head, tomb_tail; /* tombstones, head = newest */
   size_t live, tombs;
   int64_t *ranges; /* pairs */
   size_t nranges;
@@ -237,25 +238,41 @@ static int table_reserve(dt__hsts_store *s) {
 }
 
 /* ---- LRU ----------------------------------------------------------------- */
-static void lru_unlink(dt__hsts_store *s, uint32_t i) {
+/* Two intrusive lists share the prev/next links: live entries in LRU
+ * order, and tombstones oldest-last (a record is in exactly one). */
+static void list_unlink(dt__hsts_store *s, uint32_t *head, uint32_t *tail,
+                        uint32_t i) {
   ent *e = &s->ents[i];
   if (e->prev != NIL)
     s->ents[e->prev].next = e->next;
   else
-    s->lru_head = e->next;
+    *head = e->next;
   if (e->next != NIL)
     s->ents[e->next].prev = e->prev;
   else
-    s->lru_tail = e->prev;
+    *tail = e->prev;
   e->prev = e->next = NIL;
 }
-static void lru_push(dt__hsts_store *s, uint32_t i) {
+static void list_push(dt__hsts_store *s, uint32_t *head, uint32_t *tail,
+                      uint32_t i) {
   ent *e = &s->ents[i];
   e->prev = NIL;
-  e->next = s->lru_head;
-  if (s->lru_head != NIL) s->ents[s->lru_head].prev = i;
-  s->lru_head = i;
-  if (s->lru_tail == NIL) s->lru_tail = i;
+  e->next = *head;
+  if (*head != NIL) s->ents[*head].prev = i;
+  *head = i;
+  if (*tail == NIL) *tail = i;
+}
+static void lru_unlink(dt__hsts_store *s, uint32_t i) {
+  list_unlink(s, &s->lru_head, &s->lru_tail, i);
+}
+static void lru_push(dt__hsts_store *s, uint32_t i) {
+  list_push(s, &s->lru_head, &s->lru_tail, i);
+}
+static void tomb_unlink(dt__hsts_store *s, uint32_t i) {
+  list_unlink(s, &s->tomb_head, &s->tomb_tail, i);
+}
+static void tomb_push(dt__hsts_store *s, uint32_t i) {
+  list_push(s, &s->tomb_head, &s->tomb_tail, i);
 }
 static void lru_touch(dt__hsts_store *s, uint32_t i) {
   if (s->lru_head == i) return;
@@ -274,7 +291,8 @@ static void remove_ent(dt__hsts_store *s, uint32_t i) {
     s->slots_del++;
   }
   if (e->flags & F_TOMB) {
-    s->tombs--; /* tombstones are not in the LRU list */
+    tomb_unlink(s, i);
+    s->tombs--;
   } else {
     lru_unlink(s, i);
     s->live--;
@@ -334,17 +352,22 @@ static void make_room(dt__hsts_store *s) {
   }
 }
 
+/* Tombstones have their own bound, max_entries: past it the oldest
+ * deletion is forgotten (it will not reach the shared file). They never
+ * evict a live entry: deleting a host must not push a known one out. */
+static void make_tomb_room(dt__hsts_store *s) {
+  while (s->tombs >= s->max_entries && s->tomb_tail != NIL)
+    remove_ent(s, s->tomb_tail);
+}
+
 /* A new record for NAME: a live entry (linked as most recently used) or,
- * with TOMB, a tombstone. Tombstones live outside the LRU list and never
- * evict a live entry (deleting an unknown host must not push a known one
- * out); they have their own bound of max_entries until the next save. */
+ * with TOMB, a tombstone (linked as the newest). */
 static int new_ent(dt__hsts_store *s, const char *name, size_t n, uint32_t h,
                    int tomb, uint32_t *out) {
-  if (tomb) {
-    if (s->tombs >= s->max_entries) return DT_ENOMEM;
-  } else {
+  if (tomb)
+    make_tomb_room(s);
+  else
     make_room(s);
-  }
   int rc = table_reserve(s);
   if (rc) return rc;
   uint32_t off;
@@ -376,6 +399,7 @@ static int new_ent(dt__hsts_store *s, const char *name, size_t n, uint32_t h,
   e->prev = e->next = NIL;
   slot_put(s, i);
   if (tomb) {
+    tomb_push(s, i);
     s->tombs++;
   } else {
     lru_push(s, i);
@@ -403,6 +427,7 @@ static int put(dt__hsts_store *s, const char *key, size_t n, int isd,
     if (rc) return rc;
   } else if (s->ents[i].flags & F_TOMB) {
     /* A deleted host noted again: the tombstone becomes a live entry. */
+    tomb_unlink(s, i);
     make_room(s);
     s->tombs--;
     s->live++;
@@ -428,6 +453,7 @@ int dt__hsts_store_new(dt__hsts_store **out, size_t max_entries,
   if (clock) s->clock = *clock;
   s->max_entries = max_entries ? max_entries : DT_DEFAULT_HSTS_MAX_ENTRIES;
   s->free_head = s->lru_head = s->lru_tail = NIL;
+  s->tomb_head = s->tomb_tail = NIL;
   *out = s;
   return 0;
 }
@@ -472,6 +498,8 @@ void dt__hsts_store_set_max_entries(dt__hsts_store *s, size_t max_entries) {
     remove_ent(s, s->lru_tail);
     s->st.evictions++;
   }
+  while (s->tombs > s->max_entries && s->tomb_tail != NIL)
+    remove_ent(s, s->tomb_tail); /* the oldest deletions are forgotten */
 }
 int64_t dt__hsts_store_now(const dt__hsts_store *s) {
   return dt_clock_now_ms(&s->clock);
@@ -501,11 +529,15 @@ static int delete_key(dt__hsts_store *s, const char *key, size_t n,
     had = 1;
     lru_unlink(s, i);
     s->live--;
+    make_tomb_room(s); /* I is in no list now: never its own victim */
+    tomb_push(s, i);
     s->tombs++;
-  } else if (i == NIL) {
+  } else if (i != NIL) {
+    tomb_unlink(s, i); /* deleted again: now the newest deletion */
+    tomb_push(s, i);
+  } else {
     /* No entry here, but another process may have one in the shared file:
-     * journal the deletion. Past the tombstone bound it is not journalled
-     * (documented in docs/hsts-store-format.md). */
+     * journal the deletion. */
     if (new_ent(s, key, n, h, 1, &i)) return had;
   }
   ent *e = &s->ents[i];

@@ -85,8 +85,9 @@ size_t dt__hsts_store_count(const dt__hsts_store *s);
 /* Adds or replaces the exact HOST's entry (rule 16: never touches another
  * host). If the store is full, the least recently used other entry is
  * evicted: the new entry always wins over its own eviction. Deletions are
- * kept as tombstones (outside the limit's LRU, bounded by the same number)
- * until the next save, and never evict a live entry. Returns 0,
+ * kept as tombstones until the next save, in their own list bounded by the
+ * same number (past it the oldest deletion is forgotten); they never evict
+ * a live entry. Returns 0,
  * DT_EINVAL (ineligible host: *why says which; why may be NULL),
  * DT_ENOMEM. */
 int dt__hsts_store_add(dt__hsts_store *s, const char *host, size_t len,

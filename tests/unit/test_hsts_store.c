@@ -350,6 +350,28 @@ int main(void) {
   dt__hsts_store_get_stats(s, &st);
   CHECK_INT(st.tombstones, 2); /* bounded by max_entries */
   CHECK_INT(st.evictions, 0);
+  /* Deleting known entries over and over stays bounded too: the oldest
+   * deletion is forgotten (found by the fuzzer: tombstones grew without
+   * bound when live entries were deleted between saves). */
+  dt__hsts_store *tb;
+  dt__hsts_store_new(&tb, 2, &clk);
+  for (int i = 0; i < 6; i++) {
+    char h[32];
+    int l = snprintf(h, sizeof h, "t%d.test", i);
+    dt__hsts_store_add(tb, h, (size_t)l, 0, far, now_v, NULL);
+    CHECK_INT(dt__hsts_store_delete(tb, h, (size_t)l), 1);
+  }
+  dt__hsts_store_stats tst;
+  dt__hsts_store_get_stats(tb, &tst);
+  CHECK_INT(tst.tombstones, 2);
+  jlog tj = {{0}};
+  dt__hsts_store_each_change(tb, journal_cb, &tj);
+  CHECK(strstr(tj.text, "-t5.test") && strstr(tj.text, "-t4.test"));
+  CHECK(!strstr(tj.text, "-t3.test"));
+  dt__hsts_store_set_max_entries(tb, 1);
+  dt__hsts_store_get_stats(tb, &tst);
+  CHECK_INT(tst.tombstones, 1);
+  dt__hsts_store_free(tb);
   /* A deleted host noted again revives as the MRU entry and evicts the LRU. */
   CHECK_INT(dt__hsts_store_delete(s, "keep1.test", 10), 1);
   CHECK_INT(dt__hsts_store_count(s), 1);
