@@ -398,6 +398,10 @@ static int setup(run *r, uv_loop_t *loop) {
   dt_ctx_options co = o->ctx;
   co.hsts_off = 1;   /* the checker is not a browser: no HSTS upgrades */
   co.profile = NULL; /* redirects with Chromium's method rules, as Go's */
+  /* The checker is not a browser: its pool may keep one idle connection
+   * per audit in flight, so a busy list reuses instead of handshaking. */
+  if (co.limits.pool_idle_per_origin < o->concurrency)
+    co.limits.pool_idle_per_origin = o->concurrency;
   int rc = dt_ctx_new(&r->checker, &co);
   if (rc) {
     cli_error("cannot start: %s", dt_strerror(rc));

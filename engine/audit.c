@@ -580,16 +580,28 @@ struct job {
   uv_timer_t done;
 };
 
-static void job_closed(uv_handle_t *h) {
-  job *j = h->data;
-  if (j->judged) dt__audit_judge(j->res, j->etld1);
-  if (j->bctx)
-    dt_ctx_close(j->bctx, NULL, NULL); /* frees itself from the loop */
+static void deliver(job *j) {
   dt__audit_cb cb = j->cb;
   void *ud = j->ud;
   dt__audit_result *res = j->res;
   free(j);
   cb(res, ud);
+}
+
+static void bctx_closed(void *ud) { deliver(ud); }
+
+static void job_closed(uv_handle_t *h) {
+  job *j = h->data;
+  if (j->judged) dt__audit_judge(j->res, j->etld1);
+  if (!j->bctx) {
+    deliver(j);
+    return;
+  }
+  /* The result goes out once the browser context is gone, connections
+   * included: they use the TLS configuration borrowed from the checker's
+   * context, which the caller may close after the last result. */
+  dt_ctx_close(j->bctx, bctx_closed, j);
+  j->bctx->tls = NULL; /* borrowed: no new connection after close */
 }
 
 static void job_finish(job *j) {
@@ -680,6 +692,14 @@ int dt__audit_start(const dt__audit_env *env, const dt__audit_opts *o,
   bo.hsts_store_path = NULL;
   bo.hsts_off = 0;
   int rc = dt_ctx_new(&j->bctx, &bo);
+  /* Share the checker's TLS configuration (same CA file, same -k): one CA
+   * parse and one session cache for every audit, so the browser's https
+   * hops resume sessions instead of a full handshake each (the audit is
+   * CPU-bound on handshakes). TLS sessions hold no HSTS state. */
+  dt__tls_ctx *shared = rc ? NULL : dt__ctx_tls(env->checker);
+  if (shared && !j->bctx->tls && !j->bctx->tls_failed &&
+      env->browser_opts->insecure == env->checker->insecure)
+    j->bctx->tls = shared;
   for (size_t i = 0; !rc && i < env->nresolve; i++)
     rc = dt_ctx_add_resolve(j->bctx, env->resolve[i]);
   for (size_t i = 0; !rc && i < env->nconnect_to; i++)
