@@ -175,9 +175,19 @@ static void on_hop(dt_chain *chain, dt_hop *hop, int err, void *ud) {
   dt__redirect_out out;
   dt__redirect_verdict v = dt__redirect_next(
       &n->st, hop->status, hop->resp_headers, hop->resp_header_count, &out);
-  if (out.note[0] || sts[0])
-    dt__hop_set_note(chain, hop, "%s%s%s", out.note,
-                     out.note[0] && sts[0] ? "; " : "", sts);
+  /* DECISIONS.md: detour does not cache permanent redirects, but marks
+   * the ones a browser would keep for good, so people (and the audit)
+   * see why a browser never asks again. */
+  hop->permanent_redirect_cached = out.cacheable_permanent;
+  const char *cached =
+      out.cacheable_permanent
+          ? "a browser caches this redirect for good (no Cache-Control or "
+            "Expires)"
+          : "";
+  if (out.note[0] || sts[0] || cached[0])
+    dt__hop_set_note(chain, hop, "%s%s%s%s%s", out.note,
+                     out.note[0] && sts[0] ? "; " : "", sts,
+                     (out.note[0] || sts[0]) && cached[0] ? "; " : "", cached);
   set_explain(chain, hop, sts[0] ? sts : NULL, "RFC 6797 §8.1", &out);
   switch (v) {
   case DT__REDIRECT_FINAL:

@@ -113,6 +113,8 @@ static void hop_json(dt__jw *w, const dt_hop *h) {
   dt__jw_raw(w, h->reason_json); /* machine-readable why, or null */
   dt__jw_key(w, "hsts");
   dt__jw_raw(w, h->hsts_json); /* what the STS field did, or null */
+  dt__jw_key(w, "permanent_redirect_cached");
+  dt__jw_bool(w, h->permanent_redirect_cached);
   dt__jw_obj_close(w);
 }
 

@@ -112,13 +112,23 @@ int dt__tls_init(dt__tls *s, dt__tls_ctx *t, const char *host,
   snprintf(s->key, sizeof s->key, "%s", key);
   if (mbedtls_ssl_setup(&s->ssl, &t->conf) != 0)
     return DT_ENOMEM;
-  /* SNI and the certificate name check use the URL's host; an IP literal
-   * gets neither from Mbed TLS (see ip_len). */
-  if (inet_pton(AF_INET, host, s->ip) == 1)
+  /* SNI and the certificate name check use the URL's host without its
+   * trailing dots ("a.test." is the same name; RFC 6066 §3 forbids the
+   * dot in SNI, and certificates never carry it — Chromium strips it too);
+   * an IP literal gets neither from Mbed TLS (see ip_len). */
+  char name[DT_MAX_HOST_BYTES + 3];
+  size_t n = strlen(host);
+  while (n > 1 && host[n - 1] == '.')
+    n--;
+  if (n >= sizeof name)
+    return DT_ETLS;
+  memcpy(name, host, n);
+  name[n] = 0;
+  if (inet_pton(AF_INET, name, s->ip) == 1)
     s->ip_len = 4;
-  else if (inet_pton(AF_INET6, host, s->ip) == 1)
+  else if (inet_pton(AF_INET6, name, s->ip) == 1)
     s->ip_len = 16;
-  if (!s->ip_len && mbedtls_ssl_set_hostname(&s->ssl, host) != 0)
+  if (!s->ip_len && mbedtls_ssl_set_hostname(&s->ssl, name) != 0)
     return DT_ETLS;
   mbedtls_ssl_set_bio(&s->ssl, s, bio_send, bio_recv, NULL);
   dt__tls_session_slot *slot = find_slot(t, key, 0);

@@ -353,6 +353,9 @@ typedef struct dt_hop {
   const char *hsts_json;      /* what the STS field did (JSON), or NULL */
   const char *explain;        /* the hop's decisions, one "  - what
                                  [rule]" line each (--explain), or NULL */
+  int permanent_redirect_cached; /* a 301/308 with no freshness headers:
+                                    a browser keeps it for good (RFC 9111
+                                    §4.2.2); detour does not cache */
 } dt_hop;
 
 typedef struct dt_chain dt_chain; /* opaque; freed with dt_chain_free() */
