@@ -183,11 +183,12 @@ static int cmd_query(const popts *o, const char *host) {
            m.include_subdomains ? ", include_subdomains" : "",
            dt__preload_reason_name(m.reason));
   } else {
-    printf("%s is not preloaded: %s%s%s%s%s\n", canon,
-           dt__preload_reason_name(m.reason), m.name[0] ? " (entry " : "",
-           m.name, m.cancelled[0] ? " cancels " : "", m.cancelled);
+    printf("%s is not preloaded: %s", canon,
+           dt__preload_reason_name(m.reason));
     if (m.name[0])
-      printf("%s", ")\n");
+      printf(" (entry %s%s%s)", m.name, m.cancelled[0] ? " cancels " : "",
+             m.cancelled);
+    printf("\n");
   }
   dt__preload_free(p);
   return rc;
