@@ -8,7 +8,8 @@ no access log), on loopback. Not a ctest; run by hand:
 
 Use a Release build (the default DIR is build-rel if it has a detour binary,
 else build). Each run is one `detour audit --from LIST` process: audits a
-minute from its wall time, peak RSS from wait4() of that process alone.
+minute from its wall time, peak RSS as that process's VmHWM (sampled; not
+ru_maxrss, which for a vfork'd child starts at the Python parent's size).
 Compared in the same run with two naive baselines:
   * sequential: the same binary with --concurrency 1 (one audit at a time);
   * one process per target: `detour audit DOMAIN` in a loop, as a shell

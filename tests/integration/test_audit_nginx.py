@@ -145,6 +145,31 @@ class AuditNginx(unittest.TestCase):
             self.assertEqual(rc, 1)
             self.assertNotIn("www", js["chains"])  # no www check for a subdomain
 
+    def test_certificate_name_mismatch(self):
+        # nope.test is not in the test certificate: the checker's first
+        # probe fails verification and the checker stops there.
+        with Nginx("good") as ng:
+            rc, js = self.audit(ng, ["--connect-to", f"nope.test:443:127.0.0.1:{ng.https_port}",
+                                     "--connect-to", f"nope.test:80:127.0.0.1:{ng.http_port}",
+                                     "--connect-to", "www.nope.test:443:127.0.0.1:1",
+                                     "nope.test"])
+            self.assertEqual([f["code"] for f in js["findings"] if f["severity"] != "info"],
+                             ["domain.tls.invalid_cert_chain"])
+            self.assertIn("ECERT_NAME", js["findings"][0]["detail"])
+            self.assertEqual(rc, 1)
+
+    def test_www_without_tls(self):
+        # www.a.test accepts TCP on "443" but speaks plain HTTP there: TLS
+        # fails, which is domain.www.no_tls (after the site's own checks).
+        with Nginx("good") as ng:
+            rc, out, err, js = run_detour(
+                ["audit", "--json", "--cacert", ca_file(),
+                 *ng.connect_to_args(names=("a.test",)),
+                 "--connect-to", f"www.a.test:443:127.0.0.1:{ng.http_port}", "a.test"])
+            self.assertEqual([f["code"] for f in js["findings"] if f["severity"] != "info"],
+                             ["domain.www.no_tls"])
+            self.assertEqual(rc, 1)
+
     def test_fetch_form_behind_301_becomes_get(self):
         with Nginx("form-behind-301") as ng:
             rc, out, err, js = run_detour(
