@@ -212,6 +212,20 @@ class FetchTest(unittest.TestCase):
         rc, js, _ = self.fetch("http://a.test/slow", "--max-time", "0.4")
         self.assertEqual((rc, js["error"]["code"]), (9, "ETIMEOUT_TOTAL"))
 
+    def test_dns_timeout(self):
+        # A getaddrinfo that sleeps 2 s (tests/shim/slow_dns.c): no resolver,
+        # no network, and the 0.3 s DNS timeout must fire first.
+        shim = os.path.join(os.environ.get("DETOUR_BUILD_DIR", os.getcwd()), "tests",
+                            "libdt_slow_dns.so")
+        self.assertTrue(os.path.exists(shim), shim)
+        env = dict(self.env, LD_PRELOAD=shim, DT_SLOW_DNS_MS="2000",
+                   ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0")
+        t0 = time.monotonic()
+        rc, out, err, js = run_detour(["fetch", "--json", "--no-hsts-store", "--dns-timeout",
+                                       "0.3", "http://slow.test/"], env=env)
+        self.assertEqual((rc, js["error"]["code"]), (9, "ETIMEOUT_DNS"), err)
+        self.assertLess(time.monotonic() - t0, 10)
+
     def test_tls_timeout(self):
         # A TCP server that accepts and never speaks TLS.
         srv = socket.socket()
