@@ -351,7 +351,13 @@ static int split_line(char *line, const char **method, const char **target) {
 }
 
 static void fill(run *r) {
+  /* Slow start: the window opens as audits complete (2 more per result, up
+   * to --concurrency), so the first wave is not N full TLS handshakes at
+   * once racing their own timeouts; later audits of the same hosts resume
+   * the sessions the first ones made. */
   unsigned max = r->o->concurrency;
+  if (r->done < max / 2)
+    max = (unsigned)(2 + 2 * r->done) < max ? (unsigned)(2 + 2 * r->done) : max;
   while (!r->eof && r->inflight < max) {
     if (!fgets(r->line, sizeof r->line, r->in)) {
       r->eof = 1;
