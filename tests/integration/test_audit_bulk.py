@@ -190,8 +190,8 @@ class AuditBulk(unittest.TestCase):
 
     def test_streams_results(self):
         # The first line is out long before the list is done.
-        path = self.lst(["a.test"] * 400)
-        p = subprocess.Popen([detour_bin(), "audit", "--from", path, "--concurrency", "2",
+        path = self.lst(["a.test"] * 3000)
+        p = subprocess.Popen([detour_bin(), "audit", "--from", path, "--concurrency", "1",
                               "--cacert", ca_file(), *self.ng.connect_to_args()],
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
