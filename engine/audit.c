@@ -336,9 +336,13 @@ static void judge_http(coll *c, coll *first, const char *domain,
       coll tmp;
       coll_init(&tmp);
       judge_response(&tmp, cid, 1, h1, 0);
-      if (checker_errors_since(&tmp, 0))
+      if (checker_errors_since(&tmp, 0)) {
+        size_t k = 0; /* name the first error: it says what is missing */
+        while (tmp.f.items[k].severity != DT__AUDIT_ERROR)
+          k++;
         addf(first, cid, 1, DT__AUDIT_REDIRECTS_HTTP_FIRST_REDIRECT_NO_HSTS,
-             "%s: %s", href(u), dt__audit_code_name(tmp.f.items[0].code));
+             "%s: %s", href(u), dt__audit_code_name(tmp.f.items[k].code));
+      }
       judge_insecure(c, cid, &rl);
     }
   } else {
@@ -365,8 +369,8 @@ static int is_cert_error(int err) {
          err == DT_ECERT_NAME || err == DT_ECERT_OTHER || err == DT_EHSTS_CERT;
 }
 
-/* The checker's walks. Returns 0 when the https response failed (the
- * checker stops there). */
+/* The checker's walks, in PreloadableDomain's order. When the https
+ * response failed the checker stops there, and so does this. */
 static void judge_checker(coll *c, const dt__audit_result *r, int etld1) {
   const char *d = r->domain;
   const dt_chain *hs = r->chains[DT__AUDIT_CHAIN_HTTPS];
