@@ -39,6 +39,9 @@ struct dt__preload {
   uint64_t *top;
   size_t ntop;
   dt__preload_hdr h;
+  /* Character → its nibble code (format version 1's table): code and
+   * length 1 or 2, for comparing keys in the nibble domain. */
+  uint8_t nibcode[256], niblen[256];
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -205,6 +208,34 @@ static int cmp_keys(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
   return an < bn ? -1 : an > bn;
 }
 
+/* Block BI's index line, first-key prefix and byte range. */
+static inline const uint8_t *block_line(const dt__preload *p, size_t bi) {
+  return p->base + p->h.off_index +
+         (bi / DT__PRELOAD_LINE_BLOCKS) * DT__PRELOAD_LINE;
+}
+static inline uint64_t block_prefix(const dt__preload *p, size_t bi) {
+  return dt__preload_rd64(block_line(p, bi) +
+                          8 * (bi % DT__PRELOAD_LINE_BLOCKS));
+}
+static inline const uint8_t *block_start(const dt__preload *p, size_t bi) {
+  return p->base + p->h.off_blocks +
+         dt__preload_rd32(block_line(p, bi) + 8 * DT__PRELOAD_LINE_BLOCKS +
+                          4 * (bi % DT__PRELOAD_LINE_BLOCKS));
+}
+static inline const uint8_t *block_end(const dt__preload *p, size_t bi) {
+  return p->base + p->h.off_blocks +
+         dt__preload_rd32(block_line(p, bi) + 8 * DT__PRELOAD_LINE_BLOCKS +
+                          4 * (bi % DT__PRELOAD_LINE_BLOCKS) + 4);
+}
+
+/* Does the filter let hash H through (maybe present)? */
+static int filter_has(const dt__preload *p, uint64_t h) {
+  uint64_t m = dt__preload_filter_mask(h);
+  const uint8_t *w = p->base + p->h.off_filter +
+                     8 * dt__preload_filter_word(h, p->h.filter_words);
+  return (dt__preload_ld64(w) & m) == m;
+}
+
 static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
   const uint8_t *b = p->base;
   size_t len = p->len;
@@ -220,7 +251,7 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
   }
   dt__preload_hdr_read(b, h);
   if (h->version != DT__PRELOAD_VERSION) {
-    set_err(err, "unsupported blob version %s%lu (this build reads 1)", "",
+    set_err(err, "unsupported blob version %s%lu (this build reads 2)", "",
             (unsigned long)h->version);
     return DT_EPRELOAD;
   }
@@ -247,91 +278,90 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
     set_err(err, "inconsistent counts in header%s%lu", "", 0);
     return DT_EPRELOAD;
   }
-  size_t need_prefix = (size_t)h->n_blocks * 8,
-         need_offs = ((size_t)h->n_blocks + 1) * 4;
-  if (h->off_prefix != DT__PRELOAD_HDR_SIZE ||
-      (size_t)h->off_offsets != (size_t)h->off_prefix + need_prefix ||
-      (size_t)h->off_single != (size_t)h->off_offsets + need_offs ||
-      (size_t)h->off_noinc < (size_t)h->off_single + (size_t)h->n_single * 4 ||
-      (size_t)h->off_blocks != (size_t)h->off_noinc + (size_t)h->n_noinc * 4 ||
+  size_t n_lines = ((size_t)h->n_blocks + DT__PRELOAD_LINE_BLOCKS - 1) /
+                   DT__PRELOAD_LINE_BLOCKS;
+  if (h->off_index != DT__PRELOAD_OFF_INDEX || h->n_lines != n_lines ||
+      (size_t)h->off_single !=
+          (size_t)h->off_index + n_lines * DT__PRELOAD_LINE ||
+      (size_t)h->off_filter < (size_t)h->off_single + (size_t)h->n_single * 4 ||
+      h->off_filter % 8 != 0 || h->filter_words == 0 ||
+      (size_t)h->off_blocks !=
+          (size_t)h->off_filter + (size_t)h->filter_words * 8 ||
       (size_t)h->off_blocks > len) {
     set_err(err, "section offsets out of bounds%s%lu", "", 0);
     return DT_EPRELOAD;
   }
-  /* Block offsets: relative to off_blocks, increasing, last = data end. */
-  const uint8_t *offs = b + h->off_offsets;
-  if (dt__preload_rd32(offs) != 0 ||
-      (size_t)h->off_blocks +
-              dt__preload_rd32(offs + 4 * (size_t)h->n_blocks) !=
-          len) {
-    set_err(err, "block table does not cover the block data%s%lu", "", 0);
+  /* Index lines: offsets start at 0, never decrease, increase across every
+   * real block (so a lookup never leaves its block, even in a trusted
+   * blob), chain from line to line and end at the data's end; unused
+   * prefix slots are all ones. Cheap: one pass over 94 KB at most. */
+  size_t data_len = len - h->off_blocks;
+  uint32_t last = 0;
+  for (size_t l = 0; l < n_lines; l++) {
+    const uint8_t *ln = b + h->off_index + l * DT__PRELOAD_LINE;
+    for (size_t s = 0; s <= DT__PRELOAD_LINE_BLOCKS; s++) {
+      size_t bi = l * DT__PRELOAD_LINE_BLOCKS + s;
+      uint32_t o = dt__preload_rd32(ln + 8 * DT__PRELOAD_LINE_BLOCKS + 4 * s);
+      int real = s > 0 && bi <= h->n_blocks; /* o ends block bi - 1 */
+      if ((s == 0 || !real ? o != last : o <= last) ||
+          (s > 0 && s < DT__PRELOAD_LINE_BLOCKS && bi >= h->n_blocks &&
+           dt__preload_rd64(ln + 8 * s) != ~0ULL)) {
+        set_err(err, "bad block index line %s%lu", "#", (unsigned long)l);
+        return DT_EPRELOAD;
+      }
+      last = o;
+    }
+  }
+  if (last != data_len) {
+    set_err(err, "block index does not cover the block data%s%lu", "", 0);
     return DT_EPRELOAD;
   }
-  /* Singles: offsets into [off_single + 4n, off_noinc), sorted keys. */
+  /* Singles: offsets into [off_single + 4n, off_filter), sorted keys. */
   size_t noinc_single = 0;
   const uint8_t *prev = NULL;
   size_t prevn = 0;
   for (uint32_t i = 0; i < h->n_single; i++) {
     size_t o = dt__preload_rd32(b + h->off_single + 4 * (size_t)i);
     if (o < (size_t)h->off_single + (size_t)h->n_single * 4 ||
-        o + 2 > h->off_noinc || o + 2 + b[o] > h->off_noinc || b[o + 1] > 1 ||
+        o + 2 > h->off_filter || o + 2 + b[o] > h->off_filter || b[o + 1] > 1 ||
         !key_ok(b + o + 2, b[o], 0) ||
         (prev && cmp_keys(prev, prevn, b + o + 2, b[o]) >= 0)) {
       set_err(err, "bad one-label entry %s%lu", "#", (unsigned long)i);
+      return DT_EPRELOAD;
+    }
+    if (!(flags & DT__PRELOAD_TRUSTED) &&
+        !filter_has(p, dt__preload_key_hash(b + o + 2, b[o]))) {
+      set_err(err, "filter misses one-label entry %s%lu", "#",
+              (unsigned long)i);
       return DT_EPRELOAD;
     }
     noinc_single += b[o + 1] == 0;
     prev = b + o + 2;
     prevn = b[o];
   }
-  /* No-include_subdomains ordinals: strictly increasing, < n_multi. */
-  size_t n_noinc_multi = h->n_noinc;
-  for (uint32_t i = 0; i < h->n_noinc; i++) {
-    uint32_t v = dt__preload_rd32(b + h->off_noinc + 4 * (size_t)i);
-    if (v >= n_multi ||
-        (i && v <= dt__preload_rd32(b + h->off_noinc + 4 * (size_t)(i - 1)))) {
-      set_err(err, "bad ordinal table entry %s%lu", "#", (unsigned long)i);
-      return DT_EPRELOAD;
-    }
-  }
-  if ((size_t)h->include_subdomains + n_noinc_multi + noinc_single !=
-      h->entries) {
+  if ((size_t)h->include_subdomains + h->n_noinc + noinc_single != h->entries) {
     set_err(err, "include_subdomains count does not match the tables%s%lu", "",
             0);
     return DT_EPRELOAD;
   }
-  /* Block offsets increase (cheap: one check per block), so a lookup never
-   * leaves its block even in a trusted blob. */
-  for (uint32_t bi = 0; bi < h->n_blocks; bi++)
-    if (dt__preload_rd32(offs + 4 * (size_t)bi + 4) <=
-        dt__preload_rd32(offs + 4 * (size_t)bi)) {
-      set_err(err, "empty or reversed block %s%lu", "#", (unsigned long)bi);
-      return DT_EPRELOAD;
-    }
   /* The build verified the embedded blob entry by entry; re-walking 94,600
    * names would cost milliseconds at every start-up (bench_preload). */
   if (flags & DT__PRELOAD_TRUSTED) return 0;
   /* Blocks: every entry decodes inside its block, keys valid and strictly
-   * increasing across the whole list, index prefixes right. */
-  uint8_t key[DT_MAX_HOST_BYTES + 1], last[DT_MAX_HOST_BYTES + 1];
-  size_t keyn = 0, lastn = 0;
-  size_t left = n_multi;
+   * increasing across the whole list, index prefixes right, every key in
+   * the filter (a miss there would be a wrong "not listed"), and the
+   * entries without include_subdomains as many as the header says. */
+  uint8_t key[DT_MAX_HOST_BYTES + 1], lastk[DT_MAX_HOST_BYTES + 1];
+  size_t keyn = 0, lastn = 0, left = n_multi, noinc = 0;
   for (uint32_t bi = 0; bi < h->n_blocks; bi++) {
-    const uint8_t *c =
-        b + h->off_blocks + dt__preload_rd32(offs + 4 * (size_t)bi);
-    const uint8_t *e =
-        b + h->off_blocks + dt__preload_rd32(offs + 4 * (size_t)bi + 4);
-    if (e <= c) {
-      set_err(err, "empty or reversed block %s%lu", "#", (unsigned long)bi);
-      return DT_EPRELOAD;
-    }
+    const uint8_t *c = block_start(p, bi), *e = block_end(p, bi);
     size_t cnt = left < h->block_size ? left : h->block_size;
     for (size_t j = 0; j < cnt; j++) {
       size_t pl, nl;
-      int sl = -1;
-      if (dt__preload_entry_head(&c, e, &pl, &nl) && !(j == 0 && pl != 0) &&
-          pl <= keyn && (nl + 1) / 2 <= (size_t)(e - c) &&
-          !((nl & 1) && (c[nl / 2] & 15)))
+      int sl = -1, inc = 1;
+      if (dt__preload_entry_head(&c, e, &pl, &nl, &inc) &&
+          !(j == 0 && pl != 0) && pl <= keyn &&
+          (nl + 1) / 2 <= (size_t)(e - c) && !((nl & 1) && (c[nl / 2] & 15)))
         sl = dt__preload_nib_decode(c, nl, key + pl, DT_MAX_HOST_BYTES - pl);
       if (sl < 0) {
         set_err(err, "bad entry in block %s%lu", "#", (unsigned long)bi);
@@ -339,19 +369,24 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
       }
       keyn = pl + (size_t)sl;
       c += (nl + 1) / 2;
+      noinc += !inc;
       if (!key_ok(key, keyn, 1) ||
-          (lastn && cmp_keys(last, lastn, key, keyn) >= 0)) {
+          (lastn && cmp_keys(lastk, lastn, key, keyn) >= 0)) {
         set_err(err, "bad or unsorted name in block %s%lu", "#",
                 (unsigned long)bi);
         return DT_EPRELOAD;
       }
-      if (j == 0 && dt__preload_rd64(b + h->off_prefix + 8 * (size_t)bi) !=
-                        dt__preload_prefix64(key, keyn)) {
+      if (!filter_has(p, dt__preload_key_hash(key, keyn))) {
+        set_err(err, "filter misses an entry of block %s%lu", "#",
+                (unsigned long)bi);
+        return DT_EPRELOAD;
+      }
+      if (j == 0 && block_prefix(p, bi) != dt__preload_prefix64(key, keyn)) {
         set_err(err, "index prefix mismatch at block %s%lu", "#",
                 (unsigned long)bi);
         return DT_EPRELOAD;
       }
-      memcpy(last, key, keyn);
+      memcpy(lastk, key, keyn);
       lastn = keyn;
     }
     if (c != e) {
@@ -359,6 +394,13 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
       return DT_EPRELOAD;
     }
     left -= cnt;
+  }
+  if (noinc != h->n_noinc) {
+    set_err(err,
+            "%s%lu entries flagged without include_subdomains, header "
+            "disagrees",
+            "", (unsigned long)noinc);
+    return DT_EPRELOAD;
   }
   return 0;
 }
@@ -386,7 +428,7 @@ int dt__preload_open_mem(dt__preload **out, const void *buf, size_t len,
     free(p);
     return rc;
   }
-  p->ntop = ((size_t)p->h.n_blocks + 7) / 8;
+  p->ntop = p->h.n_lines;
   p->top = malloc((p->ntop ? p->ntop : 1) * sizeof *p->top);
   if (!p->top) {
     free(p);
@@ -394,7 +436,17 @@ int dt__preload_open_mem(dt__preload **out, const void *buf, size_t len,
     return DT_ENOMEM;
   }
   for (size_t j = 0; j < p->ntop; j++)
-    p->top[j] = dt__preload_rd64(p->base + p->h.off_prefix + 64 * j);
+    p->top[j] =
+        dt__preload_rd64(p->base + p->h.off_index + DT__PRELOAD_LINE * j);
+  for (size_t j = 0; j < sizeof DT__PRELOAD_NIB1 - 1; j++) {
+    p->nibcode[(uint8_t)DT__PRELOAD_NIB1[j]] = (uint8_t)j;
+    p->niblen[(uint8_t)DT__PRELOAD_NIB1[j]] = 1;
+  }
+  for (size_t j = 0; j < sizeof DT__PRELOAD_NIB2 - 1; j++) {
+    p->nibcode[(uint8_t)DT__PRELOAD_NIB2[j]] =
+        (uint8_t)((14 + j / 16) << 4 | j % 16);
+    p->niblen[(uint8_t)DT__PRELOAD_NIB2[j]] = 2;
+  }
   *out = p;
   return 0;
 }
@@ -496,23 +548,6 @@ const char *dt__preload_reason_name(dt__preload_reason r) {
 
 /* ---- lookup -------------------------------------------------------------- */
 
-/* Is ordinal ORD (a multi-label entry) one without include_subdomains?
- * Binary search in the small ordinal table (250 of 94,600 in 2026). */
-static int multi_incsub(const dt__preload *p, uint32_t ord) {
-  const uint8_t *t = p->base + p->h.off_noinc;
-  size_t lo = 0, hi = p->h.n_noinc;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    uint32_t v = dt__preload_rd32(t + 4 * mid);
-    if (v == ord) return 0;
-    if (v < ord)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return 1;
-}
-
 /* Exact lookup of a one-label key; returns -1 absent, else its flag. */
 static int single_find(const dt__preload *p, const uint8_t *k, size_t n) {
   const uint8_t *b = p->base;
@@ -530,41 +565,142 @@ static int single_find(const dt__preload *p, const uint8_t *k, size_t n) {
   return -1;
 }
 
-static int block_first_le(const dt__preload *p, size_t bi, const uint8_t *k,
-                          size_t n) {
-  const uint8_t *c = p->base + p->h.off_blocks +
-                     dt__preload_rd32(p->base + p->h.off_offsets + 4 * bi);
-  const uint8_t *e = p->base + p->len;
-  size_t pl, nl;
-  uint8_t key[DT_MAX_HOST_BYTES];
-  int kn = -1;
-  if (dt__preload_entry_head(&c, e, &pl, &nl) &&
-      (nl + 1) / 2 <= (size_t)(e - c))
-    kn = dt__preload_nib_decode(c, nl, key, sizeof key);
-  if (kn < 0) return 1; /* cannot happen on a validated blob */
-  return cmp_keys(key, (size_t)kn, k, n) <= 0;
+/* 8 bytes big-endian: nibble 0 (the high half of the first byte) on top. */
+static inline uint64_t ld_be64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  return v;
+}
+/* The same for bytes [p, e) that may be fewer than 8 (zero-padded), so a
+ * read never leaves the block. */
+static inline uint64_t ld_be64_upto(const uint8_t *p, const uint8_t *e) {
+  if (e - p >= 8) return ld_be64(p);
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++)
+    v = v << 8 | (p + i < e ? p[i] : 0);
+  return v;
 }
 
-/* The last block whose first key is <= K (0 if none). A branch-free binary
- * search on the blocks' 8-byte prefixes (mispredicted branches, not
- * memory, dominated the lookup: bench_preload), then a short walk back over
- * blocks whose prefix ties with K's and whose full first key is > K. */
-static size_t find_block(const dt__preload *p, const uint8_t *k, size_t n) {
-  const uint8_t *pre = p->base + p->h.off_prefix;
-  uint64_t kp = dt__preload_prefix64(k, n);
+/* The host's key T, nibble-coded once per scan, so an entry's suffix is
+ * compared with T 16 nibbles at a time (XOR, count leading zeros) instead
+ * of being decoded character by character (callgrind on bench_preload's
+ * mix: the character loop was the largest part of a listed host's
+ * lookup). The code is prefix-free, so equal nibbles are equal characters;
+ * where they first differ, one character is decoded for the order. */
+typedef struct tnib {
+  uint8_t nib[DT_MAX_HOST_BYTES + 24];    /* packed, high nibble first */
+  uint16_t cs[DT_MAX_HOST_BYTES + 2];     /* char → its first nibble */
+  uint8_t n2c[2 * DT_MAX_HOST_BYTES + 2]; /* nibble → its char */
+} tnib;
+
+static void put_be32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+static void tnib_build(const dt__preload *p, const uint8_t *t, size_t tn,
+                       tnib *z) {
+  uint64_t acc = 0; /* the last nibbles, newest lowest; <= 9 pending */
+  size_t x = 0, stored = 0;
+  for (size_t ci = 0; ci < tn; ci++) {
+    unsigned code = p->nibcode[t[ci]], two = p->niblen[t[ci]] == 2;
+    z->cs[ci] = (uint16_t)x;
+    z->n2c[x] = z->n2c[x + two] = (uint8_t)ci;
+    acc = two ? acc << 8 | code : acc << 4 | code;
+    x += 1 + two;
+    if (x - stored >= 8) { /* store 8 nibbles, keep the rest pending */
+      put_be32(z->nib + stored / 2, (uint32_t)(acc >> (4 * (x - stored - 8))));
+      stored += 8;
+    }
+  }
+  z->cs[tn] = (uint16_t)x;
+  /* The pending nibbles, then zeros: 8-byte loads past the end see zero
+   * nibbles. */
+  put_be32(z->nib + stored / 2,
+           (uint32_t)(x > stored ? acc << (4 * (8 - (x - stored))) : 0));
+  memset(z->nib + stored / 2 + 4, 0, 13);
+}
+
+/* 16 nibbles of T from nibble X. */
+static inline uint64_t tnib_word(const tnib *z, size_t x) {
+  uint64_t w = ld_be64(z->nib + x / 2);
+  if (x & 1) w = w << 4 | z->nib[x / 2 + 8] >> 4;
+  return w;
+}
+
+/* Compares the entry whose suffix (NL nibbles at C, block end E) follows
+ * PL characters shared with T, against T[0..tl). *k gets the characters
+ * equal after PL; returns the key's order against T[0..tl) (0: the key is
+ * a prefix of it), or 2 for a code no valid blob has. */
+static int cmp_entry(const tnib *z, const uint8_t *t, size_t tl,
+                     const uint8_t *c, const uint8_t *e, size_t pl, size_t nl,
+                     size_t *k) {
+  size_t x0 = z->cs[pl], rem = z->cs[tl] - x0, lim = nl < rem ? nl : rem;
+  for (size_t off = 0; off < lim; off += 16) {
+    uint64_t d = tnib_word(z, x0 + off) ^ ld_be64_upto(c + off / 2, e);
+    if (lim - off < 16) d &= ~0ULL << (4 * (16 - (lim - off)));
+    if (d) { /* they differ inside character ci */
+      size_t ci = z->n2c[x0 + off + (size_t)__builtin_clzll(d) / 4];
+      size_t ni = z->cs[ci] - x0;
+      unsigned char ch = dt__preload_nib_char(c, nl, &ni);
+      if (!ch) return 2;
+      *k = ci - pl;
+      return ch > t[ci] ? 1 : -1;
+    }
+  }
+  if (nl > rem) { /* T[0..tl) is a proper prefix of the key */
+    *k = tl - pl;
+    return 1;
+  }
+  size_t xe = x0 + nl;
+  if (xe < z->cs[tl] && z->cs[z->n2c[xe]] != xe)
+    return 2; /* ends inside a code */
+  *k = (xe == z->cs[tl] ? tl : z->n2c[xe]) - pl;
+  return 0;
+}
+
+/* Is block BI's first key <= T[0..n)? */
+static int block_first_le(const dt__preload *p, size_t bi, const tnib *z,
+                          const uint8_t *t, size_t n) {
+  const uint8_t *c = block_start(p, bi), *e = block_end(p, bi);
+  size_t pl, nl, k;
+  int inc;
+  if (!dt__preload_entry_head(&c, e, &pl, &nl, &inc) ||
+      (nl + 1) / 2 > (size_t)(e - c))
+    return 1; /* cannot happen on a validated blob */
+  return cmp_entry(z, t, n, c, e, 0, nl, &k) <= 0;
+}
+
+/* The last block whose first key is <= T[0..n) (0 if none). A branch-free
+ * binary search over the first prefix of every index line (copied at
+ * open, 9 KB), then the line itself — one cache line for the block's
+ * prefix and its byte range — then a short walk back over blocks whose
+ * prefix ties with T's and whose first key is greater. */
+static size_t find_block(const dt__preload *p, const tnib *z, const uint8_t *t,
+                         size_t n) {
+  /* T has >= 8 readable bytes; keep the first n. */
+  uint64_t kp = ld_be64(t);
+  if (n < 8) kp &= ~0ULL << (8 * (8 - n));
   size_t g = 0, len = p->ntop;
   while (len > 1) {
     size_t half = len / 2;
     g = p->top[g + half] <= kp ? g + half : g;
     len -= half;
   }
-  /* Within the group of 8: the prefixes are sorted, so the answer is the
-   * group start plus how many of the next ones are still <= kp. */
-  size_t lo = 8 * g, end = lo + 8 < p->h.n_blocks ? lo + 8 : p->h.n_blocks;
-  for (size_t i = lo + 1; i < end; i++)
-    lo += dt__preload_rd64(pre + 8 * i) <= kp;
-  while (lo > 0 && dt__preload_rd64(pre + 8 * lo) == kp &&
-         !block_first_le(p, lo, k, n))
+  /* Within the line: the prefixes are sorted (unused slots all ones, and
+   * a key prefix never is), so the block is the line's first plus how
+   * many of the next ones are still <= kp. */
+  const uint8_t *ln = p->base + p->h.off_index + g * DT__PRELOAD_LINE;
+  size_t lo = g * DT__PRELOAD_LINE_BLOCKS;
+  for (size_t s = 1; s < DT__PRELOAD_LINE_BLOCKS; s++)
+    lo += dt__preload_rd64(ln + 8 * s) <= kp;
+  if (lo >= p->h.n_blocks) lo = p->h.n_blocks - 1; /* forged trusted blob */
+  while (lo > 0 && block_prefix(p, lo) == kp && !block_first_le(p, lo, z, t, n))
     lo--;
   return lo;
 }
@@ -573,6 +709,64 @@ typedef struct hit {
   size_t klen; /* length of the matched key = of its text name */
   int incsub;
 } hit;
+
+/* One forward scan of the blocks for the keys that are label-boundary
+ * prefixes of T[0..tl), starting at the block of T[0..from): keys are
+ * compared incrementally (mlcp = common prefix of the previous key and T),
+ * so most entries are skipped by their head alone. Appends to hits. */
+static size_t scan(const dt__preload *p, const uint8_t *t, size_t from,
+                   size_t tl, hit *hits, size_t nh) {
+  tnib z;
+  tnib_build(p, t, tl, &z);
+  size_t bi = find_block(p, &z, t, from);
+  size_t n_multi = (size_t)p->h.entries - p->h.n_single;
+  for (; bi < p->h.n_blocks; bi++) {
+    const uint8_t *c = block_start(p, bi), *e = block_end(p, bi);
+    size_t mlcp = 0, cnt = n_multi - bi * p->h.block_size;
+    if (cnt > p->h.block_size) cnt = p->h.block_size;
+    for (size_t j = 0; j < cnt; j++) {
+      size_t pl, nl, nb, k;
+      int inc;
+      if (!dt__preload_entry_head(&c, e, &pl, &nl, &inc) ||
+          (nb = (nl + 1) / 2) > (size_t)(e - c))
+        return nh;     /* cannot happen on a validated blob */
+      if (pl > mlcp) { /* shares more with the previous key: still < T */
+        c += nb;
+        continue;
+      }
+      if (pl < mlcp) /* greater than the previous key where it equalled T */
+        return nh;
+      int cmp = cmp_entry(&z, t, tl, c, e, pl, nl, &k);
+      if (cmp > 0) return nh; /* past T (or a forged code) */
+      size_t klen = pl + k;
+      /* Hits deepen strictly on a sorted list; the check keeps a forged
+       * trusted blob from overfilling hits[]. */
+      if (cmp == 0 && (klen == tl || t[klen] == DT__PRELOAD_SEP) &&
+          (nh == 0 || klen > hits[nh - 1].klen)) {
+        hits[nh++] = (hit){klen, inc};
+        if (klen == tl) return nh; /* every later key is greater */
+      }
+      mlcp = klen;
+      c += nb;
+    }
+  }
+  return nh;
+}
+
+/* Host byte → key byte: ASCII lowered, label bytes kept, '.' kept,
+ * anything else 0 (not a name we can look up). One load per byte instead
+ * of a chain of range checks. */
+#define LB2(c) [c] = c, [c - 32] = c
+static const uint8_t k_keybyte[256] = {
+    LB2('a'),    LB2('b'),    LB2('c'),    LB2('d'),    LB2('e'),
+    LB2('f'),    LB2('g'),    LB2('h'),    LB2('i'),    LB2('j'),
+    LB2('k'),    LB2('l'),    LB2('m'),    LB2('n'),    LB2('o'),
+    LB2('p'),    LB2('q'),    LB2('r'),    LB2('s'),    LB2('t'),
+    LB2('u'),    LB2('v'),    LB2('w'),    LB2('x'),    LB2('y'),
+    LB2('z'),    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3',
+    ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8',
+    ['9'] = '9', ['-'] = '-', ['_'] = '_', ['.'] = '.'};
+#undef LB2
 
 int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
                        dt__preload_mode mode, dt__preload_match *m) {
@@ -587,8 +781,6 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
     m->reason = DT__PRELOAD_R_DISABLED_STALE;
     return 0;
   }
-  /* Canonical text (lowercase, trailing dots stripped) and the reversed
-   * key T, built label by label from the right. */
   if (!host) len = 0;
   while (len > 0 && host[len - 1] == '.')
     len--;
@@ -596,108 +788,93 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
     m->reason = DT__PRELOAD_R_BAD_HOST;
     return 0;
   }
-  char canon[DT_MAX_HOST_BYTES + 1];
-  uint8_t t[DT_MAX_HOST_BYTES + 1];
-  size_t tn = 0, c1 = 0, c2 = 0, labels = 0, end = len;
-  for (size_t i = len; i-- > 0;) {
-    unsigned char ch = (unsigned char)host[i];
-    if (ch >= 'A' && ch <= 'Z') ch = (unsigned char)(ch + 32);
-    canon[i] = (char)ch;
-    if (ch == '.' || i == 0) {
-      size_t start = ch == '.' ? i + 1 : 0;
-      size_t ll = end - start;
-      if (ll == 0 || ll > DT_MAX_LABEL_BYTES) {
-        m->reason = DT__PRELOAD_R_BAD_HOST;
-        return 0;
+  /* Canonical text (lowered) and the label ends, in one forward pass. */
+  char canon[DT_MAX_HOST_BYTES + 8];
+  uint8_t dot[DT_MAX_HOST_BYTES / 2 + 2]; /* positions < 253 */
+  size_t nd = 0;
+  unsigned bad = 0;
+  memset(canon + len, 0, 8); /* the 8-byte label copies read past len */
+  for (size_t i = 0; i < len; i++) {
+    uint8_t c = k_keybyte[(unsigned char)host[i]];
+    bad |= c == 0;
+    canon[i] = (char)c;
+    if (c == '.') {
+      if (nd == sizeof dot) { /* only with empty labels: "a..." */
+        bad = 1;
+        break;
       }
-      if (labels++) t[tn++] = DT__PRELOAD_SEP;
-      for (size_t j = start; j < end; j++) {
-        unsigned char c = (unsigned char)canon[j]; /* lowered already */
-        if (!label_byte(c)) {
-          m->reason = DT__PRELOAD_R_BAD_HOST;
-          return 0;
-        }
-        t[tn++] = c;
-      }
-      if (labels == 1)
-        c1 = tn;
-      else if (labels == 2)
-        c2 = tn;
-      end = i;
-      if (ch == '.' && i == 0) { /* leading dot: empty first label */
-        m->reason = DT__PRELOAD_R_BAD_HOST;
-        return 0;
-      }
+      dot[nd++] = (uint8_t)i;
     }
   }
-  canon[len] = '\0';
+  /* The reversed key T, built label by label from the right; bnd[d] is
+   * T's length after d + 1 labels, i.e. the key of the host's ancestor of
+   * d + 1 labels. Labels are copied 8 bytes at a time (T has slack; the
+   * separator and the next label overwrite the excess). */
+  uint8_t t[DT_MAX_HOST_BYTES + 1 + 16];
+  uint8_t bnd[DT_MAX_HOST_BYTES / 2 + 2]; /* lengths <= 253 */
+  size_t tn = 0, labels = nd + 1, end = len;
+  for (size_t d = 0; d < labels && !bad; d++) {
+    size_t start = d < nd ? (size_t)dot[nd - 1 - d] + 1 : 0;
+    size_t ll = end - start;
+    bad |= ll == 0 || ll > DT_MAX_LABEL_BYTES;
+    if (d) t[tn++] = DT__PRELOAD_SEP;
+    for (size_t o = 0; o < ll; o += 8)
+      memcpy(t + tn + o, canon + start + o, 8);
+    tn += ll;
+    bnd[d] = (uint8_t)tn;
+    end = start - 1;
+  }
+  if (bad) {
+    m->reason = DT__PRELOAD_R_BAD_HOST;
+    return 0;
+  }
+  memset(t + tn, 0, 8);
+
+  /* The filter, for every suffix in one pass over T: the hash state runs
+   * over T's whole words once, and each label boundary adds its partial
+   * word and the length (= dt__preload_key_hash of that prefix). */
+  const uint8_t *fw = p->base + p->h.off_filter;
+  uint32_t nw = p->h.filter_words;
+  uint64_t st = 0;
+  size_t wd = 0, dmin = SIZE_MAX, dmax = 0;
+  int single = 0;
+  for (size_t d = 0; d < labels; d++) {
+    size_t k = bnd[d];
+    for (; wd + 8 <= k; wd += 8)
+      st = dt__preload_hstep(st, dt__preload_ld64(t + wd));
+    uint64_t hs = st;
+    if (k > wd)
+      hs = dt__preload_hstep(st, dt__preload_ld64(t + wd) &
+                                     (~0ULL >> (64 - 8 * (k - wd))));
+    uint64_t h = dt__preload_hfinal(hs, k), msk = dt__preload_filter_mask(h);
+    if ((dt__preload_ld64(fw + 8 * dt__preload_filter_word(h, nw)) & msk) !=
+        msk)
+      continue; /* surely not an entry */
+    if (d == 0) {
+      single = 1;
+    } else {
+      if (dmin == SIZE_MAX) dmin = d;
+      dmax = d;
+    }
+  }
 
   hit hits[DT_MAX_HOST_BYTES / 2 + 2]; /* one per label at most */
   size_t nh = 0;
-  int f = single_find(p, t, c1);
-  if (f >= 0) hits[nh++] = (hit){c1, f};
-  if (labels >= 2 && p->h.n_blocks > 0) {
-    /* One forward scan from the block of the two-label suffix: keys are
-     * compared incrementally (mlcp = common prefix of the previous key and
-     * T), so most entries are skipped by their header alone. */
-    const uint8_t *b = p->base;
-    size_t bi = find_block(p, t, c2);
-    size_t n_multi = (size_t)p->h.entries - p->h.n_single;
-    for (; bi < p->h.n_blocks; bi++) {
-      const uint8_t *c =
-          b + p->h.off_blocks + dt__preload_rd32(b + p->h.off_offsets + 4 * bi);
-      const uint8_t *e = b + p->h.off_blocks +
-                         dt__preload_rd32(b + p->h.off_offsets + 4 * bi + 4);
-      size_t mlcp = 0, cnt = n_multi - bi * p->h.block_size;
-      if (cnt > p->h.block_size) cnt = p->h.block_size;
-      for (size_t j = 0; j < cnt; j++) {
-        size_t pl, nl, nb;
-        if (!dt__preload_entry_head(&c, e, &pl, &nl) ||
-            (nb = (nl + 1) / 2) > (size_t)(e - c))
-          goto done;     /* cannot happen on a validated blob */
-        if (pl > mlcp) { /* shares more with the previous key: still < T */
-          c += nb;
-          continue;
-        }
-        if (pl < mlcp) /* greater than the previous key where it equalled T */
-          goto done;
-        /* Decode the suffix only as far as it agrees with T. cmp is the
-         * key's order against T once they differ (0: the key is a prefix
-         * of T). */
-        size_t k = 0, ni = 0;
-        int cmp = 0;
-        while (ni < nl) {
-          unsigned char ch = dt__preload_nib_char(c, nl, &ni);
-          if (!ch) goto done; /* invalid code: only in a forged trusted blob */
-          if (pl + k >= tn || ch != t[pl + k]) {
-            cmp = pl + k >= tn || ch > t[pl + k] ? 1 : -1;
-            break;
-          }
-          k++;
-        }
-        if (cmp > 0) goto done;
-        size_t klen = pl + k;
-        /* Hits deepen strictly on a sorted list; the check keeps a forged
-         * trusted blob from overfilling hits[]. */
-        if (cmp == 0 && (klen == tn || t[klen] == DT__PRELOAD_SEP) &&
-            (nh == 0 || klen > hits[nh - 1].klen)) {
-          uint32_t ord = (uint32_t)(bi * p->h.block_size + j);
-          hits[nh++] = (hit){klen, multi_incsub(p, ord)};
-          if (klen == tn) goto done; /* exact: every later key is greater */
-        }
-        mlcp = pl + k;
-        c += nb;
-      }
-    }
+  if (single) {
+    int f = single_find(p, t, bnd[0]);
+    if (f >= 0) hits[nh++] = (hit){bnd[0], f};
   }
-done:
+  /* One scan from the shallowest suffix the filter let through to the
+   * deepest: no entry lies outside them. */
+  if (dmin != SIZE_MAX && p->h.n_blocks > 0)
+    nh = scan(p, t, bnd[dmin], bnd[dmax], hits, nh);
   if (nh == 0) return 0;
   /* hits[] are in increasing depth. */
   const hit *deep = &hits[nh - 1], *dec = NULL;
   const hit *inc = NULL; /* deepest proper ancestor with include_subdomains */
-  for (size_t i = nh; i-- > 0;)
-    if (hits[i].klen < tn && hits[i].incsub) {
-      inc = &hits[i];
+  for (size_t q = nh; q-- > 0;)
+    if (hits[q].klen < tn && hits[q].incsub) {
+      inc = &hits[q];
       break;
     }
   if (deep->klen == tn) {
@@ -711,7 +888,8 @@ done:
     } else {
       m->reason =
           inc ? DT__PRELOAD_R_CANCELLED : DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS;
-      if (inc) memcpy(m->cancelled, canon + len - inc->klen, inc->klen + 1);
+      if (inc) memcpy(m->cancelled, canon + len - inc->klen, inc->klen);
+      m->cancelled[inc ? inc->klen : 0] = '\0';
     }
   } else if (inc) {
     m->reason = DT__PRELOAD_R_ANCESTOR;
@@ -720,7 +898,8 @@ done:
     m->reason = DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS;
   }
   const hit *shown = dec ? dec : deep;
-  memcpy(m->name, canon + len - shown->klen, shown->klen + 1);
+  memcpy(m->name, canon + len - shown->klen, shown->klen);
+  m->name[shown->klen] = '\0';
   m->include_subdomains = shown->incsub;
   m->known = dec != NULL;
   return m->known;

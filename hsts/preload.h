@@ -23,7 +23,7 @@
 #include "detour.h"
 
 #define DT__PRELOAD_MAGIC "DTHSTSPL" /* 8 bytes at offset 0 */
-#define DT__PRELOAD_VERSION 1u
+#define DT__PRELOAD_VERSION 2u
 /* Chromium's IsBuildTimely: static HSTS is off once the build is >= 70 days
  * old. detour reports it and, by default, keeps enforcing (DECISIONS.md). */
 #define DT__PRELOAD_STALE_DAYS 70
@@ -140,7 +140,7 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
  * ---------------------------------------------------------------- */
 typedef struct dt__preload_compile_opts {
   int32_t list_date_days; /* the list's date, days since 1970-01-01 */
-  uint32_t block_size;    /* names per block; 0 → default (16) */
+  uint32_t block_size;    /* names per block; 0 → default (32) */
 } dt__preload_compile_opts;
 
 typedef struct dt__preload_compile_stats {

@@ -158,10 +158,11 @@ static int emit(const ent *es, size_t n, const uint8_t *arena,
   }
   n_multi = n - n_single;
   size_t n_blocks = (n_multi + bs - 1) / bs;
+  size_t n_lines =
+      (n_blocks + DT__PRELOAD_LINE_BLOCKS - 1) / DT__PRELOAD_LINE_BLOCKS;
   obuf o = {0};
-  uint8_t hdr[DT__PRELOAD_HDR_SIZE] = {0};
-  put(&o, hdr, sizeof hdr);
-  size_t off_prefix = o.n;
+  uint8_t zero[DT__PRELOAD_OFF_INDEX] = {0};
+  put(&o, zero, DT__PRELOAD_OFF_INDEX); /* header, then padding to 64 */
   /* Multi-label entries are in sorted order in es[] (singles interleave;
    * skip them). First pass: block data into a separate buffer. */
   obuf blocks = {0};
@@ -189,13 +190,14 @@ static int emit(const ent *es, size_t n, const uint8_t *arena,
     }
     uint8_t nib[2 * DT_MAX_HOST_BYTES + 2];
     size_t nl = nib_encode(k + pl, e->len - pl, nib);
-    if (pl <= 15 && nl <= 15 && !(pl == 15 && nl == 15)) {
+    if (e->incsub && pl <= 15 && nl <= 15 && !(pl == 15 && nl == 15)) {
       put8(&blocks, (unsigned)(pl << 4 | nl));
     } else {
+      unsigned f = (unsigned)nl | (e->incsub ? 0 : DT__PRELOAD_NOINC_BIT);
       put8(&blocks, 0xFF);
       put8(&blocks, (unsigned)pl);
-      put8(&blocks, (unsigned)(nl & 0xFF));
-      put8(&blocks, (unsigned)(nl >> 8));
+      put8(&blocks, f & 0xFF);
+      put8(&blocks, f >> 8);
     }
     nib[nl] = 0; /* padding nibble */
     for (size_t j = 0; j < nl; j += 2)
@@ -204,15 +206,20 @@ static int emit(const ent *es, size_t n, const uint8_t *arena,
     mi++;
   }
   boff[n_blocks] = (uint32_t)blocks.n;
-  for (size_t i = 0; i < n_blocks; i++) {
-    uint8_t b[8];
-    for (int j = 0; j < 8; j++)
-      b[j] = (uint8_t)(bpre[i] >> (8 * j));
-    put(&o, b, 8);
+  /* Index lines: LINE_BLOCKS prefixes, then LINE_BLOCKS + 1 offsets. */
+  for (size_t l = 0; l < n_lines; l++) {
+    uint8_t line[DT__PRELOAD_LINE];
+    for (size_t s = 0; s < DT__PRELOAD_LINE_BLOCKS; s++) {
+      size_t bi = l * DT__PRELOAD_LINE_BLOCKS + s;
+      wr64(line + 8 * s, bi < n_blocks ? bpre[bi] : ~0ULL);
+    }
+    for (size_t s = 0; s <= DT__PRELOAD_LINE_BLOCKS; s++) {
+      size_t bi = l * DT__PRELOAD_LINE_BLOCKS + s;
+      wr32(line + 8 * DT__PRELOAD_LINE_BLOCKS + 4 * s,
+           boff[bi < n_blocks ? bi : n_blocks]);
+    }
+    put(&o, line, sizeof line);
   }
-  size_t off_offsets = o.n;
-  for (size_t i = 0; i <= n_blocks; i++)
-    put32(&o, boff[i]);
   size_t off_single = o.n;
   /* Singles: offset table then records [len][incsub][bytes]. */
   size_t rec = off_single + 4 * n_single;
@@ -227,13 +234,26 @@ static int emit(const ent *es, size_t n, const uint8_t *arena,
       put8(&o, es[i].incsub);
       put(&o, arena + es[i].off, es[i].len);
     }
-  size_t off_noinc = o.n;
-  mi = 0;
-  for (size_t i = 0; i < n; i++)
-    if (es[i].multi) {
-      if (!es[i].incsub) put32(&o, (uint32_t)mi);
-      mi++;
-    }
+  /* The suffix filter (preload_format.h), 8-aligned so a word is one
+   * aligned load in the embedded copy. */
+  while (o.n % 8)
+    put8(&o, 0);
+  size_t off_filter = o.n;
+  size_t words = (n * DT__PRELOAD_FILTER_BITS + 63) / 64;
+  if (words == 0) words = 1;
+  uint64_t *fw = calloc(words, sizeof *fw);
+  if (!fw) o.oom = 1;
+  for (size_t i = 0; fw && i < n; i++) {
+    uint64_t h = dt__preload_key_hash(arena + es[i].off, es[i].len);
+    fw[dt__preload_filter_word(h, (uint32_t)words)] |=
+        dt__preload_filter_mask(h);
+  }
+  for (size_t i = 0; fw && i < words; i++) {
+    uint8_t b[8];
+    wr64(b, fw[i]);
+    put(&o, b, 8);
+  }
+  free(fw);
   size_t off_blocks = o.n;
   put(&o, blocks.p, blocks.n);
   int oom = o.oom || blocks.oom;
@@ -256,11 +276,12 @@ static int emit(const ent *es, size_t n, const uint8_t *arena,
   wr32(h + 36, (uint32_t)n_blocks);
   wr32(h + 40, (uint32_t)n_single);
   wr32(h + 44, (uint32_t)n_noinc);
-  wr32(h + 48, (uint32_t)off_prefix);
-  wr32(h + 52, (uint32_t)off_offsets);
+  wr32(h + 48, DT__PRELOAD_OFF_INDEX);
+  wr32(h + 52, (uint32_t)n_lines);
   wr32(h + 56, (uint32_t)off_single);
-  wr32(h + 60, (uint32_t)off_noinc);
+  wr32(h + 60, (uint32_t)off_filter);
   wr32(h + 64, (uint32_t)off_blocks);
+  wr32(h + 68, (uint32_t)words);
   wr64(h + DT__PRELOAD_OFF_CHECKSUM, dt__preload_blob_checksum(h, o.n));
   *blob = o.p;
   *blob_len = o.n;

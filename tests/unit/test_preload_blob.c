@@ -281,11 +281,61 @@ int main(void) {
       dt__preload_free(p);
     }
   CHECK(refused > 0);
-  /* Wrong version, with a valid checksum. */
+  /* Wrong version, with a valid checksum: 1 is the layout before the
+   * filter and the index lines; 3 is the future. */
   memcpy(c, blob, n);
-  c[8] = 2;
+  c[8] = 1;
   fix_checksum(c, n);
-  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "unsupported blob version 2"));
+  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "unsupported blob version 1"));
+  c[8] = 3;
+  fix_checksum(c, n);
+  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "unsupported blob version 3"));
+  /* Version 2's checks, each with a valid checksum (a forged blob). */
+  uint32_t off_filter = dt__preload_rd32(blob + 60),
+           off_blocks = dt__preload_rd32(blob + 64);
+  CHECK_INT(dt__preload_rd32(blob + 48), DT__PRELOAD_OFF_INDEX);
+  CHECK(off_filter % 8 == 0 && off_blocks > off_filter);
+  /* A filter that misses an entry would answer "not listed" for it. */
+  memcpy(c, blob, n);
+  memset(c + off_filter, 0, off_blocks - off_filter);
+  fix_checksum(c, n);
+  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "filter misses one-label entry"));
+  /* Same with the one-label entry's bits kept: the block walk catches it. */
+  {
+    static const uint8_t dev[] = {'d', 'e', 'v'};
+    uint64_t hd = dt__preload_key_hash(dev, 3);
+    uint32_t words = dt__preload_rd32(blob + 68);
+    size_t wi = dt__preload_filter_word(hd, words);
+    memcpy(c, blob, n);
+    for (size_t w = 0; w < words; w++)
+      if (w != wi) memset(c + off_filter + 8 * w, 0, 8);
+    fix_checksum(c, n);
+    dt__preload *fp = NULL;
+    dt__preload_error ferr = {0, ""};
+    int frc = dt__preload_open_mem(&fp, c, n, 0, &ferr);
+    /* Unless every entry hashed into dev's word, the walk refuses it. */
+    CHECK(frc == 0 || strstr(ferr.msg, "filter misses an entry") != NULL);
+    dt__preload_free(fp);
+  }
+  /* One more entry claimed without include_subdomains than flagged. */
+  memcpy(c, blob, n);
+  c[28]--; /* include_subdomains */
+  c[44]++; /* n_noinc */
+  fix_checksum(c, n);
+  CHECK(
+      open_expect(c, n, 0, DT_EPRELOAD, "flagged without include_subdomains"));
+  /* Index line: a block offset moved (the first block becomes empty), an
+   * unused prefix slot not all ones. */
+  memcpy(c, blob, n);
+  c[DT__PRELOAD_OFF_INDEX + 8 * DT__PRELOAD_LINE_BLOCKS + 4] = 0;
+  fix_checksum(c, n);
+  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "bad block index line"));
+  CHECK(open_expect(c, n, DT__PRELOAD_TRUSTED, DT_EPRELOAD,
+                    "bad block index line"));
+  memcpy(c, blob, n);
+  c[DT__PRELOAD_OFF_INDEX + 8 * 4] = 0; /* slot 4: this blob has 2 blocks */
+  fix_checksum(c, n);
+  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "bad block index line"));
   /* Trusted open skips the checksum and the entry walk (the embedded blob
    * was verified by the build); an untrusted open catches both. */
   memcpy(c, blob, n);
