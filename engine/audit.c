@@ -535,6 +535,7 @@ static void emit(dt__audit_result *r, const coll *c, int group) {
 }
 
 void dt__audit_judge(dt__audit_result *r, int etld1) {
+  r->judged = 1;
   coll c;
   coll_init(&c);
   /* the domain findings already in R come first, as they ran first */
@@ -894,7 +895,8 @@ char *dt__audit_result_text(const dt__audit_result *r) {
   tb_printf(&t, "audit %s: %zu error%s, %zu warning%s", r->target, ne,
             ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
   if (r->err)
-    tb_printf(&t, " (could not run everything: %s)", dt_strerror(r->err));
+    tb_printf(&t, " (could not run %s: %s)", r->judged ? "everything" : "it",
+              dt_strerror(r->err));
   tb_printf(&t, "\n");
   static const char *const heads[3] = {"errors", "warnings", "info"};
   for (int s = 0; s < 3; s++) {
@@ -920,7 +922,7 @@ char *dt__audit_result_text(const dt__audit_result *r) {
       tb_printf(&t, "      fix:      %s\n", dt__audit_code_fix(f->code));
     }
   }
-  if (!ne && !nw)
+  if (!ne && !nw && r->judged)
     tb_printf(&t, "\nno errors or warnings%s\n",
               r->findings.count ? " (info above)" : "");
   if (t.failed) {

@@ -57,7 +57,9 @@ typedef struct dt__audit_evidence {
 typedef struct dt__audit_result {
   char target[DT__AUDIT_TARGET_MAX];  /* as given (truncated if longer) */
   char domain[DT_MAX_HOST_BYTES + 1]; /* the domain judged ("" if none) */
-  int err; /* 0, or why the audit could not run at all (DT_E*) */
+  int err;    /* 0, or why (part of) the audit could not run (DT_E*) */
+  int judged; /* 1: the navigations ran and were judged; 0: the target
+                 stopped at the domain checks or could not be audited */
   /* Findings in report order: the checker's errors, then its warnings
    * (each in the checker's order), then detour's browser-side codes. */
   dt__audit_findings findings;
