@@ -24,6 +24,18 @@ from test_nginx_fixture import EXPECTED  # noqa: E402
 SAN = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
+# Where `detour fetch http://a.test/` ends on each configuration (a browser
+# navigation with an empty memory-only HSTS store): None = fails with too
+# many redirects (exit status 10, docs/cli.md).
+FETCH_FINAL = {
+    "good": "https://a.test/", "www-first": "https://www.a.test/",
+    "hsts-over-http": "http://a.test/", "max-age-low": "https://a.test/",
+    "no-include-subdomains": "https://a.test/", "redirect-loop": None,
+    "form-behind-301": "https://a.test/", "redirect-no-hsts": "https://www.a.test/",
+    "multiple-sts": "https://a.test/",
+}
+
+
 def target_args(exp):
     if exp.target.startswith("POST "):
         return ["-X", "POST", "-d", "name=x", exp.target[5:]]
@@ -101,6 +113,23 @@ class AuditNginx(unittest.TestCase):
                 # (www.a.test: the www TLS check, and redirects to www.)
                 hosts = {h for (_, h, _, _, _) in ng.access_log()}
                 self.assertEqual(hosts, {"a.test", "www.a.test"})
+
+    def test_fetch_every_configuration(self):
+        # detour fetch with the same --connect-to: the browser's own walk.
+        self.assertEqual(sorted(FETCH_FINAL), sorted(EXPECTED))
+        for name, final in sorted(FETCH_FINAL.items()):
+            with self.subTest(config=name), Nginx(name) as ng:
+                rc, out, err, js = run_detour(
+                    ["fetch", "--json", "--no-hsts-store", "--cacert", ca_file(),
+                     *ng.connect_to_args(), "http://a.test/"])
+                for m in SAN:
+                    self.assertNotIn(m, err)
+                self.assertEqual(js["final_url"], final)
+                if final is None:
+                    self.assertEqual((rc, js["error"]["code"]), (10, "EREDIRECT_LIMIT"))
+                else:
+                    self.assertEqual(rc, 0, err)
+                    self.assertEqual(js["hops"][-1]["response"]["status"], 200)
 
     def test_checker_does_not_use_hsts(self):
         # redirect-loop: the http:// walk really goes back to http:// (no
