@@ -305,6 +305,7 @@ static void record_conn(req *r) {
     hop->conn.alpn =
         c->tls_alpn[0] ? dt__chain_strdup(r->chain, c->tls_alpn) : NULL;
     hop->conn.cert_verified = c->tls_verified;
+    hop->conn.tls_resumed = c->tls_resumed;
   }
 }
 
@@ -345,7 +346,9 @@ static void conn_tls(dt__conn *c, int err, const char *msg) {
   dt__ctx_tracef(r->ctx, "* %s %s%s, ALPN %s%s", c->tls_version, c->tls_cipher,
                  c->tls_verified ? " verified" : " NOT verified (insecure)",
                  c->tls_alpn[0] ? c->tls_alpn : "none",
-                 dt__tls_resumed(&c->tls) ? ", session resumption offered" : "");
+                 dt__tls_was_resumed(&c->tls) ? ", session resumed"
+                 : dt__tls_resumed(&c->tls)   ? ", resumption offered, refused"
+                                              : "");
   send_request(r);
 }
 

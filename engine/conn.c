@@ -97,6 +97,7 @@ static void tls_input(dt__conn *c, const char *data, size_t len) {
       dt__tls_subject(&c->tls, c->tls_subject, sizeof c->tls_subject);
       c->tls_verified = dt__tls_verified(&c->tls);
       c->tls_chain_ok = dt__tls_chain_ok(&c->tls);
+      c->tls_resumed = dt__tls_was_resumed(&c->tls);
     }
     if (c->owner.on_tls)
       c->owner.on_tls(c, rc, msg);

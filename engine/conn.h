@@ -50,6 +50,7 @@ struct dt__conn {
   char tls_version[24], tls_cipher[96], tls_subject[256], tls_alpn[24];
   int tls_verified;
   int tls_chain_ok; /* verified, even if --insecure did not require it */
+  int tls_resumed;  /* the handshake resumed a cached session */
 };
 
 /* New connection object without a wire yet (counts as live in ctx). */

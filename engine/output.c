@@ -90,6 +90,8 @@ static void hop_json(dt__jw *w, const dt_hop *h) {
     dt__jw_str(w, c->peer_subject);
     dt__jw_key(w, "cert_verified");
     dt__jw_bool(w, c->cert_verified);
+    dt__jw_key(w, "tls_resumed");
+    dt__jw_bool(w, c->tls_resumed);
     dt__jw_obj_close(w);
   }
 

@@ -260,6 +260,12 @@ int dt__tls_handshake(dt__tls *s, char *msg, size_t cap) {
   }
   /* Keep the session so the next connection to this origin resumes. */
   dt__tls_session_slot *slot = find_slot(s->tctx, s->key, 1);
+  /* Resumed (abbreviated handshake): the server took back the session ID
+   * we offered (RFC 5246 §7.4.1.2). Mbed TLS 2.28 has no getter for it. */
+  const mbedtls_ssl_session *now = s->ssl.session;
+  s->resumed = s->resumed_offer && slot->used && now && now->id_len > 0 &&
+               now->id_len == slot->session.id_len &&
+               memcmp(now->id, slot->session.id, now->id_len) == 0;
   mbedtls_ssl_session_free(&slot->session);
   mbedtls_ssl_session_init(&slot->session);
   if (mbedtls_ssl_get_session(&s->ssl, &slot->session) == 0) {
@@ -317,3 +323,4 @@ void dt__tls_subject(const dt__tls *s, char *buf, size_t cap) {
 }
 
 int dt__tls_resumed(const dt__tls *s) { return s->resumed_offer; }
+int dt__tls_was_resumed(const dt__tls *s) { return s->resumed; }

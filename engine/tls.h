@@ -52,7 +52,8 @@ typedef struct dt__tls {
   dt__tls_send_fn send;
   void *ud;
   char key[DT_MAX_HOST_BYTES + 16];
-  int resumed_offer;
+  int resumed_offer; /* a cached session was offered */
+  int resumed;       /* ... and the server resumed it */
   /* An IP-literal host: no SNI (RFC 6066 §3), and the name check is ours
    * against the certificate's iPAddress SANs (RFC 6125 §6.2.1), which
    * Mbed TLS 2.28 does not do. */
@@ -91,5 +92,8 @@ int dt__tls_chain_ok(const dt__tls *s);
 /* Peer subject into buf ("" if none). */
 void dt__tls_subject(const dt__tls *s, char *buf, size_t cap);
 int dt__tls_resumed(const dt__tls *s);
+/* 1 when the handshake resumed a session (no key exchange, no certificate
+ * sent: verification results are the session's). */
+int dt__tls_was_resumed(const dt__tls *s);
 
 #endif

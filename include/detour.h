@@ -327,6 +327,7 @@ typedef struct dt_hop_connection {
   const char *peer_subject;  /* leaf certificate subject or NULL */
   int cert_verified;         /* 1 if verification ran and passed */
   const char *alpn;          /* negotiated ALPN or NULL */
+  int tls_resumed;           /* 1 if the TLS handshake resumed a session */
 } dt_hop_connection;
 
 typedef struct dt_hop {

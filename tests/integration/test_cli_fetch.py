@@ -31,6 +31,13 @@ route /a
   header Location: /b
 route /b
   body at b\n
+route /close1
+  status 302
+  header Location: /close2
+  connection close
+route /close2
+  connection close
+  body second connection\n
 route /huge
   huge-headers 100000
 route /mid-body
@@ -186,6 +193,15 @@ class FetchTest(unittest.TestCase):
         self.assertTrue(js["hops"][1]["connection"]["reused"])
         self.assertEqual(js["hops"][0]["connection"]["id"], js["hops"][1]["connection"]["id"])
         self.assertEqual(self.fx.connections("https") - before, 1)
+
+    def test_tls_session_resumed_on_a_new_connection(self):
+        rc, js, _ = self.fetch("https://a.test/close1")
+        self.assertEqual(rc, 0)
+        c1, c2 = js["hops"][0]["connection"], js["hops"][1]["connection"]
+        self.assertNotEqual(c1["id"], c2["id"])  # the server closed the first
+        self.assertFalse(c1["tls_resumed"])
+        self.assertTrue(c2["tls_resumed"])
+        self.assertTrue(c2["cert_verified"])  # the session's verification holds
 
     def test_header_limit(self):
         rc, js, _ = self.fetch("http://a.test/huge", "--max-header-bytes", "65536")
