@@ -416,15 +416,6 @@ static void judge_checker(coll *c, const dt__audit_result *r, int etld1) {
   }
 }
 
-/* Explicit freshness (RFC 9111 §4.2.1): max-age / s-maxage or Expires. */
-static int has_freshness(const dt_hop *h) {
-  const char *cc = resp_header(h, "Cache-Control");
-  if (cc && (strstr(cc, "max-age") || strstr(cc, "s-maxage") ||
-             strstr(cc, "no-store") || strstr(cc, "no-cache")))
-    return 1;
-  return resp_header(h, "Expires") != NULL;
-}
-
 static int url_host_is_ip(const char *url) {
   dt_url *u = NULL;
   if (dt_url_parse(&u, url, strlen(url), NULL) != 0) return 0;
@@ -509,8 +500,9 @@ static void judge_browser(coll *c, const coll *checker, const dt_chain *ch) {
       addf(c, cid, (int)i, DT__AUDIT_REDIRECTS_POST_BECOMES_GET,
            "POST %s -> %d %s: the next request is a GET without the body",
            h->url, h->status, resp_header(h, "Location"));
-    if ((h->status == 301 || h->status == 308) && !has_freshness(h) &&
-        !seen_before(ch, i))
+    /* The engine's one rule (redirect.c, RFC 9111 §4.2.2): a 301/308
+     * without freshness information is kept for good. */
+    if (h->permanent_redirect_cached && !seen_before(ch, i))
       addf(c, cid, (int)i, DT__AUDIT_REDIRECTS_PERMANENT_CACHED, "%d %s -> %s",
            h->status, h->url, resp_header(h, "Location"));
   }
