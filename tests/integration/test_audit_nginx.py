@@ -146,6 +146,40 @@ class AuditNginx(unittest.TestCase):
             self.assertTrue(any(h["synthetic"] for h in browser))
             self.assertIn("redirects.hsts_internal", [f["code"] for f in js["findings"]])
 
+    def test_preloaded_host_upgrades_in_the_browser_only(self):
+        # a.test on the preload list: the browser never sends http:// (an
+        # internal 307, redirects.hsts_internal), the checker still does.
+        with tempfile.TemporaryDirectory() as d, Nginx("good") as ng:
+            src, blob = os.path.join(d, "list.json"), os.path.join(d, "list.bin")
+            with open(src, "w") as f:
+                json.dump({"entries": [{"name": "a.test", "policy": "bulk-1-year",
+                                        "mode": "force-https", "include_subdomains": True}]}, f)
+            rc, out, err, _ = run_detour(["preload", "compile", src, "-o", blob])
+            self.assertEqual(rc, 0, err)
+            rc, js = self.audit(ng, ["--preload-file", blob, "a.test"])
+            self.assertEqual(rc, 0)
+            f = [f for f in js["findings"] if f["code"] == "redirects.hsts_internal"]
+            self.assertEqual(len(f), 1)
+            self.assertEqual(f[0]["severity"], "info")
+            self.assertEqual(f[0]["hops"][0]["chain"], "browser")
+            browser = js["chains"]["browser"]["hops"]
+            self.assertTrue(browser[0]["synthetic"])
+            self.assertEqual(js["chains"]["http"]["hops"][0]["synthetic"], False)
+            http_hits = [e for e in ng.access_log() if e[0] == "http"]
+            self.assertEqual(len(http_hits), 1)  # the checker's, not the browser's
+
+    def test_authorization_dropped_across_origins(self):
+        with Nginx("www-first") as ng:
+            rc, js = self.audit(ng, ["-H", "Authorization: Bearer x", "https://a.test/"])
+            f = [f for f in js["findings"] if f["code"] == "redirects.authorization_dropped"]
+            self.assertEqual(len(f), 1)
+            self.assertEqual((f[0]["severity"], f[0]["hops"][0]["url"]),
+                             ("info", "https://www.a.test/"))
+            hops = js["chains"]["browser"]["hops"]
+            names = [[n.lower() for n, _ in h["request"]["headers"]] for h in hops]
+            self.assertIn("authorization", names[0])
+            self.assertNotIn("authorization", names[1])
+
     def test_evidence_names_the_hop(self):
         with Nginx("www-first") as ng:
             rc, js = self.audit(ng, ["a.test"])
