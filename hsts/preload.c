@@ -39,9 +39,6 @@ struct dt__preload {
   uint64_t *top;
   size_t ntop;
   dt__preload_hdr h;
-  /* Character → its nibble code (format version 1's table): code and
-   * length 1 or 2, for comparing keys in the nibble domain. */
-  uint8_t nibcode[256], niblen[256];
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -438,15 +435,6 @@ int dt__preload_open_mem(dt__preload **out, const void *buf, size_t len,
   for (size_t j = 0; j < p->ntop; j++)
     p->top[j] =
         dt__preload_rd64(p->base + p->h.off_index + DT__PRELOAD_LINE * j);
-  for (size_t j = 0; j < sizeof DT__PRELOAD_NIB1 - 1; j++) {
-    p->nibcode[(uint8_t)DT__PRELOAD_NIB1[j]] = (uint8_t)j;
-    p->niblen[(uint8_t)DT__PRELOAD_NIB1[j]] = 1;
-  }
-  for (size_t j = 0; j < sizeof DT__PRELOAD_NIB2 - 1; j++) {
-    p->nibcode[(uint8_t)DT__PRELOAD_NIB2[j]] =
-        (uint8_t)((14 + j / 16) << 4 | j % 16);
-    p->niblen[(uint8_t)DT__PRELOAD_NIB2[j]] = 2;
-  }
   *out = p;
   return 0;
 }
@@ -565,115 +553,81 @@ static int single_find(const dt__preload *p, const uint8_t *k, size_t n) {
   return -1;
 }
 
-/* 8 bytes big-endian: nibble 0 (the high half of the first byte) on top. */
-static inline uint64_t ld_be64(const uint8_t *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
+/* Compares the entry whose suffix (NL nibbles at C) follows PL characters
+ * shared with T, against T[0..tl), decoding only as far as they agree:
+ * *k gets the characters equal after PL; returns the key's order against
+ * T[0..tl) (0: the key is a prefix of it), or 2 for a code no valid blob
+ * has. Character by character on purpose: the first difference is
+ * usually within a character or two, so the work over a whole scan is
+ * about T's length plus one character per compared entry (callgrind: a
+ * variant that nibble-coded T once and compared 16 nibbles at a time spent
+ * more building T's code than it saved). */
+static inline int cmp_entry(const uint8_t *t, size_t tl, const uint8_t *c,
+                            const uint8_t *e, size_t pl, size_t nl, size_t *k) {
+  size_t kk = 0;
+  if (nl <= 16) {
+    /* The whole suffix in one register, high nibble first: the common
+     * case (a short head has at most 15 nibbles). The 8 bytes read stay
+     * inside the block. */
+    uint64_t w = 0;
+    size_t nb = (nl + 1) / 2;
+    if (e - c >= 8) {
+      memcpy(&w, c, 8);
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  v = __builtin_bswap64(v);
+      w = __builtin_bswap64(w);
 #endif
-  return v;
-}
-/* The same for bytes [p, e) that may be fewer than 8 (zero-padded), so a
- * read never leaves the block. */
-static inline uint64_t ld_be64_upto(const uint8_t *p, const uint8_t *e) {
-  if (e - p >= 8) return ld_be64(p);
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++)
-    v = v << 8 | (p + i < e ? p[i] : 0);
-  return v;
-}
-
-/* The host's key T, nibble-coded once per scan, so an entry's suffix is
- * compared with T 16 nibbles at a time (XOR, count leading zeros) instead
- * of being decoded character by character (callgrind on bench_preload's
- * mix: the character loop was the largest part of a listed host's
- * lookup). The code is prefix-free, so equal nibbles are equal characters;
- * where they first differ, one character is decoded for the order. */
-typedef struct tnib {
-  uint8_t nib[DT_MAX_HOST_BYTES + 24];    /* packed, high nibble first */
-  uint16_t cs[DT_MAX_HOST_BYTES + 2];     /* char → its first nibble */
-  uint8_t n2c[2 * DT_MAX_HOST_BYTES + 2]; /* nibble → its char */
-} tnib;
-
-static void put_be32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)(v >> 24);
-  p[1] = (uint8_t)(v >> 16);
-  p[2] = (uint8_t)(v >> 8);
-  p[3] = (uint8_t)v;
-}
-
-static void tnib_build(const dt__preload *p, const uint8_t *t, size_t tn,
-                       tnib *z) {
-  uint64_t acc = 0; /* the last nibbles, newest lowest; <= 9 pending */
-  size_t x = 0, stored = 0;
-  for (size_t ci = 0; ci < tn; ci++) {
-    unsigned code = p->nibcode[t[ci]], two = p->niblen[t[ci]] == 2;
-    z->cs[ci] = (uint16_t)x;
-    z->n2c[x] = z->n2c[x + two] = (uint8_t)ci;
-    acc = two ? acc << 8 | code : acc << 4 | code;
-    x += 1 + two;
-    if (x - stored >= 8) { /* store 8 nibbles, keep the rest pending */
-      put_be32(z->nib + stored / 2, (uint32_t)(acc >> (4 * (x - stored - 8))));
-      stored += 8;
+    } else {
+      for (size_t i = 0; i < 8; i++)
+        w = w << 8 | (i < nb ? c[i] : 0);
     }
-  }
-  z->cs[tn] = (uint16_t)x;
-  /* The pending nibbles, then zeros: 8-byte loads past the end see zero
-   * nibbles. */
-  put_be32(z->nib + stored / 2,
-           (uint32_t)(x > stored ? acc << (4 * (8 - (x - stored))) : 0));
-  memset(z->nib + stored / 2 + 4, 0, 13);
-}
-
-/* 16 nibbles of T from nibble X. */
-static inline uint64_t tnib_word(const tnib *z, size_t x) {
-  uint64_t w = ld_be64(z->nib + x / 2);
-  if (x & 1) w = w << 4 | z->nib[x / 2 + 8] >> 4;
-  return w;
-}
-
-/* Compares the entry whose suffix (NL nibbles at C, block end E) follows
- * PL characters shared with T, against T[0..tl). *k gets the characters
- * equal after PL; returns the key's order against T[0..tl) (0: the key is
- * a prefix of it), or 2 for a code no valid blob has. */
-static int cmp_entry(const tnib *z, const uint8_t *t, size_t tl,
-                     const uint8_t *c, const uint8_t *e, size_t pl, size_t nl,
-                     size_t *k) {
-  size_t x0 = z->cs[pl], rem = z->cs[tl] - x0, lim = nl < rem ? nl : rem;
-  for (size_t off = 0; off < lim; off += 16) {
-    uint64_t d = tnib_word(z, x0 + off) ^ ld_be64_upto(c + off / 2, e);
-    if (lim - off < 16) d &= ~0ULL << (4 * (16 - (lim - off)));
-    if (d) { /* they differ inside character ci */
-      size_t ci = z->n2c[x0 + off + (size_t)__builtin_clzll(d) / 4];
-      size_t ni = z->cs[ci] - x0;
-      unsigned char ch = dt__preload_nib_char(c, nl, &ni);
-      if (!ch) return 2;
-      *k = ci - pl;
-      return ch > t[ci] ? 1 : -1;
+    for (size_t left = nl; left > 0;) {
+      unsigned n = (unsigned)(w >> 60), ch;
+      w <<= 4;
+      left--;
+      if (n < 14) {
+        ch = (unsigned char)DT__PRELOAD_NIB1[n];
+      } else {
+        unsigned j = (n - 14) * 16 + (unsigned)(w >> 60);
+        if (left == 0 || j >= sizeof DT__PRELOAD_NIB2 - 1)
+          return 2; /* invalid code: only in a forged trusted blob */
+        ch = (unsigned char)DT__PRELOAD_NIB2[j];
+        w <<= 4;
+        left--;
+      }
+      if (pl + kk >= tl || ch != t[pl + kk]) {
+        *k = kk;
+        /* Past T[0..tl): T is a proper prefix of the key. */
+        return pl + kk >= tl || ch > t[pl + kk] ? 1 : -1;
+      }
+      kk++;
     }
+    *k = kk;
+    return 0;
   }
-  if (nl > rem) { /* T[0..tl) is a proper prefix of the key */
-    *k = tl - pl;
-    return 1;
+  size_t ni = 0; /* a long suffix (a block's first key): byte loads */
+  while (ni < nl) {
+    unsigned char ch = dt__preload_nib_char(c, nl, &ni);
+    if (!ch) return 2; /* invalid code: only in a forged trusted blob */
+    if (pl + kk >= tl || ch != t[pl + kk]) {
+      *k = kk;
+      return pl + kk >= tl || ch > t[pl + kk] ? 1 : -1;
+    }
+    kk++;
   }
-  size_t xe = x0 + nl;
-  if (xe < z->cs[tl] && z->cs[z->n2c[xe]] != xe)
-    return 2; /* ends inside a code */
-  *k = (xe == z->cs[tl] ? tl : z->n2c[xe]) - pl;
+  *k = kk;
   return 0;
 }
 
 /* Is block BI's first key <= T[0..n)? */
-static int block_first_le(const dt__preload *p, size_t bi, const tnib *z,
-                          const uint8_t *t, size_t n) {
+static int block_first_le(const dt__preload *p, size_t bi, const uint8_t *t,
+                          size_t n) {
   const uint8_t *c = block_start(p, bi), *e = block_end(p, bi);
   size_t pl, nl, k;
   int inc;
   if (!dt__preload_entry_head(&c, e, &pl, &nl, &inc) ||
       (nl + 1) / 2 > (size_t)(e - c))
     return 1; /* cannot happen on a validated blob */
-  return cmp_entry(z, t, n, c, e, 0, nl, &k) <= 0;
+  return cmp_entry(t, n, c, e, 0, nl, &k) <= 0;
 }
 
 /* The last block whose first key is <= T[0..n) (0 if none). A branch-free
@@ -681,10 +635,13 @@ static int block_first_le(const dt__preload *p, size_t bi, const tnib *z,
  * open, 9 KB), then the line itself — one cache line for the block's
  * prefix and its byte range — then a short walk back over blocks whose
  * prefix ties with T's and whose first key is greater. */
-static size_t find_block(const dt__preload *p, const tnib *z, const uint8_t *t,
-                         size_t n) {
-  /* T has >= 8 readable bytes; keep the first n. */
-  uint64_t kp = ld_be64(t);
+static size_t find_block(const dt__preload *p, const uint8_t *t, size_t n) {
+  /* T has >= 8 readable bytes; keep the first n, big-endian. */
+  uint64_t kp;
+  memcpy(&kp, t, 8);
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  kp = __builtin_bswap64(kp);
+#endif
   if (n < 8) kp &= ~0ULL << (8 * (8 - n));
   size_t g = 0, len = p->ntop;
   while (len > 1) {
@@ -700,7 +657,7 @@ static size_t find_block(const dt__preload *p, const tnib *z, const uint8_t *t,
   for (size_t s = 1; s < DT__PRELOAD_LINE_BLOCKS; s++)
     lo += dt__preload_rd64(ln + 8 * s) <= kp;
   if (lo >= p->h.n_blocks) lo = p->h.n_blocks - 1; /* forged trusted blob */
-  while (lo > 0 && block_prefix(p, lo) == kp && !block_first_le(p, lo, z, t, n))
+  while (lo > 0 && block_prefix(p, lo) == kp && !block_first_le(p, lo, t, n))
     lo--;
   return lo;
 }
@@ -716,9 +673,7 @@ typedef struct hit {
  * so most entries are skipped by their head alone. Appends to hits. */
 static size_t scan(const dt__preload *p, const uint8_t *t, size_t from,
                    size_t tl, hit *hits, size_t nh) {
-  tnib z;
-  tnib_build(p, t, tl, &z);
-  size_t bi = find_block(p, &z, t, from);
+  size_t bi = find_block(p, t, from);
   size_t n_multi = (size_t)p->h.entries - p->h.n_single;
   for (; bi < p->h.n_blocks; bi++) {
     const uint8_t *c = block_start(p, bi), *e = block_end(p, bi);
@@ -736,7 +691,7 @@ static size_t scan(const dt__preload *p, const uint8_t *t, size_t from,
       }
       if (pl < mlcp) /* greater than the previous key where it equalled T */
         return nh;
-      int cmp = cmp_entry(&z, t, tl, c, e, pl, nl, &k);
+      int cmp = cmp_entry(t, tl, c, e, pl, nl, &k);
       if (cmp > 0) return nh; /* past T (or a forged code) */
       size_t klen = pl + k;
       /* Hits deepen strictly on a sorted list; the check keeps a forged
