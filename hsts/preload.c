@@ -564,49 +564,45 @@ static int single_find(const dt__preload *p, const uint8_t *k, size_t n) {
  * more building T's code than it saved). */
 static inline int cmp_entry(const uint8_t *t, size_t tl, const uint8_t *c,
                             const uint8_t *e, size_t pl, size_t nl, size_t *k) {
-  size_t kk = 0;
-  if (nl <= 16) {
-    /* The whole suffix in one register, high nibble first: the common
-     * case (a short head has at most 15 nibbles). The 8 bytes read stay
-     * inside the block. */
-    uint64_t w = 0;
-    size_t nb = (nl + 1) / 2;
-    if (e - c >= 8) {
-      memcpy(&w, c, 8);
+  size_t kk = 0, pos = 0;
+  /* The first 16 nibbles from one register, high nibble first (a short
+   * head has at most 15: the whole suffix), then, for a long suffix (a
+   * block's first key), byte loads from where the register stopped. The
+   * 8 bytes read stay inside the block. */
+  uint64_t w = 0;
+  if (e - c >= 8) {
+    memcpy(&w, c, 8);
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-      w = __builtin_bswap64(w);
+    w = __builtin_bswap64(w);
 #endif
-    } else {
-      for (size_t i = 0; i < 8; i++)
-        w = w << 8 | (i < nb ? c[i] : 0);
-    }
-    for (size_t left = nl; left > 0;) {
-      unsigned n = (unsigned)(w >> 60), ch;
-      w <<= 4;
-      left--;
-      if (n < 14) {
-        ch = (unsigned char)DT__PRELOAD_NIB1[n];
-      } else {
-        unsigned j = (n - 14) * 16 + (unsigned)(w >> 60);
-        if (left == 0 || j >= sizeof DT__PRELOAD_NIB2 - 1)
-          return 2; /* invalid code: only in a forged trusted blob */
-        ch = (unsigned char)DT__PRELOAD_NIB2[j];
-        w <<= 4;
-        left--;
-      }
-      if (pl + kk >= tl || ch != t[pl + kk]) {
-        *k = kk;
-        /* Past T[0..tl): T is a proper prefix of the key. */
-        return pl + kk >= tl || ch > t[pl + kk] ? 1 : -1;
-      }
-      kk++;
-    }
-    *k = kk;
-    return 0;
+  } else {
+    for (size_t i = 0; i < 8; i++)
+      w = w << 8 | (c + i < e ? c[i] : 0);
   }
-  size_t ni = 0; /* a long suffix (a block's first key): byte loads */
-  while (ni < nl) {
-    unsigned char ch = dt__preload_nib_char(c, nl, &ni);
+  size_t rl = nl <= 16 ? nl : 15; /* a 2-nibble code may start at 14 */
+  while (pos < rl) {
+    unsigned n = (unsigned)(w >> 60), ch;
+    if (n < 14) {
+      ch = (unsigned char)DT__PRELOAD_NIB1[n];
+      w <<= 4;
+      pos++;
+    } else {
+      unsigned j = (n - 14) * 16 + (unsigned)(w >> 56 & 15);
+      if (pos + 1 >= nl || j >= sizeof DT__PRELOAD_NIB2 - 1)
+        return 2; /* invalid code: only in a forged trusted blob */
+      ch = (unsigned char)DT__PRELOAD_NIB2[j];
+      w <<= 8;
+      pos += 2;
+    }
+    if (pl + kk >= tl || ch != t[pl + kk]) {
+      *k = kk;
+      /* Past T[0..tl): T is a proper prefix of the key. */
+      return pl + kk >= tl || ch > t[pl + kk] ? 1 : -1;
+    }
+    kk++;
+  }
+  while (pos < nl) {
+    unsigned char ch = dt__preload_nib_char(c, nl, &pos);
     if (!ch) return 2; /* invalid code: only in a forged trusted blob */
     if (pl + kk >= tl || ch != t[pl + kk]) {
       *k = kk;
@@ -673,24 +669,37 @@ typedef struct hit {
  * so most entries are skipped by their head alone. Appends to hits. */
 static size_t scan(const dt__preload *p, const uint8_t *t, size_t from,
                    size_t tl, hit *hits, size_t nh) {
-  size_t bi = find_block(p, t, from);
-  size_t n_multi = (size_t)p->h.entries - p->h.n_single;
-  for (; bi < p->h.n_blocks; bi++) {
-    const uint8_t *c = block_start(p, bi), *e = block_end(p, bi);
-    size_t mlcp = 0, cnt = n_multi - bi * p->h.block_size;
-    if (cnt > p->h.block_size) cnt = p->h.block_size;
-    for (size_t j = 0; j < cnt; j++) {
-      size_t pl, nl, nb, k;
-      int inc;
-      if (!dt__preload_entry_head(&c, e, &pl, &nl, &inc) ||
-          (nb = (nl + 1) / 2) > (size_t)(e - c))
-        return nh;     /* cannot happen on a validated blob */
-      if (pl > mlcp) { /* shares more with the previous key: still < T */
-        c += nb;
-        continue;
+  for (size_t bi = find_block(p, t, from); bi < p->h.n_blocks; bi++) {
+    /* A block's entries end exactly at its end offset (checked at every
+     * untrusted open); in a forged trusted blob the bounds below still
+     * keep every read inside the block. */
+    const uint8_t *b = block_start(p, bi), *e = block_end(p, bi), *c;
+    size_t mlcp = 0, at = 0, end = (size_t)(e - b), nb;
+    /* Offsets, not pointers, so a skipped entry may claim more bytes
+     * than the block has without a pointer leaving it: the loop test
+     * catches that before any read. */
+    for (; at < end; at += nb) {
+      size_t pl, nl, k;
+      int inc = 1;
+      unsigned h = b[at++];
+      if (h != 0xFF) { /* the short head: nearly every entry */
+        pl = h >> 4;
+        nl = h & 15;
+      } else {
+        if (end - at < 3) return nh;
+        unsigned f = (unsigned)b[at + 1] | (unsigned)b[at + 2] << 8;
+        pl = b[at];
+        nl = f & ~DT__PRELOAD_NOINC_BIT;
+        inc = !(f & DT__PRELOAD_NOINC_BIT);
+        at += 3;
       }
+      nb = (nl + 1) / 2;
+      if (pl > mlcp) /* shares more with the previous key: still < T */
+        continue;
       if (pl < mlcp) /* greater than the previous key where it equalled T */
         return nh;
+      if (nb > end - at) return nh; /* only in a forged trusted blob */
+      c = b + at;
       int cmp = cmp_entry(t, tl, c, e, pl, nl, &k);
       if (cmp > 0) return nh; /* past T (or a forged code) */
       size_t klen = pl + k;
@@ -702,7 +711,6 @@ static size_t scan(const dt__preload *p, const uint8_t *t, size_t from,
         if (klen == tl) return nh; /* every later key is greater */
       }
       mlcp = klen;
-      c += nb;
     }
   }
   return nh;
