@@ -91,7 +91,7 @@ static inline int dt__preload_entry_head(const uint8_t **c, const uint8_t *e,
  * the 2026 list's suffixes take one nibble (0..13); nibble 14 or 15 plus
  * one more nibble name one of 32 others. About 4.9 bits a character
  * instead of 8 (docs/preload-format.md has the measurement). High nibble
- * first. The table is part of format version 1. */
+ * first. The table is part of the format (since version 1). */
 #define DT__PRELOAD_NIB1 "eaiorntslcmudp"
 #define DT__PRELOAD_NIB2 "ghbkfywvzjxq0123456789-_\001"
 
