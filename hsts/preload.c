@@ -5,14 +5,16 @@
  * Layout in one sentence: the names of two or more labels, each written as
  * its labels reversed and joined by 0x01 ("www.example.com" → "com␁example␁
  * www"), sorted bytewise, front-coded in blocks of B names, with an index
- * of every block's first 8 key bytes for the binary search; one-label names
- * (TLDs such as "dev") sit in a small sorted table of their own; the few
- * entries without include_subdomains are listed by ordinal.
+ * line per 5 blocks (first 8 key bytes and byte range of each); one-label
+ * names (TLDs such as "dev") sit in a small sorted table of their own; a
+ * Bloom filter over every key turns most absent ancestors away before the
+ * blocks; the few entries without include_subdomains carry a flag in their
+ * head.
  *
  * Why 0x01 as the separator: it sorts below every label byte, so the
  * subtree of a name follows the name immediately, and one forward scan from
- * the host's two-label suffix meets every deeper ancestor of the host and
- * stops at the first key greater than the host. */
+ * the shallowest ancestor the filter lets through meets every deeper one
+ * and stops at the first key greater than the host. */
 #include "hsts/preload.h"
 
 #include <errno.h>

@@ -44,12 +44,13 @@ typedef struct dt__preload_error {
 /* ---- opening a blob -------------------------------------------------------
  * All open functions return 0 and set *out, or DT_EPRELOAD (bad blob: the
  * message says what), DT_EIO (file), DT_ENOMEM, DT_EINVAL; err may be NULL.
- * Every open checks the header, the section bounds, the block table and
- * the one-label table. Unless the caller passes DT__PRELOAD_TRUSTED it also
- * checks the checksum (XXH64) and walks every entry (valid names, strictly
- * sorted, index right). TRUSTED is meant only for the blob the build
- * compiled, verified and embedded; lookups stay memory-safe on any blob
- * that opened, trusted or not. */
+ * Every open checks the header, the section bounds, every block-index
+ * line and the one-label table. Unless the caller passes
+ * DT__PRELOAD_TRUSTED it also checks the checksum (XXH64) and walks every
+ * entry (valid names, strictly sorted, index right, every key in the
+ * suffix filter, include_subdomains flags counted). TRUSTED is meant only
+ * for the blob the build compiled, verified and embedded; lookups stay
+ * memory-safe on any blob that opened, trusted or not. */
 #define DT__PRELOAD_TRUSTED 1u
 
 /* Uses BUF in place: BUF must stay valid and unchanged until
