@@ -437,6 +437,27 @@ static int same_origin_urls(const char *a, const char *b) {
 
 /* 1 when hop I's URL was already requested by an earlier real hop (a
  * finding about that URL was made then: say it once). */
+/* http://H[:80]/p?q -> https://H/p?q (Location resolved against URL). */
+static int is_plain_upgrade(const char *url, const char *location) {
+  if (!location)
+    return 0;
+  dt_url *a = NULL, *b = NULL, *up = NULL;
+  int yes = 0;
+  if (dt_url_parse(&a, url, strlen(url), NULL) == 0 &&
+      dt_url_parse(&b, location, strlen(location), a) == 0 &&
+      strcmp(dt_url_scheme(a), "http") == 0 &&
+      (up = dt_url_with(a, DT_URL_PROTOCOL, "https")) != NULL) {
+    dt_url *norm = dt_url_with(up, DT_URL_PORT, "");
+    yes = norm && strcmp(dt_url_get(norm, DT_URL_HREF),
+                         dt_url_get(b, DT_URL_HREF)) == 0;
+    dt_url_free(norm);
+  }
+  dt_url_free(up);
+  dt_url_free(b);
+  dt_url_free(a);
+  return yes;
+}
+
 static int seen_before(const dt_chain *ch, size_t i) {
   const dt_hop *h = dt_chain_hop(ch, i);
   for (size_t j = 0; j < i; j++) {
@@ -501,8 +522,11 @@ static void judge_browser(coll *c, const coll *checker, const dt_chain *ch) {
            "POST %s -> %d %s: the next request is a GET without the body",
            h->url, h->status, resp_header(h, "Location"));
     /* The engine's one rule (redirect.c, RFC 9111 §4.2.2): a 301/308
-     * without freshness information is kept for good. */
-    if (h->permanent_redirect_cached && !seen_before(ch, i))
+     * without freshness information is kept for good. The same-host
+     * upgrade (http://H/p -> https://H/p) is meant to be kept for good,
+     * so only other permanent redirects are worth a warning. */
+    if (h->permanent_redirect_cached && !seen_before(ch, i) &&
+        !is_plain_upgrade(h->url, resp_header(h, "Location")))
       addf(c, cid, (int)i, DT__AUDIT_REDIRECTS_PERMANENT_CACHED, "%d %s -> %s",
            h->status, h->url, resp_header(h, "Location"));
   }

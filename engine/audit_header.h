@@ -278,9 +278,10 @@ typedef enum dt__audit_severity {
     "Nothing to fix.",                                                         \
     "detour (Chromium SynthesizeRedirectHeaders; RFC 6797 "                    \
     "§8.3)")                                                                   \
-  X(REDIRECTS_PERMANENT_CACHED, "redirects.permanent_cached", INFO,            \
+  X(REDIRECTS_PERMANENT_CACHED, "redirects.permanent_cached", WARNING,         \
     "A 301/308 without explicit freshness: browsers cache it with no end, "    \
-    "so a wrong target sticks (fine for http to https on the same host).",     \
+    "so a wrong target sticks (not reported for http to https on the same "    \
+    "host and path, which is meant to stick).",                                \
     "Add `Cache-Control: max-age=...` to permanent redirects, or use 302 "     \
     "while testing.",                                                          \
     "detour (RFC 9111 §4.2.2; Chromium GetFreshnessLifetimes)")                \
@@ -290,7 +291,8 @@ typedef enum dt__audit_severity {
     "Point the form at the final URL (e.g. the trailing slash), or answer "    \
     "with 307/308.",                                                           \
     "detour (Fetch HTTP-redirect fetch step 12)")                              \
-  X(REDIRECTS_AUTHORIZATION_DROPPED, "redirects.authorization_dropped", INFO,  \
+  X(REDIRECTS_AUTHORIZATION_DROPPED, "redirects.authorization_dropped",        \
+    WARNING,                                                                   \
     "A cross-origin hop dropped the Authorization header; later hops do not "  \
     "get it back.",                                                            \
     "Keep authenticated resources on one origin.",                             \

@@ -29,7 +29,8 @@ Expect = namedtuple("Expect", "target errors warnings browser")
 # target: the domain audited, or "POST URL" for a form submission.
 EXPECTED = {
     "good": Expect("a.test", [], [], []),
-    "www-first": Expect("a.test", ["redirects.http.www_first"], [], []),
+    "www-first": Expect("a.test", ["redirects.http.www_first"], [],
+                        ["redirects.permanent_cached"]),
     "hsts-over-http": Expect("a.test", ["response.no_header", "redirects.http.no_redirect"],
                              ["redirects.http.useless_header"], []),
     "max-age-low": Expect("a.test", ["header.preloadable.max_age.below_1_year"], [], []),
@@ -39,9 +40,10 @@ EXPECTED = {
     # does not merge them).
     "redirect-loop": Expect("a.test", ["redirects.too_many", "redirects.insecure.subsequent",
                                        "redirects.too_many", "redirects.insecure.initial"],
-                            [], ["redirects.loop", "redirects.browser_limit"]),
+                            [], ["redirects.permanent_cached", "redirects.loop",
+                                 "redirects.browser_limit"]),
     "form-behind-301": Expect("POST https://a.test/contact", [], [],
-                              ["redirects.post_becomes_get"]),
+                              ["redirects.post_becomes_get", "redirects.permanent_cached"]),
     "redirect-no-hsts": Expect("a.test", ["response.no_header"], [], []),
     "multiple-sts": Expect("a.test", ["response.multiple_headers"], [], []),
 }
@@ -188,6 +190,15 @@ def checker_codes(ng, domain):
     return errors, r_warn + g_warn
 
 
+def fresh(headers):
+    """Explicit freshness or a ban on storing (what makes a permanent
+    redirect not cached for good)."""
+    cc = ",".join(Nginx.headers(headers, "Cache-Control")).lower()
+    pragma = ",".join(Nginx.headers(headers, "Pragma")).lower()
+    return ("max-age" in cc or "no-store" in cc or "no-cache" in cc or
+            Nginx.header(headers, "Expires") is not None or "no-cache" in pragma)
+
+
 def browser_codes(ng, url, method="GET", body=None, limit=19):
     """A Chromium-profile navigation (DECISIONS.md knob 4/4b): HSTS noted from
     https responses, http upgraded by an internal 307 that counts as a
@@ -200,7 +211,8 @@ def browser_codes(ng, url, method="GET", body=None, limit=19):
             url = url.replace("http://", "https://", 1)  # internal 307
             redirects += 1
         else:
-            if url in seen and "redirects.loop" not in codes:
+            first_time = url not in seen
+            if not first_time and "redirects.loop" not in codes:
                 codes.append("redirects.loop")
             seen.add(url)
             st, h, _ = fetch(ng, url, method, body)
@@ -212,6 +224,13 @@ def browser_codes(ng, url, method="GET", body=None, limit=19):
                 return codes
             if method == "POST" and st in (301, 302):
                 codes.append("redirects.post_becomes_get")
+            # RFC 9111 §4.2.2: a 301/308 without freshness is kept for good;
+            # worth a warning unless it is the same-host upgrade to https.
+            target = urljoin(url, loc)
+            upgrade = (u.scheme == "http" and
+                       target == "https://" + url[len("http://"):].replace(f"{u.hostname}:80", u.hostname, 1))
+            if st in (301, 308) and first_time and not upgrade and not fresh(h):
+                codes.append("redirects.permanent_cached")
             if st in (301, 302, 303) and method == "POST":
                 method, body = "GET", None
             url = urljoin(url, loc)
