@@ -65,7 +65,7 @@ enum {
   O_CONNECT_TIMEOUT, O_MAX_HEADER_BYTES, O_MAX_BODY_BYTES, O_PROFILE,
   O_NO_FOLLOW, O_MAX_REDIRS, O_INITIATOR, O_HSTS_STORE, O_NO_HSTS_STORE,
   O_NO_HSTS, O_NO_PRELOAD, O_PRELOAD_FILE, O_EXPLAIN, O_HELP, O_DNS_TIMEOUT,
-  O_TLS_TIMEOUT, O_FIRST_BYTE_TIMEOUT, O_IDLE_TIMEOUT
+  O_TLS_TIMEOUT, O_FIRST_BYTE_TIMEOUT, O_IDLE_TIMEOUT, O_VERSION
 };
 
 static const struct option longopts[] = {
@@ -101,6 +101,7 @@ static const struct option longopts[] = {
     {"first-byte-timeout", required_argument, 0, O_FIRST_BYTE_TIMEOUT},
     {"idle-timeout", required_argument, 0, O_IDLE_TIMEOUT},
     {"help", no_argument, 0, O_HELP},
+    {"version", no_argument, 0, O_VERSION},
     {0, 0, 0, 0}};
 
 /* -v: one trace line per line of data, control bytes escaped so a hostile
@@ -280,6 +281,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_NO_PRELOAD: o->ctx.no_preload = 1; break;
     case O_PRELOAD_FILE: o->ctx.preload_file = optarg; break;
     case O_HELP: fputs(help, stdout); return -1;
+    case O_VERSION: printf("%s\n", dt_version_info()); return -1;
     default: return cli_usage_error("try 'detour fetch --help'");
     }
   }

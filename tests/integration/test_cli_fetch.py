@@ -359,6 +359,15 @@ class FetchTest(unittest.TestCase):
             self.assertEqual(e["response"]["status"], h["response"]["status"])
             self.assertIn(h["request"]["url"], text)
 
+    def test_help_and_version(self):
+        rc, out, _, _ = run_detour(["fetch", "--help"], env=self.env)
+        self.assertEqual(rc, 0)
+        self.assertIn("--connect-to", out)
+        rc, out, _, _ = run_detour(["fetch", "--version"], env=self.env)
+        self.assertEqual(rc, 0)
+        self.assertIn("detour", out)
+        self.assertIn("mbed", out.lower())
+
     def test_usage_and_url_errors(self):
         rc, _, err, _ = run_detour(["fetch"], env=self.env)
         self.assertEqual(rc, 2)
