@@ -618,6 +618,90 @@ void dt__hsts_store_clear(dt__hsts_store *s) {
   add_range(s, INT64_MIN, now);
 }
 
+/* The lookup's fast path: HOST made only of [A-Za-z0-9_-] labels (and
+ * trailing dots) is lowercased into KEY and every label suffix hashed, in
+ * one pass from the right, exactly as dt__hsts_canon + the suffix loop
+ * would. Returns 0 ("not sure") for anything else — another byte, an empty
+ * or long label, a long name, a numeric last label (IP), localhost — and
+ * the caller takes the slow path, which decides. */
+static int fast_suffixes(const char *host, size_t len,
+                         char key[DT_MAX_HOST_BYTES + 1], size_t *out_n,
+                         uint32_t *hs, uint16_t *at, size_t *nl) {
+  /* 1: a byte allowed in the fast path, lowered; 0: not. */
+  static const unsigned char ok[256] = {
+      ['-'] = '-', ['_'] = '_', ['0'] = '0', ['1'] = '1', ['2'] = '2',
+      ['3'] = '3', ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7',
+      ['8'] = '8', ['9'] = '9', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c',
+      ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g', ['h'] = 'h',
+      ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm',
+      ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r',
+      ['s'] = 's', ['t'] = 't', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w',
+      ['x'] = 'x', ['y'] = 'y', ['z'] = 'z', ['A'] = 'a', ['B'] = 'b',
+      ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g',
+      ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l',
+      ['M'] = 'm', ['N'] = 'n', ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q',
+      ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v',
+      ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z'};
+  if (!host) return 0;
+  size_t n = len;
+  while (n > 0 && host[n - 1] == '.') /* rule 19: trailing dots */
+    n--;
+  if (n == 0 || n > DT_MAX_HOST_BYTES) return 0;
+  uint32_t h = FNV_OFF;
+  size_t label = 0, count = 0, last_label_digits = 1, in_last = 1;
+  for (size_t i = n; i-- > 0;) {
+    unsigned char c = ok[(unsigned char)host[i]];
+    if (!c) {
+      if (host[i] != '.' || label == 0 || i == 0) return 0;
+      in_last = 0;
+      label = 0;
+      c = '.';
+    } else {
+      if (++label > DT_MAX_LABEL_BYTES) return 0;
+      if (in_last && (c < '0' || c > '9')) last_label_digits = 0;
+    }
+    key[i] = (char)c;
+    h = (h ^ c) * FNV_PRIME;
+    if (i != 0 && host[i - 1] != '.') continue;
+    hs[count] = fmix(h);
+    at[count++] = (uint16_t)i;
+  }
+  key[n] = 0;
+  /* Rule 2 (a numeric or 0x last label makes an IPv4 address) and rule 3
+   * (localhost): the slow path says why. */
+  const char *last = key + n;
+  while (last > key && last[-1] != '.')
+    last--;
+  if (last_label_digits || (last[0] == '0' && last[1] == 'x')) return 0;
+  if ((n == 9 && memcmp(key, "localhost", 9) == 0) ||
+      (n > 10 && memcmp(key + n - 10, ".localhost", 10) == 0))
+    return 0;
+  *out_n = n;
+  *nl = count;
+  return 1;
+}
+
+int dt__hsts_lookup_key(const char *host, size_t len, int fast,
+                        char key[DT_MAX_HOST_BYTES + 1], size_t *n,
+                        uint32_t *hs, uint16_t *at, size_t *nl,
+                        dt__host_reason *why) {
+  *nl = 0;
+  if (fast && fast_suffixes(host, len, key, n, hs, at, nl)) {
+    *why = DT__HOST_OK;
+    return 1;
+  }
+  *why = dt__hsts_canon(host, len, key, n);
+  if (*why != DT__HOST_OK) return 0;
+  uint32_t h = FNV_OFF;
+  for (size_t i = *n; i-- > 0;) {
+    h = (h ^ (unsigned char)key[i]) * FNV_PRIME;
+    if (i != 0 && key[i - 1] != '.') continue;
+    hs[*nl] = fmix(h);
+    at[(*nl)++] = (uint16_t)i;
+  }
+  return 1;
+}
+
 int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
                           dt__hsts_decision *d) {
   char key[DT_MAX_HOST_BYTES + 1];
@@ -627,35 +711,36 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
   d->known = 0;
   d->reason = DT__HSTS_R_NO_ENTRY;
   d->entry.host[0] = 0;
-  d->host_reason = dt__hsts_canon(host, len, key, &n);
-  if (d->host_reason != DT__HOST_OK) {
+  /* The common host ([A-Za-z0-9_-] labels) is canonicalised and hashed
+   * in one right-to-left pass below; anything else, and every name the
+   * pass is unsure of, goes through dt__hsts_canon, which has the last
+   * word on eligibility (the two agree: test_hsts_store "fast path"). */
+  uint32_t hs[(DT_MAX_HOST_BYTES + 1) / 2 + 1];
+  uint16_t at[(DT_MAX_HOST_BYTES + 1) / 2 + 1];
+  size_t nl = 0;
+  uint32_t mask = s->slots_cap - 1;
+  if (!dt__hsts_lookup_key(host, len, 1, key, &n, hs, at, &nl,
+                           &d->host_reason)) {
     d->reason = DT__HSTS_R_INELIGIBLE;
     return 0;
   }
   if (!s->live) return 0;
-  int64_t now = dt__hsts_store_now(s);
+  /* The clock is read once a candidate is found: most lookups find none,
+   * and a clock read costs about as much as a probe. */
+  int64_t now = 0;
+  int have_now = 0;
   uint32_t match = NIL;
   dt__hsts_reason miss_reason = DT__HSTS_R_NO_ENTRY;
-  /* One pass from the right: at each label start, h is the hash of that
-   * suffix. All suffix hashes first, with their table lines prefetched, so
-   * the probes' cache misses overlap instead of queueing one behind the
-   * other; then the probes, shorter suffixes first (a deeper hit
-   * overrides). A name of 253 octets has at most 127 labels. */
-  uint32_t hs[(DT_MAX_HOST_BYTES + 1) / 2 + 1];
-  uint16_t at[(DT_MAX_HOST_BYTES + 1) / 2 + 1];
-  size_t nl = 0;
-  uint32_t h = FNV_OFF, mask = s->slots_cap - 1;
-  for (size_t i = n; i-- > 0;) {
-    h = (h ^ (unsigned char)key[i]) * FNV_PRIME;
-    if (i != 0 && key[i - 1] != '.') continue;
-    uint32_t fh = fmix(h);
+  /* The suffix hashes are known (shortest first): prefetch their table
+   * lines so the probes' cache misses overlap instead of queueing one
+   * behind the other; then probe, shorter suffixes first (a deeper hit
+   * overrides). */
 #if defined(__GNUC__)
-    __builtin_prefetch(&s->tags[fh & mask]);
-    __builtin_prefetch(&s->slots[fh & mask]);
-#endif
-    hs[nl] = fh;
-    at[nl++] = (uint16_t)i;
+  for (size_t l = 0; l < nl; l++) {
+    __builtin_prefetch(&s->tags[hs[l] & mask]);
+    __builtin_prefetch(&s->slots[hs[l] & mask]);
   }
+#endif
   for (size_t l = 0; l < nl; l++) {
     size_t i = at[l];
     size_t sl = n - i;
@@ -664,6 +749,10 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
     ent *e = &s->ents[idx];
     if (e->flags & F_TOMB) continue;
     int exact = (i == 0);
+    if (!have_now) {
+      now = dt__hsts_store_now(s);
+      have_now = 1;
+    }
     if (now > e->expires) { /* rule 17: expired entries never match */
       if (exact || (e->flags & F_ISD)) {
         to_entry(s, e, &d->entry);

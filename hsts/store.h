@@ -137,6 +137,19 @@ typedef struct dt__hsts_decision {
 int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
                           dt__hsts_decision *d);
 
+/* The lookup key of HOST: canonical name (as dt__hsts_canon), its length,
+ * and the hash of every label suffix, shortest first (HS[k] for the suffix
+ * starting at AT[k]; *NL of them; arrays of DT__HSTS_MAX_LABELS). With FAST
+ * a one-pass path handles plain [A-Za-z0-9_-] names and defers everything
+ * else to dt__hsts_canon; the result must not depend on FAST
+ * (test_hsts_store checks it on random names). Returns 1, or 0 with *WHY.
+ * Internal to the lookup; exposed for that test. */
+#define DT__HSTS_MAX_LABELS ((DT_MAX_HOST_BYTES + 1) / 2 + 1)
+int dt__hsts_lookup_key(const char *host, size_t len, int fast,
+                        char key[DT_MAX_HOST_BYTES + 1], size_t *n,
+                        uint32_t *hs, uint16_t *at, size_t *nl,
+                        dt__host_reason *why);
+
 /* ---- noting a header ----------------------------------------------------- */
 typedef enum dt__hsts_note_outcome {
   DT__HSTS_NOTED = 0,   /* entry added or replaced */
