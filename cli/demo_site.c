@@ -428,6 +428,18 @@ static int cb_complete(llhttp_t *p) {
   return HPE_PAUSED; /* one request per connection: stop here */
 }
 
+/* The request parser's callbacks (also driven by fuzz/fuzz_demo_request.c,
+ * which feeds them arbitrary bytes). */
+static void request_settings(llhttp_settings_t *st) {
+  llhttp_settings_init(st);
+  st->on_url = cb_url;
+  st->on_header_field = cb_field;
+  st->on_header_field_complete = cb_field_complete;
+  st->on_header_value = cb_value;
+  st->on_body = cb_body;
+  st->on_message_complete = cb_complete;
+}
+
 static void feed(demo_conn *c, const char *data, size_t len) {
   if (c->state != CS_READ)
     return; /* after the request: discarded (we close anyway) */
@@ -745,13 +757,7 @@ int demo_site_start(demo_site **out, uv_loop_t *loop, char *err, size_t cap) {
   mbedtls_pk_init(&s->leaf_key);
   mbedtls_x509_crt_init(&s->chain);
   mbedtls_ssl_config_init(&s->conf);
-  llhttp_settings_init(&s->settings);
-  s->settings.on_url = cb_url;
-  s->settings.on_header_field = cb_field;
-  s->settings.on_header_field_complete = cb_field_complete;
-  s->settings.on_header_value = cb_value;
-  s->settings.on_body = cb_body;
-  s->settings.on_message_complete = cb_complete;
+  request_settings(&s->settings);
   if (tls_setup(s, err, cap) != 0 || listen_on(s, DEMO_PLAIN, err, cap) != 0 ||
       listen_on(s, DEMO_TLS, err, cap) != 0) {
     demo_site_close(s);
