@@ -51,6 +51,31 @@ int cli_parse_uint(const char *s, unsigned long long max,
                    unsigned long long *out);
 int cli_parse_seconds_ms(const char *s, uint32_t *ms);
 
+/* ---- what fetch and audit both take to make a request (cli/request.c) ---- */
+#define CLI_MAX_HEADERS 64
+#define CLI_MAX_OVERRIDES 32
+typedef struct cli_request_opts {
+  dt_header headers[CLI_MAX_HEADERS]; /* -H, in order */
+  char *header_bufs[CLI_MAX_HEADERS];
+  size_t nheaders;
+  char *body; /* -d / --data-binary; NULL: none */
+  size_t body_len;
+  const char *resolve[CLI_MAX_OVERRIDES], *connect_to[CLI_MAX_OVERRIDES];
+  size_t nresolve, nconnect_to;
+} cli_request_opts;
+
+/* Each returns 0, or prints why and returns CLI_EXIT_USAGE. */
+int cli_req_add_header(cli_request_opts *r, const char *line); /* 'N: v' */
+/* ARG is the body, or @FILE (at most MAX bytes); without BINARY, CR and LF
+ * are dropped from a file's bytes as curl's -d does. */
+int cli_req_set_body(cli_request_opts *r, const char *arg, int binary,
+                     size_t max);
+int cli_req_add_resolve(cli_request_opts *r, const char *spec);
+int cli_req_add_connect_to(cli_request_opts *r, const char *spec);
+/* Gives CTX every --resolve and --connect-to. */
+int cli_req_apply_overrides(const cli_request_opts *r, dt_ctx *ctx);
+void cli_req_free(cli_request_opts *r);
+
 /* The HSTS store path: the option's value, else the default
  * ($XDG_DATA_HOME/detour/hsts.txt). Writes into OUT. 0 or DT_EINVAL. */
 int cli_hsts_store_path(const char *opt, char *out, size_t cap);

@@ -17,8 +17,6 @@
 #include <unistd.h>
 #include <uv.h>
 
-#define MAX_HEADERS 64
-#define MAX_OVERRIDES 32
 #define LINE_MAX_BYTES 4096
 #define MAX_CONCURRENCY 4096u
 #define AUDIT_BODY_KEEP (64u * 1024u) /* bodies are not judged */
@@ -114,55 +112,11 @@ static const struct option longopts[] = {
 typedef struct audit_opts {
   dt_ctx_options ctx;
   const char *method, *from, *target;
-  char *body;
-  size_t body_len;
-  dt_header headers[MAX_HEADERS];
-  char *header_bufs[MAX_HEADERS];
-  size_t nheaders;
-  const char *resolve[MAX_OVERRIDES], *connect_to[MAX_OVERRIDES];
-  size_t nresolve, nconnect_to;
+  cli_request_opts rq; /* -H, -d, --resolve, --connect-to */
   unsigned concurrency;
   unsigned shard_i, shard_n; /* 1-based slice I of N; 0/0: all */
   int json, chains, progress;
 } audit_opts;
-
-static int add_header(audit_opts *o, const char *line) {
-  if (o->nheaders >= MAX_HEADERS)
-    return cli_usage_error("too many -H options (at most %d)", MAX_HEADERS);
-  const char *colon = strchr(line, ':');
-  if (!colon || colon == line)
-    return cli_usage_error("-H wants 'Name: value', got '%s'", line);
-  size_t nl = (size_t)(colon - line);
-  char *b = malloc(strlen(line) + 2);
-  if (!b) return cli_usage_error("out of memory");
-  memcpy(b, line, nl);
-  b[nl] = 0;
-  const char *v = colon + 1;
-  while (*v == ' ' || *v == '\t')
-    v++;
-  strcpy(b + nl + 1, v);
-  o->header_bufs[o->nheaders] = b;
-  o->headers[o->nheaders].name = b;
-  o->headers[o->nheaders].value = b + nl + 1;
-  o->nheaders++;
-  return 0;
-}
-
-static int set_body(audit_opts *o, const char *arg) {
-  free(o->body);
-  o->body = NULL;
-  if (arg[0] == '@') {
-    if (cli_read_file(arg + 1, o->ctx.limits.max_request_body, &o->body,
-                      &o->body_len))
-      return CLI_EXIT_USAGE;
-    return 0;
-  }
-  o->body_len = strlen(arg);
-  o->body = malloc(o->body_len + 1);
-  if (!o->body) return cli_usage_error("out of memory");
-  memcpy(o->body, arg, o->body_len + 1);
-  return 0;
-}
 
 static int parse_shard(audit_opts *o, const char *arg) {
   unsigned long long i, n;
@@ -187,8 +141,10 @@ static int parse(audit_opts *o, int argc, char **argv) {
          (c = getopt_long(argc, argv, "X:d:H:A:m:", longopts, NULL)) != -1) {
     switch (c) {
     case 'X': o->method = optarg; break;
-    case 'd': rc = set_body(o, optarg); break;
-    case 'H': rc = add_header(o, optarg); break;
+    case 'd': /* bytes as given: the audit replays the form exactly */
+      rc = cli_req_set_body(&o->rq, optarg, 1, o->ctx.limits.max_request_body);
+      break;
+    case 'H': rc = cli_req_add_header(&o->rq, optarg); break;
     case 'A': o->ctx.user_agent = optarg; break;
     case 'm':
       if (cli_parse_seconds_ms(optarg, &o->ctx.limits.total_timeout_ms))
@@ -212,18 +168,8 @@ static int parse(audit_opts *o, int argc, char **argv) {
     case O_SHARD: rc = parse_shard(o, optarg); break;
     case O_PROGRESS: o->progress = 1; break;
     case O_NO_PROGRESS: o->progress = 0; break;
-    case O_RESOLVE:
-      if (o->nresolve == MAX_OVERRIDES)
-        rc = cli_usage_error("too many --resolve options");
-      else
-        o->resolve[o->nresolve++] = optarg;
-      break;
-    case O_CONNECT_TO:
-      if (o->nconnect_to == MAX_OVERRIDES)
-        rc = cli_usage_error("too many --connect-to options");
-      else
-        o->connect_to[o->nconnect_to++] = optarg;
-      break;
+    case O_RESOLVE: rc = cli_req_add_resolve(&o->rq, optarg); break;
+    case O_CONNECT_TO: rc = cli_req_add_connect_to(&o->rq, optarg); break;
     case O_CACERT: o->ctx.ca_file = optarg; break;
     case O_PROFILE: o->ctx.profile = optarg; break;
     case O_NO_PRELOAD: o->ctx.no_preload = 1; break;
@@ -248,7 +194,7 @@ static int parse(audit_opts *o, int argc, char **argv) {
     if (o->shard_n)
       return cli_usage_error("--shard only makes sense with --from");
   }
-  if ((o->method || o->body) && !o->from && !strstr(o->target, "://"))
+  if ((o->method || o->rq.body) && !o->from && !strstr(o->target, "://"))
     return cli_usage_error("-X/-d need a URL target (the form's URL)");
   return 0;
 }
@@ -413,15 +359,8 @@ static int setup(run *r, uv_loop_t *loop) {
     cli_error("cannot start: %s", dt_strerror(rc));
     return cli_exit_for(rc);
   }
-  for (size_t i = 0; i < o->nresolve; i++)
-    if (dt_ctx_add_resolve(r->checker, o->resolve[i]))
-      return cli_usage_error("bad --resolve '%s' (want HOST:PORT:ADDR)",
-                             o->resolve[i]);
-  for (size_t i = 0; i < o->nconnect_to; i++)
-    if (dt_ctx_add_connect_to(r->checker, o->connect_to[i]))
-      return cli_usage_error(
-          "bad --connect-to '%s' (want HOST:PORT:HOST2:PORT2)",
-          o->connect_to[i]);
+  if ((rc = cli_req_apply_overrides(&o->rq, r->checker)) != 0)
+    return rc;
   /* The browser contexts are made per audit from this template; check the
    * profile and preload options once, here. */
   dt_ctx *probe = NULL;
@@ -438,10 +377,10 @@ static int setup(run *r, uv_loop_t *loop) {
   dt_ctx_close(probe, NULL, NULL);
   r->env.checker = r->checker;
   r->env.browser_opts = &r->bopts;
-  r->env.resolve = o->resolve;
-  r->env.nresolve = o->nresolve;
-  r->env.connect_to = o->connect_to;
-  r->env.nconnect_to = o->nconnect_to;
+  r->env.resolve = o->rq.resolve;
+  r->env.nresolve = o->rq.nresolve;
+  r->env.connect_to = o->rq.connect_to;
+  r->env.nconnect_to = o->rq.nconnect_to;
   return 0;
 }
 
@@ -486,10 +425,10 @@ int cli_cmd_audit(int argc, char **argv) {
     dt__audit_opts ao = {0};
     ao.target = o.target;
     ao.method = o.method;
-    ao.body = (const uint8_t *)o.body;
-    ao.body_len = o.body_len;
-    ao.headers = o.headers;
-    ao.header_count = o.nheaders;
+    ao.body = (const uint8_t *)o.rq.body;
+    ao.body_len = o.rq.body_len;
+    ao.headers = o.rq.headers;
+    ao.header_count = o.rq.nheaders;
     r->inflight = 1;
     int err = dt__audit_start(&r->env, &ao, on_single, r);
     if (err) {
@@ -514,8 +453,6 @@ out:
     if (r->in && r->in != stdin) fclose(r->in);
     free(r);
   }
-  for (size_t i = 0; i < o.nheaders; i++)
-    free(o.header_bufs[i]);
-  free(o.body);
+  cli_req_free(&o.rq);
   return rc < 0 ? 0 : rc;
 }

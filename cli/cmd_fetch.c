@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_HEADERS 64
 
 static const char help[] =
     "usage: detour fetch [options] URL\n"
@@ -131,65 +130,10 @@ static void trace(char dir, const char *data, size_t len, void *ud) {
 typedef struct fetch_opts {
   dt_ctx_options ctx;
   dt_request req;
-  dt_header headers[MAX_HEADERS];
-  char *header_bufs[MAX_HEADERS];
-  char *body;
+  cli_request_opts rq; /* -H, -d, --resolve, --connect-to */
   int json, explain, verbose, no_store;
   const char *output, *store_opt, *har;
-  const char *resolve[32], *connect_to[32];
-  size_t nresolve, nconnect_to;
 } fetch_opts;
-
-static int add_header(fetch_opts *o, const char *line) {
-  if (o->req.header_count >= MAX_HEADERS)
-    return cli_usage_error("too many -H options (at most %d)", MAX_HEADERS);
-  const char *colon = strchr(line, ':');
-  if (!colon || colon == line)
-    return cli_usage_error("-H wants 'Name: value', got '%s'", line);
-  size_t nl = (size_t)(colon - line);
-  char *b = malloc(strlen(line) + 2);
-  if (!b)
-    return cli_usage_error("out of memory");
-  memcpy(b, line, nl);
-  b[nl] = 0;
-  const char *v = colon + 1;
-  while (*v == ' ' || *v == '\t')
-    v++;
-  strcpy(b + nl + 1, v);
-  o->header_bufs[o->req.header_count] = b;
-  o->headers[o->req.header_count].name = b;
-  o->headers[o->req.header_count].value = b + nl + 1;
-  o->req.header_count++;
-  return 0;
-}
-
-static int set_body(fetch_opts *o, const char *arg, int binary) {
-  free(o->body);
-  o->body = NULL;
-  size_t len = 0;
-  if (arg[0] == '@') {
-    int rc = cli_read_file(arg + 1, o->ctx.limits.max_request_body, &o->body,
-                           &len);
-    if (rc)
-      return CLI_EXIT_USAGE;
-    if (!binary) { /* curl -d @file drops CR and LF */
-      size_t w = 0;
-      for (size_t r = 0; r < len; r++)
-        if (o->body[r] != '\r' && o->body[r] != '\n')
-          o->body[w++] = o->body[r];
-      len = w;
-    }
-  } else {
-    len = strlen(arg);
-    o->body = malloc(len + 1);
-    if (!o->body)
-      return cli_usage_error("out of memory");
-    memcpy(o->body, arg, len + 1);
-  }
-  o->req.body = (const uint8_t *)o->body;
-  o->req.body_len = len;
-  return 0;
-}
 
 static int limit_opt(const char *name, const char *arg, size_t *out) {
   unsigned long long v;
@@ -214,9 +158,12 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
                                  NULL)) != -1) {
     switch (c) {
     case 'X': o->req.method = optarg; break;
-    case 'd': rc = set_body(o, optarg, 0); break;
-    case O_DATA_BINARY: rc = set_body(o, optarg, 1); break;
-    case 'H': rc = add_header(o, optarg); break;
+    case 'd':
+    case O_DATA_BINARY:
+      rc = cli_req_set_body(&o->rq, optarg, c == O_DATA_BINARY,
+                            o->ctx.limits.max_request_body);
+      break;
+    case 'H': rc = cli_req_add_header(&o->rq, optarg); break;
     case 'A': o->ctx.user_agent = optarg; break;
     case 'o': o->output = optarg; break;
     case 'k': o->ctx.insecure = 1; break;
@@ -244,18 +191,8 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_HAR: o->har = optarg; break;
     case O_EXPLAIN: o->explain = 1; break;
     case O_CACERT: o->ctx.ca_file = optarg; break;
-    case O_RESOLVE:
-      if (o->nresolve == 32)
-        rc = cli_usage_error("too many --resolve options");
-      else
-        o->resolve[o->nresolve++] = optarg;
-      break;
-    case O_CONNECT_TO:
-      if (o->nconnect_to == 32)
-        rc = cli_usage_error("too many --connect-to options");
-      else
-        o->connect_to[o->nconnect_to++] = optarg;
-      break;
+    case O_RESOLVE: rc = cli_req_add_resolve(&o->rq, optarg); break;
+    case O_CONNECT_TO: rc = cli_req_add_connect_to(&o->rq, optarg); break;
     case O_MAX_HEADER_BYTES:
       rc = limit_opt("--max-header-bytes", optarg,
                      &o->ctx.limits.max_header_bytes);
@@ -297,6 +234,10 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     return cli_usage_error("--har - takes stdout: drop --json/--explain");
   if (o->ctx.profile && !strcmp(o->ctx.profile, "") )
     return cli_usage_error("--profile wants a name");
+  o->req.headers = o->rq.headers;
+  o->req.header_count = o->rq.nheaders;
+  o->req.body = (const uint8_t *)o->rq.body;
+  o->req.body_len = o->rq.body_len;
   if (!o->req.method)
     o->req.method = o->req.body ? "POST" : "GET";
   return 0;
@@ -337,7 +278,6 @@ int cli_cmd_fetch(int argc, char **argv) {
   fetch_opts o;
   memset(&o, 0, sizeof o);
   dt_ctx_options_init(&o.ctx);
-  o.req.headers = o.headers;
   const char *url = NULL;
   char store_path[1024];
   int rc = parse(&o, argc, argv, &url);
@@ -362,18 +302,8 @@ int cli_cmd_fetch(int argc, char **argv) {
     goto out;
   }
   dt_ctx *ctx = dt_sync_ctx(s);
-  for (size_t i = 0; i < o.nresolve; i++)
-    if (dt_ctx_add_resolve(ctx, o.resolve[i])) {
-      rc = cli_usage_error("bad --resolve '%s' (want HOST:PORT:ADDR[,ADDR])",
-                           o.resolve[i]);
-      goto out;
-    }
-  for (size_t i = 0; i < o.nconnect_to; i++)
-    if (dt_ctx_add_connect_to(ctx, o.connect_to[i])) {
-      rc = cli_usage_error("bad --connect-to '%s' (want HOST:PORT:HOST2:PORT2)",
-                           o.connect_to[i]);
-      goto out;
-    }
+  if ((rc = cli_req_apply_overrides(&o.rq, ctx)) != 0)
+    goto out;
   size_t warned = 0;
   for (; dt_ctx_warning(ctx, warned); warned++)
     cli_error("warning: %s", dt_ctx_warning(ctx, warned));
@@ -413,8 +343,6 @@ out:
   if (s) {
     dt_sync_free(s); /* saves the HSTS store */
   }
-  for (size_t i = 0; i < o.req.header_count; i++)
-    free(o.header_bufs[i]);
-  free(o.body);
+  cli_req_free(&o.rq);
   return rc < 0 ? 0 : rc;
 }
