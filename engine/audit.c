@@ -16,6 +16,7 @@
  * passed); the https redirects; www. The report is the checker's errors,
  * then its warnings, then detour's browser-side codes. */
 #include "engine/audit.h"
+#include "engine/textbuf.h"
 
 #include "engine/ctx.h"
 #include "engine/jsonw.h"
@@ -858,92 +859,45 @@ char *dt__audit_result_json(const dt__audit_result *r, int with_chains) {
   return dt__jw_finish(&w);
 }
 
-/* A growable text buffer with a hard cap (the findings are bounded, so the
- * text is too; the cap only guards against a bug). */
-typedef struct tbuf {
-  char *s;
-  size_t len, cap;
-  int failed;
-} tbuf;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-tb_printf(tbuf *t, const char *fmt, ...) {
-  if (t->failed) return;
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    size_t room = t->cap - t->len;
-    int n = t->s ? vsnprintf(t->s + t->len, room, fmt, ap) : -2;
-    va_end(ap);
-    if (n >= 0 && (size_t)n < room) {
-      t->len += (size_t)n;
-      return;
-    }
-    if (n == -1) {
-      t->failed = 1;
-      return;
-    }
-    size_t ncap = t->cap ? t->cap * 2 : 4096;
-    while (n > 0 && ncap - t->len <= (size_t)n)
-      ncap *= 2;
-    if (ncap > (1u << 22)) {
-      t->failed = 1;
-      return;
-    }
-    char *p = realloc(t->s, ncap);
-    if (!p) {
-      t->failed = 1;
-      return;
-    }
-    t->s = p;
-    t->cap = ncap;
-  }
-}
-
 char *dt__audit_result_text(const dt__audit_result *r) {
-  tbuf t = {0};
+  /* The findings are bounded, so the text is too; the cap only guards
+   * against a bug. */
+  dt__tb t = {.max = 1u << 22};
   size_t ne = count_sev(r, DT__AUDIT_ERROR),
          nw = count_sev(r, DT__AUDIT_WARNING),
          ni = count_sev(r, DT__AUDIT_INFO);
-  tb_printf(&t, "audit %s: %zu error%s, %zu warning%s", r->target, ne,
+  dt__tb_printf(&t, "audit %s: %zu error%s, %zu warning%s", r->target, ne,
             ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
   if (r->err)
-    tb_printf(&t, " (could not run %s: %s)", r->judged ? "everything" : "it",
+    dt__tb_printf(&t, " (could not run %s: %s)", r->judged ? "everything" : "it",
               dt_strerror(r->err));
-  tb_printf(&t, "\n");
+  dt__tb_printf(&t, "\n");
   static const char *const heads[3] = {"errors", "warnings", "info"};
   for (int s = 0; s < 3; s++) {
     if ((s == 0 && !ne) || (s == 1 && !nw) || (s == 2 && !ni)) continue;
-    tb_printf(&t, "\n%s\n", heads[s]);
+    dt__tb_printf(&t, "\n%s\n", heads[s]);
     for (size_t i = 0; i < r->findings.count && i < DT__AUDIT_MAX_FINDINGS;
          i++) {
       const dt__audit_finding *f = &r->findings.items[i];
       if ((int)f->severity != s) continue;
-      tb_printf(&t, "  %s  %s\n", dt__audit_code_name(f->code),
+      dt__tb_printf(&t, "  %s  %s\n", dt__audit_code_name(f->code),
                 dt__audit_code_message(f->code));
-      if (f->detail[0]) tb_printf(&t, "      detail:   %s\n", f->detail);
+      if (f->detail[0]) dt__tb_printf(&t, "      detail:   %s\n", f->detail);
       const dt_hop *h = ev_hop(r, r->ev[i]);
       if (h) {
-        tb_printf(&t, "      evidence: %s hop %d: %s %s",
+        dt__tb_printf(&t, "      evidence: %s hop %d: %s %s",
                   chain_names[r->ev[i].chain], r->ev[i].hop + 1, h->method,
                   h->url);
-        if (h->has_response) tb_printf(&t, " -> %d", h->status);
+        if (h->has_response) dt__tb_printf(&t, " -> %d", h->status);
         const char *loc = h->has_response ? resp_header(h, "Location") : NULL;
-        if (loc) tb_printf(&t, " %s", loc);
-        tb_printf(&t, "\n");
+        if (loc) dt__tb_printf(&t, " %s", loc);
+        dt__tb_printf(&t, "\n");
       }
-      tb_printf(&t, "      fix:      %s\n", dt__audit_code_fix(f->code));
+      dt__tb_printf(&t, "      fix:      %s\n", dt__audit_code_fix(f->code));
     }
   }
   if (!ne && !nw && r->judged)
-    tb_printf(&t, "\nno errors or warnings%s\n",
+    dt__tb_printf(&t, "\nno errors or warnings%s\n",
               r->findings.count ? " (info above)" : "");
-  if (t.failed) {
-    free(t.s);
-    return NULL;
-  }
-  return t.s;
+  return dt__tb_finish(&t);
 }

@@ -3,6 +3,7 @@
  * they never rename or remove one. */
 #include "detour.h"
 #include "engine/jsonw.h"
+#include "engine/textbuf.h"
 
 #include <llhttp.h>
 #include <mbedtls/version.h>
@@ -173,116 +174,62 @@ char *dt_chain_to_json(const dt_chain *chain) {
 
 /* ---- text --------------------------------------------------------------- */
 
-typedef struct tbuf {
-  char *p;
-  size_t len, cap;
-  int failed;
-} tbuf;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void tprintf(tbuf *b, const char *fmt, ...) {
-  if (b->failed) return;
-  for (;;) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0,
-                      fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-      b->failed = 1;
-      return;
-    }
-    if (b->p && (size_t)n < b->cap - b->len) {
-      b->len += (size_t)n;
-      return;
-    }
-    size_t cap = b->cap ? b->cap * 2 : 1024;
-    while (cap - b->len <= (size_t)n) cap *= 2;
-    char *np = realloc(b->p, cap);
-    if (!np) {
-      b->failed = 1;
-      return;
-    }
-    b->p = np;
-    b->cap = cap;
-  }
-}
-
-/* Header values can hold any byte; show controls as \xNN so a hostile
- * server cannot drive the user's terminal. */
-static void tsafe(tbuf *b, const char *s) {
-  for (; s && *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c < 0x20 || c == 0x7F)
-      tprintf(b, "\\x%02x", c);
-    else
-      tprintf(b, "%c", c);
-  }
-}
-
-static void hop_line(tbuf *b, size_t i, const dt_hop *h) {
-  tprintf(b, "%2zu  %-6s ", i + 1, h->method ? h->method : "?");
-  tsafe(b, h->url);
-  tprintf(b, "\n    ");
+static void hop_line(dt__tb *b, size_t i, const dt_hop *h) {
+  dt__tb_printf(b, "%2zu  %-6s ", i + 1, h->method ? h->method : "?");
+  dt__tb_safe(b, h->url);
+  dt__tb_printf(b, "\n    ");
   if (h->has_response) {
-    tprintf(b, "%d ", h->status);
-    tsafe(b, h->reason);
+    dt__tb_printf(b, "%d ", h->status);
+    dt__tb_safe(b, h->reason);
   } else {
-    tprintf(b, "(no response)");
+    dt__tb_printf(b, "(no response)");
   }
   if (h->synthetic) {
-    tprintf(b, "  [internal: nothing sent]");
+    dt__tb_printf(b, "  [internal: nothing sent]");
   } else if (h->conn.remote_addr) {
-    tprintf(b, "  %s %s", h->conn.reused ? "reused" : "new", h->conn.remote_addr);
+    dt__tb_printf(b, "  %s %s", h->conn.reused ? "reused" : "new", h->conn.remote_addr);
     if (h->conn.tls_version)
-      tprintf(b, " %s%s", h->conn.tls_version,
+      dt__tb_printf(b, " %s%s", h->conn.tls_version,
               h->conn.cert_verified ? " verified" : " UNVERIFIED");
   }
   if (h->has_response)
-    tprintf(b, "  %llu B", (unsigned long long)h->resp_body_bytes);
-  if (h->timing.total_ms >= 0) tprintf(b, "  %.1f ms", h->timing.total_ms);
-  tprintf(b, "\n");
+    dt__tb_printf(b, "  %llu B", (unsigned long long)h->resp_body_bytes);
+  if (h->timing.total_ms >= 0) dt__tb_printf(b, "  %.1f ms", h->timing.total_ms);
+  dt__tb_printf(b, "\n");
   if (h->note) {
-    tprintf(b, "    why: ");
-    tsafe(b, h->note);
-    tprintf(b, "\n");
+    dt__tb_printf(b, "    why: ");
+    dt__tb_safe(b, h->note);
+    dt__tb_printf(b, "\n");
   }
 }
 
 char *dt_chain_to_text(const dt_chain *chain) {
-  tbuf b = {0};
+  dt__tb b = {0};
   size_t n = dt_chain_hop_count(chain);
-  tprintf(&b, "%s ", dt_chain_method(chain));
-  tsafe(&b, dt_chain_url(chain));
-  tprintf(&b, "  (%zu hop%s)\n", n, n == 1 ? "" : "s");
+  dt__tb_printf(&b, "%s ", dt_chain_method(chain));
+  dt__tb_safe(&b, dt_chain_url(chain));
+  dt__tb_printf(&b, "  (%zu hop%s)\n", n, n == 1 ? "" : "s");
   for (size_t i = 0; i < n; i++) hop_line(&b, i, dt_chain_hop(chain, i));
   int err = dt_chain_error(chain);
   if (err) {
     const char *m = dt_chain_error_message(chain);
-    tprintf(&b, "error: %s: %s\n", dt_err_name(err), m ? m : dt_strerror(err));
+    dt__tb_printf(&b, "error: %s: %s\n", dt_err_name(err), m ? m : dt_strerror(err));
   } else if (n > 0) {
     const dt_hop *h = dt_chain_hop(chain, n - 1);
-    tprintf(&b, "final: %d ", h->status);
-    tsafe(&b, h->reason);
-    tprintf(&b, "  ");
-    tsafe(&b, dt_chain_final_url(chain));
-    tprintf(&b, "\n");
+    dt__tb_printf(&b, "final: %d ", h->status);
+    dt__tb_safe(&b, h->reason);
+    dt__tb_printf(&b, "  ");
+    dt__tb_safe(&b, dt_chain_final_url(chain));
+    dt__tb_printf(&b, "\n");
     for (size_t i = 0; i < h->resp_header_count; i++) {
-      tprintf(&b, "  ");
-      tsafe(&b, h->resp_headers[i].name);
-      tprintf(&b, ": ");
-      tsafe(&b, h->resp_headers[i].value);
-      tprintf(&b, "\n");
+      dt__tb_printf(&b, "  ");
+      dt__tb_safe(&b, h->resp_headers[i].name);
+      dt__tb_printf(&b, ": ");
+      dt__tb_safe(&b, h->resp_headers[i].value);
+      dt__tb_printf(&b, "\n");
     }
   }
-  if (b.failed) {
-    free(b.p);
-    return NULL;
-  }
-  if (!b.p) tprintf(&b, "%s", "");
-  return b.p;
+  return dt__tb_finish(&b);
 }
 
 /* ---- URL ---------------------------------------------------------------- */
