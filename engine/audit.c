@@ -866,8 +866,10 @@ char *dt__audit_result_text(const dt__audit_result *r) {
   size_t ne = count_sev(r, DT__AUDIT_ERROR),
          nw = count_sev(r, DT__AUDIT_WARNING),
          ni = count_sev(r, DT__AUDIT_INFO);
-  dt__tb_printf(&t, "audit %s: %zu error%s, %zu warning%s", r->target, ne,
-            ne == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
+  dt__tb_printf(&t, "audit ");
+  dt__tb_safe(&t, r->target); /* a line of a --from file: any bytes */
+  dt__tb_printf(&t, ": %zu error%s, %zu warning%s", ne, ne == 1 ? "" : "s",
+                nw, nw == 1 ? "" : "s");
   if (r->err)
     dt__tb_printf(&t, " (could not run %s: %s)", r->judged ? "everything" : "it",
               dt_strerror(r->err));
@@ -890,7 +892,10 @@ char *dt__audit_result_text(const dt__audit_result *r) {
                   h->url);
         if (h->has_response) dt__tb_printf(&t, " -> %d", h->status);
         const char *loc = h->has_response ? resp_header(h, "Location") : NULL;
-        if (loc) dt__tb_printf(&t, " %s", loc);
+        if (loc) { /* the server's bytes: escaped for the terminal */
+          dt__tb_printf(&t, " ");
+          dt__tb_safe(&t, loc);
+        }
         dt__tb_printf(&t, "\n");
       }
       dt__tb_printf(&t, "      fix:      %s\n", dt__audit_code_fix(f->code));

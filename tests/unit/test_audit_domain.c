@@ -1,10 +1,14 @@
-/* test_audit_domain.c — the audit's domain checks (hstspreload
+/* test_audit_domain.c — the audit's pure parts: the report for people
+ * never passes a server's control bytes to the terminal; and the domain checks (hstspreload
  * checkDomainFormat / checkEffectiveTLDPlusOne, the public suffix list via
  * libpsl), one row per code: which codes, in which order, whether they stop
  * the audit, and whether the name is its own registrable domain. */
 #include "dt_test.h"
 
 #include "engine/audit.h"
+#include "engine/chain.h"
+
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -39,7 +43,35 @@ static void codes_of(const dt__audit_findings *f, char *out, size_t cap) {
   }
 }
 
+/* A Location with an escape sequence, shown as evidence. */
+static void report_escapes_server_bytes(void) {
+  dt__audit_result *r = calloc(1, sizeof *r);
+  snprintf(r->target, sizeof r->target, "a.test\x1b[2J");
+  snprintf(r->domain, sizeof r->domain, "a.test");
+  r->judged = 1;
+  dt__audit_findings_init(&r->findings);
+  dt_chain *c = dt__chain_new("GET", "http://a.test/");
+  dt_hop *h = dt__chain_add_hop(c);
+  h->method = "GET";
+  h->url = "http://a.test/";
+  h->has_response = 1;
+  h->status = 301;
+  const char *loc = "/x\x1b]0;pwned\x07";
+  dt__hop_add_resp_header(c, h, "Location", 8, loc, strlen(loc));
+  r->chains[DT__AUDIT_CHAIN_BROWSER] = c;
+  dt__audit_add(&r->findings, DT__AUDIT_REDIRECTS_PERMANENT_CACHED, "301");
+  r->ev[0] = (dt__audit_evidence){DT__AUDIT_CHAIN_BROWSER, 0};
+  char *text = dt__audit_result_text(r);
+  CHECK(text != NULL);
+  CHECK(text && strchr(text, 0x1b) == NULL && strchr(text, 0x07) == NULL);
+  CHECK(text && strstr(text, "/x\\x1b]0;pwned\\x07") != NULL);
+  CHECK(text && strstr(text, "audit a.test\\x1b[2J:") != NULL);
+  free(text);
+  dt__audit_result_free(r);
+}
+
 int main(void) {
+  report_escapes_server_bytes();
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     dt__audit_findings f;
     dt__audit_findings_init(&f);
