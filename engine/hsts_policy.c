@@ -32,13 +32,18 @@ static dt__host_reason domain_host(const dt_url *url,
 }
 
 int dt__hsts_decide(dt_ctx *ctx, const dt_url *url, dt__hsts_verdict *v) {
-  memset(v, 0, sizeof *v);
-  v->why = "no-entry";
   const char *scheme = dt_url_scheme(url);
   if (strcmp(scheme, "http") != 0 && strcmp(scheme, "ws") != 0) {
+    memset(v, 0, sizeof *v);
     v->why = "not-http";
     return 0;
   }
+  return dt__hsts_host_known(ctx, url, v);
+}
+
+int dt__hsts_host_known(dt_ctx *ctx, const dt_url *url, dt__hsts_verdict *v) {
+  memset(v, 0, sizeof *v);
+  v->why = "no-entry";
   if (ctx->hsts_off) {
     v->why = "hsts-off";
     return 0;

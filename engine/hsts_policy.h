@@ -41,6 +41,9 @@ typedef struct dt__hsts_verdict {
 /* Decides for URL (http:/ws: URLs only can upgrade). Never touches the
  * network. Returns v->upgrade. */
 int dt__hsts_decide(dt_ctx *ctx, const dt_url *url, dt__hsts_verdict *v);
+/* The same question for URL's host whatever the scheme (an https hop to a
+ * Known HSTS Host allows no certificate override). Returns v->upgrade. */
+int dt__hsts_host_known(dt_ctx *ctx, const dt_url *url, dt__hsts_verdict *v);
 
 /* One line for people: "HSTS: preload entry example.com, includeSubDomains
  * (list 2026-06-01)". */

@@ -243,11 +243,9 @@ static void step(nav *n) {
     }
     /* A host the store or the list knows keeps HSTS's promise even when
      * this request went out as https by itself (§8.4: no click-through). */
-    dt__hsts_verdict as_http;
-    dt_url *http = dt_url_with(rq.url, DT_URL_PROTOCOL, "http");
-    o.hsts_host = strcmp(dt_url_scheme(rq.url), "https") == 0 && http &&
-                  dt__hsts_decide(n->ctx, http, &as_http);
-    dt_url_free(http);
+    dt__hsts_verdict known;
+    o.hsts_host = strcmp(dt_url_scheme(rq.url), "https") == 0 &&
+                  dt__hsts_host_known(n->ctx, rq.url, &known);
     int rc = dt__client_send(n->ctx, n->chain, hop, rq.method,
                              dt_url_get(rq.url, DT_URL_HREF), rq.headers,
                              rq.header_count, rq.send_body ? n->body : NULL,
