@@ -80,6 +80,28 @@ static double run_curl(int n, const char *path, const char *extra,
   return rc == 0 ? t : -1;
 }
 
+/* N fetches of URL on one context, after one untimed fetch (the connection,
+ * or the session to resume); seconds taken, failures in *ERRORS. */
+static double timed_on_one_context(const char *url, int n, int *errors) {
+  dt_sync *s = new_sync();
+  fetch_one(s, url);
+  *errors = 0;
+  double t0 = now_s();
+  for (int i = 0; i < n; i++)
+    *errors += fetch_one(s, url) != 0;
+  double t = now_s() - t0;
+  dt_sync_free(s);
+  return t;
+}
+
+static void report(const char *what, int n, double t_detour, double t_curl,
+                   int errors) {
+  printf("%s: detour %.0f req/s, curl %.0f req/s, ratio detour/curl %.2f "
+         "(errors %d)\n",
+         what, n / t_detour, t_curl > 0 ? n / t_curl : 0,
+         t_curl > 0 ? t_curl / t_detour : 0, errors);
+}
+
 typedef struct held {
   int done;
 } held;
@@ -150,34 +172,16 @@ int main(int argc, char **argv) {
          n, m, k);
 
   /* 1. warm */
-  dt_sync *s = new_sync();
-  fetch_one(s, "https://a.test/small"); /* connect once */
   double t0 = now_s();
   int errors = 0;
-  for (int i = 0; i < n; i++)
-    errors += fetch_one(s, "https://a.test/small") != 0;
-  double t_detour = now_s() - t0;
-  dt_sync_free(s);
+  double t_detour = timed_on_one_context("https://a.test/small", n, &errors);
   double t_curl = run_curl(n, "/small", "", https);
-  printf("warm keep-alive: detour %.0f req/s, curl %.0f req/s, ratio "
-         "detour/curl %.2f (errors %d)\n",
-         n / t_detour, t_curl > 0 ? n / t_curl : 0,
-         t_curl > 0 ? t_curl / t_detour : 0, errors);
+  report("warm keep-alive", n, t_detour, t_curl, errors);
 
   /* 2. cold: a new TCP connection per request (the route closes it). */
-  errors = 0;
-  s = new_sync();
-  fetch_one(s, "https://a.test/cold"); /* a session to resume */
-  t0 = now_s();
-  for (int i = 0; i < m; i++)
-    errors += fetch_one(s, "https://a.test/cold") != 0;
-  double r_detour = now_s() - t0;
-  dt_sync_free(s);
+  double r_detour = timed_on_one_context("https://a.test/cold", m, &errors);
   double r_curl = run_curl(m, "/cold", "", https);
-  printf("new connection, TLS session resumed: detour %.0f req/s, curl %.0f "
-         "req/s, ratio detour/curl %.2f (errors %d)\n",
-         m / r_detour, r_curl > 0 ? m / r_curl : 0,
-         r_curl > 0 ? r_curl / r_detour : 0, errors);
+  report("new connection, TLS session resumed", m, r_detour, r_curl, errors);
   /* ... and with a full handshake each time: detour gets a fresh context
    * per request (no session cache; includes setting the context up), curl
    * --no-sessionid. */
@@ -190,10 +194,7 @@ int main(int argc, char **argv) {
   }
   double c_detour = now_s() - t0;
   double c_curl = run_curl(m, "/cold", "--no-sessionid", https);
-  printf("new connection, full TLS handshake: detour %.0f req/s, curl %.0f "
-         "req/s, ratio detour/curl %.2f (errors %d)\n",
-         m / c_detour, c_curl > 0 ? m / c_curl : 0,
-         c_curl > 0 ? c_curl / c_detour : 0, errors);
+  report("new connection, full TLS handshake", m, c_detour, c_curl, errors);
 
   /* 3. memory */
   double per = bytes_per_connection(k);
