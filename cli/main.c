@@ -2,6 +2,7 @@
  * subcommands share (errors, files, numbers). */
 #include "cli.h"
 
+#include "engine/jsonw.h"
 #include "hsts/store_file.h"
 
 #include <errno.h>
@@ -54,6 +55,15 @@ int main(int argc, char **argv) {
     return CLI_EXIT_OK;
   }
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+    if (argc > 2 && !strcmp(argv[2], "--json")) { /* every command has it */
+      dt__jw w;
+      dt__jw_init(&w, 0);
+      dt__jw_obj_open(&w);
+      dt__jw_key(&w, "version");
+      dt__jw_str(&w, dt_version_info());
+      dt__jw_obj_close(&w);
+      return cli_print_owned(dt__jw_finish(&w)) ? CLI_EXIT_USAGE : 0;
+    }
     printf("%s\n", dt_version_info());
     return CLI_EXIT_OK;
   }

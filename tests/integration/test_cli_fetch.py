@@ -367,6 +367,9 @@ class FetchTest(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertIn("detour", out)
         self.assertIn("mbed", out.lower())
+        rc, out, _, js = run_detour(["version", "--json"], env=self.env)
+        self.assertEqual(rc, 0)
+        self.assertTrue(js["version"].startswith("detour "))
 
     def test_usage_and_url_errors(self):
         rc, _, err, _ = run_detour(["fetch"], env=self.env)
