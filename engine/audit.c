@@ -20,6 +20,7 @@
 
 #include "engine/ctx.h"
 #include "engine/jsonw.h"
+#include "engine/redirect.h"
 
 #include <libpsl.h>
 #include <stdarg.h>
@@ -470,7 +471,18 @@ static int seen_before(const dt_chain *ch, size_t i) {
 
 /* The browser navigation: what a user's browser does beyond the checker.
  * Codes in the order they arise along the chain. */
-static void judge_browser(coll *c, const coll *checker, const dt_chain *ch) {
+/* The checker's http chain starts with the site's own redirect to https on
+ * the same host and path. */
+static int site_upgrades(const dt_chain *http) {
+  if (!http || dt_chain_hop_count(http) == 0)
+    return 0;
+  const dt_hop *h0 = dt_chain_hop(http, 0);
+  return h0->has_response && dt__redirect_is_redirect_status(h0->status) &&
+         is_plain_upgrade(h0->url, resp_header(h0, "Location"));
+}
+
+static void judge_browser(coll *c, const coll *checker, const dt_chain *ch,
+                          const dt_chain *http_chain) {
   const int cid = DT__AUDIT_CHAIN_BROWSER;
   if (!ch) return;
   size_t n = dt_chain_hop_count(ch);
@@ -482,6 +494,14 @@ static void judge_browser(coll *c, const coll *checker, const dt_chain *ch) {
         addf(c, cid, (int)i, DT__AUDIT_REDIRECTS_HSTS_INTERNAL, "%s -> %s",
              h->url,
              resp_header(h, "Location") ? resp_header(h, "Location") : "");
+      /* The issue's "redirect not needed because the host is preloaded":
+       * the navigation's own http URL went to https from the list, so
+       * browsers never see the site's http -> https redirect. */
+      if (i == 0 && h->reason_json &&
+          strstr(h->reason_json, "\"store\":\"preload\"") &&
+          site_upgrades(http_chain))
+        addf(c, cid, 0, DT__AUDIT_REDIRECTS_HTTP_PRELOADED, "%s",
+             h->note ? h->note : h->url);
       continue;
     }
     /* RFC 9110 §15.4: a client ought to detect cycles. A URL already
@@ -563,7 +583,8 @@ void dt__audit_judge(dt__audit_result *r, int etld1) {
   c.f.count = r->findings.count;
   c.f.dropped = r->findings.dropped;
   judge_checker(&c, r, etld1);
-  judge_browser(&c, &c, r->chains[DT__AUDIT_CHAIN_BROWSER]);
+  judge_browser(&c, &c, r->chains[DT__AUDIT_CHAIN_BROWSER],
+                r->chains[DT__AUDIT_CHAIN_HTTP]);
   size_t dropped = c.f.dropped;
   dt__audit_findings_init(&r->findings);
   for (int g = 0; g < 3; g++)

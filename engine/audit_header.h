@@ -301,7 +301,15 @@ typedef enum dt__audit_severity {
     "An HSTS header was sent where browsers ignore it (plain HTTP, an IP "     \
     "address, localhost or a certificate error).",                             \
     "Send HSTS on HTTPS responses of the domain with a valid certificate.",    \
-    "detour (RFC 6797 §8.1, §8.1.1; DECISIONS.md 'Noting a header')")
+    "detour (RFC 6797 §8.1, §8.1.1; DECISIONS.md 'Noting a header')")         \
+  X(REDIRECTS_HTTP_PRELOADED, "redirects.http.preloaded", WARNING,             \
+    "The host is on the HSTS preload list: browsers go to https by "           \
+    "themselves (307 Internal Redirect) and never follow this http to "        \
+    "https redirect.",                                                         \
+    "Nothing is broken; keep the redirect for clients without the preload "    \
+    "list (the preload submission requires it too). Browsers never send "      \
+    "plain HTTP to this host, so do not rely on it to reach them.",            \
+    "detour (RFC 6797 §8.3; Chromium preload list)")
 
 typedef enum dt__audit_code {
 #define DT__AUDIT_ENUM(e, code, sev, msg, fix, src) DT__AUDIT_##e,

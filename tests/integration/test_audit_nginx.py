@@ -162,6 +162,10 @@ class AuditNginx(unittest.TestCase):
             self.assertEqual(len(f), 1)
             self.assertEqual(f[0]["severity"], "info")
             self.assertEqual(f[0]["hops"][0]["chain"], "browser")
+            # the site's own http -> https redirect is never used by browsers
+            w = [f for f in js["findings"] if f["code"] == "redirects.http.preloaded"]
+            self.assertEqual([(x["severity"], x["hops"][0]["chain"]) for x in w],
+                             [("warning", "browser")])
             browser = js["chains"]["browser"]["hops"]
             self.assertTrue(browser[0]["synthetic"])
             self.assertEqual(js["chains"]["http"]["hops"][0]["synthetic"], False)
