@@ -252,15 +252,42 @@ class Nginx:
         except (OSError, TypeError):
             return ""
 
-    def access_log(self):
-        """[(scheme, host, method, uri, status:int), ...] in order (log_format wire)."""
+    BARRIER = "/__log_barrier__"
+
+    def _read_access_log(self):
         out = []
-        with open(os.path.join(self.dir, "access.log")) as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) == 5:
-                    out.append((parts[0], parts[1], parts[2], parts[3], int(parts[4])))
+        try:
+            with open(os.path.join(self.dir, "access.log")) as f:
+                for line in f:
+                    parts = line.split()
+                    if len(parts) == 5:
+                        out.append((parts[0], parts[1], parts[2], parts[3], int(parts[4])))
+        except FileNotFoundError:
+            pass
         return out
+
+    def access_log(self, timeout=10):
+        """[(scheme, host, method, uri, status:int), ...] in order (log_format wire).
+
+        nginx writes a request's line in its log phase, after the response is
+        on the wire, so a client can see the response before the line exists
+        (CI caught exactly that). A barrier makes the read exact: nginx runs
+        one single-threaded process here, so once it has logged a request
+        sent after every earlier response arrived, it has logged those too.
+        The barrier's own lines are left out."""
+        def barriers(lines):
+            return sum(1 for e in lines if e[3] == self.BARRIER)
+        # Earlier barriers are all logged: each call waited for its own.
+        want = barriers(self._read_access_log()) + 1
+        self.request("http", "barrier.test", self.BARRIER, timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self._read_access_log()
+            if barriers(lines) >= want:
+                return [e for e in lines if e[3] != self.BARRIER]
+            if time.monotonic() > deadline:
+                raise NginxError("access log: the barrier request was never logged")
+            time.sleep(0.01)
 
     # -- talking to it -------------------------------------------------------
     def port_for(self, scheme):
