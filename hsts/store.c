@@ -1,10 +1,17 @@
 /* store.c — the dynamic HSTS store (store.h; hsts-rules.md §2 rules 15–22).
  *
  * Data layout, chosen for speed and a small footprint per entry:
- *  - ents[]: fixed-size records (times, arena offset, hash, LRU links,
- *    flags), ~40 bytes; free records are chained through `next`.
- *  - arena: every canonical name, back to back (no NUL); deleted names are
- *    garbage until the arena is compacted on growth.
+ *  - ents[] + cold[]: one record per index, split by who reads it. ents[]
+ *    holds what a lookup reads — expiry, hash, flags and the name itself
+ *    when it fits (INLINE_NAME bytes: nearly every real host) — in 32
+ *    bytes, two to a 64-aligned cache line, so a found entry costs one miss
+ *    (a separate name would be a second, dependent one). cold[] holds when
+ *    it was observed and the LRU links. Free records are chained through
+ *    cold[].next. The arrays grow by doubling up to the entry bound, then
+ *    as tombstones need.
+ *  - arena: the longer names, back to back (no NUL), each record keeping
+ *    its offset where the inline name would be; deleted names are garbage
+ *    until the arena is compacted on growth.
  *  - slots[]: open addressing (linear probing) of entry index + 1; 0 is
  *    empty, SLOT_DEL a deleted slot. Load (used + deleted) stays <= 3/4.
  *  - tags[]: one byte per slot beside it (0 empty, 1 deleted, else 8 bits of
@@ -12,11 +19,13 @@
  *    and touches slots[] and ents[] only on a tag match — most suffixes of
  *    a looked-up host are in no entry (Abseil's Swiss-table control bytes).
  *    A lookup hashes every suffix first and prefetches their tags, so the
- *    probes' cache misses overlap (bench_hsts_store: ~3.7 → ~4.3 M/s).
+ *    probes' cache misses overlap; it skips the suffixes of a label count
+ *    no entry has (depth_used: "com" is rarely an entry).
  *  - LRU: a doubly linked list of indices, head = most recently used.
- * The hash of a name is FNV-1a over its bytes from right to left, so one
- * pass over a host yields the hash of every label suffix (lookup walks the
- * superdomains without copying). */
+ * The hash of a name is chained over 8-byte words aligned to the name's end
+ * (suffix_hashes), so hashing a host yields the hash of every label suffix
+ * — the host and each superdomain — in one pass without copying.
+ * bench_hsts_store measured each step; docs/benchmarks.md has the figures. */
 #include "hsts/store.h"
 
 #include <stdlib.h>
@@ -28,17 +37,33 @@
 
 enum { F_USED = 1, F_ISD = 2, F_DIRTY = 4, F_TOMB = 8 };
 
+/* A record is split in two arrays under one index: what a lookup reads
+ * (ent: 32 bytes, two to a cache line, with the name when it fits) and
+ * what it does not (ent_cold: when observed, the LRU links). */
+#define INLINE_NAME 18
 typedef struct ent {
-  int64_t expires, observed;
-  uint32_t name_off, hash;
-  uint32_t prev, next; /* LRU; `next` chains free records */
+  int64_t expires;
+  uint32_t hash;
   uint8_t name_len, flags;
+  /* name_len <= INLINE_NAME: the name; else its arena offset (4 bytes). */
+  char name[INLINE_NAME];
 } ent;
+typedef char ent_is_half_a_line[sizeof(ent) == 32 ? 1 : -1];
+#define ENT_ALIGN 64
+typedef struct ent_cold {
+  int64_t observed;
+  uint32_t prev, next; /* LRU; `next` chains free records */
+} ent_cold;
 
 struct dt__hsts_store {
   dt_clock clock;
   size_t max_entries;
   ent *ents;
+  ent_cold *cold; /* same index and capacity as ents */
+  /* Records (live or tombstone) per label count - 1: a lookup skips the
+   * suffixes of a length no entry has (most stores have no one-label
+   * entry, so "com" is never probed). */
+  uint32_t depth_used[DT__HSTS_MAX_LABELS];
   uint32_t ents_len, ents_cap, free_head;
   uint32_t *slots;
   uint8_t *tags; /* one per slot, see the top of the file */
@@ -172,31 +197,154 @@ static void s_free(dt__hsts_store *s, void *p, size_t n) {
 }
 
 /* ---- hashing ------------------------------------------------------------- */
-#define FNV_OFF 2166136261u
-#define FNV_PRIME 16777619u
-static uint32_t fmix(uint32_t h) {
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
-  return h;
+/* The hash of a name is chained over its bytes in 8-byte words aligned to
+ * the name's END (word k = bytes [n-8k-8, n-8k), positions before the name
+ * read as zero), right to left. Every label suffix of a name ends where the
+ * name ends, so a suffix sees exactly the words the same name would on its
+ * own: one pass over a host gives the hash of the host and of each
+ * superdomain, with no per-byte dependency chain (byte-serial FNV-1a cost
+ * ~25 instructions a byte) and no copy. The words come straight from the
+ * caller's bytes (held in registers, never re-read from a buffer just
+ * written: a wide load over narrower fresh stores stalls). */
+#define H_SEED 0x9e3779b97f4a7c15ULL
+#define H_MUL1 0xbf58476d1ce4e5b9ULL
+#define H_MUL2 0x94d049bb133111ebULL
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+static inline uint64_t ld_le64(const char *p) {
+  uint64_t w;
+  memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  w = __builtin_bswap64(w);
+#endif
+  return w;
 }
+static inline void st_le64(char *p, uint64_t w) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  w = __builtin_bswap64(w);
+#endif
+  memcpy(p, &w, 8);
+}
+static inline uint64_t h_mix(uint64_t h, uint64_t w) {
+  h = (h ^ w) * H_MUL1;
+  return h ^ (h >> 31);
+}
+/* The table's 32-bit hash of a suffix of LEN bytes whose chain is H. */
+static inline uint32_t h_final(uint64_t h, size_t len) {
+  h = (h ^ len) * H_MUL2;
+  return (uint32_t)(h >> 32);
+}
+
+/* SWAR ("SIMD within a register") byte tests on 8 bytes, each < 0x80:
+ * adding 0x80 - C to a byte sets its top bit iff it is >= C, and no carry
+ * crosses into the next byte. */
+static inline uint64_t ge_bytes(uint64_t w, unsigned c) {
+  return (w + (0x80u - c) * ONES) & HIGHS;
+}
+static inline uint64_t in_range(uint64_t w, unsigned lo, unsigned hi) {
+  return ge_bytes(w, lo) & ~ge_bytes(w, hi + 1);
+}
+
+/* The suffix hashes of the N-byte name P (1 <= N <= DT_MAX_HOST_BYTES),
+ * shortest first: HS[k] for the suffix starting at AT[k]; returns how many.
+ * With CANON (the lookup's fast path, a constant at each call) the bytes
+ * are also lowered into KEY (with its NUL) and checked: only [a-z0-9_-]
+ * labels of 1..63 bytes pass; *BAD is set otherwise. Without it P is a
+ * canonical name and KEY, BAD are unused. */
+static inline size_t suffix_hashes(const char *p, size_t n, int canon,
+                                   char *key, int *bad, uint32_t *hs,
+                                   uint16_t *at) {
+  uint64_t h = H_SEED, badm = 0;
+  size_t nh = 0, prev_dot = n, words = (n + 7) / 8;
+  for (size_t k = 0; k < words; k++) {
+    /* Word k covers positions [end - 8, end); the leftmost one may start
+     * before the name (PAD bytes). It is read as P's first 8 bytes (its
+     * bytes past END belong to word k - 1 and are read twice) or, for a
+     * name shorter than 8, byte by byte, then shifted into place. */
+    size_t end = n - 8 * k, pad = end >= 8 ? 0 : 8 - end;
+    uint64_t w = 0, valid = ~0ULL;
+    if (!pad) {
+      w = ld_le64(p + end - 8);
+    } else if (n >= 8) {
+      w = ld_le64(p);
+    } else {
+      for (size_t b = 0; b < n; b++)
+        w |= (uint64_t)(unsigned char)p[b] << (8 * b);
+      valid = ~0ULL >> (8 * pad);
+    }
+    if (canon) {
+      badm |= w & HIGHS & valid; /* a byte >= 0x80 */
+      w &= ~HIGHS;               /* keeps the tests below carry-free */
+      w |= in_range(w, 'A', 'Z') >> 2; /* 0x80 >> 2 = 0x20: lowered */
+      uint64_t okb = in_range(w, 'a', 'z') | in_range(w, '0', '9') |
+                     in_range(w, '-', '.') | in_range(w, '_', '_');
+      badm |= ~okb & HIGHS & valid;
+      /* KEY has room for 8 bytes at 0 even when N < 8; what lands past N
+       * is overwritten by the NUL or never read. */
+      st_le64(key + end - 8 + pad, w);
+    }
+    w <<= 8 * pad; /* byte j is position end - 8 + j; padding reads 0 */
+    uint64_t dots = in_range(w, '.', '.');
+    /* Dots right to left: each starts a suffix (shorter ones first). */
+    while (dots) {
+      if (nh >= DT__HSTS_MAX_LABELS - 1) { /* only with empty labels */
+        if (bad) *bad = 1;
+        return 0;
+      }
+      unsigned j = 63u - (unsigned)__builtin_clzll(dots); /* top bit of byte */
+      dots ^= 1ULL << j;
+      j /= 8;
+      size_t q = end - 8 + j; /* the dot's position (>= 0: it is valid) */
+      if (canon) {            /* the label right of it: 1..63 bytes */
+        size_t gap = prev_dot - q - 1;
+        badm |= (uint64_t)(gap - 1 >= DT_MAX_LABEL_BYTES);
+        prev_dot = q;
+      }
+      uint64_t m = j == 7 ? h : h_mix(h, w & (~0ULL << (8 * (j + 1))));
+      hs[nh] = h_final(m, n - q - 1);
+      at[nh++] = (uint16_t)(q + 1);
+    }
+    h = h_mix(h, w);
+  }
+  if (canon) {
+    badm |= (uint64_t)(prev_dot - 1 >= DT_MAX_LABEL_BYTES); /* leftmost */
+    key[n] = 0;
+    *bad = badm != 0;
+  }
+  hs[nh] = h_final(h, n); /* the whole name */
+  at[nh++] = 0;
+  return nh;
+}
+
 static uint32_t hash_name(const char *p, size_t n) {
-  uint32_t h = FNV_OFF;
-  while (n > 0)
-    h = (h ^ (unsigned char)p[--n]) * FNV_PRIME;
-  return fmix(h);
+  uint32_t hs[DT__HSTS_MAX_LABELS];
+  uint16_t at[DT__HSTS_MAX_LABELS];
+  size_t k = suffix_hashes(p, n, 0, NULL, NULL, hs, at);
+  return hs[k - 1];
 }
 
 /* ---- table --------------------------------------------------------------- */
+static uint32_t name_off(const ent *e) {
+  uint32_t off;
+  memcpy(&off, e->name, sizeof off);
+  return off;
+}
+static void set_name_off(ent *e, uint32_t off) {
+  memcpy(e->name, &off, sizeof off);
+}
 static const char *ename(const dt__hsts_store *s, const ent *e) {
-  return s->arena + e->name_off;
+  return e->name_len <= INLINE_NAME ? e->name : s->arena + name_off(e);
 }
 
 #define TAG_EMPTY 0u
 #define TAG_DEL 1u
-static uint8_t tag_of(uint32_t h) { return (uint8_t)(2u + (h >> 24) % 254u); }
+/* 8 bits of the hash, never TAG_EMPTY or TAG_DEL (0 and 1 become 2 and 3:
+ * a tag only filters, the name decides). */
+static uint8_t tag_of(uint32_t h) {
+  uint8_t t = (uint8_t)(h >> 24);
+  return (uint8_t)(t < 2 ? t + 2 : t);
+}
 
 static uint32_t find(const dt__hsts_store *s, const char *name, size_t n,
                      uint32_t h, uint32_t *slot_out) {
@@ -210,7 +358,7 @@ static uint32_t find(const dt__hsts_store *s, const char *name, size_t n,
     uint32_t v = s->slots[i];
     const ent *e = &s->ents[v - 1];
     if (e->hash == h && e->name_len == n &&
-        memcmp(s->arena + e->name_off, name, n) == 0) {
+        memcmp(ename(s, e), name, n) == 0) {
       if (slot_out) *slot_out = i;
       return v - 1;
     }
@@ -264,23 +412,23 @@ static int table_reserve(dt__hsts_store *s) {
  * order, and tombstones oldest-last (a record is in exactly one). */
 static void list_unlink(dt__hsts_store *s, uint32_t *head, uint32_t *tail,
                         uint32_t i) {
-  ent *e = &s->ents[i];
+  ent_cold *e = &s->cold[i];
   if (e->prev != NIL)
-    s->ents[e->prev].next = e->next;
+    s->cold[e->prev].next = e->next;
   else
     *head = e->next;
   if (e->next != NIL)
-    s->ents[e->next].prev = e->prev;
+    s->cold[e->next].prev = e->prev;
   else
     *tail = e->prev;
   e->prev = e->next = NIL;
 }
 static void list_push(dt__hsts_store *s, uint32_t *head, uint32_t *tail,
                       uint32_t i) {
-  ent *e = &s->ents[i];
+  ent_cold *e = &s->cold[i];
   e->prev = NIL;
   e->next = *head;
-  if (*head != NIL) s->ents[*head].prev = i;
+  if (*head != NIL) s->cold[*head].prev = i;
   *head = i;
   if (*tail == NIL) *tail = i;
 }
@@ -303,6 +451,13 @@ static void lru_touch(dt__hsts_store *s, uint32_t i) {
 }
 
 /* ---- entries ------------------------------------------------------------- */
+static size_t label_count(const char *name, size_t n) {
+  size_t k = 1;
+  for (size_t i = 0; i < n; i++)
+    k += name[i] == '.';
+  return k;
+}
+
 /* Removes record I entirely (no tombstone). */
 static void remove_ent(dt__hsts_store *s, uint32_t i) {
   ent *e = &s->ents[i];
@@ -320,10 +475,40 @@ static void remove_ent(dt__hsts_store *s, uint32_t i) {
     lru_unlink(s, i);
     s->live--;
   }
-  s->arena_garbage += e->name_len;
+  s->depth_used[label_count(ename(s, e), e->name_len) - 1]--;
+  if (e->name_len > INLINE_NAME) s->arena_garbage += e->name_len;
   e->flags = 0;
-  e->next = s->free_head;
+  s->cold[i].next = s->free_head;
   s->free_head = i;
+}
+
+/* Bytes of ents[] for CAP records: whole cache lines (aligned_alloc wants
+ * a multiple of the alignment). */
+static size_t ents_bytes(uint32_t cap) {
+  return ((size_t)cap * sizeof(ent) + ENT_ALIGN - 1) / ENT_ALIGN * ENT_ALIGN;
+}
+
+/* ents[] and cold[] to CAP records (>= ents_len). ents[] is 64-aligned so
+ * no record straddles two lines: realloc keeps only malloc's alignment,
+ * so a new block is allocated and the records copied. */
+static int ents_resize(dt__hsts_store *s, uint32_t cap) {
+  size_t bytes = ents_bytes(cap), old = ents_bytes(s->ents_cap);
+  ent *ne = aligned_alloc(ENT_ALIGN, bytes);
+  if (!ne) return DT_ENOMEM;
+  ent_cold *nc = s_realloc(s, s->cold, (size_t)s->ents_cap * sizeof *nc,
+                           (size_t)cap * sizeof *nc);
+  if (!nc) {
+    free(ne);
+    return DT_ENOMEM;
+  }
+  s->cold = nc;
+  if (s->ents_len) memcpy(ne, s->ents, (size_t)s->ents_len * sizeof(ent));
+  free(s->ents);
+  s->st.alloc_calls++;
+  s->st.bytes = s->st.bytes - old + bytes;
+  s->ents = ne;
+  s->ents_cap = cap;
+  return 0;
 }
 
 static int arena_append(dt__hsts_store *s, const char *name, size_t n,
@@ -338,9 +523,9 @@ static int arena_append(dt__hsts_store *s, const char *name, size_t n,
       size_t len = 0;
       for (uint32_t i = 0; i < s->ents_len; i++) {
         ent *e = &s->ents[i];
-        if (!(e->flags & F_USED)) continue;
-        memcpy(na + len, s->arena + e->name_off, e->name_len);
-        e->name_off = (uint32_t)len;
+        if (!(e->flags & F_USED) || e->name_len <= INLINE_NAME) continue;
+        memcpy(na + len, s->arena + name_off(e), e->name_len);
+        set_name_off(e, (uint32_t)len);
         len += e->name_len;
       }
       s_free(s, s->arena, s->arena_cap);
@@ -393,33 +578,35 @@ static int new_ent(dt__hsts_store *s, const char *name, size_t n, uint32_t h,
     make_room(s);
   int rc = table_reserve(s);
   if (rc) return rc;
-  uint32_t off;
-  if ((rc = arena_append(s, name, n, &off))) return rc;
   uint32_t i;
+  if (s->free_head == NIL && s->ents_len == s->ents_cap) {
+    /* Doubling, but not past the bound while the live entries alone
+     * could fill it: a full store of max_entries has no slack. */
+    uint32_t cap = s->ents_cap ? s->ents_cap * 2 : 64;
+    if (s->ents_cap < s->max_entries && cap > s->max_entries)
+      cap = (uint32_t)s->max_entries;
+    if ((rc = ents_resize(s, cap))) return rc;
+  }
+  uint32_t off = 0;
+  if (n > INLINE_NAME && (rc = arena_append(s, name, n, &off))) return rc;
   if (s->free_head != NIL) {
     i = s->free_head;
-    s->free_head = s->ents[i].next;
+    s->free_head = s->cold[i].next;
   } else {
-    if (s->ents_len == s->ents_cap) {
-      uint32_t cap = s->ents_cap ? s->ents_cap * 2 : 64;
-      ent *ne = s_realloc(s, s->ents, (size_t)s->ents_cap * sizeof *ne,
-                          (size_t)cap * sizeof *ne);
-      if (!ne) {
-        s->arena_len -= n;
-        return DT_ENOMEM;
-      }
-      s->ents = ne;
-      s->ents_cap = cap;
-    }
     i = s->ents_len++;
   }
   ent *e = &s->ents[i];
   memset(e, 0, sizeof *e);
-  e->name_off = off;
+  if (n > INLINE_NAME)
+    set_name_off(e, off);
+  else
+    memcpy(e->name, name, n);
   e->name_len = (uint8_t)n;
   e->hash = h;
   e->flags = (uint8_t)(F_USED | (tomb ? F_TOMB : 0));
-  e->prev = e->next = NIL;
+  memset(&s->cold[i], 0, sizeof s->cold[i]);
+  s->depth_used[label_count(name, n) - 1]++;
+  s->cold[i].prev = s->cold[i].next = NIL;
   slot_put(s, i);
   if (tomb) {
     tomb_push(s, i);
@@ -437,7 +624,7 @@ static void to_entry(const dt__hsts_store *s, const ent *e, dt__hsts_entry *o) {
   o->host[e->name_len] = 0;
   o->include_subdomains = (e->flags & F_ISD) != 0;
   o->expires_ms = e->expires;
-  o->observed_ms = e->observed;
+  o->observed_ms = s->cold[e - s->ents].observed;
 }
 
 /* Sets the exact key's entry; JOURNAL marks it dirty for the next save. */
@@ -461,7 +648,7 @@ static int put(dt__hsts_store *s, const char *key, size_t n, int isd,
   ent *e = &s->ents[i];
   e->flags = (uint8_t)(F_USED | (isd ? F_ISD : 0) | (journal ? F_DIRTY : 0));
   e->expires = expires;
-  e->observed = observed;
+  s->cold[i].observed = observed;
   return 0;
 }
 
@@ -483,6 +670,7 @@ int dt__hsts_store_new(dt__hsts_store **out, size_t max_entries,
 
 static void free_contents(dt__hsts_store *s) {
   free(s->ents);
+  free(s->cold);
   free(s->slots);
   free(s->tags);
   free(s->arena);
@@ -497,14 +685,8 @@ void dt__hsts_store_free(dt__hsts_store *s) {
 void dt__hsts_store_shrink(dt__hsts_store *s) {
   /* Records: the free list only holds indices below ents_len, so the
    * array can end there. */
-  if (s->ents_len >= 64 && s->ents_cap > s->ents_len) {
-    ent *ne = s_realloc(s, s->ents, (size_t)s->ents_cap * sizeof *ne,
-                        (size_t)s->ents_len * sizeof *ne);
-    if (ne) {
-      s->ents = ne;
-      s->ents_cap = s->ents_len;
-    }
-  }
+  if (s->ents_len >= 64 && s->ents_cap > s->ents_len)
+    (void)ents_resize(s, s->ents_len); /* on failure the old array stays */
   /* Names: keep 1/8 of headroom so the next few adds do not double it. */
   size_t cap = s->arena_len + s->arena_len / 8 + 256;
   if (s->arena_len && cap < s->arena_cap) {
@@ -566,7 +748,7 @@ static int delete_key(dt__hsts_store *s, const char *key, size_t n,
   }
   ent *e = &s->ents[i];
   e->flags = F_USED | F_TOMB | F_DIRTY;
-  e->observed = now;
+  s->cold[i].observed = now;
   e->expires = 0;
   return had;
 }
@@ -601,8 +783,9 @@ size_t dt__hsts_store_delete_observed_between(dt__hsts_store *s,
   size_t n = 0;
   for (uint32_t i = 0; i < s->ents_len; i++) {
     ent *e = &s->ents[i];
-    if ((e->flags & F_USED) && !(e->flags & F_TOMB) && e->observed >= from_ms &&
-        e->observed <= to_ms) {
+    int64_t obs = s->cold[i].observed;
+    if ((e->flags & F_USED) && !(e->flags & F_TOMB) && obs >= from_ms &&
+        obs <= to_ms) {
       remove_ent(s, i);
       n++;
     }
@@ -619,65 +802,31 @@ void dt__hsts_store_clear(dt__hsts_store *s) {
 }
 
 /* The lookup's fast path: HOST made only of [A-Za-z0-9_-] labels (and
- * trailing dots) is lowercased into KEY and every label suffix hashed, in
- * one pass from the right, exactly as dt__hsts_canon + the suffix loop
- * would. Returns 0 ("not sure") for anything else — another byte, an empty
- * or long label, a long name, a numeric last label (IP), localhost — and
- * the caller takes the slow path, which decides. */
+ * trailing dots) is lowercased into KEY and every label suffix hashed in
+ * one pass (suffix_hashes with CANON), exactly as dt__hsts_canon +
+ * suffix_hashes would. Returns 0 ("not sure") for anything else — another
+ * byte, an empty or long label, a long name, a last label starting with a
+ * digit (maybe an IPv4 address), localhost — and the caller takes the
+ * slow path, which decides. */
 static int fast_suffixes(const char *host, size_t len,
                          char key[DT_MAX_HOST_BYTES + 1], size_t *out_n,
                          uint32_t *hs, uint16_t *at, size_t *nl) {
-  /* 1: a byte allowed in the fast path, lowered; 0: not. */
-  static const unsigned char ok[256] = {
-      ['-'] = '-', ['_'] = '_', ['0'] = '0', ['1'] = '1', ['2'] = '2',
-      ['3'] = '3', ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7',
-      ['8'] = '8', ['9'] = '9', ['a'] = 'a', ['b'] = 'b', ['c'] = 'c',
-      ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g', ['h'] = 'h',
-      ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm',
-      ['n'] = 'n', ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r',
-      ['s'] = 's', ['t'] = 't', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w',
-      ['x'] = 'x', ['y'] = 'y', ['z'] = 'z', ['A'] = 'a', ['B'] = 'b',
-      ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g',
-      ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l',
-      ['M'] = 'm', ['N'] = 'n', ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q',
-      ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v',
-      ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z'};
   if (!host) return 0;
   size_t n = len;
   while (n > 0 && host[n - 1] == '.') /* rule 19: trailing dots */
     n--;
   if (n == 0 || n > DT_MAX_HOST_BYTES) return 0;
-  uint32_t h = FNV_OFF;
-  size_t label = 0, count = 0, last_label_digits = 1, in_last = 1;
-  for (size_t i = n; i-- > 0;) {
-    unsigned char c = ok[(unsigned char)host[i]];
-    if (!c) {
-      if (host[i] != '.' || label == 0 || i == 0) return 0;
-      in_last = 0;
-      label = 0;
-      c = '.';
-    } else {
-      if (++label > DT_MAX_LABEL_BYTES) return 0;
-      if (in_last && (c < '0' || c > '9')) last_label_digits = 0;
-    }
-    key[i] = (char)c;
-    h = (h ^ c) * FNV_PRIME;
-    if (i != 0 && host[i - 1] != '.') continue;
-    hs[count] = fmix(h);
-    at[count++] = (uint16_t)i;
-  }
-  key[n] = 0;
+  int bad = 0;
+  size_t k = suffix_hashes(host, n, 1, key, &bad, hs, at);
+  if (bad || k == 0) return 0;
   /* Rule 2 (a numeric or 0x last label makes an IPv4 address) and rule 3
-   * (localhost): the slow path says why. */
-  const char *last = key + n;
-  while (last > key && last[-1] != '.')
-    last--;
-  if (last_label_digits || (last[0] == '0' && last[1] == 'x')) return 0;
-  if ((n == 9 && memcmp(key, "localhost", 9) == 0) ||
-      (n > 10 && memcmp(key + n - 10, ".localhost", 10) == 0))
-    return 0;
+   * (localhost, *.localhost): at[0] starts the last label. */
+  const char *tld = key + at[0];
+  size_t tl = n - at[0];
+  if (tld[0] >= '0' && tld[0] <= '9') return 0;
+  if (tl == 9 && memcmp(tld, "localhost", 9) == 0) return 0;
+  *nl = k;
   *out_n = n;
-  *nl = count;
   return 1;
 }
 
@@ -692,13 +841,7 @@ int dt__hsts_lookup_key(const char *host, size_t len, int fast,
   }
   *why = dt__hsts_canon(host, len, key, n);
   if (*why != DT__HOST_OK) return 0;
-  uint32_t h = FNV_OFF;
-  for (size_t i = *n; i-- > 0;) {
-    h = (h ^ (unsigned char)key[i]) * FNV_PRIME;
-    if (i != 0 && key[i - 1] != '.') continue;
-    hs[*nl] = fmix(h);
-    at[(*nl)++] = (uint16_t)i;
-  }
+  *nl = suffix_hashes(key, *n, 0, NULL, NULL, hs, at);
   return 1;
 }
 
@@ -737,11 +880,13 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
    * overrides). */
 #if defined(__GNUC__)
   for (size_t l = 0; l < nl; l++) {
+    if (!s->depth_used[l]) continue;
     __builtin_prefetch(&s->tags[hs[l] & mask]);
     __builtin_prefetch(&s->slots[hs[l] & mask]);
   }
 #endif
   for (size_t l = 0; l < nl; l++) {
+    if (!s->depth_used[l]) continue; /* no entry has l + 1 labels */
     size_t i = at[l];
     size_t sl = n - i;
     uint32_t idx = find(s, key + i, sl, hs[l], NULL);
@@ -826,7 +971,7 @@ int dt__hsts_store_each(const dt__hsts_store *s, dt__hsts_each_cb cb,
                         void *user_data) {
   int64_t now = dt__hsts_store_now(s);
   dt__hsts_entry e;
-  for (uint32_t i = s->lru_head; i != NIL; i = s->ents[i].next) {
+  for (uint32_t i = s->lru_head; i != NIL; i = s->cold[i].next) {
     const ent *x = &s->ents[i];
     if ((x->flags & F_TOMB) || now > x->expires) continue;
     to_entry(s, x, &e);
@@ -840,7 +985,7 @@ int dt__hsts_store_each_oldest_first(const dt__hsts_store *s,
                                      dt__hsts_each_cb cb, void *user_data) {
   int64_t now = dt__hsts_store_now(s);
   dt__hsts_entry e;
-  for (uint32_t i = s->lru_tail; i != NIL; i = s->ents[i].prev) {
+  for (uint32_t i = s->lru_tail; i != NIL; i = s->cold[i].prev) {
     const ent *x = &s->ents[i];
     if (now > x->expires) continue;
     to_entry(s, x, &e);
@@ -874,7 +1019,7 @@ int dt__hsts_store_each_change(const dt__hsts_store *s, dt__hsts_change_cb cb,
     if (rc) return rc;
   }
   c.deleted = 0;
-  for (uint32_t i = s->lru_tail; i != NIL; i = s->ents[i].prev) {
+  for (uint32_t i = s->lru_tail; i != NIL; i = s->cold[i].prev) {
     const ent *x = &s->ents[i];
     if (!(x->flags & F_DIRTY)) continue;
     to_entry(s, x, &c.e);
@@ -922,7 +1067,7 @@ void dt__hsts_store_take(dt__hsts_store *s, dt__hsts_store *from) {
 int dt__hsts_store_merge_entry(dt__hsts_store *s, const dt__hsts_entry *e) {
   size_t n = strlen(e->host);
   uint32_t i = find(s, e->host, n, hash_name(e->host, n), NULL);
-  if (i != NIL && s->ents[i].observed > e->observed_ms) return 0;
+  if (i != NIL && s->cold[i].observed > e->observed_ms) return 0;
   int dirty = i != NIL && (s->ents[i].flags & F_DIRTY);
   return put(s, e->host, n, e->include_subdomains, e->expires_ms,
              e->observed_ms, dirty) == 0;
@@ -932,13 +1077,14 @@ void dt__hsts_store_merge_delete(dt__hsts_store *s, const char *host,
                                  int64_t deleted_ms) {
   size_t n = strlen(host);
   uint32_t i = find(s, host, n, hash_name(host, n), NULL);
-  if (i != NIL && s->ents[i].observed <= deleted_ms) remove_ent(s, i);
+  if (i != NIL && s->cold[i].observed <= deleted_ms) remove_ent(s, i);
 }
 
 void dt__hsts_store_merge_range(dt__hsts_store *s, int64_t from, int64_t to) {
   for (uint32_t i = 0; i < s->ents_len; i++) {
     ent *e = &s->ents[i];
-    if ((e->flags & F_USED) && e->observed >= from && e->observed <= to)
+    int64_t obs = s->cold[i].observed;
+    if ((e->flags & F_USED) && obs >= from && obs <= to)
       remove_ent(s, i);
   }
 }
