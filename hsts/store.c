@@ -850,6 +850,9 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
   char key[DT_MAX_HOST_BYTES + 1];
   size_t n;
   dt__hsts_decision dummy;
+  /* A caller that passes no decision asks only "known?": the matched
+   * entry is then not copied out (its name, and `observed` from cold[]). */
+  int want = d != NULL;
   if (!d) d = &dummy;
   d->known = 0;
   d->reason = DT__HSTS_R_NO_ENTRY;
@@ -872,7 +875,7 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
    * and a clock read costs about as much as a probe. */
   int64_t now = 0;
   int have_now = 0;
-  uint32_t match = NIL;
+  uint32_t match = NIL, near = NIL;
   dt__hsts_reason miss_reason = DT__HSTS_R_NO_ENTRY;
   /* The suffix hashes are known (shortest first): prefetch their table
    * lines so the probes' cache misses overlap instead of queueing one
@@ -893,6 +896,9 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
     if (idx == NIL) continue;
     ent *e = &s->ents[idx];
     if (e->flags & F_TOMB) continue;
+#if defined(__GNUC__)
+    if (want) __builtin_prefetch(&s->cold[idx]); /* for to_entry */
+#endif
     int exact = (i == 0);
     if (!have_now) {
       now = dt__hsts_store_now(s);
@@ -900,8 +906,9 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
     }
     if (now > e->expires) { /* rule 17: expired entries never match */
       if (exact || (e->flags & F_ISD)) {
-        to_entry(s, e, &d->entry);
+        if (want) to_entry(s, e, &d->entry); /* before it is removed */
         miss_reason = DT__HSTS_R_EXPIRED;
+        near = NIL;
       }
       remove_ent(s, idx);
       s->st.pruned++;
@@ -912,17 +919,18 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
     } else if (miss_reason == DT__HSTS_R_NO_ENTRY ||
                miss_reason == DT__HSTS_R_ANCESTOR_NO_SUBDOMAINS) {
       miss_reason = DT__HSTS_R_ANCESTOR_NO_SUBDOMAINS;
-      to_entry(s, e, &d->entry);
+      near = idx; /* the closest so far; copied out only if nothing matches */
     }
   }
   if (match != NIL) {
     ent *e = &s->ents[match];
     d->known = 1;
     d->reason = e->name_len == n ? DT__HSTS_R_EXACT : DT__HSTS_R_ANCESTOR;
-    to_entry(s, e, &d->entry);
+    if (want) to_entry(s, e, &d->entry);
     lru_touch(s, match);
     return 1;
   }
+  if (near != NIL && want) to_entry(s, &s->ents[near], &d->entry);
   d->reason = miss_reason;
   if (miss_reason == DT__HSTS_R_NO_ENTRY) d->entry.host[0] = 0;
   return 0;

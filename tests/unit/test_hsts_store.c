@@ -176,8 +176,59 @@ static void fast_path_agrees(void) {
   CHECK_INT(bad, 0);
 }
 
+/* A lookup without a decision skips copying the entry out; it must answer
+ * exactly as one with a decision, and prune the same expired entries.
+ * Two stores built alike, the same queries: exact names, subdomains, near
+ * misses (an ancestor without includeSubDomains), expired entries, case. */
+static void no_decision_agrees(void) {
+  dt_clock clk = {fake_now, &now_v};
+  dt__hsts_store *a = NULL, *b = NULL;
+  CHECK_INT(dt__hsts_store_new(&a, 0, &clk), 0);
+  CHECK_INT(dt__hsts_store_new(&b, 0, &clk), 0);
+  char h[128];
+  for (int i = 0; i < 3000; i++) {
+    int l = snprintf(h, sizeof h, "%sn%d.%s", i % 4 == 0 ? "www." : "", i,
+                     i % 7 == 0 ? "co.uk" : "test");
+    /* every 5th expired, every 3rd with includeSubDomains; a few one-label
+     * and very long names */
+    int64_t exp = i % 5 == 0 ? now_v - 1 : now_v + 100000;
+    if (i % 500 == 0) l = snprintf(h, sizeof h, "single%d", i);
+    if (i % 700 == 0)
+      l = snprintf(h, sizeof h, "a-rather-long-label-%d.beyond-the-inline-"
+                   "name.test", i);
+    CHECK_INT(dt__hsts_store_add(a, h, (size_t)l, i % 3 == 0, exp, now_v,
+                                 NULL), 0);
+    CHECK_INT(dt__hsts_store_add(b, h, (size_t)l, i % 3 == 0, exp, now_v,
+                                 NULL), 0);
+  }
+  int bad = 0;
+  uint32_t seed = 7;
+  for (int t = 0; t < 20000; t++) {
+    seed = seed * 1103515245u + 12345u;
+    int i = (int)((seed >> 8) % 3200);
+    static const char *pre[] = {"", "x.", "a.b.", "WWW.", "api.www."};
+    int l = snprintf(h, sizeof h, "%s%sn%d.%s", pre[(seed >> 4) % 5],
+                     i % 4 == 0 ? "www." : "", i,
+                     i % 7 == 0 ? "co.uk" : "test");
+    if (t % 97 == 0) l = snprintf(h, sizeof h, "x.single%d", (i / 500) * 500);
+    if (t % 89 == 0)
+      l = snprintf(h, sizeof h, "sub.a-rather-long-label-%d.beyond-the-"
+                   "inline-name.test", (i / 700) * 700);
+    dt__hsts_decision d;
+    int ka = dt__hsts_store_lookup(a, h, (size_t)l, NULL);
+    int kb = dt__hsts_store_lookup(b, h, (size_t)l, &d);
+    if ((ka != kb || kb != d.known) && bad++ < 5)
+      fprintf(stderr, "no-decision lookup disagrees on '%s'\n", h);
+  }
+  CHECK_INT(bad, 0);
+  CHECK_INT(dt__hsts_store_count(a), dt__hsts_store_count(b));
+  dt__hsts_store_free(a);
+  dt__hsts_store_free(b);
+}
+
 int main(void) {
   fast_path_agrees();
+  no_decision_agrees();
   memset(long_label, 'a', 64);
   memset(long_name, 0, sizeof long_name);
   for (int i = 0; i < 127; i++)
