@@ -60,6 +60,10 @@ static void run_ops(dt__hsts_store *s, const uint8_t *p, size_t n,
       break;
     case 1: {
       dt__hsts_decision d;
+      if (a & 2) { /* "known?" only: no decision to fill */
+        dt__hsts_store_lookup(s, h, hl, NULL);
+        break;
+      }
       int k = dt__hsts_store_lookup(s, h, hl, &d);
       if (k != d.known || (k && d.entry.host[0] == 0)) abort();
       break;
