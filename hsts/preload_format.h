@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "hsts/bytes.h"
+
 /* Header: 96 bytes. */
 #define DT__PRELOAD_HDR_SIZE 96u
 #define DT__PRELOAD_OFF_CHECKSUM 88u
@@ -149,15 +151,6 @@ static inline uint64_t dt__preload_prefix64(const uint8_t *k, size_t n) {
 #define DT__PRELOAD_FILTER_BITS 6
 #endif
 
-/* 8 key bytes as a little-endian integer; one load on x86/ARM. */
-static inline uint64_t dt__preload_ld64(const uint8_t *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  v = __builtin_bswap64(v);
-#endif
-  return v;
-}
 
 /* The key hash: 8-byte little-endian words, the last one zero-padded,
  * then the length; mixing after murmur3's fmix64. The lookup computes the
@@ -181,7 +174,7 @@ static inline uint64_t dt__preload_key_hash(const uint8_t *k, size_t n) {
   uint64_t s = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8)
-    s = dt__preload_hstep(s, dt__preload_ld64(k + i));
+    s = dt__preload_hstep(s, dt__ld_le64(k + i));
   if (i < n) {
     uint64_t w = 0;
     for (size_t j = 0; i + j < n; j++)

@@ -28,6 +28,8 @@
  * bench_hsts_store measured each step; docs/benchmarks.md has the figures. */
 #include "hsts/store.h"
 
+#include "hsts/bytes.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,20 +214,6 @@ static void s_free(dt__hsts_store *s, void *p, size_t n) {
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-static inline uint64_t ld_le64(const char *p) {
-  uint64_t w;
-  memcpy(&w, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  w = __builtin_bswap64(w);
-#endif
-  return w;
-}
-static inline void st_le64(char *p, uint64_t w) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  w = __builtin_bswap64(w);
-#endif
-  memcpy(p, &w, 8);
-}
 static inline uint64_t h_mix(uint64_t h, uint64_t w) {
   h = (h ^ w) * H_MUL1;
   return h ^ (h >> 31);
@@ -265,9 +253,9 @@ static inline size_t suffix_hashes(const char *p, size_t n, int canon,
     size_t end = n - 8 * k, pad = end >= 8 ? 0 : 8 - end;
     uint64_t w = 0, valid = ~0ULL;
     if (!pad) {
-      w = ld_le64(p + end - 8);
+      w = dt__ld_le64(p + end - 8);
     } else if (n >= 8) {
-      w = ld_le64(p);
+      w = dt__ld_le64(p);
     } else {
       for (size_t b = 0; b < n; b++)
         w |= (uint64_t)(unsigned char)p[b] << (8 * b);
@@ -282,7 +270,7 @@ static inline size_t suffix_hashes(const char *p, size_t n, int canon,
       badm |= ~okb & HIGHS & valid;
       /* KEY has room for 8 bytes at 0 even when N < 8; what lands past N
        * is overwritten by the NUL or never read. */
-      st_le64(key + end - 8 + pad, w);
+      dt__st_le64(key + end - 8 + pad, w);
     }
     w <<= 8 * pad; /* byte j is position end - 8 + j; padding reads 0 */
     uint64_t dots = in_range(w, '.', '.');
