@@ -125,6 +125,10 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *opt) {
   }
   uv_timer_init(ctx->loop, &ctx->close_timer);
   ctx->close_timer.data = ctx;
+  ctx->hsts_save_delay_ms = opt->hsts_save_delay_ms;
+  uv_timer_init(ctx->loop, &ctx->save_timer);
+  uv_unref((uv_handle_t *)&ctx->save_timer); /* never keeps the loop up */
+  ctx->save_timer.data = ctx;
   *out = ctx;
   return 0;
 }
@@ -202,7 +206,8 @@ dt__tls_ctx *dt__ctx_tls(dt_ctx *ctx) {
 void dt__ctx_ref(dt_ctx *ctx) { ctx->live++; }
 
 static void maybe_finish_close(dt_ctx *ctx) {
-  if (!ctx->closing || ctx->live || !ctx->close_timer_closed)
+  if (!ctx->closing || ctx->live || !ctx->close_timer_closed ||
+      !ctx->save_timer_closed)
     return;
   void (*cb)(void *) = ctx->close_cb;
   void *ud = ctx->close_ud;
@@ -222,12 +227,22 @@ static void on_close_timer(uv_handle_t *h) {
   maybe_finish_close(ctx);
 }
 
+static void on_save_timer_closed(uv_handle_t *h) {
+  dt_ctx *ctx = h->data;
+  ctx->save_timer_closed = 1;
+  maybe_finish_close(ctx);
+}
+
 void dt_ctx_close(dt_ctx *ctx, void (*cb)(void *user_data), void *user_data) {
   if (!ctx || ctx->closing)
     return;
   ctx->closing = 1;
   ctx->close_cb = cb;
   ctx->close_ud = user_data;
+  /* Unsaved HSTS changes (a delayed save) are written now; navigations
+   * still in flight save their own when they end (closing is set). */
+  dt__ctx_hsts_save(ctx);
+  uv_close((uv_handle_t *)&ctx->save_timer, on_save_timer_closed);
   dt__pool_close_all(ctx);
   uv_close((uv_handle_t *)&ctx->close_timer, on_close_timer);
 }

@@ -44,6 +44,9 @@ struct dt_ctx {
   dt__hsts_store *hsts;  /* the dynamic store (memory; file via hsts_path) */
   char *hsts_path;       /* NULL: memory-only */
   int hsts_dirty;        /* changed since the last save */
+  uint64_t hsts_save_delay_ms; /* 0: save after each navigation */
+  uv_timer_t save_timer; /* armed by the first unsaved change (unref'ed) */
+  int save_timer_closed;
   dt__preload *preload;  /* NULL: no list */
   char rbuf[DT__TCP_READ_BUF]; /* every connection's reads (tcp.h) */
   size_t nwarnings;
@@ -59,9 +62,13 @@ void dt__ctx_warn(dt_ctx *ctx, const char *fmt, ...)
 /* Loads the store file (hsts_policy.c); problems become warnings and the
  * context goes on memory-only. */
 void dt__ctx_hsts_load(dt_ctx *ctx);
-/* Saves the dynamic store when it has a file and changed (warning on
- * failure; the store stays in memory). */
-void dt__ctx_hsts_save(dt_ctx *ctx);
+/* Saves the dynamic store now when it has a file and changed (a pending
+ * delayed save is cancelled); 0, or DT_ESTORE with a warning, the store
+ * going on in memory only. */
+int dt__ctx_hsts_save(dt_ctx *ctx);
+/* A navigation ended: save what it changed now, or arm the delayed save
+ * (hsts_save_delay_ms). */
+void dt__ctx_hsts_changed(dt_ctx *ctx);
 
 /* Trace helpers: no-ops without a trace callback. */
 void dt__ctx_trace(dt_ctx *ctx, char dir, const char *data, size_t len);

@@ -297,15 +297,39 @@ void dt__ctx_hsts_load(dt_ctx *ctx) {
   }
 }
 
-void dt__ctx_hsts_save(dt_ctx *ctx) {
+int dt__ctx_hsts_save(dt_ctx *ctx) {
+  uv_timer_stop(&ctx->save_timer);
   if (!ctx->hsts_path || !ctx->hsts_dirty)
-    return;
+    return 0;
   dt__hsts_file_report rep;
   if (dt__hsts_file_save(ctx->hsts, ctx->hsts_path, &rep) == 0) {
     ctx->hsts_dirty = 0;
-    return;
+    return 0;
   }
   dt__ctx_warn(ctx, "%s; HSTS store kept in memory only", rep.message);
   free(ctx->hsts_path);
   ctx->hsts_path = NULL;
+  return DT_ESTORE;
+}
+
+static void on_save_timer(uv_timer_t *t) { dt__ctx_hsts_save(t->data); }
+
+/* Chromium's TransportSecurityPersister writes through ImportantFileWriter
+ * on a 10 s commit interval; curl writes its HSTS file at cleanup. By
+ * default detour saves at once (nothing lost on a crash); with a delay the
+ * first unsaved change arms one timer and later changes ride on it. */
+void dt__ctx_hsts_changed(dt_ctx *ctx) {
+  if (!ctx->hsts_path || !ctx->hsts_dirty)
+    return;
+  if (!ctx->hsts_save_delay_ms || ctx->closing) {
+    dt__ctx_hsts_save(ctx);
+    return;
+  }
+  if (!uv_is_active((uv_handle_t *)&ctx->save_timer))
+    uv_timer_start(&ctx->save_timer, on_save_timer, ctx->hsts_save_delay_ms,
+                   0);
+}
+
+int dt_ctx_hsts_flush(dt_ctx *ctx) {
+  return ctx ? dt__ctx_hsts_save(ctx) : DT_EINVAL;
 }

@@ -40,9 +40,10 @@ static void nav_closed(uv_handle_t *h) {
   dt__redirect_cleanup(&n->st);
   free(n->body);
   free(n);
-  /* Persist what this navigation learned before telling the caller: a
-   * crash after the callback must not lose an STS header (rule 27). */
-  dt__ctx_hsts_save(ctx);
+  /* Persist what this navigation learned before telling the caller (or,
+   * with hsts_save_delay_ms, arm the delayed save): by default a crash
+   * after the callback must not lose an STS header. */
+  dt__ctx_hsts_changed(ctx);
   cb(chain, ud);
   dt__ctx_unref(ctx);
 }

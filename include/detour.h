@@ -242,9 +242,14 @@ typedef struct dt_ctx_options {
   const char *profile;
   /* HSTS. The dynamic store lives in memory; with a path it is loaded at
    * dt_ctx_new and saved (locked merge with other processes) after every
-   * navigation that changed it. A store file problem is a warning and the
-   * context goes on memory-only (dt_ctx_warning). */
+   * navigation that changed it — or, with hsts_save_delay_ms, at most once
+   * per that many ms (a timer that does not keep the loop alive), and
+   * always by dt_ctx_hsts_flush and dt_ctx_close. A store file problem is a
+   * warning and the context goes on memory-only (dt_ctx_warning). */
   const char *hsts_store_path; /* NULL → memory-only */
+  unsigned hsts_save_delay_ms; /* 0 → save after each navigation (a crash
+                                  loses nothing); e.g. 10000 as Chromium:
+                                  big stores, many navigations */
   int hsts_off;                /* 1 → no HSTS at all (store nor preload) */
   const char *preload_file;    /* NULL → the list embedded at build time;
                                   a blob from `detour preload compile`,
@@ -282,8 +287,13 @@ const char *dt_ctx_profile(const dt_ctx *ctx);
  * Host and its scheme is http or ws; 0 when not (nothing to upgrade);
  * DT_EURL / DT_ENOMEM / DT_EINVAL. Never touches the network. */
 int dt_ctx_hsts_upgrade(dt_ctx *ctx, const char *url, char **upgraded);
-/* Closes pooled connections; cb runs from the loop once every handle is
- * closed, after which the context is freed. Run the loop until cb. */
+/* Saves the HSTS store now if it has unsaved changes (hsts_save_delay_ms).
+ * 0: saved, or nothing to save; DT_ESTORE: the file failed — the context
+ * goes on memory-only and dt_ctx_warning says why. */
+int dt_ctx_hsts_flush(dt_ctx *ctx);
+/* Saves unsaved HSTS changes, closes pooled connections; cb runs from the
+ * loop once every handle is closed, after which the context is freed.
+ * Run the loop until cb. */
 void dt_ctx_close(dt_ctx *ctx, void (*cb)(void *user_data), void *user_data);
 
 /* ------------------------------------------------------------------------ */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 static const char scenario[] =
@@ -53,13 +54,19 @@ static int start(dt_ctx *ctx, done *d, const char *url) {
   return rc;
 }
 
-static dt_ctx *make_ctx(uv_loop_t *loop, dt_fixture *fx, const char *profile) {
+/* A context for the fixture; STORE (NULL: memory-only) and DELAY are the
+ * HSTS store file and hsts_save_delay_ms. */
+static dt_ctx *make_ctx_store(uv_loop_t *loop, dt_fixture *fx,
+                              const char *profile, const char *store,
+                              unsigned delay) {
   dt_ctx_options o;
   dt_ctx_options_init(&o);
   o.loop = loop;
   o.ca_file = dt_fixture_ca_file();
   o.profile = profile;
   o.no_preload = 1;
+  o.hsts_store_path = store;
+  o.hsts_save_delay_ms = delay;
   dt_ctx *ctx = NULL;
   CHECK_INT(dt_ctx_new(&ctx, &o), 0);
   char spec[128];
@@ -73,6 +80,10 @@ static dt_ctx *make_ctx(uv_loop_t *loop, dt_fixture *fx, const char *profile) {
     CHECK_INT(dt_ctx_add_connect_to(ctx, spec), 0);
   }
   return ctx;
+}
+
+static dt_ctx *make_ctx(uv_loop_t *loop, dt_fixture *fx, const char *profile) {
+  return make_ctx_store(loop, fx, profile, NULL, 0);
 }
 
 static void on_closed(void *ud) { (*(int *)ud)++; }
@@ -208,6 +219,88 @@ static void hsts_upgrade(dt_fixture *fx) {
   CHECK_INT(uv_loop_close(&loop), 0);
 }
 
+/* Does the store file at PATH hold an entry line for HOST? */
+static int file_has(const char *path, const char *host) {
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return 0;
+  char line[1100], want[300];
+  snprintf(want, sizeof want, "h %s ", host);
+  int found = 0;
+  while (!found && fgets(line, sizeof line, f))
+    found = strncmp(line, want, strlen(want)) == 0;
+  fclose(f);
+  return found;
+}
+
+static void on_tick(uv_timer_t *t) { (*(int *)t->data)++; }
+
+/* Runs the loop for MS milliseconds of wall time (a referenced timer keeps
+ * it up: the delayed save's own timer does not). */
+static void run_for(uv_loop_t *loop, unsigned ms) {
+  uv_timer_t t;
+  int fired = 0;
+  uv_timer_init(loop, &t);
+  t.data = &fired;
+  uv_timer_start(&t, on_tick, ms, 0);
+  run_until(loop, &fired, 1);
+  uv_close((uv_handle_t *)&t, NULL);
+  uv_run(loop, UV_RUN_NOWAIT);
+}
+
+/* The store file: saved before the callback by default; with a delay,
+ * once per delay, by dt_ctx_hsts_flush, and by dt_ctx_close. */
+static void hsts_save_timing(dt_fixture *fx) {
+  char dir[] = "/tmp/dt-navsave-XXXXXX", path[64];
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(path, sizeof path, "%s/hsts.txt", dir);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  /* Default: on disk when the callback runs. */
+  dt_ctx *ctx = make_ctx_store(&loop, fx, NULL, path, 0);
+  done d = {0};
+  CHECK_INT(start(ctx, &d, "https://a.test/sts"), 0);
+  run_until(&loop, &d.calls, 1);
+  CHECK_INT(dt_chain_error(d.chain), 0);
+  CHECK(file_has(path, "a.test"));
+  dt_chain_free(d.chain);
+  close_ctx(&loop, ctx);
+  CHECK_INT(remove(path), 0);
+  /* Delayed: nothing at the callback, the file after the delay. */
+  ctx = make_ctx_store(&loop, fx, NULL, path, 300);
+  d = (done){0};
+  CHECK_INT(start(ctx, &d, "https://a.test/sts"), 0);
+  run_until(&loop, &d.calls, 1);
+  CHECK_INT(dt_chain_error(d.chain), 0);
+  CHECK(!file_has(path, "a.test"));
+  run_for(&loop, 600);
+  CHECK(file_has(path, "a.test"));
+  /* Flush: at once. */
+  dt_chain_free(d.chain);
+  d = (done){0};
+  CHECK_INT(start(ctx, &d, "https://b.test/sts"), 0);
+  run_until(&loop, &d.calls, 1);
+  CHECK(!file_has(path, "b.test"));
+  CHECK_INT(dt_ctx_hsts_flush(ctx), 0);
+  CHECK(file_has(path, "b.test"));
+  CHECK_INT(dt_ctx_hsts_flush(ctx), 0); /* nothing left to save */
+  /* Close: what is pending is saved. */
+  dt_chain_free(d.chain);
+  d = (done){0};
+  CHECK_INT(start(ctx, &d, "https://www.a.test/sts"), 0);
+  run_until(&loop, &d.calls, 1);
+  CHECK(!file_has(path, "www.a.test"));
+  dt_chain_free(d.chain);
+  close_ctx(&loop, ctx);
+  CHECK(file_has(path, "www.a.test"));
+  CHECK_INT(uv_loop_close(&loop), 0);
+  char lock[80];
+  snprintf(lock, sizeof lock, "%s.lock", path);
+  remove(lock);
+  remove(path);
+  rmdir(dir);
+}
+
 int main(void) {
   dt_fixture *fx;
   if (dt_fixture_start(scenario, &fx)) {
@@ -218,6 +311,7 @@ int main(void) {
   redirect_limit(fx, "chromium", 20);
   redirect_limit(fx, "fetch", 21);
   hsts_upgrade(fx);
+  hsts_save_timing(fx);
   CHECK_INT(dt_fixture_stop(fx), 0);
   return dt_test_summary("test_navigate");
 }
