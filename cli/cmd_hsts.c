@@ -52,6 +52,8 @@ static void entry_json(dt__jw *w, const dt__hsts_entry *e) {
   dt__jw_str(w, e->host);
   dt__jw_key(w, "include_subdomains");
   dt__jw_bool(w, e->include_subdomains);
+  dt__jw_key(w, "knockout");
+  dt__jw_bool(w, e->knockout);
   dt__jw_key(w, "expires");
   if (e->expires_ms == DT__HSTS_NEVER) {
     dt__jw_null(w);
@@ -129,7 +131,10 @@ static int each_text(const dt__hsts_entry *e, void *ud) {
   rfc3339_ms(e->expires_ms, exp);
   rfc3339_ms(e->observed_ms, obs);
   printf("%-40s %-18s expires %s  observed %s\n", e->host,
-         e->include_subdomains ? "includeSubDomains" : "-", exp, obs);
+         e->knockout             ? "knockout"
+         : e->include_subdomains ? "includeSubDomains"
+                                 : "-",
+         exp, obs);
   return 0;
 }
 
@@ -165,6 +170,11 @@ static int cmd_query(hopts *o, const char *host) {
     return rc;
   dt__hsts_decision d;
   int known = dt__hsts_store_lookup(s, canon, strlen(canon), &d);
+  /* A knockout never matches; it is the near miss worth showing. */
+  dt__hsts_entry ko;
+  if (!known && !d.entry.host[0] &&
+      dt__hsts_store_get(s, canon, strlen(canon), &ko) && ko.knockout)
+    d.entry = ko;
   if (o->json) {
     dt__jw w;
     dt__jw_init(&w, 0);
@@ -195,9 +205,12 @@ static int cmd_query(hopts *o, const char *host) {
                                                     : "",
            exp);
   } else {
-    printf("%s is not a Known HSTS Host in %s: %s%s%s\n", canon, o->path,
+    printf("%s is not a Known HSTS Host in %s: %s%s%s%s\n", canon, o->path,
            dt__hsts_reason_name(d.reason), d.entry.host[0] ? " — " : "",
-           d.entry.host);
+           d.entry.host,
+           d.entry.knockout ? " (a knockout: it sent max-age=0 while "
+                              "preloaded, firefox profile)"
+                            : "");
   }
   dt__hsts_store_free(s);
   return rc;

@@ -41,6 +41,33 @@ int dt__hsts_decide(dt_ctx *ctx, const dt_url *url, dt__hsts_verdict *v) {
   return dt__hsts_host_known(ctx, url, v);
 }
 
+/* The preload list's verdict for HOST under the profile. A knockout for
+ * HOST (knob 7) takes the list's entry for that exact name out: only an
+ * ancestor's entry with include_subdomains can still apply, found by
+ * asking for each ancestor in turn. */
+static int preload_known(dt_ctx *ctx, const char *host, size_t n,
+                         dt__preload_match *m, int *knocked) {
+  dt__preload_mode mode = ctx->profile->preload_rule;
+  *knocked = 0;
+  int known = dt__preload_lookup(ctx->preload, host, n, mode, m);
+  dt__hsts_entry e;
+  if (!known || m->reason != DT__PRELOAD_R_EXACT ||
+      !ctx->profile->hsts_max_age_zero_knocks_out_preload ||
+      !dt__hsts_store_get(ctx->hsts, host, n, &e) || !e.knockout)
+    return known;
+  *knocked = 1;
+  for (const char *a = memchr(host, '.', n); a; a = memchr(a, '.', n)) {
+    a++;
+    n = strlen(a);
+    known = dt__preload_lookup(ctx->preload, a, n, mode, m);
+    if (!known) break;                   /* nothing above either */
+    if (m->include_subdomains) return 1; /* covers HOST below it */
+    if (m->reason != DT__PRELOAD_R_EXACT) break;
+  }
+  m->known = 0;
+  return 0;
+}
+
 int dt__hsts_host_known(dt_ctx *ctx, const dt_url *url, dt__hsts_verdict *v) {
   memset(v, 0, sizeof *v);
   v->why = "no-entry";
@@ -71,8 +98,8 @@ int dt__hsts_host_known(dt_ctx *ctx, const dt_url *url, dt__hsts_verdict *v) {
   if (!ctx->preload)
     return 0;
   dt__preload_match m;
-  if (dt__preload_lookup(ctx->preload, v->host, n, ctx->profile->preload_rule,
-                         &m)) {
+  int knocked = 0;
+  if (preload_known(ctx, v->host, n, &m, &knocked)) {
     dt__preload_info info;
     dt__preload_get_info(ctx->preload, &info);
     v->upgrade = 1;
@@ -84,7 +111,9 @@ int dt__hsts_host_known(dt_ctx *ctx, const dt_url *url, dt__hsts_verdict *v) {
     return 1;
   }
   /* The dynamic store's near miss is more telling than "no-entry". */
-  if (d.reason == DT__HSTS_R_NO_ENTRY)
+  if (knocked)
+    v->why = "knocked-out";
+  else if (d.reason == DT__HSTS_R_NO_ENTRY)
     v->why = dt__preload_reason_name(m.reason);
   return 0;
 }
@@ -253,6 +282,21 @@ void dt__hsts_observe(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
                 ctx->profile->hsts_max_age_cap, &r);
   if (r.outcome == DT__HSTS_NOTED || r.outcome == DT__HSTS_DELETED)
     ctx->hsts_dirty = 1;
+  /* Knob 7 (firefox): max-age=0 from a host the preload list names exactly
+   * stores a knockout, so the list stops applying to that exact name
+   * (nsSiteSecurityService's SecurityPropertyKnockout; hsts-rules.md 24). */
+  if ((r.outcome == DT__HSTS_DELETED || r.outcome == DT__HSTS_NOTHING) &&
+      ctx->profile->hsts_max_age_zero_knocks_out_preload && ctx->preload) {
+    dt__preload_match pm;
+    dt__preload_lookup(ctx->preload, host, strlen(host),
+                       ctx->profile->preload_rule, &pm);
+    if (pm.reason == DT__PRELOAD_R_EXACT &&
+        dt__hsts_store_add_knockout(ctx->hsts, host, strlen(host), now,
+                                    NULL) == 0) {
+      r.outcome = DT__HSTS_KNOCKED_OUT;
+      ctx->hsts_dirty = 1;
+    }
+  }
   hop->hsts_json = observe_json(chain, value, NULL, &r, 1);
   switch (r.outcome) {
   case DT__HSTS_NOTED:
@@ -265,6 +309,12 @@ void dt__hsts_observe(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
     break;
   case DT__HSTS_NOTHING:
     snprintf(human, cap, "STS max-age=0: no entry for %s", host);
+    break;
+  case DT__HSTS_KNOCKED_OUT:
+    snprintf(human, cap,
+             "STS max-age=0: knockout stored for %s (the preload list no "
+             "longer applies to it)",
+             host);
     break;
   case DT__HSTS_REJECTED:
     snprintf(human, cap, "STS header rejected: %s at byte %zu",

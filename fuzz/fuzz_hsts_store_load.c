@@ -5,7 +5,7 @@
  * format (dt__hsts_file_load_mem), set → curl's format. Bit 1 → a store
  * limited to 4 entries (exercises eviction while loading). Bits 2-3: the
  * clock (below). Bit 4 → the bytes are not a file but a program of store
- * operations (add, lookup, delete, note, range delete, clear, limit,
+ * operations (add, knockout, lookup, delete, note, range delete, clear, limit,
  * journal reset, clock steps; run_ops), checked against the store's
  * invariants and then written and re-read like a loaded file. */
 #include <stdint.h>
@@ -54,9 +54,12 @@ static void run_ops(dt__hsts_store *s, const uint8_t *p, size_t n,
     uint8_t a = i < n ? p[i++] : 0;
     switch (op & 7) {
     case 0:
-      dt__hsts_store_add(s, h, hl, a & 1,
-                         *now + (int64_t)(a % 64) * 1000 - 5000,
-                         *now - (a >> 2), NULL);
+      if (a >= 0xF0) /* now and then a knockout (knob 7) */
+        dt__hsts_store_add_knockout(s, h, hl, *now - (a & 15), NULL);
+      else
+        dt__hsts_store_add(s, h, hl, a & 1,
+                           *now + (int64_t)(a % 64) * 1000 - 5000,
+                           *now - (a >> 2), NULL);
       break;
     case 1: {
       dt__hsts_decision d;

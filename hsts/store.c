@@ -37,7 +37,7 @@
 #define SLOT_DEL UINT32_MAX
 #define RANGES_MAX 1024u
 
-enum { F_USED = 1, F_ISD = 2, F_DIRTY = 4, F_TOMB = 8 };
+enum { F_USED = 1, F_ISD = 2, F_DIRTY = 4, F_TOMB = 8, F_KNOCK = 16 };
 
 /* A record is split in two arrays under one index: what a lookup reads
  * (ent: 32 bytes, two to a cache line, with the name when it fits) and
@@ -104,8 +104,9 @@ const char *dt__hsts_reason_name(dt__hsts_reason r) {
   return (unsigned)r < sizeof n / sizeof n[0] ? n[r] : "unknown";
 }
 const char *dt__hsts_note_outcome_name(dt__hsts_note_outcome o) {
-  static const char *const n[] = {"noted", "deleted", "nothing-to-delete",
-                                  "rejected", "refused-host"};
+  static const char *const n[] = {"noted",    "deleted",
+                                  "nothing-to-delete", "rejected",
+                                  "refused-host", "knocked-out"};
   return (unsigned)o < sizeof n / sizeof n[0] ? n[o] : "unknown";
 }
 
@@ -611,13 +612,15 @@ static void to_entry(const dt__hsts_store *s, const ent *e, dt__hsts_entry *o) {
   memcpy(o->host, ename(s, e), e->name_len);
   o->host[e->name_len] = 0;
   o->include_subdomains = (e->flags & F_ISD) != 0;
+  o->knockout = (e->flags & F_KNOCK) != 0;
   o->expires_ms = e->expires;
   o->observed_ms = s->cold[e - s->ents].observed;
 }
 
-/* Sets the exact key's entry; JOURNAL marks it dirty for the next save. */
+/* Sets the exact key's entry (a knockout with KNOCK); JOURNAL marks it
+ * dirty for the next save. */
 static int put(dt__hsts_store *s, const char *key, size_t n, int isd,
-               int64_t expires, int64_t observed, int journal) {
+               int knock, int64_t expires, int64_t observed, int journal) {
   uint32_t h = hash_name(key, n);
   uint32_t i = find(s, key, n, h, NULL);
   if (i == NIL) {
@@ -634,7 +637,8 @@ static int put(dt__hsts_store *s, const char *key, size_t n, int isd,
     lru_touch(s, i);
   }
   ent *e = &s->ents[i];
-  e->flags = (uint8_t)(F_USED | (isd ? F_ISD : 0) | (journal ? F_DIRTY : 0));
+  e->flags = (uint8_t)(F_USED | (isd ? F_ISD : 0) | (knock ? F_KNOCK : 0) |
+                       (journal ? F_DIRTY : 0));
   e->expires = expires;
   s->cold[i].observed = observed;
   return 0;
@@ -708,7 +712,31 @@ int dt__hsts_store_add(dt__hsts_store *s, const char *host, size_t len,
   dt__host_reason r = dt__hsts_canon(host, len, key, &n);
   if (why) *why = r;
   if (r != DT__HOST_OK) return DT_EINVAL;
-  return put(s, key, n, include_subdomains, expires_ms, observed_ms, 1);
+  return put(s, key, n, include_subdomains, 0, expires_ms, observed_ms, 1);
+}
+
+int dt__hsts_store_add_knockout(dt__hsts_store *s, const char *host,
+                                size_t len, int64_t observed_ms,
+                                dt__host_reason *why) {
+  char key[DT_MAX_HOST_BYTES + 1];
+  size_t n;
+  dt__host_reason r = dt__hsts_canon(host, len, key, &n);
+  if (why) *why = r;
+  if (r != DT__HOST_OK) return DT_EINVAL;
+  return put(s, key, n, 0, 1, DT__HSTS_NEVER, observed_ms, 1);
+}
+
+int dt__hsts_store_get(const dt__hsts_store *s, const char *host, size_t len,
+                       dt__hsts_entry *out) {
+  char key[DT_MAX_HOST_BYTES + 1];
+  size_t n;
+  if (dt__hsts_canon(host, len, key, &n) != DT__HOST_OK) return 0;
+  uint32_t i = find(s, key, n, hash_name(key, n), NULL);
+  if (i == NIL || (s->ents[i].flags & F_TOMB) ||
+      dt__hsts_store_now(s) > s->ents[i].expires)
+    return 0;
+  to_entry(s, &s->ents[i], out);
+  return 1;
 }
 
 /* Journalled deletion: the record becomes a tombstone carrying the time of
@@ -883,7 +911,7 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
     uint32_t idx = find(s, key + i, sl, hs[l], NULL);
     if (idx == NIL) continue;
     ent *e = &s->ents[idx];
-    if (e->flags & F_TOMB) continue;
+    if (e->flags & (F_TOMB | F_KNOCK)) continue; /* a knockout never matches */
 #if defined(__GNUC__)
     if (want) __builtin_prefetch(&s->cold[idx]); /* for to_entry */
 #endif
@@ -953,7 +981,7 @@ int dt__hsts_note(dt__hsts_store *s, const char *host, size_t len,
    * max-age <= INT64_MAX / 1000). */
   int64_t add = (int64_t)res->sts.max_age * 1000;
   int64_t exp = now_ms > INT64_MAX - add ? DT__HSTS_NEVER - 1 : now_ms + add;
-  int rc = put(s, key, n, res->sts.include_subdomains, exp, now_ms, 1);
+  int rc = put(s, key, n, res->sts.include_subdomains, 0, exp, now_ms, 1);
   if (rc) return rc;
   res->outcome = DT__HSTS_NOTED;
   memcpy(res->entry.host, key, n + 1);
@@ -1065,7 +1093,7 @@ int dt__hsts_store_merge_entry(dt__hsts_store *s, const dt__hsts_entry *e) {
   uint32_t i = find(s, e->host, n, hash_name(e->host, n), NULL);
   if (i != NIL && s->cold[i].observed > e->observed_ms) return 0;
   int dirty = i != NIL && (s->ents[i].flags & F_DIRTY);
-  return put(s, e->host, n, e->include_subdomains, e->expires_ms,
+  return put(s, e->host, n, e->include_subdomains, e->knockout, e->expires_ms,
              e->observed_ms, dirty) == 0;
 }
 

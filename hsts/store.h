@@ -61,6 +61,10 @@ typedef struct dt__hsts_store dt__hsts_store;
 typedef struct dt__hsts_entry {
   char host[DT_MAX_HOST_BYTES + 1];
   int include_subdomains;
+  /* 1: a knockout (DECISIONS.md knob 7, the firefox profile): the host
+   * sent max-age=0 while preloaded. It never matches a lookup; the engine
+   * does not apply the preload list's entry for this exact name. */
+  int knockout;
   int64_t expires_ms;  /* DT__HSTS_NEVER = no expiry (curl "unlimited") */
   int64_t observed_ms; /* when the header was noted (or the entry added) */
 } dt__hsts_entry;
@@ -93,6 +97,16 @@ size_t dt__hsts_store_count(const dt__hsts_store *s);
 int dt__hsts_store_add(dt__hsts_store *s, const char *host, size_t len,
                        int include_subdomains, int64_t expires_ms,
                        int64_t observed_ms, dt__host_reason *why);
+/* Adds or replaces the exact HOST's entry with a knockout (no expiry; a
+ * later valid header replaces it). Returns as dt__hsts_store_add. */
+int dt__hsts_store_add_knockout(dt__hsts_store *s, const char *host,
+                                size_t len, int64_t observed_ms,
+                                dt__host_reason *why);
+/* The exact HOST's entry (a knockout included; not a deleted or expired
+ * one) into *OUT: 1, or 0 when there is none or HOST is ineligible. No
+ * LRU effect. */
+int dt__hsts_store_get(const dt__hsts_store *s, const char *host, size_t len,
+                       dt__hsts_entry *out);
 
 /* Deletes the exact HOST's entry (a parent or a child is never touched).
  * Returns 1 if an entry was deleted, 0 if there was none, DT_EINVAL for an
@@ -156,7 +170,9 @@ typedef enum dt__hsts_note_outcome {
   DT__HSTS_DELETED,     /* max-age=0 removed the exact host's entry */
   DT__HSTS_NOTHING,     /* max-age=0 and there was no entry */
   DT__HSTS_REJECTED,    /* header invalid: sts.code says why */
-  DT__HSTS_REFUSED_HOST /* host not eligible: host_reason says why */
+  DT__HSTS_REFUSED_HOST, /* host not eligible: host_reason says why */
+  DT__HSTS_KNOCKED_OUT  /* max-age=0 from a preloaded host: a knockout was
+                           stored (set by the engine, firefox profile) */
 } dt__hsts_note_outcome;
 const char *dt__hsts_note_outcome_name(dt__hsts_note_outcome o);
 

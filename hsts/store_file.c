@@ -230,9 +230,10 @@ static int parse_line(const char *p, size_t n, rec *r) {
     if (next_field(&cur, end, &f, &fl) || parse_host(f, fl, r->e.host))
       return -1;
     if (next_field(&cur, end, &f, &fl) || fl != 1 ||
-        (f[0] != 'i' && f[0] != '-'))
+        (f[0] != 'i' && f[0] != '-' && f[0] != 'k'))
       return -1;
     r->e.include_subdomains = f[0] == 'i';
+    r->e.knockout = f[0] == 'k';
     if (next_field(&cur, end, &f, &fl)) return -1;
     if (fl == 5 && memcmp(f, "never", 5) == 0)
       r->e.expires_ms = DT__HSTS_NEVER;
@@ -474,8 +475,10 @@ static int write_entry_cb(const dt__hsts_entry *e, void *ud) {
   else
     snprintf(exp, sizeof exp, "%lld", (long long)e->expires_ms);
   int n = snprintf(line, sizeof line, "h %s %c %s %lld", e->host,
-                   e->include_subdomains ? 'i' : '-', exp,
-                   (long long)e->observed_ms);
+                   e->knockout             ? 'k'
+                   : e->include_subdomains ? 'i'
+                                           : '-',
+                   exp, (long long)e->observed_ms);
   put_line(w, line, n);
   w->n++;
   return 0;
@@ -802,13 +805,13 @@ static int material_cb(const dt__hsts_change *c, void *ud) {
     return !(tomb_time(im, c->e.host, &t) && t >= c->e.observed_ms);
   if (im->now > c->e.expires_ms) return 0; /* would be dropped anyway */
   if (covered(im, c->e.host, c->e.observed_ms)) return 0;
-  dt__hsts_decision d;
-  if (!dt__hsts_store_lookup(im->f, c->e.host, strlen(c->e.host), &d) ||
-      d.reason != DT__HSTS_R_EXACT)
+  dt__hsts_entry f;
+  if (!dt__hsts_store_get(im->f, c->e.host, strlen(c->e.host), &f)) return 1;
+  if (f.observed_ms > c->e.observed_ms) return 0; /* the file wins */
+  if (f.include_subdomains != c->e.include_subdomains ||
+      f.knockout != c->e.knockout)
     return 1;
-  if (d.entry.observed_ms > c->e.observed_ms) return 0; /* the file wins */
-  if (d.entry.include_subdomains != c->e.include_subdomains) return 1;
-  int64_t a = d.entry.expires_ms, b = c->e.expires_ms;
+  int64_t a = f.expires_ms, b = c->e.expires_ms;
   if ((a == DT__HSTS_NEVER) != (b == DT__HSTS_NEVER)) return 1;
   uint64_t diff = a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
   return diff > DT__HSTS_FILE_REWRITE_SLACK_MS;
@@ -1026,6 +1029,7 @@ typedef struct curl_writer {
 
 static int curl_entry_cb(const dt__hsts_entry *e, void *ud) {
   curl_writer *w = ud;
+  if (e->knockout) return 0; /* curl has no such record: not HSTS */
   const char *dot = e->include_subdomains ? "." : "";
   int64_t secs = e->expires_ms / 1000 - (e->expires_ms % 1000 < 0);
   int64_t days = secs / 86400 - (secs % 86400 < 0), y;

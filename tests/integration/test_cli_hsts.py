@@ -208,6 +208,53 @@ class FetchNotes(unittest.TestCase):
         self.assertEqual(js["hops"][0]["hsts"]["outcome"], "deleted")
         self.assertFalse(self.query("a.test")["known"])
 
+    def test_firefox_knockout_of_a_preloaded_host(self):
+        """Knob 7: under --profile firefox, max-age=0 from a host the preload
+        list names stores a knockout: that exact name is no longer upgraded
+        (the chromium profile still upgrades it), and the store shows it."""
+        src = os.path.join(self.tmp.name, "list.json")
+        blob = os.path.join(self.tmp.name, "list.bin")
+        with open(src, "w") as f:
+            json.dump({"entries": [{"name": "a.test", "mode": "force-https",
+                                    "include_subdomains": True}]}, f)
+        rc, _, err, _ = run_detour(["preload", "compile", src, "-o", blob])
+        self.assertEqual(rc, 0, err)
+        pre = ["--preload-file", blob]
+
+        def fetch(url, profile):
+            args = ["fetch", "--json", "--cacert", ca_file(), *pre, "--profile", profile,
+                    "--hsts-store", self.store,
+                    *self.fx.connect_to_args(["a.test", "www.a.test"]), url]
+            rc, _, err, js = run_detour(args, env=self.env)
+            self.assertIsNotNone(js, err)
+            return js
+
+        js = fetch("https://a.test/zero", "chromium")
+        self.assertEqual(js["hops"][0]["hsts"]["outcome"], "nothing-to-delete")
+        js = fetch("https://a.test/zero", "firefox")
+        self.assertEqual(js["hops"][0]["hsts"]["outcome"], "knocked-out")
+        q = self.query("a.test")
+        self.assertFalse(q["known"])
+        self.assertTrue(q["near_miss"]["knockout"])
+        lst = run_detour(["hsts", "--json", "--hsts-store", self.store, "list"],
+                         env=self.env)[3]
+        self.assertEqual([(e["host"], e["knockout"]) for e in lst["entries"]],
+                         [("a.test", True)])
+        # firefox: the exact name goes out over http; a subdomain is still
+        # upgraded by the list's include_subdomains.
+        js = fetch("http://a.test/hello", "firefox")
+        self.assertFalse(any(h.get("synthetic") for h in js["hops"]))
+        self.assertEqual(js["hops"][0]["request"]["url"], "http://a.test/hello")
+        self.assertEqual(js["hops"][0]["response"]["status"], 200)
+        js = fetch("http://www.a.test/hello", "firefox")
+        self.assertTrue(js["hops"][0]["synthetic"])
+        # chromium ignores knockouts: the list still applies.
+        js = fetch("http://a.test/hello", "chromium")
+        self.assertTrue(js["hops"][0]["synthetic"])
+        # A valid header replaces the knockout.
+        fetch("https://a.test/sts", "firefox")
+        self.assertEqual(self.query("a.test")["reason"], "exact")
+
     def test_ignored_over_http_with_k_and_for_ip(self):
         rc, js, _ = self.fetch("http://a.test/plain-sts")
         self.assertEqual(js["hops"][0]["hsts"]["ignored"], "not-https")

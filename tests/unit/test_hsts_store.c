@@ -558,7 +558,8 @@ int main(void) {
   dt__hsts_store_get_stats(s, &st);
   CHECK_INT(st.tombstones, 0);
   /* merge rules: the later observation wins; merges are not journalled */
-  dt__hsts_entry me = {"j1.test", 1, far, 50};
+  dt__hsts_entry me = {.host = "j1.test", .include_subdomains = 1,
+                       .expires_ms = far, .observed_ms = 50};
   CHECK_INT(dt__hsts_store_merge_entry(s, &me), 0); /* older than ours */
   me.observed_ms = 150;
   CHECK_INT(dt__hsts_store_merge_entry(s, &me), 1);
@@ -569,7 +570,7 @@ int main(void) {
   CHECK_INT(dt__hsts_store_lookup(s, "j1.test", 7, &d), 1);
   dt__hsts_store_merge_delete(s, "j1.test", 150);
   CHECK_INT(dt__hsts_store_lookup(s, "j1.test", 7, &d), 0);
-  me = (dt__hsts_entry){"m.test", 0, far, 500};
+  me = (dt__hsts_entry){.host = "m.test", .expires_ms = far, .observed_ms = 500};
   dt__hsts_store_merge_entry(s, &me);
   dt__hsts_store_merge_range(s, 400, 600);
   CHECK_INT(dt__hsts_store_lookup(s, "m.test", 6, &d), 0);

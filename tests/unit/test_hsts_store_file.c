@@ -899,6 +899,55 @@ static void test_curl(void) {
   dt__hsts_store_free(v);
 }
 
+/* Knockouts (knob 7, the firefox profile): saved as flag `k`, loaded back
+ * as knockouts, merged like entries (a later header replaces one), never
+ * matching, and left out of curl's format, which has no such record. */
+static void test_knockout(void) {
+  const char *f = pth("knock.txt");
+  dt__hsts_store *s = fresh();
+  dt__hsts_file_report rep;
+  CHECK_INT(dt__hsts_store_add_knockout(s, "P.test.", 7, now_v, NULL), 0);
+  CHECK_INT(dt__hsts_store_add(s, "q.test", 6, 1, now_v + 1000000, now_v,
+                               NULL), 0);
+  CHECK(!known(s, "p.test"));
+  CHECK(known(s, "x.q.test"));
+  CHECK_INT(dt__hsts_file_save(s, f, &rep), 0);
+  size_t len = 0;
+  char *txt = slurp(f, &len);
+  CHECK(txt && strstr(txt, "\nh p.test k never "));
+  free(txt);
+  dt__hsts_store *t = loaded(f, &rep);
+  CHECK_INT(rep.skipped, 0);
+  dt__hsts_entry e;
+  CHECK_INT(dt__hsts_store_get(t, "p.test", 6, &e), 1);
+  CHECK_INT(e.knockout, 1);
+  CHECK_INT(e.include_subdomains, 0);
+  CHECK(!known(t, "p.test"));
+  CHECK_INT(dt__hsts_store_get(t, "q.test", 6, &e), 1);
+  CHECK_INT(e.knockout, 0);
+  /* Another process notes p.test again, later: the entry replaces the
+   * knockout in the shared file and in this store on the next save. */
+  dt__hsts_store *o = loaded(f, &rep);
+  CHECK_INT(dt__hsts_store_add(o, "p.test", 6, 0, now_v + 5000000,
+                               now_v + 10, NULL), 0);
+  CHECK_INT(dt__hsts_file_save(o, f, &rep), 0);
+  CHECK_INT(dt__hsts_file_save(t, f, &rep), 0);
+  CHECK_INT(dt__hsts_store_get(t, "p.test", 6, &e), 1);
+  CHECK_INT(e.knockout, 0);
+  CHECK(known(t, "p.test"));
+  /* curl's format: the knockout is not exported. */
+  char *out = NULL;
+  size_t olen = 0;
+  FILE *mf = open_memstream(&out, &olen);
+  CHECK_INT(dt__hsts_file_export_curl(s, mf, &rep), 0);
+  fclose(mf);
+  CHECK(out && !strstr(out, "p.test") && strstr(out, "q.test"));
+  free(out);
+  dt__hsts_store_free(s);
+  dt__hsts_store_free(t);
+  dt__hsts_store_free(o);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "/tmp/dt_hsts_file_XXXXXX");
   if (!mkdtemp(dir)) {
@@ -914,6 +963,7 @@ int main(void) {
   test_merge_rules();
   test_processes();
   test_curl();
+  test_knockout();
   nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
   return dt_test_summary("test_hsts_store_file");
 }
