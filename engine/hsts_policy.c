@@ -380,6 +380,113 @@ void dt__ctx_hsts_changed(dt_ctx *ctx) {
                    0);
 }
 
+/* ---- managing the dynamic state (include/detour.h) ---------------------- */
+
+/* HOST canonicalised as a navigation's would be, then checked for HSTS
+ * eligibility (the store's rules: not localhost, lengths). */
+static int api_host(const char *host, char out[DT_MAX_HOST_BYTES + 1]) {
+  if (!host)
+    return DT_EINVAL;
+  int n = dt_host_canonicalize(host, strlen(host), out, DT_MAX_HOST_BYTES + 1);
+  if (n < 0)
+    return n;
+  char key[DT_MAX_HOST_BYTES + 1];
+  size_t kl;
+  return dt__hsts_canon(out, (size_t)n, key, &kl) == DT__HOST_OK ? 0
+                                                                 : DT_EINVAL;
+}
+
+_Static_assert(DT__HSTS_NEVER == DT_HSTS_NEVER, "one 'no expiry' value");
+static void to_public(const dt__hsts_entry *e, dt_hsts_entry *o) {
+  memcpy(o->host, e->host, sizeof o->host);
+  o->include_subdomains = e->include_subdomains;
+  o->knockout = e->knockout;
+  o->expires_ms = e->expires_ms; /* DT__HSTS_NEVER is DT_HSTS_NEVER */
+  o->observed_ms = e->observed_ms;
+}
+
+int dt_ctx_hsts_add(dt_ctx *ctx, const char *host, uint64_t max_age_s,
+                    int include_subdomains) {
+  char h[DT_MAX_HOST_BYTES + 1];
+  if (!ctx || max_age_s == 0)
+    return DT_EINVAL;
+  int rc = api_host(host, h);
+  if (rc)
+    return rc;
+  /* As for a header: the profile's cap, then receive time + max-age,
+   * saturating (RFC 6797 §6.1.1; hsts-rules.md rule 16). */
+  uint64_t cap = ctx->profile->hsts_max_age_cap;
+  if (cap && max_age_s > cap)
+    max_age_s = cap;
+  if (max_age_s > (uint64_t)INT64_MAX / 1000)
+    max_age_s = (uint64_t)INT64_MAX / 1000;
+  int64_t now = dt_clock_now_ms(&ctx->clock), add = (int64_t)max_age_s * 1000;
+  int64_t exp = now > INT64_MAX - add ? DT__HSTS_NEVER - 1 : now + add;
+  rc = dt__hsts_store_add(ctx->hsts, h, strlen(h), include_subdomains != 0,
+                          exp, now, NULL);
+  if (rc)
+    return rc;
+  ctx->hsts_dirty = 1;
+  dt__ctx_hsts_changed(ctx);
+  return 0;
+}
+
+int dt_ctx_hsts_get(dt_ctx *ctx, const char *host, dt_hsts_entry *out) {
+  char h[DT_MAX_HOST_BYTES + 1];
+  dt__hsts_entry e;
+  if (!ctx || !out || api_host(host, h) ||
+      !dt__hsts_store_get(ctx->hsts, h, strlen(h), &e))
+    return 0;
+  to_public(&e, out);
+  return 1;
+}
+
+int dt_ctx_hsts_delete(dt_ctx *ctx, const char *host) {
+  char h[DT_MAX_HOST_BYTES + 1];
+  if (!ctx)
+    return DT_EINVAL;
+  int rc = api_host(host, h);
+  if (rc)
+    return rc;
+  rc = dt__hsts_store_delete(ctx->hsts, h, strlen(h));
+  if (rc > 0) {
+    ctx->hsts_dirty = 1;
+    dt__ctx_hsts_changed(ctx);
+  }
+  return rc;
+}
+
+size_t dt_ctx_hsts_delete_observed_between(dt_ctx *ctx, int64_t from_ms,
+                                           int64_t to_ms) {
+  if (!ctx)
+    return 0;
+  size_t n = dt__hsts_store_delete_observed_between(ctx->hsts, from_ms, to_ms);
+  /* The range itself is journalled even when nothing here matched: other
+   * processes' entries in the shared file fall under it too. */
+  ctx->hsts_dirty = 1;
+  dt__ctx_hsts_changed(ctx);
+  return n;
+}
+
+typedef struct each_ud {
+  int (*cb)(const dt_hsts_entry *, void *);
+  void *ud;
+} each_ud;
+static int each_public(const dt__hsts_entry *e, void *p) {
+  each_ud *u = p;
+  dt_hsts_entry o;
+  to_public(e, &o);
+  return u->cb(&o, u->ud);
+}
+int dt_ctx_hsts_each(dt_ctx *ctx,
+                     int (*cb)(const dt_hsts_entry *entry, void *user_data),
+                     void *user_data) {
+  if (!ctx || !cb)
+    return DT_EINVAL;
+  each_ud u = {cb, user_data};
+  return dt__hsts_store_each(ctx->hsts, each_public, &u);
+}
+
 int dt_ctx_hsts_flush(dt_ctx *ctx) {
   return ctx ? dt__ctx_hsts_save(ctx) : DT_EINVAL;
 }

@@ -287,6 +287,39 @@ const char *dt_ctx_profile(const dt_ctx *ctx);
  * Host and its scheme is http or ws; 0 when not (nothing to upgrade);
  * DT_EURL / DT_ENOMEM / DT_EINVAL. Never touches the network. */
 int dt_ctx_hsts_upgrade(dt_ctx *ctx, const char *url, char **upgraded);
+/* The dynamic HSTS state of a context (the store; the preload list is read
+ * only), as a browser's "domain security policy" page manages it. HOST is
+ * any host string: it is canonicalised like a navigation's (IDNA, lowercase,
+ * trailing dots removed). Changes are saved like noted headers (after the
+ * call, or by the delayed save). */
+#define DT_HSTS_NEVER INT64_MAX /* expires_ms of an entry without expiry */
+typedef struct dt_hsts_entry {
+  char host[DT_MAX_HOST_BYTES + 1]; /* canonical */
+  int include_subdomains;
+  int knockout;        /* firefox profile: max-age=0 while preloaded; never
+                          matches, and the preload list skips this name */
+  int64_t expires_ms;  /* Unix ms (the context's clock), or DT_HSTS_NEVER */
+  int64_t observed_ms; /* when the header was noted or the entry added */
+} dt_hsts_entry;
+/* Adds or replaces HOST's entry, expiring max_age_s seconds from now (the
+ * profile's cap applies, as to a header). 0, DT_EINVAL (max_age_s 0, or not
+ * a domain: IP literals and localhost are never HSTS hosts), DT_EURL,
+ * DT_ENOMEM. */
+int dt_ctx_hsts_add(dt_ctx *ctx, const char *host, uint64_t max_age_s,
+                    int include_subdomains);
+/* HOST's own entry (not an ancestor's): 1 and *out, or 0 when none. */
+int dt_ctx_hsts_get(dt_ctx *ctx, const char *host, dt_hsts_entry *out);
+/* Deletes HOST's own entry: 1 deleted, 0 none, DT_EINVAL / DT_EURL. */
+int dt_ctx_hsts_delete(dt_ctx *ctx, const char *host);
+/* Deletes the entries observed in [from_ms, to_ms] ("clear browsing data
+ * for a time range"; every entry: INT64_MIN, INT64_MAX). Returns how many. */
+size_t dt_ctx_hsts_delete_observed_between(dt_ctx *ctx, int64_t from_ms,
+                                           int64_t to_ms);
+/* Calls cb for each entry, most recently used first; a non-zero return
+ * stops the walk and is returned. */
+int dt_ctx_hsts_each(dt_ctx *ctx,
+                     int (*cb)(const dt_hsts_entry *entry, void *user_data),
+                     void *user_data);
 /* Saves the HSTS store now if it has unsaved changes (hsts_save_delay_ms).
  * 0: saved, or nothing to save; DT_ESTORE: the file failed — the context
  * goes on memory-only and dt_ctx_warning says why. */

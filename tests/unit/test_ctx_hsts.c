@@ -1,0 +1,163 @@
+/* test_ctx_hsts.c — managing a context's HSTS state through the public API
+ * (include/detour.h: dt_ctx_hsts_add/get/delete/delete_observed_between/
+ * each): canonical hosts as a navigation sees them, the profile's cap,
+ * refusals, the effect on the upgrade decision, and the store file kept
+ * in step. No network: dt_ctx_hsts_upgrade decides without traffic. */
+#include "dt_test.h"
+
+#include "detour.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+static int64_t now_v = 1700000000000;
+static int64_t fake_now(void *ud) { return *(int64_t *)ud; }
+
+static char dir[] = "/tmp/dt-ctxhsts-XXXXXX", path[64];
+
+/* Does the store file hold a line starting with PREFIX? */
+static int file_has(const char *prefix) {
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return 0;
+  char line[1100];
+  int found = 0;
+  while (!found && fgets(line, sizeof line, f))
+    found = strncmp(line, prefix, strlen(prefix)) == 0;
+  fclose(f);
+  return found;
+}
+
+static int upgraded(dt_ctx *ctx, const char *url) {
+  char *up = NULL;
+  int rc = dt_ctx_hsts_upgrade(ctx, url, &up);
+  dt_free(up);
+  return rc;
+}
+
+typedef struct seen {
+  char hosts[8][DT_MAX_HOST_BYTES + 1];
+  int n;
+} seen;
+static int collect(const dt_hsts_entry *e, void *ud) {
+  seen *s = ud;
+  if (s->n < 8)
+    memcpy(s->hosts[s->n++], e->host, sizeof e->host);
+  return 0;
+}
+static int stop_at_first(const dt_hsts_entry *e, void *ud) {
+  (void)e;
+  (*(int *)ud)++;
+  return 7;
+}
+
+static dt_ctx *make(uv_loop_t *loop, const char *profile) {
+  dt_ctx_options o;
+  dt_ctx_options_init(&o);
+  o.loop = loop;
+  o.clock.now_ms = fake_now;
+  o.clock.user_data = &now_v;
+  o.no_preload = 1;
+  o.profile = profile;
+  o.hsts_store_path = path;
+  dt_ctx *ctx = NULL;
+  CHECK_INT(dt_ctx_new(&ctx, &o), 0);
+  return ctx;
+}
+
+static void on_closed(void *ud) { (*(int *)ud)++; }
+static void close_ctx(uv_loop_t *loop, dt_ctx *ctx) {
+  int closed = 0;
+  dt_ctx_close(ctx, on_closed, &closed);
+  while (!closed)
+    uv_run(loop, UV_RUN_ONCE);
+}
+
+int main(void) {
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(path, sizeof path, "%s/hsts.txt", dir);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  dt_ctx *ctx = make(&loop, NULL);
+
+  /* Add: canonical as a URL host (IDNA, case, trailing dot), saved at once;
+   * the chromium cap (1 year) applies as to a header. */
+  CHECK_INT(dt_ctx_hsts_add(ctx, "B\xc3\xbc" "cher.Example.", 10ull * 31536000, 1),
+            0);
+  dt_hsts_entry e;
+  CHECK_INT(dt_ctx_hsts_get(ctx, "xn--bcher-kva.example", &e), 1);
+  CHECK_STR(e.host, "xn--bcher-kva.example");
+  CHECK_INT(e.include_subdomains, 1);
+  CHECK_INT(e.knockout, 0);
+  CHECK_INT(e.expires_ms, now_v + 31536000000LL);
+  CHECK_INT(e.observed_ms, now_v);
+  CHECK(file_has("h xn--bcher-kva.example i "));
+  CHECK_INT(upgraded(ctx, "http://www.b\xc3\xbc" "cher.example/x"), 1);
+  CHECK_INT(dt_ctx_hsts_get(ctx, "www.xn--bcher-kva.example", &e), 0);
+
+  /* Refusals: IP literals and localhost are never HSTS hosts; a bad host;
+   * max-age 0 (deleting is dt_ctx_hsts_delete). */
+  CHECK_INT(dt_ctx_hsts_add(ctx, "10.0.0.1", 60, 0), DT_EINVAL);
+  CHECK_INT(dt_ctx_hsts_add(ctx, "[::1]", 60, 0), DT_EINVAL);
+  CHECK_INT(dt_ctx_hsts_add(ctx, "app.localhost", 60, 0), DT_EINVAL);
+  CHECK_INT(dt_ctx_hsts_add(ctx, "a b.test", 60, 0), DT_EURL);
+  CHECK_INT(dt_ctx_hsts_add(ctx, "ok.test", 0, 0), DT_EINVAL);
+  CHECK_INT(dt_ctx_hsts_add(ctx, NULL, 60, 0), DT_EINVAL);
+
+  /* Each: most recently used first; a callback's non-zero return stops. */
+  now_v += 10;
+  CHECK_INT(dt_ctx_hsts_add(ctx, "a.test", 600, 0), 0);
+  seen s = {0};
+  CHECK_INT(dt_ctx_hsts_each(ctx, collect, &s), 0);
+  CHECK_INT(s.n, 2);
+  CHECK_STR(s.hosts[0], "a.test");
+  CHECK_STR(s.hosts[1], "xn--bcher-kva.example");
+  int calls = 0;
+  CHECK_INT(dt_ctx_hsts_each(ctx, stop_at_first, &calls), 7);
+  CHECK_INT(calls, 1);
+  CHECK_INT(upgraded(ctx, "http://a.test/"), 1);
+  CHECK_INT(upgraded(ctx, "http://x.a.test/"), 0); /* no includeSubDomains */
+
+  /* Delete: the exact host only, and the file follows. */
+  CHECK_INT(dt_ctx_hsts_delete(ctx, "x.a.test"), 0);
+  CHECK_INT(dt_ctx_hsts_delete(ctx, "A.TEST."), 1);
+  CHECK_INT(dt_ctx_hsts_delete(ctx, "a.test"), 0);
+  CHECK_INT(upgraded(ctx, "http://a.test/"), 0);
+  CHECK(!file_has("h a.test "));
+  CHECK(file_has("h xn--bcher-kva.example "));
+
+  /* A time range: only what was observed in it. */
+  now_v += 1000;
+  CHECK_INT(dt_ctx_hsts_add(ctx, "late.test", 600, 0), 0);
+  CHECK_INT(dt_ctx_hsts_delete_observed_between(ctx, now_v - 500, now_v), 1);
+  CHECK_INT(dt_ctx_hsts_get(ctx, "late.test", &e), 0);
+  CHECK_INT(dt_ctx_hsts_get(ctx, "xn--bcher-kva.example", &e), 1);
+  CHECK(!file_has("h late.test "));
+  close_ctx(&loop, ctx);
+
+  /* A new context reads it back; the fetch profile has no cap. (The
+   * clock moves on: the range above covers entries observed up to and
+   * including its end, docs/hsts-store-format.md.) */
+  now_v += 1;
+  ctx = make(&loop, "fetch");
+  CHECK_INT(dt_ctx_hsts_get(ctx, "xn--bcher-kva.example", &e), 1);
+  CHECK_INT(dt_ctx_hsts_add(ctx, "long.test", 10ull * 31536000, 0), 0);
+  CHECK_INT(dt_ctx_hsts_get(ctx, "long.test", &e), 1);
+  CHECK_INT(e.expires_ms, now_v + 10LL * 31536000000LL);
+  CHECK_INT(dt_ctx_hsts_delete_observed_between(ctx, INT64_MIN, INT64_MAX), 2);
+  s.n = 0;
+  CHECK_INT(dt_ctx_hsts_each(ctx, collect, &s), 0);
+  CHECK_INT(s.n, 0);
+  close_ctx(&loop, ctx);
+  CHECK_INT(uv_loop_close(&loop), 0);
+
+  char lock[80];
+  snprintf(lock, sizeof lock, "%s.lock", path);
+  remove(lock);
+  remove(path);
+  rmdir(dir);
+  return dt_test_summary("test_ctx_hsts");
+}
