@@ -6,6 +6,7 @@
 #define DT_TEST_H
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int dt_test_pass_, dt_test_fail_;
 
@@ -32,6 +33,30 @@ static int dt_test_pass_, dt_test_fail_;
     CHECK_(a_ && b_ && strcmp(a_, b_) == 0, "%s == %s (\"%s\" vs \"%s\")", #a, \
            #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                        \
   } while (0)
+
+/* Does the text file PATH have a line starting with PREFIX? (A store file:
+ * "h a.test "; POSIX, no engine.) */
+static inline int dt_test_file_has_line(const char *path, const char *prefix) {
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return 0;
+  char line[1100];
+  int found = 0;
+  while (!found && fgets(line, sizeof line, f))
+    found = strncmp(line, prefix, strlen(prefix)) == 0;
+  fclose(f);
+  return found;
+}
+
+/* Removes a test's HSTS store file PATH, its lock file and the directory
+ * DIR made for them. */
+static inline void dt_test_rm_store(const char *dir, const char *path) {
+  char lock[1024];
+  snprintf(lock, sizeof lock, "%s.lock", path);
+  remove(lock);
+  remove(path);
+  rmdir(dir);
+}
 
 static inline int dt_test_summary(const char *name) {
   printf("%s: %d passed, %d failed\n", name, dt_test_pass_, dt_test_fail_);

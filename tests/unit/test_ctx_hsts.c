@@ -18,19 +18,6 @@ static int64_t fake_now(void *ud) { return *(int64_t *)ud; }
 
 static char dir[] = "/tmp/dt-ctxhsts-XXXXXX", path[64];
 
-/* Does the store file hold a line starting with PREFIX? */
-static int file_has(const char *prefix) {
-  FILE *f = fopen(path, "r");
-  if (!f)
-    return 0;
-  char line[1100];
-  int found = 0;
-  while (!found && fgets(line, sizeof line, f))
-    found = strncmp(line, prefix, strlen(prefix)) == 0;
-  fclose(f);
-  return found;
-}
-
 static int upgraded(dt_ctx *ctx, const char *url) {
   char *up = NULL;
   int rc = dt_ctx_hsts_upgrade(ctx, url, &up);
@@ -94,7 +81,7 @@ int main(void) {
   CHECK_INT(e.knockout, 0);
   CHECK_INT(e.expires_ms, now_v + 31536000000LL);
   CHECK_INT(e.observed_ms, now_v);
-  CHECK(file_has("h xn--bcher-kva.example i "));
+  CHECK(dt_test_file_has_line(path, "h xn--bcher-kva.example i "));
   CHECK_INT(upgraded(ctx, "http://www.b\xc3\xbc" "cher.example/x"), 1);
   CHECK_INT(dt_ctx_hsts_get(ctx, "www.xn--bcher-kva.example", &e), 0);
 
@@ -126,8 +113,8 @@ int main(void) {
   CHECK_INT(dt_ctx_hsts_delete(ctx, "A.TEST."), 1);
   CHECK_INT(dt_ctx_hsts_delete(ctx, "a.test"), 0);
   CHECK_INT(upgraded(ctx, "http://a.test/"), 0);
-  CHECK(!file_has("h a.test "));
-  CHECK(file_has("h xn--bcher-kva.example "));
+  CHECK(!dt_test_file_has_line(path, "h a.test "));
+  CHECK(dt_test_file_has_line(path, "h xn--bcher-kva.example "));
 
   /* A time range: only what was observed in it. */
   now_v += 1000;
@@ -135,7 +122,7 @@ int main(void) {
   CHECK_INT(dt_ctx_hsts_delete_observed_between(ctx, now_v - 500, now_v), 1);
   CHECK_INT(dt_ctx_hsts_get(ctx, "late.test", &e), 0);
   CHECK_INT(dt_ctx_hsts_get(ctx, "xn--bcher-kva.example", &e), 1);
-  CHECK(!file_has("h late.test "));
+  CHECK(!dt_test_file_has_line(path, "h late.test "));
   close_ctx(&loop, ctx);
 
   /* A new context reads it back; the fetch profile has no cap. (The
@@ -154,10 +141,6 @@ int main(void) {
   close_ctx(&loop, ctx);
   CHECK_INT(uv_loop_close(&loop), 0);
 
-  char lock[80];
-  snprintf(lock, sizeof lock, "%s.lock", path);
-  remove(lock);
-  remove(path);
-  rmdir(dir);
+  dt_test_rm_store(dir, path);
   return dt_test_summary("test_ctx_hsts");
 }

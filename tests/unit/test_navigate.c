@@ -221,16 +221,9 @@ static void hsts_upgrade(dt_fixture *fx) {
 
 /* Does the store file at PATH hold an entry line for HOST? */
 static int file_has(const char *path, const char *host) {
-  FILE *f = fopen(path, "r");
-  if (!f)
-    return 0;
-  char line[1100], want[300];
+  char want[300];
   snprintf(want, sizeof want, "h %s ", host);
-  int found = 0;
-  while (!found && fgets(line, sizeof line, f))
-    found = strncmp(line, want, strlen(want)) == 0;
-  fclose(f);
-  return found;
+  return dt_test_file_has_line(path, want);
 }
 
 static void on_tick(uv_timer_t *t) { (*(int *)t->data)++; }
@@ -294,11 +287,7 @@ static void hsts_save_timing(dt_fixture *fx) {
   close_ctx(&loop, ctx);
   CHECK(file_has(path, "www.a.test"));
   CHECK_INT(uv_loop_close(&loop), 0);
-  char lock[80];
-  snprintf(lock, sizeof lock, "%s.lock", path);
-  remove(lock);
-  remove(path);
-  rmdir(dir);
+  dt_test_rm_store(dir, path);
 }
 
 int main(void) {
