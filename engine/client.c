@@ -117,7 +117,7 @@ static void finish(req *r, int err) {
     dt__chain_set_error(r->chain, err, "%s %s:%d (%s): %s",
                         phase_names[r->ph], r->host, r->port, where_addr(r),
                         r->msg);
-    dt__ctx_tracef(r->ctx, "* error %s: %s", dt_err_name(err), r->msg);
+    dt__ctx_tracef(r->ctx, "error %s: %s", dt_err_name(err), r->msg);
   }
   if (r->conn) {
     dt__conn_close(r->conn);
@@ -162,7 +162,7 @@ static void on_phase_timeout(uv_timer_t *t) {
     fail(r, DT_ETIMEOUT_DNS, "%s", d);
     break;
   case PH_CONNECT:
-    dt__ctx_tracef(r->ctx, "* connect to %s timed out after %u ms",
+    dt__ctx_tracef(r->ctx, "connect to %s timed out after %u ms",
                    where_addr(r), (unsigned)L->connect_timeout_ms);
     if (r->next_addr < r->naddrs) {
       dt__conn_close(r->conn);
@@ -263,7 +263,7 @@ static void conn_eof(dt__conn *c, int err, const char *msg) {
   if (r->reused && !r->retried && r->parser.got_bytes == 0 &&
       idempotent(r->method)) {
     dt__ctx_tracef(r->ctx,
-                   "* connection #%llu closed before a response (%s); "
+                   "connection #%llu closed before a response (%s); "
                    "retrying on a new connection",
                    (unsigned long long)c->id, msg);
     r->retried = 1;
@@ -343,7 +343,7 @@ static void conn_tls(dt__conn *c, int err, const char *msg) {
     return;
   }
   r->hop->timing.tls_ms = ms_since(r->t_phase);
-  dt__ctx_tracef(r->ctx, "* %s %s%s, ALPN %s%s", c->tls_version, c->tls_cipher,
+  dt__ctx_tracef(r->ctx, "%s %s%s, ALPN %s%s", c->tls_version, c->tls_cipher,
                  c->tls_verified ? " verified" : " NOT verified (insecure)",
                  c->tls_alpn[0] ? c->tls_alpn : "none",
                  dt__tls_was_resumed(&c->tls) ? ", session resumed"
@@ -355,7 +355,7 @@ static void conn_tls(dt__conn *c, int err, const char *msg) {
 static void conn_connected(dt__conn *c, int status) {
   req *r = c->owner.data;
   if (status) {
-    dt__ctx_tracef(r->ctx, "* connect to %s failed: %s", c->remote,
+    dt__ctx_tracef(r->ctx, "connect to %s failed: %s", c->remote,
                    uv_strerror(status));
     if (r->next_addr < r->naddrs) {
       dt__conn_close(c);
@@ -370,7 +370,7 @@ static void conn_connected(dt__conn *c, int status) {
     return;
   }
   r->hop->timing.connect_ms = ms_since(r->t_phase);
-  dt__ctx_tracef(r->ctx, "* connected to %s (#%llu)", c->remote,
+  dt__ctx_tracef(r->ctx, "connected to %s (#%llu)", c->remote,
                  (unsigned long long)c->id);
   if (!r->is_https) {
     send_request(r);
@@ -451,7 +451,7 @@ static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *ai) {
     r->naddrs++;
   }
   uv_freeaddrinfo(ai);
-  dt__ctx_tracef(r->ctx, "* resolved %s: %zu address(es)", r->chost,
+  dt__ctx_tracef(r->ctx, "resolved %s: %zu address(es)", r->chost,
                  r->naddrs);
   start_connect(r);
 }
@@ -462,7 +462,7 @@ static void start_network(req *r) {
   if (c) {
     r->conn = c;
     r->reused = 1;
-    dt__ctx_tracef(r->ctx, "* reusing connection #%llu to %s",
+    dt__ctx_tracef(r->ctx, "reusing connection #%llu to %s",
                    (unsigned long long)c->id, c->remote);
     send_request(r);
     return;
@@ -472,7 +472,7 @@ static void start_network(req *r) {
   if (e) {
     for (size_t i = 0; i < e->naddrs; i++)
       add_addr(r, e->addrs[i], r->cport);
-    dt__ctx_tracef(r->ctx, "* %s:%d resolved by override to %zu address(es)",
+    dt__ctx_tracef(r->ctx, "%s:%d resolved by override to %zu address(es)",
                    r->chost, r->cport, r->naddrs);
     start_connect(r);
     return;

@@ -90,8 +90,14 @@ static void tls_input(dt__conn *c, const char *data, size_t len) {
       c->tls_done = 1;
       snprintf(c->tls_version, sizeof c->tls_version, "%s",
                mbedtls_ssl_get_version(&c->tls.ssl));
+      /* Mbed TLS names suites as IANA does with '-' for '_'
+       * ("TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256"): show the IANA name, as
+       * browsers' devtools and curl -v do. */
       snprintf(c->tls_cipher, sizeof c->tls_cipher, "%s",
                mbedtls_ssl_get_ciphersuite(&c->tls.ssl));
+      for (char *p = c->tls_cipher; *p; p++)
+        if (*p == '-')
+          *p = '_';
       const char *alpn = mbedtls_ssl_get_alpn_protocol(&c->tls.ssl);
       snprintf(c->tls_alpn, sizeof c->tls_alpn, "%s", alpn ? alpn : "");
       dt__tls_subject(&c->tls, c->tls_subject, sizeof c->tls_subject);
@@ -213,7 +219,7 @@ int dt__conn_write(dt__conn *c, const char *data, size_t len, char *msg,
 
 static void on_idle_timeout(uv_timer_t *t) {
   dt__conn *c = t->data;
-  dt__ctx_tracef(c->ctx, "* closing idle connection #%llu to %s",
+  dt__ctx_tracef(c->ctx, "closing idle connection #%llu to %s",
                  (unsigned long long)c->id, c->remote);
   dt__conn_close(c);
 }

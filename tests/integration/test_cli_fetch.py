@@ -139,6 +139,8 @@ class FetchTest(unittest.TestCase):
         self.assertEqual(c["tls_version"], "TLSv1.2")
         self.assertTrue(c["cert_verified"])
         self.assertEqual(c["alpn"], "http/1.1")
+        # The IANA name of the suite (Mbed TLS writes '-' for '_').
+        self.assertRegex(c["tls_cipher"], r"^TLS_ECDHE_[A-Z0-9_]+_WITH_[A-Z0-9_]+$")
 
     def cert_error(self, listener, code):
         port = self.fx.port(listener)
@@ -183,6 +185,26 @@ class FetchTest(unittest.TestCase):
         self.assertEqual(body[:26], b"abcdefghijklmnopqrstuvwxyz")
         self.assertIn(["Transfer-Encoding", "chunked"],
                       js["hops"][0]["response"]["headers"])
+
+    def test_body_to_stdout_alone(self):
+        """-o -: stdout holds the body and nothing else (as curl's); the chain
+        text goes to stderr; JSON, --explain or --har - cannot share stdout."""
+        args = ["fetch", "--no-hsts-store", *self.fx.connect_to_args(["a.test"]),
+                "-o", "-", "http://a.test/chunked"]
+        rc, out, err, _ = run_detour(args, env=self.env)
+        self.assertEqual(rc, 0)
+        self.assertEqual(len(out), 100)
+        self.assertTrue(out.startswith("abcdefghijklmnopqrstuvwxyz"))
+        self.assertIn("200 OK", err)
+        for extra in (["--json"], ["--explain"], ["--har", "-"]):
+            rc, out, err, js = run_detour(args[:-1] + extra + args[-1:], env=self.env)
+            self.assertEqual(rc, 2, extra)
+            self.assertIn("-o - takes stdout", err)
+            if js is not None:  # --json: the usage error as a document
+                self.assertEqual(js["error"]["class"], "usage")
+                self.assertIn("-o - takes stdout", js["error"]["message"])
+            else:
+                self.assertEqual(out, "")
 
     def test_keep_alive_one_connection_for_two_requests(self):
         before = self.fx.connections("https")
@@ -340,6 +362,9 @@ class FetchTest(unittest.TestCase):
         self.assertIn("> Host: a.test", err)
         self.assertIn("< HTTP/1.1 200 OK", err)
         self.assertIn("200 OK", out)
+        # Engine info lines carry one '*' marker, as curl's do.
+        self.assertRegex(err, r"(?m)^\* connected to 127\.0\.0\.1:\d+ \(#1\)$")
+        self.assertNotRegex(err, r"(?m)^\* \* ")
 
     def test_text_json_har_describe_the_same_chain(self):
         har_path = os.path.join(self.tmp.name, "chain.har")
