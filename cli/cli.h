@@ -35,6 +35,8 @@ void cli_error(const char *fmt, ...)
     ;
 /* Exit status for a DT_E* code (0 for 0). */
 int cli_exit_for(int err);
+/* The profiles --profile takes, for help and errors (docs/profiles.md). */
+#define CLI_PROFILES "chromium (default), fetch or firefox"
 
 /* Reads a whole file ("-" = stdin) into a new NUL-terminated buffer of at
  * most MAX bytes. Returns 0, DT_EIO (message printed) or DT_ELIMIT... as
@@ -44,6 +46,10 @@ int cli_read_file(const char *path, size_t max, char **out, size_t *len);
 int cli_write_file(const char *path, const void *data, size_t len);
 /* Prints S and a newline to stdout, then frees it. DT_ENOMEM when NULL. */
 int cli_print_owned(char *s);
+int cli_print_owned_to(FILE *f, char *s); /* the same, to F */
+/* A command that writes stdout itself (not through the helpers above)
+ * says so, so main does not add an error document (--json). */
+void cli_stdout_used(void);
 
 /* Parses a non-negative decimal (seconds may have a fraction when
  * allow_frac) into *out; 0 on success. */

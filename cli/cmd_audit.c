@@ -56,7 +56,7 @@ static const char help[] =
     "  -m, --max-time S          each navigation (seconds; default 10, as the "
     "checker)\n"
     "browser\n"
-    "      --profile NAME        chromium (default) or fetch\n"
+    "      --profile NAME        " CLI_PROFILES "\n"
     "      --no-preload          the browser navigation without the preload "
     "list\n"
     "      --preload-file FILE   a blob from `detour preload compile`\n"
@@ -260,6 +260,7 @@ static void on_bulk(dt__audit_result *res, void *ud) {
   dt__audit_result_free(res); /* nothing of the target is kept */
   if (js) {
     if (r->o->progress) fputs("\r\033[K", stderr);
+    cli_stdout_used();
     fputs(js, stdout);
     fputc('\n', stdout);
     fflush(stdout); /* stream: a reader sees each result when it is done */
@@ -367,7 +368,7 @@ static int setup(run *r, uv_loop_t *loop) {
   rc = dt_ctx_new(&probe, &r->bopts);
   if (rc) {
     if (rc == DT_EINVAL && o->ctx.profile)
-      cli_error("unknown profile '%s' (try chromium or fetch)", o->ctx.profile);
+      cli_error("unknown profile '%s' (try " CLI_PROFILES ")", o->ctx.profile);
     else
       cli_error("cannot start: %s", dt_strerror(rc));
     return cli_exit_for(rc);

@@ -26,8 +26,7 @@ static const char help[] =
     "      --initiator URL       navigate as a link/form on that page "
     "(Referer, Origin)\n"
     "navigation\n"
-    "      --profile NAME        chromium (default) or fetch "
-    "(docs/profiles.md)\n"
+    "      --profile NAME        " CLI_PROFILES " (docs/profiles.md)\n"
     "      --no-follow           do not follow redirects\n"
     "      --max-redirs N        follow at most N redirects\n"
     "HSTS\n"
@@ -56,7 +55,8 @@ static const char help[] =
     "stdout)\n"
     "      --explain             narrate every decision with its rule\n"
     "  -o, --output FILE         write the final body to FILE ('-' = "
-    "stdout)\n"
+    "stdout; the chain\n"
+    "                            then goes to stderr)\n"
     "  -v, --verbose             wire trace on stderr\n";
 
 enum {
@@ -232,6 +232,12 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     return cli_usage_error("--json and --explain are exclusive");
   if (o->har && !strcmp(o->har, "-") && (o->json || o->explain))
     return cli_usage_error("--har - takes stdout: drop --json/--explain");
+  /* -o -: the body alone on stdout, as curl's; the chain text then goes
+   * to stderr, like curl -v's lines. A JSON or HAR document cannot. */
+  if (o->output && !strcmp(o->output, "-") &&
+      (o->json || o->explain || (o->har && !strcmp(o->har, "-"))))
+    return cli_usage_error(
+        "-o - takes stdout: drop --json/--explain/--har - (or -o FILE)");
   if (o->ctx.profile && !strcmp(o->ctx.profile, "") )
     return cli_usage_error("--profile wants a name");
   o->req.headers = o->rq.headers;
@@ -295,7 +301,7 @@ int cli_cmd_fetch(int argc, char **argv) {
   rc = dt_sync_new(&s, &o.ctx);
   if (rc) {
     if (rc == DT_EINVAL && o.ctx.profile)
-      cli_error("unknown profile '%s' (try chromium or fetch)", o.ctx.profile);
+      cli_error("unknown profile '%s' (try " CLI_PROFILES ")", o.ctx.profile);
     else
       cli_error("cannot start: %s", dt_strerror(rc));
     rc = cli_exit_for(rc);
@@ -329,7 +335,8 @@ int cli_cmd_fetch(int argc, char **argv) {
   else if (o.explain)
     explain(chain);
   else if (!o.har || strcmp(o.har, "-"))
-    cli_print_owned(dt_chain_to_text(chain));
+    cli_print_owned_to(o.output && !strcmp(o.output, "-") ? stderr : stdout,
+                       dt_chain_to_text(chain));
   if (err && !o.json && !o.explain)
     cli_error("%s: %s", dt_err_name(err), dt_chain_error_message(chain));
   if (!err && o.output) {

@@ -39,10 +39,12 @@ int cli_cmd_url(int argc, char **argv) {
     return cli_exit_for(rc);
   }
   rc = dt_url_parse(&url, in, strlen(in), base);
-  if (rc && json) /* docs/json-output.md: failure is a document too */
+  if (rc && json) { /* docs/json-output.md: failure is a document too */
+    cli_stdout_used();
     printf("{\"href\": null, \"error\": {\"code\": \"%s\", \"message\": "
            "\"%s\"}}\n",
            dt_err_name(rc), dt_strerror(rc));
+  }
   if (rc) {
     cli_error("'%s' could not be parsed%s: %s", in,
               base ? " against the base" : "", dt_strerror(rc));

@@ -44,6 +44,42 @@ static const struct {
     {"audit", cli_cmd_audit},
 };
 
+/* --json promises one JSON document on stdout (docs/json-output.md). A
+ * command that fails before it has one — a usage error, an input it cannot
+ * open — only says why on stderr; main then prints the same message as
+ * {"error": {"code": null, "class": ..., "message": ...}}. */
+static int g_stdout_used;
+static char g_last_error[512];
+
+void cli_stdout_used(void) { g_stdout_used = 1; }
+
+static int json_requested(int argc, char **argv) {
+  for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+    if (!strcmp(argv[i], "--json"))
+      return 1;
+  return 0;
+}
+
+static int finish(int rc, int json) {
+  if (!rc || !json || g_stdout_used)
+    return rc;
+  dt__jw w;
+  dt__jw_init(&w, 0);
+  dt__jw_obj_open(&w);
+  dt__jw_key(&w, "error");
+  dt__jw_obj_open(&w);
+  dt__jw_key(&w, "code");
+  dt__jw_null(&w);
+  dt__jw_key(&w, "class");
+  dt__jw_str(&w, dt_err_class_name((dt_err_class)rc));
+  dt__jw_key(&w, "message");
+  dt__jw_str(&w, g_last_error);
+  dt__jw_obj_close(&w);
+  dt__jw_obj_close(&w);
+  cli_print_owned(dt__jw_finish(&w));
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fputs(usage, stderr);
@@ -69,12 +105,17 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (!strcmp(cmd, commands[i].name))
-      return commands[i].fn(argc - 1, argv + 1);
+      return finish(commands[i].fn(argc - 1, argv + 1),
+                    json_requested(argc, argv));
   fprintf(stderr, "detour: unknown command '%s'\n\n%s", cmd, usage);
   return CLI_EXIT_USAGE;
 }
 
 static void verr(const char *fmt, va_list ap) {
+  va_list copy;
+  va_copy(copy, ap);
+  vsnprintf(g_last_error, sizeof g_last_error, fmt, copy);
+  va_end(copy);
   fputs("detour: ", stderr);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
@@ -154,6 +195,8 @@ int cli_write_file(const char *path, const void *data, size_t len) {
     cli_error("cannot create %s: %s", path, strerror(errno));
     return DT_EIO;
   }
+  if (f == stdout)
+    g_stdout_used = 1;
   int bad = fwrite(data, 1, len, f) != len;
   if (f != stdout)
     bad |= fclose(f) != 0;
@@ -166,18 +209,22 @@ int cli_write_file(const char *path, const void *data, size_t len) {
   return 0;
 }
 
-int cli_print_owned(char *s) {
+int cli_print_owned_to(FILE *f, char *s) {
   if (!s) {
     cli_error("out of memory");
     return DT_ENOMEM;
   }
-  fputs(s, stdout);
+  if (f == stdout)
+    g_stdout_used = 1;
+  fputs(s, f);
   size_t n = strlen(s);
   if (n == 0 || s[n - 1] != '\n')
-    fputc('\n', stdout);
+    fputc('\n', f);
   dt_free(s);
   return 0;
 }
+
+int cli_print_owned(char *s) { return cli_print_owned_to(stdout, s); }
 
 int cli_parse_uint(const char *s, unsigned long long max,
                    unsigned long long *out) {

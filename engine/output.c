@@ -121,23 +121,6 @@ static void hop_json(dt__jw *w, const dt_hop *h) {
   dt__jw_obj_close(w);
 }
 
-static const char *class_name(dt_err_class c) {
-  switch (c) {
-  case DT_CLASS_OK: return "ok";
-  case DT_CLASS_USAGE: return "usage";
-  case DT_CLASS_URL: return "url";
-  case DT_CLASS_DNS: return "dns";
-  case DT_CLASS_CONNECT: return "connect";
-  case DT_CLASS_TLS: return "tls";
-  case DT_CLASS_HTTP: return "http";
-  case DT_CLASS_LIMIT: return "limit";
-  case DT_CLASS_TIMEOUT: return "timeout";
-  case DT_CLASS_REDIRECT: return "redirect";
-  case DT_CLASS_IO: return "io";
-  }
-  return "unknown";
-}
-
 char *dt_chain_to_json(const dt_chain *chain) {
   dt__jw w;
   dt__jw_init(&w, 0);
@@ -162,7 +145,7 @@ char *dt_chain_to_json(const dt_chain *chain) {
     dt__jw_key(&w, "code");
     dt__jw_str(&w, dt_err_name(err));
     dt__jw_key(&w, "class");
-    dt__jw_str(&w, class_name(dt_err_class_of(err)));
+    dt__jw_str(&w, dt_err_class_name(dt_err_class_of(err)));
     dt__jw_key(&w, "message");
     const char *m = dt_chain_error_message(chain);
     dt__jw_str(&w, m ? m : dt_strerror(err));

@@ -47,6 +47,23 @@ dt_err_class dt_err_class_of(int err) {
   }
 }
 
+const char *dt_err_class_name(dt_err_class c) {
+  switch (c) {
+  case DT_CLASS_OK: return "ok";
+  case DT_CLASS_USAGE: return "usage";
+  case DT_CLASS_URL: return "url";
+  case DT_CLASS_DNS: return "dns";
+  case DT_CLASS_CONNECT: return "connect";
+  case DT_CLASS_TLS: return "tls";
+  case DT_CLASS_HTTP: return "http";
+  case DT_CLASS_LIMIT: return "limit";
+  case DT_CLASS_TIMEOUT: return "timeout";
+  case DT_CLASS_REDIRECT: return "redirect";
+  case DT_CLASS_IO: return "io";
+  }
+  return "unknown";
+}
+
 void dt_free(void *p) { free(p); }
 
 void dt_limits_default(dt_limits *lim) {

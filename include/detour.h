@@ -98,6 +98,8 @@ const char *dt_err_name(int err);
 /* Human message for a code; static string. */
 const char *dt_strerror(int err);
 dt_err_class dt_err_class_of(int err);
+/* "usage", "url", "dns", … ("ok" for 0): the class as JSON names it. */
+const char *dt_err_class_name(dt_err_class c);
 
 /* ------------------------------------------------------------------------ */
 /* Memory returned by the library (strings, JSON) is freed with dt_free(). */

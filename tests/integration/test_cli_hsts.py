@@ -48,6 +48,23 @@ class HstsCli(unittest.TestCase):
     def hsts(self, *args):
         return run_detour(["hsts", "--hsts-store", self.store, *args], env=self.env)
 
+    def test_json_errors_are_documents(self):
+        """--json: a command that fails before it has a result still prints one
+        JSON document, the error, with the exit status's class."""
+        for args, rc_want, cls in ((["hsts", "--json", "add", "a b"], 2, "usage"),
+                                   (["hsts", "--json", "query", "127.0.0.1"], 2, "usage"),
+                                   (["hsts", "--json", "import", "/nonexistent", "--format",
+                                     "curl"], 11, "io"),
+                                   (["preload", "--json", "query", "10.0.0.1"], 2, "usage"),
+                                   (["url", "--json", "--base", "nope", "x"], 3, "url")):
+            rc, out, err, js = run_detour(args[:1] + ["--hsts-store", self.store] + args[1:]
+                                          if args[0] == "hsts" else args, env=self.env)
+            self.assertEqual(rc, rc_want, args)
+            self.assertIsNotNone(js, (args, out))
+            self.assertEqual(js["error"]["class"], cls)
+            self.assertIsNone(js["error"]["code"])
+            self.assertIn(js["error"]["message"], err)
+
     def test_parse_explains(self):
         rc, _, _, js = self.hsts("--json", "parse", "max-age=63072000; includeSubDomains; preload")
         self.assertEqual(rc, 0)

@@ -5,6 +5,7 @@ plain-http connection, counted by the site itself) and the form redirects
 (GET after 302, POST after 307); the text mode must exit 0; nothing may be
 left behind (the temporary CA file, the user's HSTS store)."""
 
+import json
 import os
 import sys
 import tempfile
@@ -147,7 +148,10 @@ class DemoTest(unittest.TestCase):
         rc, out, err, _ = self.run_demo("--json", env=env)
         self.assertEqual(rc, 11, f"stderr: {err}")
         self.assertIn("temporary file", err)
-        self.assertEqual(out, "")
+        # --json: the same message as a JSON error document on stdout.
+        js = json.loads(out)
+        self.assertEqual(js["error"]["class"], "io")
+        self.assertIn("temporary file", js["error"]["message"])
         self.assert_nothing_left()
 
 
