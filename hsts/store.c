@@ -238,9 +238,10 @@ static inline uint64_t in_range(uint64_t w, unsigned lo, unsigned hi) {
 /* The suffix hashes of the N-byte name P (1 <= N <= DT_MAX_HOST_BYTES),
  * shortest first: HS[k] for the suffix starting at AT[k]; returns how many.
  * With CANON (the lookup's fast path, a constant at each call) the bytes
- * are also lowered into KEY (with its NUL) and checked: only [a-z0-9_-]
- * labels of 1..63 bytes pass; *BAD is set otherwise. Without it P is a
- * canonical name and KEY, BAD are unused. */
+ * are also lowered into KEY (with its NUL) and checked: only [A-Za-z0-9_-]
+ * labels of 1..63 bytes pass; *BAD is set otherwise (and 0 may be returned
+ * early). Without it P is a canonical name (ASCII: the byte tests assume
+ * it) and KEY, BAD are unused. */
 static inline size_t suffix_hashes(const char *p, size_t n, int canon,
                                    char *key, int *bad, uint32_t *hs,
                                    uint16_t *at) {
@@ -310,7 +311,7 @@ static uint32_t hash_name(const char *p, size_t n) {
   uint32_t hs[DT__HSTS_MAX_LABELS];
   uint16_t at[DT__HSTS_MAX_LABELS];
   size_t k = suffix_hashes(p, n, 0, NULL, NULL, hs, at);
-  return hs[k - 1];
+  return k ? hs[k - 1] : 0; /* k >= 1 for every canonical name */
 }
 
 /* ---- table --------------------------------------------------------------- */
