@@ -418,12 +418,21 @@ static void judge_checker(coll *c, const dt__audit_result *r, int etld1) {
   }
 }
 
-static int url_host_is_ip(const char *url) {
+/* A host whose STS field no browser notes whatever the transport: an IP
+ * literal (RFC 6797 §8.1.1), localhost or *.localhost (hsts-rules.md rule
+ * 3) — the store's own eligibility test, as the engine applies it. */
+static int url_host_never_hsts(const char *url) {
   dt_url *u = NULL;
   if (dt_url_parse(&u, url, strlen(url), NULL) != 0) return 0;
-  dt_host_kind k = dt_url_host_kind(u);
+  int never = dt_url_host_kind(u) != DT_HOST_DOMAIN;
+  if (!never) {
+    const char *h = dt_url_get(u, DT_URL_HOSTNAME);
+    char key[DT_MAX_HOST_BYTES + 1];
+    size_t n;
+    never = dt__hsts_canon(h, strlen(h), key, &n) != DT__HOST_OK;
+  }
   dt_url_free(u);
-  return k == DT_HOST_IPV4 || k == DT_HOST_IPV6;
+  return never;
 }
 
 static int same_origin_urls(const char *a, const char *b) {
@@ -525,12 +534,13 @@ static void judge_browser(coll *c, const coll *checker, const dt_chain *ch,
     }
     if (!h->has_response) continue;
     /* An STS field where a browser does not note it (RFC 6797 §8.1,
-     * §8.1.1): over http, from an IP address, or without a verified
-     * certificate. */
+     * §8.1.1): over http, from an IP address or localhost, or without a
+     * verified certificate. */
     const char *vals[MAX_STS_FIELDS];
     if (sts_values(h, vals)) {
       int http = strncmp(h->url, "http:", 5) == 0;
-      int ignored = http || url_host_is_ip(h->url) || !h->conn.cert_verified;
+      int ignored =
+          http || url_host_never_hsts(h->url) || !h->conn.cert_verified;
       if (ignored &&
           !(http && has_code(checker, DT__AUDIT_REDIRECTS_HTTP_USELESS_HEADER)))
         addf(c, cid, (int)i, DT__AUDIT_REDIRECTS_HSTS_NOT_NOTED, "%s: %s",

@@ -70,8 +70,46 @@ static void report_escapes_server_bytes(void) {
   dt__audit_result_free(r);
 }
 
+/* redirects.hsts_not_noted: an STS field from a host no browser notes it
+ * from — over a verified https connection still — is flagged: localhost
+ * (rule 3) and an IP literal; a plain domain is not. */
+static void sts_from_ineligible_hosts(void) {
+  static const struct {
+    const char *url;
+    int flagged;
+  } cases[] = {{"https://localhost/", 1},
+              {"https://app.localhost/", 1},
+              {"https://127.0.0.1/", 1},
+              {"https://a.test/", 0}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    dt__audit_result *r = calloc(1, sizeof *r);
+    snprintf(r->target, sizeof r->target, "%s", cases[i].url);
+    snprintf(r->domain, sizeof r->domain, "a.test");
+    dt__audit_findings_init(&r->findings);
+    dt_chain *c = dt__chain_new("GET", cases[i].url);
+    dt_hop *h = dt__chain_add_hop(c);
+    h->method = "GET";
+    h->url = cases[i].url;
+    h->has_response = 1;
+    h->status = 200;
+    h->conn.cert_verified = 1;
+    const char *sts = "max-age=31536000";
+    dt__hop_add_resp_header(c, h, "Strict-Transport-Security", 25, sts,
+                            strlen(sts));
+    r->chains[DT__AUDIT_CHAIN_BROWSER] = c;
+    dt__audit_judge(r, 1);
+    char got[512];
+    codes_of(&r->findings, got, sizeof got);
+    CHECK_INT(strstr(got, "redirects.hsts_not_noted") != NULL, cases[i].flagged);
+    if ((strstr(got, "redirects.hsts_not_noted") != NULL) != cases[i].flagged)
+      fprintf(stderr, "  row '%s': %s\n", cases[i].url, got);
+    dt__audit_result_free(r);
+  }
+}
+
 int main(void) {
   report_escapes_server_bytes();
+  sts_from_ineligible_hosts();
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     dt__audit_findings f;
     dt__audit_findings_init(&f);
