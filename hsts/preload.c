@@ -34,7 +34,7 @@ struct dt__preload {
   void *map; /* mmap'ed region owned by the handle, or NULL */
   size_t map_len;
   int disabled_stale;
-  /* The first block prefix of every index line, copied at open (9.5 KB
+  /* The first block prefix of every index line, copied at open (4.6 KB
    * for the 2026 list): the binary search runs here, then one index line
    * of the blob is read — one cache miss instead of one per search level
    * (bench_preload: random-order lookups were memory-bound). */
@@ -630,7 +630,7 @@ static int block_first_le(const dt__preload *p, size_t bi, const uint8_t *t,
 
 /* The last block whose first key is <= T[0..n) (0 if none). A branch-free
  * binary search over the first prefix of every index line (copied at
- * open, 9 KB), then the line itself — one cache line for the block's
+ * open, 4.6 KB), then the line itself — one cache line for the block's
  * prefix and its byte range — then a short walk back over blocks whose
  * prefix ties with T's and whose first key is greater. */
 static size_t find_block(const dt__preload *p, const uint8_t *t, size_t n) {

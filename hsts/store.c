@@ -19,8 +19,7 @@
  *    and touches slots[] and ents[] only on a tag match — most suffixes of
  *    a looked-up host are in no entry (Abseil's Swiss-table control bytes).
  *    A lookup hashes every suffix first and prefetches their tags, so the
- *    probes' cache misses overlap; it skips the suffixes of a label count
- *    no entry has (depth_used: "com" is rarely an entry).
+ *    probes' cache misses overlap.
  *  - LRU: a doubly linked list of indices, head = most recently used.
  * The hash of a name is chained over 8-byte words aligned to the name's end
  * (suffix_hashes), so hashing a host yields the hash of every label suffix
@@ -62,10 +61,6 @@ struct dt__hsts_store {
   size_t max_entries;
   ent *ents;
   ent_cold *cold; /* same index and capacity as ents */
-  /* Records (live or tombstone) per label count - 1: a lookup skips the
-   * suffixes of a length no entry has (most stores have no one-label
-   * entry, so "com" is never probed). */
-  uint32_t depth_used[DT__HSTS_MAX_LABELS];
   uint32_t ents_len, ents_cap, free_head;
   uint32_t *slots;
   uint8_t *tags; /* one per slot, see the top of the file */
@@ -441,12 +436,6 @@ static void lru_touch(dt__hsts_store *s, uint32_t i) {
 }
 
 /* ---- entries ------------------------------------------------------------- */
-static size_t label_count(const char *name, size_t n) {
-  size_t k = 1;
-  for (size_t i = 0; i < n; i++)
-    k += name[i] == '.';
-  return k;
-}
 
 /* Removes record I entirely (no tombstone). */
 static void remove_ent(dt__hsts_store *s, uint32_t i) {
@@ -465,7 +454,6 @@ static void remove_ent(dt__hsts_store *s, uint32_t i) {
     lru_unlink(s, i);
     s->live--;
   }
-  s->depth_used[label_count(ename(s, e), e->name_len) - 1]--;
   if (e->name_len > INLINE_NAME) s->arena_garbage += e->name_len;
   e->flags = 0;
   s->cold[i].next = s->free_head;
@@ -595,7 +583,6 @@ static int new_ent(dt__hsts_store *s, const char *name, size_t n, uint32_t h,
   e->hash = h;
   e->flags = (uint8_t)(F_USED | (tomb ? F_TOMB : 0));
   memset(&s->cold[i], 0, sizeof s->cold[i]);
-  s->depth_used[label_count(name, n) - 1]++;
   s->cold[i].prev = s->cold[i].next = NIL;
   slot_put(s, i);
   if (tomb) {
@@ -900,13 +887,11 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
    * overrides). */
 #if defined(__GNUC__)
   for (size_t l = 0; l < nl; l++) {
-    if (!s->depth_used[l]) continue;
     __builtin_prefetch(&s->tags[hs[l] & mask]);
     __builtin_prefetch(&s->slots[hs[l] & mask]);
   }
 #endif
   for (size_t l = 0; l < nl; l++) {
-    if (!s->depth_used[l]) continue; /* no entry has l + 1 labels */
     size_t i = at[l];
     size_t sl = n - i;
     uint32_t idx = find(s, key + i, sl, hs[l], NULL);

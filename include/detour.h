@@ -215,14 +215,16 @@ char *dt_url_request_target(const dt_url *url);
  * (protocol, username, password, host, hostname, port, pathname, search,
  * hash). As with the Standard's setters, a value the setter rejects leaves
  * the copy unchanged (or changed only as far as the setter got before it
- * gave up). NULL only on ENOMEM, a limit, a NULL argument, or ORIGIN
- * (which has no setter). */
+ * gave up). NULL only on ENOMEM, a limit, a NULL argument, ORIGIN (which
+ * has no setter), or an href value that does not parse. */
 dt_url *dt_url_with(const dt_url *url, dt_url_part part, const char *value);
 
 /* Host canonicalisation shared with hsts/: domain to ASCII (UTS #46
  * non-transitional via libidn2), lowercase, trailing dots removed. Writes a
  * NUL-terminated string into out (cap bytes). Returns length, or DT_EURL when
- * the host is not a valid domain, DT_EINVAL when it is an IP literal. */
+ * the host is not a valid domain, DT_EINVAL when it is an IP literal,
+ * DT_ELIMIT_URL when the input is longer than a URL may be or the result
+ * does not fit in CAP bytes. */
 int dt_host_canonicalize(const char *host, size_t len, char *out, size_t cap);
 
 /* ------------------------------------------------------------------------ */
@@ -240,7 +242,8 @@ typedef struct dt_ctx_options {
   const char *ca_file;         /* NULL → /etc/ssl/certs/ca-certificates.crt */
   int insecure;                /* 1 → skip certificate verification (noted) */
   const char *user_agent;      /* NULL → "detour/VERSION" */
-  /* Browser behaviour (docs/profiles.md): "chromium" (NULL) or "fetch". */
+  /* Browser behaviour (docs/profiles.md): "chromium" (NULL), "fetch" or
+   * "firefox". */
   const char *profile;
   /* HSTS. The dynamic store lives in memory; with a path it is loaded at
    * dt_ctx_new and saved (locked merge with other processes) after every
@@ -281,7 +284,7 @@ void dt_ctx_set_trace(dt_ctx *ctx, dt_trace_cb cb, void *user_data);
  * path, cause and fix; a stale preload list): the i-th, or NULL past the
  * last. Static until dt_ctx_close. */
 const char *dt_ctx_warning(const dt_ctx *ctx, size_t i);
-/* The profile in use ("chromium", "fetch"). */
+/* The profile in use ("chromium", "fetch", "firefox"). */
 const char *dt_ctx_profile(const dt_ctx *ctx);
 /* The HSTS decision alone, for URLs the engine does not fetch itself (a
  * WebSocket client: ws: → wss:, RFC 6797 §8.3 / Fetch "main fetch"): 1
@@ -306,7 +309,7 @@ typedef struct dt_hsts_entry {
 /* Adds or replaces HOST's entry, expiring max_age_s seconds from now (the
  * profile's cap applies, as to a header). 0, DT_EINVAL (max_age_s 0, or not
  * a domain: IP literals and localhost are never HSTS hosts), DT_EURL,
- * DT_ENOMEM. */
+ * DT_ELIMIT_URL (longer than DT_MAX_HOST_BYTES), DT_ENOMEM. */
 int dt_ctx_hsts_add(dt_ctx *ctx, const char *host, uint64_t max_age_s,
                     int include_subdomains);
 /* HOST's own entry (not an ancestor's): 1 and *out, or 0 when none. */
