@@ -2,7 +2,9 @@
  * start-up (open) time, lookup throughput and per-lookup latency over a
  * realistic mix, against two baselines built in the same run from the same
  * names: a plain hash set (strdup'ed keys, open addressing) and a linear
- * list. Every figure printed is measured here; nothing is assumed.
+ * list; and a third peer that is not exact (a 40-bit fingerprint table), to
+ * measure what exactness costs. Every figure printed is measured here;
+ * nothing is assumed.
  *
  *   bench_preload [LIST.json]   (default: preload/transport_security_
  *                               state_static.json under the build dir,
@@ -74,6 +76,81 @@ static int hset_lookup(const hset *h, const char *host) {
        s = strchr(s, '.') ? strchr(s, '.') + 1 : NULL) {
     int f = hset_find(h, s, n - (size_t)(s - host));
     if (f >= 0) return s == host || f;
+  }
+  return 0;
+}
+
+/* ---- peer 3: a fingerprint table (NOT exact) -------------------------------
+ * What fits in 700 KB and answers in one cache line a suffix: 5 bytes a
+ * slot (39 bits of a 64-bit hash of the name + its include_subdomains
+ * bit), 2^17 slots, linear probing. It stores no names, so an unlisted name
+ * whose hash collides is answered as listed (about 2^-39 a probe). Measured
+ * here to show the trade-off the exact blob makes (docs/STATUS.md #4), not
+ * used by detour. */
+#define FP_SLOTS (1u << 17)
+typedef struct fptab {
+  unsigned char *b; /* FP_SLOTS * 5 bytes; 0 = empty */
+} fptab;
+static uint64_t fp_mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 33);
+}
+static uint64_t fp_slot_get(const fptab *t, uint32_t i) {
+  const unsigned char *p = t->b + 5u * i;
+  return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+         (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32;
+}
+/* The 40-bit slot value of hash H: never 0 (empty). */
+static uint64_t fp_val(uint64_t h, int inc) {
+  uint64_t v = ((h >> 25) & ((1ULL << 39) - 1)) << 1 | (uint64_t)(inc != 0);
+  return v < 2 ? v + 2 : v;
+}
+static void fp_add(fptab *t, uint64_t h, int inc) {
+  uint32_t i = (uint32_t)h & (FP_SLOTS - 1);
+  while (fp_slot_get(t, i))
+    i = (i + 1) & (FP_SLOTS - 1);
+  uint64_t v = fp_val(h, inc);
+  for (int k = 0; k < 5; k++)
+    t->b[5u * i + (unsigned)k] = (unsigned char)(v >> (8 * k));
+}
+/* -1 absent, else the include_subdomains bit. */
+static int fp_find(const fptab *t, uint64_t h) {
+  uint64_t want = fp_val(h, 0) >> 1;
+  for (uint32_t i = (uint32_t)h & (FP_SLOTS - 1);; i = (i + 1) & (FP_SLOTS - 1)) {
+    uint64_t v = fp_slot_get(t, i);
+    if (!v) return -1;
+    if (v >> 1 == want) return (int)(v & 1);
+  }
+}
+/* Hash of the name S[0..n): FNV-1a 64 over its bytes, right to left, then
+ * mixed, so one pass over a host gives every label suffix's hash. */
+static uint64_t fp_hash_name(const char *s, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  while (n > 0)
+    h = (h ^ (unsigned char)s[--n]) * 0x100000001b3ULL;
+  return fp_mix(h);
+}
+/* Chromium rule, as hset_lookup: the deepest entry decides. Host assumed
+ * canonical (the blob's lookup also validates and lowers it). */
+static int fp_lookup(const fptab *t, const char *host, size_t n) {
+  uint64_t hs[128];
+  size_t at[128], k = 0;
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (size_t i = n; i-- > 0;) {
+    h = (h ^ (unsigned char)host[i]) * 0x100000001b3ULL;
+    if (i == 0 || host[i - 1] == '.') {
+      if (k == 128) return 0;
+      hs[k] = fp_mix(h);
+      at[k++] = i;
+      __builtin_prefetch(t->b + 5u * ((uint32_t)hs[k - 1] & (FP_SLOTS - 1)));
+    }
+  }
+  while (k-- > 0) { /* deepest (the host itself) first */
+    int f = fp_find(t, hs[k]);
+    if (f >= 0) return at[k] == 0 || f;
   }
   return 0;
 }
@@ -212,6 +289,9 @@ int main(int argc, char **argv) {
   }
   double t_hs_build = now_s() - t0;
   llist ll = {names, inc, n};
+  fptab fp = {calloc(FP_SLOTS, 5)};
+  for (i = 0; i < n; i++)
+    fp_add(&fp, fp_hash_name(names[i], strlen(names[i])), inc[i]);
 
   /* The mix: half listed names or subdomains of them, half unlisted names
    * (random labels under the TLDs of listed names). */
@@ -241,7 +321,8 @@ int main(int argc, char **argv) {
 
   /* Throughput: REPS passes over the mix. */
   size_t known = 0, known_hs = 0;
-  double best_blob = 1e9, best_hs = 1e9;
+  double best_blob = 1e9, best_hs = 1e9, best_fp = 1e9;
+  size_t known_fp = 0;
   for (int r = 0; r < REPS; r++) {
     size_t k1 = 0, k2 = 0;
     t0 = now_s();
@@ -252,8 +333,14 @@ int main(int argc, char **argv) {
     for (i = 0; i < NQ; i++)
       k2 += (size_t)hset_lookup(&hs, q[i]);
     double t2 = now_s();
+    size_t k3 = 0;
+    for (i = 0; i < NQ; i++)
+      k3 += (size_t)fp_lookup(&fp, q[i], ql[i]);
+    double t3 = now_s();
     if (t1 - t0 < best_blob) best_blob = t1 - t0;
     if (t2 - t1 < best_hs) best_hs = t2 - t1;
+    if (t3 - t2 < best_fp) best_fp = t3 - t2;
+    known_fp = k3;
     known = k1;
     known_hs = k2;
   }
@@ -340,6 +427,11 @@ int main(int argc, char **argv) {
   printf("lookup hash set:  %.1f M lookups/s (%.1f ns/lookup); blob/hash-set "
          "speed ratio %.2f\n",
          NQ / best_hs / 1e6, best_hs / NQ * 1e9, best_hs / best_blob);
+  printf("lookup fingerprint table (40-bit, NOT exact, %u bytes): %.1f M "
+         "lookups/s (%.1f ns/lookup); %zu known (blob %zu); blob/fingerprint "
+         "speed ratio %.2f\n",
+         FP_SLOTS * 5u, NQ / best_fp / 1e6, best_fp / NQ * 1e9, known_fp, known,
+         best_fp / best_blob);
   printf("lookup linear:    %.3f M lookups/s (%.0f ns/lookup over %zu names; "
          "%zu/%zu known, "
          "blob %zu); blob/linear speed ratio %.0f\n",
@@ -377,6 +469,7 @@ int main(int argc, char **argv) {
     free(hs.keys[i]);
   free(hs.keys);
   free(hs.inc);
+  free(fp.b);
   free(names);
   free(inc);
   dt__json_free(doc);
