@@ -60,6 +60,8 @@ static const char help[] =
     "      --no-preload          the browser navigation without the preload "
     "list\n"
     "      --preload-file FILE   a blob from `detour preload compile`\n"
+    "      --disable-stale-preload  a list older than 70 days is not used "
+    "(Chromium)\n"
     "output\n"
     "      --json                one JSON object (with the chains)\n"
     "      --chains, --no-chains  include the hop chains in JSON (default: "
@@ -80,6 +82,7 @@ enum {
   O_PROFILE,
   O_NO_PRELOAD,
   O_PRELOAD_FILE,
+  O_STALE_OFF,
   O_CHAINS,
   O_NO_CHAINS,
   O_HELP
@@ -104,6 +107,7 @@ static const struct option longopts[] = {
     {"profile", required_argument, 0, O_PROFILE},
     {"no-preload", no_argument, 0, O_NO_PRELOAD},
     {"preload-file", required_argument, 0, O_PRELOAD_FILE},
+    {"disable-stale-preload", no_argument, 0, O_STALE_OFF},
     {"chains", no_argument, 0, O_CHAINS},
     {"no-chains", no_argument, 0, O_NO_CHAINS},
     {"help", no_argument, 0, O_HELP},
@@ -174,6 +178,7 @@ static int parse(audit_opts *o, int argc, char **argv) {
     case O_PROFILE: o->ctx.profile = optarg; break;
     case O_NO_PRELOAD: o->ctx.no_preload = 1; break;
     case O_PRELOAD_FILE: o->ctx.preload_file = optarg; break;
+    case O_STALE_OFF: o->ctx.preload_disable_stale = 1; break;
     case O_CHAINS: o->chains = 1; break;
     case O_NO_CHAINS: o->chains = 0; break;
     case O_HELP: fputs(help, stdout); return -1;

@@ -36,6 +36,8 @@ static const char help[] =
     "      --no-hsts             no HSTS at all (no store, no preload list)\n"
     "      --no-preload          no preload list\n"
     "      --preload-file FILE   use a blob from `detour preload compile`\n"
+    "      --disable-stale-preload  a list older than 70 days is not used "
+    "(Chromium)\n"
     "connection\n"
     "      --resolve H:P:ADDR    resolve H:P to ADDR (curl semantics)\n"
     "      --connect-to H:P:H2:P2  connect to H2:P2 for H:P\n"
@@ -63,7 +65,7 @@ enum {
   O_DATA_BINARY = 256, O_JSON, O_HAR, O_CACERT, O_RESOLVE, O_CONNECT_TO,
   O_CONNECT_TIMEOUT, O_MAX_HEADER_BYTES, O_MAX_BODY_BYTES, O_PROFILE,
   O_NO_FOLLOW, O_MAX_REDIRS, O_INITIATOR, O_HSTS_STORE, O_NO_HSTS_STORE,
-  O_NO_HSTS, O_NO_PRELOAD, O_PRELOAD_FILE, O_EXPLAIN, O_HELP, O_DNS_TIMEOUT,
+  O_NO_HSTS, O_NO_PRELOAD, O_PRELOAD_FILE, O_STALE_OFF, O_EXPLAIN, O_HELP, O_DNS_TIMEOUT,
   O_TLS_TIMEOUT, O_FIRST_BYTE_TIMEOUT, O_IDLE_TIMEOUT, O_VERSION
 };
 
@@ -94,6 +96,7 @@ static const struct option longopts[] = {
     {"no-hsts", no_argument, 0, O_NO_HSTS},
     {"no-preload", no_argument, 0, O_NO_PRELOAD},
     {"preload-file", required_argument, 0, O_PRELOAD_FILE},
+    {"disable-stale-preload", no_argument, 0, O_STALE_OFF},
     {"explain", no_argument, 0, O_EXPLAIN},
     {"dns-timeout", required_argument, 0, O_DNS_TIMEOUT},
     {"tls-timeout", required_argument, 0, O_TLS_TIMEOUT},
@@ -217,6 +220,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_NO_HSTS: o->ctx.hsts_off = 1; break;
     case O_NO_PRELOAD: o->ctx.no_preload = 1; break;
     case O_PRELOAD_FILE: o->ctx.preload_file = optarg; break;
+    case O_STALE_OFF: o->ctx.preload_disable_stale = 1; break;
     case O_HELP: fputs(help, stdout); return -1;
     case O_VERSION: printf("%s\n", dt_version_info()); return -1;
     default: return cli_usage_error("try 'detour fetch --help'");

@@ -21,14 +21,16 @@ static const char help[] =
     "blob\n"
     "                 (IN '-' reads stdin: zcat list.json.gz | detour "
     "preload compile -)\n"
-    "  query HOST [--profile NAME]\n"
-    "                 which entry decides for HOST, and why\n"
+    "  query HOST [--profile NAME] [--disable-stale-preload]\n"
+    "                 which entry decides for HOST, and why (a list older than\n"
+    "                 70 days is unused with --disable-stale-preload, as in\n"
+    "                 Chromium)\n"
     "  info           entries, include_subdomains, size, list date, "
     "checksum\n";
 
 typedef struct popts {
   const char *blob, *output, *date, *profile;
-  int json;
+  int json, stale_off;
 } popts;
 
 static int open_list(const popts *o, dt__preload **p) {
@@ -147,6 +149,8 @@ static int cmd_query(const popts *o, const char *host) {
   int rc = open_list(o, &p);
   if (rc)
     return rc;
+  if (o->stale_off)
+    dt__preload_apply_stale_policy(p, 1, NULL); /* the system clock */
   dt__preload_match m;
   int known = dt__preload_lookup(p, canon, (size_t)n, prof->preload_rule, &m);
   if (o->json) {
@@ -195,12 +199,13 @@ static int cmd_query(const popts *o, const char *host) {
 }
 
 int cli_cmd_preload(int argc, char **argv) {
-  enum { O_JSON = 256, O_FILE, O_DATE, O_PROFILE, O_HELP };
+  enum { O_JSON = 256, O_FILE, O_DATE, O_PROFILE, O_STALE_OFF, O_HELP };
   static const struct option longopts[] = {
       {"json", no_argument, 0, O_JSON},
       {"preload-file", required_argument, 0, O_FILE},
       {"date", required_argument, 0, O_DATE},
       {"profile", required_argument, 0, O_PROFILE},
+      {"disable-stale-preload", no_argument, 0, O_STALE_OFF},
       {"output", required_argument, 0, 'o'},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
@@ -214,6 +219,7 @@ int cli_cmd_preload(int argc, char **argv) {
     case O_FILE: o.blob = optarg; break;
     case O_DATE: o.date = optarg; break;
     case O_PROFILE: o.profile = optarg; break;
+    case O_STALE_OFF: o.stale_off = 1; break;
     case 'o': o.output = optarg; break;
     case O_HELP: fputs(help, stdout); return 0;
     default: return cli_usage_error("try 'detour preload --help'");

@@ -130,6 +130,29 @@ class PreloadCli(unittest.TestCase):
         self.assertIn("days old", err)
         self.assertTrue(js["hops"][0]["synthetic"])
 
+    def test_stale_list_disabled_on_request(self):
+        """--disable-stale-preload: Chromium's rule (a list over 70 days old
+        is not used) for fetch and preload query; a fresh list still is."""
+        src = os.path.join(self.tmp.name, "list.json")
+        old = os.path.join(self.tmp.name, "old2.bin")
+        fresh = os.path.join(self.tmp.name, "fresh.bin")
+        for out, date in ((old, ["--date", "2020-01-01"]), (fresh, [])):  # [] = today
+            rc, _, err, _ = run_detour(["preload", "compile", *date, src, "-o", out],
+                                       env=self.env)
+            self.assertEqual(rc, 0, err)
+        for blob, upgraded in ((old, False), (fresh, True)):
+            args = ["fetch", "--json", "--no-hsts-store", "--preload-file", blob,
+                    "--disable-stale-preload", *self.fx.connect_to_args(["a.test"]),
+                    "--cacert", ca_file(), "http://a.test/"]
+            rc, _, err, js = run_detour(args, env=self.env)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(js["hops"][0]["synthetic"], upgraded, blob)
+            rc, _, _, q = run_detour(["preload", "--json", "--preload-file", blob, "query",
+                                      "a.test", "--disable-stale-preload"], env=self.env)
+            self.assertEqual(rc, 0)
+            self.assertEqual(q["known"], upgraded)
+            self.assertEqual(q["reason"], "exact" if upgraded else "disabled-stale")
+
     def test_bad_blob_is_refused_with_a_reason(self):
         bad = os.path.join(self.tmp.name, "bad.bin")
         with open(self.blob, "rb") as f:
