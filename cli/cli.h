@@ -50,6 +50,9 @@ int cli_print_owned_to(FILE *f, char *s); /* the same, to F */
 /* A command that writes stdout itself (not through the helpers above)
  * says so, so main does not add an error document (--json). */
 void cli_stdout_used(void);
+/* A command calls this when it parses --json: a failure before it printed
+ * anything then still yields a JSON document (main.c). */
+void cli_json_mode(void);
 
 /* Parses a non-negative decimal (seconds may have a fraction when
  * allow_frac) into *out; 0 on success. */

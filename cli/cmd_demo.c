@@ -424,6 +424,7 @@ static int print_json(demo_run *r) {
     cli_error("out of memory");
     rc = DT_ENOMEM;
   } else {
+    cli_stdout_used();
     printf("{\"visits\": [%s, %s], \"forms\": [%s, %s], "
            "\"plain_connections_second_visit\": %u}\n",
            parts[0], parts[1], parts[2], parts[3], r->plain[1]);
@@ -440,7 +441,7 @@ int cli_cmd_demo(int argc, char **argv) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     switch (c) {
-    case 'j': r.json = 1; break;
+    case 'j': r.json = 1; cli_json_mode(); break;
     case 'h': fputs(help, stdout); return CLI_EXIT_OK;
     default: return cli_usage_error("try 'detour demo --help'");
     }

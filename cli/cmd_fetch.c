@@ -190,7 +190,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_IDLE_TIMEOUT:
       rc = timeout_opt("--idle-timeout", &o->ctx.limits.idle_timeout_ms);
       break;
-    case O_JSON: o->json = 1; break;
+    case O_JSON: o->json = 1; cli_json_mode(); break;
     case O_HAR: o->har = optarg; break;
     case O_EXPLAIN: o->explain = 1; break;
     case O_CACERT: o->ctx.ca_file = optarg; break;

@@ -208,7 +208,8 @@ static int cmd_query(hopts *o, const char *host) {
     printf("%s is not a Known HSTS Host in %s: %s%s%s%s\n", canon, o->path,
            dt__hsts_reason_name(d.reason), d.entry.host[0] ? " — " : "",
            d.entry.host,
-           d.entry.knockout ? " (a knockout: it sent max-age=0 while "
+           d.entry.host[0] && d.entry.knockout
+               ? " (a knockout: it sent max-age=0 while "
                               "preloaded, firefox profile)"
                             : "");
   }
@@ -407,7 +408,7 @@ int cli_cmd_hsts(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
     switch (c) {
     case O_STORE: o.store_opt = optarg; break;
-    case O_JSON: o.json = 1; break;
+    case O_JSON: o.json = 1; cli_json_mode(); break;
     case O_FORMAT: o.format = optarg; break;
     case O_INCSUB: o.include_subdomains = 1; break;
     case O_PROFILE: o.profile = optarg; break;

@@ -215,7 +215,7 @@ int cli_cmd_preload(int argc, char **argv) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
     switch (c) {
-    case O_JSON: o.json = 1; break;
+    case O_JSON: o.json = 1; cli_json_mode(); break;
     case O_FILE: o.blob = optarg; break;
     case O_DATE: o.date = optarg; break;
     case O_PROFILE: o.profile = optarg; break;

@@ -53,15 +53,13 @@ static char g_last_error[512];
 
 void cli_stdout_used(void) { g_stdout_used = 1; }
 
-static int json_requested(int argc, char **argv) {
-  for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
-    if (!strcmp(argv[i], "--json"))
-      return 1;
-  return 0;
-}
+static int g_json;
+void cli_json_mode(void) { g_json = 1; }
 
-static int finish(int rc, int json) {
-  if (!rc || !json || g_stdout_used)
+/* RC is an exit status; 1 is not an error class (audit: error findings;
+ * demo: an expectation failed) and those commands printed their result. */
+static int finish(int rc) {
+  if (rc < DT_CLASS_USAGE || !g_json || g_stdout_used)
     return rc;
   dt__jw w;
   dt__jw_init(&w, 0);
@@ -105,8 +103,7 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (!strcmp(cmd, commands[i].name))
-      return finish(commands[i].fn(argc - 1, argv + 1),
-                    json_requested(argc, argv));
+      return finish(commands[i].fn(argc - 1, argv + 1));
   fprintf(stderr, "detour: unknown command '%s'\n\n%s", cmd, usage);
   return CLI_EXIT_USAGE;
 }

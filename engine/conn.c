@@ -91,10 +91,14 @@ static void tls_input(dt__conn *c, const char *data, size_t len) {
       snprintf(c->tls_version, sizeof c->tls_version, "%s",
                mbedtls_ssl_get_version(&c->tls.ssl));
       /* Mbed TLS names suites as IANA does with '-' for '_'
-       * ("TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256"): show the IANA name, as
+       * ("TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256"), and TLS 1.3 ones with a
+       * "TLS1-3-" prefix for IANA's "TLS_": show the IANA name, as
        * browsers' devtools and curl -v do. */
-      snprintf(c->tls_cipher, sizeof c->tls_cipher, "%s",
-               mbedtls_ssl_get_ciphersuite(&c->tls.ssl));
+      const char *cs = mbedtls_ssl_get_ciphersuite(&c->tls.ssl);
+      if (!strncmp(cs, "TLS1-3-", 7))
+        snprintf(c->tls_cipher, sizeof c->tls_cipher, "TLS_%s", cs + 7);
+      else
+        snprintf(c->tls_cipher, sizeof c->tls_cipher, "%s", cs);
       for (char *p = c->tls_cipher; *p; p++)
         if (*p == '-')
           *p = '_';

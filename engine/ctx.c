@@ -97,11 +97,20 @@ static int hsts_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
   return 0;
 }
 
-int dt_ctx_new(dt_ctx **out, const dt_ctx_options *opt) {
+int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   if (!out)
     return DT_EINVAL;
   *out = NULL;
-  if (!opt || !opt->loop || opt->size < sizeof *opt)
+  if (!caller || caller->size < DT_CTX_OPTIONS_SIZE_V1)
+    return DT_EINVAL;
+  /* A caller built against an older header knows a prefix of the struct:
+   * read only that, the rest keeps its default (0). */
+  dt_ctx_options local;
+  memset(&local, 0, sizeof local);
+  memcpy(&local, caller,
+         caller->size < sizeof local ? caller->size : sizeof local);
+  const dt_ctx_options *opt = &local;
+  if (!opt->loop)
     return DT_EINVAL;
   dt_ctx *ctx = calloc(1, sizeof *ctx);
   if (!ctx)

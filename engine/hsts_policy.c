@@ -61,7 +61,10 @@ static int preload_known(dt_ctx *ctx, const char *host, size_t n,
     n = strlen(a);
     known = dt__preload_lookup(ctx->preload, a, n, mode, m);
     if (!known) break;                   /* nothing above either */
-    if (m->include_subdomains) return 1; /* covers HOST below it */
+    if (m->include_subdomains) { /* covers HOST below it */
+      m->reason = DT__PRELOAD_R_ANCESTOR;
+      return 1;
+    }
     if (m->reason != DT__PRELOAD_R_EXACT) break;
   }
   m->known = 0;
@@ -459,6 +462,14 @@ int dt_ctx_hsts_delete(dt_ctx *ctx, const char *host) {
 size_t dt_ctx_hsts_delete_observed_between(dt_ctx *ctx, int64_t from_ms,
                                            int64_t to_ms) {
   if (!ctx)
+    return 0;
+  /* Nothing is observed in the future, and the range is kept in the file
+   * for other processes: a range past now would delete headers noted
+   * later. */
+  int64_t now = dt_clock_now_ms(&ctx->clock);
+  if (to_ms > now)
+    to_ms = now;
+  if (from_ms > to_ms)
     return 0;
   size_t n = dt__hsts_store_delete_observed_between(ctx->hsts, from_ms, to_ms);
   /* The range itself is journalled even when nothing here matched: other

@@ -633,6 +633,14 @@ static int put(dt__hsts_store *s, const char *key, size_t n, int isd,
 }
 
 /* ---- public -------------------------------------------------------------- */
+/* 0 → the default; above DT__HSTS_MAX_ENTRIES_CAP → the cap, so record and
+ * slot counts (uint32_t, doubled on growth) can never wrap. */
+static size_t bound_entries(size_t max_entries) {
+  if (!max_entries) return DT_DEFAULT_HSTS_MAX_ENTRIES;
+  return max_entries > DT__HSTS_MAX_ENTRIES_CAP ? DT__HSTS_MAX_ENTRIES_CAP
+                                                : max_entries;
+}
+
 int dt__hsts_store_new(dt__hsts_store **out, size_t max_entries,
                        const dt_clock *clock) {
   *out = NULL;
@@ -641,7 +649,7 @@ int dt__hsts_store_new(dt__hsts_store **out, size_t max_entries,
   s->st.alloc_calls = 1;
   s->st.bytes = sizeof *s;
   if (clock) s->clock = *clock;
-  s->max_entries = max_entries ? max_entries : DT_DEFAULT_HSTS_MAX_ENTRIES;
+  s->max_entries = bound_entries(max_entries);
   s->free_head = s->lru_head = s->lru_tail = NIL;
   s->tomb_head = s->tomb_tail = NIL;
   *out = s;
@@ -679,7 +687,7 @@ void dt__hsts_store_shrink(dt__hsts_store *s) {
 }
 
 void dt__hsts_store_set_max_entries(dt__hsts_store *s, size_t max_entries) {
-  s->max_entries = max_entries ? max_entries : DT_DEFAULT_HSTS_MAX_ENTRIES;
+  s->max_entries = bound_entries(max_entries);
   while (s->live > s->max_entries && s->lru_tail != NIL) {
     remove_ent(s, s->lru_tail);
     s->st.evictions++;
@@ -860,7 +868,8 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
   if (!d) d = &dummy;
   d->known = 0;
   d->reason = DT__HSTS_R_NO_ENTRY;
-  d->entry.host[0] = 0;
+  d->entry.host[0] = 0; /* "no entry" (the rest is only read with a host) */
+  d->entry.knockout = 0;
   /* The common host ([A-Za-z0-9_-] labels) is canonicalised and hashed
    * in one right-to-left pass below; anything else, and every name the
    * pass is unsure of, goes through dt__hsts_canon, which has the last

@@ -69,6 +69,9 @@ typedef struct dt__hsts_entry {
   int64_t observed_ms; /* when the header was noted (or the entry added) */
 } dt__hsts_entry;
 
+/* The largest entry bound a store takes (2^28: ~17 GB of records); a larger
+ * MAX_ENTRIES is clamped to it. */
+#define DT__HSTS_MAX_ENTRIES_CAP ((size_t)1 << 28)
 /* New empty store. MAX_ENTRIES 0 → DT_DEFAULT_HSTS_MAX_ENTRIES; CLOCK may
  * be NULL (system clock) and is copied. Returns 0 or DT_ENOMEM. Free with
  * dt__hsts_store_free. */

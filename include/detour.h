@@ -141,7 +141,7 @@ typedef struct dt_limits {
   uint32_t total_timeout_ms; /* whole fetch / navigation */
   uint32_t pool_idle_per_origin;
   uint32_t pool_idle_ms;
-  size_t hsts_max_entries;
+  size_t hsts_max_entries;   /* LRU bound of the dynamic store (at most 2^28) */
 } dt_limits;
 
 void dt_limits_default(dt_limits *lim);
@@ -235,7 +235,11 @@ int dt_host_canonicalize(const char *host, size_t len, char *out, size_t cap);
 typedef struct dt_ctx dt_ctx;
 
 typedef struct dt_ctx_options {
-  uint32_t size;               /* sizeof(dt_ctx_options), for versioning */
+  /* sizeof(dt_ctx_options) as the caller was compiled (dt_ctx_options_init
+   * sets it). New fields are only ever appended; a caller built against an
+   * older header passes a smaller size and gets the defaults (0) for the
+   * fields it does not know. */
+  uint32_t size;
   struct uv_loop_s *loop;      /* caller's loop; required */
   dt_limits limits;
   dt_clock clock;
@@ -247,14 +251,10 @@ typedef struct dt_ctx_options {
   const char *profile;
   /* HSTS. The dynamic store lives in memory; with a path it is loaded at
    * dt_ctx_new and saved (locked merge with other processes) after every
-   * navigation that changed it — or, with hsts_save_delay_ms, at most once
-   * per that many ms (a timer that does not keep the loop alive), and
-   * always by dt_ctx_hsts_flush and dt_ctx_close. A store file problem is a
-   * warning and the context goes on memory-only (dt_ctx_warning). */
+   * navigation that changed it — or, with hsts_save_delay_ms (below), at
+   * most once per that many ms. A store file problem is a warning and the
+   * context goes on memory-only (dt_ctx_warning). */
   const char *hsts_store_path; /* NULL → memory-only */
-  unsigned hsts_save_delay_ms; /* 0 → save after each navigation (a crash
-                                  loses nothing); e.g. 10000 as Chromium:
-                                  big stores, many navigations */
   int hsts_off;                /* 1 → no HSTS at all (store nor preload) */
   const char *preload_file;    /* NULL → the list embedded at build time;
                                   a blob from `detour preload compile`,
@@ -264,7 +264,15 @@ typedef struct dt_ctx_options {
   size_t preload_blob_len;
   int no_preload;              /* 1 → no preload list */
   int preload_disable_stale;   /* 1 → a list older than 70 days is unused */
+  /* --- added after 0.1.0 (see size) --- */
+  unsigned hsts_save_delay_ms; /* 0 → save after each navigation (a crash
+                                  loses nothing); N → at most once per N ms,
+                                  on a timer that does not keep the loop
+                                  alive, plus dt_ctx_hsts_flush and
+                                  dt_ctx_close; e.g. 10000 as Chromium */
 } dt_ctx_options;
+/* The size of dt_ctx_options in 0.1.0, the smallest dt_ctx_new accepts. */
+#define DT_CTX_OPTIONS_SIZE_V1 offsetof(dt_ctx_options, hsts_save_delay_ms)
 
 void dt_ctx_options_init(dt_ctx_options *opt); /* defaults; loop left NULL */
 
@@ -317,11 +325,13 @@ int dt_ctx_hsts_get(dt_ctx *ctx, const char *host, dt_hsts_entry *out);
 /* Deletes HOST's own entry: 1 deleted, 0 none, DT_EINVAL / DT_EURL. */
 int dt_ctx_hsts_delete(dt_ctx *ctx, const char *host);
 /* Deletes the entries observed in [from_ms, to_ms] ("clear browsing data
- * for a time range"; every entry: INT64_MIN, INT64_MAX). Returns how many. */
+ * for a time range"; every entry: INT64_MIN, INT64_MAX). TO_MS is capped at
+ * now: headers noted later are kept. Returns how many. */
 size_t dt_ctx_hsts_delete_observed_between(dt_ctx *ctx, int64_t from_ms,
                                            int64_t to_ms);
 /* Calls cb for each entry, most recently used first; a non-zero return
- * stops the walk and is returned. */
+ * stops the walk and is returned. The callback must not change the store
+ * (no dt_ctx_hsts_add/delete, no navigation ending): collect, then act. */
 int dt_ctx_hsts_each(dt_ctx *ctx,
                      int (*cb)(const dt_hsts_entry *entry, void *user_data),
                      void *user_data);

@@ -65,6 +65,13 @@ class HstsCli(unittest.TestCase):
             self.assertIsNone(js["error"]["code"])
             self.assertIn(js["error"]["message"], err)
 
+    def test_text_query_of_an_unknown_host(self):
+        rc, out, err, _ = self.hsts("query", "nothing.example")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("nothing.example is not a Known HSTS Host", out)
+        self.assertIn("no-entry", out)
+        self.assertNotIn("knockout", out)  # the decision's entry is empty
+
     def test_parse_explains(self):
         rc, _, _, js = self.hsts("--json", "parse", "max-age=63072000; includeSubDomains; preload")
         self.assertEqual(rc, 0)

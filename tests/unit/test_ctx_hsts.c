@@ -63,6 +63,31 @@ static void close_ctx(uv_loop_t *loop, dt_ctx *ctx) {
     uv_run(loop, UV_RUN_ONCE);
 }
 
+/* dt_ctx_options grows at its end: a caller built against the 0.1.0 header
+ * passes the old size and gets the defaults for what it does not know;
+ * a size below that is refused. */
+static void options_versioning(uv_loop_t *loop) {
+  dt_ctx_options o;
+  memset(&o, 0xAB, sizeof o); /* what an older caller never wrote */
+  dt_ctx_options_init(&o);
+  memset((char *)&o + DT_CTX_OPTIONS_SIZE_V1, 0xAB,
+         sizeof o - DT_CTX_OPTIONS_SIZE_V1);
+  o.size = (uint32_t)DT_CTX_OPTIONS_SIZE_V1;
+  o.loop = loop;
+  o.no_preload = 1;
+  o.hsts_store_path = path;
+  dt_ctx *ctx = NULL;
+  CHECK_INT(dt_ctx_new(&ctx, &o), 0);
+  /* hsts_save_delay_ms read as 0, not 0xABABABAB: saved at once. (And the
+   * earlier "delete everything" range, capped at its now, does not wipe a
+   * header noted after it: uncapped, [INT64_MIN, INT64_MAX] did.) */
+  CHECK_INT(dt_ctx_hsts_add(ctx, "v1.test", 60, 0), 0);
+  CHECK(dt_test_file_has_line(path, "h v1.test "));
+  close_ctx(loop, ctx);
+  o.size = (uint32_t)DT_CTX_OPTIONS_SIZE_V1 - 1;
+  CHECK_INT(dt_ctx_new(&ctx, &o), DT_EINVAL);
+}
+
 int main(void) {
   CHECK(mkdtemp(dir) != NULL);
   snprintf(path, sizeof path, "%s/hsts.txt", dir);
@@ -139,6 +164,8 @@ int main(void) {
   CHECK_INT(dt_ctx_hsts_each(ctx, collect, &s), 0);
   CHECK_INT(s.n, 0);
   close_ctx(&loop, ctx);
+  now_v += 1; /* after the clear above (its range ends now, inclusive) */
+  options_versioning(&loop);
   CHECK_INT(uv_loop_close(&loop), 0);
 
   dt_test_rm_store(dir, path);
