@@ -729,26 +729,40 @@ static int load_buf(dt__hsts_store *s, const char *buf, size_t len,
   return rc;
 }
 
-int dt__hsts_file_load_mem(dt__hsts_store *s, const char *buf, size_t len,
-                           dt__hsts_file_report *rep) {
-  dt__hsts_file_report dummy;
-  if (!rep) rep = &dummy;
-  rep_start(rep, NULL);
-  return load_buf(s, buf, len, rep);
-}
-
-int dt__hsts_file_load(dt__hsts_store *s, const char *path,
+/* The bytes BUF[0..len) or the file PATH (when BUF is NULL) through PARSE,
+ * with a fresh report. A missing file is an empty store for detour's own
+ * format (a first run) and an error for an import. */
+typedef int (*parse_fn)(dt__hsts_store *, const char *, size_t,
+                        dt__hsts_file_report *);
+static int parse_input(dt__hsts_store *s, const char *path, const char *buf,
+                       size_t len, parse_fn parse, int missing_is_error,
                        dt__hsts_file_report *rep) {
   dt__hsts_file_report dummy;
   if (!rep) rep = &dummy;
   rep_start(rep, path);
-  char *buf;
-  size_t len;
-  int rc = read_file(path, &buf, &len, rep);
-  if (rc || !buf) return rc;
-  rc = load_buf(s, buf, len, rep);
-  free(buf);
+  if (!path) return parse(s, buf, len, rep);
+  char *file;
+  int rc = read_file(path, &file, &len, rep);
+  if (rc) return rc;
+  if (!file)
+    return missing_is_error
+               ? rep_fail(rep, DT_EIO, ENOENT,
+                          "the file to import does not exist",
+                          "check the path of the curl --hsts file")
+               : 0;
+  rc = parse(s, file, len, rep);
+  free(file);
   return rc;
+}
+
+int dt__hsts_file_load_mem(dt__hsts_store *s, const char *buf, size_t len,
+                           dt__hsts_file_report *rep) {
+  return parse_input(s, NULL, buf, len, load_buf, 0, rep);
+}
+
+int dt__hsts_file_load(dt__hsts_store *s, const char *path,
+                       dt__hsts_file_report *rep) {
+  return parse_input(s, path, NULL, 0, load_buf, 0, rep);
 }
 
 typedef struct paths {
@@ -998,28 +1012,12 @@ static int import_buf(dt__hsts_store *s, const char *buf, size_t len,
 
 int dt__hsts_file_import_curl_mem(dt__hsts_store *s, const char *buf,
                                   size_t len, dt__hsts_file_report *rep) {
-  dt__hsts_file_report dummy;
-  if (!rep) rep = &dummy;
-  rep_start(rep, NULL);
-  return import_buf(s, buf, len, rep);
+  return parse_input(s, NULL, buf, len, import_buf, 0, rep);
 }
 
 int dt__hsts_file_import_curl(dt__hsts_store *s, const char *path,
                               dt__hsts_file_report *rep) {
-  dt__hsts_file_report dummy;
-  if (!rep) rep = &dummy;
-  rep_start(rep, path);
-  char *buf;
-  size_t len;
-  int rc = read_file(path, &buf, &len, rep);
-  if (rc) return rc;
-  if (!buf) {
-    return rep_fail(rep, DT_EIO, ENOENT, "the file to import does not exist",
-                    "check the path of the curl --hsts file");
-  }
-  rc = import_buf(s, buf, len, rep);
-  free(buf);
-  return rc;
+  return parse_input(s, path, NULL, 0, import_buf, 1, rep);
 }
 
 typedef struct curl_writer {
