@@ -1,4 +1,4 @@
-/* bytes.h — little-endian 8-byte words, loaded from and stored to any
+/* bytes.h — little-endian 4- and 8-byte words, loaded from and stored to any
  * address. The store's and the preload list's hashes read names 8 bytes
  * at a time and must get the same integers on every host: the bytes are
  * taken little-endian whatever the CPU (one load on x86/ARM). Internal to
@@ -14,6 +14,15 @@ static inline uint64_t dt__ld_le64(const void *p) {
   memcpy(&v, p, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
   v = __builtin_bswap64(v);
+#endif
+  return v;
+}
+
+static inline uint32_t dt__ld_le32(const void *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap32(v);
 #endif
   return v;
 }

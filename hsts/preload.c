@@ -52,15 +52,6 @@ static void set_err(dt__preload_error *err, const char *fmt, const char *a,
   snprintf(err->msg, sizeof err->msg, fmt, a, b);
 }
 
-uint32_t dt__preload_rd32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-uint64_t dt__preload_rd64(const uint8_t *p) {
-  return (uint64_t)dt__preload_rd32(p) | (uint64_t)dt__preload_rd32(p + 4)
-                                             << 32;
-}
-
 /* XXH64 (Yann Collet's xxHash, BSD-2): a fast, well-known 64-bit checksum,
  * so a whole 700 KB blob is checked in well under a millisecond. */
 #define XP1 0x9E3779B185EBCA87ULL
