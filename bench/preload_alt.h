@@ -15,7 +15,8 @@
  *    table") and the top byte of the key's hash;
  *  - per block, its first key's 8-byte prefix (u64) and its bit offset
  *    (u32); the blob's Bloom filter (6 bits a name) in front.
- * Lookup. As the blob's up to the filter. Then the host's key is coded once,
+ * Lookup. The blob's own host handling and hashes (dt__preload_key_make)
+ * and the same filter, so only the layout differs. Then the host's key is coded once,
  * and each ancestor the filter lets through (deepest first) is looked for
  * in its block without a scan in key order: its hash byte is matched
  * against the block's 32 at once (SWAR), a candidate's coded length
@@ -28,10 +29,12 @@
 #define DETOUR_BENCH_PRELOAD_ALT_H
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hsts/preload.h"
 #include "hsts/preload_format.h"
 
 #define ALT_B 32u    /* entries a block: the SWAR match covers 32 bytes */
@@ -257,11 +260,19 @@ static size_t alt_S(const alt *a, size_t i) {
   return a->esc[lo].bits;
 }
 
+/* Big-endian 8 bytes (the stream is MSB first). */
+static inline uint64_t alt_be64(uint64_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  return v;
+#else
+  return __builtin_bswap64(v);
+#endif
+}
 /* 57 valid bits starting at bit OFF of B, MSB first. */
 static inline uint64_t alt_bits(const uint8_t *b, size_t off) {
   uint64_t v;
   memcpy(&v, b + (off >> 3), 8);
-  return __builtin_bswap64(v) << (off & 7);
+  return alt_be64(v) << (off & 7);
 }
 static inline int alt_bits_eq(const uint8_t *x, size_t xo, const uint8_t *y,
                               size_t yo, size_t n) {
@@ -330,63 +341,17 @@ static long alt_find(const alt *a, const uint8_t *t, size_t n, uint8_t h8,
   return -1;
 }
 
-/* Chromium rule (the deepest entry decides), with the blob's host checks:
- * 1 = upgrade. */
+/* Chromium rule (the deepest entry decides), from the blob's own host
+ * handling (dt__preload_key_make): 1 = upgrade. */
 static int alt_lookup(const alt *a, const char *host, size_t len) {
-  static const uint8_t ok[256] = {
-      ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-      ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
-      ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-      ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-      ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
-      ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-      ['-'] = 1, ['_'] = 1, ['.'] = 1};
-  while (len > 0 && host[len - 1] == '.')
-    len--;
-  if (len == 0 || len > 253) return 0;
-  char canon[253 + 8];
-  uint8_t dot[128];
-  size_t nd = 0;
-  unsigned bad = 0;
-  memset(canon + len, 0, 8);
-  for (size_t i = 0; i < len; i++) {
-    uint8_t c = (uint8_t)tolower((unsigned char)host[i]);
-    bad |= !ok[c];
-    canon[i] = (char)c;
-    if (c == '.') {
-      if (nd == sizeof dot) return 0;
-      dot[nd++] = (uint8_t)i;
-    }
-  }
-  uint8_t t[253 + 1 + 16], bnd[128];
-  size_t tn = 0, labels = nd + 1, end = len;
-  for (size_t d = 0; d < labels && !bad; d++) {
-    size_t start = d < nd ? (size_t)dot[nd - 1 - d] + 1 : 0, ll = end - start;
-    bad |= ll == 0 || ll > 63;
-    if (d) t[tn++] = DT__PRELOAD_SEP;
-    for (size_t o = 0; o < ll; o += 8)
-      memcpy(t + tn + o, canon + start + o, 8);
-    tn += ll;
-    bnd[d] = (uint8_t)tn;
-    end = start - 1;
-  }
-  if (bad) return 0;
-  memset(t + tn, 0, 8);
-  uint64_t st = 0, hv[128];
-  size_t wd = 0, pass[128], np = 0;
+  dt__preload_key key;
+  if (dt__preload_key_make(&key, host, len)) return 0;
+  const uint8_t *t = key.t, *bnd = key.bnd;
+  size_t labels = key.labels, pass[DT_MAX_HOST_BYTES / 2 + 2], np = 0;
   for (size_t d = 0; d < labels; d++) {
-    size_t k = bnd[d];
-    for (; wd + 8 <= k; wd += 8)
-      st = dt__preload_hstep(st, dt__ld_le64(t + wd));
-    uint64_t hs = st;
-    if (k > wd)
-      hs = dt__preload_hstep(st, dt__ld_le64(t + wd) &
-                                     (~0ULL >> (64 - 8 * (k - wd))));
-    uint64_t h = dt__preload_hfinal(hs, k), msk = dt__preload_filter_mask(h);
-    if ((a->filter[dt__preload_filter_word(h, a->fwords)] & msk) != msk)
-      continue;
-    hv[d] = h;
-    pass[np++] = d;
+    uint64_t h = key.hash[d], msk = dt__preload_filter_mask(h);
+    if ((a->filter[dt__preload_filter_word(h, a->fwords)] & msk) == msk)
+      pass[np++] = d;
   }
   if (!np) return 0;
   /* T's code up to the deepest ancestor the filter let through. */
@@ -402,18 +367,18 @@ static int alt_lookup(const alt *a, const char *host, size_t len) {
     accn += e & 31;
     bp += e & 31;
     if (accn >= 32) {
-      uint32_t w = __builtin_bswap32((uint32_t)(acc >> (accn - 32)));
+      uint64_t w = alt_be64(acc >> (accn - 32) << 32);
       memcpy(et + ((bp - accn) >> 3), &w, 4);
       accn -= 32;
     }
   }
   cum[upto] = (uint16_t)bp;
-  uint64_t w = accn ? __builtin_bswap64(acc << (64 - accn)) : 0;
+  uint64_t w = accn ? alt_be64(acc << (64 - accn)) : 0;
   memcpy(et + ((bp - accn) >> 3), &w, 8);
   memset(et + ((bp - accn) >> 3) + 8, 0, 8);
   for (size_t q = np; q-- > 0;) {
     size_t d = pass[q];
-    long ix = alt_find(a, t, bnd[d], (uint8_t)(hv[d] >> 56), et, cum);
+    long ix = alt_find(a, t, bnd[d], (uint8_t)(key.hash[d] >> 56), et, cum);
     if (ix >= 0) return d == labels - 1 || a->inc[ix];
   }
   return 0;

@@ -724,6 +724,71 @@ static const uint8_t k_keybyte[256] = {
     ['9'] = '9', ['-'] = '-', ['_'] = '_', ['.'] = '.'};
 #undef LB2
 
+/* dt__preload_key_make, inlined into the lookup. */
+static inline int key_make(dt__preload_key *k, const char *host, size_t len) {
+  if (!host) len = 0;
+  while (len > 0 && host[len - 1] == '.')
+    len--;
+  if (len == 0 || len > DT_MAX_HOST_BYTES) return -1;
+  /* Canonical text (lowered) and the label ends, in one forward pass. */
+  char *canon = k->canon;
+  uint8_t dot[DT_MAX_HOST_BYTES / 2 + 2]; /* positions < 253 */
+  size_t nd = 0;
+  unsigned bad = 0;
+  memset(canon + len, 0, 8); /* the 8-byte label copies read past len */
+  for (size_t i = 0; i < len; i++) {
+    uint8_t c = k_keybyte[(unsigned char)host[i]];
+    bad |= c == 0;
+    canon[i] = (char)c;
+    if (c == '.') {
+      if (nd == sizeof dot) return -1; /* only with empty labels: "a..." */
+      dot[nd++] = (uint8_t)i;
+    }
+  }
+  /* The reversed key T, built label by label from the right; bnd[d] is
+   * T's length after d + 1 labels, i.e. the key of the host's ancestor of
+   * d + 1 labels. Labels are copied 8 bytes at a time (T has slack; the
+   * separator and the next label overwrite the excess). */
+  uint8_t *t = k->t;
+  size_t tn = 0, labels = nd + 1, end = len;
+  for (size_t d = 0; d < labels && !bad; d++) {
+    size_t start = d < nd ? (size_t)dot[nd - 1 - d] + 1 : 0;
+    size_t ll = end - start;
+    bad |= ll == 0 || ll > DT_MAX_LABEL_BYTES;
+    if (d) t[tn++] = DT__PRELOAD_SEP;
+    for (size_t o = 0; o < ll; o += 8)
+      memcpy(t + tn + o, canon + start + o, 8);
+    tn += ll;
+    k->bnd[d] = (uint8_t)tn;
+    end = start - 1;
+  }
+  if (bad) return -1;
+  memset(t + tn, 0, 8);
+  /* The hash of every label-boundary prefix in one pass over T: the state
+   * runs over T's whole words once, and each label boundary adds its
+   * partial word and the length (= dt__preload_key_hash of that prefix). */
+  uint64_t st = 0;
+  size_t wd = 0;
+  for (size_t d = 0; d < labels; d++) {
+    size_t b = k->bnd[d];
+    for (; wd + 8 <= b; wd += 8)
+      st = dt__preload_hstep(st, dt__ld_le64(t + wd));
+    uint64_t hs = st;
+    if (b > wd)
+      hs = dt__preload_hstep(st, dt__ld_le64(t + wd) &
+                                     (~0ULL >> (64 - 8 * (b - wd))));
+    k->hash[d] = dt__preload_hfinal(hs, b);
+  }
+  k->len = len;
+  k->tn = tn;
+  k->labels = labels;
+  return 0;
+}
+
+int dt__preload_key_make(dt__preload_key *k, const char *host, size_t len) {
+  return key_make(k, host, len);
+}
+
 int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
                        dt__preload_mode mode, dt__preload_match *m) {
   dt__preload_match scratch;
@@ -737,72 +802,23 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
     m->reason = DT__PRELOAD_R_DISABLED_STALE;
     return 0;
   }
-  if (!host) len = 0;
-  while (len > 0 && host[len - 1] == '.')
-    len--;
-  if (len == 0 || len > DT_MAX_HOST_BYTES) {
+  dt__preload_key key;
+  if (key_make(&key, host, len)) {
     m->reason = DT__PRELOAD_R_BAD_HOST;
     return 0;
   }
-  /* Canonical text (lowered) and the label ends, in one forward pass. */
-  char canon[DT_MAX_HOST_BYTES + 8];
-  uint8_t dot[DT_MAX_HOST_BYTES / 2 + 2]; /* positions < 253 */
-  size_t nd = 0;
-  unsigned bad = 0;
-  memset(canon + len, 0, 8); /* the 8-byte label copies read past len */
-  for (size_t i = 0; i < len; i++) {
-    uint8_t c = k_keybyte[(unsigned char)host[i]];
-    bad |= c == 0;
-    canon[i] = (char)c;
-    if (c == '.') {
-      if (nd == sizeof dot) { /* only with empty labels: "a..." */
-        bad = 1;
-        break;
-      }
-      dot[nd++] = (uint8_t)i;
-    }
-  }
-  /* The reversed key T, built label by label from the right; bnd[d] is
-   * T's length after d + 1 labels, i.e. the key of the host's ancestor of
-   * d + 1 labels. Labels are copied 8 bytes at a time (T has slack; the
-   * separator and the next label overwrite the excess). */
-  uint8_t t[DT_MAX_HOST_BYTES + 1 + 16];
-  uint8_t bnd[DT_MAX_HOST_BYTES / 2 + 2]; /* lengths <= 253 */
-  size_t tn = 0, labels = nd + 1, end = len;
-  for (size_t d = 0; d < labels && !bad; d++) {
-    size_t start = d < nd ? (size_t)dot[nd - 1 - d] + 1 : 0;
-    size_t ll = end - start;
-    bad |= ll == 0 || ll > DT_MAX_LABEL_BYTES;
-    if (d) t[tn++] = DT__PRELOAD_SEP;
-    for (size_t o = 0; o < ll; o += 8)
-      memcpy(t + tn + o, canon + start + o, 8);
-    tn += ll;
-    bnd[d] = (uint8_t)tn;
-    end = start - 1;
-  }
-  if (bad) {
-    m->reason = DT__PRELOAD_R_BAD_HOST;
-    return 0;
-  }
-  memset(t + tn, 0, 8);
+  const char *canon = key.canon;
+  const uint8_t *t = key.t, *bnd = key.bnd;
+  size_t tn = key.tn, labels = key.labels;
+  len = key.len;
 
-  /* The filter, for every suffix in one pass over T: the hash state runs
-   * over T's whole words once, and each label boundary adds its partial
-   * word and the length (= dt__preload_key_hash of that prefix). */
+  /* The filter, for the host and every ancestor. */
   const uint8_t *fw = p->base + p->h.off_filter;
   uint32_t nw = p->h.filter_words;
-  uint64_t st = 0;
-  size_t wd = 0, dmin = SIZE_MAX, dmax = 0;
+  size_t dmin = SIZE_MAX, dmax = 0;
   int single = 0;
   for (size_t d = 0; d < labels; d++) {
-    size_t k = bnd[d];
-    for (; wd + 8 <= k; wd += 8)
-      st = dt__preload_hstep(st, dt__ld_le64(t + wd));
-    uint64_t hs = st;
-    if (k > wd)
-      hs = dt__preload_hstep(st, dt__ld_le64(t + wd) &
-                                     (~0ULL >> (64 - 8 * (k - wd))));
-    uint64_t h = dt__preload_hfinal(hs, k), msk = dt__preload_filter_mask(h);
+    uint64_t h = key.hash[d], msk = dt__preload_filter_mask(h);
     if ((dt__ld_le64(fw + 8 * dt__preload_filter_word(h, nw)) & msk) !=
         msk)
       continue; /* surely not an entry */

@@ -128,6 +128,25 @@ typedef struct dt__preload_match {
   char cancelled[DT_MAX_HOST_BYTES + 1];
 } dt__preload_match;
 
+/* A host made ready for a lookup: trailing dots stripped, ASCII lowered,
+ * bytes and labels checked; its key T (labels right to left, joined by
+ * DT__PRELOAD_SEP, then 8 zero bytes); and per d < labels, bnd[d] = the
+ * length of the key of the host's ancestor of d + 1 labels (bnd[labels-1]
+ * = tn, the host itself) and hash[d] = dt__preload_key_hash of that key,
+ * all in one pass. Used by dt__preload_lookup and by bench_preload's
+ * alternative layout, so both start from the same work. */
+typedef struct dt__preload_key {
+  char canon[DT_MAX_HOST_BYTES + 8]; /* canonical text, len bytes */
+  size_t len, tn, labels;
+  uint8_t t[DT_MAX_HOST_BYTES + 1 + 16];
+  uint8_t bnd[DT_MAX_HOST_BYTES / 2 + 2];
+  uint64_t hash[DT_MAX_HOST_BYTES / 2 + 2];
+} dt__preload_key;
+
+/* 0, or -1 when HOST (len bytes) is not a name we can look up: empty, too
+ * long, a byte outside [A-Za-z0-9-_.], an empty label or one over 63. */
+int dt__preload_key_make(dt__preload_key *k, const char *host, size_t len);
+
 /* Looks HOST (len bytes; need not be NUL-terminated) up. HOST should be
  * canonical ASCII (the engine applies IDNA first); ASCII uppercase is
  * lowered and trailing dots are stripped here, without allocating. Returns
