@@ -4,41 +4,50 @@
  * 700 KB (docs/preload-format.md, "Tried and dropped"). Not used by detour;
  * included by bench_preload.c only. It answers Chromium's rule (the deepest
  * entry decides) as a yes/no; bench_preload checks it against the blob on
- * every name of its mix. It is the best of a series of variants a helper
- * session measured on 2026-11-30 (its lineage is in the docs).
+ * every name of its mix.
  *
- * Layout (683,884 bytes for the 2026 list, 94,600 names):
+ * Layout (685,699 bytes for the 2026 list, 94,600 names):
  *  - keys: lowercase host names reversed character by character
  *    ("www.example.com" -> "moc.elpmaxe.www"), sorted bytewise, in blocks of
  *    32; front coding (p = characters shared with the previous key) restarts
- *    at entries 0 and 16 of every block;
+ *    every ALT_R = 4 entries;
+ *  - implied prefix: every key of block b shares the first
+ *    c_b = common leading bytes of separators b and b+1 (<= 8); a restart
+ *    entry stores only its characters from c_b on (context: character
+ *    c_b - 1), so nothing in a block refers to characters < c_b and the
+ *    host's key is coded from c_b on;
  *  - each key's own suffix in one MSB-first bit stream, order-1 canonical
  *    Huffman code (context = the previous key character, 40 x 39 code
  *    lengths), ~4.1 bits a character;
  *  - per entry 2 bytes: meta = h4 << 4 | min(p, 15) (h4: top nibble of the
- *    key hash; p >= 15 in a sorted escape table) and S = suffix bits (255:
- *    escape table);
- *  - per block 14 bytes: separator (shortest prefix of the first key that
- *    is greater than the previous key, <= 8 bytes, zero-padded, u64), bit
- *    offset (u32; bit 31 = block has an S escape, bit 30 = block has an
- *    entry without include_subdomains) and the bit offset of entry 16 (u16);
+ *    key hash; p = 0 at restarts; p >= 15 in a sorted escape table) and
+ *    S = suffix bits (255: escape table);
+ *  - per block 12 bytes: separator (shortest prefix of the first key that
+ *    is greater than the previous key, <= 8 bytes, zero-padded, u64) and
+ *    bit offset (u32; bit 31 = block has an S escape, bit 30 = block has an
+ *    entry without include_subdomains, bit 29 = separator cut to 8 bytes);
+ *    an entry's offset is the block's plus the S of the entries before it
+ *    (two SSE2 SADs), so no per-restart offsets are stored;
  *  - a register-blocked Bloom filter, 6 bits a name, 3 bits a key;
  *  - the entries without include_subdomains: sorted u32 list.
- * Derived at open (not in the blob, ~8.6 KB): every 16th and 256th
- * separator (3-level 16-way search), the code table, the byte tables.
+ * Derived at open (not in the blob, ~12.5 KB): every 16th and 256th
+ * separator (3-level 16-way search, ~1.8 KB), the code table (40 x 64 u32,
+ * 10 KB), the byte tables (512 B).
  *
- * Lookup (no allocation): strip trailing dots, copy the host to the stack,
- * lowercase + validate + find dots (SSE2, scalar fallback), check labels;
- * hash every ancestor (words read from the host's right end = key order);
- * Bloom; the deepest passing ancestor's block is located (3 x count of 16
- * separators <= key prefix, one little-endian load gives the prefix) and
- * its meta/S/stream lines prefetched; the host key is coded (bits + bit
- * offset of every character) up to that ancestor; per passing ancestor,
- * deepest first: h4 match over the block's 32 meta bytes, p < m and
- * code-length check (cum[p] + S == cum[m]), suffix bits compared with the
- * host's code, then the entries that set its prefix found by SSE2 "last
- * entry before here with p < lim" hops and compared the same way. The
- * first entry found decides (Chromium: the deepest entry decides).
+ * Lookup (no allocation): strip trailing dots, copy the host to the stack
+ * (two overlapping moves for 8..32 bytes), lowercase + validate + find dots
+ * (SSE2, scalar fallback), check labels; hash every ancestor (words read
+ * from the host's right end = key order); Bloom; the deepest passing
+ * ancestor's block is located (3 x count of 16 separators <= key prefix)
+ * and prefetched; the host key is coded from that block's c_b up to that
+ * ancestor (recoded only when a later block has another c_b); per passing
+ * ancestor, deepest first: h4 match over the block's 32 meta bytes, p < m
+ * and code-length check (cum[p] + S == cum[m]), suffix bits compared with
+ * the host's code, then the entries that set its prefix (at most 3 back to
+ * the restart) found by SSE2 "last entry before here with p < lim" hops and
+ * compared the same way. Earlier blocks are searched only after a cut
+ * separator equal to the key's prefix. The first entry found decides
+ * (Chromium: the deepest entry decides).
  * -DALT_NO_SIMD builds the portable path (no SSE2) instead. */
 #ifndef DETOUR_BENCH_PRELOAD_ALT_H
 #define DETOUR_BENCH_PRELOAD_ALT_H
@@ -53,7 +62,10 @@
 #endif
 
 #define ALT_B 32u
-#define ALT_R 16u /* front coding restarts every ALT_R entries */
+#ifndef ALT_RR
+#define ALT_RR 4
+#endif
+#define ALT_R ((size_t)ALT_RR) /* front coding restarts every ALT_R entries (<= 16) */
 #define ALT_NR (ALT_B / ALT_R)
 #define ALT_NS 40u     /* symbols 1..39, 0 = invalid / START context */
 #define ALT_DOTSYM 1u
@@ -68,13 +80,12 @@ typedef struct alt {
   uint8_t *stream, *meta, *S;
   uint64_t *pre;
   uint32_t *boff;
-  uint16_t *soff; /* per block: bit offsets of restarts 1..NR-1 from the block start */
   alt_esc *escp, *escs; size_t nescp, nescs;
   uint32_t *noinc; size_t nnoinc;
   uint64_t *filter; uint32_t fwords;
   uint8_t sym[256];   /* ASCII -> code symbol 1..39 (0x80: invalid) */
   uint8_t lower[256]; /* ASCII -> key byte (lowercase), 0: invalid */
-  uint32_t code[ALT_NS * ALT_NS]; /* [ctx*40+sym] = code << 5 | len */
+  uint32_t code[ALT_NS * 64]; /* [ctx*64+sym] = code << 5 | len (derived) */
   uint64_t *top1; size_t ntop1; /* every 256th block prefix; top is padded to 16 * ntop1 */
   uint64_t *top; size_t ntop, ttopstep; /* every 16th block prefix (derived at open, 8 B per 16 blocks) */
   size_t topstep; /* largest power of two < nblocks (search) */
@@ -87,6 +98,13 @@ static inline uint64_t alt_be64(uint64_t v) {
   return v;
 #else
   return __builtin_bswap64(v);
+#endif
+}
+static inline uint32_t alt_be32(uint32_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  return v;
+#else
+  return __builtin_bswap32(v);
 #endif
 }
 static inline uint64_t alt_le64(const uint8_t *p) {
@@ -118,6 +136,12 @@ static uint64_t alt_key_hash(const uint8_t *k, size_t m) {
   uint64_t s = 0;
   for (size_t q = 0; 8 * q <= m; q++) s = alt_step(s, alt_keyword(k, m, q)); /* the last word may be empty */
   return alt_final(s, m);
+}
+/* characters every key of a block shares: common leading bytes of its
+ * separator and the next block's (big-endian words) */
+static inline size_t alt_cpre(uint64_t x, uint64_t y) {
+  uint64_t d = x ^ y;
+  return d ? (size_t)__builtin_clzll(d) >> 3 : 8;
 }
 static inline size_t alt_fword(uint64_t h, uint32_t w) { return (size_t)(((h >> 32) * (uint64_t)w) >> 32); }
 static inline uint64_t alt_fmask(uint64_t h) { return 1ULL << (h & 63) | 1ULL << ((h >> 6) & 63) | 1ULL << ((h >> 12) & 63); }
@@ -161,6 +185,7 @@ static size_t alt_find_esc(const alt_esc *e, size_t n, size_t i) {
 static int alt_build(alt *a, const char *const *names, const unsigned char *inc, size_t n) {
   memset(a, 0, sizeof *a);
   memset(a->sym, 0x80, 256); /* invalid */
+  a->sym[0] = ALT_DOTSYM; /* the zero bytes in front of a host are coded as dots (never compared) */
   for (size_t i = 0; i + 1 < sizeof k_alt_order; i++) {
     a->sym[(unsigned char)k_alt_order[i]] = (uint8_t)(i + 1);
     a->sym[(unsigned char)toupper((unsigned char)k_alt_order[i])] = (uint8_t)(i + 1);
@@ -177,13 +202,27 @@ static int alt_build(alt *a, const char *const *names, const unsigned char *inc,
     ks[i].n = len; ks[i].inc = inc[i];
   }
   qsort(ks, n, sizeof *ks, alt_cmp);
-  size_t *P = calloc(n, sizeof *P);
-  if (!P) return -1;
+  size_t *P = calloc(n, sizeof *P), nbk = (n + ALT_B - 1) / ALT_B;
+  uint64_t *sepv = calloc(nbk + 1, 8);
+  uint8_t *cutv = calloc(nbk + 1, 1);
+  if (!P || !sepv || !cutv) return -1;
+  /* separator of every block: the shortest prefix of its first key that is
+   * greater than the previous key (B-tree style), at most 8 bytes,
+   * zero-padded; cut = it needed more than 8 */
+  for (size_t b = 1; b < nbk; b++) {
+    size_t i = b * ALT_B, L = 0;
+    while (L < ks[i].n && L < ks[i - 1].n && ks[i].k[L] == ks[i - 1].k[L]) L++;
+    L++;
+    sepv[b] = alt_keyword(ks[i].k, L < ks[i].n ? L : ks[i].n, 0);
+    cutv[b] = L > 8;
+  }
+  sepv[nbk] = ~0ULL;
   static uint64_t freq[ALT_NS][ALT_NS];
   memset(freq, 0, sizeof freq);
   for (size_t i = 0; i < n; i++) {
     size_t p = 0;
     if (i % ALT_R) while (p < ks[i].n && p < ks[i - 1].n && ks[i].k[p] == ks[i - 1].k[p]) p++;
+    else p = alt_cpre(sepv[i / ALT_B], sepv[i / ALT_B + 1]); /* restart: the block's implied prefix is not stored */
     P[i] = p;
     for (size_t j = p; j < ks[i].n; j++) freq[j ? a->sym[ks[i].k[j - 1]] : 0][a->sym[ks[i].k[j]]]++;
   }
@@ -193,41 +232,40 @@ static int alt_build(alt *a, const char *const *names, const unsigned char *inc,
     uint32_t code = 0; unsigned prev = 0;
     for (unsigned l = 1; l <= ALT_MAXLEN; l++)
       for (size_t s = 1; s < ALT_NS; s++)
-        if (cl[s] == l) { code <<= l - prev; prev = l; a->code[c * ALT_NS + s] = code << 5 | l; code++; }
+        if (cl[s] == l) { code <<= l - prev; prev = l; a->code[c * 64 + s] = code << 5 | l; code++; }
   }
   a->n = n; a->nblocks = (n + ALT_B - 1) / ALT_B;
   a->meta = calloc(n + 64, 1); a->S = calloc(n + 64, 1);
-  a->pre = calloc((a->nblocks + 15) / 16 * 16 + 16, 8); a->boff = calloc(a->nblocks, 4); a->soff = calloc(a->nblocks * ALT_NR + 1, 2);
+  a->pre = calloc((a->nblocks + 15) / 16 * 16 + 16, 8); a->boff = calloc(a->nblocks, 4);
   a->escp = calloc(n + 1, sizeof *a->escp); a->escs = calloc(n + 1, sizeof *a->escs);
   a->noinc = calloc(n + 1, 4);
   size_t cap = 16; for (size_t i = 0; i < n; i++) cap += ks[i].n * ALT_MAXLEN / 8 + 1;
   a->stream = calloc(cap, 1);
   a->fwords = (uint32_t)((n * ALT_FBITS + 63) / 64);
   a->filter = calloc(a->fwords, 8);
-  if (!a->meta || !a->S || !a->pre || !a->boff || !a->soff || !a->escp ||
+  if (!a->meta || !a->S || !a->pre || !a->boff || !a->escp ||
       !a->escs || !a->noinc || !a->stream || !a->filter)
     return -1;
   size_t pos = 0;
   for (size_t i = 0; i < n; i++) {
     size_t p = P[i], at = pos;
-    if (i % ALT_R == 0 && i % ALT_B) a->soff[(i / ALT_B) * ALT_NR + (i % ALT_B) / ALT_R] = (uint16_t)(pos - (a->boff[i / ALT_B] & 0x3FFFFFFFu));
     if (i % ALT_B == 0) {
       a->boff[i / ALT_B] = (uint32_t)pos;
       /* separator: the shortest prefix of this key greater than the
        * previous key (B-tree style), at most 8 bytes, zero-padded; a block
        * search over separators finds a listed key's block without ties
        * unless the two keys share 8 bytes or more */
-      size_t L = 0;
-      if (i) { while (L < ks[i].n && L < ks[i - 1].n && ks[i].k[L] == ks[i - 1].k[L]) L++; L++; }
-      a->pre[i / ALT_B] = i ? alt_keyword(ks[i].k, L < ks[i].n ? L : ks[i].n, 0) : 0;
+      a->pre[i / ALT_B] = sepv[i / ALT_B];
       if (i && a->pre[i / ALT_B] == a->pre[i / ALT_B - 1]) a->ties++;
+      if (cutv[i / ALT_B]) a->boff[i / ALT_B] |= 0x20000000u; /* separator cut to 8 bytes: the key may be in an earlier block */
     }
     for (size_t j = p; j < ks[i].n; j++) {
-      uint32_t e = a->code[(j ? a->sym[ks[i].k[j - 1]] : 0) * ALT_NS + a->sym[ks[i].k[j]]];
+      uint32_t e = a->code[(j ? a->sym[ks[i].k[j - 1]] : 0) * 64 + a->sym[ks[i].k[j]]];
       alt_put(a->stream, &pos, e >> 5, e & 31);
     }
     size_t bits = pos - at;
     uint64_t h = alt_key_hash(ks[i].k, ks[i].n);
+    if (i % ALT_R == 0) p = 0; /* restart: p = 0 in meta (the implied prefix counts as coded in zero bits) */
     a->meta[i] = (uint8_t)((h >> 60) << 4 | (p < 15 ? p : 15));
     if (p >= 15) a->escp[a->nescp++] = (alt_esc){(uint32_t)i, (uint32_t)p};
     a->S[i] = (uint8_t)(bits < 255 ? bits : 255);
@@ -247,14 +285,14 @@ static int alt_build(alt *a, const char *const *names, const unsigned char *inc,
   a->ttopstep = 1; while (a->ttopstep * 2 < a->ntop) a->ttopstep *= 2;
   a->stream_bytes = (pos + 7) / 8;
   a->bytes = a->stream_bytes + 8 + 2 * (n + 32) + a->nescp * 5 + a->nescs * 6 + a->nnoinc * 4 +
-             a->nblocks * (ALT_PRE + 4 + 2 * (ALT_NR - 1)) + ((a->nblocks + 15) / 16 * 16 - a->nblocks) * 8 + (size_t)a->fwords * 8 + ALT_NS * (ALT_NS - 1);
+             a->nblocks * (ALT_PRE + 4) + ((a->nblocks + 15) / 16 * 16 - a->nblocks) * 8 + (size_t)a->fwords * 8 + ALT_NS * (ALT_NS - 1);
   for (size_t i = 0; i < n; i++) free(ks[i].k);
-  free(ks); free(P);
+  free(ks); free(P); free(sepv); free(cutv);
   return 0;
 }
 
 static void alt_free(alt *a) {
-  free(a->stream); free(a->meta); free(a->S); free(a->pre); free(a->boff); free(a->soff);
+  free(a->stream); free(a->meta); free(a->S); free(a->pre); free(a->boff);
   free(a->escp); free(a->escs); free(a->noinc); free(a->filter); free(a->top); free(a->top1);
 }
 
@@ -271,8 +309,8 @@ static int alt_check_slow(const alt *a, size_t bi, size_t j, const uint8_t *et, 
   if (pj >= m) return 0;
   size_t sj = alt_Sx(a, base + j);
   if (cum[pj] + sj != cum[m]) return 0;
-  size_t off = (a->boff[bi] & 0x3FFFFFFFu) + (r0 ? a->soff[bi * ALT_NR + r0 / ALT_R] : 0);
-  for (size_t i = r0; i < j; i++) off += alt_Sx(a, base + i);
+  size_t off = a->boff[bi] & 0x1FFFFFFFu;
+  for (size_t i = 0; i < j; i++) off += alt_Sx(a, base + i);
   if (!alt_bits_eq(a->stream, off, et, cum[pj], sj)) return 0;
   size_t lim = pj, o = off;
   for (size_t i = j; lim > 0 && i > r0;) {
@@ -313,16 +351,70 @@ static inline size_t alt_locate(const alt *a, uint64_t kp) {
   for (size_t i = 1; i < 16; i++) c += gp[i] <= kp;
   return 16 * k + c;
 }
-static long alt_find(const alt *a, const uint8_t *et, const uint16_t *cum, uint64_t kp8, size_t m, uint64_t hh, size_t g) {
+/* the host's key coded from character c (the block's implied prefix, not
+ * stored) to M: et = bits, cum[t] = bits of characters c..t-1 (0 for t <= c) */
+typedef struct {
+  const uint8_t *hend; size_t M, c;
+  uint16_t cum[264];
+  uint8_t et[253 * ALT_MAXLEN / 8 + 24];
+} alt_hc;
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void alt_code(const alt *a, alt_hc *hc, size_t c) {
+  const uint32_t *C = a->code;
+  const uint8_t *sym = a->sym;
+  const uint8_t *p = hc->hend - 1 - c, *pe = hc->hend - 1 - hc->M;
+  uint16_t *cp = hc->cum + c;
+  uint8_t *o = hc->et;
+  size_t row = c ? (size_t)sym[p[1]] << 6 : 0;
+  uint64_t acc = 0;
+  int fr = 64; /* free bits in acc */
+  unsigned bitpos = 0;
+  hc->c = c;
+  memset(hc->cum, 0, 8 * sizeof *hc->cum);
+  while (p != pe) {
+    unsigned s = sym[*p--];
+    uint32_t e = C[row + s];
+    row = (size_t)s << 6;
+    *cp++ = (uint16_t)bitpos;
+    unsigned l = e & 31;
+    uint64_t code = e >> 5;
+    bitpos += l;
+    fr -= (int)l;
+    if (fr >= 0) {
+      acc |= code << fr;
+    } else {
+      acc |= code >> -fr;
+      uint64_t wv = alt_be64(acc);
+      memcpy(o, &wv, 8);
+      o += 8;
+      fr += 64;
+      acc = code << fr;
+    }
+  }
+  *cp = (uint16_t)bitpos;
+  uint64_t wv = alt_be64(acc);
+  memcpy(o, &wv, 8);
+  memset(o + 8, 0, 8);
+}
+
+static long alt_find(const alt *a, alt_hc *hc, uint64_t kp8, size_t m, uint64_t hh, size_t g) {
+  const uint8_t *et = hc->et;
+  const uint16_t *cum = hc->cum;
   uint64_t kp = m >= 8 ? kp8 : kp8 & ~(~0ULL >> (8 * m));
   const uint64_t *pre = a->pre;
   if (g == SIZE_MAX) g = alt_locate(a, kp);
-  size_t first = g;
-  while (first > 0 && pre[first] == kp) first--;
+
   const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL, lo7 = 0x7F7F7F7F7F7F7F7FULL;
   uint64_t hv = ones * (uint64_t)((hh >> 60) << 4);
-  size_t lb = cum[m];
-  for (size_t bi = g + 1; bi-- > first;) {
+  for (size_t bi = g;; bi--) {
+    if (bi != g && (bi + 1 == 0 || pre[bi + 1] != kp || !(a->boff[bi + 1] & 0x20000000u))) break; /* earlier blocks only after a cut separator equal to the key's prefix */
+    {
+      size_t cb = alt_cpre(pre[bi], pre[bi + 1]);
+      if (cb != hc->c) alt_code(a, hc, cb); /* the block's restarts start at character cb */
+    }
+    size_t lb = cum[m];
     size_t base = bi * ALT_B, cnt = a->n - base < ALT_B ? a->n - base : ALT_B;
     const uint8_t *mt = a->meta + base, *sb = a->S + base;
     uint64_t msk = 0;
@@ -348,32 +440,34 @@ static long alt_find(const alt *a, const uint8_t *et, const uint16_t *cum, uint6
         if (alt_check_slow(a, bi, (size_t)__builtin_ctzll(msk), et, cum, m)) return (long)(base + __builtin_ctzll(msk));
       continue;
     }
-    bo &= 0x3FFFFFFFu;
+    bo &= 0x1FFFFFFFu;
     while (msk) {
       size_t j = (size_t)__builtin_ctzll(msk);
       msk &= msk - 1;
       size_t pj = mt[j] & 15;
-      if (pj == 15) pj = alt_find_esc(a->escp, a->nescp, base + j);
       if (pj >= m) continue;
+      if (pj == 15) { pj = alt_find_esc(a->escp, a->nescp, base + j); if (pj >= m) continue; }
       size_t sj = sb[j];
       if (cum[pj] + sj != lb) continue;
       /* offset: restart point + the suffix lengths after it */
-      size_t r0 = j & ~(size_t)(ALT_R - 1), off = bo + (r0 ? a->soff[bi * ALT_NR + r0 / ALT_R] : 0);
-#if defined(ALT_SSE2) && ALT_R == 16
+      /* offset: the block's + the suffix lengths before entry j (no per-restart offsets) */
+      size_t r0 = j & ~(size_t)(ALT_R - 1), off = bo;
+#if defined(ALT_SSE2)
       {
-        static const uint8_t k_ff[32] = {255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,255};
-        __m128i x = _mm_and_si128(_mm_loadu_si128((const __m128i *)(sb + r0)),
-                                  _mm_loadu_si128((const __m128i *)(k_ff + 16 - (j - r0))));
-        __m128i sm = _mm_sad_epu8(x, _mm_setzero_si128());
+        static const uint8_t k_ff[64] = {255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,
+                                         255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,255};
+        __m128i x0 = _mm_and_si128(_mm_loadu_si128((const __m128i *)sb), _mm_loadu_si128((const __m128i *)(k_ff + 32 - j)));
+        __m128i x1 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(sb + 16)), _mm_loadu_si128((const __m128i *)(k_ff + 48 - j)));
+        __m128i sm = _mm_add_epi64(_mm_sad_epu8(x0, _mm_setzero_si128()), _mm_sad_epu8(x1, _mm_setzero_si128()));
         off += (size_t)_mm_cvtsi128_si32(sm) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sm, 8));
       }
 #else
       {
         uint64_t acc = 0;
-        for (size_t w = 0; w < ALT_R / 8; w++) {
-          size_t nbt = j - r0 > 8 * w ? j - r0 - 8 * w : 0;
+        for (size_t w = 0; w < ALT_B / 8; w++) {
+          size_t nbt = j > 8 * w ? j - 8 * w : 0;
           uint64_t mk = nbt >= 8 ? ~0ULL : (1ULL << (8 * nbt)) - 1;
-          uint64_t x = alt_le64(sb + r0 + 8 * w) & mk;
+          uint64_t x = alt_le64(sb + 8 * w) & mk;
           acc += (x & 0x00FF00FF00FF00FFULL) + ((x >> 8) & 0x00FF00FF00FF00FFULL);
         }
         off += (size_t)((acc * 0x0001000100010001ULL) >> 48);
@@ -382,7 +476,7 @@ static long alt_find(const alt *a, const uint8_t *et, const uint16_t *cum, uint6
       if (!alt_bits_eq(a->stream, off, et, cum[pj], sj)) continue;
       /* the entries that set the candidate's prefix: back to the restart */
       size_t lim = pj, o = off;
-#if defined(ALT_SSE2) && ALT_R == 16
+#if defined(ALT_SSE2)
       if (lim <= 15) { /* chain hops: the last entry before CUR whose p < lim */
         static const uint8_t k_ff2[32] = {255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,255};
         __m128i pv = _mm_and_si128(_mm_loadu_si128((const __m128i *)(mt + r0)), _mm_set1_epi8(15));
@@ -438,10 +532,15 @@ static int alt_lookup(const alt *a, const char *host, size_t len) {
   if (!host) return 0;
   while (len > 0 && host[len - 1] == '.') len--;
   if (len - 1 >= 253) return 0; /* also len == 0 */
-  uint8_t bufm[8 + 256 + 16];
-  uint8_t *buf = bufm + 8;
-  memset(bufm, 0, 8);
-  memcpy(buf, host, len);
+  uint8_t bufm[16 + 256 + 16];
+  uint8_t *buf = bufm + 16;
+  memset(bufm, 0, 16);
+  if (len - 8 <= 24) { /* 8..32 bytes: two overlapping moves, no call */
+    if (len >= 16) { memcpy(buf, host, 16); memcpy(buf + len - 16, host + len - 16, 16); }
+    else { memcpy(buf, host, 8); memcpy(buf + len - 8, host + len - 8, 8); }
+  } else {
+    memcpy(buf, host, len);
+  }
   memset(buf + len, 0, 16);
   /* lowercase, validate, find dots */
   uint32_t dm[16]; /* dot bits, 16 a chunk */
@@ -521,48 +620,16 @@ static int alt_lookup(const alt *a, const char *host, size_t len) {
   __builtin_prefetch(a->meta + g0 * ALT_B);
   __builtin_prefetch(a->S + g0 * ALT_B);
   {
-    const uint8_t *sp = a->stream + ((a->boff[g0] & 0x3FFFFFFFu) >> 3);
+    const uint8_t *sp = a->stream + ((a->boff[g0] & 0x1FFFFFFFu) >> 3);
     __builtin_prefetch(sp); __builtin_prefetch(sp + 64); __builtin_prefetch(sp + 128);
   }
-  uint8_t et[253 * ALT_MAXLEN / 8 + 24];
-  uint16_t cum[257];
-  {
-    const uint32_t *C = a->code, *row = C;
-    const uint8_t *sym = a->sym;
-    const uint8_t *p = hend - 1, *pe = hend - 1 - M;
-    uint16_t *cp = cum;
-    uint8_t *o = et;
-    uint64_t acc = 0;
-    unsigned fill = 0, bitpos = 0;
-    while (p != pe) {
-      unsigned s = sym[*p--];
-      uint32_t e = row[s];
-      row = C + s * ALT_NS;
-      *cp++ = (uint16_t)bitpos;
-      unsigned l = e & 31;
-      uint64_t code = e >> 5;
-      bitpos += l;
-      fill += l;
-      if (fill <= 64) {
-        acc |= code << (64 - fill);
-      } else {
-        fill -= 64;
-        acc |= code >> fill;
-        uint64_t wv = alt_be64(acc);
-        memcpy(o, &wv, 8);
-        o += 8;
-        acc = code << (64 - fill);
-      }
-    }
-    *cp = (uint16_t)bitpos;
-    uint64_t wv = alt_be64(acc);
-    memcpy(o, &wv, 8);
-    memset(o + 8, 0, 8);
-  }
+  alt_hc hc;
+  hc.hend = hend; hc.M = M;
+  alt_code(a, &hc, alt_cpre(a->pre[g0], a->pre[g0 + 1]));
   for (size_t q = np; q-- > 0;) {
     size_t d = pass[q];
-    long ix = alt_find(a, et, cum, kp8, ml[d], hs[d], q == np - 1 ? g0 : SIZE_MAX);
-    if (ix >= 0) return d == na - 1 || !alt_noinc(a, (size_t)ix);
+    long ix = alt_find(a, &hc, kp8, ml[d], hs[d], q == np - 1 ? g0 : SIZE_MAX);
+    if (ix >= 0) return (d == na - 1) | !alt_noinc(a, (size_t)ix);
   }
   return 0;
 }
