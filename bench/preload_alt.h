@@ -6,7 +6,7 @@
  * entry decides) as a yes/no; bench_preload checks it against the blob on
  * every name of its mix.
  *
- * Layout (685,699 bytes for the 2026 list, 94,600 names):
+ * Layout (693,419 bytes for the 2026 list, 94,600 names):
  *  - keys: lowercase host names reversed character by character
  *    ("www.example.com" -> "moc.elpmaxe.www"), sorted bytewise, in blocks of
  *    32; front coding (p = characters shared with the previous key) restarts
@@ -19,16 +19,24 @@
  *  - each key's own suffix in one MSB-first bit stream, order-1 canonical
  *    Huffman code (context = the previous key character, 40 x 39 code
  *    lengths), ~4.1 bits a character;
- *  - per entry 2 bytes: meta = h4 << 4 | min(p, 15) (h4: top nibble of the
- *    key hash; p = 0 at restarts; p >= 15 in a sorted escape table) and
- *    S = suffix bits (255: escape table);
+ *  - per entry 2 bytes: meta = h4 << 4 | min(p - c_b, 15) (h4: top nibble
+ *    of the key hash; p - c_b: shared characters beyond the block's implied
+ *    prefix, 0 at restarts; >= 15 in a sorted escape table: 109 entries,
+ *    1,419 when p itself was stored) and S = h1 << 7 | suffix bits (h1: hash
+ *    bit 59, a fifth hash bit read with one movemask; 127: escape table,
+ *    120 entries in 77 blocks);
  *  - per block 12 bytes: separator (shortest prefix of the first key that
  *    is greater than the previous key, <= 8 bytes, zero-padded, u64) and
  *    bit offset (u32; bit 31 = block has an S escape, bit 30 = block has an
  *    entry without include_subdomains, bit 29 = separator cut to 8 bytes);
  *    an entry's offset is the block's plus the S of the entries before it
  *    (two SSE2 SADs), so no per-restart offsets are stored;
- *  - a register-blocked Bloom filter, 6 bits a name, 3 bits a key;
+ *  - a binary fuse filter (Graf & Lemire 2022), 3-wise, 6-bit fingerprints
+ *    (ALT_FUSEB; 5 saves 14 KB), segments of 2048 cells, ~7.1 bits a
+ *    name, ~1.6% false positives (the Bloom filter it replaced: 6 bits a
+ *    name, ~7%); positions and fingerprint from the key hash;
+ *  - a 256-bit map (hash & 255) of the one-label keys: the top-level label
+ *    skips the filter unless its bit is set (51 such keys);
  *  - the entries without include_subdomains: sorted u32 list.
  * Derived at open (not in the blob, ~12.5 KB): every 16th and 256th
  * separator (3-level 16-way search, ~1.8 KB), the code table (40 x 64 u32,
@@ -37,11 +45,13 @@
  * Lookup (no allocation): strip trailing dots, copy the host to the stack
  * (two overlapping moves for 8..32 bytes), lowercase + validate + find dots
  * (SSE2, scalar fallback), check labels; hash every ancestor (words read
- * from the host's right end = key order); Bloom; the deepest passing
+ * from the host's right end = key order); fuse filter (the top-level
+ * label only if its bit is set in the one-label map); the deepest passing
  * ancestor's block is located (3 x count of 16 separators <= key prefix)
- * and prefetched; the host key is coded from that block's c_b up to that
- * ancestor (recoded only when a later block has another c_b); per passing
- * ancestor, deepest first: h4 match over the block's 32 meta bytes, p < m
+ * and prefetched; the host key is coded (two characters a step) from that
+ * block's c_b up to that ancestor (recoded only when a later block has another c_b); per passing
+ * ancestor, deepest first: 5-bit hash match over the block's 32 meta and
+ * S bytes, p < m
  * and code-length check (cum[p] + S == cum[m]), suffix bits compared with
  * the host's code, then the entries that set its prefix (at most 3 back to
  * the restart) found by SSE2 "last entry before here with p < lim" hops and
@@ -70,7 +80,9 @@
 #define ALT_NS 40u     /* symbols 1..39, 0 = invalid / START context */
 #define ALT_DOTSYM 1u
 #define ALT_MAXLEN 24
-#define ALT_FBITS 6 /* Bloom filter bits a name */
+#ifndef ALT_FUSEB
+#define ALT_FUSEB 6 /* binary fuse filter: bits a fingerprint */
+#endif
 #define ALT_PRE 8   /* bytes of a block's separator (u64) */
 
 typedef struct { uint32_t entry; uint32_t val; } alt_esc;
@@ -82,7 +94,8 @@ typedef struct alt {
   uint32_t *boff;
   alt_esc *escp, *escs; size_t nescp, nescs;
   uint32_t *noinc; size_t nnoinc;
-  uint64_t *filter; uint32_t fwords;
+  uint64_t tld[4]; /* bit hash & 255: a one-label key (a top-level domain) */
+  uint8_t *fuse; uint64_t fscl; uint32_t fseg, fsegm; size_t fcells; /* binary fuse filter */
   uint8_t sym[256];   /* ASCII -> code symbol 1..39 (0x80: invalid) */
   uint8_t lower[256]; /* ASCII -> key byte (lowercase), 0: invalid */
   uint32_t code[ALT_NS * 64]; /* [ctx*64+sym] = code << 5 | len (derived) */
@@ -143,8 +156,67 @@ static inline size_t alt_cpre(uint64_t x, uint64_t y) {
   uint64_t d = x ^ y;
   return d ? (size_t)__builtin_clzll(d) >> 3 : 8;
 }
-static inline size_t alt_fword(uint64_t h, uint32_t w) { return (size_t)(((h >> 32) * (uint64_t)w) >> 32); }
-static inline uint64_t alt_fmask(uint64_t h) { return 1ULL << (h & 63) | 1ULL << ((h >> 6) & 63) | 1ULL << ((h >> 12) & 63); }
+static inline uint32_t alt_ffp(uint64_t x) { return (uint32_t)(x >> 11) & ((1u << ALT_FUSEB) - 1); }
+static inline uint32_t alt_fcell(const uint8_t *f, size_t i) {
+  size_t bit = (size_t)ALT_FUSEB * i; uint32_t v; memcpy(&v, f + (bit >> 3), 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap32(v);
+#endif
+  return v >> (bit & 7);
+}
+static inline void alt_fpos(const alt *a, uint64_t x, size_t *p) {
+  size_t h0 = (size_t)(((x >> 32) * a->fscl) >> 32);
+  p[0] = h0; p[1] = (h0 + a->fseg) ^ (size_t)((x >> 18) & a->fsegm); p[2] = (h0 + 2 * (size_t)a->fseg) ^ (size_t)(x & a->fsegm);
+}
+static inline int alt_fhas(const alt *a, uint64_t h) {
+  size_t p[3]; alt_fpos(a, h, p);
+  return ((alt_fcell(a->fuse, p[0]) ^ alt_fcell(a->fuse, p[1]) ^ alt_fcell(a->fuse, p[2]) ^ alt_ffp(h)) & ((1u << ALT_FUSEB) - 1)) == 0;
+}
+/* binary fuse filter (Graf & Lemire 2022), 3-wise: peel, then assign in reverse */
+static int alt_fuse_build(alt *a, const uint64_t *hs, size_t n) {
+  /* segment length 2^floor(log(n) / log(3.33) + 2.25), size factor max(1.125, 0.875 + 0.25 log(1e6) / log(n)) */
+  unsigned lb = 0; while (lb < 63 && (size_t)1 << (lb + 1) <= n) lb++;
+  double l2 = lb + ((double)n / (double)((size_t)1 << lb) - 1); /* log2 n, piecewise linear */
+  uint32_t seg = 1u << (unsigned)(l2 / 1.7355 + 2.25); if (seg > 262144) seg = 262144;
+  double sf = 0.875 + 0.25 * 19.93 / (l2 > 1 ? l2 : 1); if (sf < 1.125) sf = 1.125;
+#ifdef ALT_FUSESF
+  sf = ALT_FUSESF;
+#endif
+  size_t cap = (size_t)((double)n * sf + 0.5), nseg = (cap + seg - 1) / seg; nseg = nseg > 2 ? nseg - 2 : 1;
+  size_t cells = (nseg + 2) * seg;
+  cells += 8 * (size_t)seg; /* room for the retries */
+  uint8_t *cnt = malloc(cells); uint64_t *xh = malloc(cells * 8); size_t *q = malloc(cells * sizeof *q);
+  uint64_t *sh = malloc(n * 8); size_t *si = malloc(n * sizeof *si);
+  a->fuse = calloc((cells * ALT_FUSEB + 7) / 8 + 8, 1);
+  if (!cnt || !xh || !q || !sh || !si || !a->fuse) return -1;
+  int ok = 0;
+  for (unsigned r = 0; r < 8 && !ok; r++, nseg += !ok) { /* a failed peel: one more segment */
+    cells = (nseg + 2) * seg;
+    a->fseg = seg; a->fsegm = seg - 1; a->fscl = (uint64_t)nseg * seg; a->fcells = cells;
+    memset(cnt, 0, cells); memset(xh, 0, cells * 8);
+    for (size_t i = 0; i < n; i++) { uint64_t x = hs[i]; size_t p[3]; alt_fpos(a, x, p); for (int k = 0; k < 3; k++) { cnt[p[k]]++; xh[p[k]] ^= x; } }
+    size_t nq = 0, ns = 0;
+    for (size_t c = 0; c < cells; c++) if (cnt[c] == 1) q[nq++] = c;
+    while (nq) {
+      size_t c = q[--nq];
+      if (cnt[c] != 1) continue;
+      uint64_t x = xh[c]; size_t p[3]; alt_fpos(a, x, p);
+      sh[ns] = x; si[ns++] = c;
+      for (int k = 0; k < 3; k++) { cnt[p[k]]--; xh[p[k]] ^= x; if (cnt[p[k]] == 1) q[nq++] = p[k]; }
+    }
+    ok = ns == n;
+    if (!ok) continue;
+    memset(a->fuse, 0, (cells * ALT_FUSEB + 7) / 8 + 8);
+    for (size_t t = ns; t-- > 0;) {
+      uint64_t x = sh[t]; size_t p[3]; alt_fpos(a, x, p);
+      uint32_t v = (alt_ffp(x) ^ alt_fcell(a->fuse, p[0]) ^ alt_fcell(a->fuse, p[1]) ^ alt_fcell(a->fuse, p[2])) & ((1u << ALT_FUSEB) - 1);
+      size_t bit = (size_t)ALT_FUSEB * si[t]; /* the cell is 0 so far: the XOR above did not include it */
+      for (int k = 0; k < ALT_FUSEB; k++) if (v >> k & 1) a->fuse[(bit + (size_t)k) >> 3] |= (uint8_t)(1u << ((bit + (size_t)k) & 7));
+    }
+  }
+  free(cnt); free(xh); free(q); free(sh); free(si);
+  return ok ? 0 : -1;
+}
 
 /* ---------------- builder ---------------- */
 static const char k_alt_order[] = ".-0123456789_abcdefghijklmnopqrstuvwxyz"; /* sym 1..39 */
@@ -241,10 +313,9 @@ static int alt_build(alt *a, const char *const *names, const unsigned char *inc,
   a->noinc = calloc(n + 1, 4);
   size_t cap = 16; for (size_t i = 0; i < n; i++) cap += ks[i].n * ALT_MAXLEN / 8 + 1;
   a->stream = calloc(cap, 1);
-  a->fwords = (uint32_t)((n * ALT_FBITS + 63) / 64);
-  a->filter = calloc(a->fwords, 8);
+  uint64_t *fh = calloc(n + 1, 8);
   if (!a->meta || !a->S || !a->pre || !a->boff || !a->escp ||
-      !a->escs || !a->noinc || !a->stream || !a->filter)
+      !a->escs || !a->noinc || !a->stream || !fh)
     return -1;
   size_t pos = 0;
   for (size_t i = 0; i < n; i++) {
@@ -265,14 +336,18 @@ static int alt_build(alt *a, const char *const *names, const unsigned char *inc,
     }
     size_t bits = pos - at;
     uint64_t h = alt_key_hash(ks[i].k, ks[i].n);
-    if (i % ALT_R == 0) p = 0; /* restart: p = 0 in meta (the implied prefix counts as coded in zero bits) */
+    /* meta: p relative to the block's implied prefix c_b; restart: 0 (the implied prefix counts as coded in zero bits) */
+    p = i % ALT_R ? p - alt_cpre(sepv[i / ALT_B], sepv[i / ALT_B + 1]) : 0;
     a->meta[i] = (uint8_t)((h >> 60) << 4 | (p < 15 ? p : 15));
     if (p >= 15) a->escp[a->nescp++] = (alt_esc){(uint32_t)i, (uint32_t)p};
-    a->S[i] = (uint8_t)(bits < 255 ? bits : 255);
-    if (bits >= 255) { a->escs[a->nescs++] = (alt_esc){(uint32_t)i, (uint32_t)bits}; a->boff[i / ALT_B] |= 0x80000000u; }
+    a->S[i] = (uint8_t)((bits < 127 ? bits : 127) | ((h >> 59) & 1) << 7); /* hash bit 59 | suffix bits (127: escape) */
+    if (bits >= 127) { a->escs[a->nescs++] = (alt_esc){(uint32_t)i, (uint32_t)bits}; a->boff[i / ALT_B] |= 0x80000000u; }
     if (!ks[i].inc) { a->noinc[a->nnoinc++] = (uint32_t)i; a->boff[i / ALT_B] |= 0x40000000u; }
-    a->filter[alt_fword(h, a->fwords)] |= alt_fmask(h);
+    fh[i] = h;
+    if (!memchr(ks[i].k, '.', ks[i].n)) a->tld[(h & 255) >> 6] |= 1ULL << (h & 63);
   }
+  if (alt_fuse_build(a, fh, n)) return -1;
+  free(fh);
   a->topstep = 1; while (a->topstep * 2 < a->nblocks) a->topstep *= 2;
   for (size_t b = a->nblocks; b < (a->nblocks + 15) / 16 * 16 + 16; b++) a->pre[b] = ~0ULL; /* padding: never <= a key prefix */
   a->ntop = (a->nblocks + 15) / 16;
@@ -285,7 +360,7 @@ static int alt_build(alt *a, const char *const *names, const unsigned char *inc,
   a->ttopstep = 1; while (a->ttopstep * 2 < a->ntop) a->ttopstep *= 2;
   a->stream_bytes = (pos + 7) / 8;
   a->bytes = a->stream_bytes + 8 + 2 * (n + 32) + a->nescp * 5 + a->nescs * 6 + a->nnoinc * 4 +
-             a->nblocks * (ALT_PRE + 4) + ((a->nblocks + 15) / 16 * 16 - a->nblocks) * 8 + (size_t)a->fwords * 8 + ALT_NS * (ALT_NS - 1);
+             a->nblocks * (ALT_PRE + 4) + ((a->nblocks + 15) / 16 * 16 - a->nblocks) * 8 + (a->fcells * ALT_FUSEB + 7) / 8 + 8 + sizeof a->tld + ALT_NS * (ALT_NS - 1);
   for (size_t i = 0; i < n; i++) free(ks[i].k);
   free(ks); free(P); free(sepv); free(cutv);
   return 0;
@@ -293,26 +368,29 @@ static int alt_build(alt *a, const char *const *names, const unsigned char *inc,
 
 static void alt_free(alt *a) {
   free(a->stream); free(a->meta); free(a->S); free(a->pre); free(a->boff);
-  free(a->escp); free(a->escs); free(a->noinc); free(a->filter); free(a->top); free(a->top1);
+  free(a->escp); free(a->escs); free(a->noinc); free(a->fuse); free(a->top); free(a->top1);
 }
 
 /* ---------------- lookup ---------------- */
 static inline uint32_t alt_Sx(const alt *a, size_t i) {
-  uint32_t s = a->S[i]; return s != 255 ? s : (uint32_t)alt_find_esc(a->escs, a->nescs, i);
+  uint32_t s = a->S[i] & 127u; return s != 127 ? s : (uint32_t)alt_find_esc(a->escs, a->nescs, i);
 }
 
 /* generic (slow) check of candidate j of block bi: escapes allowed */
 static int alt_check_slow(const alt *a, size_t bi, size_t j, const uint8_t *et, const uint16_t *cum, size_t m) {
   size_t base = bi * ALT_B, r0 = j & ~(size_t)(ALT_R - 1);
-  size_t pj = a->meta[base + j] & 15;
-  if (pj == 15) pj = alt_find_esc(a->escp, a->nescp, base + j);
+  size_t cb = alt_cpre(a->pre[bi], a->pre[bi + 1]);
+  size_t pr = a->meta[base + j] & 15;
+  if (pr == 15) pr = alt_find_esc(a->escp, a->nescp, base + j);
+  size_t pj = j & (ALT_R - 1) ? pr + cb : 0; /* absolute */
   if (pj >= m) return 0;
   size_t sj = alt_Sx(a, base + j);
   if (cum[pj] + sj != cum[m]) return 0;
+  cum += cb; /* the walk back: p relative to c_b (cum[t] = 0 for t <= c_b) */
   size_t off = a->boff[bi] & 0x1FFFFFFFu;
   for (size_t i = 0; i < j; i++) off += alt_Sx(a, base + i);
-  if (!alt_bits_eq(a->stream, off, et, cum[pj], sj)) return 0;
-  size_t lim = pj, o = off;
+  if (!alt_bits_eq(a->stream, off, et, cum[pr], sj)) return 0;
+  size_t lim = pr, o = off;
   for (size_t i = j; lim > 0 && i > r0;) {
     i--;
     o -= alt_Sx(a, base + i);
@@ -373,13 +451,17 @@ static void alt_code(const alt *a, alt_hc *hc, size_t c) {
   unsigned bitpos = 0;
   hc->c = c;
   memset(hc->cum, 0, 8 * sizeof *hc->cum);
-  while (p != pe) {
-    unsigned s = sym[*p--];
-    uint32_t e = C[row + s];
-    row = (size_t)s << 6;
-    *cp++ = (uint16_t)bitpos;
-    unsigned l = e & 31;
-    uint64_t code = e >> 5;
+  while (p > pe) { /* two characters a step, one append of <= 48 bits; an odd count codes one character more
+                      * (the byte before the host is a zero, coded as a dot; cum[M + 1] and its bits are never read) */
+    unsigned s1 = sym[p[0]], s2 = sym[p[-1]];
+    p -= 2;
+    uint32_t e1 = C[row + s1], e2 = C[((size_t)s1 << 6) + s2];
+    row = (size_t)s2 << 6;
+    unsigned l1 = e1 & 31, l2 = e2 & 31, l = l1 + l2;
+    cp[0] = (uint16_t)bitpos;
+    cp[1] = (uint16_t)(bitpos + l1);
+    cp += 2;
+    uint64_t code = (uint64_t)(e1 >> 5) << l2 | (e2 >> 5);
     bitpos += l;
     fr -= (int)l;
     if (fr >= 0) {
@@ -410,10 +492,9 @@ static long alt_find(const alt *a, alt_hc *hc, uint64_t kp8, size_t m, uint64_t 
   uint64_t hv = ones * (uint64_t)((hh >> 60) << 4);
   for (size_t bi = g;; bi--) {
     if (bi != g && (bi + 1 == 0 || pre[bi + 1] != kp || !(a->boff[bi + 1] & 0x20000000u))) break; /* earlier blocks only after a cut separator equal to the key's prefix */
-    {
-      size_t cb = alt_cpre(pre[bi], pre[bi + 1]);
-      if (cb != hc->c) alt_code(a, hc, cb); /* the block's restarts start at character cb */
-    }
+    size_t cb = alt_cpre(pre[bi], pre[bi + 1]);
+    if (cb != hc->c) alt_code(a, hc, cb); /* the block's restarts start at character cb */
+    const uint16_t *cumr = cum + cb; /* cum by p relative to c_b */
     size_t lb = cum[m];
     size_t base = bi * ALT_B, cnt = a->n - base < ALT_B ? a->n - base : ALT_B;
     const uint8_t *mt = a->meta + base, *sb = a->S + base;
@@ -424,6 +505,9 @@ static long alt_find(const alt *a, alt_hc *hc, uint64_t kp8, size_t m, uint64_t 
       __m128i m0 = _mm_loadu_si128((const __m128i *)mt), m1 = _mm_loadu_si128((const __m128i *)(mt + 16));
       msk = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(m0, f), hq)) |
             (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(m1, f), hq)) << 16;
+      uint64_t hb = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)sb)) |
+                    (uint64_t)(unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(sb + 16))) << 16;
+      msk &= hb ^ (((hh >> 59) & 1) - 1); /* the fifth hash bit: the top bit of S */
       (void)hv; (void)lo7; (void)high;
     }
 #else
@@ -431,6 +515,8 @@ static long alt_find(const alt *a, alt_hc *hc, uint64_t kp8, size_t m, uint64_t 
       uint64_t x = (alt_le64(mt + 8 * w) ^ hv) & 0xF0F0F0F0F0F0F0F0ULL;
       uint64_t z = ~(((x & lo7) + lo7) | x) & high;
       msk |= ((z >> 7) * 0x0102040810204080ULL >> 56) << (8 * w);
+      uint64_t hb = ((alt_le64(sb + 8 * w) & high) >> 7) * 0x0102040810204080ULL >> 56; /* the fifth hash bit: the top bit of S */
+      msk &= ((hb ^ (((hh >> 59) & 1) - 1)) & 0xFF) << (8 * w) | ~(0xFFULL << (8 * w));
     }
 #endif
     if (cnt < 64) msk &= (1ULL << cnt) - 1;
@@ -444,18 +530,19 @@ static long alt_find(const alt *a, alt_hc *hc, uint64_t kp8, size_t m, uint64_t 
     while (msk) {
       size_t j = (size_t)__builtin_ctzll(msk);
       msk &= msk - 1;
-      size_t pj = mt[j] & 15;
+      size_t pr = mt[j] & 15; /* relative to c_b; 0 at a restart */
+      if (pr == 15) pr = alt_find_esc(a->escp, a->nescp, base + j);
+      size_t pj = j & (ALT_R - 1) ? pr + cb : 0;
       if (pj >= m) continue;
-      if (pj == 15) { pj = alt_find_esc(a->escp, a->nescp, base + j); if (pj >= m) continue; }
-      size_t sj = sb[j];
+      size_t sj = sb[j] & 127u;
       if (cum[pj] + sj != lb) continue;
       /* offset: restart point + the suffix lengths after it */
       /* offset: the block's + the suffix lengths before entry j (no per-restart offsets) */
       size_t r0 = j & ~(size_t)(ALT_R - 1), off = bo;
 #if defined(ALT_SSE2)
       {
-        static const uint8_t k_ff[64] = {255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,
-                                         255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,255};
+        static const uint8_t k_ff[64] = {127,127,127,127,127,127,127,127,127,127,127,127,127,127,127,127,
+                                         127,127,127,127,127,127,127,127,127,127,127,127,127,127,127,127}; /* S without its hash bit */
         __m128i x0 = _mm_and_si128(_mm_loadu_si128((const __m128i *)sb), _mm_loadu_si128((const __m128i *)(k_ff + 32 - j)));
         __m128i x1 = _mm_and_si128(_mm_loadu_si128((const __m128i *)(sb + 16)), _mm_loadu_si128((const __m128i *)(k_ff + 48 - j)));
         __m128i sm = _mm_add_epi64(_mm_sad_epu8(x0, _mm_setzero_si128()), _mm_sad_epu8(x1, _mm_setzero_si128()));
@@ -467,18 +554,18 @@ static long alt_find(const alt *a, alt_hc *hc, uint64_t kp8, size_t m, uint64_t 
         for (size_t w = 0; w < ALT_B / 8; w++) {
           size_t nbt = j > 8 * w ? j - 8 * w : 0;
           uint64_t mk = nbt >= 8 ? ~0ULL : (1ULL << (8 * nbt)) - 1;
-          uint64_t x = alt_le64(sb + 8 * w) & mk;
+          uint64_t x = alt_le64(sb + 8 * w) & mk & 0x7F7F7F7F7F7F7F7FULL;
           acc += (x & 0x00FF00FF00FF00FFULL) + ((x >> 8) & 0x00FF00FF00FF00FFULL);
         }
         off += (size_t)((acc * 0x0001000100010001ULL) >> 48);
       }
 #endif
       if (!alt_bits_eq(a->stream, off, et, cum[pj], sj)) continue;
-      /* the entries that set the candidate's prefix: back to the restart */
-      size_t lim = pj, o = off;
+      /* the entries that set the candidate's prefix: back to the restart (relative p) */
+      size_t lim = pr, o = off;
 #if defined(ALT_SSE2)
       if (lim <= 15) { /* chain hops: the last entry before CUR whose p < lim */
-        static const uint8_t k_ff2[32] = {255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,255};
+        static const uint8_t k_ff2[32] = {127,127,127,127,127,127,127,127,127,127,127,127,127,127,127,127};
         __m128i pv = _mm_and_si128(_mm_loadu_si128((const __m128i *)(mt + r0)), _mm_set1_epi8(15));
         __m128i sv = _mm_loadu_si128((const __m128i *)(sb + r0));
         size_t segoff = off - (j > r0 ? 0 : 0);
@@ -496,7 +583,7 @@ static long alt_find(const alt *a, alt_hc *hc, uint64_t kp8, size_t m, uint64_t 
           __m128i sm = _mm_sad_epu8(x, _mm_setzero_si128());
           size_t oi = segoff + (size_t)_mm_cvtsi128_si32(sm) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sm, 8));
           size_t pi = mt[r0 + i] & 15;
-          if (!alt_bits_eq(a->stream, oi, et, cum[pi], (size_t)cum[lim] - cum[pi])) break;
+          if (!alt_bits_eq(a->stream, oi, et, cumr[pi], (size_t)cumr[lim] - cumr[pi])) break;
           lim = pi;
           cur = i;
         }
@@ -507,11 +594,11 @@ static long alt_find(const alt *a, alt_hc *hc, uint64_t kp8, size_t m, uint64_t 
       const uint8_t *mi = mt + j, *si = sb + j, *m0 = mt + r0;
       while (lim > 0 && mi > m0) {
         --mi; --si;
-        o -= *si;
+        o -= *si & 127u;
         size_t pi = *mi & 15;
         if (pi >= lim) continue;
         if (pi == 15) { pi = alt_find_esc(a->escp, a->nescp, base + (size_t)(mi - mt)); if (pi >= lim) continue; }
-        if (!alt_bits_eq(a->stream, o, et, cum[pi], (size_t)cum[lim] - cum[pi])) break;
+        if (!alt_bits_eq(a->stream, o, et, cumr[pi], (size_t)cumr[lim] - cumr[pi])) break;
         lim = pi;
       }
       if (lim == 0) return (long)(base + j);
@@ -599,18 +686,16 @@ static int alt_lookup(const alt *a, const char *host, size_t len) {
   /* hash of every ancestor's key (words from the host's right end), filter */
   uint64_t hs[129], stq[33];
   size_t pass[129], np = 0;
-  const uint64_t *fl = a->filter;
-  uint32_t fw = a->fwords;
   const uint8_t *hend = buf + len;
   stq[0] = 0;
   for (size_t q = 0; q < (len >> 3); q++) stq[q + 1] = alt_step(stq[q], alt_le64(hend - 8 * q - 8));
   for (size_t d = 0; d < na; d++) {
     size_t m = ml[d], q = m >> 3;
     uint64_t keep = ~(~0ULL >> (8 * (m & 7))); /* the last word's bytes (none when m % 8 == 0) */
-    uint64_t hh = alt_final(alt_step(stq[q], alt_le64(hend - 8 * q - 8) & keep), m), mk = alt_fmask(hh);
+    uint64_t hh = alt_final(alt_step(stq[q], alt_le64(hend - 8 * q - 8) & keep), m);
     hs[d] = hh;
     pass[np] = d;
-    np += (fl[alt_fword(hh, fw)] & mk) == mk;
+    np += (size_t)((d || (a->tld[(hh & 255) >> 6] >> (hh & 63) & 1)) && alt_fhas(a, hh)); /* d = 0: the top-level label */
   }
   if (!np) return 0;
   uint64_t kp8 = alt_le64(hend - 8);
