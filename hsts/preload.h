@@ -133,8 +133,10 @@ typedef struct dt__preload_match {
  * DT__PRELOAD_SEP, then 8 zero bytes); and per d < labels, bnd[d] = the
  * length of the key of the host's ancestor of d + 1 labels (bnd[labels-1]
  * = tn, the host itself) and hash[d] = dt__preload_key_hash of that key,
- * all in one pass. Used by dt__preload_lookup and by bench_preload's
- * alternative layout, so both start from the same work. */
+ * all in one pass. Used by dt__preload_lookup; the fuzz target
+ * fuzz_lookup_host checks its verdict against the lookup's. (The format 3
+ * design in bench/preload_alt.h has its own SIMD front end, part of what
+ * it measures.) */
 typedef struct dt__preload_key {
   char canon[DT_MAX_HOST_BYTES + 8]; /* canonical text, len bytes */
   size_t len, tn, labels;
