@@ -66,6 +66,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "hsts/bytes.h"
+#include "hsts/preload_format.h"
 #if defined(__SSE2__) && !defined(ALT_NO_SIMD)
 #include <emmintrin.h>
 #define ALT_SSE2 1
@@ -101,8 +104,6 @@ typedef struct alt {
   uint32_t code[ALT_NS * 64]; /* [ctx*64+sym] = code << 5 | len (derived) */
   uint64_t *top1; size_t ntop1; /* every 256th block prefix; top is padded to 16 * ntop1 */
   uint64_t *top; size_t ntop, ttopstep; /* every 16th block prefix (derived at open, 8 B per 16 blocks) */
-  size_t topstep; /* largest power of two < nblocks (search) */
-  size_t ties; /* blocks whose prefix equals the previous block's */
 } alt;
 
 static inline uint64_t alt_ld64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
@@ -113,20 +114,6 @@ static inline uint64_t alt_be64(uint64_t v) {
   return __builtin_bswap64(v);
 #endif
 }
-static inline uint32_t alt_be32(uint32_t v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  return v;
-#else
-  return __builtin_bswap32(v);
-#endif
-}
-static inline uint64_t alt_le64(const uint8_t *p) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  return __builtin_bswap64(alt_ld64(p));
-#else
-  return alt_ld64(p);
-#endif
-}
 static inline uint64_t alt_bits(const uint8_t *b, size_t off) { return alt_be64(alt_ld64(b + (off >> 3))) << (off & 7); }
 static inline int alt_bits_eq(const uint8_t *x, size_t xo, const uint8_t *y, size_t yo, size_t n) {
   while (n > 56) {
@@ -135,7 +122,6 @@ static inline int alt_bits_eq(const uint8_t *x, size_t xo, const uint8_t *y, siz
   }
   return !((alt_bits(x, xo) ^ alt_bits(y, yo)) >> (63 - n) >> 1);
 }
-static inline uint64_t alt_step(uint64_t s, uint64_t w) { s = (s ^ w) * 0x9E3779B97F4A7C15ULL; return s ^ (s >> 29); }
 static inline uint64_t alt_final(uint64_t s, size_t n) {
   s = (s ^ (uint64_t)n) * 0xFF51AFD7ED558CCDULL; return s ^ (s >> 32);
 }
@@ -147,7 +133,7 @@ static inline uint64_t alt_keyword(const uint8_t *k, size_t n, size_t q) {
 }
 static uint64_t alt_key_hash(const uint8_t *k, size_t m) {
   uint64_t s = 0;
-  for (size_t q = 0; 8 * q <= m; q++) s = alt_step(s, alt_keyword(k, m, q)); /* the last word may be empty */
+  for (size_t q = 0; 8 * q <= m; q++) s = dt__preload_hstep(s, alt_keyword(k, m, q)); /* the last word may be empty */
   return alt_final(s, m);
 }
 /* characters every key of a block shares: common leading bytes of its
@@ -327,7 +313,6 @@ static int alt_build(alt *a, const char *const *names, const unsigned char *inc,
        * search over separators finds a listed key's block without ties
        * unless the two keys share 8 bytes or more */
       a->pre[i / ALT_B] = sepv[i / ALT_B];
-      if (i && a->pre[i / ALT_B] == a->pre[i / ALT_B - 1]) a->ties++;
       if (cutv[i / ALT_B]) a->boff[i / ALT_B] |= 0x20000000u; /* separator cut to 8 bytes: the key may be in an earlier block */
     }
     for (size_t j = p; j < ks[i].n; j++) {
@@ -348,7 +333,6 @@ static int alt_build(alt *a, const char *const *names, const unsigned char *inc,
   }
   if (alt_fuse_build(a, fh, n)) return -1;
   free(fh);
-  a->topstep = 1; while (a->topstep * 2 < a->nblocks) a->topstep *= 2;
   for (size_t b = a->nblocks; b < (a->nblocks + 15) / 16 * 16 + 16; b++) a->pre[b] = ~0ULL; /* padding: never <= a key prefix */
   a->ntop = (a->nblocks + 15) / 16;
   a->ntop1 = (a->ntop + 15) / 16;
@@ -512,10 +496,10 @@ static long alt_find(const alt *a, alt_hc *hc, uint64_t kp8, size_t m, uint64_t 
     }
 #else
     for (size_t w = 0; w < ALT_B / 8; w++) {
-      uint64_t x = (alt_le64(mt + 8 * w) ^ hv) & 0xF0F0F0F0F0F0F0F0ULL;
+      uint64_t x = (dt__ld_le64(mt + 8 * w) ^ hv) & 0xF0F0F0F0F0F0F0F0ULL;
       uint64_t z = ~(((x & lo7) + lo7) | x) & high;
       msk |= ((z >> 7) * 0x0102040810204080ULL >> 56) << (8 * w);
-      uint64_t hb = ((alt_le64(sb + 8 * w) & high) >> 7) * 0x0102040810204080ULL >> 56; /* the fifth hash bit: the top bit of S */
+      uint64_t hb = ((dt__ld_le64(sb + 8 * w) & high) >> 7) * 0x0102040810204080ULL >> 56; /* the fifth hash bit: the top bit of S */
       msk &= ((hb ^ (((hh >> 59) & 1) - 1)) & 0xFF) << (8 * w) | ~(0xFFULL << (8 * w));
     }
 #endif
@@ -554,7 +538,7 @@ static long alt_find(const alt *a, alt_hc *hc, uint64_t kp8, size_t m, uint64_t 
         for (size_t w = 0; w < ALT_B / 8; w++) {
           size_t nbt = j > 8 * w ? j - 8 * w : 0;
           uint64_t mk = nbt >= 8 ? ~0ULL : (1ULL << (8 * nbt)) - 1;
-          uint64_t x = alt_le64(sb + 8 * w) & mk & 0x7F7F7F7F7F7F7F7FULL;
+          uint64_t x = dt__ld_le64(sb + 8 * w) & mk & 0x7F7F7F7F7F7F7F7FULL;
           acc += (x & 0x00FF00FF00FF00FFULL) + ((x >> 8) & 0x00FF00FF00FF00FFULL);
         }
         off += (size_t)((acc * 0x0001000100010001ULL) >> 48);
@@ -688,17 +672,17 @@ static int alt_lookup(const alt *a, const char *host, size_t len) {
   size_t pass[129], np = 0;
   const uint8_t *hend = buf + len;
   stq[0] = 0;
-  for (size_t q = 0; q < (len >> 3); q++) stq[q + 1] = alt_step(stq[q], alt_le64(hend - 8 * q - 8));
+  for (size_t q = 0; q < (len >> 3); q++) stq[q + 1] = dt__preload_hstep(stq[q], dt__ld_le64(hend - 8 * q - 8));
   for (size_t d = 0; d < na; d++) {
     size_t m = ml[d], q = m >> 3;
     uint64_t keep = ~(~0ULL >> (8 * (m & 7))); /* the last word's bytes (none when m % 8 == 0) */
-    uint64_t hh = alt_final(alt_step(stq[q], alt_le64(hend - 8 * q - 8) & keep), m);
+    uint64_t hh = alt_final(dt__preload_hstep(stq[q], dt__ld_le64(hend - 8 * q - 8) & keep), m);
     hs[d] = hh;
     pass[np] = d;
     np += (size_t)((d || (a->tld[(hh & 255) >> 6] >> (hh & 63) & 1)) && alt_fhas(a, hh)); /* d = 0: the top-level label */
   }
   if (!np) return 0;
-  uint64_t kp8 = alt_le64(hend - 8);
+  uint64_t kp8 = dt__ld_le64(hend - 8);
   /* code of the key up to the deepest ancestor the filter let through */
   size_t M = ml[pass[np - 1]];
   size_t g0 = alt_locate(a, M >= 8 ? kp8 : kp8 & ~(~0ULL >> (8 * M)));
