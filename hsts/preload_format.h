@@ -37,7 +37,8 @@ typedef struct dt__preload_hdr {
 } dt__preload_hdr;
 
 /* Inline: the lookup reads index lines through these, and a call per
- * field cost ~95 instructions a listed lookup (callgrind, 2026-11-30). */
+ * field cost ~125 instructions a listed lookup (callgrind over 20,000
+ * listed names: 1,890 out of line, 1,765 inline; 2026-11-30). */
 static inline uint32_t dt__preload_rd32(const uint8_t *p) {
   return dt__ld_le32(p);
 }
