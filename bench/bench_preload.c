@@ -219,7 +219,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   /* Compile (best of 3). */
-  dt__preload_compile_opts o = {20605, 0};
+  dt__preload_compile_opts o = {20605};
   unsigned char *blob = NULL;
   size_t blen = 0;
   dt__preload_compile_stats st;
@@ -370,31 +370,6 @@ int main(int argc, char **argv) {
   for (i = 0; i < nl; i++)
     known_blob_small += (size_t)dt__preload_lookup(
         p, q[i], ql[i], DT__PRELOAD_MOST_SPECIFIC, NULL);
-
-  /* The block size trades size for speed: the same mix per block size. */
-  static const uint32_t bsz[] = {8, 16, 32, 64};
-  for (size_t b = 0; b < sizeof bsz / sizeof *bsz; b++) {
-    dt__preload_compile_opts ob = {20605, bsz[b]};
-    unsigned char *bb = NULL;
-    size_t bbl = 0;
-    dt__preload *pb = NULL;
-    if (dt__preload_compile(json, jlen, &ob, &bb, &bbl, NULL, NULL) ||
-        dt__preload_open_mem(&pb, bb, bbl, 0, NULL))
-      return 1;
-    double tb = 1e9;
-    for (int r = 0; r < 3; r++) {
-      double ta = now_s();
-      for (i = 0; i < NQ; i++)
-        dt__preload_lookup(pb, q[i], ql[i], DT__PRELOAD_MOST_SPECIFIC, NULL);
-      if (now_s() - ta < tb) tb = now_s() - ta;
-    }
-    printf("block size %2u: %zu bytes (%.2f B/name), %.1f M lookups/s (%.1f "
-           "ns/lookup)\n",
-           bsz[b], bbl, (double)bbl / (double)st.compiled, NQ / tb / 1e6,
-           tb / NQ * 1e9);
-    dt__preload_free(pb);
-    free(bb);
-  }
 
   /* Latency: each lookup timed alone; the timer's own cost is measured
    * the same way and reported (not subtracted). */

@@ -47,7 +47,7 @@ static int open_list(const popts *o, dt__preload **p) {
 static int cmd_compile(const popts *o, const char *in) {
   if (!o->output)
     return cli_usage_error("preload compile wants -o OUT.bin");
-  dt__preload_compile_opts opts = {0, 0};
+  dt__preload_compile_opts opts = {0};
   if (o->date) {
     if (dt__preload_parse_date(o->date, &opts.list_date_days))
       return cli_usage_error("--date wants YYYY-MM-DD, got '%s'", o->date);

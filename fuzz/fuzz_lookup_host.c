@@ -45,8 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (k) { /* the entry is the host or an ancestor of it */
       size_t nl = strlen(m.name);
       if (nl > key.len ||
-          memcmp(key.canon + key.len - nl, m.name, nl) != 0 ||
-          (nl < key.len && key.canon[key.len - nl - 1] != '.'))
+          memcmp(dt__preload_key_canon(&key) + key.len - nl, m.name, nl) != 0 ||
+          (nl < key.len && dt__preload_key_canon(&key)[key.len - nl - 1] != '.'))
         abort();
     }
     int ku = dt__preload_lookup(g_list, upper, size, (dt__preload_mode)mode,

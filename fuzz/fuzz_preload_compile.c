@@ -16,8 +16,7 @@ static const char *const hosts[] = {"a.test", "www.a.test", "b.a.test", "dev",
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > (1u << 20)) return 0;
-  dt__preload_compile_opts o = {20605,
-                                size ? (uint32_t)(1 + data[size - 1] % 64) : 0};
+  dt__preload_compile_opts o = {20605};
   unsigned char *blob = NULL;
   size_t blen = 0;
   dt__preload_compile_stats st;

@@ -1,20 +1,17 @@
-/* preload.c — the preload blob: open (validate once), info, freshness and
- * the in-place lookup. The format is described in docs/preload-format.md;
- * the compiler is preload_compile.c.
+/* preload.c — the preload blob: open (check once), info, freshness and the
+ * in-place lookup. The layout is preload_format.h (docs/preload-format.md
+ * says why); the writer is preload_emit.c, the compiler preload_compile.c.
  *
- * Layout in one sentence: the names of two or more labels, each written as
- * its labels reversed and joined by 0x01 ("www.example.com" → "com␁example␁
- * www"), sorted bytewise, front-coded in blocks of B names, with an index
- * line per 5 blocks (first 8 key bytes and byte range of each); one-label
- * names (TLDs such as "dev") sit in a small sorted table of their own; a
- * Bloom filter over every key turns most absent ancestors away before the
- * blocks; the few entries without include_subdomains carry a flag in their
- * head.
- *
- * Why 0x01 as the separator: it sorts below every label byte, so the
- * subtree of a name follows the name immediately, and one forward scan from
- * the shallowest ancestor the filter lets through meets every deeper one
- * and stops at the first key greater than the host. */
+ * A lookup, in one paragraph: the host is lowered and checked and every
+ * ancestor's key hashed in one pass over its text (the keys are the names
+ * reversed character by character, so an ancestor's key is a suffix of
+ * the host read backwards). The fuse filter sends nearly every absent
+ * ancestor away. For those that pass, deepest first, the block that
+ * would hold the key is found by counting separators (three 16-way
+ * levels), the host is Huffman-coded with the list's own code once, and
+ * the block's entries whose 5 hash bits match are confirmed by comparing
+ * bit strings: the entry's own suffix, then the entries its shared prefix
+ * comes from, back to the restart. No key is ever decoded to text. */
 #include "hsts/preload.h"
 
 #include <errno.h>
@@ -28,19 +25,37 @@
 
 #include "hsts/preload_format.h"
 
+#if defined(__SSE2__) && !defined(DT_PRELOAD_NO_SIMD)
+#include <emmintrin.h>
+#define PL_SSE2 1
+#endif
+
+#define NSYM DT__PRELOAD_NSYM
+#define BLK DT__PRELOAD_BLOCK
+#define RST DT__PRELOAD_RESTART
+
 struct dt__preload {
   const uint8_t *base;
   size_t len;
   void *map; /* mmap'ed region owned by the handle, or NULL */
   size_t map_len;
   int disabled_stale;
-  /* The first block prefix of every index line, copied at open (4.6 KB
-   * for the 2026 list): the binary search runs here, then one index line
-   * of the blob is read — one cache miss instead of one per search level
-   * (bench_preload: random-order lookups were memory-bound). */
-  uint64_t *top;
-  size_t ntop;
+  int no_filter; /* DT__PRELOAD_NO_FILTER */
   dt__preload_hdr h;
+  /* Sections of the blob. */
+  const uint8_t *sep, *boff, *meta, *S, *escp, *escs, *noinc, *tld, *fuse,
+      *stream;
+  /* Derived at open (~12 KB), so the lookup neither parses nor allocates:
+   * the code of every (context, symbol) as code << 5 | length (contexts
+   * and symbols 0..39, row stride 64; symbol 0, the zero bytes around a
+   * host, is coded as a dot and never compared), every 16th separator
+   * (padded with all ones) and every 256th. */
+  uint32_t code[NSYM * 64];
+  uint8_t sym[256];
+  uint64_t *top;
+  size_t ntop, ttopstep;
+  uint64_t top1[16];
+  int three_level; /* <= 4,096 blocks: every level is one group of 16 */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -170,63 +185,25 @@ static int label_byte(unsigned char c) {
 }
 int dt__preload_label_byte(unsigned char c) { return label_byte(c); }
 
-/* ---- open and validate --------------------------------------------------- */
 
-/* Checks one key (reversed form): label bytes and SEPs, no empty label, no
- * label over 63 bytes; MULTI says whether it must have >= 2 labels. */
-static int key_ok(const uint8_t *k, size_t n, int multi) {
-  size_t lab = 0, labels = 1;
-  if (n == 0 || n > DT_MAX_HOST_BYTES) return 0;
-  for (size_t i = 0; i < n; i++) {
-    if (k[i] == DT__PRELOAD_SEP) {
-      if (lab == 0) return 0;
-      lab = 0;
-      labels++;
-    } else if (!label_byte(k[i]) || ++lab > DT_MAX_LABEL_BYTES) {
-      return 0;
-    }
-  }
-  return lab > 0 && (multi ? labels >= 2 : labels == 1);
+/* ---- open and check ------------------------------------------------------ */
+
+static inline uint64_t sep_at(const dt__preload *p, size_t bi) {
+  return dt__preload_rd64(p->sep + 8 * bi);
+}
+static inline uint32_t boff_at(const dt__preload *p, size_t bi) {
+  return dt__preload_rd32(p->boff + 4 * bi);
 }
 
-/* Keys are short (a dozen bytes), so a plain loop beats a call to memcmp
- * (measured with bench_preload). */
-static int cmp_keys(const uint8_t *a, size_t an, const uint8_t *b, size_t bn) {
-  size_t n = an < bn ? an : bn;
-  for (size_t i = 0; i < n; i++)
-    if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
-  return an < bn ? -1 : an > bn;
-}
+static const char *const k_sec_name[DT__PRELOAD_NSEC] = {
+    "separators", "block offsets", "entry heads", "suffix lengths",
+    "prefix escapes", "length escapes", "no-include_subdomains list",
+    "code lengths", "one-label map", "filter", "bit stream"};
 
-/* Block BI's index line, first-key prefix and byte range. */
-static inline const uint8_t *block_line(const dt__preload *p, size_t bi) {
-  return p->base + p->h.off_index +
-         (bi / DT__PRELOAD_LINE_BLOCKS) * DT__PRELOAD_LINE;
-}
-static inline uint64_t block_prefix(const dt__preload *p, size_t bi) {
-  return dt__preload_rd64(block_line(p, bi) +
-                          8 * (bi % DT__PRELOAD_LINE_BLOCKS));
-}
-static inline const uint8_t *block_start(const dt__preload *p, size_t bi) {
-  return p->base + p->h.off_blocks +
-         dt__preload_rd32(block_line(p, bi) + 8 * DT__PRELOAD_LINE_BLOCKS +
-                          4 * (bi % DT__PRELOAD_LINE_BLOCKS));
-}
-static inline const uint8_t *block_end(const dt__preload *p, size_t bi) {
-  return p->base + p->h.off_blocks +
-         dt__preload_rd32(block_line(p, bi) + 8 * DT__PRELOAD_LINE_BLOCKS +
-                          4 * (bi % DT__PRELOAD_LINE_BLOCKS) + 4);
-}
-
-/* Does the filter let hash H through (maybe present)? */
-static int filter_has(const dt__preload *p, uint64_t h) {
-  uint64_t m = dt__preload_filter_mask(h);
-  const uint8_t *w = p->base + p->h.off_filter +
-                     8 * dt__preload_filter_word(h, p->h.filter_words);
-  return (dt__ld_le64(w) & m) == m;
-}
-
-static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
+/* What every open checks: enough for every lookup to stay inside the blob
+ * (the lookup bounds the rest itself), cheap enough for start-up. */
+static int check_layout(dt__preload *p, unsigned flags,
+                        dt__preload_error *err) {
   const uint8_t *b = p->base;
   size_t len = p->len;
   dt__preload_hdr *h = &p->h;
@@ -235,13 +212,13 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
     return DT_EPRELOAD;
   }
   if (len < DT__PRELOAD_HDR_SIZE) {
-    set_err(err, "truncated blob: %s%lu bytes, header needs 96", "",
+    set_err(err, "truncated blob: %s%lu bytes, header needs 128", "",
             (unsigned long)len);
     return DT_EPRELOAD;
   }
   dt__preload_hdr_read(b, h);
   if (h->version != DT__PRELOAD_VERSION) {
-    set_err(err, "unsupported blob version %s%lu (this build reads 2)", "",
+    set_err(err, "unsupported blob version %s%lu (this build reads 3)", "",
             (unsigned long)h->version);
     return DT_EPRELOAD;
   }
@@ -259,140 +236,300 @@ static int validate(dt__preload *p, unsigned flags, dt__preload_error *err) {
     set_err(err, "checksum mismatch: the blob is corrupted%s%lu", "", 0);
     return DT_EPRELOAD;
   }
-  /* Sections: in order, inside the blob, sized by the counts. All sums
-   * are done in size_t on values < 2^32, so they cannot overflow. */
-  size_t n_multi = (size_t)h->entries - h->n_single;
-  if (h->n_single > h->entries || h->block_size < 1 || h->block_size > 255 ||
-      h->n_blocks != (n_multi + h->block_size - 1) / h->block_size ||
-      h->n_noinc > h->entries || h->include_subdomains > h->entries) {
+  if (h->block_size != BLK || h->restart != RST) {
+    set_err(err, "block size %s%lu: this build reads 32, restarts every 4",
+            "", (unsigned long)h->block_size);
+    return DT_EPRELOAD;
+  }
+  if (h->n_blocks != ((size_t)h->entries + BLK - 1) / BLK ||
+      h->n_noinc > h->entries ||
+      (size_t)h->include_subdomains + h->n_noinc != h->entries ||
+      h->fuse_seg == 0 || (h->fuse_seg & (h->fuse_seg - 1)) ||
+      h->fuse_nseg == 0 || h->stream_bits > DT__PRELOAD_B_OFF) {
     set_err(err, "inconsistent counts in header%s%lu", "", 0);
     return DT_EPRELOAD;
   }
-  size_t n_lines = ((size_t)h->n_blocks + DT__PRELOAD_LINE_BLOCKS - 1) /
-                   DT__PRELOAD_LINE_BLOCKS;
-  if (h->off_index != DT__PRELOAD_OFF_INDEX || h->n_lines != n_lines ||
-      (size_t)h->off_single !=
-          (size_t)h->off_index + n_lines * DT__PRELOAD_LINE ||
-      (size_t)h->off_filter < (size_t)h->off_single + (size_t)h->n_single * 4 ||
-      h->off_filter % 8 != 0 || h->filter_words == 0 ||
-      (size_t)h->off_blocks !=
-          (size_t)h->off_filter + (size_t)h->filter_words * 8 ||
-      (size_t)h->off_blocks > len) {
-    set_err(err, "section offsets out of bounds%s%lu", "", 0);
-    return DT_EPRELOAD;
-  }
-  /* Index lines: offsets start at 0, never decrease, increase across every
-   * real block (so a lookup never leaves its block, even in a trusted
-   * blob), chain from line to line and end at the data's end; unused
-   * prefix slots are all ones. Cheap: one pass over 94 KB at most. */
-  size_t data_len = len - h->off_blocks;
-  uint32_t last = 0;
-  for (size_t l = 0; l < n_lines; l++) {
-    const uint8_t *ln = b + h->off_index + l * DT__PRELOAD_LINE;
-    for (size_t s = 0; s <= DT__PRELOAD_LINE_BLOCKS; s++) {
-      size_t bi = l * DT__PRELOAD_LINE_BLOCKS + s;
-      uint32_t o = dt__preload_rd32(ln + 8 * DT__PRELOAD_LINE_BLOCKS + 4 * s);
-      int real = s > 0 && bi <= h->n_blocks; /* o ends block bi - 1 */
-      if ((s == 0 || !real ? o != last : o <= last) ||
-          (s > 0 && s < DT__PRELOAD_LINE_BLOCKS && bi >= h->n_blocks &&
-           dt__preload_rd64(ln + 8 * s) != ~0ULL)) {
-        set_err(err, "bad block index line %s%lu", "#", (unsigned long)l);
-        return DT_EPRELOAD;
-      }
-      last = o;
-    }
-  }
-  if (last != data_len) {
-    set_err(err, "block index does not cover the block data%s%lu", "", 0);
-    return DT_EPRELOAD;
-  }
-  /* Singles: offsets into [off_single + 4n, off_filter), sorted keys. */
-  size_t noinc_single = 0;
-  const uint8_t *prev = NULL;
-  size_t prevn = 0;
-  for (uint32_t i = 0; i < h->n_single; i++) {
-    size_t o = dt__preload_rd32(b + h->off_single + 4 * (size_t)i);
-    if (o < (size_t)h->off_single + (size_t)h->n_single * 4 ||
-        o + 2 > h->off_filter || o + 2 + b[o] > h->off_filter || b[o + 1] > 1 ||
-        !key_ok(b + o + 2, b[o], 0) ||
-        (prev && cmp_keys(prev, prevn, b + o + 2, b[o]) >= 0)) {
-      set_err(err, "bad one-label entry %s%lu", "#", (unsigned long)i);
-      return DT_EPRELOAD;
-    }
-    if (!(flags & DT__PRELOAD_TRUSTED) &&
-        !filter_has(p, dt__preload_key_hash(b + o + 2, b[o]))) {
-      set_err(err, "filter misses one-label entry %s%lu", "#",
+  for (size_t i = 112; i < DT__PRELOAD_OFF_CHECKSUM; i++)
+    if (b[i]) {
+      set_err(err, "reserved header byte %s%lu is not zero", "",
               (unsigned long)i);
       return DT_EPRELOAD;
     }
-    noinc_single += b[o + 1] == 0;
-    prev = b + o + 2;
-    prevn = b[o];
-  }
-  if ((size_t)h->include_subdomains + h->n_noinc + noinc_single != h->entries) {
-    set_err(err, "include_subdomains count does not match the tables%s%lu", "",
-            0);
+  uint32_t off[DT__PRELOAD_NSEC];
+  size_t total = dt__preload_layout(h, off);
+  if (total != len || memcmp(off, h->off, sizeof off) != 0) {
+    set_err(err, "section offsets do not match the counts%s%lu", "", 0);
     return DT_EPRELOAD;
   }
-  /* The build verified the embedded blob entry by entry; re-walking 94,600
-   * names would cost milliseconds at every start-up (bench_preload). */
-  if (flags & DT__PRELOAD_TRUSTED) return 0;
-  /* Blocks: every entry decodes inside its block, keys valid and strictly
-   * increasing across the whole list, index prefixes right, every key in
-   * the filter (a miss there would be a wrong "not listed"), and the
-   * entries without include_subdomains as many as the header says. */
-  uint8_t key[DT_MAX_HOST_BYTES + 1], lastk[DT_MAX_HOST_BYTES + 1];
-  size_t keyn = 0, lastn = 0, left = n_multi, noinc = 0;
-  for (uint32_t bi = 0; bi < h->n_blocks; bi++) {
-    const uint8_t *c = block_start(p, bi), *e = block_end(p, bi);
-    size_t cnt = left < h->block_size ? left : h->block_size;
-    for (size_t j = 0; j < cnt; j++) {
-      size_t pl, nl;
-      int sl = -1, inc = 1;
-      if (dt__preload_entry_head(&c, e, &pl, &nl, &inc) &&
-          !(j == 0 && pl != 0) && pl <= keyn &&
-          (nl + 1) / 2 <= (size_t)(e - c) && !((nl & 1) && (c[nl / 2] & 15)))
-        sl = dt__preload_nib_decode(c, nl, key + pl, DT_MAX_HOST_BYTES - pl);
-      if (sl < 0) {
-        set_err(err, "bad entry in block %s%lu", "#", (unsigned long)bi);
-        return DT_EPRELOAD;
-      }
-      keyn = pl + (size_t)sl;
-      c += (nl + 1) / 2;
-      noinc += !inc;
-      if (!key_ok(key, keyn, 1) ||
-          (lastn && cmp_keys(lastk, lastn, key, keyn) >= 0)) {
-        set_err(err, "bad or unsorted name in block %s%lu", "#",
-                (unsigned long)bi);
-        return DT_EPRELOAD;
-      }
-      if (!filter_has(p, dt__preload_key_hash(key, keyn))) {
-        set_err(err, "filter misses an entry of block %s%lu", "#",
-                (unsigned long)bi);
-        return DT_EPRELOAD;
-      }
-      if (j == 0 && block_prefix(p, bi) != dt__preload_prefix64(key, keyn)) {
-        set_err(err, "index prefix mismatch at block %s%lu", "#",
-                (unsigned long)bi);
-        return DT_EPRELOAD;
-      }
-      memcpy(lastk, key, keyn);
-      lastn = keyn;
-    }
-    if (c != e) {
-      set_err(err, "trailing bytes in block %s%lu", "#", (unsigned long)bi);
+  p->sep = b + off[DT__PRELOAD_SEC_SEP];
+  p->boff = b + off[DT__PRELOAD_SEC_BOFF];
+  p->meta = b + off[DT__PRELOAD_SEC_META];
+  p->S = b + off[DT__PRELOAD_SEC_S];
+  p->escp = b + off[DT__PRELOAD_SEC_ESCP];
+  p->escs = b + off[DT__PRELOAD_SEC_ESCS];
+  p->noinc = b + off[DT__PRELOAD_SEC_NOINC];
+  p->tld = b + off[DT__PRELOAD_SEC_TLD];
+  p->fuse = b + off[DT__PRELOAD_SEC_FUSE];
+  p->stream = b + off[DT__PRELOAD_SEC_STREAM];
+  /* The separators' padding must be all ones: the block search relies on
+   * it to stop inside the real blocks. */
+  for (size_t i = h->n_blocks; i < dt__preload_sep_slots(h->n_blocks); i++)
+    if (sep_at(p, i) != ~0ULL) {
+      set_err(err, "separator padding %s%lu is not all ones", "#",
+              (unsigned long)i);
       return DT_EPRELOAD;
     }
-    left -= cnt;
+  /* The code: lengths to canonical codes, one context at a time. */
+  memset(p->code, 0, sizeof p->code);
+  for (size_t c = 0; c < NSYM; c++) {
+    uint32_t code[NSYM - 1];
+    if (dt__preload_canon(b + off[DT__PRELOAD_SEC_CODELEN] + c * (NSYM - 1),
+                          code)) {
+      set_err(err, "bad code lengths for context %s%lu", "#",
+              (unsigned long)c);
+      return DT_EPRELOAD;
+    }
+    for (size_t s = 1; s < NSYM; s++)
+      p->code[c * 64 + s] = code[s - 1];
   }
-  if (noinc != h->n_noinc) {
-    set_err(err,
-            "%s%lu entries flagged without include_subdomains, header "
-            "disagrees",
-            "", (unsigned long)noinc);
-    return DT_EPRELOAD;
+  /* Byte → symbol; the zero bytes around a host code as dots (their
+   * codes are never compared, see host_code). */
+  for (unsigned c = 0; c < 256; c++)
+    p->sym[c] = (uint8_t)dt__preload_sym((unsigned char)c);
+  p->sym[0] = 1;
+  return 0;
+}
+
+/* Every 16th separator and every 256th, for the block search. */
+static int derive_top(dt__preload *p) {
+  size_t nb = p->h.n_blocks;
+  p->ntop = (nb + 15) / 16;
+  size_t ntop1 = (p->ntop + 15) / 16, slots = ntop1 * 16 + 16;
+  p->top = malloc(slots * sizeof *p->top);
+  if (!p->top) return DT_ENOMEM;
+  for (size_t k = 0; k < slots; k++)
+    p->top[k] = k < p->ntop ? sep_at(p, 16 * k) : ~0ULL;
+  for (size_t k = 0; k < 16; k++)
+    p->top1[k] = k < ntop1 ? p->top[16 * k] : ~0ULL;
+  p->three_level = ntop1 <= 16;
+  p->ttopstep = 1;
+  while (p->ttopstep * 2 < p->ntop)
+    p->ttopstep *= 2;
+  return 0;
+}
+
+/* Reads the entry in an escape table (sorted (entry, value) pairs) of N
+ * rows; -1 when it has none. */
+static long esc_find(const uint8_t *tab, size_t n, size_t entry) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (dt__preload_rd32(tab + 8 * mid) < entry)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < n && dt__preload_rd32(tab + 8 * lo) == entry)
+    return (long)dt__preload_rd32(tab + 8 * lo + 4);
+  return -1;
+}
+
+/* A canonical decoder for one context: codes of each length are
+ * consecutive, starting at first[l] (RFC 1951 §3.2.2). */
+typedef struct canon_dec {
+  uint32_t first[DT__PRELOAD_MAXCODE + 2], count[DT__PRELOAD_MAXCODE + 2];
+  uint8_t start[DT__PRELOAD_MAXCODE + 2], syms[NSYM];
+} canon_dec;
+
+static void canon_dec_init(canon_dec *d, const uint8_t *lens) {
+  memset(d, 0, sizeof *d);
+  size_t k = 0;
+  for (unsigned l = 1; l <= DT__PRELOAD_MAXCODE; l++) {
+    d->start[l] = (uint8_t)k;
+    for (unsigned s = 0; s < NSYM - 1; s++)
+      if (lens[s] == l) {
+        d->syms[k++] = (uint8_t)(s + 1);
+        d->count[l]++;
+      }
+    if (l > 1) d->first[l] = (d->first[l - 1] + d->count[l - 1]) << 1;
+  }
+}
+
+/* Decodes one symbol at bit *pos (limit END); 0 when the bits run out or
+ * match no code. */
+static unsigned canon_dec_sym(const canon_dec *d, const uint8_t *st,
+                              size_t *pos, size_t end) {
+  uint32_t v = 0;
+  for (unsigned l = 1; l <= DT__PRELOAD_MAXCODE && *pos < end; l++) {
+    v = v << 1 | (uint32_t)(st[*pos >> 3] >> (7 - (*pos & 7)) & 1);
+    (*pos)++;
+    if (v >= d->first[l] && v - d->first[l] < d->count[l])
+      return d->syms[d->start[l] + (v - d->first[l])];
   }
   return 0;
+}
+
+/* A reversed key's names rules: label bytes and dots, labels 1..63. */
+static int key_ok(const uint8_t *k, size_t n) {
+  size_t lab = 0;
+  if (n == 0 || n > DT_MAX_HOST_BYTES) return 0;
+  for (size_t i = 0; i < n; i++) {
+    if (k[i] == '.') {
+      if (lab == 0) return 0;
+      lab = 0;
+    } else if (!label_byte(k[i]) || ++lab > DT_MAX_LABEL_BYTES) {
+      return 0;
+    }
+  }
+  return lab > 0;
+}
+
+/* The untrusted open's full check: decode every entry (canonical
+ * decoding, bit by bit: fast enough for a check done once), check the
+ * names and their order, then write the keys again with the compiler's
+ * writer and require the same bytes. Anything a forger could change —
+ * a hash bit, an escape, a block offset, a filter cell — changes the
+ * rewrite, so nothing is left to check one field at a time. */
+static int verify(const dt__preload *p, dt__preload_error *err) {
+  const dt__preload_hdr *h = &p->h;
+  size_t n = h->entries;
+  canon_dec *dec = malloc(NSYM * sizeof *dec);
+  dt__preload_key_ref *keys = malloc((n ? n : 1) * sizeof *keys);
+  size_t *ko = malloc((n ? n : 1) * sizeof *ko);
+  size_t cap = 4096, used = 0;
+  uint8_t *arena = malloc(cap);
+  uint8_t *blob = NULL;
+  size_t blen = 0;
+  int rc = DT_ENOMEM;
+  if (!dec || !keys || !ko || !arena) goto out;
+  rc = DT_EPRELOAD;
+  for (size_t c = 0; c < NSYM; c++)
+    canon_dec_init(&dec[c],
+                   p->base + h->off[DT__PRELOAD_SEC_CODELEN] + c * (NSYM - 1));
+  uint8_t sym2chr[NSYM];
+  for (size_t s = 1; s < NSYM; s++)
+    sym2chr[s] = (uint8_t)DT__PRELOAD_ALPHABET[s - 1];
+  size_t pos = 0, ni = 0;
+  uint8_t prevk[DT_MAX_HOST_BYTES + 1];
+  const uint8_t *prev = NULL;
+  size_t prevn = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t bi = i / BLK;
+    uint64_t sb = sep_at(p, bi);
+    size_t cb = dt__preload_cpre(sb, sep_at(p, bi + 1));
+    uint8_t key[DT_MAX_HOST_BYTES + 1];
+    size_t pl;
+    long bits = p->S[i] & 127;
+    if (bits == 127) bits = esc_find(p->escs, h->n_escs, i);
+    if (i % RST == 0) {
+      pl = cb;
+      for (size_t j = 0; j < cb; j++)
+        key[j] = (uint8_t)(sb >> (56 - 8 * j));
+    } else {
+      long pr = p->meta[i] & 15;
+      if (pr == 15) pr = esc_find(p->escp, h->n_escp, i);
+      pl = pr < 0 ? SIZE_MAX : cb + (size_t)pr;
+      if (pl <= prevn) memcpy(key, prev, pl);
+    }
+    size_t kn = pl, end = pos + (size_t)bits;
+    if (bits < 0 || pl > prevn + (i % RST == 0 ? 8 : 0) ||
+        pl > DT_MAX_HOST_BYTES || end > h->stream_bits) {
+      set_err(err, "bad entry %s%lu (prefix, length or escape)", "#",
+              (unsigned long)i);
+      goto out;
+    }
+    while (pos < end) {
+      unsigned ctx = kn ? (unsigned)dt__preload_sym(key[kn - 1]) : 0;
+      unsigned s = canon_dec_sym(&dec[ctx], p->stream, &pos, end);
+      if (!s || kn >= DT_MAX_HOST_BYTES) {
+        set_err(err, "bad code in entry %s%lu", "#", (unsigned long)i);
+        goto out;
+      }
+      key[kn++] = sym2chr[s];
+    }
+    if (!key_ok(key, kn) ||
+        (prev && (memcmp(prev, key, prevn < kn ? prevn : kn) > 0 ||
+                  (memcmp(prev, key, prevn < kn ? prevn : kn) == 0 &&
+                   prevn >= kn)))) {
+      set_err(err, "bad or unsorted name in entry %s%lu", "#",
+              (unsigned long)i);
+      goto out;
+    }
+    if (used + kn > cap) {
+      size_t nc = cap * 2 + kn;
+      uint8_t *na = realloc(arena, nc);
+      if (!na) {
+        rc = DT_ENOMEM;
+        goto out;
+      }
+      arena = na;
+      cap = nc;
+    }
+    memcpy(arena + used, key, kn);
+    int inc = 1;
+    if (ni < h->n_noinc &&
+        dt__preload_rd32(p->noinc + 4 * ni) == (uint32_t)i) {
+      inc = 0;
+      ni++;
+    }
+    /* The arena may move: keys[i].k holds the offset until the end. */
+    keys[i] = (dt__preload_key_ref){NULL, (uint32_t)kn, (uint8_t)inc};
+    ko[i] = used;
+    memcpy(prevk, key, kn);
+    prev = prevk;
+    prevn = kn;
+    used += kn;
+  }
+  for (size_t i = 0; i < n; i++)
+    keys[i].k = arena + ko[i];
+  if (ni != h->n_noinc || pos != h->stream_bits) {
+    set_err(err, "entries and tables disagree (%s%lu flags unused)", "",
+            (unsigned long)(h->n_noinc - ni));
+    goto out;
+  }
+  int erc = dt__preload_emit(keys, n, h->list_date, &blob, &blen);
+  if (erc == DT_ENOMEM) {
+    rc = DT_ENOMEM;
+    goto out;
+  }
+  if (erc || blen != p->len) {
+    set_err(err, "not in canonical form: rewriting gives %s%lu bytes", "",
+            (unsigned long)blen);
+    goto out;
+  }
+  /* The body first: a forged body with a fixed-up checksum differs there,
+   * and its checksum then differs only as a consequence. */
+  size_t at = DT__PRELOAD_HDR_SIZE;
+  while (at < blen && blob[at] == p->base[at])
+    at++;
+  if (at == blen) { /* then the header; equal throughout: canonical */
+    at = 0;
+    while (at < DT__PRELOAD_HDR_SIZE && blob[at] == p->base[at])
+      at++;
+    if (at == DT__PRELOAD_HDR_SIZE) at = blen;
+  }
+  if (at < DT__PRELOAD_HDR_SIZE) {
+    set_err(err, "not in canonical form: the header differs at byte %s%lu",
+            "", (unsigned long)at);
+    goto out;
+  }
+  if (at < blen) {
+    size_t sec = 0;
+    while (sec + 1 < DT__PRELOAD_NSEC && h->off[sec + 1] <= at)
+      sec++;
+    set_err(err, "not in canonical form: %s differ at byte %lu",
+            k_sec_name[sec], (unsigned long)at);
+    goto out;
+  }
+  rc = 0;
+out:
+  if (rc == DT_ENOMEM) set_err(err, "out of memory%s%lu", "", 0);
+  free(dec);
+  free(keys);
+  free(ko);
+  free(arena);
+  free(blob);
+  return rc;
 }
 
 int dt__preload_open_mem(dt__preload **out, const void *buf, size_t len,
@@ -413,21 +550,18 @@ int dt__preload_open_mem(dt__preload **out, const void *buf, size_t len,
   }
   p->base = buf;
   p->len = len;
-  int rc = validate(p, flags, err);
+  p->no_filter = (flags & DT__PRELOAD_NO_FILTER) != 0;
+  int rc = check_layout(p, flags, err);
+  if (!rc && !(flags & DT__PRELOAD_TRUSTED)) rc = verify(p, err);
+  if (!rc && derive_top(p)) {
+    set_err(err, "out of memory%s%lu", "", 0);
+    rc = DT_ENOMEM;
+  }
   if (rc) {
+    free(p->top);
     free(p);
     return rc;
   }
-  p->ntop = p->h.n_lines;
-  p->top = malloc((p->ntop ? p->ntop : 1) * sizeof *p->top);
-  if (!p->top) {
-    free(p);
-    set_err(err, "out of memory%s%lu", "", 0);
-    return DT_ENOMEM;
-  }
-  for (size_t j = 0; j < p->ntop; j++)
-    p->top[j] =
-        dt__preload_rd64(p->base + p->h.off_index + DT__PRELOAD_LINE * j);
   *out = p;
   return 0;
 }
@@ -527,188 +661,358 @@ const char *dt__preload_reason_name(dt__preload_reason r) {
   return "unknown";
 }
 
+
 /* ---- lookup -------------------------------------------------------------- */
 
-/* Exact lookup of a one-label key; returns -1 absent, else its flag. */
-static int single_find(const dt__preload *p, const uint8_t *k, size_t n) {
-  const uint8_t *b = p->base;
-  size_t lo = 0, hi = p->h.n_single;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    size_t o = dt__preload_rd32(b + p->h.off_single + 4 * mid);
-    int c = cmp_keys(b + o + 2, b[o], k, n);
-    if (c == 0) return b[o + 1];
-    if (c < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
+/* N bits from bit XO of X and bit YO of Y are equal. Both buffers have 8
+ * readable bytes past their last bit (the stream's padding, the host
+ * code's slack). */
+static inline uint64_t bits_at(const uint8_t *b, size_t off) {
+  uint64_t v;
+  memcpy(&v, b + (off >> 3), 8);
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
+  return v << (off & 7);
+}
+static inline int bits_eq(const uint8_t *x, size_t xo, const uint8_t *y,
+                          size_t yo, size_t n) {
+  while (n > 56) {
+    if ((bits_at(x, xo) ^ bits_at(y, yo)) >> 8) return 0;
+    xo += 56;
+    yo += 56;
+    n -= 56;
+  }
+  return !((bits_at(x, xo) ^ bits_at(y, yo)) >> (63 - n) >> 1);
+}
+/* A stream comparison, bounded: on a forged trusted blob a candidate's
+ * offset and length may point anywhere; a valid blob always passes. */
+static inline int stream_eq(const dt__preload *p, size_t off, const uint8_t *et,
+                            size_t eo, size_t n) {
+  return off <= p->h.stream_bits && n <= p->h.stream_bits - off &&
+         bits_eq(p->stream, off, et, eo, n);
+}
+
+/* Entry I's shared prefix beyond c_b and its suffix bits, escapes
+ * resolved; a missing escape (forged blob) gives a value no candidate
+ * can match. */
+static inline size_t entry_p(const dt__preload *p, size_t i) {
+  size_t v = p->meta[i] & 15;
+  if (v == 15) {
+    long e = esc_find(p->escp, p->h.n_escp, i);
+    v = e < 0 ? 0xFFFF : (size_t)e;
+  }
+  return v;
+}
+static inline size_t entry_s(const dt__preload *p, size_t i) {
+  size_t v = p->S[i] & 127u;
+  if (v == 127) {
+    long e = esc_find(p->escs, p->h.n_escs, i);
+    v = e < 0 ? 0xFFFF : (size_t)e;
+  }
+  return v;
+}
+
+/* The host's key coded with the list's code, from character c (the
+ * block's implied prefix, never stored) up to M: et = the bits, cum[t] =
+ * bits of characters c..t-1 (0 for t <= c). */
+typedef struct host_code {
+  const uint8_t *hend; /* one past the host's last byte: key character t
+                          is hend[-1 - t] */
+  size_t M, c;
+  uint16_t cum[DT_MAX_HOST_BYTES + 11];
+  uint8_t et[(DT_MAX_HOST_BYTES + 1) * DT__PRELOAD_MAXCODE / 8 + 24];
+} host_code;
+
+/* Two characters a step, one append of at most 48 bits. An odd count
+ * codes one character more (the zero byte before the host, as a dot);
+ * its cum entry and bits are never read. */
+static void host_code_at(const dt__preload *p, host_code *hc, size_t c) {
+  const uint32_t *C = p->code;
+  const uint8_t *sym = p->sym;
+  const uint8_t *q = hc->hend - 1 - c, *qe = hc->hend - 1 - hc->M;
+  uint16_t *cp = hc->cum + c;
+  uint8_t *o = hc->et;
+  size_t row = c ? (size_t)sym[q[1]] << 6 : 0;
+  uint64_t acc = 0;
+  int fr = 64; /* free bits in acc */
+  unsigned bitpos = 0;
+  hc->c = c;
+  memset(hc->cum, 0, 9 * sizeof *hc->cum);
+  while (q > qe) {
+    unsigned s1 = sym[q[0]], s2 = sym[q[-1]];
+    q -= 2;
+    uint32_t e1 = C[row + s1], e2 = C[((size_t)s1 << 6) + s2];
+    row = (size_t)s2 << 6;
+    unsigned l1 = e1 & 31, l2 = e2 & 31, l = l1 + l2;
+    cp[0] = (uint16_t)bitpos;
+    cp[1] = (uint16_t)(bitpos + l1);
+    cp += 2;
+    uint64_t code = (uint64_t)(e1 >> 5) << l2 | (e2 >> 5);
+    bitpos += l;
+    fr -= (int)l;
+    if (fr >= 0) {
+      acc |= code << fr;
+    } else {
+      acc |= code >> -fr;
+      uint64_t wv = acc;
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      wv = __builtin_bswap64(wv);
+#endif
+      memcpy(o, &wv, 8);
+      o += 8;
+      fr += 64;
+      acc = code << fr;
+    }
+  }
+  *cp = (uint16_t)bitpos;
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  acc = __builtin_bswap64(acc);
+#endif
+  memcpy(o, &acc, 8);
+  memset(o + 8, 0, 8);
+}
+
+/* How many of V[1..15] are <= KP. */
+static inline size_t count16(const uint64_t *v, uint64_t kp) {
+  size_t c0 = 0, c1 = 0, c2 = 0;
+  for (size_t i = 1; i < 16; i += 3) {
+    c0 += v[i] <= kp;
+    c1 += v[i + 1] <= kp;
+    c2 += v[i + 2] <= kp;
+  }
+  return c0 + c1 + c2;
+}
+
+/* The last block whose separator is <= KP: one group of 16 counted per
+ * level (three levels up to 4,096 blocks; a binary search over every 16th
+ * separator beyond), then the block's group of 16 in the blob. */
+static inline size_t locate(const dt__preload *p, uint64_t kp) {
+  size_t k;
+  if (p->three_level) {
+    size_t k1 = count16(p->top1, kp);
+    k = 16 * k1 + count16(p->top + 16 * k1, kp);
+  } else {
+    size_t nt = p->ntop, step = p->ttopstep;
+    k = 0;
+    if (nt > step && p->top[nt - step] <= kp) k = nt - step;
+    for (step >>= 1; step; step >>= 1)
+      k += step & (0 - (size_t)(p->top[k + step] <= kp));
+  }
+  size_t c = 0;
+  for (size_t i = 1; i < 16; i++)
+    c += sep_at(p, 16 * k + i) <= kp;
+  return 16 * k + c;
+}
+
+/* Candidate J of block BI the slow way (a block with an escaped suffix
+ * length: 77 of 2,957 in 2026): escapes resolved one by one. */
+static int check_slow(const dt__preload *p, size_t bi, size_t j,
+                      const host_code *hc, size_t m) {
+  size_t base = bi * BLK, r0 = j & ~(size_t)(RST - 1);
+  size_t cb = dt__preload_cpre(sep_at(p, bi), sep_at(p, bi + 1));
+  size_t pr = entry_p(p, base + j);
+  size_t pj = j & (RST - 1) ? pr + cb : 0; /* absolute */
+  if (pj >= m) return 0;
+  size_t sj = entry_s(p, base + j);
+  const uint16_t *cum = hc->cum;
+  if (cum[pj] + sj != cum[m]) return 0;
+  size_t off = boff_at(p, bi) & DT__PRELOAD_B_OFF;
+  for (size_t i = 0; i < j; i++)
+    off += entry_s(p, base + i);
+  if (!stream_eq(p, off, hc->et, cum[pj], sj)) return 0;
+  cum += cb; /* the walk back: p relative to c_b */
+  size_t lim = pr, o = off;
+  for (size_t i = j; lim > 0 && i > r0;) {
+    i--;
+    o -= entry_s(p, base + i);
+    size_t pi = entry_p(p, base + i);
+    if (pi >= lim) continue;
+    if (!stream_eq(p, o, hc->et, cum[pi], (size_t)cum[lim] - cum[pi]))
+      return 0;
+    lim = pi;
+  }
+  return lim == 0;
+}
+
+/* The entry whose key is the host's last m characters (hash HH), or -1.
+ * G: its block if known, else SIZE_MAX. KP8: the key's first 8 bytes. */
+static long find(const dt__preload *p, host_code *hc, uint64_t kp8, size_t m,
+                 uint64_t hh, size_t g) {
+  const uint16_t *cum = hc->cum;
+  uint64_t kp = m >= 8 ? kp8 : kp8 & ~(~0ULL >> (8 * m));
+  if (g == SIZE_MAX) g = locate(p, kp);
+  for (size_t bi = g;; bi--) {
+    /* An earlier block only after a cut separator equal to the key's
+     * first 8 bytes: the key may sort before that block's first key. */
+    if (bi != g && (bi + 1 == 0 || sep_at(p, bi + 1) != kp ||
+                    !(boff_at(p, bi + 1) & DT__PRELOAD_B_CUT)))
+      break;
+    size_t cb = dt__preload_cpre(sep_at(p, bi), sep_at(p, bi + 1));
+    if (cb != hc->c) host_code_at(p, hc, cb);
+    const uint16_t *cumr = cum + cb; /* cum by p relative to c_b */
+    size_t lb = cum[m];
+    size_t base = bi * BLK, cnt = p->h.entries - base;
+    const uint8_t *mt = p->meta + base, *sb = p->S + base;
+    uint64_t msk = 0;
+    /* The entries whose 5 hash bits match (1 in 32 of the others). */
+#ifdef PL_SSE2
+    {
+      __m128i f = _mm_set1_epi8((char)0xF0),
+              hq = _mm_set1_epi8((char)dt__preload_hash_meta(hh));
+      __m128i m0 = _mm_loadu_si128((const __m128i *)mt),
+              m1 = _mm_loadu_si128((const __m128i *)(mt + 16));
+      msk = (uint64_t)(unsigned)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_and_si128(m0, f), hq)) |
+            (uint64_t)(unsigned)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_and_si128(m1, f), hq))
+                << 16;
+      uint64_t hb =
+          (uint64_t)(unsigned)_mm_movemask_epi8(
+              _mm_loadu_si128((const __m128i *)sb)) |
+          (uint64_t)(unsigned)_mm_movemask_epi8(
+              _mm_loadu_si128((const __m128i *)(sb + 16)))
+              << 16;
+      msk &= hb ^ (((hh >> 59) & 1) - 1);
+    }
+#else
+    {
+      const uint64_t lo7 = 0x7F7F7F7F7F7F7F7FULL, high = 0x8080808080808080ULL;
+      uint64_t hv = 0x0101010101010101ULL * dt__preload_hash_meta(hh);
+      uint64_t want = ((hh >> 59) & 1) - 1;
+      for (size_t w = 0; w < BLK / 8; w++) {
+        uint64_t x = (dt__ld_le64(mt + 8 * w) ^ hv) & 0xF0F0F0F0F0F0F0F0ULL;
+        uint64_t z = ~(((x & lo7) + lo7) | x) & high;
+        uint64_t eq = (z >> 7) * 0x0102040810204080ULL >> 56;
+        uint64_t hb =
+            ((dt__ld_le64(sb + 8 * w) & high) >> 7) * 0x0102040810204080ULL >>
+            56;
+        msk |= (eq & (hb ^ want) & 0xFF) << (8 * w);
+      }
+    }
+#endif
+    if (cnt < 64) msk &= (1ULL << cnt) - 1;
+    uint32_t bo = boff_at(p, bi);
+    if (bo & DT__PRELOAD_B_SESC) {
+      for (; msk; msk &= msk - 1)
+        if (check_slow(p, bi, (size_t)__builtin_ctzll(msk), hc, m))
+          return (long)(base + (size_t)__builtin_ctzll(msk));
+      continue;
+    }
+    bo &= DT__PRELOAD_B_OFF;
+    while (msk) {
+      size_t j = (size_t)__builtin_ctzll(msk);
+      msk &= msk - 1;
+      size_t pr = entry_p(p, base + j); /* relative to c_b; 0 at a restart */
+      size_t pj = j & (RST - 1) ? pr + cb : 0;
+      if (pj >= m) continue;
+      size_t sj = sb[j] & 127u;
+      if (cum[pj] + sj != lb) continue;
+      /* Its offset: the block's plus the suffix lengths before it. */
+      size_t r0 = j & ~(size_t)(RST - 1), off = bo;
+#ifdef PL_SSE2
+      static const uint8_t k_ff[64] = {
+          127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
+          127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
+          127, 127, 127, 127, 127, 127, 127, 127, 127, 127};
+      {
+        __m128i x0 =
+            _mm_and_si128(_mm_loadu_si128((const __m128i *)sb),
+                          _mm_loadu_si128((const __m128i *)(k_ff + 32 - j)));
+        __m128i x1 =
+            _mm_and_si128(_mm_loadu_si128((const __m128i *)(sb + 16)),
+                          _mm_loadu_si128((const __m128i *)(k_ff + 48 - j)));
+        __m128i sm = _mm_add_epi64(_mm_sad_epu8(x0, _mm_setzero_si128()),
+                                   _mm_sad_epu8(x1, _mm_setzero_si128()));
+        off += (size_t)_mm_cvtsi128_si32(sm) +
+               (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sm, 8));
+      }
+#else
+      {
+        uint64_t acc = 0;
+        for (size_t w = 0; w < BLK / 8; w++) {
+          size_t nbt = j > 8 * w ? j - 8 * w : 0;
+          uint64_t mk = nbt >= 8 ? ~0ULL : (1ULL << (8 * nbt)) - 1;
+          uint64_t x = dt__ld_le64(sb + 8 * w) & mk & 0x7F7F7F7F7F7F7F7FULL;
+          acc += (x & 0x00FF00FF00FF00FFULL) + ((x >> 8) & 0x00FF00FF00FF00FFULL);
+        }
+        off += (size_t)((acc * 0x0001000100010001ULL) >> 48);
+      }
+#endif
+      if (!stream_eq(p, off, hc->et, cum[pj], sj)) continue;
+      /* The entries that set its shared prefix, back to the restart:
+       * each time the last one before with a shorter p. */
+      size_t lim = pr, o = off;
+#ifdef PL_SSE2
+      if (lim <= 15) {
+        static const uint8_t k_ff2[32] = {127, 127, 127, 127, 127, 127,
+                                          127, 127, 127, 127, 127, 127,
+                                          127, 127, 127, 127};
+        __m128i pv = _mm_and_si128(_mm_loadu_si128((const __m128i *)(mt + r0)),
+                                   _mm_set1_epi8(15));
+        __m128i sv = _mm_loadu_si128((const __m128i *)(sb + r0));
+        __m128i x = _mm_and_si128(
+            sv, _mm_loadu_si128((const __m128i *)(k_ff2 + 16 - (j - r0))));
+        __m128i sm = _mm_sad_epu8(x, _mm_setzero_si128());
+        size_t segoff = off - ((size_t)_mm_cvtsi128_si32(sm) +
+                               (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sm, 8)));
+        unsigned cur = (unsigned)(j - r0);
+        while (lim > 0) {
+          unsigned lt = (unsigned)_mm_movemask_epi8(
+                            _mm_cmpgt_epi8(_mm_set1_epi8((char)lim), pv)) &
+                        ((1u << cur) - 1);
+          if (!lt) break; /* only in a forged blob */
+          unsigned i = 31 - (unsigned)__builtin_clz(lt);
+          __m128i y = _mm_and_si128(
+              sv, _mm_loadu_si128((const __m128i *)(k_ff2 + 16 - i)));
+          __m128i sy = _mm_sad_epu8(y, _mm_setzero_si128());
+          size_t oi = segoff + (size_t)_mm_cvtsi128_si32(sy) +
+                      (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sy, 8));
+          size_t pi = mt[r0 + i] & 15;
+          if (!stream_eq(p, oi, hc->et, cumr[pi], (size_t)cumr[lim] - cumr[pi]))
+            break;
+          lim = pi;
+          cur = i;
+        }
+        if (lim == 0) return (long)(base + j);
+        continue;
+      }
+#endif
+      for (size_t i = j; lim > 0 && i > r0;) {
+        i--;
+        o -= sb[i] & 127u;
+        size_t pi = mt[i] & 15;
+        if (pi >= lim) continue;
+        if (pi == 15) {
+          pi = entry_p(p, base + i);
+          if (pi >= lim) continue;
+        }
+        if (!stream_eq(p, o, hc->et, cumr[pi], (size_t)cumr[lim] - cumr[pi]))
+          break;
+        lim = pi;
+      }
+      if (lim == 0) return (long)(base + j);
+    }
   }
   return -1;
 }
 
-/* Compares the entry whose suffix (NL nibbles at C) follows PL characters
- * shared with T, against T[0..tl), decoding only as far as they agree:
- * *k gets the characters equal after PL; returns the key's order against
- * T[0..tl) (0: the key is a prefix of it), or 2 for a code no valid blob
- * has. Character by character on purpose: the first difference is
- * usually within a character or two, so the work over a whole scan is
- * about T's length plus one character per compared entry (callgrind: a
- * variant that nibble-coded T once and compared 16 nibbles at a time spent
- * more building T's code than it saved). */
-static inline int cmp_entry(const uint8_t *t, size_t tl, const uint8_t *c,
-                            const uint8_t *e, size_t pl, size_t nl, size_t *k) {
-  size_t kk = 0, pos = 0;
-  /* The first 16 nibbles from one register, high nibble first (a short
-   * head has at most 15: the whole suffix), then, for a long suffix (a
-   * block's first key), byte loads from where the register stopped. The
-   * 8 bytes read stay inside the block. */
-  uint64_t w = 0;
-  if (e - c >= 8) {
-    memcpy(&w, c, 8);
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-  } else {
-    for (size_t i = 0; i < 8; i++)
-      w = w << 8 | (c + i < e ? c[i] : 0);
+/* Does entry IX lack include_subdomains? (250 of 94,600 in 2026: the
+ * block flag answers for nearly every block.) */
+static int entry_noinc(const dt__preload *p, size_t ix) {
+  if (!(boff_at(p, ix / BLK) & DT__PRELOAD_B_NOINC)) return 0;
+  size_t lo = 0, hi = p->h.n_noinc;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (dt__preload_rd32(p->noinc + 4 * mid) < ix)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
-  size_t rl = nl <= 16 ? nl : 15; /* a 2-nibble code may start at 14 */
-  while (pos < rl) {
-    unsigned n = (unsigned)(w >> 60), ch;
-    if (n < 14) {
-      ch = (unsigned char)DT__PRELOAD_NIB1[n];
-      w <<= 4;
-      pos++;
-    } else {
-      unsigned j = (n - 14) * 16 + (unsigned)(w >> 56 & 15);
-      if (pos + 1 >= nl || j >= sizeof DT__PRELOAD_NIB2 - 1)
-        return 2; /* invalid code: only in a forged trusted blob */
-      ch = (unsigned char)DT__PRELOAD_NIB2[j];
-      w <<= 8;
-      pos += 2;
-    }
-    if (pl + kk >= tl || ch != t[pl + kk]) {
-      *k = kk;
-      /* Past T[0..tl): T is a proper prefix of the key. */
-      return pl + kk >= tl || ch > t[pl + kk] ? 1 : -1;
-    }
-    kk++;
-  }
-  while (pos < nl) {
-    unsigned char ch = dt__preload_nib_char(c, nl, &pos);
-    if (!ch) return 2; /* invalid code: only in a forged trusted blob */
-    if (pl + kk >= tl || ch != t[pl + kk]) {
-      *k = kk;
-      return pl + kk >= tl || ch > t[pl + kk] ? 1 : -1;
-    }
-    kk++;
-  }
-  *k = kk;
-  return 0;
+  return lo < p->h.n_noinc && dt__preload_rd32(p->noinc + 4 * lo) == ix;
 }
 
-/* Is block BI's first key <= T[0..n)? */
-static int block_first_le(const dt__preload *p, size_t bi, const uint8_t *t,
-                          size_t n) {
-  const uint8_t *c = block_start(p, bi), *e = block_end(p, bi);
-  size_t pl, nl, k;
-  int inc;
-  if (!dt__preload_entry_head(&c, e, &pl, &nl, &inc) ||
-      (nl + 1) / 2 > (size_t)(e - c))
-    return 1; /* cannot happen on a validated blob */
-  return cmp_entry(t, n, c, e, 0, nl, &k) <= 0;
-}
-
-/* The last block whose first key is <= T[0..n) (0 if none). A branch-free
- * binary search over the first prefix of every index line (copied at
- * open, 4.6 KB), then the line itself — one cache line for the block's
- * prefix and its byte range — then a short walk back over blocks whose
- * prefix ties with T's and whose first key is greater. */
-static size_t find_block(const dt__preload *p, const uint8_t *t, size_t n) {
-  /* T has >= 8 readable bytes; keep the first n, big-endian. */
-  uint64_t kp;
-  memcpy(&kp, t, 8);
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  kp = __builtin_bswap64(kp);
-#endif
-  if (n < 8) kp &= ~0ULL << (8 * (8 - n));
-  size_t g = 0, len = p->ntop;
-  while (len > 1) {
-    size_t half = len / 2;
-    g = p->top[g + half] <= kp ? g + half : g;
-    len -= half;
-  }
-  /* Within the line: the prefixes are sorted (unused slots all ones, and
-   * a key prefix never is), so the block is the line's first plus how
-   * many of the next ones are still <= kp. */
-  const uint8_t *ln = p->base + p->h.off_index + g * DT__PRELOAD_LINE;
-  size_t lo = g * DT__PRELOAD_LINE_BLOCKS;
-  for (size_t s = 1; s < DT__PRELOAD_LINE_BLOCKS; s++)
-    lo += dt__preload_rd64(ln + 8 * s) <= kp;
-  if (lo >= p->h.n_blocks) lo = p->h.n_blocks - 1; /* forged trusted blob */
-  while (lo > 0 && block_prefix(p, lo) == kp && !block_first_le(p, lo, t, n))
-    lo--;
-  return lo;
-}
-
-typedef struct hit {
-  size_t klen; /* length of the matched key = of its text name */
-  int incsub;
-} hit;
-
-/* One forward scan of the blocks for the keys that are label-boundary
- * prefixes of T[0..tl), starting at the block of T[0..from): keys are
- * compared incrementally (mlcp = common prefix of the previous key and T),
- * so most entries are skipped by their head alone. Appends to hits. */
-static size_t scan(const dt__preload *p, const uint8_t *t, size_t from,
-                   size_t tl, hit *hits, size_t nh) {
-  for (size_t bi = find_block(p, t, from); bi < p->h.n_blocks; bi++) {
-    /* A block's entries end exactly at its end offset (checked at every
-     * untrusted open); in a forged trusted blob the bounds below still
-     * keep every read inside the block. */
-    const uint8_t *b = block_start(p, bi), *e = block_end(p, bi), *c;
-    size_t mlcp = 0, at = 0, end = (size_t)(e - b), nb;
-    /* Offsets, not pointers, so a skipped entry may claim more bytes
-     * than the block has without a pointer leaving it: the loop test
-     * catches that before any read. */
-    for (; at < end; at += nb) {
-      size_t pl, nl, k;
-      int inc = 1;
-      unsigned h = b[at++];
-      if (h != 0xFF) { /* the short head: nearly every entry */
-        pl = h >> 4;
-        nl = h & 15;
-      } else {
-        if (end - at < 3) return nh;
-        unsigned f = (unsigned)b[at + 1] | (unsigned)b[at + 2] << 8;
-        pl = b[at];
-        nl = f & ~DT__PRELOAD_NOINC_BIT;
-        inc = !(f & DT__PRELOAD_NOINC_BIT);
-        at += 3;
-      }
-      nb = (nl + 1) / 2;
-      if (pl > mlcp) /* shares more with the previous key: still < T */
-        continue;
-      if (pl < mlcp) /* greater than the previous key where it equalled T */
-        return nh;
-      if (nb > end - at) return nh; /* only in a forged trusted blob */
-      c = b + at;
-      int cmp = cmp_entry(t, tl, c, e, pl, nl, &k);
-      if (cmp > 0) return nh; /* past T (or a forged code) */
-      size_t klen = pl + k;
-      /* Hits deepen strictly on a sorted list; the check keeps a forged
-       * trusted blob from overfilling hits[]. */
-      if (cmp == 0 && (klen == tl || t[klen] == DT__PRELOAD_SEP) &&
-          (nh == 0 || klen > hits[nh - 1].klen)) {
-        hits[nh++] = (hit){klen, inc};
-        if (klen == tl) return nh; /* every later key is greater */
-      }
-      mlcp = klen;
-    }
-  }
-  return nh;
-}
-
+#ifndef PL_SSE2
 /* Host byte → key byte: ASCII lowered, label bytes kept, '.' kept,
  * anything else 0 (not a name we can look up). One load per byte instead
  * of a chain of range checks. */
@@ -723,70 +1027,114 @@ static const uint8_t k_keybyte[256] = {
     ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8',
     ['9'] = '9', ['-'] = '-', ['_'] = '_', ['.'] = '.'};
 #undef LB2
+#endif
 
 /* dt__preload_key_make, inlined into the lookup. */
 static inline int key_make(dt__preload_key *k, const char *host, size_t len) {
   if (!host) len = 0;
   while (len > 0 && host[len - 1] == '.')
     len--;
-  if (len == 0 || len > DT_MAX_HOST_BYTES) return -1;
-  /* Canonical text (lowered) and the label ends, in one forward pass. */
-  char *canon = k->canon;
-  uint8_t dot[DT_MAX_HOST_BYTES / 2 + 2]; /* positions < 253 */
-  size_t nd = 0;
-  unsigned bad = 0;
-  memset(canon + len, 0, 8); /* the 8-byte label copies read past len */
-  for (size_t i = 0; i < len; i++) {
-    uint8_t c = k_keybyte[(unsigned char)host[i]];
-    bad |= c == 0;
-    canon[i] = (char)c;
-    if (c == '.') {
-      if (nd == sizeof dot) return -1; /* only with empty labels: "a..." */
-      dot[nd++] = (uint8_t)i;
+  if (len - 1 >= DT_MAX_HOST_BYTES) return -1; /* also len == 0 */
+  uint8_t *buf = k->buf + 16;
+  memset(k->buf, 0, 16);
+  if (len - 8 <= 24) { /* 8..32 bytes: two overlapping moves, no call */
+    if (len >= 16) {
+      memcpy(buf, host, 16);
+      memcpy(buf + len - 16, host + len - 16, 16);
+    } else {
+      memcpy(buf, host, 8);
+      memcpy(buf + len - 8, host + len - 8, 8);
+    }
+  } else {
+    memcpy(buf, host, len);
+  }
+  memset(buf + len, 0, 16);
+  /* Lower, check and find the dots, 16 bytes at a time. */
+  uint32_t dm[16]; /* dot bits of each 16-byte chunk */
+  size_t nch = (len + 15) / 16;
+#ifdef PL_SSE2
+  {
+    unsigned badm = 0;
+    const __m128i cA = _mm_set1_epi8('A' - 1), cZ = _mm_set1_epi8('Z' + 1),
+                  ca = _mm_set1_epi8('a' - 1), cz = _mm_set1_epi8('z' + 1),
+                  c0 = _mm_set1_epi8('0' - 1), c9 = _mm_set1_epi8('9' + 1),
+                  cdot = _mm_set1_epi8('.'), cdash = _mm_set1_epi8('-'),
+                  cus = _mm_set1_epi8('_'), c20 = _mm_set1_epi8(0x20);
+    for (size_t c = 0; c < nch; c++) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(buf + 16 * c));
+      __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, cA), _mm_cmplt_epi8(v, cZ));
+      v = _mm_or_si128(v, _mm_and_si128(up, c20));
+      _mm_storeu_si128((__m128i *)(buf + 16 * c), v);
+      __m128i dot = _mm_cmpeq_epi8(v, cdot);
+      __m128i ok = _mm_or_si128(
+          _mm_or_si128(
+              _mm_and_si128(_mm_cmpgt_epi8(v, ca), _mm_cmplt_epi8(v, cz)),
+              _mm_and_si128(_mm_cmpgt_epi8(v, c0), _mm_cmplt_epi8(v, c9))),
+          _mm_or_si128(_mm_or_si128(dot, _mm_cmpeq_epi8(v, cdash)),
+                       _mm_cmpeq_epi8(v, cus)));
+      size_t rem = len - 16 * c;
+      unsigned inside = rem >= 16 ? 0xFFFFu : (1u << rem) - 1;
+      badm |= ~(unsigned)_mm_movemask_epi8(ok) & inside;
+      dm[c] = (uint32_t)_mm_movemask_epi8(dot) & inside;
+    }
+    if (badm) return -1;
+  }
+#else
+  {
+    unsigned bad = 0;
+    memset(dm, 0, nch * sizeof *dm);
+    for (size_t i = 0; i < len; i++) {
+      unsigned c = k_keybyte[buf[i]];
+      buf[i] = (uint8_t)c;
+      bad |= c == 0;
+      dm[i >> 4] |= (uint32_t)(c == '.') << (i & 15);
+    }
+    if (bad) return -1;
+  }
+#endif
+  /* Ancestors, shallowest first: ml[d] = key length of the one with d + 1
+   * labels (the host's last ml[d] bytes); every label 1..63 bytes. */
+  size_t na = 0, endl = len;
+  for (size_t c = nch; c-- > 0;) {
+    uint32_t z = dm[c];
+    while (z) {
+      size_t dp = 16 * c + 31 - (size_t)__builtin_clz(z);
+      z &= ~(1u << (dp & 15));
+      if (endl - dp - 2 >= DT_MAX_LABEL_BYTES) return -1;
+      k->ml[na++] = (uint8_t)(len - dp - 1);
+      endl = dp;
     }
   }
-  /* The reversed key T, built label by label from the right; bnd[d] is
-   * T's length after d + 1 labels, i.e. the key of the host's ancestor of
-   * d + 1 labels. Labels are copied 8 bytes at a time (T has slack; the
-   * separator and the next label overwrite the excess). */
-  uint8_t *t = k->t;
-  size_t tn = 0, labels = nd + 1, end = len;
-  for (size_t d = 0; d < labels && !bad; d++) {
-    size_t start = d < nd ? (size_t)dot[nd - 1 - d] + 1 : 0;
-    size_t ll = end - start;
-    bad |= ll == 0 || ll > DT_MAX_LABEL_BYTES;
-    if (d) t[tn++] = DT__PRELOAD_SEP;
-    for (size_t o = 0; o < ll; o += 8)
-      memcpy(t + tn + o, canon + start + o, 8);
-    tn += ll;
-    k->bnd[d] = (uint8_t)tn;
-    end = start - 1;
-  }
-  if (bad) return -1;
-  memset(t + tn, 0, 8);
-  /* The hash of every label-boundary prefix in one pass over T: the state
-   * runs over T's whole words once, and each label boundary adds its
-   * partial word and the length (= dt__preload_key_hash of that prefix). */
-  uint64_t st = 0;
-  size_t wd = 0;
-  for (size_t d = 0; d < labels; d++) {
-    size_t b = k->bnd[d];
-    for (; wd + 8 <= b; wd += 8)
-      st = dt__preload_hstep(st, dt__ld_le64(t + wd));
-    uint64_t hs = st;
-    if (b > wd)
-      hs = dt__preload_hstep(st, dt__ld_le64(t + wd) &
-                                     (~0ULL >> (64 - 8 * (b - wd))));
-    k->hash[d] = dt__preload_hfinal(hs, b);
+  if (endl - 1 >= DT_MAX_LABEL_BYTES) return -1;
+  k->ml[na++] = (uint8_t)len;
+  /* Every ancestor's hash: the state over whole 8-byte words of the key,
+   * read as little-endian words of the text from its end (= big-endian
+   * words of the reversed key), then each ancestor's last partial word
+   * (possibly empty) and its length, as dt__preload_key_hash does. */
+  uint64_t stq[DT_MAX_HOST_BYTES / 8 + 2];
+  const uint8_t *hend = buf + len;
+  stq[0] = 0;
+  for (size_t q = 0; q < (len >> 3); q++)
+    stq[q + 1] = dt__preload_hstep(stq[q], dt__ld_le64(hend - 8 * q - 8));
+  for (size_t d = 0; d < na; d++) {
+    size_t m = k->ml[d], q = m >> 3;
+    uint64_t keep = ~(~0ULL >> (8 * (m & 7))); /* 0 when m % 8 == 0 */
+    k->hash[d] = dt__preload_hfinal(
+        dt__preload_hstep(stq[q], dt__ld_le64(hend - 8 * q - 8) & keep), m);
   }
   k->len = len;
-  k->tn = tn;
-  k->labels = labels;
+  k->labels = na;
   return 0;
 }
 
 int dt__preload_key_make(dt__preload_key *k, const char *host, size_t len) {
   return key_make(k, host, len);
+}
+
+/* Copies the host's last N characters (an entry's name) into OUT. */
+static void put_name(char *out, const dt__preload_key *k, size_t n) {
+  memcpy(out, dt__preload_key_canon(k) + k->len - n, n);
+  out[n] = '\0';
 }
 
 int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
@@ -807,72 +1155,69 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
     m->reason = DT__PRELOAD_R_BAD_HOST;
     return 0;
   }
-  const char *canon = key.canon;
-  const uint8_t *t = key.t, *bnd = key.bnd;
-  size_t tn = key.tn, labels = key.labels;
-  len = key.len;
-
-  /* The filter, for the host and every ancestor. */
-  const uint8_t *fw = p->base + p->h.off_filter;
-  uint32_t nw = p->h.filter_words;
-  size_t dmin = SIZE_MAX, dmax = 0;
-  int single = 0;
-  for (size_t d = 0; d < labels; d++) {
-    uint64_t h = key.hash[d], msk = dt__preload_filter_mask(h);
-    if ((dt__ld_le64(fw + 8 * dt__preload_filter_word(h, nw)) & msk) !=
-        msk)
-      continue; /* surely not an entry */
-    if (d == 0) {
-      single = 1;
-    } else {
-      if (dmin == SIZE_MAX) dmin = d;
-      dmax = d;
-    }
+  if (p->h.entries == 0) return 0;
+  /* The filter, for every ancestor; the top-level label only when the
+   * one-label map has its bit (51 one-label names in 2026). */
+  size_t pass[DT_MAX_HOST_BYTES / 2 + 2], np = 0, na = key.labels;
+  for (size_t d = 0; d < na; d++) {
+    uint64_t hh = key.hash[d];
+    pass[np] = d;
+    np += (size_t)(((d || (p->tld[(hh & 255) >> 3] >> (hh & 7) & 1)) &&
+                    dt__preload_fuse_has(p->fuse, p->h.fuse_seg,
+                                         p->h.fuse_nseg, hh)) ||
+                   p->no_filter);
   }
-
-  hit hits[DT_MAX_HOST_BYTES / 2 + 2]; /* one per label at most */
-  size_t nh = 0;
-  if (single) {
-    int f = single_find(p, t, bnd[0]);
-    if (f >= 0) hits[nh++] = (hit){bnd[0], f};
+  if (!np) return 0;
+  const uint8_t *hend = key.buf + 16 + key.len;
+  uint64_t kp8 = dt__ld_le64(hend - 8);
+  /* Code the key up to the deepest ancestor that passed, from the implied
+   * prefix of its block (fetched meanwhile). */
+  size_t M = key.ml[pass[np - 1]];
+  size_t g0 = locate(p, M >= 8 ? kp8 : kp8 & ~(~0ULL >> (8 * M)));
+  __builtin_prefetch(p->meta + g0 * BLK);
+  __builtin_prefetch(p->S + g0 * BLK);
+  {
+    const uint8_t *sp =
+        p->stream + ((boff_at(p, g0) & DT__PRELOAD_B_OFF) >> 3);
+    __builtin_prefetch(sp);
+    __builtin_prefetch(sp + 64);
+    __builtin_prefetch(sp + 128);
   }
-  /* One scan from the shallowest suffix the filter let through to the
-   * deepest: no entry lies outside them. */
-  if (dmin != SIZE_MAX && p->h.n_blocks > 0)
-    nh = scan(p, t, bnd[dmin], bnd[dmax], hits, nh);
-  if (nh == 0) return 0;
-  /* hits[] are in increasing depth. */
-  const hit *deep = &hits[nh - 1], *dec = NULL;
-  const hit *inc = NULL; /* deepest proper ancestor with include_subdomains */
-  for (size_t q = nh; q-- > 0;)
-    if (hits[q].klen < tn && hits[q].incsub) {
-      inc = &hits[q];
-      break;
-    }
-  if (deep->klen == tn) {
-    m->reason = DT__PRELOAD_R_EXACT;
-    dec = deep;
-  } else if (mode == DT__PRELOAD_MOST_SPECIFIC) {
-    /* Chromium: the most specific entry decides. */
-    if (deep->incsub) {
+  host_code hc;
+  hc.hend = hend;
+  hc.M = M;
+  host_code_at(p, &hc, dt__preload_cpre(sep_at(p, g0), sep_at(p, g0 + 1)));
+  /* Deepest first. Chromium: the first entry found decides, unless it is
+   * an ancestor without include_subdomains: then the next one found with
+   * it is what that entry cancelled. Fetch/Firefox: the host's own entry,
+   * else the deepest ancestor with include_subdomains. */
+  size_t deep = SIZE_MAX; /* deepest entry found, when it did not decide */
+  for (size_t q = np; q-- > 0;) {
+    size_t d = pass[q], ml = key.ml[d];
+    long ix = find(p, &hc, kp8, ml, key.hash[d], q == np - 1 ? g0 : SIZE_MAX);
+    if (ix < 0) continue;
+    int inc = !entry_noinc(p, (size_t)ix);
+    if (d == na - 1) { /* the host itself (it is the deepest there is) */
+      m->reason = DT__PRELOAD_R_EXACT;
+    } else if (inc && (mode == DT__PRELOAD_ANY_ANCESTOR || deep == SIZE_MAX)) {
       m->reason = DT__PRELOAD_R_ANCESTOR;
-      dec = deep;
+    } else if (inc) { /* chromium: a deeper entry without it decided */
+      m->reason = DT__PRELOAD_R_CANCELLED;
+      put_name(m->cancelled, &key, ml);
+      break;
     } else {
-      m->reason =
-          inc ? DT__PRELOAD_R_CANCELLED : DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS;
-      if (inc) memcpy(m->cancelled, canon + len - inc->klen, inc->klen);
-      m->cancelled[inc ? inc->klen : 0] = '\0';
+      if (deep == SIZE_MAX) deep = ml;
+      continue;
     }
-  } else if (inc) {
-    m->reason = DT__PRELOAD_R_ANCESTOR;
-    dec = inc;
-  } else {
-    m->reason = DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS;
+    put_name(m->name, &key, ml);
+    m->include_subdomains = inc;
+    m->known = 1;
+    return 1;
   }
-  const hit *shown = dec ? dec : deep;
-  memcpy(m->name, canon + len - shown->klen, shown->klen);
-  m->name[shown->klen] = '\0';
-  m->include_subdomains = shown->incsub;
-  m->known = dec != NULL;
-  return m->known;
+  if (deep != SIZE_MAX) {
+    if (m->reason != DT__PRELOAD_R_CANCELLED)
+      m->reason = DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS;
+    put_name(m->name, &key, deep);
+  }
+  return 0;
 }

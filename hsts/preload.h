@@ -23,7 +23,7 @@
 #include "detour.h"
 
 #define DT__PRELOAD_MAGIC "DTHSTSPL" /* 8 bytes at offset 0 */
-#define DT__PRELOAD_VERSION 2u
+#define DT__PRELOAD_VERSION 3u
 /* Chromium's IsBuildTimely: static HSTS is off once the build is >= 70 days
  * old. detour reports it and, by default, keeps enforcing (DECISIONS.md). */
 #define DT__PRELOAD_STALE_DAYS 70
@@ -44,14 +44,19 @@ typedef struct dt__preload_error {
 /* ---- opening a blob -------------------------------------------------------
  * All open functions return 0 and set *out, or DT_EPRELOAD (bad blob: the
  * message says what), DT_EIO (file), DT_ENOMEM, DT_EINVAL; err may be NULL.
- * Every open checks the header, the section bounds, every block-index
- * line and the one-label table. Unless the caller passes
- * DT__PRELOAD_TRUSTED it also checks the checksum (XXH64) and walks every
- * entry (valid names, strictly sorted, index right, every key in the
- * suffix filter, include_subdomains flags counted). TRUSTED is meant only
- * for the blob the build compiled, verified and embedded; lookups stay
- * memory-safe on any blob that opened, trusted or not. */
+ * Every open checks the header, the section layout, the separators'
+ * padding and the code lengths, and derives the lookup's tables (~12 KB).
+ * Unless the caller passes DT__PRELOAD_TRUSTED it also checks the
+ * checksum (XXH64), decodes every entry (valid names, strictly sorted)
+ * and writes them again with the compiler's writer: the blob must come
+ * out byte for byte, so every index, hash bit, escape and filter cell is
+ * right (~50 ms for the 2026 list). TRUSTED is meant only for the blob
+ * the build compiled, verified and embedded; lookups stay memory-safe on
+ * any blob that opened, trusted or not. */
 #define DT__PRELOAD_TRUSTED 1u
+/* For tests and the bench only: lookups skip the filter and search every
+ * ancestor in the blocks, as if each one were a false positive. */
+#define DT__PRELOAD_NO_FILTER 2u
 
 /* Uses BUF in place: BUF must stay valid and unchanged until
  * dt__preload_free. */
@@ -76,7 +81,7 @@ typedef struct dt__preload_info {
   char list_date[11];     /* "YYYY-MM-DD" */
   uint64_t checksum;      /* XXH64 stored in the header */
   char checksum_hex[17];
-  uint32_t block_size; /* names per front-coded block */
+  uint32_t block_size; /* entries per block (32, fixed by the format) */
 } dt__preload_info;
 void dt__preload_get_info(const dt__preload *p, dt__preload_info *info);
 
@@ -129,21 +134,23 @@ typedef struct dt__preload_match {
 } dt__preload_match;
 
 /* A host made ready for a lookup: trailing dots stripped, ASCII lowered,
- * bytes and labels checked; its key T (labels right to left, joined by
- * DT__PRELOAD_SEP, then 8 zero bytes); and per d < labels, bnd[d] = the
- * length of the key of the host's ancestor of d + 1 labels (bnd[labels-1]
- * = tn, the host itself) and hash[d] = dt__preload_key_hash of that key,
- * all in one pass. Used by dt__preload_lookup; the fuzz target
- * fuzz_lookup_host checks its verdict against the lookup's. (The format 3
- * design in bench/preload_alt.h has its own SIMD front end, part of what
- * it measures.) */
+ * bytes and labels checked, then for each ancestor (d = 0: the top-level
+ * label, labels - 1: the host itself) its key length ml[d] (the host's
+ * last ml[d] bytes, reversed, are its key) and hash[d] =
+ * dt__preload_key_hash of that key, computed from the host's text in one
+ * pass. The text sits in buf with 16 zero bytes on each side, for the
+ * word loads that run off either end; dt__preload_key_canon gives it.
+ * Used by dt__preload_lookup (inlined there); the fuzz target
+ * fuzz_lookup_host checks its verdict against the lookup's. */
 typedef struct dt__preload_key {
-  char canon[DT_MAX_HOST_BYTES + 8]; /* canonical text, len bytes */
-  size_t len, tn, labels;
-  uint8_t t[DT_MAX_HOST_BYTES + 1 + 16];
-  uint8_t bnd[DT_MAX_HOST_BYTES / 2 + 2];
+  uint8_t buf[16 + DT_MAX_HOST_BYTES + 3 + 16];
+  size_t len, labels;
+  uint8_t ml[DT_MAX_HOST_BYTES / 2 + 2];
   uint64_t hash[DT_MAX_HOST_BYTES / 2 + 2];
 } dt__preload_key;
+static inline const char *dt__preload_key_canon(const dt__preload_key *k) {
+  return (const char *)k->buf + 16;
+}
 
 /* 0, or -1 when HOST (len bytes) is not a name we can look up: empty, too
  * long, a byte outside [A-Za-z0-9-_.], an empty label or one over 63. */
@@ -162,7 +169,6 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
  * ---------------------------------------------------------------- */
 typedef struct dt__preload_compile_opts {
   int32_t list_date_days; /* the list's date, days since 1970-01-01 */
-  uint32_t block_size;    /* names per block; 0 → default (32) */
 } dt__preload_compile_opts;
 
 typedef struct dt__preload_compile_stats {

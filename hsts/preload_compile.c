@@ -20,7 +20,6 @@ typedef struct ent {
   uint32_t line; /* input line of the entry, for errors */
   uint8_t len;
   uint8_t incsub;
-  uint8_t multi; /* >= 2 labels */
   uint8_t upper; /* the name had ASCII uppercase */
 } ent;
 
@@ -48,244 +47,36 @@ static int fail(dt__preload_error *err, size_t line, const char *msg,
   return DT_EPARSE;
 }
 
-/* Checks a name and writes its reversed key (labels right to left, joined
- * by SEP) into out. Returns NULL or the problem. *upper is set when ASCII
- * uppercase was lowered: Chromium lowercases names when it builds its
- * table, and the genuine 2016 file has one ("0xAA55.me"), so we do too and
- * count it rather than refuse the real format. */
+/* Checks a name and writes its key: lowered, reversed character by
+ * character ("www.example.com" → "moc.elpmaxe.www"). Returns NULL or the
+ * problem. *upper is set when ASCII uppercase was lowered: Chromium
+ * lowercases names when it builds its table, and the genuine 2016 file has
+ * one ("0xAA55.me"), so we do too and count it rather than refuse the real
+ * format. */
 static const char *make_key(const char *name, size_t n, uint8_t *out,
-                            size_t *outn, int *labels, int *upper) {
+                            int *upper) {
   *upper = 0;
   if (n == 0) return "empty name";
   if (n > DT_MAX_HOST_BYTES) return "name longer than 253 bytes";
-  size_t k = 0, end = n;
-  *labels = 0;
-  for (size_t i = n + 1; i-- > 0;) {
-    if (i == 0 || name[i - 1] == '.') {
-      size_t ll = end - i;
+  size_t ll = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)name[i];
+    if (c == '.') {
       if (ll == 0) return "empty label (leading, trailing or double dot)";
-      if (ll > DT_MAX_LABEL_BYTES) return "label longer than 63 bytes";
-      if ((*labels)++) out[k++] = DT__PRELOAD_SEP;
-      for (size_t j = i; j < end; j++) {
-        unsigned char c = (unsigned char)name[j];
-        if (c >= 'A' && c <= 'Z') {
-          c = (unsigned char)(c + 32);
-          *upper = 1;
-        }
-        if (!dt__preload_label_byte(c))
-          return "character outside [a-z0-9-_] in name";
-        out[k++] = c;
+      ll = 0;
+    } else {
+      if (c >= 'A' && c <= 'Z') {
+        c = (unsigned char)(c + 32);
+        *upper = 1;
       }
-      if (i == 0) break;
-      end = i - 1;
+      if (!dt__preload_label_byte(c))
+        return "character outside [a-z0-9-_] in name";
+      if (++ll > DT_MAX_LABEL_BYTES) return "label longer than 63 bytes";
     }
+    out[n - 1 - i] = c;
   }
-  *outn = k;
+  if (ll == 0) return "empty label (leading, trailing or double dot)";
   return NULL;
-}
-
-/* A growable byte buffer for the output. */
-typedef struct obuf {
-  uint8_t *p;
-  size_t n, cap;
-  int oom;
-} obuf;
-
-static void put(obuf *o, const void *d, size_t n) {
-  if (o->oom || n == 0) return;
-  if (o->n + n > o->cap) {
-    size_t cap = o->cap ? o->cap : 4096;
-    while (cap < o->n + n)
-      cap *= 2;
-    uint8_t *np = realloc(o->p, cap);
-    if (!np) {
-      o->oom = 1;
-      return;
-    }
-    o->p = np;
-    o->cap = cap;
-  }
-  memcpy(o->p + o->n, d, n);
-  o->n += n;
-}
-static void put8(obuf *o, unsigned v) {
-  uint8_t b = (uint8_t)v;
-  put(o, &b, 1);
-}
-static void wr32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-static void wr64(uint8_t *p, uint64_t v) {
-  wr32(p, (uint32_t)v);
-  wr32(p + 4, (uint32_t)(v >> 32));
-}
-static void put32(obuf *o, uint32_t v) {
-  uint8_t b[4];
-  wr32(b, v);
-  put(o, b, 4);
-}
-
-/* Suffix characters to nibbles (preload_format.h); returns the count.
- * Every key byte is in one of the two tables (make_key checked them). */
-static size_t nib_encode(const uint8_t *k, size_t n, uint8_t *out) {
-  size_t m = 0;
-  for (size_t i = 0; i < n; i++) {
-    const char *a = memchr(DT__PRELOAD_NIB1, k[i], sizeof DT__PRELOAD_NIB1 - 1);
-    if (a) {
-      out[m++] = (uint8_t)(a - DT__PRELOAD_NIB1);
-    } else {
-      const char *b =
-          memchr(DT__PRELOAD_NIB2, k[i], sizeof DT__PRELOAD_NIB2 - 1);
-      size_t j = b ? (size_t)(b - DT__PRELOAD_NIB2) : 0;
-      out[m++] = (uint8_t)(14 + j / 16);
-      out[m++] = (uint8_t)(j % 16);
-    }
-  }
-  return m;
-}
-
-static int emit(const ent *es, size_t n, const uint8_t *arena,
-                const dt__preload_compile_opts *opts, uint32_t bs,
-                unsigned char **blob, size_t *blob_len) {
-  size_t n_single = 0, n_multi, n_noinc = 0, incsub = 0;
-  for (size_t i = 0; i < n; i++) {
-    n_single += !es[i].multi;
-    n_noinc += es[i].multi && !es[i].incsub;
-    incsub += es[i].incsub;
-  }
-  n_multi = n - n_single;
-  size_t n_blocks = (n_multi + bs - 1) / bs;
-  size_t n_lines =
-      (n_blocks + DT__PRELOAD_LINE_BLOCKS - 1) / DT__PRELOAD_LINE_BLOCKS;
-  obuf o = {0};
-  uint8_t zero[DT__PRELOAD_OFF_INDEX] = {0};
-  put(&o, zero, DT__PRELOAD_OFF_INDEX); /* header, then padding to 64 */
-  /* Multi-label entries are in sorted order in es[] (singles interleave;
-   * skip them). First pass: block data into a separate buffer. */
-  obuf blocks = {0};
-  uint32_t *boff = malloc((n_blocks + 1) * sizeof *boff);
-  uint64_t *bpre = malloc((n_blocks + 1) * sizeof *bpre);
-  if (!boff || !bpre) {
-    free(boff);
-    free(bpre);
-    return DT_ENOMEM;
-  }
-  const ent *prev = NULL;
-  size_t mi = 0;
-  for (size_t i = 0; i < n; i++) {
-    const ent *e = &es[i];
-    if (!e->multi) continue;
-    const uint8_t *k = arena + e->off;
-    size_t pl = 0;
-    if (mi % bs == 0) {
-      boff[mi / bs] = (uint32_t)blocks.n;
-      bpre[mi / bs] = dt__preload_prefix64(k, e->len);
-    } else {
-      const uint8_t *pk = arena + prev->off;
-      while (pl < e->len && pl < prev->len && k[pl] == pk[pl])
-        pl++;
-    }
-    uint8_t nib[2 * DT_MAX_HOST_BYTES + 2];
-    size_t nl = nib_encode(k + pl, e->len - pl, nib);
-    if (e->incsub && pl <= 15 && nl <= 15 && !(pl == 15 && nl == 15)) {
-      put8(&blocks, (unsigned)(pl << 4 | nl));
-    } else {
-      unsigned f = (unsigned)nl | (e->incsub ? 0 : DT__PRELOAD_NOINC_BIT);
-      put8(&blocks, 0xFF);
-      put8(&blocks, (unsigned)pl);
-      put8(&blocks, f & 0xFF);
-      put8(&blocks, f >> 8);
-    }
-    nib[nl] = 0; /* padding nibble */
-    for (size_t j = 0; j < nl; j += 2)
-      put8(&blocks, (unsigned)(nib[j] << 4 | nib[j + 1]));
-    prev = e;
-    mi++;
-  }
-  boff[n_blocks] = (uint32_t)blocks.n;
-  /* Index lines: LINE_BLOCKS prefixes, then LINE_BLOCKS + 1 offsets. */
-  for (size_t l = 0; l < n_lines; l++) {
-    uint8_t line[DT__PRELOAD_LINE];
-    for (size_t s = 0; s < DT__PRELOAD_LINE_BLOCKS; s++) {
-      size_t bi = l * DT__PRELOAD_LINE_BLOCKS + s;
-      wr64(line + 8 * s, bi < n_blocks ? bpre[bi] : ~0ULL);
-    }
-    for (size_t s = 0; s <= DT__PRELOAD_LINE_BLOCKS; s++) {
-      size_t bi = l * DT__PRELOAD_LINE_BLOCKS + s;
-      wr32(line + 8 * DT__PRELOAD_LINE_BLOCKS + 4 * s,
-           boff[bi < n_blocks ? bi : n_blocks]);
-    }
-    put(&o, line, sizeof line);
-  }
-  size_t off_single = o.n;
-  /* Singles: offset table then records [len][incsub][bytes]. */
-  size_t rec = off_single + 4 * n_single;
-  for (size_t i = 0; i < n; i++)
-    if (!es[i].multi) {
-      put32(&o, (uint32_t)rec);
-      rec += 2u + es[i].len;
-    }
-  for (size_t i = 0; i < n; i++)
-    if (!es[i].multi) {
-      put8(&o, es[i].len);
-      put8(&o, es[i].incsub);
-      put(&o, arena + es[i].off, es[i].len);
-    }
-  /* The suffix filter (preload_format.h), 8-aligned so a word is one
-   * aligned load in the embedded copy. */
-  while (o.n % 8)
-    put8(&o, 0);
-  size_t off_filter = o.n;
-  size_t words = (n * DT__PRELOAD_FILTER_BITS + 63) / 64;
-  if (words == 0) words = 1;
-  uint64_t *fw = calloc(words, sizeof *fw);
-  if (!fw) o.oom = 1;
-  for (size_t i = 0; fw && i < n; i++) {
-    uint64_t h = dt__preload_key_hash(arena + es[i].off, es[i].len);
-    fw[dt__preload_filter_word(h, (uint32_t)words)] |=
-        dt__preload_filter_mask(h);
-  }
-  for (size_t i = 0; fw && i < words; i++) {
-    uint8_t b[8];
-    wr64(b, fw[i]);
-    put(&o, b, 8);
-  }
-  free(fw);
-  size_t off_blocks = o.n;
-  put(&o, blocks.p, blocks.n);
-  int oom = o.oom || blocks.oom;
-  free(blocks.p);
-  free(boff);
-  free(bpre);
-  if (oom || o.n > DT__PRELOAD_MAX_BLOB) {
-    free(o.p);
-    return DT_ENOMEM;
-  }
-  uint8_t *h = o.p;
-  memcpy(h, DT__PRELOAD_MAGIC, 8);
-  wr32(h + 8, DT__PRELOAD_VERSION);
-  wr32(h + 12, DT__PRELOAD_HDR_SIZE);
-  wr32(h + 16, (uint32_t)o.n);
-  wr32(h + 20, (uint32_t)opts->list_date_days);
-  wr32(h + 24, (uint32_t)n);
-  wr32(h + 28, (uint32_t)incsub);
-  wr32(h + 32, bs);
-  wr32(h + 36, (uint32_t)n_blocks);
-  wr32(h + 40, (uint32_t)n_single);
-  wr32(h + 44, (uint32_t)n_noinc);
-  wr32(h + 48, DT__PRELOAD_OFF_INDEX);
-  wr32(h + 52, (uint32_t)n_lines);
-  wr32(h + 56, (uint32_t)off_single);
-  wr32(h + 60, (uint32_t)off_filter);
-  wr32(h + 64, (uint32_t)off_blocks);
-  wr32(h + 68, (uint32_t)words);
-  wr64(h + DT__PRELOAD_OFF_CHECKSUM, dt__preload_blob_checksum(h, o.n));
-  *blob = o.p;
-  *blob_len = o.n;
-  return 0;
 }
 
 int dt__preload_compile(const char *json, size_t len,
@@ -301,8 +92,6 @@ int dt__preload_compile(const char *json, size_t len,
   if (!json || !opts || !blob || !blob_len) return DT_EINVAL;
   *blob = NULL;
   *blob_len = 0;
-  uint32_t bs = opts->block_size ? opts->block_size : DT__PRELOAD_DEFAULT_BLOCK;
-  if (bs > 255) return DT_EINVAL;
   dt__json_doc *doc = NULL;
   dt__json_error jerr;
   int rc = dt__json_parse(&doc, json, len, DT_JSON_ALLOW_COMMENTS, &jerr);
@@ -367,11 +156,9 @@ int dt__preload_compile(const char *json, size_t len,
       goto out;
     }
     uint8_t key[DT_MAX_HOST_BYTES + 1];
-    size_t kn = 0;
-    int labels = 0, upper = 0;
-    const char *why = memchr(name, '\0', nl)
-                          ? "NUL byte in name"
-                          : make_key(name, nl, key, &kn, &labels, &upper);
+    int upper = 0;
+    const char *why = memchr(name, '\0', nl) ? "NUL byte in name"
+                                              : make_key(name, nl, key, &upper);
     if (why) {
       rc = fail(err, line, why, name);
       goto out;
@@ -383,14 +170,10 @@ int dt__preload_compile(const char *json, size_t len,
     }
     st.force_https++;
     st.lowercased += (size_t)upper;
-    memcpy(arena + used, key, kn);
-    es[n] = (ent){(uint32_t)used,
-                  (uint32_t)line,
-                  (uint8_t)kn,
-                  (uint8_t)(iv && dt__json_bool(iv)),
-                  (uint8_t)(labels >= 2),
-                  (uint8_t)upper};
-    used += kn;
+    memcpy(arena + used, key, nl);
+    es[n] = (ent){(uint32_t)used, (uint32_t)line, (uint8_t)nl,
+                  (uint8_t)(iv && dt__json_bool(iv)), (uint8_t)upper};
+    used += nl;
     n++;
   }
   g_arena = arena;
@@ -408,18 +191,10 @@ int dt__preload_compile(const char *json, size_t len,
         continue;
       }
       char text[DT_MAX_HOST_BYTES + 1], msg[64];
-      /* Back to the dotted form for the message. */
-      size_t k = 0, end = es[i].len;
-      const uint8_t *kk = arena + es[i].off;
-      for (size_t j = es[i].len + 1; j-- > 0;)
-        if (j == 0 || kk[j - 1] == DT__PRELOAD_SEP) {
-          if (k) text[k++] = '.';
-          memcpy(text + k, kk + j, end - j);
-          k += end - j;
-          if (j == 0) break;
-          end = j - 1;
-        }
-      text[k] = '\0';
+      /* Back to the name's (lowered) text for the message. */
+      for (size_t k = 0; k < es[i].len; k++)
+        text[k] = (char)arena[es[i].off + es[i].len - 1 - k];
+      text[es[i].len] = '\0';
       snprintf(msg, sizeof msg, "duplicate name (first at line %u)",
                prev->line);
       rc = fail(err, es[i].line, msg, text);
@@ -431,7 +206,19 @@ int dt__preload_compile(const char *json, size_t len,
   st.compiled = n;
   for (size_t i = 0; i < n; i++)
     st.include_subdomains += es[i].incsub;
-  rc = emit(es, n, arena, opts, bs, blob, blob_len);
+  dt__preload_key_ref *refs = malloc((n ? n : 1) * sizeof *refs);
+  if (!refs) {
+    rc = DT_ENOMEM;
+    goto out;
+  }
+  for (size_t i = 0; i < n; i++)
+    refs[i] = (dt__preload_key_ref){arena + es[i].off, es[i].len,
+                                    es[i].incsub};
+  rc = dt__preload_emit(refs, n, opts->list_date_days, blob, blob_len);
+  free(refs);
+  if (rc == DT_EINVAL)
+    rc = fail(err, 0, "the list cannot be written as a blob (too large, or "
+                      "two names with the same 64-bit hash)", NULL);
   if (rc == 0) st.blob_bytes = *blob_len;
 out:
   free(es);

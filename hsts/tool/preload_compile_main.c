@@ -3,7 +3,7 @@
  * `detour preload compile` calls dt__preload_compile() itself.
  *
  *   detour_preload_compile IN.json -o OUT.bin --date YYYY-MM-DD
- *       [--block N] [--emit-c OUT.c]
+ *       [--emit-c OUT.c]
  *
  * --emit-c writes a C file defining the blob as dt__preload_default_blob
  * and dt__preload_open_default() over it (trusted: this program verified
@@ -72,7 +72,6 @@ static int write_c(const char *path, const unsigned char *blob, size_t n) {
 
 int main(int argc, char **argv) {
   const char *in = NULL, *outp = NULL, *date = NULL, *cpath = NULL;
-  unsigned block = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "-o") && i + 1 < argc)
       outp = argv[++i];
@@ -80,19 +79,16 @@ int main(int argc, char **argv) {
       date = argv[++i];
     else if (!strcmp(argv[i], "--emit-c") && i + 1 < argc)
       cpath = argv[++i];
-    else if (!strcmp(argv[i], "--block") && i + 1 < argc)
-      block = (unsigned)strtoul(argv[++i], NULL, 10);
     else if (!in && argv[i][0] != '-')
       in = argv[i];
     else {
       fprintf(stderr,
-              "usage: %s IN.json -o OUT.bin --date YYYY-MM-DD [--block N] "
-              "[--emit-c OUT.c]\n",
+              "usage: %s IN.json -o OUT.bin --date YYYY-MM-DD [--emit-c OUT.c]\n",
               argv[0]);
       return 2;
     }
   }
-  dt__preload_compile_opts opts = {0, block};
+  dt__preload_compile_opts opts = {0};
   if (!in || !outp || !date ||
       dt__preload_parse_date(date, &opts.list_date_days)) {
     fprintf(stderr,

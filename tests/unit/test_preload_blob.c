@@ -168,7 +168,7 @@ int main(void) {
   /* Compile errors, one row each. */
   for (size_t i = 0; i < sizeof compile_rows / sizeof *compile_rows; i++) {
     const compile_row *r = &compile_rows[i];
-    dt__preload_compile_opts o = {20605, 0};
+    dt__preload_compile_opts o = {20605};
     unsigned char *blob = NULL;
     size_t blen = 0;
     dt__preload_error err = {0, ""};
@@ -190,7 +190,7 @@ int main(void) {
       DETOUR_SOURCE_DIR "/fixtures/preload/chromium-2016-sample.json", &jlen);
   CHECK(json != NULL);
   if (json) {
-    dt__preload_compile_opts o = {16995, 0}; /* 2016-07-12, any date */
+    dt__preload_compile_opts o = {16995}; /* 2016-07-12, any date */
     unsigned char *blob = NULL;
     size_t blen = 0;
     dt__preload_compile_stats st;
@@ -235,7 +235,7 @@ int main(void) {
                     "{\"name\": \"c.test\", \"mode\": \"force-https\"},\n"
                     "{\"name\": \"d.test\", \"mode\": \"force-https\", "
                     "\"include_subdomains\": true}]}";
-  dt__preload_compile_opts o = {20605, 2};
+  dt__preload_compile_opts o = {20605};
   unsigned char *blob = NULL;
   size_t n = 0;
   CHECK_INT(dt__preload_compile(src, strlen(src), &o, &blob, &n, NULL, NULL),
@@ -265,85 +265,82 @@ int main(void) {
     CHECK_(open_expect(c, n, 0, DT_EPRELOAD, "checksum mismatch"),
            "body byte %zu", k);
   }
-  /* Body bytes changed with the checksum fixed up (a forged blob): the
-   * structure check refuses what would mislead the lookup; never a crash. */
-  size_t refused = 0;
+  /* Every body byte set to other values with the checksum fixed up (a
+   * forged blob): refused, because every byte of a blob follows from its
+   * names (the untrusted open rewrites them), padding included. The one
+   * exception is a valid blob of another list: an index in the
+   * no-include_subdomains list moved to another entry of a block that
+   * already has one. Such a blob opens and answers for that list. */
+  dt__preload_hdr h;
+  dt__preload_hdr_read(blob, &h);
+  size_t forged = 0, refused = 0, other_list = 0;
   for (size_t k = DT__PRELOAD_HDR_SIZE; k < n; k++)
     for (unsigned v = 0; v < 256; v += 37) {
+      if (blob[k] == v) continue;
       memcpy(c, blob, n);
       c[k] = (uint8_t)v;
       fix_checksum(c, n);
-      dt__preload *p = NULL;
-      if (dt__preload_open_mem(&p, c, n, 0, NULL) != 0)
+      forged++;
+      dt__preload *fp = NULL;
+      if (dt__preload_open_mem(&fp, c, n, 0, NULL) != 0)
         refused++;
+      else if (k >= h.off[DT__PRELOAD_SEC_NOINC] &&
+               k < h.off[DT__PRELOAD_SEC_NOINC] + 4 * h.n_noinc)
+        other_list += open_expect(c, n, 0, 0, NULL);
       else
-        open_expect(c, n, 0, 0, NULL);
-      dt__preload_free(p);
+        fprintf(stderr, "  forged byte %zu = %u opened\n", k, v);
+      dt__preload_free(fp);
     }
-  CHECK(refused > 0);
-  /* Wrong version, with a valid checksum: 1 is the layout before the
-   * filter and the index lines; 3 is the future. */
+  CHECK_(refused + other_list == forged && other_list < 8,
+         "%zu of %zu forged blobs refused, %zu another valid list", refused,
+         forged, other_list);
+  /* Wrong version, with a valid checksum: 2 is the layout before this
+   * one; 4 is the future. */
   memcpy(c, blob, n);
-  c[8] = 1;
+  c[8] = 2;
   fix_checksum(c, n);
-  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "unsupported blob version 1"));
-  c[8] = 3;
+  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "unsupported blob version 2"));
+  c[8] = 4;
   fix_checksum(c, n);
-  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "unsupported blob version 3"));
-  /* Version 2's checks, each with a valid checksum (a forged blob). */
-  uint32_t off_filter = dt__preload_rd32(blob + 60),
-           off_blocks = dt__preload_rd32(blob + 64);
-  CHECK_INT(dt__preload_rd32(blob + 48), DT__PRELOAD_OFF_INDEX);
-  CHECK(off_filter % 8 == 0 && off_blocks > off_filter);
-  /* A filter that misses an entry would answer "not listed" for it. */
-  memcpy(c, blob, n);
-  memset(c + off_filter, 0, off_blocks - off_filter);
+  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "unsupported blob version 4"));
+  /* What even a trusted open checks, each with a valid checksum. */
+  memcpy(c, blob, n); /* one more entry without include_subdomains */
+  c[28]--;
   fix_checksum(c, n);
-  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "filter misses one-label entry"));
-  /* Same with the one-label entry's bits kept: the block walk catches it. */
-  {
-    static const uint8_t dev[] = {'d', 'e', 'v'};
-    uint64_t hd = dt__preload_key_hash(dev, 3);
-    uint32_t words = dt__preload_rd32(blob + 68);
-    size_t wi = dt__preload_filter_word(hd, words);
-    memcpy(c, blob, n);
-    for (size_t w = 0; w < words; w++)
-      if (w != wi) memset(c + off_filter + 8 * w, 0, 8);
-    fix_checksum(c, n);
-    dt__preload *fp = NULL;
-    dt__preload_error ferr = {0, ""};
-    int frc = dt__preload_open_mem(&fp, c, n, 0, &ferr);
-    /* Unless every entry hashed into dev's word, the walk refuses it. */
-    CHECK(frc == 0 || strstr(ferr.msg, "filter misses an entry") != NULL);
-    dt__preload_free(fp);
-  }
-  /* One more entry claimed without include_subdomains than flagged. */
-  memcpy(c, blob, n);
-  c[28]--; /* include_subdomains */
-  c[44]++; /* n_noinc */
-  fix_checksum(c, n);
-  CHECK(
-      open_expect(c, n, 0, DT_EPRELOAD, "flagged without include_subdomains"));
-  /* Index line: a block offset moved (the first block becomes empty), an
-   * unused prefix slot not all ones. */
-  memcpy(c, blob, n);
-  c[DT__PRELOAD_OFF_INDEX + 8 * DT__PRELOAD_LINE_BLOCKS + 4] = 0;
-  fix_checksum(c, n);
-  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "bad block index line"));
   CHECK(open_expect(c, n, DT__PRELOAD_TRUSTED, DT_EPRELOAD,
-                    "bad block index line"));
-  memcpy(c, blob, n);
-  c[DT__PRELOAD_OFF_INDEX + 8 * 4] = 0; /* slot 4: this blob has 2 blocks */
+                    "inconsistent counts"));
+  memcpy(c, blob, n); /* a section moved */
+  c[DT__PRELOAD_HDR_OFFS + 4 * DT__PRELOAD_SEC_FUSE] += 64;
   fix_checksum(c, n);
-  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "bad block index line"));
-  /* Trusted open skips the checksum and the entry walk (the embedded blob
+  CHECK(open_expect(c, n, DT__PRELOAD_TRUSTED, DT_EPRELOAD,
+                    "section offsets do not match"));
+  memcpy(c, blob, n); /* the separators' padding (this blob has 1 block) */
+  c[h.off[DT__PRELOAD_SEC_SEP] + 8 * 5] = 0;
+  fix_checksum(c, n);
+  CHECK(open_expect(c, n, DT__PRELOAD_TRUSTED, DT_EPRELOAD,
+                    "separator padding #5"));
+  memcpy(c, blob, n); /* a code length of 0 */
+  c[h.off[DT__PRELOAD_SEC_CODELEN] + 3 * (DT__PRELOAD_NSYM - 1)] = 0;
+  fix_checksum(c, n);
+  CHECK(open_expect(c, n, DT__PRELOAD_TRUSTED, DT_EPRELOAD,
+                    "bad code lengths for context #3"));
+  memcpy(c, blob, n); /* all lengths 1: far beyond Kraft's inequality */
+  memset(c + h.off[DT__PRELOAD_SEC_CODELEN], 1, DT__PRELOAD_NSYM - 1);
+  fix_checksum(c, n);
+  CHECK(open_expect(c, n, DT__PRELOAD_TRUSTED, DT_EPRELOAD,
+                    "bad code lengths for context #0"));
+  /* Trusted open skips the checksum and the rewrite (the embedded blob
    * was verified by the build); an untrusted open catches both. */
   memcpy(c, blob, n);
-  c[n - 1] = 'A'; /* uppercase in a key */
+  c[h.off[DT__PRELOAD_SEC_STREAM]] ^= 0x80; /* the first entry's code */
   CHECK(open_expect(c, n, DT__PRELOAD_TRUSTED, 0, NULL));
   CHECK(open_expect(c, n, 0, DT_EPRELOAD, "checksum mismatch"));
   fix_checksum(c, n);
-  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "bad entry in block"));
+  CHECK(open_expect(c, n, 0, DT_EPRELOAD, NULL));
+  memcpy(c, blob, n);
+  c[h.off[DT__PRELOAD_SEC_FUSE]] ^= 0x01; /* a filter cell */
+  fix_checksum(c, n);
+  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "not in canonical form: filter"));
   /* Forged bodies opened trusted: whatever opens is safe to query. */
   for (size_t k = DT__PRELOAD_HDR_SIZE; k < n; k++)
     for (unsigned v = 0; v < 256; v += 51) {
@@ -355,6 +352,88 @@ int main(void) {
       dt__preload_free(tp);
     }
   free(c);
+
+  /* A list with every rare path: 300 names in 10 blocks, shared parts
+   * longer than 15 characters (prefix escapes), labels long enough for a
+   * suffix over 126 bits (length escapes), entries without
+   * include_subdomains. Every name must be found, with its flag, and a
+   * subdomain decided by it; then every body byte flipped once (checksum
+   * fixed) must be refused untrusted and be safe trusted. */
+  {
+    size_t cap = 64 * 1024, jl = 0;
+    char *js = malloc(cap), names[300][160];
+    jl += (size_t)snprintf(js + jl, cap - jl, "{\"entries\": [\n");
+    for (int i = 0; i < 300; i++) {
+      if (i % 3 == 0)
+        snprintf(names[i], sizeof names[i], "n%d.a-long-shared-label.test", i);
+      else if (i % 3 == 1) { /* a label of 60 pseudo-random characters */
+        char lab[61];
+        uint32_t x = 2654435761u * (uint32_t)(i + 1);
+        for (int k = 0; k < 60; k++) {
+          x = x * 1103515245u + 12345u;
+          lab[k] = "0123456789-_qxzjkvwy"[(x >> 16) % 20];
+        }
+        lab[0] = 'q';
+        lab[60] = '\0';
+        snprintf(names[i], sizeof names[i], "%s.%d.test", lab, i % 7);
+      }
+      else
+        snprintf(names[i], sizeof names[i], "%d.example.test", i * 7919);
+      jl += (size_t)snprintf(js + jl, cap - jl,
+                             "%s{\"name\": \"%s\", \"mode\": "
+                             "\"force-https\", \"include_subdomains\": %s}\n",
+                             i ? "," : "", names[i], i % 5 ? "true" : "false");
+    }
+    jl += (size_t)snprintf(js + jl, cap - jl, "]}");
+    unsigned char *mb = NULL;
+    size_t mn = 0;
+    CHECK_INT(dt__preload_compile(js, jl, &o, &mb, &mn, NULL, NULL), 0);
+    dt__preload *mp = NULL;
+    CHECK_INT(dt__preload_open_mem(&mp, mb, mn, 0, NULL), 0);
+    dt__preload_hdr mh;
+    dt__preload_hdr_read(mb, &mh);
+    CHECK_(mh.n_blocks == 10 && mh.n_escp > 0 && mh.n_escs > 0 &&
+               mh.n_noinc == 60,
+           "blocks %u escp %u escs %u noinc %u", mh.n_blocks, mh.n_escp,
+           mh.n_escs, mh.n_noinc);
+    for (int i = 0; mp && i < 300; i++) {
+      dt__preload_match m;
+      char sub[200];
+      CHECK_(dt__preload_lookup(mp, names[i], strlen(names[i]),
+                                DT__PRELOAD_MOST_SPECIFIC, &m) == 1 &&
+                 m.reason == DT__PRELOAD_R_EXACT &&
+                 strcmp(m.name, names[i]) == 0 &&
+                 m.include_subdomains == (i % 5 != 0),
+             "name %s", names[i]);
+      snprintf(sub, sizeof sub, "x.%s", names[i]);
+      int k = dt__preload_lookup(mp, sub, strlen(sub),
+                                 DT__PRELOAD_ANY_ANCESTOR, &m);
+      CHECK_(k == (i % 5 != 0) && strcmp(m.name, names[i]) == 0 &&
+                 m.reason == (k ? DT__PRELOAD_R_ANCESTOR
+                                : DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS),
+             "subdomain %s", sub);
+    }
+    dt__preload_free(mp);
+    uint8_t *mc = malloc(mn);
+    size_t mf = 0, mr = 0;
+    for (size_t k = DT__PRELOAD_HDR_SIZE; mb && k < mn; k++) {
+      memcpy(mc, mb, mn);
+      mc[k] ^= (uint8_t)(1u << (k % 8));
+      dt__preload *tp = NULL;
+      if (dt__preload_open_mem(&tp, mc, mn, DT__PRELOAD_TRUSTED, NULL) == 0)
+        open_expect(mc, mn, DT__PRELOAD_TRUSTED, 0, NULL);
+      dt__preload_free(tp);
+      fix_checksum(mc, mn);
+      int other = k >= mh.off[DT__PRELOAD_SEC_NOINC] &&
+                  k < mh.off[DT__PRELOAD_SEC_NOINC] + 4 * mh.n_noinc;
+      mf += !other; /* see above: may be another valid list */
+      mr += !other && open_expect(mc, mn, 0, DT_EPRELOAD, NULL);
+    }
+    CHECK_(mr == mf && mf > 5000, "%zu of %zu forged blobs refused", mr, mf);
+    free(mc);
+    free(mb);
+    free(js);
+  }
 
   /* Foreign files. */
   static const uint8_t png[] = {

@@ -92,7 +92,7 @@ static const row rows[] = {
 static int64_t fixed_now(void *ud) { return *(int64_t *)ud; }
 
 int main(void) {
-  dt__preload_compile_opts o = {20605, 2}; /* 2026-06-01; tiny blocks */
+  dt__preload_compile_opts o = {20605}; /* 2026-06-01 */
   unsigned char *blob = NULL;
   size_t n = 0;
   dt__preload_compile_stats st;
