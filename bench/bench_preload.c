@@ -329,7 +329,8 @@ int main(int argc, char **argv) {
   /* Throughput: REPS passes over the mix. */
   size_t known = 0, known_hs = 0;
   double best_blob = 1e9, best_hs = 1e9, best_fp = 1e9, best_alt = 1e9;
-  size_t known_fp = 0, known_alt = 0;
+  size_t known_fp = 0, known_alt = 0, known_det = 0;
+  double best_det = 1e9; /* the blob again, filling a dt__preload_match */
   for (int r = 0; r < REPS; r++) {
     size_t k1 = 0, k2 = 0;
     t0 = now_s();
@@ -348,6 +349,14 @@ int main(int argc, char **argv) {
     for (i = 0; i < NQ; i++)
       k4 += (size_t)alt_lookup(&alt4, q[i], ql[i]);
     double t4 = now_s();
+    size_t k5 = 0;
+    dt__preload_match dm;
+    for (i = 0; i < NQ; i++)
+      k5 += (size_t)dt__preload_lookup(p, q[i], ql[i],
+                                       DT__PRELOAD_MOST_SPECIFIC, &dm);
+    double t5 = now_s();
+    if (t5 - t4 < best_det) best_det = t5 - t4;
+    known_det = k5;
     if (t4 - t3 < best_alt) best_alt = t4 - t3;
     known_alt = k4;
     if (t1 - t0 < best_blob) best_blob = t1 - t0;
@@ -430,6 +439,9 @@ int main(int argc, char **argv) {
   printf("lookup blob:      %.1f M lookups/s (%.1f ns/lookup, best of %d "
          "passes)\n",
          NQ / best_blob / 1e6, best_blob / NQ * 1e9, REPS);
+  printf("lookup blob with details (the entry's name, reason: what the "
+         "engine asks): %.1f M lookups/s (%.1f ns/lookup); %zu known\n",
+         NQ / best_det / 1e6, best_det / NQ * 1e9, known_det);
   printf("lookup hash set:  %.1f M lookups/s (%.1f ns/lookup); blob/hash-set "
          "speed ratio %.2f\n",
          NQ / best_hs / 1e6, best_hs / NQ * 1e9, best_hs / best_blob);
@@ -496,5 +508,6 @@ int main(int argc, char **argv) {
   dt__preload_free(p);
   free(blob);
   free(json);
-  return known == known_hs && alt_disagree == 0 ? 0 : 1;
+  return known == known_hs && known_det == known && alt_disagree == 0 ? 0
+                                                                       : 1;
 }

@@ -1139,7 +1139,9 @@ static void put_name(char *out, const dt__preload_key *k, size_t n) {
 
 int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
                        dt__preload_mode mode, dt__preload_match *m) {
+  /* Without a match to fill (a yes/no question) no name is copied. */
   dt__preload_match scratch;
+  int names = m != NULL;
   if (!m) m = &scratch;
   m->known = 0;
   m->name[0] = m->cancelled[0] = '\0';
@@ -1203,13 +1205,13 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
       m->reason = DT__PRELOAD_R_ANCESTOR;
     } else if (inc) { /* chromium: a deeper entry without it decided */
       m->reason = DT__PRELOAD_R_CANCELLED;
-      put_name(m->cancelled, &key, ml);
+      if (names) put_name(m->cancelled, &key, ml);
       break;
     } else {
       if (deep == SIZE_MAX) deep = ml;
       continue;
     }
-    put_name(m->name, &key, ml);
+    if (names) put_name(m->name, &key, ml);
     m->include_subdomains = inc;
     m->known = 1;
     return 1;
@@ -1217,7 +1219,7 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
   if (deep != SIZE_MAX) {
     if (m->reason != DT__PRELOAD_R_CANCELLED)
       m->reason = DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS;
-    put_name(m->name, &key, deep);
+    if (names) put_name(m->name, &key, deep);
   }
   return 0;
 }

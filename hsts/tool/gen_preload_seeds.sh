@@ -13,16 +13,15 @@ out=$src/fuzz/corpus/preload_blob
 tool=$build/detour_preload_compile
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-seed() { # NAME JSON BLOCK
-  "$tool" "$in/$2.json" -o "$tmp/$1.bin" --date 2026-06-01 --block "$3" >/dev/null
+seed() { # NAME JSON
+  "$tool" "$in/$2.json" -o "$tmp/$1.bin" --date 2026-06-01 >/dev/null
   for m in 0 1 2; do
     { printf "\\00$m"; cat "$tmp/$1.bin"; } >"$out/$1-m$m.bin"
   done
 }
-seed chromium-2016-head-b16 chromium-2016-head 16
-seed list-2026-head-b16 list-2026-head 16
-seed small-b16 small 16
-seed small-b2 small 2
-seed empty-b16 empty 16
-seed empty-b2 empty 2
-head -c 60 "$out/small-b2-m0.bin" >"$out/truncated.bin"
+rm -f "$out"/*-m[012].bin
+seed chromium-2016-head chromium-2016-head
+seed list-2026-head list-2026-head
+seed small small
+seed empty empty
+head -c 60 "$out/small-m0.bin" >"$out/truncated.bin"
