@@ -1131,9 +1131,20 @@ int dt__preload_key_make(dt__preload_key *k, const char *host, size_t len) {
   return key_make(k, host, len);
 }
 
-/* Copies the host's last N characters (an entry's name) into OUT. */
-static void put_name(char *out, const dt__preload_key *k, size_t n) {
-  memcpy(out, dt__preload_key_canon(k) + k->len - n, n);
+/* Copies the host's last N characters (an entry's name) into OUT (room for
+ * DT_MAX_HOST_BYTES + 1). Names are short: up to 32 bytes take one or two
+ * fixed 16-byte moves instead of a call (the key's buffer has 16 bytes
+ * after the text, so a move may read past the name). */
+static inline void put_name(char *out, const dt__preload_key *k, size_t n) {
+  const char *src = dt__preload_key_canon(k) + k->len - n;
+  if (n <= 16) {
+    memcpy(out, src, 16);
+  } else if (n <= 32) {
+    memcpy(out, src, 16);
+    memcpy(out + n - 16, src + n - 16, 16);
+  } else {
+    memcpy(out, src, n);
+  }
   out[n] = '\0';
 }
 
