@@ -4,8 +4,8 @@
  * names: a plain hash set (strdup'ed keys, open addressing) and a linear
  * list; a third peer that is not exact (a 40-bit fingerprint table), to
  * measure what exactness costs; and a fourth, exact, with another layout
- * (preload_alt.h), to measure what a different exact layout buys. Every figure printed is measured here;
- * nothing is assumed.
+ * (preload_alt.h), to measure what a different exact layout buys. Every figure
+ * printed is measured here; nothing is assumed.
  *
  *   bench_preload [LIST.json]   (default: preload/transport_security_
  *                               state_static.json under the build dir,
@@ -121,7 +121,8 @@ static void fp_add(fptab *t, uint64_t h, int inc) {
 /* -1 absent, else the include_subdomains bit. */
 static int fp_find(const fptab *t, uint64_t h) {
   uint64_t want = fp_val(h, 0) >> 1;
-  for (uint32_t i = (uint32_t)h & (FP_SLOTS - 1);; i = (i + 1) & (FP_SLOTS - 1)) {
+  for (uint32_t i = (uint32_t)h & (FP_SLOTS - 1);;
+       i = (i + 1) & (FP_SLOTS - 1)) {
     uint64_t v = fp_slot_get(t, i);
     if (!v) return -1;
     if (v >> 1 == want) return (int)(v & 1);
@@ -368,9 +369,9 @@ int main(int argc, char **argv) {
   }
   size_t alt_disagree = 0;
   for (i = 0; i < NQ; i++)
-    alt_disagree += alt_lookup(&alt4, q[i], ql[i]) !=
-                    dt__preload_lookup(p, q[i], ql[i],
-                                       DT__PRELOAD_MOST_SPECIFIC, NULL);
+    alt_disagree +=
+        alt_lookup(&alt4, q[i], ql[i]) !=
+        dt__preload_lookup(p, q[i], ql[i], DT__PRELOAD_MOST_SPECIFIC, NULL);
   size_t nl = 2000, known_ll = 0, known_blob_small = 0;
   t0 = now_s();
   for (i = 0; i < nl; i++)
@@ -508,6 +509,5 @@ int main(int argc, char **argv) {
   dt__preload_free(p);
   free(blob);
   free(json);
-  return known == known_hs && known_det == known && alt_disagree == 0 ? 0
-                                                                       : 1;
+  return known == known_hs && known_det == known && alt_disagree == 0 ? 0 : 1;
 }

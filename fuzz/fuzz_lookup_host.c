@@ -18,8 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static dt__preload *g_list;
 
-static void same(const dt__preload_match *a, int ka,
-                 const dt__preload_match *b, int kb) {
+static void same(const dt__preload_match *a, int ka, const dt__preload_match *b,
+                 int kb) {
   if (ka != kb || a->reason != b->reason ||
       a->include_subdomains != b->include_subdomains ||
       strcmp(a->name, b->name) != 0 || strcmp(a->cancelled, b->cancelled) != 0)
@@ -32,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char host[302], upper[302];
   memcpy(host, data, size); /* exact copies: no NUL needed by the lookup */
   for (size_t i = 0; i < size; i++)
-    upper[i] = host[i] >= 'a' && host[i] <= 'z' ? (char)(host[i] - 32)
-                                                 : host[i];
+    upper[i] =
+        host[i] >= 'a' && host[i] <= 'z' ? (char)(host[i] - 32) : host[i];
   host[size] = upper[size] = '.';
   dt__preload_key key;
   int bad = dt__preload_key_make(&key, host, size) != 0;
@@ -46,11 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       size_t nl = strlen(m.name);
       if (nl > key.len ||
           memcmp(dt__preload_key_canon(&key) + key.len - nl, m.name, nl) != 0 ||
-          (nl < key.len && dt__preload_key_canon(&key)[key.len - nl - 1] != '.'))
+          (nl < key.len &&
+           dt__preload_key_canon(&key)[key.len - nl - 1] != '.'))
         abort();
     }
-    int ku = dt__preload_lookup(g_list, upper, size, (dt__preload_mode)mode,
-                                &mu);
+    int ku =
+        dt__preload_lookup(g_list, upper, size, (dt__preload_mode)mode, &mu);
     same(&m, k, &mu, ku);
     if (size == 0 || host[size - 1] != '.') {
       int kd = dt__preload_lookup(g_list, host, size + 1,

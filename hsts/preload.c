@@ -185,7 +185,6 @@ static int label_byte(unsigned char c) {
 }
 int dt__preload_label_byte(unsigned char c) { return label_byte(c); }
 
-
 /* ---- open and check ------------------------------------------------------ */
 
 static inline uint64_t sep_at(const dt__preload *p, size_t bi) {
@@ -196,9 +195,17 @@ static inline uint32_t boff_at(const dt__preload *p, size_t bi) {
 }
 
 static const char *const k_sec_name[DT__PRELOAD_NSEC] = {
-    "separators", "block offsets", "entry heads", "suffix lengths",
-    "prefix escapes", "length escapes", "no-include_subdomains list",
-    "code lengths", "one-label map", "filter", "bit stream"};
+    "separators",
+    "block offsets",
+    "entry heads",
+    "suffix lengths",
+    "prefix escapes",
+    "length escapes",
+    "no-include_subdomains list",
+    "code lengths",
+    "one-label map",
+    "filter",
+    "bit stream"};
 
 /* What every open checks: enough for every lookup to stay inside the blob
  * (the lookup bounds the rest itself), cheap enough for start-up. */
@@ -237,8 +244,8 @@ static int check_layout(dt__preload *p, unsigned flags,
     return DT_EPRELOAD;
   }
   if (h->block_size != BLK || h->restart != RST) {
-    set_err(err, "block size %s%lu: this build reads 32, restarts every 4",
-            "", (unsigned long)h->block_size);
+    set_err(err, "block size %s%lu: this build reads 32, restarts every 4", "",
+            (unsigned long)h->block_size);
     return DT_EPRELOAD;
   }
   if (h->n_blocks != ((size_t)h->entries + BLK - 1) / BLK ||
@@ -285,8 +292,7 @@ static int check_layout(dt__preload *p, unsigned flags,
     uint32_t code[NSYM - 1];
     if (dt__preload_canon(b + off[DT__PRELOAD_SEC_CODELEN] + c * (NSYM - 1),
                           code)) {
-      set_err(err, "bad code lengths for context %s%lu", "#",
-              (unsigned long)c);
+      set_err(err, "bad code lengths for context %s%lu", "#", (unsigned long)c);
       return DT_EPRELOAD;
     }
     for (size_t s = 1; s < NSYM; s++)
@@ -448,9 +454,9 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
       key[kn++] = sym2chr[s];
     }
     if (!key_ok(key, kn) ||
-        (prev && (memcmp(prev, key, prevn < kn ? prevn : kn) > 0 ||
-                  (memcmp(prev, key, prevn < kn ? prevn : kn) == 0 &&
-                   prevn >= kn)))) {
+        (prev &&
+         (memcmp(prev, key, prevn < kn ? prevn : kn) > 0 ||
+          (memcmp(prev, key, prevn < kn ? prevn : kn) == 0 && prevn >= kn)))) {
       set_err(err, "bad or unsorted name in entry %s%lu", "#",
               (unsigned long)i);
       goto out;
@@ -467,8 +473,7 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
     }
     memcpy(arena + used, key, kn);
     int inc = 1;
-    if (ni < h->n_noinc &&
-        dt__preload_rd32(p->noinc + 4 * ni) == (uint32_t)i) {
+    if (ni < h->n_noinc && dt__preload_rd32(p->noinc + 4 * ni) == (uint32_t)i) {
       inc = 0;
       ni++;
     }
@@ -509,8 +514,8 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
     if (at == DT__PRELOAD_HDR_SIZE) at = blen;
   }
   if (at < DT__PRELOAD_HDR_SIZE) {
-    set_err(err, "not in canonical form: the header differs at byte %s%lu",
-            "", (unsigned long)at);
+    set_err(err, "not in canonical form: the header differs at byte %s%lu", "",
+            (unsigned long)at);
     goto out;
   }
   if (at < blen) {
@@ -660,7 +665,6 @@ const char *dt__preload_reason_name(dt__preload_reason r) {
   }
   return "unknown";
 }
-
 
 /* ---- lookup -------------------------------------------------------------- */
 
@@ -828,8 +832,7 @@ static int check_slow(const dt__preload *p, size_t bi, size_t j,
     o -= entry_s(p, base + i);
     size_t pi = entry_p(p, base + i);
     if (pi >= lim) continue;
-    if (!stream_eq(p, o, hc->et, cum[pi], (size_t)cum[lim] - cum[pi]))
-      return 0;
+    if (!stream_eq(p, o, hc->et, cum[pi], (size_t)cum[lim] - cum[pi])) return 0;
     lim = pi;
   }
   return lim == 0;
@@ -867,12 +870,11 @@ static long find(const dt__preload *p, host_code *hc, uint64_t kp8, size_t m,
             (uint64_t)(unsigned)_mm_movemask_epi8(
                 _mm_cmpeq_epi8(_mm_and_si128(m1, f), hq))
                 << 16;
-      uint64_t hb =
-          (uint64_t)(unsigned)_mm_movemask_epi8(
-              _mm_loadu_si128((const __m128i *)sb)) |
-          (uint64_t)(unsigned)_mm_movemask_epi8(
-              _mm_loadu_si128((const __m128i *)(sb + 16)))
-              << 16;
+      uint64_t hb = (uint64_t)(unsigned)_mm_movemask_epi8(
+                        _mm_loadu_si128((const __m128i *)sb)) |
+                    (uint64_t)(unsigned)_mm_movemask_epi8(
+                        _mm_loadu_si128((const __m128i *)(sb + 16)))
+                        << 16;
       msk &= hb ^ (((hh >> 59) & 1) - 1);
     }
 #else
@@ -911,10 +913,10 @@ static long find(const dt__preload *p, host_code *hc, uint64_t kp8, size_t m,
       /* Its offset: the block's plus the suffix lengths before it. */
       size_t r0 = j & ~(size_t)(RST - 1), off = bo;
 #ifdef PL_SSE2
-      static const uint8_t k_ff[64] = {
-          127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
-          127, 127, 127, 127, 127, 127, 127, 127, 127, 127, 127,
-          127, 127, 127, 127, 127, 127, 127, 127, 127, 127};
+      static const uint8_t k_ff[64] = {127, 127, 127, 127, 127, 127, 127, 127,
+                                       127, 127, 127, 127, 127, 127, 127, 127,
+                                       127, 127, 127, 127, 127, 127, 127, 127,
+                                       127, 127, 127, 127, 127, 127, 127, 127};
       {
         __m128i x0 =
             _mm_and_si128(_mm_loadu_si128((const __m128i *)sb),
@@ -934,7 +936,8 @@ static long find(const dt__preload *p, host_code *hc, uint64_t kp8, size_t m,
           size_t nbt = j > 8 * w ? j - 8 * w : 0;
           uint64_t mk = nbt >= 8 ? ~0ULL : (1ULL << (8 * nbt)) - 1;
           uint64_t x = dt__ld_le64(sb + 8 * w) & mk & 0x7F7F7F7F7F7F7F7FULL;
-          acc += (x & 0x00FF00FF00FF00FFULL) + ((x >> 8) & 0x00FF00FF00FF00FFULL);
+          acc +=
+              (x & 0x00FF00FF00FF00FFULL) + ((x >> 8) & 0x00FF00FF00FF00FFULL);
         }
         off += (size_t)((acc * 0x0001000100010001ULL) >> 48);
       }
@@ -954,8 +957,9 @@ static long find(const dt__preload *p, host_code *hc, uint64_t kp8, size_t m,
         __m128i x = _mm_and_si128(
             sv, _mm_loadu_si128((const __m128i *)(k_ff2 + 16 - (j - r0))));
         __m128i sm = _mm_sad_epu8(x, _mm_setzero_si128());
-        size_t segoff = off - ((size_t)_mm_cvtsi128_si32(sm) +
-                               (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sm, 8)));
+        size_t segoff =
+            off - ((size_t)_mm_cvtsi128_si32(sm) +
+                   (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sm, 8)));
         unsigned cur = (unsigned)(j - r0);
         while (lim > 0) {
           unsigned lt = (unsigned)_mm_movemask_epi8(
@@ -1176,8 +1180,8 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
     uint64_t hh = key.hash[d];
     pass[np] = d;
     np += (size_t)(((d || (p->tld[(hh & 255) >> 3] >> (hh & 7) & 1)) &&
-                    dt__preload_fuse_has(p->fuse, p->h.fuse_seg,
-                                         p->h.fuse_nseg, hh)) ||
+                    dt__preload_fuse_has(p->fuse, p->h.fuse_seg, p->h.fuse_nseg,
+                                         hh)) ||
                    p->no_filter);
   }
   if (!np) return 0;
@@ -1190,8 +1194,7 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
   __builtin_prefetch(p->meta + g0 * BLK);
   __builtin_prefetch(p->S + g0 * BLK);
   {
-    const uint8_t *sp =
-        p->stream + ((boff_at(p, g0) & DT__PRELOAD_B_OFF) >> 3);
+    const uint8_t *sp = p->stream + ((boff_at(p, g0) & DT__PRELOAD_B_OFF) >> 3);
     __builtin_prefetch(sp);
     __builtin_prefetch(sp + 64);
     __builtin_prefetch(sp + 128);

@@ -158,7 +158,7 @@ int dt__preload_compile(const char *json, size_t len,
     uint8_t key[DT_MAX_HOST_BYTES + 1];
     int upper = 0;
     const char *why = memchr(name, '\0', nl) ? "NUL byte in name"
-                                              : make_key(name, nl, key, &upper);
+                                             : make_key(name, nl, key, &upper);
     if (why) {
       rc = fail(err, line, why, name);
       goto out;
@@ -212,13 +212,14 @@ int dt__preload_compile(const char *json, size_t len,
     goto out;
   }
   for (size_t i = 0; i < n; i++)
-    refs[i] = (dt__preload_key_ref){arena + es[i].off, es[i].len,
-                                    es[i].incsub};
+    refs[i] = (dt__preload_key_ref){arena + es[i].off, es[i].len, es[i].incsub};
   rc = dt__preload_emit(refs, n, opts->list_date_days, blob, blob_len);
   free(refs);
   if (rc == DT_EINVAL)
-    rc = fail(err, 0, "the list cannot be written as a blob (too large, or "
-                      "two names with the same 64-bit hash)", NULL);
+    rc = fail(err, 0,
+              "the list cannot be written as a blob (too large, or "
+              "two names with the same 64-bit hash)",
+              NULL);
   if (rc == 0) st.blob_bytes = *blob_len;
 out:
   free(es);

@@ -38,47 +38,53 @@ static size_t lcp(const dt__preload_key_ref *a, const dt__preload_key_ref *b) {
  * symbol has a code in every context: a blob never meets a character it
  * cannot code), at most 24 bits: when the tree is deeper, the weights are
  * halved and it is built again (the usual length-limiting shortcut; the
- * 2026 list never needs it). Ties go to the lower index, so the result is
- * deterministic. */
+ * 2026 list never needs it). Van Leeuwen's two-queue construction: the
+ * leaves sorted by (weight, symbol), the merged nodes queued in the order
+ * they are made, a tie taken from the leaves first. Deterministic, and
+ * cheap enough to run at every untrusted open (which rewrites the blob). */
 static void code_lengths(const uint64_t *freq, uint8_t *len) {
   enum { NS = DT__PRELOAD_NSYM - 1 };
   uint64_t w[NS];
   for (size_t i = 0; i < NS; i++)
     w[i] = freq[i] + 1;
   for (;;) {
-    uint64_t wt[2 * NS];
-    int parent[2 * NS], live[2 * NS];
-    size_t m = NS;
+    uint8_t ord[NS]; /* leaves by (weight, symbol): insertion sort */
     for (size_t i = 0; i < NS; i++) {
-      wt[i] = w[i];
-      live[i] = 1;
-      parent[i] = -1;
-    }
-    for (size_t it = 0; it + 1 < NS; it++) {
-      size_t a = SIZE_MAX, b = SIZE_MAX;
-      for (size_t i = 0; i < m; i++) {
-        if (!live[i]) continue;
-        if (a == SIZE_MAX || wt[i] < wt[a]) {
-          b = a;
-          a = i;
-        } else if (b == SIZE_MAX || wt[i] < wt[b]) {
-          b = i;
-        }
+      size_t k = i;
+      while (k > 0 && w[ord[k - 1]] > w[i]) {
+        ord[k] = ord[k - 1];
+        k--;
       }
-      wt[m] = wt[a] + wt[b];
-      live[m] = 1;
+      ord[k] = (uint8_t)i;
+    }
+    /* Nodes 0..NS-1 are the leaves, NS.. the merged ones. */
+    uint64_t wt[2 * NS];
+    int parent[2 * NS];
+    size_t li = 0, ni = NS, m = NS;
+    for (size_t i = 0; i < NS; i++)
+      wt[i] = w[i];
+    for (size_t it = 0; it + 1 < NS; it++) {
+      size_t pick[2];
+      for (int k = 0; k < 2; k++) {
+        if (li < NS && (ni >= m || wt[ord[li]] <= wt[ni]))
+          pick[k] = ord[li++];
+        else
+          pick[k] = ni++;
+      }
+      wt[m] = wt[pick[0]] + wt[pick[1]];
+      parent[pick[0]] = parent[pick[1]] = (int)m;
       parent[m] = -1;
-      live[a] = live[b] = 0;
-      parent[a] = parent[b] = (int)m;
       m++;
     }
+    /* Depths from the root down: a node's parent is made after it. */
+    uint8_t depth[2 * NS];
+    depth[m - 1] = 0;
+    for (size_t k = m - 1; k-- > 0;)
+      depth[k] = (uint8_t)(depth[parent[k]] + 1);
     int ok = 1;
     for (size_t i = 0; i < NS; i++) {
-      int d = 0;
-      for (int j = (int)i; parent[j] >= 0; j = parent[j])
-        d++;
-      len[i] = (uint8_t)d;
-      ok &= d <= (int)DT__PRELOAD_MAXCODE;
+      len[i] = depth[i];
+      ok &= depth[i] <= DT__PRELOAD_MAXCODE;
     }
     if (ok) return;
     for (size_t i = 0; i < NS; i++)
@@ -270,8 +276,10 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
   h.n_noinc = (uint32_t)noinc;
   h.stream_bits = (uint32_t)bits;
   fuse_geometry(n, &h.fuse_seg, &h.fuse_nseg);
-  fuse = malloc((((size_t)h.fuse_nseg + 2 + 8) * h.fuse_seg *
-                     DT__PRELOAD_FUSE_BITS + 7) / 8 + 8);
+  fuse = malloc(
+      (((size_t)h.fuse_nseg + 2 + 8) * h.fuse_seg * DT__PRELOAD_FUSE_BITS + 7) /
+          8 +
+      8);
   if (!fuse) goto out;
   if (fuse_build(hs, n, h.fuse_seg, &h.fuse_nseg, fuse, &rc)) goto out;
   rc = DT_EINVAL;
@@ -283,23 +291,23 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
   h.total_size = (uint32_t)total;
   /* Header. */
   memcpy(b, DT__PRELOAD_MAGIC, 8);
-  uint32_t v[15] = {h.version,    h.header_size, h.total_size,
-                    (uint32_t)h.list_date,       h.entries,
-                    h.include_subdomains,        h.block_size,
-                    h.restart,    h.n_blocks,    h.n_escp,
-                    h.n_escs,     h.n_noinc,     h.fuse_seg,
-                    h.fuse_nseg,  h.stream_bits};
+  uint32_t v[15] = {h.version,    h.header_size,
+                    h.total_size, (uint32_t)h.list_date,
+                    h.entries,    h.include_subdomains,
+                    h.block_size, h.restart,
+                    h.n_blocks,   h.n_escp,
+                    h.n_escs,     h.n_noinc,
+                    h.fuse_seg,   h.fuse_nseg,
+                    h.stream_bits};
   for (size_t i = 0; i < 15; i++)
     wr32(b + DT__PRELOAD_HDR_U32 + 4 * i, v[i]);
   for (size_t i = 0; i < DT__PRELOAD_NSEC; i++)
     wr32(b + DT__PRELOAD_HDR_OFFS + 4 * i, h.off[i]);
   /* Separators (padding all ones) and the code lengths. */
   for (size_t bi = 0; bi < dt__preload_sep_slots(nbk); bi++)
-    wr64(b + h.off[DT__PRELOAD_SEC_SEP] + 8 * bi,
-         bi < nbk ? sep[bi] : ~0ULL);
+    wr64(b + h.off[DT__PRELOAD_SEC_SEP] + 8 * bi, bi < nbk ? sep[bi] : ~0ULL);
   for (size_t c = 0; c < NS; c++)
-    memcpy(b + h.off[DT__PRELOAD_SEC_CODELEN] + c * (NS - 1), lens[c],
-           NS - 1);
+    memcpy(b + h.off[DT__PRELOAD_SEC_CODELEN] + c * (NS - 1), lens[c], NS - 1);
   /* Entries: stream, META, S, escapes, flags. */
   uint8_t *st = b + h.off[DT__PRELOAD_SEC_STREAM];
   uint8_t *escp = b + h.off[DT__PRELOAD_SEC_ESCP];
@@ -341,9 +349,11 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
       tld[(hs[i] & 255) >> 3] |= (uint8_t)(1u << (hs[i] & 7));
     /* The block's offset is its first entry's; its flags accumulate. */
     size_t first = bi * DT__PRELOAD_BLOCK;
-    uint32_t boff = (uint32_t)(i == first ? at : dt__preload_rd32(
-                                                     b + h.off[DT__PRELOAD_SEC_BOFF] + 4 * bi) &
-                                                     DT__PRELOAD_B_OFF);
+    uint32_t boff =
+        (uint32_t)(i == first ? at
+                              : dt__preload_rd32(
+                                    b + h.off[DT__PRELOAD_SEC_BOFF] + 4 * bi) &
+                                    DT__PRELOAD_B_OFF);
     wr32(b + h.off[DT__PRELOAD_SEC_BOFF] + 4 * bi, boff | bflags);
   }
   memcpy(b + h.off[DT__PRELOAD_SEC_FUSE], fuse,

@@ -44,7 +44,8 @@
 #define DT__PRELOAD_FUSE_BITS 6u /* bits a fuse filter cell */
 /* BOFF flags: the low 29 bits are the block's first bit in the stream. */
 #define DT__PRELOAD_B_SESC 0x80000000u  /* an S escape in the block */
-#define DT__PRELOAD_B_NOINC 0x40000000u /* an entry without incl._subdomains */
+#define DT__PRELOAD_B_NOINC 0x40000000u /* an entry without incl._subdomains   \
+                                         */
 #define DT__PRELOAD_B_CUT 0x20000000u   /* separator cut to 8 bytes */
 #define DT__PRELOAD_B_OFF 0x1FFFFFFFu
 
@@ -164,13 +165,14 @@ static inline size_t dt__preload_cpre(uint64_t x, uint64_t y) {
   return d ? (size_t)__builtin_clzll(d) >> 3 : 8;
 }
 
-/* ---- the key hash ------------------------------------------------------------
- * Over the reversed key's bytes taken 8 at a time as big-endian words, the
- * last one zero-padded and always present (a key of 8 bytes hashes two
- * words), then the length. Big-endian words of the reversed key are
- * little-endian loads of the host text ending at the same place, so the
- * lookup hashes every ancestor straight from the host (preload.c). The
- * step is fmix-like; one multiply a word. */
+/* ---- the key hash
+ * ------------------------------------------------------------ Over the
+ * reversed key's bytes taken 8 at a time as big-endian words, the last one
+ * zero-padded and always present (a key of 8 bytes hashes two words), then the
+ * length. Big-endian words of the reversed key are little-endian loads of the
+ * host text ending at the same place, so the lookup hashes every ancestor
+ * straight from the host (preload.c). The step is fmix-like; one multiply a
+ * word. */
 static inline uint64_t dt__preload_hstep(uint64_t s, uint64_t w) {
   s = (s ^ w) * 0x9E3779B97F4A7C15ULL;
   return s ^ (s >> 29);
@@ -205,8 +207,8 @@ static inline unsigned dt__preload_hash_sbit(uint64_t h) {
 static inline uint32_t dt__preload_fuse_fp(uint64_t h) {
   return (uint32_t)(h >> 11) & ((1u << DT__PRELOAD_FUSE_BITS) - 1);
 }
-static inline void dt__preload_fuse_pos(uint32_t seg, uint32_t nseg,
-                                        uint64_t h, size_t p[3]) {
+static inline void dt__preload_fuse_pos(uint32_t seg, uint32_t nseg, uint64_t h,
+                                        size_t p[3]) {
   size_t h0 = (size_t)(((h >> 32) * ((uint64_t)nseg * seg)) >> 32);
   size_t m = seg - 1;
   p[0] = h0;
@@ -226,41 +228,49 @@ static inline int dt__preload_fuse_has(const uint8_t *f, uint32_t seg,
           dt__preload_fuse_cell(f, p[2])) == dt__preload_fuse_fp(h);
 }
 
-/* ---- the code ------------------------------------------------------------------
- * Symbol of a key byte (1..39), 0 for a byte outside the alphabet. */
+/* ---- the code
+ * ------------------------------------------------------------------ Symbol of
+ * a key byte (1..39, DT__PRELOAD_ALPHABET's order), 0 for a byte outside the
+ * alphabet. */
+static const uint8_t dt__preload_symtab[256] = {
+    ['.'] = 1,  ['-'] = 2,  ['0'] = 3,  ['1'] = 4,  ['2'] = 5,  ['3'] = 6,
+    ['4'] = 7,  ['5'] = 8,  ['6'] = 9,  ['7'] = 10, ['8'] = 11, ['9'] = 12,
+    ['_'] = 13, ['a'] = 14, ['b'] = 15, ['c'] = 16, ['d'] = 17, ['e'] = 18,
+    ['f'] = 19, ['g'] = 20, ['h'] = 21, ['i'] = 22, ['j'] = 23, ['k'] = 24,
+    ['l'] = 25, ['m'] = 26, ['n'] = 27, ['o'] = 28, ['p'] = 29, ['q'] = 30,
+    ['r'] = 31, ['s'] = 32, ['t'] = 33, ['u'] = 34, ['v'] = 35, ['w'] = 36,
+    ['x'] = 37, ['y'] = 38, ['z'] = 39};
 static inline unsigned dt__preload_sym(unsigned char c) {
-  const char *a = DT__PRELOAD_ALPHABET;
-  for (unsigned i = 0; a[i]; i++)
-    if ((unsigned char)a[i] == c) return i + 1;
-  return 0;
+  return dt__preload_symtab[c];
 }
 /* Canonical codes from one context's code lengths (LEN[s - 1] for symbol
- * s = 1..39): shorter codes first, then by symbol, as DEFLATE does
- * (RFC 1951 §3.2.2). CODE[s - 1] = code << 5 | length. Returns -1 for a
- * length outside 1..24 or a set that breaks Kraft's inequality (no prefix
- * code has those lengths), else 0. */
+ * s = 1..39): shorter codes first, then by symbol (RFC 1951 §3.2.2's
+ * algorithm). CODE[s - 1] = code << 5 | length. Returns -1 for a length
+ * outside 1..24 or a set that breaks Kraft's inequality (no prefix code has
+ * those lengths), else 0. */
 static inline int dt__preload_canon(const uint8_t *len, uint32_t *code) {
+  uint32_t count[DT__PRELOAD_MAXCODE + 1] = {0}, next[DT__PRELOAD_MAXCODE + 1];
   uint64_t kraft = 0; /* in units of 2^-24 */
   for (unsigned s = 0; s < DT__PRELOAD_NSYM - 1; s++) {
     if (len[s] < 1 || len[s] > DT__PRELOAD_MAXCODE) return -1;
     kraft += 1ull << (DT__PRELOAD_MAXCODE - len[s]);
+    count[len[s]]++;
   }
   if (kraft > 1ull << DT__PRELOAD_MAXCODE) return -1;
   uint32_t c = 0;
-  unsigned prev = 0;
-  for (unsigned l = 1; l <= DT__PRELOAD_MAXCODE; l++)
-    for (unsigned s = 0; s < DT__PRELOAD_NSYM - 1; s++)
-      if (len[s] == l) {
-        c <<= l - prev;
-        prev = l;
-        code[s] = c << 5 | l;
-        c++;
-      }
+  count[0] = 0;
+  for (unsigned l = 1; l <= DT__PRELOAD_MAXCODE; l++) {
+    c = (c + count[l - 1]) << 1;
+    next[l] = c;
+  }
+  for (unsigned s = 0; s < DT__PRELOAD_NSYM - 1; s++)
+    code[s] = next[len[s]]++ << 5 | len[s];
   return 0;
 }
 
-/* ---- the writer (preload_emit.c) ---------------------------------------------
- * KEYS: n reversed, lowered, valid names (>= 1 label, labels 1..63, total
+/* ---- the writer (preload_emit.c)
+ * --------------------------------------------- KEYS: n reversed, lowered,
+ * valid names (>= 1 label, labels 1..63, total
  * <= 253), strictly increasing bytewise; INC their include_subdomains.
  * Writes a complete blob (*blob malloc'ed). Deterministic: the same keys
  * and date give the same bytes, which is how an untrusted open checks a

@@ -82,9 +82,10 @@ int main(int argc, char **argv) {
     else if (!in && argv[i][0] != '-')
       in = argv[i];
     else {
-      fprintf(stderr,
-              "usage: %s IN.json -o OUT.bin --date YYYY-MM-DD [--emit-c OUT.c]\n",
-              argv[0]);
+      fprintf(
+          stderr,
+          "usage: %s IN.json -o OUT.bin --date YYYY-MM-DD [--emit-c OUT.c]\n",
+          argv[0]);
       return 2;
     }
   }

@@ -274,9 +274,9 @@ int main(void) {
     CHECK(def != NULL && blob != NULL && dlen == blen &&
           memcmp(def, blob, blen) == 0);
     free(def);
-    rc = blob ? dt__preload_open_mem(&p, blob, blen, DT__PRELOAD_NO_FILTER,
-                                     &err)
-              : -1;
+    rc = blob
+             ? dt__preload_open_mem(&p, blob, blen, DT__PRELOAD_NO_FILTER, &err)
+             : -1;
     CHECK_INT(rc, 0);
     if (rc == 0) {
       g_checked = g_known = g_mismatch = 0;

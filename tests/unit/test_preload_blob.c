@@ -376,8 +376,7 @@ int main(void) {
         lab[0] = 'q';
         lab[60] = '\0';
         snprintf(names[i], sizeof names[i], "%s.%d.test", lab, i % 7);
-      }
-      else
+      } else
         snprintf(names[i], sizeof names[i], "%d.example.test", i * 7919);
       jl += (size_t)snprintf(js + jl, cap - jl,
                              "%s{\"name\": \"%s\", \"mode\": "
@@ -406,8 +405,8 @@ int main(void) {
                  m.include_subdomains == (i % 5 != 0),
              "name %s", names[i]);
       snprintf(sub, sizeof sub, "x.%s", names[i]);
-      int k = dt__preload_lookup(mp, sub, strlen(sub),
-                                 DT__PRELOAD_ANY_ANCESTOR, &m);
+      int k = dt__preload_lookup(mp, sub, strlen(sub), DT__PRELOAD_ANY_ANCESTOR,
+                                 &m);
       CHECK_(k == (i % 5 != 0) && strcmp(m.name, names[i]) == 0 &&
                  m.reason == (k ? DT__PRELOAD_R_ANCESTOR
                                 : DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS),
