@@ -45,17 +45,19 @@ struct dt__preload {
   /* Sections of the blob. */
   const uint8_t *sep, *boff, *meta, *S, *escp, *escs, *noinc, *tld, *fuse,
       *stream;
-  /* Derived at open (~12 KB), so the lookup neither parses nor allocates:
-   * the code of every (context, symbol) as code << 5 | length (contexts
-   * and symbols 0..39, row stride 64; symbol 0, the zero bytes around a
-   * host, is coded as a dot and never compared), every 16th separator
-   * (padded with all ones) and every 256th. */
-  uint32_t code[NSYM * 64];
-  uint8_t sym[256];
-  uint64_t *top;
-  size_t ntop, ttopstep;
-  uint64_t top1[16];
-  int three_level; /* <= 4,096 blocks: every level is one group of 16 */
+  /* Derived at open (~84 KB), so the lookup neither parses nor allocates.
+   * PAIR: the code of a character in its context, indexed by the host's two
+   * bytes (the character and the one after it in the text, which comes
+   * before it in the key) read as a little-endian u16, minus PAIR_BASE:
+   * code << 5 | length. Rows are the context byte '-'..'z' ('/' stands for
+   * the key's start), columns the character (0, the byte before a host,
+   * codes as a dot; it is never compared). 78 KB, of which the ~40 valid
+   * rows' first 123 columns are ever read. LV: the block search's levels,
+   * lv[0] the blob's separators, lv[l][i] = separator 8^l * i, each padded
+   * with all ones to whole groups of 8 (one cache line a group). */
+  uint32_t *pair;
+  uint64_t *lv[8]; /* lv[0] unused: level 0 is read from the blob */
+  unsigned nlv;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -286,8 +288,8 @@ static int check_layout(dt__preload *p, unsigned flags,
               (unsigned long)i);
       return DT_EPRELOAD;
     }
-  /* The code: lengths to canonical codes, one context at a time. */
-  memset(p->code, 0, sizeof p->code);
+  /* The code: lengths to canonical codes, one context at a time, checked
+   * here, laid out for the lookup by derive (). */
   for (size_t c = 0; c < NSYM; c++) {
     uint32_t code[NSYM - 1];
     if (dt__preload_canon(b + off[DT__PRELOAD_SEC_CODELEN] + c * (NSYM - 1),
@@ -295,33 +297,51 @@ static int check_layout(dt__preload *p, unsigned flags,
       set_err(err, "bad code lengths for context %s%lu", "#", (unsigned long)c);
       return DT_EPRELOAD;
     }
-    for (size_t s = 1; s < NSYM; s++)
-      p->code[c * 64 + s] = code[s - 1];
   }
-  /* Byte → symbol; the zero bytes around a host code as dots (their
-   * codes are never compared, see host_code). */
-  for (unsigned c = 0; c < 256; c++)
-    p->sym[c] = (uint8_t)dt__preload_sym((unsigned char)c);
-  p->sym[0] = 1;
   return 0;
 }
 
-/* Every 16th separator and every 256th, for the block search. */
-static int derive_top(dt__preload *p) {
+#define PAIR_BASE ((size_t)'-' << 8) /* '-' is the lowest host byte */
+#define PAIR_START '/' /* not a host byte: written after the host */
+
+/* The tables the lookup reads besides the blob: the code by byte pair and
+ * the upper levels of the block search. */
+static int derive(dt__preload *p) {
+  const uint8_t *lens = p->base + p->h.off[DT__PRELOAD_SEC_CODELEN];
+  p->pair = calloc((size_t)('z' + 1 - '-') << 8, sizeof *p->pair);
+  if (!p->pair) return DT_ENOMEM;
+  for (unsigned pv = '-'; pv <= 'z'; pv++) {
+    unsigned ctx = pv == PAIR_START ? 0 : dt__preload_sym((unsigned char)pv);
+    uint32_t code[NSYM - 1];
+    if ((pv != PAIR_START && !ctx) ||
+        dt__preload_canon(lens + ctx * (NSYM - 1), code))
+      continue; /* not a context byte (the lengths were checked) */
+    for (unsigned cv = 0; cv <= 'z'; cv++) {
+      unsigned s = cv == 0 ? 1 : dt__preload_sym((unsigned char)cv);
+      if (s) p->pair[((size_t)pv << 8 | cv) - PAIR_BASE] = code[s - 1];
+    }
+  }
   size_t nb = p->h.n_blocks;
-  p->ntop = (nb + 15) / 16;
-  size_t ntop1 = (p->ntop + 15) / 16, slots = ntop1 * 16 + 16;
-  p->top = malloc(slots * sizeof *p->top);
-  if (!p->top) return DT_ENOMEM;
-  for (size_t k = 0; k < slots; k++)
-    p->top[k] = k < p->ntop ? sep_at(p, 16 * k) : ~0ULL;
-  for (size_t k = 0; k < 16; k++)
-    p->top1[k] = k < ntop1 ? p->top[16 * k] : ~0ULL;
-  p->three_level = ntop1 <= 16;
-  p->ttopstep = 1;
-  while (p->ttopstep * 2 < p->ntop)
-    p->ttopstep *= 2;
+  p->nlv = 1;
+  for (size_t cnt = nb, st = 8; cnt > 8; st *= 8) {
+    cnt = (nb + st - 1) / st;
+    size_t slots = (cnt + 7) / 8 * 8 + 8;
+    uint64_t *v = malloc(slots * sizeof *v);
+    if (!v || p->nlv == 8) {
+      free(v);
+      return DT_ENOMEM;
+    }
+    for (size_t k = 0; k < slots; k++)
+      v[k] = k < cnt ? sep_at(p, st * k) : ~0ULL;
+    p->lv[p->nlv++] = v;
+  }
   return 0;
+}
+
+static void underive(dt__preload *p) {
+  free(p->pair);
+  for (unsigned l = 1; l < p->nlv; l++)
+    free(p->lv[l]);
 }
 
 /* Reads the entry in an escape table (sorted (entry, value) pairs) of N
@@ -558,12 +578,12 @@ int dt__preload_open_mem(dt__preload **out, const void *buf, size_t len,
   p->no_filter = (flags & DT__PRELOAD_NO_FILTER) != 0;
   int rc = check_layout(p, flags, err);
   if (!rc && !(flags & DT__PRELOAD_TRUSTED)) rc = verify(p, err);
-  if (!rc && derive_top(p)) {
+  if (!rc && derive(p)) {
     set_err(err, "out of memory%s%lu", "", 0);
     rc = DT_ENOMEM;
   }
   if (rc) {
-    free(p->top);
+    underive(p);
     free(p);
     return rc;
   }
@@ -615,7 +635,7 @@ int dt__preload_open_file(dt__preload **out, const char *path,
 void dt__preload_free(dt__preload *p) {
   if (!p) return;
   if (p->map) munmap(p->map, p->map_len);
-  free(p->top);
+  underive(p);
   free(p);
 }
 
@@ -717,9 +737,10 @@ static inline size_t entry_s(const dt__preload *p, size_t i) {
   return v;
 }
 
-/* The host's key coded with the list's code, from character c (the
- * block's implied prefix, never stored) up to M: et = the bits, cum[t] =
- * bits of characters c..t-1 (0 for t <= c). */
+/* The host's key coded with the list's code, from character c (at most
+ * the block's implied prefix, never stored) up to M: et = the bits, cum[t]
+ * = where character t's bits start (t >= c; cum[t] for t < c is never
+ * read, as every position compared is >= the block's c_b >= c). */
 typedef struct host_code {
   const uint8_t *hend; /* one past the host's last byte: key character t
                           is hend[-1 - t] */
@@ -728,26 +749,26 @@ typedef struct host_code {
   uint8_t et[(DT_MAX_HOST_BYTES + 1) * DT__PRELOAD_MAXCODE / 8 + 24];
 } host_code;
 
-/* Two characters a step, one append of at most 48 bits. An odd count
- * codes one character more (the zero byte before the host, as a dot);
- * its cum entry and bits are never read. */
+static inline size_t ld16(const uint8_t *b) {
+  return (size_t)b[0] | (size_t)b[1] << 8; /* one load on x86 and ARM */
+}
+
+/* Two characters a step, one append of at most 48 bits; each character's
+ * code is read with its context as the u16 at its address (the pair
+ * table). An odd count codes one character more (the zero byte before the
+ * host, as a dot); its cum entry and bits are never read. */
 static void host_code_at(const dt__preload *p, host_code *hc, size_t c) {
-  const uint32_t *C = p->code;
-  const uint8_t *sym = p->sym;
+  const uint32_t *T = p->pair;
   const uint8_t *q = hc->hend - 1 - c, *qe = hc->hend - 1 - hc->M;
   uint16_t *cp = hc->cum + c;
   uint8_t *o = hc->et;
-  size_t row = c ? (size_t)sym[q[1]] << 6 : 0;
   uint64_t acc = 0;
   int fr = 64; /* free bits in acc */
   unsigned bitpos = 0;
   hc->c = c;
-  memset(hc->cum, 0, 9 * sizeof *hc->cum);
   while (q > qe) {
-    unsigned s1 = sym[q[0]], s2 = sym[q[-1]];
+    uint32_t e1 = T[ld16(q) - PAIR_BASE], e2 = T[ld16(q - 1) - PAIR_BASE];
     q -= 2;
-    uint32_t e1 = C[row + s1], e2 = C[((size_t)s1 << 6) + s2];
-    row = (size_t)s2 << 6;
     unsigned l1 = e1 & 31, l2 = e2 & 31, l = l1 + l2;
     cp[0] = (uint16_t)bitpos;
     cp[1] = (uint16_t)(bitpos + l1);
@@ -777,36 +798,36 @@ static void host_code_at(const dt__preload *p, host_code *hc, size_t c) {
   memset(o + 8, 0, 8);
 }
 
-/* How many of V[1..15] are <= KP. */
-static inline size_t count16(const uint64_t *v, uint64_t kp) {
-  size_t c0 = 0, c1 = 0, c2 = 0;
-  for (size_t i = 1; i < 16; i += 3) {
-    c0 += v[i] <= kp;
-    c1 += v[i + 1] <= kp;
-    c2 += v[i + 2] <= kp;
-  }
-  return c0 + c1 + c2;
+/* How many of V[1..7] are <= KP (V[0] is, by the level above). */
+static inline size_t count8(uint64_t v1, uint64_t v2, uint64_t v3, uint64_t v4,
+                            uint64_t v5, uint64_t v6, uint64_t v7,
+                            uint64_t kp) {
+  size_t c0 = 0, c1 = 0;
+  c0 += v1 <= kp;
+  c1 += v2 <= kp;
+  c0 += v3 <= kp;
+  c1 += v4 <= kp;
+  c0 += v5 <= kp;
+  c1 += v6 <= kp;
+  c0 += v7 <= kp;
+  return c0 + c1;
 }
 
-/* The last block whose separator is <= KP: one group of 16 counted per
- * level (three levels up to 4,096 blocks; a binary search over every 16th
- * separator beyond), then the block's group of 16 in the blob. */
+/* The last block whose separator is <= KP: one group of 8 separators (a
+ * cache line) counted per level, top down (4 levels for the 2026 list's
+ * 2,957 blocks), the last level in the blob. Branch-free: a search
+ * mispredicts nothing. */
 static inline size_t locate(const dt__preload *p, uint64_t kp) {
-  size_t k;
-  if (p->three_level) {
-    size_t k1 = count16(p->top1, kp);
-    k = 16 * k1 + count16(p->top + 16 * k1, kp);
-  } else {
-    size_t nt = p->ntop, step = p->ttopstep;
-    k = 0;
-    if (nt > step && p->top[nt - step] <= kp) k = nt - step;
-    for (step >>= 1; step; step >>= 1)
-      k += step & (0 - (size_t)(p->top[k + step] <= kp));
+  size_t k = 0;
+  for (unsigned l = p->nlv; --l > 0;) {
+    const uint64_t *v = p->lv[l] + 8 * k;
+    k = 8 * k + count8(v[1], v[2], v[3], v[4], v[5], v[6], v[7], kp);
   }
-  size_t c = 0;
-  for (size_t i = 1; i < 16; i++)
-    c += sep_at(p, 16 * k + i) <= kp;
-  return 16 * k + c;
+  const uint8_t *v = p->sep + 64 * k;
+  return 8 * k + count8(dt__preload_rd64(v + 8), dt__preload_rd64(v + 16),
+                        dt__preload_rd64(v + 24), dt__preload_rd64(v + 32),
+                        dt__preload_rd64(v + 40), dt__preload_rd64(v + 48),
+                        dt__preload_rd64(v + 56), kp);
 }
 
 /* Candidate J of block BI the slow way (a block with an escaped suffix
@@ -816,8 +837,8 @@ static int check_slow(const dt__preload *p, size_t bi, size_t j,
   size_t base = bi * BLK, r0 = j & ~(size_t)(RST - 1);
   size_t cb = dt__preload_cpre(sep_at(p, bi), sep_at(p, bi + 1));
   size_t pr = entry_p(p, base + j);
-  size_t pj = j & (RST - 1) ? pr + cb : 0; /* absolute */
-  if (pj >= m) return 0;
+  size_t pj = pr + cb; /* absolute (pr = 0 at a restart) */
+  if (pj > m) return 0;
   size_t sj = entry_s(p, base + j);
   const uint16_t *cum = hc->cum;
   if (cum[pj] + sj != cum[m]) return 0;
@@ -839,12 +860,10 @@ static int check_slow(const dt__preload *p, size_t bi, size_t j,
 }
 
 /* The entry whose key is the host's last m characters (hash HH), or -1.
- * G: its block if known, else SIZE_MAX. KP8: the key's first 8 bytes. */
-static long find(const dt__preload *p, host_code *hc, uint64_t kp8, size_t m,
+ * KP: the key's first 8 bytes (big-endian, zero-padded); G: its block. */
+static long find(const dt__preload *p, host_code *hc, uint64_t kp, size_t m,
                  uint64_t hh, size_t g) {
   const uint16_t *cum = hc->cum;
-  uint64_t kp = m >= 8 ? kp8 : kp8 & ~(~0ULL >> (8 * m));
-  if (g == SIZE_MAX) g = locate(p, kp);
   for (size_t bi = g;; bi--) {
     /* An earlier block only after a cut separator equal to the key's
      * first 8 bytes: the key may sort before that block's first key. */
@@ -852,10 +871,10 @@ static long find(const dt__preload *p, host_code *hc, uint64_t kp8, size_t m,
                     !(boff_at(p, bi + 1) & DT__PRELOAD_B_CUT)))
       break;
     size_t cb = dt__preload_cpre(sep_at(p, bi), sep_at(p, bi + 1));
-    if (cb != hc->c) host_code_at(p, hc, cb);
-    const uint16_t *cumr = cum + cb; /* cum by p relative to c_b */
+    if (cb < hc->c) host_code_at(p, hc, cb); /* a code from c <= cb serves */
+    const uint16_t *cumr = cum + cb;         /* cum by p relative to c_b */
     size_t lb = cum[m];
-    size_t base = bi * BLK, cnt = p->h.entries - base;
+    size_t base = bi * BLK;
     const uint8_t *mt = p->meta + base, *sb = p->S + base;
     uint64_t msk = 0;
     /* The entries whose 5 hash bits match (1 in 32 of the others). */
@@ -893,7 +912,8 @@ static long find(const dt__preload *p, host_code *hc, uint64_t kp8, size_t m,
       }
     }
 #endif
-    if (cnt < 64) msk &= (1ULL << cnt) - 1;
+    if (bi + 1 == p->h.n_blocks) /* the last block may be short */
+      msk &= (1ULL << (p->h.entries - base)) - 1;
     uint32_t bo = boff_at(p, bi);
     if (bo & DT__PRELOAD_B_SESC) {
       for (; msk; msk &= msk - 1)
@@ -906,8 +926,8 @@ static long find(const dt__preload *p, host_code *hc, uint64_t kp8, size_t m,
       size_t j = (size_t)__builtin_ctzll(msk);
       msk &= msk - 1;
       size_t pr = entry_p(p, base + j); /* relative to c_b; 0 at a restart */
-      size_t pj = j & (RST - 1) ? pr + cb : 0;
-      if (pj >= m) continue;
+      size_t pj = pr + cb; /* pj == m: a restart with no suffix bits */
+      if (pj > m) continue;
       size_t sj = sb[j] & 127u;
       if (cum[pj] + sj != lb) continue;
       /* Its offset: the block's plus the suffix lengths before it. */
@@ -946,6 +966,7 @@ static long find(const dt__preload *p, host_code *hc, uint64_t kp8, size_t m,
       /* The entries that set its shared prefix, back to the restart:
        * each time the last one before with a shorter p. */
       size_t lim = pr, o = off;
+      if (lim == 0) return (long)(base + j); /* a restart: nothing before */
 #ifdef PL_SSE2
       if (lim <= 15) {
         static const uint8_t k_ff2[32] = {127, 127, 127, 127, 127, 127,
@@ -1052,34 +1073,38 @@ static inline int key_make(dt__preload_key *k, const char *host, size_t len) {
   } else {
     memcpy(buf, host, len);
   }
-  memset(buf + len, 0, 16);
+  /* Valid and not a dot, so the 16-byte steps below need no mask. */
+  memset(buf + len, 'a', 16);
   /* Lower, check and find the dots, 16 bytes at a time. */
   uint32_t dm[16]; /* dot bits of each 16-byte chunk */
   size_t nch = (len + 15) / 16;
+  dm[1] = dm[2] = dm[3] = 0; /* the short-host path reads 4 */
 #ifdef PL_SSE2
   {
+    /* x in [lo, lo + n) <=> (int8)(x + 0x80 - lo) < -128 + n: one add and
+     * one compare a range. */
     unsigned badm = 0;
-    const __m128i cA = _mm_set1_epi8('A' - 1), cZ = _mm_set1_epi8('Z' + 1),
-                  ca = _mm_set1_epi8('a' - 1), cz = _mm_set1_epi8('z' + 1),
-                  c0 = _mm_set1_epi8('0' - 1), c9 = _mm_set1_epi8('9' + 1),
-                  cdot = _mm_set1_epi8('.'), cdash = _mm_set1_epi8('-'),
-                  cus = _mm_set1_epi8('_'), c20 = _mm_set1_epi8(0x20);
+    const __m128i oA = _mm_set1_epi8((char)(0x80 - 'A')),
+                  oa = _mm_set1_epi8((char)(0x80 - 'a')),
+                  od = _mm_set1_epi8((char)(0x80 - '-')),
+                  k26 = _mm_set1_epi8(-128 + 26),
+                  k13 = _mm_set1_epi8(-128 + 13), cdot = _mm_set1_epi8('.'),
+                  cslash = _mm_set1_epi8('/'), cus = _mm_set1_epi8('_'),
+                  c20 = _mm_set1_epi8(0x20);
     for (size_t c = 0; c < nch; c++) {
       __m128i v = _mm_loadu_si128((const __m128i *)(buf + 16 * c));
-      __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, cA), _mm_cmplt_epi8(v, cZ));
-      v = _mm_or_si128(v, _mm_and_si128(up, c20));
+      v = _mm_or_si128(
+          v, _mm_and_si128(_mm_cmplt_epi8(_mm_add_epi8(v, oA), k26), c20));
       _mm_storeu_si128((__m128i *)(buf + 16 * c), v);
       __m128i dot = _mm_cmpeq_epi8(v, cdot);
+      /* a-z, '_', and '-' '.' '0'-'9' (the 13 bytes from '-') but '/' */
       __m128i ok = _mm_or_si128(
-          _mm_or_si128(
-              _mm_and_si128(_mm_cmpgt_epi8(v, ca), _mm_cmplt_epi8(v, cz)),
-              _mm_and_si128(_mm_cmpgt_epi8(v, c0), _mm_cmplt_epi8(v, c9))),
-          _mm_or_si128(_mm_or_si128(dot, _mm_cmpeq_epi8(v, cdash)),
-                       _mm_cmpeq_epi8(v, cus)));
-      size_t rem = len - 16 * c;
-      unsigned inside = rem >= 16 ? 0xFFFFu : (1u << rem) - 1;
-      badm |= ~(unsigned)_mm_movemask_epi8(ok) & inside;
-      dm[c] = (uint32_t)_mm_movemask_epi8(dot) & inside;
+          _mm_or_si128(_mm_cmplt_epi8(_mm_add_epi8(v, oa), k26),
+                       _mm_cmpeq_epi8(v, cus)),
+          _mm_andnot_si128(_mm_cmpeq_epi8(v, cslash),
+                           _mm_cmplt_epi8(_mm_add_epi8(v, od), k13)));
+      badm |= (unsigned)_mm_movemask_epi8(ok) ^ 0xFFFFu;
+      dm[c] = (uint32_t)_mm_movemask_epi8(dot);
     }
     if (badm) return -1;
   }
@@ -1096,39 +1121,54 @@ static inline int key_make(dt__preload_key *k, const char *host, size_t len) {
     if (bad) return -1;
   }
 #endif
-  /* Ancestors, shallowest first: ml[d] = key length of the one with d + 1
-   * labels (the host's last ml[d] bytes); every label 1..63 bytes. */
-  size_t na = 0, endl = len;
-  for (size_t c = nch; c-- > 0;) {
-    uint32_t z = dm[c];
-    while (z) {
-      size_t dp = 16 * c + 31 - (size_t)__builtin_clz(z);
-      z &= ~(1u << (dp & 15));
-      if (endl - dp - 2 >= DT_MAX_LABEL_BYTES) return -1;
-      k->ml[na++] = (uint8_t)(len - dp - 1);
-      endl = dp;
+  buf[len] = PAIR_START; /* the context of the key's first character */
+  /* Labels of 1..63 bytes. A host of <= 63 bytes: no label is too long,
+   * and an empty one is a leading dot or two adjacent dots (trailing dots
+   * were stripped), two bit tests on its dot mask; the lookup takes the
+   * ancestors from the mask. A longer one: label by label, from the
+   * right, noting each ancestor's key length. */
+  size_t na = 0;
+  if (len <= 63) {
+    uint64_t D = (uint64_t)dm[0] | (uint64_t)dm[1] << 16 |
+                 (uint64_t)dm[2] << 32 | (uint64_t)dm[3] << 48;
+    if ((D & 1) | (D & (D >> 1))) return -1;
+    k->dots = D;
+    na = (size_t)__builtin_popcountll(D) + 1;
+  } else {
+    size_t endl = len;
+    for (size_t c = nch; c-- > 0;) {
+      uint32_t z = dm[c];
+      while (z) {
+        size_t dp = 16 * c + 31 - (size_t)__builtin_clz(z);
+        z &= ~(1u << (dp & 15));
+        if (endl - dp - 2 >= DT_MAX_LABEL_BYTES) return -1;
+        k->ml[na++] = (uint8_t)(len - dp - 1);
+        endl = dp;
+      }
     }
+    if (endl - 1 >= DT_MAX_LABEL_BYTES) return -1;
+    k->ml[na++] = (uint8_t)len;
   }
-  if (endl - 1 >= DT_MAX_LABEL_BYTES) return -1;
-  k->ml[na++] = (uint8_t)len;
-  /* Every ancestor's hash: the state over whole 8-byte words of the key,
-   * read as little-endian words of the text from its end (= big-endian
-   * words of the reversed key), then each ancestor's last partial word
-   * (possibly empty) and its length, as dt__preload_key_hash does. */
-  uint64_t stq[DT_MAX_HOST_BYTES / 8 + 2];
+  /* The hash state after each whole word of the key: little-endian words
+   * of the text from its end (= big-endian words of the reversed key). */
   const uint8_t *hend = buf + len;
-  stq[0] = 0;
+  k->stq[0] = 0;
   for (size_t q = 0; q < (len >> 3); q++)
-    stq[q + 1] = dt__preload_hstep(stq[q], dt__ld_le64(hend - 8 * q - 8));
-  for (size_t d = 0; d < na; d++) {
-    size_t m = k->ml[d], q = m >> 3;
-    uint64_t keep = ~(~0ULL >> (8 * (m & 7))); /* 0 when m % 8 == 0 */
-    k->hash[d] = dt__preload_hfinal(
-        dt__preload_hstep(stq[q], dt__ld_le64(hend - 8 * q - 8) & keep), m);
-  }
+    k->stq[q + 1] = dt__preload_hstep(k->stq[q], dt__ld_le64(hend - 8 * q - 8));
   k->len = len;
   k->labels = na;
   return 0;
+}
+
+/* dt__preload_key_hash of the key of the ancestor whose key is the host's
+ * last M bytes: the whole words' state, the last partial word (possibly
+ * empty) and the length. */
+static inline uint64_t key_hash_at(const dt__preload_key *k, size_t m) {
+  const uint8_t *hend = k->buf + 16 + k->len;
+  size_t q = m >> 3;
+  uint64_t keep = ~(~0ULL >> (8 * (m & 7))); /* 0 when m % 8 == 0 */
+  return dt__preload_hfinal(
+      dt__preload_hstep(k->stq[q], dt__ld_le64(hend - 8 * q - 8) & keep), m);
 }
 
 int dt__preload_key_make(dt__preload_key *k, const char *host, size_t len) {
@@ -1173,62 +1213,72 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
     return 0;
   }
   if (p->h.entries == 0) return 0;
-  /* The filter, for every ancestor; the top-level label only when the
-   * one-label map has its bit (51 one-label names in 2026). */
-  size_t pass[DT_MAX_HOST_BYTES / 2 + 2], np = 0, na = key.labels;
-  for (size_t d = 0; d < na; d++) {
-    uint64_t hh = key.hash[d];
-    pass[np] = d;
-    np += (size_t)(((d || (p->tld[(hh & 255) >> 3] >> (hh & 7) & 1)) &&
-                    dt__preload_fuse_has(p->fuse, p->h.fuse_seg, p->h.fuse_nseg,
-                                         hh)) ||
-                   p->no_filter);
-  }
-  if (!np) return 0;
+  /* Ancestors deepest first (the host itself, then without its first
+   * label, ...), each hashed only when reached: the filter (the top-level
+   * label only when the one-label map has its bit: 51 one-label names in
+   * 2026), then the blocks. The first ancestor that passes fixes how far
+   * the host is coded. Chromium: the first entry found decides, unless it
+   * is an ancestor without include_subdomains: then the next one found
+   * with it is what that entry cancelled. Fetch/Firefox: the host's own
+   * entry, else the deepest ancestor with include_subdomains. */
   const uint8_t *hend = key.buf + 16 + key.len;
-  uint64_t kp8 = dt__ld_le64(hend - 8);
-  /* Code the key up to the deepest ancestor that passed, from the implied
-   * prefix of its block (fetched meanwhile). */
-  size_t M = key.ml[pass[np - 1]];
-  size_t g0 = locate(p, M >= 8 ? kp8 : kp8 & ~(~0ULL >> (8 * M)));
-  __builtin_prefetch(p->meta + g0 * BLK);
-  __builtin_prefetch(p->S + g0 * BLK);
-  {
-    const uint8_t *sp = p->stream + ((boff_at(p, g0) & DT__PRELOAD_B_OFF) >> 3);
-    __builtin_prefetch(sp);
-    __builtin_prefetch(sp + 64);
-    __builtin_prefetch(sp + 128);
-  }
+  uint64_t kp8 = dt__ld_le64(hend - 8); /* the key's first 8 bytes */
+  const int short_host = key.len <= 63;
+  uint64_t D = key.dots;
+  size_t d = key.labels - 1, len0 = key.len;
+  size_t deep = SIZE_MAX; /* deepest entry found, when it did not decide */
   host_code hc;
   hc.hend = hend;
-  hc.M = M;
-  host_code_at(p, &hc, dt__preload_cpre(sep_at(p, g0), sep_at(p, g0 + 1)));
-  /* Deepest first. Chromium: the first entry found decides, unless it is
-   * an ancestor without include_subdomains: then the next one found with
-   * it is what that entry cancelled. Fetch/Firefox: the host's own entry,
-   * else the deepest ancestor with include_subdomains. */
-  size_t deep = SIZE_MAX; /* deepest entry found, when it did not decide */
-  for (size_t q = np; q-- > 0;) {
-    size_t d = pass[q], ml = key.ml[d];
-    long ix = find(p, &hc, kp8, ml, key.hash[d], q == np - 1 ? g0 : SIZE_MAX);
-    if (ix < 0) continue;
-    int inc = !entry_noinc(p, (size_t)ix);
-    if (d == na - 1) { /* the host itself (it is the deepest there is) */
-      m->reason = DT__PRELOAD_R_EXACT;
-    } else if (inc && (mode == DT__PRELOAD_ANY_ANCESTOR || deep == SIZE_MAX)) {
-      m->reason = DT__PRELOAD_R_ANCESTOR;
-    } else if (inc) { /* chromium: a deeper entry without it decided */
-      m->reason = DT__PRELOAD_R_CANCELLED;
-      if (names) put_name(m->cancelled, &key, ml);
-      break;
-    } else {
-      if (deep == SIZE_MAX) deep = ml;
-      continue;
+  hc.M = 0;
+  for (size_t ml = len0;;) {
+    const int top = short_host ? D == 0 : d == 0;
+    uint64_t hh = key_hash_at(&key, ml);
+    if (p->no_filter ||
+        ((!top || (p->tld[(hh & 255) >> 3] >> (hh & 7) & 1)) &&
+         dt__preload_fuse_has(p->fuse, p->h.fuse_seg, p->h.fuse_nseg, hh))) {
+      uint64_t kp = ml >= 8 ? kp8 : kp8 & ~(~0ULL >> (8 * ml));
+      size_t g = locate(p, kp);
+      if (!hc.M) { /* code the key up to here, meanwhile fetch the block */
+        __builtin_prefetch(p->meta + g * BLK);
+        __builtin_prefetch(p->S + g * BLK);
+        const uint8_t *sp =
+            p->stream + ((boff_at(p, g) & DT__PRELOAD_B_OFF) >> 3);
+        __builtin_prefetch(sp);
+        __builtin_prefetch(sp + 64);
+        __builtin_prefetch(sp + 128);
+        hc.M = ml;
+        host_code_at(p, &hc, dt__preload_cpre(sep_at(p, g), sep_at(p, g + 1)));
+      }
+      long ix = find(p, &hc, kp, ml, hh, g);
+      if (ix >= 0) {
+        int inc = !entry_noinc(p, (size_t)ix);
+        if (ml == len0) { /* the host itself */
+          m->reason = DT__PRELOAD_R_EXACT;
+        } else if (inc &&
+                   (mode == DT__PRELOAD_ANY_ANCESTOR || deep == SIZE_MAX)) {
+          m->reason = DT__PRELOAD_R_ANCESTOR;
+        } else if (inc) { /* chromium: a deeper entry without it decided */
+          m->reason = DT__PRELOAD_R_CANCELLED;
+          if (names) put_name(m->cancelled, &key, ml);
+          break;
+        } else {
+          if (deep == SIZE_MAX) deep = ml;
+          goto next;
+        }
+        if (names) put_name(m->name, &key, ml);
+        m->include_subdomains = inc;
+        m->known = 1;
+        return 1;
+      }
     }
-    if (names) put_name(m->name, &key, ml);
-    m->include_subdomains = inc;
-    m->known = 1;
-    return 1;
+  next:
+    if (top) break;
+    if (short_host) { /* drop the leftmost label: after the lowest dot */
+      ml = len0 - (size_t)__builtin_ctzll(D) - 1;
+      D &= D - 1;
+    } else {
+      ml = key.ml[--d];
+    }
   }
   if (deep != SIZE_MAX) {
     if (m->reason != DT__PRELOAD_R_CANCELLED)

@@ -134,19 +134,22 @@ typedef struct dt__preload_match {
 } dt__preload_match;
 
 /* A host made ready for a lookup: trailing dots stripped, ASCII lowered,
- * bytes and labels checked, then for each ancestor (d = 0: the top-level
- * label, labels - 1: the host itself) its key length ml[d] (the host's
- * last ml[d] bytes, reversed, are its key) and hash[d] =
- * dt__preload_key_hash of that key, computed from the host's text in one
- * pass. The text sits in buf with 16 zero bytes on each side, for the
- * word loads that run off either end; dt__preload_key_canon gives it.
- * Used by dt__preload_lookup (inlined there); the fuzz target
- * fuzz_lookup_host checks its verdict against the lookup's. */
+ * bytes and labels checked, and what the lookup needs to hash any
+ * ancestor (its key is the host's last m bytes, reversed): the hash state
+ * after each whole 8-byte word of the key (stq), and where the ancestors
+ * end — for a host of at most 63 bytes a bit mask of its dots, else their
+ * key lengths (ml, shallowest first). The text sits in buf with 16 zero
+ * bytes before it and 16 bytes after it ('/' then 'a's: the lookup's
+ * start-of-key context and 16-byte steps), for the word loads that run off
+ * either end; dt__preload_key_canon gives it. Used by dt__preload_lookup
+ * (inlined there); the fuzz target fuzz_lookup_host checks its verdict
+ * against the lookup's. */
 typedef struct dt__preload_key {
   uint8_t buf[16 + DT_MAX_HOST_BYTES + 3 + 16];
   size_t len, labels;
+  uint64_t dots; /* len <= 63: bit i set = a dot at byte i */
   uint8_t ml[DT_MAX_HOST_BYTES / 2 + 2];
-  uint64_t hash[DT_MAX_HOST_BYTES / 2 + 2];
+  uint64_t stq[DT_MAX_HOST_BYTES / 8 + 2];
 } dt__preload_key;
 static inline const char *dt__preload_key_canon(const dt__preload_key *k) {
   return (const char *)k->buf + 16;
