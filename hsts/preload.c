@@ -56,7 +56,8 @@ struct dt__preload {
    * lv[0] the blob's separators, lv[l][i] = separator 8^l * i, each padded
    * with all ones to whole groups of 8 (one cache line a group). */
   uint32_t *pair;
-  uint64_t *lv[8]; /* lv[0] unused: level 0 is read from the blob */
+  uint64_t fuse_range; /* fuse filter: segments x segment length */
+  uint64_t *lv[8];     /* lv[0] unused: level 0 is read from the blob */
   unsigned nlv;
 };
 
@@ -321,6 +322,7 @@ static int derive(dt__preload *p) {
       if (s) p->pair[((size_t)pv << 8 | cv) - PAIR_BASE] = code[s - 1];
     }
   }
+  p->fuse_range = (uint64_t)p->h.fuse_nseg * p->h.fuse_seg;
   size_t nb = p->h.n_blocks;
   p->nlv = 1;
   for (size_t cnt = nb, st = 8; cnt > 8; st *= 8) {
@@ -1235,7 +1237,7 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
     uint64_t hh = key_hash_at(&key, ml);
     if (p->no_filter ||
         ((!top || (p->tld[(hh & 255) >> 3] >> (hh & 7) & 1)) &&
-         dt__preload_fuse_has(p->fuse, p->h.fuse_seg, p->h.fuse_nseg, hh))) {
+         dt__preload_fuse_has(p->fuse, p->fuse_range, p->h.fuse_seg, hh))) {
       uint64_t kp = ml >= 8 ? kp8 : kp8 & ~(~0ULL >> (8 * ml));
       size_t g = locate(p, kp);
       if (!hc.M) { /* code the key up to here, meanwhile fetch the block */

@@ -43,10 +43,11 @@
 #define DT__PRELOAD_CODELEN_BYTES (DT__PRELOAD_NSYM * (DT__PRELOAD_NSYM - 1))
 #define DT__PRELOAD_FUSE_BITS 6u /* bits a fuse filter cell */
 /* BOFF flags: the low 29 bits are the block's first bit in the stream. */
-#define DT__PRELOAD_B_SESC 0x80000000u  /* an S escape in the block */
-#define DT__PRELOAD_B_NOINC 0x40000000u /* an entry without incl._subdomains   \
-                                         */
-#define DT__PRELOAD_B_CUT 0x20000000u   /* separator cut to 8 bytes */
+#define DT__PRELOAD_B_SESC 0x80000000u /* an S escape in the block */
+#define DT__PRELOAD_B_NOINC                                                    \
+  0x40000000u                         /* an entry without incl._subdomains     \
+                                       */
+#define DT__PRELOAD_B_CUT 0x20000000u /* separator cut to 8 bytes */
 #define DT__PRELOAD_B_OFF 0x1FFFFFFFu
 
 /* Sections, in blob order; each starts 64-aligned. */
@@ -220,12 +221,20 @@ static inline uint32_t dt__preload_fuse_cell(const uint8_t *f, size_t i) {
   return dt__preload_rd32(f + (bit >> 3)) >> (bit & 7) &
          ((1u << DT__PRELOAD_FUSE_BITS) - 1);
 }
-static inline int dt__preload_fuse_has(const uint8_t *f, uint32_t seg,
-                                       uint32_t nseg, uint64_t h) {
-  size_t p[3];
-  dt__preload_fuse_pos(seg, nseg, h, p);
-  return (dt__preload_fuse_cell(f, p[0]) ^ dt__preload_fuse_cell(f, p[1]) ^
-          dt__preload_fuse_cell(f, p[2])) == dt__preload_fuse_fp(h);
+/* The lookup's probe: RANGE = segments x segment length, precomputed;
+ * the three cells XOR-ed unmasked and masked once. */
+static inline int dt__preload_fuse_has(const uint8_t *f, uint64_t range,
+                                       uint32_t seg, uint64_t h) {
+  size_t h0 = (size_t)(((h >> 32) * range) >> 32), m = seg - 1;
+  size_t b0 = DT__PRELOAD_FUSE_BITS * h0,
+         b1 = DT__PRELOAD_FUSE_BITS * ((h0 + seg) ^ (size_t)((h >> 18) & m)),
+         b2 =
+             DT__PRELOAD_FUSE_BITS * ((h0 + 2 * (size_t)seg) ^ (size_t)(h & m));
+  uint32_t x = dt__preload_rd32(f + (b0 >> 3)) >> (b0 & 7) ^
+               dt__preload_rd32(f + (b1 >> 3)) >> (b1 & 7) ^
+               dt__preload_rd32(f + (b2 >> 3)) >> (b2 & 7) ^
+               (uint32_t)(h >> 11);
+  return (x & ((1u << DT__PRELOAD_FUSE_BITS) - 1)) == 0;
 }
 
 /* ---- the code
