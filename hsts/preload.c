@@ -1253,27 +1253,24 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
       }
       long ix = find(p, &hc, kp, ml, hh, g);
       if (ix >= 0) {
-        int inc = !entry_noinc(p, (size_t)ix);
-        if (ml == len0) { /* the host itself */
-          m->reason = DT__PRELOAD_R_EXACT;
-        } else if (inc &&
-                   (mode == DT__PRELOAD_ANY_ANCESTOR || deep == SIZE_MAX)) {
-          m->reason = DT__PRELOAD_R_ANCESTOR;
-        } else if (inc) { /* chromium: a deeper entry without it decided */
+        int inc = !entry_noinc(p, (size_t)ix), exact = ml == len0;
+        /* The usual outcomes in one test, without a branch on which. */
+        if (exact |
+            (inc & ((mode == DT__PRELOAD_ANY_ANCESTOR) | (deep == SIZE_MAX)))) {
+          m->reason = exact ? DT__PRELOAD_R_EXACT : DT__PRELOAD_R_ANCESTOR;
+          if (names) put_name(m->name, &key, ml);
+          m->include_subdomains = inc;
+          m->known = 1;
+          return 1;
+        }
+        if (inc) { /* chromium: a deeper entry without it decided */
           m->reason = DT__PRELOAD_R_CANCELLED;
           if (names) put_name(m->cancelled, &key, ml);
           break;
-        } else {
-          if (deep == SIZE_MAX) deep = ml;
-          goto next;
         }
-        if (names) put_name(m->name, &key, ml);
-        m->include_subdomains = inc;
-        m->known = 1;
-        return 1;
+        if (deep == SIZE_MAX) deep = ml;
       }
     }
-  next:
     if (top) break;
     if (short_host) { /* drop the leftmost label: after the lowest dot */
       ml = len0 - (size_t)__builtin_ctzll(D) - 1;
