@@ -918,10 +918,17 @@ static long find(const dt__preload *p, host_code *hc, uint64_t kp, size_t m,
       msk &= (1ULL << (p->h.entries - base)) - 1;
     uint32_t bo = boff_at(p, bi);
     if (bo & DT__PRELOAD_B_SESC) {
-      for (; msk; msk &= msk - 1)
-        if (check_slow(p, bi, (size_t)__builtin_ctzll(msk), hc, m))
-          return (long)(base + (size_t)__builtin_ctzll(msk));
-      continue;
+      /* A length escape: the fast offset sums are wrong from the first
+       * escaped entry on, so only candidates from there take the slow
+       * path (they are the long names, the lookups' slowest already). */
+      size_t e = 0;
+      while (e < BLK && (sb[e] & 127u) != 127u)
+        e++;
+      uint64_t slow = e < BLK ? ~((1ULL << e) - 1) : 0;
+      for (uint64_t sm = msk & slow; sm; sm &= sm - 1)
+        if (check_slow(p, bi, (size_t)__builtin_ctzll(sm), hc, m))
+          return (long)(base + (size_t)__builtin_ctzll(sm));
+      msk &= ~slow;
     }
     bo &= DT__PRELOAD_B_OFF;
     while (msk) {
