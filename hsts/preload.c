@@ -2,16 +2,17 @@
  * in-place lookup. The layout is preload_format.h (docs/preload-format.md
  * says why); the writer is preload_emit.c, the compiler preload_compile.c.
  *
- * A lookup, in one paragraph: the host is lowered and checked and every
- * ancestor's key hashed in one pass over its text (the keys are the names
- * reversed character by character, so an ancestor's key is a suffix of
- * the host read backwards). The fuse filter sends nearly every absent
- * ancestor away. For those that pass, deepest first, the block that
- * would hold the key is found by counting separators (three 16-way
- * levels), the host is Huffman-coded with the list's own code once, and
- * the block's entries whose 5 hash bits match are confirmed by comparing
- * bit strings: the entry's own suffix, then the entries its shared prefix
- * comes from, back to the restart. No key is ever decoded to text. */
+ * A lookup, in one paragraph: the host is lowered and checked in one pass
+ * over its text (the keys are the names reversed character by character,
+ * so an ancestor's key is a suffix of the host read backwards). Its
+ * ancestors are then taken deepest first, each hashed only when reached;
+ * the fuse filter sends nearly every absent one away. For one that passes,
+ * the block that would hold its key is found by counting separators (one
+ * cache line of 8 per level), the host is Huffman-coded with the list's
+ * own code once, and the block's entries whose 5 hash bits match are
+ * confirmed by comparing bit strings: the entry's own suffix, then the
+ * entries its shared prefix comes from, back to the restart. No key is
+ * ever decoded to text. The first entry found that decides ends it. */
 #include "hsts/preload.h"
 
 #include <errno.h>
@@ -52,9 +53,10 @@ struct dt__preload {
    * code << 5 | length. Rows are the context byte '-'..'z' ('/' stands for
    * the key's start), columns the character (0, the byte before a host,
    * codes as a dot; it is never compared). 78 KB, of which the ~40 valid
-   * rows' first 123 columns are ever read. LV: the block search's levels,
-   * lv[0] the blob's separators, lv[l][i] = separator 8^l * i, each padded
-   * with all ones to whole groups of 8 (one cache line a group). */
+   * rows' first 123 columns are ever read. LV: the block search's upper
+   * levels, lv[l][i] = separator 8^l * i (l >= 1), each padded with all
+   * ones to whole groups of 8 (one cache line a group); level 0 is the
+   * blob's own separators. */
   uint32_t *pair;
   uint64_t fuse_range; /* fuse filter: segments x segment length */
   uint64_t *lv[8];     /* lv[0] unused: level 0 is read from the blob */

@@ -45,7 +45,8 @@ typedef struct dt__preload_error {
  * All open functions return 0 and set *out, or DT_EPRELOAD (bad blob: the
  * message says what), DT_EIO (file), DT_ENOMEM, DT_EINVAL; err may be NULL.
  * Every open checks the header, the section layout, the separators'
- * padding and the code lengths, and derives the lookup's tables (~12 KB).
+ * padding and the code lengths, and derives the lookup's tables (~84 KB:
+ * the code by byte pair, the block search's upper levels).
  * Unless the caller passes DT__PRELOAD_TRUSTED it also checks the
  * checksum (XXH64), decodes every entry (valid names, strictly sorted)
  * and writes them again with the compiler's writer: the blob must come

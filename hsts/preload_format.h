@@ -113,7 +113,7 @@ static inline void dt__preload_hdr_read(const uint8_t *b, dt__preload_hdr *h) {
 }
 
 /* Separators stored: the blocks rounded up to 16, plus 16, all padding
- * all-ones (never <= a key's prefix), so the 16-way block search reads
+ * all-ones (never <= a key's prefix), so the 8-way block search reads
  * whole groups. */
 static inline size_t dt__preload_sep_slots(size_t n_blocks) {
   return (n_blocks + 15) / 16 * 16 + 16;
