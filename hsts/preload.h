@@ -51,7 +51,7 @@ typedef struct dt__preload_error {
  * checksum (XXH64), decodes every entry (valid names, strictly sorted)
  * and writes them again with the compiler's writer: the blob must come
  * out byte for byte, so every index, hash bit, escape and filter cell is
- * right (~50 ms for the 2026 list). TRUSTED is meant only for the blob
+ * right (~60 ms for the 2026 list). TRUSTED is meant only for the blob
  * the build compiled, verified and embedded; lookups stay memory-safe on
  * any blob that opened, trusted or not. */
 #define DT__PRELOAD_TRUSTED 1u
