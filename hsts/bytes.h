@@ -27,6 +27,13 @@ static inline uint32_t dt__ld_le32(const void *p) {
   return v;
 }
 
+static inline void dt__st_le32(void *p, uint32_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap32(v);
+#endif
+  memcpy(p, &v, 4);
+}
+
 static inline void dt__st_le64(void *p, uint64_t v) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
   v = __builtin_bswap64(v);

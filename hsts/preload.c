@@ -291,37 +291,33 @@ static int check_layout(dt__preload *p, unsigned flags,
               (unsigned long)i);
       return DT_EPRELOAD;
     }
-  /* The code: lengths to canonical codes, one context at a time, checked
-   * here, laid out for the lookup by derive (). */
-  for (size_t c = 0; c < NSYM; c++) {
-    uint32_t code[NSYM - 1];
-    if (dt__preload_canon(b + off[DT__PRELOAD_SEC_CODELEN] + c * (NSYM - 1),
-                          code)) {
-      set_err(err, "bad code lengths for context %s%lu", "#", (unsigned long)c);
-      return DT_EPRELOAD;
-    }
-  }
   return 0;
 }
 
 #define PAIR_BASE ((size_t)'-' << 8) /* '-' is the lowest host byte */
 #define PAIR_START '/' /* not a host byte: written after the host */
 
-/* The tables the lookup reads besides the blob: the code by byte pair and
- * the upper levels of the block search. */
-static int derive(dt__preload *p) {
+/* The tables the lookup reads besides the blob: the code by byte pair
+ * (each context's code lengths checked and turned into canonical codes
+ * here, once) and the upper levels of the block search. */
+static int derive(dt__preload *p, dt__preload_error *err) {
   const uint8_t *lens = p->base + p->h.off[DT__PRELOAD_SEC_CODELEN];
   p->pair = calloc((size_t)('z' + 1 - '-') << 8, sizeof *p->pair);
-  if (!p->pair) return DT_ENOMEM;
-  for (unsigned pv = '-'; pv <= 'z'; pv++) {
-    unsigned ctx = pv == PAIR_START ? 0 : dt__preload_sym((unsigned char)pv);
+  if (!p->pair) {
+    set_err(err, "out of memory%s%lu", "", 0);
+    return DT_ENOMEM;
+  }
+  for (size_t c = 0; c < NSYM; c++) {
     uint32_t code[NSYM - 1];
-    if ((pv != PAIR_START && !ctx) ||
-        dt__preload_canon(lens + ctx * (NSYM - 1), code))
-      continue; /* not a context byte (the lengths were checked) */
+    if (dt__preload_canon(lens + c * (NSYM - 1), code)) {
+      set_err(err, "bad code lengths for context %s%lu", "#", (unsigned long)c);
+      return DT_EPRELOAD;
+    }
+    /* The context's byte: the key's start, or the previous character. */
+    size_t pv = c ? (unsigned char)DT__PRELOAD_ALPHABET[c - 1] : PAIR_START;
     for (unsigned cv = 0; cv <= 'z'; cv++) {
-      unsigned s = cv == 0 ? 1 : dt__preload_sym((unsigned char)cv);
-      if (s) p->pair[((size_t)pv << 8 | cv) - PAIR_BASE] = code[s - 1];
+      unsigned sy = cv == 0 ? 1 : dt__preload_sym((unsigned char)cv);
+      if (sy) p->pair[(pv << 8 | cv) - PAIR_BASE] = code[sy - 1];
     }
   }
   p->fuse_range = (uint64_t)p->h.fuse_nseg * p->h.fuse_seg;
@@ -333,6 +329,7 @@ static int derive(dt__preload *p) {
     uint64_t *v = malloc(slots * sizeof *v);
     if (!v || p->nlv == 8) {
       free(v);
+      set_err(err, "out of memory%s%lu", "", 0);
       return DT_ENOMEM;
     }
     for (size_t k = 0; k < slots; k++)
@@ -477,10 +474,8 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
       }
       key[kn++] = sym2chr[s];
     }
-    if (!key_ok(key, kn) ||
-        (prev &&
-         (memcmp(prev, key, prevn < kn ? prevn : kn) > 0 ||
-          (memcmp(prev, key, prevn < kn ? prevn : kn) == 0 && prevn >= kn)))) {
+    int order = prev ? memcmp(prev, key, prevn < kn ? prevn : kn) : -1;
+    if (!key_ok(key, kn) || order > 0 || (order == 0 && prevn >= kn)) {
       set_err(err, "bad or unsorted name in entry %s%lu", "#",
               (unsigned long)i);
       goto out;
@@ -580,12 +575,11 @@ int dt__preload_open_mem(dt__preload **out, const void *buf, size_t len,
   p->base = buf;
   p->len = len;
   p->no_filter = (flags & DT__PRELOAD_NO_FILTER) != 0;
+  /* The layout, then the code lengths (checked while the lookup's tables
+   * are derived from them), then, for a blob from outside, every byte. */
   int rc = check_layout(p, flags, err);
+  if (!rc) rc = derive(p, err);
   if (!rc && !(flags & DT__PRELOAD_TRUSTED)) rc = verify(p, err);
-  if (!rc && derive(p)) {
-    set_err(err, "out of memory%s%lu", "", 0);
-    rc = DT_ENOMEM;
-  }
   if (rc) {
     underive(p);
     free(p);

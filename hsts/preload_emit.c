@@ -7,25 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hsts/bytes.h"
 #include "hsts/preload.h"
 #include "hsts/preload_format.h"
-
-static void wr32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++)
-    p[i] = (uint8_t)(v >> (8 * i));
-}
-static void wr64(uint8_t *p, uint64_t v) {
-  wr32(p, (uint32_t)v);
-  wr32(p + 4, (uint32_t)(v >> 32));
-}
-
-/* The first min(len, 8) bytes of K as a big-endian u64, zero-padded. */
-static uint64_t prefix64(const uint8_t *k, size_t len) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; i++)
-    v = v << 8 | (i < len ? k[i] : 0);
-  return v;
-}
 
 static size_t lcp(const dt__preload_key_ref *a, const dt__preload_key_ref *b) {
   size_t i = 0;
@@ -215,7 +199,7 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
    * and one past the last is all ones. */
   for (size_t bi = 1; bi < nbk; bi++) {
     size_t i = bi * DT__PRELOAD_BLOCK, L = lcp(&keys[i], &keys[i - 1]) + 1;
-    sep[bi] = prefix64(keys[i].k, L);
+    sep[bi] = dt__preload_be_word(keys[i].k, L);
     cut[bi] = L > 8;
   }
   sep[nbk] = ~0ULL;
@@ -300,12 +284,13 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
                     h.fuse_seg,   h.fuse_nseg,
                     h.stream_bits};
   for (size_t i = 0; i < 15; i++)
-    wr32(b + DT__PRELOAD_HDR_U32 + 4 * i, v[i]);
+    dt__st_le32(b + DT__PRELOAD_HDR_U32 + 4 * i, v[i]);
   for (size_t i = 0; i < DT__PRELOAD_NSEC; i++)
-    wr32(b + DT__PRELOAD_HDR_OFFS + 4 * i, h.off[i]);
+    dt__st_le32(b + DT__PRELOAD_HDR_OFFS + 4 * i, h.off[i]);
   /* Separators (padding all ones) and the code lengths. */
   for (size_t bi = 0; bi < dt__preload_sep_slots(nbk); bi++)
-    wr64(b + h.off[DT__PRELOAD_SEC_SEP] + 8 * bi, bi < nbk ? sep[bi] : ~0ULL);
+    dt__st_le64(b + h.off[DT__PRELOAD_SEC_SEP] + 8 * bi,
+                bi < nbk ? sep[bi] : ~0ULL);
   for (size_t c = 0; c < NS; c++)
     memcpy(b + h.off[DT__PRELOAD_SEC_CODELEN] + c * (NS - 1), lens[c], NS - 1);
   /* Entries: stream, META, S, escapes, flags. */
@@ -330,18 +315,18 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
     b[h.off[DT__PRELOAD_SEC_S] + i] =
         (uint8_t)(dt__preload_hash_sbit(hs[i]) | (eb < 127 ? eb : 127));
     if (pr >= 15) {
-      wr32(escp, (uint32_t)i);
-      wr32(escp + 4, (uint32_t)pr);
+      dt__st_le32(escp, (uint32_t)i);
+      dt__st_le32(escp + 4, (uint32_t)pr);
       escp += 8;
     }
     if (eb >= 127) {
-      wr32(escs, (uint32_t)i);
-      wr32(escs + 4, (uint32_t)eb);
+      dt__st_le32(escs, (uint32_t)i);
+      dt__st_le32(escs + 4, (uint32_t)eb);
       escs += 8;
       bflags |= DT__PRELOAD_B_SESC;
     }
     if (!keys[i].inc) {
-      wr32(ni, (uint32_t)i);
+      dt__st_le32(ni, (uint32_t)i);
       ni += 4;
       bflags |= DT__PRELOAD_B_NOINC;
     }
@@ -354,11 +339,12 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
                               : dt__preload_rd32(
                                     b + h.off[DT__PRELOAD_SEC_BOFF] + 4 * bi) &
                                     DT__PRELOAD_B_OFF);
-    wr32(b + h.off[DT__PRELOAD_SEC_BOFF] + 4 * bi, boff | bflags);
+    dt__st_le32(b + h.off[DT__PRELOAD_SEC_BOFF] + 4 * bi, boff | bflags);
   }
   memcpy(b + h.off[DT__PRELOAD_SEC_FUSE], fuse,
          (dt__preload_fuse_cells(&h) * DT__PRELOAD_FUSE_BITS + 7) / 8);
-  wr64(b + DT__PRELOAD_OFF_CHECKSUM, dt__preload_blob_checksum(b, total));
+  dt__st_le64(b + DT__PRELOAD_OFF_CHECKSUM,
+              dt__preload_blob_checksum(b, total));
   *blob = b;
   *blob_len = total;
   b = NULL;

@@ -182,14 +182,18 @@ static inline uint64_t dt__preload_hfinal(uint64_t s, size_t n) {
   s = (s ^ (uint64_t)n) * 0xFF51AFD7ED558CCDULL;
   return s ^ (s >> 32);
 }
+/* The first min(n, 8) bytes of K as a big-endian word, zero-padded: a
+ * key's hash word, and a block separator (integer order = byte order). */
+static inline uint64_t dt__preload_be_word(const uint8_t *k, size_t n) {
+  uint64_t w = 0;
+  for (size_t i = 0; i < 8; i++)
+    w = w << 8 | (i < n ? k[i] : 0);
+  return w;
+}
 static inline uint64_t dt__preload_key_hash(const uint8_t *k, size_t n) {
   uint64_t s = 0;
-  for (size_t q = 0; 8 * q <= n; q++) {
-    uint64_t w = 0;
-    for (size_t i = 0; i < 8; i++)
-      w = w << 8 | (8 * q + i < n ? k[8 * q + i] : 0);
-    s = dt__preload_hstep(s, w);
-  }
+  for (size_t q = 0; 8 * q <= n; q++)
+    s = dt__preload_hstep(s, dt__preload_be_word(k + 8 * q, n - 8 * q));
   return dt__preload_hfinal(s, n);
 }
 /* The hash bits an entry carries: META's high nibble and S's top bit. */

@@ -51,8 +51,8 @@ static int write_c(const char *path, const unsigned char *blob, size_t n) {
           "#include \"hsts/preload.h\"\n\n"
           "extern const unsigned char dt__preload_default_blob[];\n"
           "extern const size_t dt__preload_default_blob_len;\n"
-          "/* 64-aligned: each block-index line is then one cache line "
-          "and\n * the filter's u64 words sit on their natural boundaries "
+          "/* 64-aligned: the sections are 64-aligned in the blob, so each "
+          "group\n * of 8 block separators is then one cache line "
           "(docs/preload-format.md). */\n"
           "_Alignas(64) const unsigned char dt__preload_default_blob[%zu] = "
           "{\n",
