@@ -211,7 +211,32 @@ static int cmp_u64(const void *a, const void *b) {
 #define REPS 5
 #define BATCH 64
 
+/* --count listed|unlisted: only CALLGRIND_N lookups of that half of the
+ * mix, in this function, for an instruction count that does not depend on
+ * the machine's load:
+ *   valgrind --tool=callgrind --branch-sim=yes --toggle-collect=count_half \
+ *     ./bench/bench_preload --count listed
+ * then instructions (Ir) and mispredicts (Bcm + Bim) / CALLGRIND_N. */
+#define CALLGRIND_N 20000
+__attribute__((noinline)) static size_t
+count_half(const dt__preload *p, char **q, const size_t *ql, int listed) {
+  size_t known = 0, done = 0;
+  for (size_t i = 0; done < CALLGRIND_N; i++)
+    if ((i % 4 < 2) == listed) {
+      known += (size_t)dt__preload_lookup(p, q[i], ql[i],
+                                          DT__PRELOAD_MOST_SPECIFIC, NULL);
+      done++;
+    }
+  return known;
+}
+
 int main(int argc, char **argv) {
+  int count = -1; /* --count: 1 listed, 0 unlisted */
+  if (argc > 2 && strcmp(argv[1], "--count") == 0) {
+    count = strcmp(argv[2], "listed") == 0;
+    argc -= 2;
+    argv += 2;
+  }
   const char *path =
       argc > 1 ? argv[1] : "preload/transport_security_state_static.json";
   size_t jlen;
@@ -326,6 +351,12 @@ int main(int argc, char **argv) {
     ql[i] = strlen(buf);
   }
 
+  if (count >= 0) {
+    printf("%d lookups of the %s half: %zu known\n", CALLGRIND_N,
+           count ? "listed" : "unlisted", count_half(p, q, ql, count));
+    return 0;
+  }
+
   /* Throughput: REPS passes over the mix. */
   size_t known = 0, known_hs = 0;
   double best_blob = 1e9, best_hs = 1e9, best_fp = 1e9;
@@ -406,7 +437,19 @@ int main(int argc, char **argv) {
     _mm_lfence();
     temp[i] = b - a;
   }
-  qsort(tlat, NQ, sizeof *tlat, cmp_u64);
+  /* Which hosts make the slowest 1%: the share of each length band (10
+   * bytes wide) that lands in it. */
+  uint64_t *tsort = malloc(NQ * sizeof *tsort);
+  memcpy(tsort, tlat, NQ * sizeof *tlat);
+  qsort(tsort, NQ, sizeof *tsort, cmp_u64);
+  size_t band_n[6] = {0}, band_tail[6] = {0};
+  for (i = 0; i < NQ; i++) {
+    size_t b = ql[i] / 10 < 5 ? ql[i] / 10 : 5;
+    band_n[b]++;
+    band_tail[b] += tlat[i] >= tsort[NQ / 100 * 99];
+  }
+  memcpy(tlat, tsort, NQ * sizeof *tlat);
+  free(tsort);
   qsort(temp, NQ, sizeof *temp, cmp_u64);
   uint64_t ns0 = now_ns(), c0 = __rdtsc(), ns1;
   do
@@ -477,6 +520,16 @@ int main(int argc, char **argv) {
          (double)tlat[NQ / 100 * 99] / tsc_ghz,
          (double)tlat[NQ / 1000 * 999] / tsc_ghz,
          (double)temp[NQ / 2] / tsc_ghz, (double)temp[NQ / 100 * 99] / tsc_ghz);
+  printf("slowest 1%% one at a time (rdtsc), share of each host length:");
+  for (size_t b = 0; b < 6; b++) {
+    if (b < 5)
+      printf(" %zu-%zu bytes", 10 * b, 10 * b + 9);
+    else
+      printf(" 50+ bytes");
+    printf(" %.1f%% of %zu%s",
+           band_n[b] ? 100.0 * (double)band_tail[b] / (double)band_n[b] : 0.0,
+           band_n[b], b < 5 ? "," : "\n");
+  }
   free(tlat);
   free(temp);
 #endif
