@@ -58,6 +58,13 @@ struct dt__preload {
    * ones to whole groups of 8 (one cache line a group); level 0 is the
    * blob's own separators. */
   uint32_t *pair;
+  /* SEP2[b]: bytes 8..11 of block b's first key (big-endian, zero-padded)
+   * for a block whose separator was cut to 8 bytes, else 0. Runs of such
+   * blocks share one 8-byte separator (10 blocks of "...tion.com" in
+   * 2026); this picks the block in the run without visiting the others.
+   * 4 bytes, not 8: 12 KB, and only 16 adjacent first keys in 2026 share
+   * 12 bytes (4 share 16). */
+  uint32_t *sep2;
   uint64_t fuse_range; /* fuse filter: segments x segment length */
   uint64_t *lv[8];     /* lv[0] unused: level 0 is read from the blob */
   unsigned nlv;
@@ -294,57 +301,6 @@ static int check_layout(dt__preload *p, unsigned flags,
   return 0;
 }
 
-#define PAIR_BASE ((size_t)'-' << 8) /* '-' is the lowest host byte */
-#define PAIR_START '/' /* not a host byte: written after the host */
-
-/* The tables the lookup reads besides the blob: the code by byte pair
- * (each context's code lengths checked and turned into canonical codes
- * here, once) and the upper levels of the block search. */
-static int derive(dt__preload *p, dt__preload_error *err) {
-  const uint8_t *lens = p->base + p->h.off[DT__PRELOAD_SEC_CODELEN];
-  p->pair = calloc((size_t)('z' + 1 - '-') << 8, sizeof *p->pair);
-  if (!p->pair) {
-    set_err(err, "out of memory%s%lu", "", 0);
-    return DT_ENOMEM;
-  }
-  for (size_t c = 0; c < NSYM; c++) {
-    uint32_t code[NSYM - 1];
-    if (dt__preload_canon(lens + c * (NSYM - 1), code)) {
-      set_err(err, "bad code lengths for context %s%lu", "#", (unsigned long)c);
-      return DT_EPRELOAD;
-    }
-    /* The context's byte: the key's start, or the previous character. */
-    size_t pv = c ? (unsigned char)DT__PRELOAD_ALPHABET[c - 1] : PAIR_START;
-    for (unsigned cv = 0; cv <= 'z'; cv++) {
-      unsigned sy = cv == 0 ? 1 : dt__preload_sym((unsigned char)cv);
-      if (sy) p->pair[(pv << 8 | cv) - PAIR_BASE] = code[sy - 1];
-    }
-  }
-  p->fuse_range = (uint64_t)p->h.fuse_nseg * p->h.fuse_seg;
-  size_t nb = p->h.n_blocks;
-  p->nlv = 1;
-  for (size_t cnt = nb, st = 8; cnt > 8; st *= 8) {
-    cnt = (nb + st - 1) / st;
-    size_t slots = (cnt + 7) / 8 * 8 + 8;
-    uint64_t *v = malloc(slots * sizeof *v);
-    if (!v || p->nlv == 8) {
-      free(v);
-      set_err(err, "out of memory%s%lu", "", 0);
-      return DT_ENOMEM;
-    }
-    for (size_t k = 0; k < slots; k++)
-      v[k] = k < cnt ? sep_at(p, st * k) : ~0ULL;
-    p->lv[p->nlv++] = v;
-  }
-  return 0;
-}
-
-static void underive(dt__preload *p) {
-  free(p->pair);
-  for (unsigned l = 1; l < p->nlv; l++)
-    free(p->lv[l]);
-}
-
 /* Reads the entry in an escape table (sorted (entry, value) pairs) of N
  * rows; -1 when it has none. */
 static long esc_find(const uint8_t *tab, size_t n, size_t entry) {
@@ -394,6 +350,105 @@ static unsigned canon_dec_sym(const canon_dec *d, const uint8_t *st,
       return d->syms[d->start[l] + (v - d->first[l])];
   }
   return 0;
+}
+
+#define PAIR_BASE ((size_t)'-' << 8) /* '-' is the lowest host byte */
+#define PAIR_START '/' /* not a host byte: written after the host */
+
+/* SEP2 of every cut block: its first entry (a restart: the c_b bytes its
+ * separator implies, then its suffix) decoded up to 12 characters. On a
+ * forged trusted blob a code may not decode: that block keeps 0 (lookups
+ * stay bounded, answers on a forged blob are not promised). */
+static int derive_sep2(dt__preload *p, dt__preload_error *err) {
+  size_t nb = p->h.n_blocks;
+  p->sep2 = calloc(nb + 1, sizeof *p->sep2);
+  canon_dec *dec = malloc(NSYM * sizeof *dec);
+  if (!p->sep2 || !dec) {
+    free(dec);
+    set_err(err, "out of memory%s%lu", "", 0);
+    return DT_ENOMEM;
+  }
+  const uint8_t *lens = p->base + p->h.off[DT__PRELOAD_SEC_CODELEN];
+  uint64_t ready = 0; /* contexts whose decoder is built */
+  for (size_t b = 1; b < nb; b++) {
+    uint32_t bo = boff_at(p, b);
+    if (!(bo & DT__PRELOAD_B_CUT)) continue;
+    uint64_t sb = sep_at(p, b);
+    size_t kn = dt__preload_cpre(sb, sep_at(p, b + 1));
+    uint8_t key[12];
+    for (size_t j = 0; j < kn; j++)
+      key[j] = (uint8_t)(sb >> (56 - 8 * j));
+    long bits = p->S[b * BLK] & 127;
+    if (bits == 127) bits = esc_find(p->escs, p->h.n_escs, b * BLK);
+    size_t pos = bo & DT__PRELOAD_B_OFF,
+           end = pos + (size_t)(bits < 0 ? 0 : bits);
+    if (end > p->h.stream_bits) continue;
+    while (kn < 12 && pos < end) {
+      unsigned ctx = kn ? (unsigned)dt__preload_sym(key[kn - 1]) : 0;
+      if (!(ready >> ctx & 1)) {
+        canon_dec_init(&dec[ctx], lens + ctx * (NSYM - 1));
+        ready |= 1ULL << ctx;
+      }
+      unsigned s = canon_dec_sym(&dec[ctx], p->stream, &pos, end);
+      if (!s) break;
+      key[kn++] = (uint8_t)DT__PRELOAD_ALPHABET[s - 1];
+    }
+    uint32_t w = 0;
+    for (size_t j = 8; j < kn; j++)
+      w |= (uint32_t)key[j] << (24 - 8 * (j - 8));
+    p->sep2[b] = w;
+  }
+  free(dec);
+  return 0;
+}
+
+/* The tables the lookup reads besides the blob: the code by byte pair
+ * (each context's code lengths checked and turned into canonical codes
+ * here, once) and the upper levels of the block search. */
+static int derive(dt__preload *p, dt__preload_error *err) {
+  const uint8_t *lens = p->base + p->h.off[DT__PRELOAD_SEC_CODELEN];
+  p->pair = calloc((size_t)('z' + 1 - '-') << 8, sizeof *p->pair);
+  if (!p->pair) {
+    set_err(err, "out of memory%s%lu", "", 0);
+    return DT_ENOMEM;
+  }
+  for (size_t c = 0; c < NSYM; c++) {
+    uint32_t code[NSYM - 1];
+    if (dt__preload_canon(lens + c * (NSYM - 1), code)) {
+      set_err(err, "bad code lengths for context %s%lu", "#", (unsigned long)c);
+      return DT_EPRELOAD;
+    }
+    /* The context's byte: the key's start, or the previous character. */
+    size_t pv = c ? (unsigned char)DT__PRELOAD_ALPHABET[c - 1] : PAIR_START;
+    for (unsigned cv = 0; cv <= 'z'; cv++) {
+      unsigned sy = cv == 0 ? 1 : dt__preload_sym((unsigned char)cv);
+      if (sy) p->pair[(pv << 8 | cv) - PAIR_BASE] = code[sy - 1];
+    }
+  }
+  p->fuse_range = (uint64_t)p->h.fuse_nseg * p->h.fuse_seg;
+  size_t nb = p->h.n_blocks;
+  p->nlv = 1;
+  for (size_t cnt = nb, st = 8; cnt > 8; st *= 8) {
+    cnt = (nb + st - 1) / st;
+    size_t slots = (cnt + 7) / 8 * 8 + 8;
+    uint64_t *v = malloc(slots * sizeof *v);
+    if (!v || p->nlv == 8) {
+      free(v);
+      set_err(err, "out of memory%s%lu", "", 0);
+      return DT_ENOMEM;
+    }
+    for (size_t k = 0; k < slots; k++)
+      v[k] = k < cnt ? sep_at(p, st * k) : ~0ULL;
+    p->lv[p->nlv++] = v;
+  }
+  return derive_sep2(p, err);
+}
+
+static void underive(dt__preload *p) {
+  free(p->pair);
+  free(p->sep2);
+  for (unsigned l = 1; l < p->nlv; l++)
+    free(p->lv[l]);
 }
 
 /* A reversed key's names rules: label bytes and dots, labels 1..63. */
@@ -859,17 +914,38 @@ static int check_slow(const dt__preload *p, size_t bi, size_t j,
   return lim == 0;
 }
 
+/* Block B's first key starts with the 12 bytes KP, KP2 and its separator
+ * was cut: a key with those 12 bytes may sort before it. */
+static inline int cut12(const dt__preload *p, size_t b, uint64_t kp,
+                        uint32_t kp2) {
+  return (boff_at(p, b) & DT__PRELOAD_B_CUT) && sep_at(p, b) == kp &&
+         p->sep2[b] == kp2;
+}
+
+/* The block for a key (KP, KP2: its bytes 0..7 and 8..11, big-endian,
+ * zero-padded): the last whose separator is <= KP, then, in a run of
+ * separators cut to KP, back over the blocks whose first key's bytes
+ * 8..11 are greater than the key's. */
+static inline size_t locate_key(const dt__preload *p, uint64_t kp,
+                                uint32_t kp2) {
+  size_t g = locate(p, kp);
+  while (g > 0 && (boff_at(p, g) & DT__PRELOAD_B_CUT) && sep_at(p, g) == kp &&
+         p->sep2[g] > kp2)
+    g--;
+  return g;
+}
+
 /* The entry whose key is the host's last m characters (hash HH), or -1.
- * KP: the key's first 8 bytes (big-endian, zero-padded); G: its block. */
+ * KP, KP2: the key's bytes 0..7 and 8..11 (big-endian, zero-padded); G:
+ * its block (locate_key). */
 static long find(const dt__preload *p, const host_code *hc, uint64_t kp,
-                 size_t m, uint64_t hh, size_t g) {
+                 uint32_t kp2, size_t m, uint64_t hh, size_t g) {
   const uint16_t *cum = hc->cum;
   for (size_t bi = g;; bi--) {
-    /* An earlier block only after a cut separator equal to the key's
-     * first 8 bytes: the key may sort before that block's first key. */
-    if (bi != g && (bi + 1 == 0 || sep_at(p, bi + 1) != kp ||
-                    !(boff_at(p, bi + 1) & DT__PRELOAD_B_CUT)))
-      break;
+    /* An earlier block only when the later one's first key shares the
+     * key's first 12 bytes (16 block pairs in 2026): the key may sort
+     * before it. */
+    if (bi != g && (bi + 1 == 0 || !cut12(p, bi + 1, kp, kp2))) break;
     size_t cb = dt__preload_cpre(sep_at(p, bi), sep_at(p, bi + 1));
     const uint16_t *cumr = cum + cb; /* cum by p relative to c_b */
     size_t lb = cum[m];
@@ -1228,7 +1304,10 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
    * with it is what that entry cancelled. Fetch/Firefox: the host's own
    * entry, else the deepest ancestor with include_subdomains. */
   const uint8_t *hend = key.buf + 16 + key.len;
-  uint64_t kp8 = dt__ld_le64(hend - 8); /* the key's first 8 bytes */
+  /* The key's first 8 bytes and the next 4 (the 16 bytes before the
+   * host in the key's buffer are zero). */
+  uint64_t kp8 = dt__ld_le64(hend - 8);
+  uint32_t kp12 = dt__ld_le32(hend - 12);
   const int short_host = key.len <= 63;
   uint64_t D = key.dots;
   size_t d = key.labels - 1, len0 = key.len;
@@ -1243,7 +1322,10 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
         ((!top || (p->tld[(hh & 255) >> 3] >> (hh & 7) & 1)) &&
          dt__preload_fuse_has(p->fuse, p->fuse_range, p->h.fuse_seg, hh))) {
       uint64_t kp = ml >= 8 ? kp8 : kp8 & ~(~0ULL >> (8 * ml));
-      size_t g = locate(p, kp);
+      uint32_t kp2 = ml >= 12 ? kp12
+                     : ml > 8 ? kp12 & ~(~0u >> (8 * (ml - 8)))
+                              : 0;
+      size_t g = locate_key(p, kp, kp2);
       if (!hc.M) { /* code the key up to here, meanwhile fetch the block */
         __builtin_prefetch(p->meta + g * BLK);
         __builtin_prefetch(p->S + g * BLK);
@@ -1255,7 +1337,7 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
         hc.M = ml;
         code_host(p, &hc);
       }
-      long ix = find(p, &hc, kp, ml, hh, g);
+      long ix = find(p, &hc, kp, kp2, ml, hh, g);
       if (ix >= 0) {
         int inc = !entry_noinc(p, (size_t)ix), exact = ml == len0;
         /* The usual outcomes in one test, without a branch on which. */

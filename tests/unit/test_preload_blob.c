@@ -413,6 +413,35 @@ int main(void) {
              "subdomain %s", sub);
     }
     dt__preload_free(mp);
+    /* Runs of blocks whose separators are cut to the same 8 bytes (the
+     * shared labels): keys in a run, listed or not, found or not with the
+     * filter bypassed, so every one reaches the block search. */
+    size_t run = 0, longest = 0;
+    for (size_t b = 0; b < mh.n_blocks; b++) {
+      uint32_t bo = dt__preload_rd32(mb + mh.off[DT__PRELOAD_SEC_BOFF] + 4 * b);
+      run = bo & DT__PRELOAD_B_CUT ? run + 1 : 0;
+      if (run > longest) longest = run;
+    }
+    CHECK_(longest >= 2, "longest run of cut separators %zu", longest);
+    mp = NULL;
+    CHECK_INT(dt__preload_open_mem(&mp, mb, mn, DT__PRELOAD_NO_FILTER, NULL),
+              0);
+    for (int i = 0; mp && i < 300 * 7; i++) {
+      char nm[64];
+      int listed;
+      if (i % 2) {
+        snprintf(nm, sizeof nm, "n%d.a-long-shared-label.test", i / 2);
+        listed = i / 2 < 300 && i / 2 % 3 == 0;
+      } else {
+        int j = i / 6, r = i / 2 % 3; /* a listed number and the next two */
+        snprintf(nm, sizeof nm, "%d.example.test", j * 7919 + r);
+        listed = r == 0 && j < 300 && j % 3 == 2;
+      }
+      CHECK_(dt__preload_lookup(mp, nm, strlen(nm), DT__PRELOAD_MOST_SPECIFIC,
+                                NULL) == listed,
+             "%s in a run of cut separators: want %d", nm, listed);
+    }
+    dt__preload_free(mp);
     uint8_t *mc = malloc(mn);
     size_t mf = 0, mr = 0;
     for (size_t k = DT__PRELOAD_HDR_SIZE; mb && k < mn; k++) {
