@@ -65,8 +65,16 @@ struct dt__preload {
    * 4 bytes, not 8: 12 KB, and only 16 adjacent first keys in 2026 share
    * 12 bytes (4 share 16). */
   uint32_t *sep2;
-  uint64_t fuse_range; /* fuse filter: segments x segment length */
-  uint64_t *lv[8];     /* lv[0] unused: level 0 is read from the blob */
+  /* Length escapes (77 of 2,957 blocks in 2026): for each block with one,
+   * ESC_BLK its number (ascending) and ESC_COR its row of 33 corrections,
+   * ESC_COR[r][j] = the escaped suffixes' bits beyond 127 before entry j;
+   * so an offset is the sum of S's 7-bit lengths plus one correction,
+   * the same code for every block (k_no_cor for the others). */
+  uint32_t *esc_blk, (*esc_cor)[BLK + 1];
+  size_t n_esc_blk;
+  size_t derived_bytes; /* all of the above, for dt__preload_info */
+  uint64_t fuse_range;  /* fuse filter: segments x segment length */
+  uint64_t *lv[8];      /* lv[0] unused: level 0 is read from the blob */
   unsigned nlv;
 };
 
@@ -362,6 +370,7 @@ static unsigned canon_dec_sym(const canon_dec *d, const uint8_t *st,
 static int derive_sep2(dt__preload *p, dt__preload_error *err) {
   size_t nb = p->h.n_blocks;
   p->sep2 = calloc(nb + 1, sizeof *p->sep2);
+  p->derived_bytes += (nb + 1) * sizeof *p->sep2;
   canon_dec *dec = malloc(NSYM * sizeof *dec);
   if (!p->sep2 || !dec) {
     free(dec);
@@ -402,12 +411,41 @@ static int derive_sep2(dt__preload *p, dt__preload_error *err) {
   return 0;
 }
 
+/* The escape corrections (ESC_BLK, ESC_COR) from the length escape
+ * table. A forged trusted blob may have escapes below 127 or rows whose
+ * S is not 127: the corrections then wrap to offsets stream_eq refuses. */
+static int derive_esc(dt__preload *p, dt__preload_error *err) {
+  size_t n = p->h.n_escs, nb = 0;
+  for (size_t r = 0; r < n; r++) {
+    size_t b = dt__preload_rd32(p->escs + 8 * r) / BLK;
+    if (r == 0 || b != dt__preload_rd32(p->escs + 8 * (r - 1)) / BLK) nb++;
+  }
+  p->esc_blk = malloc((nb ? nb : 1) * sizeof *p->esc_blk);
+  p->esc_cor = calloc(nb ? nb : 1, sizeof *p->esc_cor);
+  p->derived_bytes += (nb ? nb : 1) * (sizeof *p->esc_blk + sizeof *p->esc_cor);
+  if (!p->esc_blk || !p->esc_cor) {
+    set_err(err, "out of memory%s%lu", "", 0);
+    return DT_ENOMEM;
+  }
+  size_t k = SIZE_MAX;
+  for (size_t r = 0; r < n; r++) {
+    size_t e = dt__preload_rd32(p->escs + 8 * r), b = e / BLK;
+    if (k == SIZE_MAX || b != p->esc_blk[k]) p->esc_blk[++k] = (uint32_t)b;
+    uint32_t extra = dt__preload_rd32(p->escs + 8 * r + 4) - 127u;
+    for (size_t j = e % BLK + 1; j <= BLK; j++)
+      p->esc_cor[k][j] += extra;
+  }
+  p->n_esc_blk = nb;
+  return 0;
+}
+
 /* The tables the lookup reads besides the blob: the code by byte pair
  * (each context's code lengths checked and turned into canonical codes
  * here, once) and the upper levels of the block search. */
 static int derive(dt__preload *p, dt__preload_error *err) {
   const uint8_t *lens = p->base + p->h.off[DT__PRELOAD_SEC_CODELEN];
   p->pair = calloc((size_t)('z' + 1 - '-') << 8, sizeof *p->pair);
+  p->derived_bytes = ((size_t)('z' + 1 - '-') << 8) * sizeof *p->pair;
   if (!p->pair) {
     set_err(err, "out of memory%s%lu", "", 0);
     return DT_ENOMEM;
@@ -432,6 +470,7 @@ static int derive(dt__preload *p, dt__preload_error *err) {
     cnt = (nb + st - 1) / st;
     size_t slots = (cnt + 7) / 8 * 8 + 8;
     uint64_t *v = malloc(slots * sizeof *v);
+    p->derived_bytes += slots * sizeof *v;
     if (!v || p->nlv == 8) {
       free(v);
       set_err(err, "out of memory%s%lu", "", 0);
@@ -441,12 +480,15 @@ static int derive(dt__preload *p, dt__preload_error *err) {
       v[k] = k < cnt ? sep_at(p, st * k) : ~0ULL;
     p->lv[p->nlv++] = v;
   }
-  return derive_sep2(p, err);
+  int rc = derive_sep2(p, err);
+  return rc ? rc : derive_esc(p, err);
 }
 
 static void underive(dt__preload *p) {
   free(p->pair);
   free(p->sep2);
+  free(p->esc_blk);
+  free(p->esc_cor);
   for (unsigned l = 1; l < p->nlv; l++)
     free(p->lv[l]);
 }
@@ -704,6 +746,7 @@ void dt__preload_get_info(const dt__preload *p, dt__preload_info *info) {
   snprintf(info->checksum_hex, sizeof info->checksum_hex, "%016llx",
            (unsigned long long)p->h.checksum);
   info->block_size = p->h.block_size;
+  info->derived_bytes = sizeof *p + p->derived_bytes;
 }
 
 int32_t dt__preload_age_days(const dt__preload *p, const dt_clock *clock) {
@@ -781,15 +824,6 @@ static inline size_t entry_p(const dt__preload *p, size_t i) {
   }
   return v;
 }
-static inline size_t entry_s(const dt__preload *p, size_t i) {
-  size_t v = p->S[i] & 127u;
-  if (v == 127) {
-    long e = esc_find(p->escs, p->h.n_escs, i);
-    v = e < 0 ? 0xFFFF : (size_t)e;
-  }
-  return v;
-}
-
 /* The host's key coded with the list's code up to character M: et = the
  * bits, cum[t] = where character t's bits start. From character 0, though
  * no block stores its implied prefix (every position compared is >= the
@@ -885,33 +919,19 @@ static inline size_t locate(const dt__preload *p, uint64_t kp) {
                         dt__preload_rd64(v + 56), kp);
 }
 
-/* Candidate J of block BI the slow way (a block with an escaped suffix
- * length: 77 of 2,957 in 2026): escapes resolved one by one. */
-static int check_slow(const dt__preload *p, size_t bi, size_t j,
-                      const host_code *hc, size_t m) {
-  size_t base = bi * BLK, r0 = j & ~(size_t)(RST - 1);
-  size_t cb = dt__preload_cpre(sep_at(p, bi), sep_at(p, bi + 1));
-  size_t pr = entry_p(p, base + j);
-  size_t pj = pr + cb; /* absolute (pr = 0 at a restart) */
-  if (pj > m) return 0;
-  size_t sj = entry_s(p, base + j);
-  const uint16_t *cum = hc->cum;
-  if (cum[pj] + sj != cum[m]) return 0;
-  size_t off = boff_at(p, bi) & DT__PRELOAD_B_OFF;
-  for (size_t i = 0; i < j; i++)
-    off += entry_s(p, base + i);
-  if (!stream_eq(p, off, hc->et, cum[pj], sj)) return 0;
-  cum += cb; /* the walk back: p relative to c_b */
-  size_t lim = pr, o = off;
-  for (size_t i = j; lim > 0 && i > r0;) {
-    i--;
-    o -= entry_s(p, base + i);
-    size_t pi = entry_p(p, base + i);
-    if (pi >= lim) continue;
-    if (!stream_eq(p, o, hc->et, cum[pi], (size_t)cum[lim] - cum[pi])) return 0;
-    lim = pi;
+/* Block BI's row of escape corrections (it has a length escape). */
+static const uint32_t k_no_cor[BLK + 1];
+static inline const uint32_t *esc_row(const dt__preload *p, size_t bi) {
+  size_t lo = 0, hi = p->n_esc_blk;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (p->esc_blk[mid] < bi)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
-  return lim == 0;
+  /* Not found only in a forged trusted blob (a flag without escapes). */
+  return lo < p->n_esc_blk && p->esc_blk[lo] == bi ? p->esc_cor[lo] : k_no_cor;
 }
 
 /* Block B's first key starts with the 12 bytes KP, KP2 and its separator
@@ -929,8 +949,9 @@ static inline int cut12(const dt__preload *p, size_t b, uint64_t kp,
 static inline size_t locate_key(const dt__preload *p, uint64_t kp,
                                 uint32_t kp2) {
   size_t g = locate(p, kp);
-  while (g > 0 && (boff_at(p, g) & DT__PRELOAD_B_CUT) && sep_at(p, g) == kp &&
-         p->sep2[g] > kp2)
+  /* One branch, rarely taken, instead of four that follow the data. */
+  while ((g > 0) & ((boff_at(p, g) & DT__PRELOAD_B_CUT) != 0) &
+         (sep_at(p, g) == kp) & (p->sep2[g] > kp2))
     g--;
   return g;
 }
@@ -990,19 +1011,7 @@ static long find(const dt__preload *p, const host_code *hc, uint64_t kp,
     if (bi + 1 == p->h.n_blocks) /* the last block may be short */
       msk &= (1ULL << (p->h.entries - base)) - 1;
     uint32_t bo = boff_at(p, bi);
-    if (bo & DT__PRELOAD_B_SESC) {
-      /* A length escape: the fast offset sums are wrong from the first
-       * escaped entry on, so only candidates from there take the slow
-       * path (they are the long names, the lookups' slowest already). */
-      size_t e = 0;
-      while (e < BLK && (sb[e] & 127u) != 127u)
-        e++;
-      uint64_t slow = e < BLK ? ~((1ULL << e) - 1) : 0;
-      for (uint64_t sm = msk & slow; sm; sm &= sm - 1)
-        if (check_slow(p, bi, (size_t)__builtin_ctzll(sm), hc, m))
-          return (long)(base + (size_t)__builtin_ctzll(sm));
-      msk &= ~slow;
-    }
+    const uint32_t *cor = bo & DT__PRELOAD_B_SESC ? esc_row(p, bi) : k_no_cor;
     bo &= DT__PRELOAD_B_OFF;
     while (msk) {
       size_t j = (size_t)__builtin_ctzll(msk);
@@ -1010,9 +1019,10 @@ static long find(const dt__preload *p, const host_code *hc, uint64_t kp,
       size_t pr = entry_p(p, base + j); /* relative to c_b; 0 at a restart */
       size_t pj = pr + cb; /* pj == m: a restart with no suffix bits */
       if (pj > m) continue;
-      size_t sj = sb[j] & 127u;
+      size_t sj = (sb[j] & 127u) + cor[j + 1] - cor[j];
       if (cum[pj] + sj != lb) continue;
-      /* Its offset: the block's plus the suffix lengths before it. */
+      /* Its offset: the block's plus the suffix lengths before it (the
+       * 7-bit ones summed here, the escapes' excess in COR). */
       size_t r0 = j & ~(size_t)(RST - 1), off = bo;
 #ifdef PL_SSE2
       static const uint8_t k_ff[64] = {127, 127, 127, 127, 127, 127, 127, 127,
@@ -1044,10 +1054,10 @@ static long find(const dt__preload *p, const host_code *hc, uint64_t kp,
         off += (size_t)((acc * 0x0001000100010001ULL) >> 48);
       }
 #endif
-      if (!stream_eq(p, off, hc->et, cum[pj], sj)) continue;
+      if (!stream_eq(p, off + cor[j], hc->et, cum[pj], sj)) continue;
       /* The entries that set its shared prefix, back to the restart:
        * each time the last one before with a shorter p. */
-      size_t lim = pr, o = off;
+      size_t lim = pr, o = off + cor[j];
       if (lim == 0) return (long)(base + j); /* a restart: nothing before */
 #ifdef PL_SSE2
       if (lim <= 15) {
@@ -1074,7 +1084,8 @@ static long find(const dt__preload *p, const host_code *hc, uint64_t kp,
               sv, _mm_loadu_si128((const __m128i *)(k_ff2 + 16 - i)));
           __m128i sy = _mm_sad_epu8(y, _mm_setzero_si128());
           size_t oi = segoff + (size_t)_mm_cvtsi128_si32(sy) +
-                      (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sy, 8));
+                      (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sy, 8)) +
+                      cor[r0 + i];
           size_t pi = mt[r0 + i] & 15;
           if (!stream_eq(p, oi, hc->et, cumr[pi], (size_t)cumr[lim] - cumr[pi]))
             break;
@@ -1087,7 +1098,7 @@ static long find(const dt__preload *p, const host_code *hc, uint64_t kp,
 #endif
       for (size_t i = j; lim > 0 && i > r0;) {
         i--;
-        o -= sb[i] & 127u;
+        o -= (sb[i] & 127u) + cor[i + 1] - cor[i];
         size_t pi = mt[i] & 15;
         if (pi >= lim) continue;
         if (pi == 15) {
@@ -1321,10 +1332,14 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
     if (p->no_filter ||
         ((!top || (p->tld[(hh & 255) >> 3] >> (hh & 7) & 1)) &&
          dt__preload_fuse_has(p->fuse, p->fuse_range, p->h.fuse_seg, hh))) {
-      uint64_t kp = ml >= 8 ? kp8 : kp8 & ~(~0ULL >> (8 * ml));
-      uint32_t kp2 = ml >= 12 ? kp12
-                     : ml > 8 ? kp12 & ~(~0u >> (8 * (ml - 8)))
-                              : 0;
+      /* The ancestor's bytes of each: the low ones cleared (shifts, not
+       * branches: ML follows the data). */
+      unsigned s1 = 8 * (8 - (unsigned)(ml < 8 ? ml : 8)),
+               s2 = 8 * (12 - (unsigned)(ml < 8    ? 8
+                                         : ml < 12 ? ml
+                                                   : 12));
+      uint64_t kp = kp8 >> s1 << s1;
+      uint32_t kp2 = (uint32_t)((uint64_t)kp12 >> s2 << s2);
       size_t g = locate_key(p, kp, kp2);
       if (!hc.M) { /* code the key up to here, meanwhile fetch the block */
         __builtin_prefetch(p->meta + g * BLK);

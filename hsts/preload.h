@@ -82,7 +82,9 @@ typedef struct dt__preload_info {
   char list_date[11];     /* "YYYY-MM-DD" */
   uint64_t checksum;      /* XXH64 stored in the header */
   char checksum_hex[17];
-  uint32_t block_size; /* entries per block (32, fixed by the format) */
+  uint32_t block_size;  /* entries per block (32, fixed by the format) */
+  size_t derived_bytes; /* heap the handle holds besides the blob: the
+                           lookup's tables, derived at open */
 } dt__preload_info;
 void dt__preload_get_info(const dt__preload *p, dt__preload_info *info);
 

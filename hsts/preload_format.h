@@ -241,10 +241,10 @@ static inline int dt__preload_fuse_has(const uint8_t *f, uint64_t range,
   return (x & ((1u << DT__PRELOAD_FUSE_BITS) - 1)) == 0;
 }
 
-/* ---- the code
- * ------------------------------------------------------------------ Symbol of
- * a key byte (1..39, DT__PRELOAD_ALPHABET's order), 0 for a byte outside the
- * alphabet. */
+/* ---- the code ------------------------------------------------------------ */
+
+/* Symbol of a key byte (1..39, DT__PRELOAD_ALPHABET's order), 0 for a byte
+ * outside the alphabet. */
 static const uint8_t dt__preload_symtab[256] = {
     ['.'] = 1,  ['-'] = 2,  ['0'] = 3,  ['1'] = 4,  ['2'] = 5,  ['3'] = 6,
     ['4'] = 7,  ['5'] = 8,  ['6'] = 9,  ['7'] = 10, ['8'] = 11, ['9'] = 12,
