@@ -218,6 +218,8 @@ static int cmp_u64(const void *a, const void *b) {
  *     ./bench/bench_preload --count listed
  * then instructions (Ir) and mispredicts (Bcm + Bim) / CALLGRIND_N. */
 #define CALLGRIND_N 20000
+#define TSC_PASSES 5  /* per-lookup timing passes (median reported) */
+#define WARM_N 200000 /* untimed lookups before each timed loop */
 __attribute__((noinline)) static size_t
 count_half(const dt__preload *p, char **q, const size_t *ql, int listed) {
   size_t known = 0, done = 0;
@@ -432,34 +434,63 @@ int main(int argc, char **argv) {
     (out) = __rdtsc() - a_;                                                    \
     _mm_lfence();                                                              \
   } while (0)
-  for (i = 0; i < NQ; i++) {
-    TSC_EACH(tlat[i], dt__preload_lookup(p, q[i], ql[i],
-                                         DT__PRELOAD_MOST_SPECIFIC, NULL));
-    TSC_EACH(temp[i], (void)0);
-  }
-  /* The peers timed the same way, each in its own pass over the mix (the
-   * ratio of p99s is what compares across runs). */
-  for (i = 0; i < NQ; i++)
-    TSC_EACH(tlat_hs[i], hset_lookup(&hs, q[i]));
-  for (i = 0; i < NQ; i++)
-    TSC_EACH(tlat_fp[i], fp_lookup(&fp, q[i], ql[i]));
-#undef TSC_EACH
-  qsort(tlat_hs, NQ, sizeof *tlat_hs, cmp_u64);
-  qsort(tlat_fp, NQ, sizeof *tlat_fp, cmp_u64);
-  /* Which hosts make the slowest 1%: the share of each length band (10
-   * bytes wide) that lands in it. */
-  uint64_t *tsort = malloc(NQ * sizeof *tsort);
-  memcpy(tsort, tlat, NQ * sizeof *tlat);
-  qsort(tsort, NQ, sizeof *tsort, cmp_u64);
+  /* TSC_PASSES passes over the mix, each timing the blob, the timer alone
+   * and both peers (each in its own loop); every figure printed is the
+   * median pass's, with the p99's range over the passes: a burst of noise
+   * from the machine's neighbours spoils a pass, not the result, and the
+   * peers see the same machine. */
+  uint64_t tq[TSC_PASSES][3], tq_hs[TSC_PASSES][2], tq_fp[TSC_PASSES][2],
+      tq_emp[TSC_PASSES][2];
   size_t band_n[6] = {0}, band_tail[6] = {0};
-  for (i = 0; i < NQ; i++) {
-    size_t b = ql[i] / 10 < 5 ? ql[i] / 10 : 5;
-    band_n[b]++;
-    band_tail[b] += tlat[i] >= tsort[NQ / 100 * 99];
+  size_t warm = 0; /* keeps the warm-up loops from being optimized out */
+  for (int r = 0; r < TSC_PASSES; r++) {
+    /* Each timed loop starts warm, as the first did after the throughput
+     * passes: the loop before it evicted its data, and the first thousands
+     * of lookups would otherwise land in the p99 as cold misses. */
+    for (i = 0; i < WARM_N; i++)
+      warm += (size_t)dt__preload_lookup(p, q[i], ql[i],
+                                         DT__PRELOAD_MOST_SPECIFIC, NULL);
+    for (i = 0; i < NQ; i++) {
+      TSC_EACH(tlat[i], dt__preload_lookup(p, q[i], ql[i],
+                                           DT__PRELOAD_MOST_SPECIFIC, NULL));
+      TSC_EACH(temp[i], (void)0);
+    }
+    for (i = 0; i < WARM_N; i++)
+      warm += (size_t)hset_lookup(&hs, q[i]);
+    for (i = 0; i < NQ; i++)
+      TSC_EACH(tlat_hs[i], hset_lookup(&hs, q[i]));
+    for (i = 0; i < WARM_N; i++)
+      warm += (size_t)fp_lookup(&fp, q[i], ql[i]);
+    for (i = 0; i < NQ; i++)
+      TSC_EACH(tlat_fp[i], fp_lookup(&fp, q[i], ql[i]));
+    /* Which hosts make the slowest 1%: the share of each length band (10
+     * bytes wide) that lands in it, over all passes. */
+    uint64_t *tsort = malloc(NQ * sizeof *tsort);
+    memcpy(tsort, tlat, NQ * sizeof *tlat);
+    qsort(tsort, NQ, sizeof *tsort, cmp_u64);
+    for (i = 0; i < NQ; i++) {
+      size_t b = ql[i] / 10 < 5 ? ql[i] / 10 : 5;
+      band_n[b]++;
+      band_tail[b] += tlat[i] >= tsort[NQ / 100 * 99];
+    }
+    free(tsort);
+    qsort(tlat, NQ, sizeof *tlat, cmp_u64);
+    qsort(temp, NQ, sizeof *temp, cmp_u64);
+    qsort(tlat_hs, NQ, sizeof *tlat_hs, cmp_u64);
+    qsort(tlat_fp, NQ, sizeof *tlat_fp, cmp_u64);
+    tq[r][0] = tlat[NQ / 2];
+    tq[r][1] = tlat[NQ / 100 * 99];
+    tq[r][2] = tlat[NQ / 1000 * 999];
+    tq_emp[r][0] = temp[NQ / 2];
+    tq_emp[r][1] = temp[NQ / 100 * 99];
+    tq_hs[r][0] = tlat_hs[NQ / 2];
+    tq_hs[r][1] = tlat_hs[NQ / 100 * 99];
+    tq_fp[r][0] = tlat_fp[NQ / 2];
+    tq_fp[r][1] = tlat_fp[NQ / 100 * 99];
   }
-  memcpy(tlat, tsort, NQ * sizeof *tlat);
-  free(tsort);
-  qsort(temp, NQ, sizeof *temp, cmp_u64);
+#undef TSC_EACH
+  volatile size_t warm_sink = warm;
+  (void)warm_sink;
   uint64_t ns0 = now_ns(), c0 = __rdtsc(), ns1;
   do
     ns1 = now_ns();
@@ -522,13 +553,28 @@ int main(int argc, char **argv) {
       (unsigned long long)lat[NQ / 1000 * 999], (unsigned long long)lat[NQ - 1],
       (unsigned long long)emp[NQ / 2], (unsigned long long)emp[NQ / 100 * 99]);
 #ifdef BENCH_TSC
-  printf("latency per lookup (rdtsc + lfence around each, %.2f GHz): p50 %.0f "
-         "ns, p99 %.0f ns, p99.9 %.0f ns; timer alone p50 %.0f ns, p99 %.0f "
-         "ns\n",
-         tsc_ghz, (double)tlat[NQ / 2] / tsc_ghz,
-         (double)tlat[NQ / 100 * 99] / tsc_ghz,
-         (double)tlat[NQ / 1000 * 999] / tsc_ghz,
-         (double)temp[NQ / 2] / tsc_ghz, (double)temp[NQ / 100 * 99] / tsc_ghz);
+  /* Each column's median over the passes, and the p99's extremes. */
+  uint64_t col[TSC_PASSES], md[9], lo99[3], hi99[3];
+  for (int c = 0; c < 9; c++) {
+    for (int r = 0; r < TSC_PASSES; r++)
+      col[r] = c < 3   ? tq[r][c]
+               : c < 5 ? tq_emp[r][c - 3]
+               : c < 7 ? tq_hs[r][c - 5]
+                       : tq_fp[r][c - 7];
+    qsort(col, TSC_PASSES, sizeof *col, cmp_u64);
+    md[c] = col[TSC_PASSES / 2];
+    int k = c == 1 ? 0 : c == 6 ? 1 : c == 8 ? 2 : -1;
+    if (k >= 0) {
+      lo99[k] = col[0];
+      hi99[k] = col[TSC_PASSES - 1];
+    }
+  }
+#define NS(x) ((double)(x) / tsc_ghz)
+  printf("latency per lookup (rdtsc + lfence around each, %.2f GHz; median "
+         "of %d passes, [p99 range]): p50 %.0f ns, p99 %.0f ns [%.0f-%.0f], "
+         "p99.9 %.0f ns; timer alone p50 %.0f ns, p99 %.0f ns\n",
+         tsc_ghz, TSC_PASSES, NS(md[0]), NS(md[1]), NS(lo99[0]), NS(hi99[0]),
+         NS(md[2]), NS(md[3]), NS(md[4]));
   printf("slowest 1%% one at a time (rdtsc), share of each host length:");
   for (size_t b = 0; b < 6; b++) {
     if (b < 5)
@@ -537,17 +583,15 @@ int main(int argc, char **argv) {
       printf(" 50+ bytes");
     printf(" %.1f%% of %zu%s",
            band_n[b] ? 100.0 * (double)band_tail[b] / (double)band_n[b] : 0.0,
-           band_n[b], b < 5 ? "," : "\n");
+           band_n[b] / TSC_PASSES, b < 5 ? "," : "\n");
   }
-  printf("  peers the same way: hash set p50 %.0f ns, p99 %.0f ns "
+  printf("  peers the same way: hash set p50 %.0f ns, p99 %.0f ns [%.0f-%.0f] "
          "(blob/hash-set p99 ratio %.2f); fingerprint table p50 %.0f ns, p99 "
-         "%.0f ns (ratio %.2f)\n",
-         (double)tlat_hs[NQ / 2] / tsc_ghz,
-         (double)tlat_hs[NQ / 100 * 99] / tsc_ghz,
-         (double)tlat[NQ / 100 * 99] / (double)tlat_hs[NQ / 100 * 99],
-         (double)tlat_fp[NQ / 2] / tsc_ghz,
-         (double)tlat_fp[NQ / 100 * 99] / tsc_ghz,
-         (double)tlat[NQ / 100 * 99] / (double)tlat_fp[NQ / 100 * 99]);
+         "%.0f ns [%.0f-%.0f] (ratio %.2f)\n",
+         NS(md[5]), NS(md[6]), NS(lo99[1]), NS(hi99[1]),
+         (double)md[1] / (double)md[6], NS(md[7]), NS(md[8]), NS(lo99[2]),
+         NS(hi99[2]), (double)md[1] / (double)md[8]);
+#undef NS
   free(tlat);
   free(temp);
   free(tlat_hs);
