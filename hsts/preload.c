@@ -327,36 +327,67 @@ static long esc_find(const uint8_t *tab, size_t n, size_t entry) {
 }
 
 /* A canonical decoder for one context: codes of each length are
- * consecutive, starting at first[l] (RFC 1951 §3.2.2). */
+ * consecutive, starting at first[l] (RFC 1951 §3.2.2); lim[l] is where
+ * the codes of length l end, left-justified in 24 bits (nondecreasing in
+ * l), so a symbol's length is the first l whose lim exceeds the next 24
+ * bits of the stream, and no bit is read one at a time. FAST answers a
+ * code of at most 8 bits (nearly all) from the next 8 bits in one load:
+ * symbol << 8 | length, 0 for a longer code. */
 typedef struct canon_dec {
-  uint32_t first[DT__PRELOAD_MAXCODE + 2], count[DT__PRELOAD_MAXCODE + 2];
-  uint8_t start[DT__PRELOAD_MAXCODE + 2], syms[NSYM];
+  uint32_t first[DT__PRELOAD_MAXCODE + 1], lim[DT__PRELOAD_MAXCODE + 1];
+  uint8_t start[DT__PRELOAD_MAXCODE + 1], syms[NSYM];
+  uint16_t fast[256];
 } canon_dec;
 
+/* From a context's code lengths (checked by dt__preload_canon first). */
 static void canon_dec_init(canon_dec *d, const uint8_t *lens) {
-  memset(d, 0, sizeof *d);
-  size_t k = 0;
+  unsigned count[DT__PRELOAD_MAXCODE + 1] = {0}, at[DT__PRELOAD_MAXCODE + 1];
+  for (unsigned s = 0; s < NSYM - 1; s++)
+    if (lens[s] >= 1 && lens[s] <= DT__PRELOAD_MAXCODE) count[lens[s]]++;
+  uint32_t code = 0;
+  unsigned k = 0;
   for (unsigned l = 1; l <= DT__PRELOAD_MAXCODE; l++) {
+    code = (code + count[l - 1]) << 1;
+    d->first[l] = code;
     d->start[l] = (uint8_t)k;
-    for (unsigned s = 0; s < NSYM - 1; s++)
-      if (lens[s] == l) {
-        d->syms[k++] = (uint8_t)(s + 1);
-        d->count[l]++;
-      }
-    if (l > 1) d->first[l] = (d->first[l - 1] + d->count[l - 1]) << 1;
+    d->lim[l] = (code + count[l]) << (DT__PRELOAD_MAXCODE - l);
+    at[l] = k;
+    k += count[l];
   }
+  for (unsigned s = 0; s < NSYM - 1; s++)
+    if (lens[s] >= 1 && lens[s] <= DT__PRELOAD_MAXCODE)
+      d->syms[at[lens[s]]++] = (uint8_t)(s + 1);
+  memset(d->fast, 0, sizeof d->fast);
+  for (unsigned l = 1; l <= 8; l++)
+    for (unsigned i = 0; i < count[l]; i++) {
+      unsigned c = d->first[l] + i, sym = d->syms[d->start[l] + i];
+      for (unsigned x = c << (8 - l); x < (c + 1) << (8 - l); x++)
+        d->fast[x] = (uint16_t)(sym << 8 | l);
+    }
 }
 
-/* Decodes one symbol at bit *pos (limit END); 0 when the bits run out or
- * match no code. */
+/* Decodes one symbol at bit *pos of ST (limit END; the stream's 8 bytes
+ * of padding cover the 4-byte read); 0 when the bits run out or match no
+ * code. */
 static unsigned canon_dec_sym(const canon_dec *d, const uint8_t *st,
                               size_t *pos, size_t end) {
-  uint32_t v = 0;
-  for (unsigned l = 1; l <= DT__PRELOAD_MAXCODE && *pos < end; l++) {
-    v = v << 1 | (uint32_t)(st[*pos >> 3] >> (7 - (*pos & 7)) & 1);
-    (*pos)++;
-    if (v >= d->first[l] && v - d->first[l] < d->count[l])
-      return d->syms[d->start[l] + (v - d->first[l])];
+  if (*pos >= end) return 0;
+  const uint8_t *b = st + (*pos >> 3);
+  uint32_t w =
+      (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+  uint32_t v = (w << (*pos & 7)) >> (32 - DT__PRELOAD_MAXCODE);
+  unsigned t = d->fast[v >> (DT__PRELOAD_MAXCODE - 8)];
+  if (t) {
+    if ((t & 255) > end - *pos) return 0;
+    *pos += t & 255;
+    return t >> 8;
+  }
+  for (unsigned l = 9; l <= DT__PRELOAD_MAXCODE; l++) {
+    if (v >= d->lim[l]) continue;
+    if (l > end - *pos) return 0;
+    *pos += l;
+    return d
+        ->syms[d->start[l] + (v >> (DT__PRELOAD_MAXCODE - l)) - d->first[l]];
   }
   return 0;
 }
