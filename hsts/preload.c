@@ -540,8 +540,8 @@ static int key_ok(const uint8_t *k, size_t n) {
   return lab > 0;
 }
 
-/* The untrusted open's full check: decode every entry (canonical
- * decoding, bit by bit: fast enough for a check done once), check the
+/* The untrusted open's full check: decode every entry (canon_dec_sym, a
+ * symbol at a time: fast enough for a check done once), check the
  * names and their order, then write the keys again with the compiler's
  * writer and require the same bytes. Anything a forger could change —
  * a hash bit, an escape, a block offset, a filter cell — changes the
