@@ -22,8 +22,7 @@ static const char help[] =
     "                 (IN '-' reads stdin: zcat list.json.gz | detour "
     "preload compile -)\n"
     "  query HOST [--profile NAME] [--disable-stale-preload]\n"
-    "                 which entry decides for HOST, and why (a list older "
-    "than\n"
+    "                 which entry decides for HOST, and why (a list older than\n"
     "                 70 days is unused with --disable-stale-preload, as in\n"
     "                 Chromium)\n"
     "  info           entries, include_subdomains, size, list date, "
@@ -46,7 +45,8 @@ static int open_list(const popts *o, dt__preload **p) {
 }
 
 static int cmd_compile(const popts *o, const char *in) {
-  if (!o->output) return cli_usage_error("preload compile wants -o OUT.bin");
+  if (!o->output)
+    return cli_usage_error("preload compile wants -o OUT.bin");
   dt__preload_compile_opts opts = {0};
   if (o->date) {
     if (dt__preload_parse_date(o->date, &opts.list_date_days))
@@ -57,7 +57,8 @@ static int cmd_compile(const popts *o, const char *in) {
   char *json;
   size_t len;
   int rc = cli_read_file(in, 512u * 1024 * 1024, &json, &len);
-  if (rc) return cli_exit_for(rc);
+  if (rc)
+    return cli_exit_for(rc);
   if (len >= 2 && (unsigned char)json[0] == 0x1f &&
       (unsigned char)json[1] == 0x8b) {
     free(json);
@@ -81,7 +82,8 @@ static int cmd_compile(const popts *o, const char *in) {
   }
   rc = cli_write_file(o->output, blob, blen);
   free(blob);
-  if (rc) return cli_exit_for(rc);
+  if (rc)
+    return cli_exit_for(rc);
   char date[11];
   dt__preload_format_date(opts.list_date_days, date);
   if (o->json)
@@ -103,7 +105,8 @@ static int cmd_compile(const popts *o, const char *in) {
 static int cmd_info(const popts *o) {
   dt__preload *p;
   int rc = open_list(o, &p);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   dt__preload_info in;
   dt__preload_get_info(p, &in);
   int age = (int)dt__preload_age_days(p, NULL);
@@ -133,7 +136,8 @@ static int cmd_info(const popts *o) {
 static int cmd_query(const popts *o, const char *host) {
   const dt__profile *prof =
       o->profile ? dt__profile_find(o->profile) : dt__profile_default();
-  if (!prof) return cli_usage_error("unknown profile '%s'", o->profile);
+  if (!prof)
+    return cli_usage_error("unknown profile '%s'", o->profile);
   char canon[DT_MAX_HOST_BYTES + 2];
   int n = dt_host_canonicalize(host, strlen(host), canon, sizeof canon);
   if (n < 0) {
@@ -144,7 +148,8 @@ static int cmd_query(const popts *o, const char *host) {
   }
   dt__preload *p;
   int rc = open_list(o, &p);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   if (o->stale_off)
     dt__preload_apply_stale_policy(p, 1, NULL); /* the system clock */
   dt__preload_match m;
@@ -183,7 +188,8 @@ static int cmd_query(const popts *o, const char *host) {
            m.include_subdomains ? ", include_subdomains" : "",
            dt__preload_reason_name(m.reason));
   } else {
-    printf("%s is not preloaded: %s", canon, dt__preload_reason_name(m.reason));
+    printf("%s is not preloaded: %s", canon,
+           dt__preload_reason_name(m.reason));
     if (m.name[0])
       printf(" (entry %s%s%s)", m.name, m.cancelled[0] ? " cancels " : "",
              m.cancelled);
@@ -210,10 +216,7 @@ int cli_cmd_preload(int argc, char **argv) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
     switch (c) {
-    case O_JSON:
-      o.json = 1;
-      cli_json_mode();
-      break;
+    case O_JSON: o.json = 1; cli_json_mode(); break;
     case O_FILE: o.blob = optarg; break;
     case O_DATE: o.date = optarg; break;
     case O_PROFILE: o.profile = optarg; break;
@@ -228,8 +231,11 @@ int cli_cmd_preload(int argc, char **argv) {
   if (n < 1)
     return cli_usage_error("preload wants a command; try 'detour preload "
                            "--help'");
-  if (!strcmp(a[0], "compile") && n == 2) return cmd_compile(&o, a[1]);
-  if (!strcmp(a[0], "query") && n == 2) return cmd_query(&o, a[1]);
-  if (!strcmp(a[0], "info") && n == 1) return cmd_info(&o);
+  if (!strcmp(a[0], "compile") && n == 2)
+    return cmd_compile(&o, a[1]);
+  if (!strcmp(a[0], "query") && n == 2)
+    return cmd_query(&o, a[1]);
+  if (!strcmp(a[0], "info") && n == 1)
+    return cmd_info(&o);
   return cli_usage_error("bad preload command; try 'detour preload --help'");
 }
