@@ -872,7 +872,12 @@ typedef struct host_code {
 } host_code;
 
 static inline size_t ld16(const uint8_t *b) {
-  return (size_t)b[0] | (size_t)b[1] << 8; /* one load on x86 and ARM */
+  uint16_t v; /* one load (gcc splits the two-byte expression in the loop) */
+  memcpy(&v, b, 2);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap16(v);
+#endif
+  return v;
 }
 
 /* Two characters a step, one append of at most 48 bits; each character's
