@@ -149,7 +149,8 @@ typedef struct dt__preload_match {
  * against the lookup's. */
 typedef struct dt__preload_key {
   uint8_t buf[16 + DT_MAX_HOST_BYTES + 3 + 16];
-  size_t len, labels;
+  size_t len;
+  size_t labels; /* len > 63: the labels, = entries in ml; else 0 */
   uint64_t dots; /* len <= 63: bit i set = a dot at byte i */
   uint8_t ml[DT_MAX_HOST_BYTES / 2 + 2];
   uint64_t stq[DT_MAX_HOST_BYTES / 8 + 2];
