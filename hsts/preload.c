@@ -1193,14 +1193,20 @@ static inline int key_make(dt__preload_key *k, const char *host, size_t len) {
   if (len - 1 >= DT_MAX_HOST_BYTES) return -1; /* also len == 0 */
   uint8_t *buf = k->buf + 16;
   memset(k->buf, 0, 16);
-  if (len - 8 <= 24) { /* 8..32 bytes: two overlapping moves, no call */
-    if (len >= 16) {
-      memcpy(buf, host, 16);
-      memcpy(buf + len - 16, host + len - 16, 16);
-    } else {
-      memcpy(buf, host, 8);
-      memcpy(buf + len - 8, host + len - 8, 8);
-    }
+  /* Up to 32 bytes: two overlapping moves of a fixed size, no call. */
+  if (len >= 16 && len <= 32) {
+    memcpy(buf, host, 16);
+    memcpy(buf + len - 16, host + len - 16, 16);
+  } else if (len >= 8 && len < 16) {
+    memcpy(buf, host, 8);
+    memcpy(buf + len - 8, host + len - 8, 8);
+  } else if (len >= 4 && len < 8) {
+    memcpy(buf, host, 4);
+    memcpy(buf + len - 4, host + len - 4, 4);
+  } else if (len < 4) {
+    buf[0] = (uint8_t)host[0];
+    buf[len >> 1] = (uint8_t)host[len >> 1];
+    buf[len - 1] = (uint8_t)host[len - 1];
   } else {
     memcpy(buf, host, len);
   }
