@@ -439,8 +439,8 @@ int main(int argc, char **argv) {
    * median pass's, with the p99's range over the passes: a burst of noise
    * from the machine's neighbours spoils a pass, not the result, and the
    * peers see the same machine. */
-  uint64_t tq[TSC_PASSES][3], tq_hs[TSC_PASSES][2], tq_fp[TSC_PASSES][2],
-      tq_emp[TSC_PASSES][2];
+  enum { B50, B99, B999, E50, E99, H50, H99, F50, F99, NCOL };
+  uint64_t pq[TSC_PASSES][NCOL]; /* each pass's percentiles, in cycles */
   size_t band_n[6] = {0}, band_tail[6] = {0};
   size_t warm = 0; /* keeps the warm-up loops from being optimized out */
   for (int r = 0; r < TSC_PASSES; r++) {
@@ -478,15 +478,16 @@ int main(int argc, char **argv) {
     qsort(temp, NQ, sizeof *temp, cmp_u64);
     qsort(tlat_hs, NQ, sizeof *tlat_hs, cmp_u64);
     qsort(tlat_fp, NQ, sizeof *tlat_fp, cmp_u64);
-    tq[r][0] = tlat[NQ / 2];
-    tq[r][1] = tlat[NQ / 100 * 99];
-    tq[r][2] = tlat[NQ / 1000 * 999];
-    tq_emp[r][0] = temp[NQ / 2];
-    tq_emp[r][1] = temp[NQ / 100 * 99];
-    tq_hs[r][0] = tlat_hs[NQ / 2];
-    tq_hs[r][1] = tlat_hs[NQ / 100 * 99];
-    tq_fp[r][0] = tlat_fp[NQ / 2];
-    tq_fp[r][1] = tlat_fp[NQ / 100 * 99];
+    uint64_t *row = pq[r];
+    row[B50] = tlat[NQ / 2];
+    row[B99] = tlat[NQ / 100 * 99];
+    row[B999] = tlat[NQ / 1000 * 999];
+    row[E50] = temp[NQ / 2];
+    row[E99] = temp[NQ / 100 * 99];
+    row[H50] = tlat_hs[NQ / 2];
+    row[H99] = tlat_hs[NQ / 100 * 99];
+    row[F50] = tlat_fp[NQ / 2];
+    row[F99] = tlat_fp[NQ / 100 * 99];
   }
 #undef TSC_EACH
   volatile size_t warm_sink = warm;
@@ -553,28 +554,22 @@ int main(int argc, char **argv) {
       (unsigned long long)lat[NQ / 1000 * 999], (unsigned long long)lat[NQ - 1],
       (unsigned long long)emp[NQ / 2], (unsigned long long)emp[NQ / 100 * 99]);
 #ifdef BENCH_TSC
-  /* Each column's median over the passes, and the p99's extremes. */
-  uint64_t col[TSC_PASSES], md[9], lo99[3], hi99[3];
-  for (int c = 0; c < 9; c++) {
+  /* Each column's median over the passes, and its extremes. */
+  uint64_t col[TSC_PASSES], md[NCOL], lo[NCOL], hi[NCOL];
+  for (int c = 0; c < NCOL; c++) {
     for (int r = 0; r < TSC_PASSES; r++)
-      col[r] = c < 3   ? tq[r][c]
-               : c < 5 ? tq_emp[r][c - 3]
-               : c < 7 ? tq_hs[r][c - 5]
-                       : tq_fp[r][c - 7];
+      col[r] = pq[r][c];
     qsort(col, TSC_PASSES, sizeof *col, cmp_u64);
     md[c] = col[TSC_PASSES / 2];
-    int k = c == 1 ? 0 : c == 6 ? 1 : c == 8 ? 2 : -1;
-    if (k >= 0) {
-      lo99[k] = col[0];
-      hi99[k] = col[TSC_PASSES - 1];
-    }
+    lo[c] = col[0];
+    hi[c] = col[TSC_PASSES - 1];
   }
 #define NS(x) ((double)(x) / tsc_ghz)
   printf("latency per lookup (rdtsc + lfence around each, %.2f GHz; median "
          "of %d passes, [p99 range]): p50 %.0f ns, p99 %.0f ns [%.0f-%.0f], "
          "p99.9 %.0f ns; timer alone p50 %.0f ns, p99 %.0f ns\n",
-         tsc_ghz, TSC_PASSES, NS(md[0]), NS(md[1]), NS(lo99[0]), NS(hi99[0]),
-         NS(md[2]), NS(md[3]), NS(md[4]));
+         tsc_ghz, TSC_PASSES, NS(md[B50]), NS(md[B99]), NS(lo[B99]),
+         NS(hi[B99]), NS(md[B999]), NS(md[E50]), NS(md[E99]));
   printf("slowest 1%% one at a time (rdtsc), share of each host length:");
   for (size_t b = 0; b < 6; b++) {
     if (b < 5)
@@ -588,9 +583,9 @@ int main(int argc, char **argv) {
   printf("  peers the same way: hash set p50 %.0f ns, p99 %.0f ns [%.0f-%.0f] "
          "(blob/hash-set p99 ratio %.2f); fingerprint table p50 %.0f ns, p99 "
          "%.0f ns [%.0f-%.0f] (ratio %.2f)\n",
-         NS(md[5]), NS(md[6]), NS(lo99[1]), NS(hi99[1]),
-         (double)md[1] / (double)md[6], NS(md[7]), NS(md[8]), NS(lo99[2]),
-         NS(hi99[2]), (double)md[1] / (double)md[8]);
+         NS(md[H50]), NS(md[H99]), NS(lo[H99]), NS(hi[H99]),
+         (double)md[B99] / (double)md[H99], NS(md[F50]), NS(md[F99]),
+         NS(lo[F99]), NS(hi[F99]), (double)md[B99] / (double)md[F99]);
 #undef NS
   free(tlat);
   free(temp);

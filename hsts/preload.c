@@ -395,6 +395,39 @@ static unsigned canon_dec_sym(const canon_dec *d, const uint8_t *st,
 #define PAIR_BASE ((size_t)'-' << 8) /* '-' is the lowest host byte */
 #define PAIR_START '/' /* not a host byte: written after the host */
 
+/* Decoders for every context, each built on first use. */
+typedef struct key_dec {
+  canon_dec dec[NSYM];
+  uint64_t ready; /* bit c: dec[c] is built */
+  const uint8_t *lens;
+} key_dec;
+
+/* Appends the characters coded at bit *POS of the stream ST (up to END) to
+ * KEY[0..*KN), each decoded in the context of the character before it (the
+ * key's start for the first): 0 when the bits are used up, 1 when *KN
+ * reached MAX first, -1 on bits that are no code. */
+static int key_dec_chars(key_dec *kd, const uint8_t *st, size_t *pos,
+                         size_t end, uint8_t *key, size_t *kn, size_t max) {
+  while (*pos < end) {
+    if (*kn >= max) return 1;
+    unsigned ctx = *kn ? (unsigned)dt__preload_sym(key[*kn - 1]) : 0;
+    if (!(kd->ready >> ctx & 1)) {
+      canon_dec_init(&kd->dec[ctx], kd->lens + ctx * (NSYM - 1));
+      kd->ready |= 1ULL << ctx;
+    }
+    unsigned s = canon_dec_sym(&kd->dec[ctx], st, pos, end);
+    if (!s) return -1;
+    key[(*kn)++] = (uint8_t)DT__PRELOAD_ALPHABET[s - 1];
+  }
+  return 0;
+}
+
+/* The first N (<= 8) bytes of a separator: a block's implied prefix. */
+static void sep_bytes(uint8_t *key, uint64_t sep, size_t n) {
+  for (size_t j = 0; j < n; j++)
+    key[j] = (uint8_t)(sep >> (56 - 8 * j));
+}
+
 /* SEP2 of every cut block: its first entry (a restart: the c_b bytes its
  * separator implies, then its suffix) decoded up to 12 characters. On a
  * forged trusted blob a code may not decode: that block keeps 0 (lookups
@@ -403,43 +436,33 @@ static int derive_sep2(dt__preload *p, dt__preload_error *err) {
   size_t nb = p->h.n_blocks;
   p->sep2 = calloc(nb + 1, sizeof *p->sep2);
   p->derived_bytes += (nb + 1) * sizeof *p->sep2;
-  canon_dec *dec = malloc(NSYM * sizeof *dec);
-  if (!p->sep2 || !dec) {
-    free(dec);
+  key_dec *kd = malloc(sizeof *kd);
+  if (!p->sep2 || !kd) {
+    free(kd);
     set_err(err, "out of memory%s%lu", "", 0);
     return DT_ENOMEM;
   }
-  const uint8_t *lens = p->base + p->h.off[DT__PRELOAD_SEC_CODELEN];
-  uint64_t ready = 0; /* contexts whose decoder is built */
+  kd->ready = 0;
+  kd->lens = p->base + p->h.off[DT__PRELOAD_SEC_CODELEN];
   for (size_t b = 1; b < nb; b++) {
     uint32_t bo = boff_at(p, b);
     if (!(bo & DT__PRELOAD_B_CUT)) continue;
     uint64_t sb = sep_at(p, b);
     size_t kn = dt__preload_cpre(sb, sep_at(p, b + 1));
     uint8_t key[12];
-    for (size_t j = 0; j < kn; j++)
-      key[j] = (uint8_t)(sb >> (56 - 8 * j));
+    sep_bytes(key, sb, kn);
     long bits = p->S[b * BLK] & 127;
     if (bits == 127) bits = esc_find(p->escs, p->h.n_escs, b * BLK);
     size_t pos = bo & DT__PRELOAD_B_OFF,
            end = pos + (size_t)(bits < 0 ? 0 : bits);
     if (end > p->h.stream_bits) continue;
-    while (kn < 12 && pos < end) {
-      unsigned ctx = kn ? (unsigned)dt__preload_sym(key[kn - 1]) : 0;
-      if (!(ready >> ctx & 1)) {
-        canon_dec_init(&dec[ctx], lens + ctx * (NSYM - 1));
-        ready |= 1ULL << ctx;
-      }
-      unsigned s = canon_dec_sym(&dec[ctx], p->stream, &pos, end);
-      if (!s) break;
-      key[kn++] = (uint8_t)DT__PRELOAD_ALPHABET[s - 1];
-    }
+    key_dec_chars(kd, p->stream, &pos, end, key, &kn, sizeof key);
     uint32_t w = 0;
     for (size_t j = 8; j < kn; j++)
       w |= (uint32_t)key[j] << (24 - 8 * (j - 8));
     p->sep2[b] = w;
   }
-  free(dec);
+  free(kd);
   return 0;
 }
 
@@ -549,7 +572,7 @@ static int key_ok(const uint8_t *k, size_t n) {
 static int verify(const dt__preload *p, dt__preload_error *err) {
   const dt__preload_hdr *h = &p->h;
   size_t n = h->entries;
-  canon_dec *dec = malloc(NSYM * sizeof *dec);
+  key_dec *kd = malloc(sizeof *kd);
   dt__preload_key_ref *keys = malloc((n ? n : 1) * sizeof *keys);
   size_t *ko = malloc((n ? n : 1) * sizeof *ko);
   size_t cap = 4096, used = 0;
@@ -557,14 +580,10 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
   uint8_t *blob = NULL;
   size_t blen = 0;
   int rc = DT_ENOMEM;
-  if (!dec || !keys || !ko || !arena) goto out;
+  if (!kd || !keys || !ko || !arena) goto out;
   rc = DT_EPRELOAD;
-  for (size_t c = 0; c < NSYM; c++)
-    canon_dec_init(&dec[c],
-                   p->base + h->off[DT__PRELOAD_SEC_CODELEN] + c * (NSYM - 1));
-  uint8_t sym2chr[NSYM];
-  for (size_t s = 1; s < NSYM; s++)
-    sym2chr[s] = (uint8_t)DT__PRELOAD_ALPHABET[s - 1];
+  kd->ready = 0;
+  kd->lens = p->base + h->off[DT__PRELOAD_SEC_CODELEN];
   size_t pos = 0, ni = 0;
   uint8_t prevk[DT_MAX_HOST_BYTES + 1];
   const uint8_t *prev = NULL;
@@ -579,8 +598,7 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
     if (bits == 127) bits = esc_find(p->escs, h->n_escs, i);
     if (i % RST == 0) {
       pl = cb;
-      for (size_t j = 0; j < cb; j++)
-        key[j] = (uint8_t)(sb >> (56 - 8 * j));
+      sep_bytes(key, sb, cb);
     } else {
       long pr = p->meta[i] & 15;
       if (pr == 15) pr = esc_find(p->escp, h->n_escp, i);
@@ -594,14 +612,10 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
               (unsigned long)i);
       goto out;
     }
-    while (pos < end) {
-      unsigned ctx = kn ? (unsigned)dt__preload_sym(key[kn - 1]) : 0;
-      unsigned s = canon_dec_sym(&dec[ctx], p->stream, &pos, end);
-      if (!s || kn >= DT_MAX_HOST_BYTES) {
-        set_err(err, "bad code in entry %s%lu", "#", (unsigned long)i);
-        goto out;
-      }
-      key[kn++] = sym2chr[s];
+    if (key_dec_chars(kd, p->stream, &pos, end, key, &kn, DT_MAX_HOST_BYTES) !=
+        0) {
+      set_err(err, "bad code in entry %s%lu", "#", (unsigned long)i);
+      goto out;
     }
     int order = prev ? memcmp(prev, key, prevn < kn ? prevn : kn) : -1;
     if (!key_ok(key, kn) || order > 0 || (order == 0 && prevn >= kn)) {
@@ -677,7 +691,7 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
   rc = 0;
 out:
   if (rc == DT_ENOMEM) set_err(err, "out of memory%s%lu", "", 0);
-  free(dec);
+  free(kd);
   free(keys);
   free(ko);
   free(arena);
