@@ -202,6 +202,57 @@ static char *read_file(const char *path, size_t *len) {
   return b;
 }
 
+#ifdef BENCH_TSC
+/* The control of the per-lookup timing: the same code at every call, so
+ * any spread in its timings is the machine's. CONTROL_LOADS dependent
+ * loads, each from another random cache line of a buffer as large as the
+ * blob and its derived tables (a lookup's pattern: a chain of loads into
+ * that much memory), the chain going on from call to call: what it
+ * measures is interrupts and a neighbour's traffic evicting the buffer
+ * from this core's caches. */
+#define CONTROL_LOADS 16
+typedef struct chase {
+  uint32_t *next; /* line i's successor, at next[16 * i] */
+  uint32_t at;
+} chase;
+static void chase_init(chase *c, size_t bytes) {
+  size_t nl = bytes / 64, i;
+  c->next = calloc(nl * 16, sizeof *c->next);
+  uint32_t *perm = malloc(nl * sizeof *perm);
+  for (i = 0; i < nl; i++)
+    perm[i] = (uint32_t)i;
+  for (i = nl - 1; i > 0; i--) { /* Sattolo: one cycle through all lines */
+    size_t j = rnd() % i;
+    uint32_t t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  for (i = 0; i < nl; i++)
+    c->next[16 * (size_t)perm[i]] = perm[(i + 1) % nl];
+  free(perm);
+  c->at = 0;
+}
+static __attribute__((noinline)) uint32_t chase_run(chase *c) {
+  uint32_t a = c->at;
+  for (int k = 0; k < CONTROL_LOADS; k++)
+    a = c->next[16 * (size_t)a];
+  c->at = a;
+  return a;
+}
+/* A time in cycles kept in 32 bits (a preempted lookup saturates). */
+static uint32_t clamp32(uint64_t x) {
+  return x > UINT32_MAX ? UINT32_MAX : (uint32_t)x;
+}
+/* Insertion sort, for a lookup's few pass times. */
+static void sort_small(uint32_t *x, int n) {
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && x[j - 1] > x[j]; j--) {
+      uint32_t t = x[j];
+      x[j] = x[j - 1];
+      x[j - 1] = t;
+    }
+}
+#endif
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
@@ -218,7 +269,7 @@ static int cmp_u64(const void *a, const void *b) {
  *     ./bench/bench_preload --count listed
  * then instructions (Ir) and mispredicts (Bcm + Bim) / CALLGRIND_N. */
 #define CALLGRIND_N 20000
-#define TSC_PASSES 5  /* per-lookup timing passes (median reported) */
+#define TSC_PASSES 5  /* per-lookup timing passes (median, best reported) */
 #define WARM_N 200000 /* untimed lookups before each timed loop */
 __attribute__((noinline)) static size_t
 count_half(const dt__preload *p, char **q, const size_t *ql, int listed) {
@@ -421,9 +472,15 @@ int main(int argc, char **argv) {
    * sides so the lookup neither starts early nor ends late: a timer of
    * ~20 ns instead of clock_gettime's ~22-30 ns plus its call. Cycles to
    * ns with the counter's rate measured against CLOCK_MONOTONIC. */
+  dt__preload_info cinfo;
+  dt__preload_get_info(p, &cinfo);
+  size_t ctl_bytes = blen + cinfo.derived_bytes;
+  chase ctl;
+  chase_init(&ctl, ctl_bytes);
   uint64_t *tlat = malloc(NQ * sizeof *tlat), *temp = malloc(NQ * sizeof *temp),
            *tlat_hs = malloc(NQ * sizeof *tlat_hs),
-           *tlat_fp = malloc(NQ * sizeof *tlat_fp);
+           *tlat_fp = malloc(NQ * sizeof *tlat_fp),
+           *tlat_ctl = malloc(NQ * sizeof *tlat_ctl);
 #define TSC_EACH(out, call)                                                    \
   do {                                                                         \
     _mm_lfence();                                                              \
@@ -439,7 +496,13 @@ int main(int argc, char **argv) {
    * median pass's, with the p99's range over the passes: a burst of noise
    * from the machine's neighbours spoils a pass, not the result, and the
    * peers see the same machine. */
-  enum { B50, B99, B999, E50, E99, H50, H99, F50, F99, NCOL };
+  enum { B50, B99, B999, E50, E99, H50, H99, F50, F99, C50, C99, NCOL };
+  /* Every pass's time of every lookup, per structure, for each lookup's
+   * own median and best over the passes (below). */
+  enum { KB, KH, KF, KC, NKEEP };
+  uint32_t *keep[NKEEP];
+  for (int s = 0; s < NKEEP; s++)
+    keep[s] = malloc((size_t)TSC_PASSES * NQ * sizeof *keep[s]);
   uint64_t pq[TSC_PASSES][NCOL]; /* each pass's percentiles, in cycles */
   size_t band_n[6] = {0}, band_tail[6] = {0};
   size_t warm = 0; /* keeps the warm-up loops from being optimized out */
@@ -463,6 +526,15 @@ int main(int argc, char **argv) {
       warm += (size_t)fp_lookup(&fp, q[i], ql[i]);
     for (i = 0; i < NQ; i++)
       TSC_EACH(tlat_fp[i], fp_lookup(&fp, q[i], ql[i]));
+    for (i = 0; i < NQ; i++)
+      TSC_EACH(tlat_ctl[i], warm += chase_run(&ctl));
+    for (i = 0; i < NQ; i++) {
+      size_t at = (size_t)r * NQ + i;
+      keep[KB][at] = clamp32(tlat[i]);
+      keep[KH][at] = clamp32(tlat_hs[i]);
+      keep[KF][at] = clamp32(tlat_fp[i]);
+      keep[KC][at] = clamp32(tlat_ctl[i]);
+    }
     /* Which hosts make the slowest 1%: the share of each length band (10
      * bytes wide) that lands in it, over all passes. */
     uint64_t *tsort = malloc(NQ * sizeof *tsort);
@@ -478,6 +550,7 @@ int main(int argc, char **argv) {
     qsort(temp, NQ, sizeof *temp, cmp_u64);
     qsort(tlat_hs, NQ, sizeof *tlat_hs, cmp_u64);
     qsort(tlat_fp, NQ, sizeof *tlat_fp, cmp_u64);
+    qsort(tlat_ctl, NQ, sizeof *tlat_ctl, cmp_u64);
     uint64_t *row = pq[r];
     row[B50] = tlat[NQ / 2];
     row[B99] = tlat[NQ / 100 * 99];
@@ -488,8 +561,38 @@ int main(int argc, char **argv) {
     row[H99] = tlat_hs[NQ / 100 * 99];
     row[F50] = tlat_fp[NQ / 2];
     row[F99] = tlat_fp[NQ / 100 * 99];
+    row[C50] = tlat_ctl[NQ / 2];
+    row[C99] = tlat_ctl[NQ / 100 * 99];
   }
 #undef TSC_EACH
+  /* Each lookup's own time: its median over the passes (a burst of noise
+   * from a neighbour lands in one pass of a lookup, not in its median) and
+   * its best (the lookup undisturbed); then percentiles over the mix. */
+  enum { OWN_MED, OWN_BEST };
+  uint64_t own[NKEEP][2][3]; /* structure, median/best, p50/p99/p99.9 */
+  {
+    uint64_t *v[2] = {malloc(NQ * sizeof(uint64_t)),
+                      malloc(NQ * sizeof(uint64_t))};
+    for (int s = 0; s < NKEEP; s++) {
+      for (i = 0; i < NQ; i++) {
+        uint32_t x[TSC_PASSES];
+        for (int r = 0; r < TSC_PASSES; r++)
+          x[r] = keep[s][(size_t)r * NQ + i];
+        sort_small(x, TSC_PASSES);
+        v[OWN_MED][i] = x[TSC_PASSES / 2];
+        v[OWN_BEST][i] = x[0];
+      }
+      for (int k = 0; k < 2; k++) {
+        qsort(v[k], NQ, sizeof *v[k], cmp_u64);
+        own[s][k][0] = v[k][NQ / 2];
+        own[s][k][1] = v[k][NQ / 100 * 99];
+        own[s][k][2] = v[k][NQ / 1000 * 999];
+      }
+      free(keep[s]);
+    }
+    free(v[0]);
+    free(v[1]);
+  }
   volatile size_t warm_sink = warm;
   (void)warm_sink;
   uint64_t ns0 = now_ns(), c0 = __rdtsc(), ns1;
@@ -544,7 +647,7 @@ int main(int argc, char **argv) {
   printf("lookup linear:    %.3f M lookups/s (%.0f ns/lookup over %zu names; "
          "%zu/%zu known, "
          "blob %zu); blob/linear speed ratio %.0f\n",
-         nl / t_ll / 1e6, t_ll / (double)nl * 1e9, nl, known_ll, nl,
+         (double)nl / t_ll / 1e6, t_ll / (double)nl * 1e9, nl, known_ll, nl,
          known_blob_small, (t_ll / (double)nl) / (best_blob / NQ));
   printf(
       "latency per lookup (clock_gettime around each): p50 %llu ns, p99 %llu "
@@ -586,11 +689,35 @@ int main(int argc, char **argv) {
          NS(md[H50]), NS(md[H99]), NS(lo[H99]), NS(hi[H99]),
          (double)md[B99] / (double)md[H99], NS(md[F50]), NS(md[F99]),
          NS(lo[F99]), NS(hi[F99]), (double)md[B99] / (double)md[F99]);
+  printf("each lookup's own time over the %d passes (rdtsc), its median / "
+         "its best: p50 %.0f / %.0f ns, p99 %.0f / %.0f ns, p99.9 %.0f / %.0f "
+         "ns\n",
+         TSC_PASSES, NS(own[KB][OWN_MED][0]), NS(own[KB][OWN_BEST][0]),
+         NS(own[KB][OWN_MED][1]), NS(own[KB][OWN_BEST][1]),
+         NS(own[KB][OWN_MED][2]), NS(own[KB][OWN_BEST][2]));
+  printf("  peers the same way: hash set p99 %.0f / %.0f ns (blob/hash-set "
+         "ratio %.2f / %.2f); fingerprint table p99 %.0f / %.0f ns (ratio "
+         "%.2f / %.2f)\n",
+         NS(own[KH][OWN_MED][1]), NS(own[KH][OWN_BEST][1]),
+         (double)own[KB][OWN_MED][1] / (double)own[KH][OWN_MED][1],
+         (double)own[KB][OWN_BEST][1] / (double)own[KH][OWN_BEST][1],
+         NS(own[KF][OWN_MED][1]), NS(own[KF][OWN_BEST][1]),
+         (double)own[KB][OWN_MED][1] / (double)own[KF][OWN_MED][1],
+         (double)own[KB][OWN_BEST][1] / (double)own[KF][OWN_BEST][1]);
+  printf("  control, %d dependent loads from random lines of %zu bytes, "
+         "timed the same way: p50 %.0f ns, p99 %.0f ns [%.0f-%.0f]; its own "
+         "median / best: p99 %.0f / %.0f ns. Every call does the same work, "
+         "so its p99 - p50 is what this machine adds to a p99 timed one "
+         "call at a time\n",
+         CONTROL_LOADS, ctl_bytes, NS(md[C50]), NS(md[C99]), NS(lo[C99]),
+         NS(hi[C99]), NS(own[KC][OWN_MED][1]), NS(own[KC][OWN_BEST][1]));
+  free(ctl.next);
 #undef NS
   free(tlat);
   free(temp);
   free(tlat_hs);
   free(tlat_fp);
+  free(tlat_ctl);
 #endif
   printf("latency per lookup, batches of %d (batch time / %d): p50 %.0f ns, "
          "p99 %.0f ns, p99.9 %.0f ns, max %.0f ns\n",
