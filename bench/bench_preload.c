@@ -202,6 +202,11 @@ static char *read_file(const char *path, size_t *len) {
   return b;
 }
 
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
 #ifdef BENCH_TSC
 /* The control of the per-lookup timing: the same code at every call, so
  * any spread in its timings is the machine's. CONTROL_LOADS dependent
@@ -243,6 +248,14 @@ static __attribute__((noinline)) uint32_t chase_run(chase *c) {
 static uint32_t clamp32(uint64_t x) {
   return x > UINT32_MAX ? UINT32_MAX : (uint32_t)x;
 }
+/* P50, P99, P999 of the N values V (sorted here) into OUT. */
+enum { P50, P99, P999, NP };
+static void pctl(uint64_t *v, size_t n, uint64_t out[NP]) {
+  qsort(v, n, sizeof *v, cmp_u64);
+  out[P50] = v[n / 2];
+  out[P99] = v[n / 100 * 99];
+  out[P999] = v[n / 1000 * 999];
+}
 /* Insertion sort, for a lookup's few pass times. */
 static void sort_small(uint32_t *x, int n) {
   for (int i = 1; i < n; i++)
@@ -253,10 +266,6 @@ static void sort_small(uint32_t *x, int n) {
     }
 }
 #endif
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
 
 #define NQ 1000000
 #define REPS 5
@@ -477,10 +486,6 @@ int main(int argc, char **argv) {
   size_t ctl_bytes = blen + cinfo.derived_bytes;
   chase ctl;
   chase_init(&ctl, ctl_bytes);
-  uint64_t *tlat = malloc(NQ * sizeof *tlat), *temp = malloc(NQ * sizeof *temp),
-           *tlat_hs = malloc(NQ * sizeof *tlat_hs),
-           *tlat_fp = malloc(NQ * sizeof *tlat_fp),
-           *tlat_ctl = malloc(NQ * sizeof *tlat_ctl);
 #define TSC_EACH(out, call)                                                    \
   do {                                                                         \
     _mm_lfence();                                                              \
@@ -488,25 +493,30 @@ int main(int argc, char **argv) {
     _mm_lfence();                                                              \
     call;                                                                      \
     _mm_lfence();                                                              \
-    (out) = __rdtsc() - a_;                                                    \
+    (out) = clamp32(__rdtsc() - a_);                                           \
     _mm_lfence();                                                              \
   } while (0)
-  /* TSC_PASSES passes over the mix, each timing the blob, the timer alone
-   * and both peers (each in its own loop); every figure printed is the
-   * median pass's, with the p99's range over the passes: a burst of noise
-   * from the machine's neighbours spoils a pass, not the result, and the
-   * peers see the same machine. */
-  enum { B50, B99, B999, E50, E99, H50, H99, F50, F99, C50, C99, NCOL };
-  /* Every pass's time of every lookup, per structure, for each lookup's
-   * own median and best over the passes (below). */
-  enum { KB, KH, KF, KC, NKEEP };
-  uint32_t *keep[NKEEP];
-  for (int s = 0; s < NKEEP; s++)
-    keep[s] = malloc((size_t)TSC_PASSES * NQ * sizeof *keep[s]);
-  uint64_t pq[TSC_PASSES][NCOL]; /* each pass's percentiles, in cycles */
+  /* TSC_PASSES passes over the mix, each timing the blob, the timer alone,
+   * both peers and the control (each in its own loop), every time kept.
+   * Two views of them: each pass's percentiles, printed as the median
+   * pass's with the p99's range over the passes (a burst of noise from the
+   * machine's neighbours spoils a pass, not the result); and each lookup's
+   * own median and best over the passes (a burst lands in one pass of a
+   * lookup, not in its median; the best is the lookup undisturbed), then
+   * percentiles over the mix. The peers and the control see the same
+   * machine. */
+  enum { TB, TE, TH, TF, TC, NT }; /* blob, timer, hash set, fp, control */
+  uint32_t *tm[NT]; /* tm[t][r * NQ + i]: pass r's time of lookup i */
+  for (int t = 0; t < NT; t++)
+    tm[t] = malloc((size_t)TSC_PASSES * NQ * sizeof *tm[t]);
+  uint64_t pq[TSC_PASSES][NT][NP]; /* each pass's percentiles, in cycles */
+  uint64_t *v = malloc(NQ * sizeof *v), *vb = malloc(NQ * sizeof *vb);
   size_t band_n[6] = {0}, band_tail[6] = {0};
   size_t warm = 0; /* keeps the warm-up loops from being optimized out */
   for (int r = 0; r < TSC_PASSES; r++) {
+    uint32_t *at[NT];
+    for (int t = 0; t < NT; t++)
+      at[t] = tm[t] + (size_t)r * NQ;
     /* Each timed loop starts warm, as the first did after the throughput
      * passes: the loop before it evicted its data, and the first thousands
      * of lookups would otherwise land in the p99 as cold misses. */
@@ -514,85 +524,52 @@ int main(int argc, char **argv) {
       warm += (size_t)dt__preload_lookup(p, q[i], ql[i],
                                          DT__PRELOAD_MOST_SPECIFIC, NULL);
     for (i = 0; i < NQ; i++) {
-      TSC_EACH(tlat[i], dt__preload_lookup(p, q[i], ql[i],
-                                           DT__PRELOAD_MOST_SPECIFIC, NULL));
-      TSC_EACH(temp[i], (void)0);
+      TSC_EACH(at[TB][i], dt__preload_lookup(p, q[i], ql[i],
+                                             DT__PRELOAD_MOST_SPECIFIC, NULL));
+      TSC_EACH(at[TE][i], (void)0);
     }
     for (i = 0; i < WARM_N; i++)
       warm += (size_t)hset_lookup(&hs, q[i]);
     for (i = 0; i < NQ; i++)
-      TSC_EACH(tlat_hs[i], hset_lookup(&hs, q[i]));
+      TSC_EACH(at[TH][i], hset_lookup(&hs, q[i]));
     for (i = 0; i < WARM_N; i++)
       warm += (size_t)fp_lookup(&fp, q[i], ql[i]);
     for (i = 0; i < NQ; i++)
-      TSC_EACH(tlat_fp[i], fp_lookup(&fp, q[i], ql[i]));
+      TSC_EACH(at[TF][i], fp_lookup(&fp, q[i], ql[i]));
     for (i = 0; i < NQ; i++)
-      TSC_EACH(tlat_ctl[i], warm += chase_run(&ctl));
-    for (i = 0; i < NQ; i++) {
-      size_t at = (size_t)r * NQ + i;
-      keep[KB][at] = clamp32(tlat[i]);
-      keep[KH][at] = clamp32(tlat_hs[i]);
-      keep[KF][at] = clamp32(tlat_fp[i]);
-      keep[KC][at] = clamp32(tlat_ctl[i]);
+      TSC_EACH(at[TC][i], warm += chase_run(&ctl));
+    for (int t = 0; t < NT; t++) {
+      for (i = 0; i < NQ; i++)
+        v[i] = at[t][i];
+      pctl(v, NQ, pq[r][t]);
     }
     /* Which hosts make the slowest 1%: the share of each length band (10
      * bytes wide) that lands in it, over all passes. */
-    uint64_t *tsort = malloc(NQ * sizeof *tsort);
-    memcpy(tsort, tlat, NQ * sizeof *tlat);
-    qsort(tsort, NQ, sizeof *tsort, cmp_u64);
     for (i = 0; i < NQ; i++) {
       size_t b = ql[i] / 10 < 5 ? ql[i] / 10 : 5;
       band_n[b]++;
-      band_tail[b] += tlat[i] >= tsort[NQ / 100 * 99];
+      band_tail[b] += at[TB][i] >= pq[r][TB][P99];
     }
-    free(tsort);
-    qsort(tlat, NQ, sizeof *tlat, cmp_u64);
-    qsort(temp, NQ, sizeof *temp, cmp_u64);
-    qsort(tlat_hs, NQ, sizeof *tlat_hs, cmp_u64);
-    qsort(tlat_fp, NQ, sizeof *tlat_fp, cmp_u64);
-    qsort(tlat_ctl, NQ, sizeof *tlat_ctl, cmp_u64);
-    uint64_t *row = pq[r];
-    row[B50] = tlat[NQ / 2];
-    row[B99] = tlat[NQ / 100 * 99];
-    row[B999] = tlat[NQ / 1000 * 999];
-    row[E50] = temp[NQ / 2];
-    row[E99] = temp[NQ / 100 * 99];
-    row[H50] = tlat_hs[NQ / 2];
-    row[H99] = tlat_hs[NQ / 100 * 99];
-    row[F50] = tlat_fp[NQ / 2];
-    row[F99] = tlat_fp[NQ / 100 * 99];
-    row[C50] = tlat_ctl[NQ / 2];
-    row[C99] = tlat_ctl[NQ / 100 * 99];
   }
 #undef TSC_EACH
-  /* Each lookup's own time: its median over the passes (a burst of noise
-   * from a neighbour lands in one pass of a lookup, not in its median) and
-   * its best (the lookup undisturbed); then percentiles over the mix. */
   enum { OWN_MED, OWN_BEST };
-  uint64_t own[NKEEP][2][3]; /* structure, median/best, p50/p99/p99.9 */
-  {
-    uint64_t *v[2] = {malloc(NQ * sizeof(uint64_t)),
-                      malloc(NQ * sizeof(uint64_t))};
-    for (int s = 0; s < NKEEP; s++) {
-      for (i = 0; i < NQ; i++) {
-        uint32_t x[TSC_PASSES];
-        for (int r = 0; r < TSC_PASSES; r++)
-          x[r] = keep[s][(size_t)r * NQ + i];
-        sort_small(x, TSC_PASSES);
-        v[OWN_MED][i] = x[TSC_PASSES / 2];
-        v[OWN_BEST][i] = x[0];
-      }
-      for (int k = 0; k < 2; k++) {
-        qsort(v[k], NQ, sizeof *v[k], cmp_u64);
-        own[s][k][0] = v[k][NQ / 2];
-        own[s][k][1] = v[k][NQ / 100 * 99];
-        own[s][k][2] = v[k][NQ / 1000 * 999];
-      }
-      free(keep[s]);
+  uint64_t own[NT][2][NP]; /* each lookup's median / best, percentiles */
+  for (int t = 0; t < NT; t++) {
+    for (i = 0; i < NQ; i++) {
+      uint32_t x[TSC_PASSES];
+      for (int r = 0; r < TSC_PASSES; r++)
+        x[r] = tm[t][(size_t)r * NQ + i];
+      sort_small(x, TSC_PASSES);
+      v[i] = x[TSC_PASSES / 2];
+      vb[i] = x[0];
     }
-    free(v[0]);
-    free(v[1]);
+    pctl(v, NQ, own[t][OWN_MED]);
+    pctl(vb, NQ, own[t][OWN_BEST]);
+    free(tm[t]);
   }
+  free(v);
+  free(vb);
+  free(ctl.next);
   volatile size_t warm_sink = warm;
   (void)warm_sink;
   uint64_t ns0 = now_ns(), c0 = __rdtsc(), ns1;
@@ -657,22 +634,23 @@ int main(int argc, char **argv) {
       (unsigned long long)lat[NQ / 1000 * 999], (unsigned long long)lat[NQ - 1],
       (unsigned long long)emp[NQ / 2], (unsigned long long)emp[NQ / 100 * 99]);
 #ifdef BENCH_TSC
-  /* Each column's median over the passes, and its extremes. */
-  uint64_t col[TSC_PASSES], md[NCOL], lo[NCOL], hi[NCOL];
-  for (int c = 0; c < NCOL; c++) {
-    for (int r = 0; r < TSC_PASSES; r++)
-      col[r] = pq[r][c];
-    qsort(col, TSC_PASSES, sizeof *col, cmp_u64);
-    md[c] = col[TSC_PASSES / 2];
-    lo[c] = col[0];
-    hi[c] = col[TSC_PASSES - 1];
-  }
+  /* Each percentile's median over the passes, and its extremes. */
+  uint64_t col[TSC_PASSES], md[NT][NP], lo[NT][NP], hi[NT][NP];
+  for (int t = 0; t < NT; t++)
+    for (int k = 0; k < NP; k++) {
+      for (int r = 0; r < TSC_PASSES; r++)
+        col[r] = pq[r][t][k];
+      qsort(col, TSC_PASSES, sizeof *col, cmp_u64);
+      md[t][k] = col[TSC_PASSES / 2];
+      lo[t][k] = col[0];
+      hi[t][k] = col[TSC_PASSES - 1];
+    }
 #define NS(x) ((double)(x) / tsc_ghz)
   printf("latency per lookup (rdtsc + lfence around each, %.2f GHz; median "
          "of %d passes, [p99 range]): p50 %.0f ns, p99 %.0f ns [%.0f-%.0f], "
          "p99.9 %.0f ns; timer alone p50 %.0f ns, p99 %.0f ns\n",
-         tsc_ghz, TSC_PASSES, NS(md[B50]), NS(md[B99]), NS(lo[B99]),
-         NS(hi[B99]), NS(md[B999]), NS(md[E50]), NS(md[E99]));
+         tsc_ghz, TSC_PASSES, NS(md[TB][P50]), NS(md[TB][P99]), NS(lo[TB][P99]),
+         NS(hi[TB][P99]), NS(md[TB][P999]), NS(md[TE][P50]), NS(md[TE][P99]));
   printf("slowest 1%% one at a time (rdtsc), share of each host length:");
   for (size_t b = 0; b < 6; b++) {
     if (b < 5)
@@ -686,38 +664,34 @@ int main(int argc, char **argv) {
   printf("  peers the same way: hash set p50 %.0f ns, p99 %.0f ns [%.0f-%.0f] "
          "(blob/hash-set p99 ratio %.2f); fingerprint table p50 %.0f ns, p99 "
          "%.0f ns [%.0f-%.0f] (ratio %.2f)\n",
-         NS(md[H50]), NS(md[H99]), NS(lo[H99]), NS(hi[H99]),
-         (double)md[B99] / (double)md[H99], NS(md[F50]), NS(md[F99]),
-         NS(lo[F99]), NS(hi[F99]), (double)md[B99] / (double)md[F99]);
+         NS(md[TH][P50]), NS(md[TH][P99]), NS(lo[TH][P99]), NS(hi[TH][P99]),
+         (double)md[TB][P99] / (double)md[TH][P99], NS(md[TF][P50]),
+         NS(md[TF][P99]), NS(lo[TF][P99]), NS(hi[TF][P99]),
+         (double)md[TB][P99] / (double)md[TF][P99]);
   printf("each lookup's own time over the %d passes (rdtsc), its median / "
          "its best: p50 %.0f / %.0f ns, p99 %.0f / %.0f ns, p99.9 %.0f / %.0f "
          "ns\n",
-         TSC_PASSES, NS(own[KB][OWN_MED][0]), NS(own[KB][OWN_BEST][0]),
-         NS(own[KB][OWN_MED][1]), NS(own[KB][OWN_BEST][1]),
-         NS(own[KB][OWN_MED][2]), NS(own[KB][OWN_BEST][2]));
+         TSC_PASSES, NS(own[TB][OWN_MED][P50]), NS(own[TB][OWN_BEST][P50]),
+         NS(own[TB][OWN_MED][P99]), NS(own[TB][OWN_BEST][P99]),
+         NS(own[TB][OWN_MED][P999]), NS(own[TB][OWN_BEST][P999]));
   printf("  peers the same way: hash set p99 %.0f / %.0f ns (blob/hash-set "
          "ratio %.2f / %.2f); fingerprint table p99 %.0f / %.0f ns (ratio "
          "%.2f / %.2f)\n",
-         NS(own[KH][OWN_MED][1]), NS(own[KH][OWN_BEST][1]),
-         (double)own[KB][OWN_MED][1] / (double)own[KH][OWN_MED][1],
-         (double)own[KB][OWN_BEST][1] / (double)own[KH][OWN_BEST][1],
-         NS(own[KF][OWN_MED][1]), NS(own[KF][OWN_BEST][1]),
-         (double)own[KB][OWN_MED][1] / (double)own[KF][OWN_MED][1],
-         (double)own[KB][OWN_BEST][1] / (double)own[KF][OWN_BEST][1]);
+         NS(own[TH][OWN_MED][P99]), NS(own[TH][OWN_BEST][P99]),
+         (double)own[TB][OWN_MED][P99] / (double)own[TH][OWN_MED][P99],
+         (double)own[TB][OWN_BEST][P99] / (double)own[TH][OWN_BEST][P99],
+         NS(own[TF][OWN_MED][P99]), NS(own[TF][OWN_BEST][P99]),
+         (double)own[TB][OWN_MED][P99] / (double)own[TF][OWN_MED][P99],
+         (double)own[TB][OWN_BEST][P99] / (double)own[TF][OWN_BEST][P99]);
   printf("  control, %d dependent loads from random lines of %zu bytes, "
          "timed the same way: p50 %.0f ns, p99 %.0f ns [%.0f-%.0f]; its own "
          "median / best: p99 %.0f / %.0f ns. Every call does the same work, "
          "so its p99 - p50 is what this machine adds to a p99 timed one "
          "call at a time\n",
-         CONTROL_LOADS, ctl_bytes, NS(md[C50]), NS(md[C99]), NS(lo[C99]),
-         NS(hi[C99]), NS(own[KC][OWN_MED][1]), NS(own[KC][OWN_BEST][1]));
-  free(ctl.next);
+         CONTROL_LOADS, ctl_bytes, NS(md[TC][P50]), NS(md[TC][P99]),
+         NS(lo[TC][P99]), NS(hi[TC][P99]), NS(own[TC][OWN_MED][P99]),
+         NS(own[TC][OWN_BEST][P99]));
 #undef NS
-  free(tlat);
-  free(temp);
-  free(tlat_hs);
-  free(tlat_fp);
-  free(tlat_ctl);
 #endif
   printf("latency per lookup, batches of %d (batch time / %d): p50 %.0f ns, "
          "p99 %.0f ns, p99.9 %.0f ns, max %.0f ns\n",
