@@ -23,7 +23,7 @@
 #define BENCH_TSC 1
 #endif
 
-#include "hsts/json.h"
+#include "hsts/base/json.h"
 #include "hsts/preload.h"
 
 static double now_s(void) {

@@ -1,7 +1,7 @@
 /* cmd_audit.c — `detour audit DOMAIN|URL`, and `detour audit --from FILE`
  * for many sites on one loop: the HSTS preload checker's verdict plus what a
  * browser does, with a stable code, severity, evidence and fix per finding
- * (engine/audit.c; docs/audit.md).
+ * (engine/audit/audit.c; docs/audit.md).
  *
  * Exit status: 0 no error finding, 1 at least one error finding (in bulk:
  * any target), 2 usage, 3.. an error class when the audit could not run
@@ -9,7 +9,7 @@
  * printed: memory is bounded by --concurrency, whatever the list's length. */
 #include "cli.h"
 
-#include "engine/audit.h"
+#include "engine/audit/audit.h"
 
 #include <getopt.h>
 #include <stdlib.h>

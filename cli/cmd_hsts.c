@@ -4,8 +4,8 @@
  * `detour fetch` loses nothing. */
 #include "cli.h"
 
-#include "engine/jsonw.h"
-#include "engine/profile.h"
+#include "engine/out/jsonw.h"
+#include "engine/nav/profile.h"
 #include "hsts/store.h"
 #include "hsts/store_file.h"
 #include "hsts/sts_header.h"

@@ -3,8 +3,8 @@
  * --preload-file names a blob made by `compile`. */
 #include "cli.h"
 
-#include "engine/jsonw.h"
-#include "engine/profile.h"
+#include "engine/out/jsonw.h"
+#include "engine/nav/profile.h"
 #include "hsts/preload.h"
 #include "hsts/store.h"
 

@@ -2,7 +2,7 @@
  * subcommands share (errors, files, numbers). */
 #include "cli.h"
 
-#include "engine/jsonw.h"
+#include "engine/out/jsonw.h"
 #include "hsts/store_file.h"
 
 #include <errno.h>

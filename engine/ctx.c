@@ -1,6 +1,6 @@
 /* ctx.c — dt_ctx: options, overrides, trace, lazy TLS, orderly close. */
 #include "engine/ctx.h"
-#include "engine/conn.h"
+#include "engine/net/conn.h"
 
 #include <stdarg.h>
 #include <stdio.h>

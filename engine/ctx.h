@@ -3,10 +3,10 @@
 #define DT_ENGINE_CTX_H
 
 #include "detour.h"
-#include "engine/overrides.h"
-#include "engine/profile.h"
-#include "engine/tcp.h"
-#include "engine/tls.h"
+#include "engine/net/overrides.h"
+#include "engine/nav/profile.h"
+#include "engine/net/tcp.h"
+#include "engine/net/tls.h"
 #include "hsts/preload.h"
 #include "hsts/store.h"
 
@@ -38,7 +38,7 @@ struct dt_ctx {
   int close_timer_closed;
   void (*close_cb)(void *);
   void *close_ud;
-  /* behaviour and HSTS (engine/hsts_policy.c) */
+  /* behaviour and HSTS (engine/nav/hsts_policy.c) */
   const dt__profile *profile;
   int hsts_off;
   dt__hsts_store *hsts;  /* the dynamic store (memory; file via hsts_path) */

@@ -1,5 +1,5 @@
 /* fuzz_audit_header.c — libFuzzer target for the audit's HSTS header
- * verdicts (engine/audit_header.c): the checker's parser with Go's string
+ * verdicts (engine/audit/audit_header.c): the checker's parser with Go's string
  * rules, the browser check, the bounded findings list.
  *
  * Input: byte 0 picks the options (bits 0-1 check, bit 2 policy, bit 3
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/audit_header.h"
+#include "engine/audit/audit_header.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

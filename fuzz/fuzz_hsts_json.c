@@ -1,6 +1,6 @@
 /* fuzz_hsts_json.c — the JSON reader must reject or accept any bytes
  * without crashing, and an accepted tree must be walkable. */
-#include "hsts/json.h"
+#include "hsts/base/json.h"
 
 #include <stdint.h>
 #include <stdlib.h>

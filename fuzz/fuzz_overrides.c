@@ -2,7 +2,7 @@
  * anything a user types: accept or refuse, never overrun. The first byte
  * picks the parser; the rest is the spec (NUL-terminated copy). A lookup
  * through whatever was accepted exercises the matching too. */
-#include "engine/overrides.h"
+#include "engine/net/overrides.h"
 
 #include <stdint.h>
 #include <stdlib.h>

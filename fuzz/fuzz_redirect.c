@@ -5,8 +5,8 @@
  * the method; the rest is header lines "Name: value" separated by '\n'.
  * Every verdict must come with a filled-in result, and a FOLLOW must leave
  * a request that serialises. */
-#include "engine/redirect.h"
-#include "engine/referrer.h"
+#include "engine/nav/redirect.h"
+#include "engine/nav/referrer.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* fuzz_tls_san.c — the iPAddress SAN walk reads certificate extension DER
  * (a server's bytes, though Mbed TLS parsed them first): any bytes must be
  * walked within bounds. The first byte picks a 4- or 16-byte address. */
-#include "engine/tls.h"
+#include "engine/net/tls.h"
 
 #include <stdint.h>
 #include <string.h>

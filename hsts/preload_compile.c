@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hsts/json.h"
+#include "hsts/base/json.h"
 #include "hsts/preload.h"
 #include "hsts/preload_format.h"
 

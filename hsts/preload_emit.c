@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hsts/bytes.h"
+#include "hsts/base/bytes.h"
 #include "hsts/preload.h"
 #include "hsts/preload_format.h"
 

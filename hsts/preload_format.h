@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hsts/bytes.h"
+#include "hsts/base/bytes.h"
 
 /* ---- header: 128 bytes ------------------------------------------------------
  * 0 magic "DTHSTSPL", then u32 fields at the offsets below, 112..119 zero,

@@ -27,7 +27,7 @@
  * bench_hsts_store measured each step; docs/benchmarks.md has the figures. */
 #include "hsts/store.h"
 
-#include "hsts/bytes.h"
+#include "hsts/base/bytes.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -24,7 +24,16 @@
 extern "C" {
 #endif
 
-#define DETOUR_VERSION "0.1.0"
+#define DETOUR_VERSION "0.2.0"
+
+/* Every public function carries DT_EXTERN: libdetour is built with hidden
+ * visibility, so only these symbols leave the shared library (libuv's
+ * UV_EXTERN idea). */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define DT_EXTERN __attribute__((visibility("default")))
+#else
+#define DT_EXTERN
+#endif
 
 struct uv_loop_s; /* libuv's uv_loop_t, without including uv.h */
 
@@ -94,16 +103,16 @@ typedef enum dt_err_class {
 
 /* "EDNS" etc. (without the DT_ prefix); "UNKNOWN" for an unknown code.
  * Static strings: never free. */
-const char *dt_err_name(int err);
+DT_EXTERN const char *dt_err_name(int err);
 /* Human message for a code; static string. */
-const char *dt_strerror(int err);
-dt_err_class dt_err_class_of(int err);
+DT_EXTERN const char *dt_strerror(int err);
+DT_EXTERN dt_err_class dt_err_class_of(int err);
 /* "usage", "url", "dns", … ("ok" for 0): the class as JSON names it. */
-const char *dt_err_class_name(dt_err_class c);
+DT_EXTERN const char *dt_err_class_name(dt_err_class c);
 
 /* ------------------------------------------------------------------------ */
 /* Memory returned by the library (strings, JSON) is freed with dt_free(). */
-void dt_free(void *p);
+DT_EXTERN void dt_free(void *p);
 
 /* ------------------------------------------------------------------------ */
 /* Limits: every buffer and count the engine keeps has a limit, and all the
@@ -144,7 +153,7 @@ typedef struct dt_limits {
   size_t hsts_max_entries;   /* LRU bound of the dynamic store (at most 2^28) */
 } dt_limits;
 
-void dt_limits_default(dt_limits *lim);
+DT_EXTERN void dt_limits_default(dt_limits *lim);
 
 /* ------------------------------------------------------------------------ */
 /* Clock: every read of wall time goes through this, so HSTS expiry and
@@ -156,10 +165,10 @@ typedef struct dt_clock {
   void *user_data;
 } dt_clock;
 
-int64_t dt_clock_now_ms(const dt_clock *clock); /* NULL clock → system */
+DT_EXTERN int64_t dt_clock_now_ms(const dt_clock *clock); /* NULL clock → system */
 
 /* ------------------------------------------------------------------------ */
-/* URL: the WHATWG URL Standard (engine/url.c). */
+/* URL: the WHATWG URL Standard (engine/url/url.c). */
 
 typedef struct dt_url dt_url; /* opaque, immutable once parsed */
 
@@ -167,10 +176,10 @@ typedef struct dt_url dt_url; /* opaque, immutable once parsed */
  * NULL). On success *out is a new URL, freed with dt_url_free(). Returns
  * DT_EURL on failure (the Standard's "failure"), DT_ELIMIT_URL when input
  * exceeds DT_DEFAULT_MAX_URL_BYTES. */
-int dt_url_parse(dt_url **out, const char *input, size_t len,
+DT_EXTERN int dt_url_parse(dt_url **out, const char *input, size_t len,
                  const dt_url *base);
-void dt_url_free(dt_url *url);
-dt_url *dt_url_dup(const dt_url *url);
+DT_EXTERN void dt_url_free(dt_url *url);
+DT_EXTERN dt_url *dt_url_dup(const dt_url *url);
 
 /* Components, as the URL Standard's API getters name them (href, origin,
  * protocol "http:", username, password, host "a.test:8080", hostname, port
@@ -189,12 +198,12 @@ typedef enum dt_url_part {
   DT_URL_SEARCH,
   DT_URL_HASH
 } dt_url_part;
-const char *dt_url_get(const dt_url *url, dt_url_part part);
+DT_EXTERN const char *dt_url_get(const dt_url *url, dt_url_part part);
 
 /* Scheme without ':' ("https"). */
-const char *dt_url_scheme(const dt_url *url);
+DT_EXTERN const char *dt_url_scheme(const dt_url *url);
 /* The port to connect to: explicit port, else the scheme's default, else -1. */
-int dt_url_port_or_default(const dt_url *url);
+DT_EXTERN int dt_url_port_or_default(const dt_url *url);
 /* Host kind after host parsing. */
 typedef enum dt_host_kind {
   DT_HOST_NONE = 0,   /* no host (e.g. "mailto:") or empty host */
@@ -203,21 +212,21 @@ typedef enum dt_host_kind {
   DT_HOST_IPV6,       /* hostname getter includes brackets */
   DT_HOST_OPAQUE      /* non-special scheme opaque host */
 } dt_host_kind;
-dt_host_kind dt_url_host_kind(const dt_url *url);
-int dt_url_has_fragment(const dt_url *url); /* null fragment vs "#" */
-int dt_url_is_special(const dt_url *url);
+DT_EXTERN dt_host_kind dt_url_host_kind(const dt_url *url);
+DT_EXTERN int dt_url_has_fragment(const dt_url *url); /* null fragment vs "#" */
+DT_EXTERN int dt_url_is_special(const dt_url *url);
 /* Same origin (tuple origins; opaque origins are never same). */
-int dt_url_same_origin(const dt_url *a, const dt_url *b);
+DT_EXTERN int dt_url_same_origin(const dt_url *a, const dt_url *b);
 /* Target for the request line: path + query, never the fragment. New string,
  * dt_free() it. */
-char *dt_url_request_target(const dt_url *url);
+DT_EXTERN char *dt_url_request_target(const dt_url *url);
 /* A copy of URL with one part replaced, using the Standard's setter rules
  * (protocol, username, password, host, hostname, port, pathname, search,
  * hash). As with the Standard's setters, a value the setter rejects leaves
  * the copy unchanged (or changed only as far as the setter got before it
  * gave up). NULL only on ENOMEM, a limit, a NULL argument, ORIGIN (which
  * has no setter), or an href value that does not parse. */
-dt_url *dt_url_with(const dt_url *url, dt_url_part part, const char *value);
+DT_EXTERN dt_url *dt_url_with(const dt_url *url, dt_url_part part, const char *value);
 
 /* Host canonicalisation shared with hsts/: domain to ASCII (UTS #46
  * non-transitional via libidn2), lowercase, trailing dots removed. Writes a
@@ -225,7 +234,7 @@ dt_url *dt_url_with(const dt_url *url, dt_url_part part, const char *value);
  * the host is not a valid domain, DT_EINVAL when it is an IP literal,
  * DT_ELIMIT_URL when the input is longer than a URL may be or the result
  * does not fit in CAP bytes. */
-int dt_host_canonicalize(const char *host, size_t len, char *out, size_t cap);
+DT_EXTERN int dt_host_canonicalize(const char *host, size_t len, char *out, size_t cap);
 
 /* ------------------------------------------------------------------------ */
 /* Engine context: the loop, limits, clock, trust, name overrides, the
@@ -274,32 +283,32 @@ typedef struct dt_ctx_options {
 /* The size of dt_ctx_options in 0.1.0, the smallest dt_ctx_new accepts. */
 #define DT_CTX_OPTIONS_SIZE_V1 offsetof(dt_ctx_options, hsts_save_delay_ms)
 
-void dt_ctx_options_init(dt_ctx_options *opt); /* defaults; loop left NULL */
+DT_EXTERN void dt_ctx_options_init(dt_ctx_options *opt); /* defaults; loop left NULL */
 
 /* Creates a context. Copies what it needs from opt. */
-int dt_ctx_new(dt_ctx **out, const dt_ctx_options *opt);
+DT_EXTERN int dt_ctx_new(dt_ctx **out, const dt_ctx_options *opt);
 /* curl-style overrides, applied before DNS:
  *   "host:port:addr[,addr...]"  (--resolve; addr may be [v6])
  *   "host:port:host2:port2"     (--connect-to; empty host/port = any/same) */
-int dt_ctx_add_resolve(dt_ctx *ctx, const char *spec);
-int dt_ctx_add_connect_to(dt_ctx *ctx, const char *spec);
+DT_EXTERN int dt_ctx_add_resolve(dt_ctx *ctx, const char *spec);
+DT_EXTERN int dt_ctx_add_connect_to(dt_ctx *ctx, const char *spec);
 /* Wire trace: called with every byte sent and received (TLS decrypted).
  * dir is '>' for sent, '<' for received, '*' for info lines. */
 typedef void (*dt_trace_cb)(char dir, const char *data, size_t len,
                             void *user_data);
-void dt_ctx_set_trace(dt_ctx *ctx, dt_trace_cb cb, void *user_data);
+DT_EXTERN void dt_ctx_set_trace(dt_ctx *ctx, dt_trace_cb cb, void *user_data);
 /* Warnings about the context's set-up (an unusable HSTS store file with the
  * path, cause and fix; a stale preload list): the i-th, or NULL past the
  * last. Static until dt_ctx_close. */
-const char *dt_ctx_warning(const dt_ctx *ctx, size_t i);
+DT_EXTERN const char *dt_ctx_warning(const dt_ctx *ctx, size_t i);
 /* The profile in use ("chromium", "fetch", "firefox"). */
-const char *dt_ctx_profile(const dt_ctx *ctx);
+DT_EXTERN const char *dt_ctx_profile(const dt_ctx *ctx);
 /* The HSTS decision alone, for URLs the engine does not fetch itself (a
  * WebSocket client: ws: → wss:, RFC 6797 §8.3 / Fetch "main fetch"): 1
  * and *upgraded (a new string, dt_free it) when URL's host is a Known HSTS
  * Host and its scheme is http or ws; 0 when not (nothing to upgrade);
  * DT_EURL / DT_ENOMEM / DT_EINVAL. Never touches the network. */
-int dt_ctx_hsts_upgrade(dt_ctx *ctx, const char *url, char **upgraded);
+DT_EXTERN int dt_ctx_hsts_upgrade(dt_ctx *ctx, const char *url, char **upgraded);
 /* The dynamic HSTS state of a context (the store; the preload list is read
  * only), as a browser's "domain security policy" page manages it. HOST is
  * any host string: it is canonicalised like a navigation's (IDNA, lowercase,
@@ -318,31 +327,31 @@ typedef struct dt_hsts_entry {
  * profile's cap applies, as to a header). 0, DT_EINVAL (max_age_s 0, or not
  * a domain: IP literals and localhost are never HSTS hosts), DT_EURL,
  * DT_ELIMIT_URL (longer than DT_MAX_HOST_BYTES), DT_ENOMEM. */
-int dt_ctx_hsts_add(dt_ctx *ctx, const char *host, uint64_t max_age_s,
+DT_EXTERN int dt_ctx_hsts_add(dt_ctx *ctx, const char *host, uint64_t max_age_s,
                     int include_subdomains);
 /* HOST's own entry (not an ancestor's): 1 and *out, or 0 when none. */
-int dt_ctx_hsts_get(dt_ctx *ctx, const char *host, dt_hsts_entry *out);
+DT_EXTERN int dt_ctx_hsts_get(dt_ctx *ctx, const char *host, dt_hsts_entry *out);
 /* Deletes HOST's own entry: 1 deleted, 0 none, DT_EINVAL / DT_EURL. */
-int dt_ctx_hsts_delete(dt_ctx *ctx, const char *host);
+DT_EXTERN int dt_ctx_hsts_delete(dt_ctx *ctx, const char *host);
 /* Deletes the entries observed in [from_ms, to_ms] ("clear browsing data
  * for a time range"; every entry: INT64_MIN, INT64_MAX). TO_MS is capped at
  * now: headers noted later are kept. Returns how many. */
-size_t dt_ctx_hsts_delete_observed_between(dt_ctx *ctx, int64_t from_ms,
+DT_EXTERN size_t dt_ctx_hsts_delete_observed_between(dt_ctx *ctx, int64_t from_ms,
                                            int64_t to_ms);
 /* Calls cb for each entry, most recently used first; a non-zero return
  * stops the walk and is returned. The callback must not change the store
  * (no dt_ctx_hsts_add/delete, no navigation ending): collect, then act. */
-int dt_ctx_hsts_each(dt_ctx *ctx,
+DT_EXTERN int dt_ctx_hsts_each(dt_ctx *ctx,
                      int (*cb)(const dt_hsts_entry *entry, void *user_data),
                      void *user_data);
 /* Saves the HSTS store now if it has unsaved changes (hsts_save_delay_ms).
  * 0: saved, or nothing to save; DT_ESTORE: the file failed — the context
  * goes on memory-only and dt_ctx_warning says why. */
-int dt_ctx_hsts_flush(dt_ctx *ctx);
+DT_EXTERN int dt_ctx_hsts_flush(dt_ctx *ctx);
 /* Saves unsaved HSTS changes, closes pooled connections; cb runs from the
  * loop once every handle is closed, after which the context is freed.
  * Run the loop until cb. */
-void dt_ctx_close(dt_ctx *ctx, void (*cb)(void *user_data), void *user_data);
+DT_EXTERN void dt_ctx_close(dt_ctx *ctx, void (*cb)(void *user_data), void *user_data);
 
 /* ------------------------------------------------------------------------ */
 /* A request and the hop chain it produces. */
@@ -419,14 +428,14 @@ typedef struct dt_hop {
 
 typedef struct dt_chain dt_chain; /* opaque; freed with dt_chain_free() */
 
-size_t dt_chain_hop_count(const dt_chain *chain);
-const dt_hop *dt_chain_hop(const dt_chain *chain, size_t i);
-const char *dt_chain_url(const dt_chain *chain);      /* first URL */
-const char *dt_chain_method(const dt_chain *chain);   /* first method */
-const char *dt_chain_final_url(const dt_chain *chain);/* NULL on error */
-int dt_chain_error(const dt_chain *chain);            /* 0 or DT_E* */
-const char *dt_chain_error_message(const dt_chain *chain); /* or NULL */
-void dt_chain_free(dt_chain *chain);
+DT_EXTERN size_t dt_chain_hop_count(const dt_chain *chain);
+DT_EXTERN const dt_hop *dt_chain_hop(const dt_chain *chain, size_t i);
+DT_EXTERN const char *dt_chain_url(const dt_chain *chain);      /* first URL */
+DT_EXTERN const char *dt_chain_method(const dt_chain *chain);   /* first method */
+DT_EXTERN const char *dt_chain_final_url(const dt_chain *chain);/* NULL on error */
+DT_EXTERN int dt_chain_error(const dt_chain *chain);            /* 0 or DT_E* */
+DT_EXTERN const char *dt_chain_error_message(const dt_chain *chain); /* or NULL */
+DT_EXTERN void dt_chain_free(dt_chain *chain);
 
 /* Asynchronous navigation: the request, its HSTS upgrades (synthetic
  * hops, nothing sent) and the redirects it follows per the profile, as one
@@ -434,7 +443,7 @@ void dt_chain_free(dt_chain *chain);
  * dt_fetch(); it receives a chain the callee owns and must free. Even on
  * failure a chain is delivered, carrying the error. Returns 0 if started. */
 typedef void (*dt_fetch_cb)(dt_chain *chain, void *user_data);
-int dt_fetch(dt_ctx *ctx, const dt_request *req, dt_fetch_cb cb,
+DT_EXTERN int dt_fetch(dt_ctx *ctx, const dt_request *req, dt_fetch_cb cb,
              void *user_data);
 
 /* Blocking wrapper for programs without a loop of their own (the CLI).
@@ -444,27 +453,27 @@ int dt_fetch(dt_ctx *ctx, const dt_request *req, dt_fetch_cb cb,
  * chain in *out (free with dt_chain_free); the pool stays warm between calls.
  * dt_sync_free() closes everything and frees the loop. */
 typedef struct dt_sync dt_sync;
-int dt_sync_new(dt_sync **out, const dt_ctx_options *opt);
-dt_ctx *dt_sync_ctx(dt_sync *s);
-int dt_sync_fetch(dt_sync *s, const dt_request *req, dt_chain **out);
-void dt_sync_free(dt_sync *s);
+DT_EXTERN int dt_sync_new(dt_sync **out, const dt_ctx_options *opt);
+DT_EXTERN dt_ctx *dt_sync_ctx(dt_sync *s);
+DT_EXTERN int dt_sync_fetch(dt_sync *s, const dt_request *req, dt_chain **out);
+DT_EXTERN void dt_sync_free(dt_sync *s);
 
 /* ------------------------------------------------------------------------ */
-/* Output (engine/output.c). Each returns a new NUL-terminated string that the
+/* Output (engine/out/output.c). Each returns a new NUL-terminated string that the
  * caller frees with dt_free(), or NULL when out of memory. */
 /* The chain as JSON, the stable shape documented in docs/json-output.md. */
-char *dt_chain_to_json(const dt_chain *chain);
+DT_EXTERN char *dt_chain_to_json(const dt_chain *chain);
 /* The chain for people: one hop a line (method, URL, status, reason, why),
  * then the final response head or the error. */
-char *dt_chain_to_text(const dt_chain *chain);
+DT_EXTERN char *dt_chain_to_text(const dt_chain *chain);
 /* The chain as HAR 1.2 (what devtools export), internal redirects included
  * as 307 entries with the custom fields _detour_synthetic and _detour_note. */
-char *dt_chain_to_har(const dt_chain *chain);
+DT_EXTERN char *dt_chain_to_har(const dt_chain *chain);
 /* A URL's parts as JSON with the URL Standard's names (`detour url`). */
-char *dt_url_to_json(const dt_url *url);
+DT_EXTERN char *dt_url_to_json(const dt_url *url);
 
 /* Versions of detour and the libraries it was built with; static string. */
-const char *dt_version_info(void);
+DT_EXTERN const char *dt_version_info(void);
 
 #ifdef __cplusplus
 }

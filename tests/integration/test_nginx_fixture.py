@@ -57,7 +57,7 @@ GO_SPACE = " \t\n\v\f\r\x85\xa0"  # enough of Go's TrimSpace for these fixtures
 def header_issues(value):
     """hstspreload ParseHeaderString + EligibleHeader (bulk-1-year), for the
     ASCII headers of the fixtures. The full rules, Unicode included, are
-    engine/audit_header.c, checked case by case in test_audit_header.c."""
+    engine/audit/audit_header.c, checked case by case in test_audit_header.c."""
     err, warn = [], []
     ds = [d.strip(GO_SPACE) for d in value.split(";")]
     isd = pre = False

@@ -5,8 +5,8 @@
  * the audit, and whether the name is its own registrable domain. */
 #include "dt_test.h"
 
-#include "engine/audit.h"
-#include "engine/chain.h"
+#include "engine/audit/audit.h"
+#include "engine/nav/chain.h"
 
 #include <stdlib.h>
 

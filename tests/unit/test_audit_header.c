@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "dt_test.h"
-#include "engine/audit_header.h"
+#include "engine/audit/audit_header.h"
 
 #define MAX_FIELDS 4
 #define LINE_MAX_BYTES 4096

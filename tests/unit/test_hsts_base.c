@@ -1,4 +1,4 @@
-/* test_hsts_base.c — the error table, limits and clock (hsts/base.c). */
+/* test_hsts_base.c — the error table, limits and clock (hsts/base/base.c). */
 #include "detour.h"
 #include "dt_test.h"
 

@@ -1,8 +1,8 @@
-/* test_hsts_json.c — the JSON reader (hsts/json.c): valid documents,
+/* test_hsts_json.c — the JSON reader (hsts/base/json.c): valid documents,
  * comments, escapes, positions of errors, and bounds. */
 #include "detour.h"
 #include "dt_test.h"
-#include "hsts/json.h"
+#include "hsts/base/json.h"
 
 #include <stdlib.h>
 

@@ -1,8 +1,8 @@
 /* test_http1.c — the HTTP/1.1 layer in memory: responses as byte strings,
  * fed whole, split at every byte boundary, and one byte at a time; the hop
  * must come out the same each way. Plus request serialisation. */
-#include "engine/chain.h"
-#include "engine/http1.h"
+#include "engine/nav/chain.h"
+#include "engine/net/http1.h"
 
 #include "dt_test.h"
 

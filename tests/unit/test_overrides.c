@@ -1,6 +1,6 @@
 /* test_overrides.c — --resolve / --connect-to parsing and matching, as rows
  * (curl's documented semantics). */
-#include "engine/overrides.h"
+#include "engine/net/overrides.h"
 
 #include "dt_test.h"
 

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "dt_test.h"
-#include "hsts/json.h"
+#include "hsts/base/json.h"
 #include "hsts/preload.h"
 #include "hsts/preload_format.h"
 

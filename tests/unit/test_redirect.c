@@ -1,4 +1,4 @@
-/* test_redirect.c — the pure redirect rules (engine/redirect.c) against the
+/* test_redirect.c — the pure redirect rules (engine/nav/redirect.c) against the
  * conformance table of reference/redirect-rules.md §2, one row per case ID
  * (docs/conformance.md "Pure row(s) now"). No socket: a script of responses
  * goes in, the next request (URL, method, body, headers) or the verdict
@@ -6,9 +6,9 @@
  * not from the code. The same cases run end to end, against the fixture
  * server, in tests/integration/test_conformance.py. */
 #include "dt_test.h"
-#include "engine/profile.h"
-#include "engine/redirect.h"
-#include "engine/upgrade.h"
+#include "engine/nav/profile.h"
+#include "engine/nav/redirect.h"
+#include "engine/nav/upgrade.h"
 
 #include <stdlib.h>
 #include <string.h>

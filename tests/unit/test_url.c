@@ -8,7 +8,7 @@
  * honest). Set DT_URL_TEST_VERBOSE=1 to print each failing case. */
 #include "detour.h"
 #include "dt_test.h"
-#include "hsts/json.h"
+#include "hsts/base/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>

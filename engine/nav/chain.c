@@ -1,0 +1,220 @@
+/* chain.c — the hop chain: detour's main output. Hops live in fixed-size
+ * slabs so a dt_hop pointer never moves; strings live in an arena. */
+#include "engine/nav/chain.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define ARENA_BLOCK 4096
+#define HOPS_PER_SLAB 8
+
+typedef struct arena_block {
+  struct arena_block *next;
+  size_t used, cap;
+  /* data follows, max-aligned */
+  _Alignas(max_align_t) unsigned char data[];
+} arena_block;
+
+typedef struct hop_slot {
+  dt_hop hop;
+  dt_header *req, *resp; /* growable arrays behind hop.req_headers etc. */
+  size_t req_cap, resp_cap;
+} hop_slot;
+
+typedef struct hop_slab {
+  struct hop_slab *next;
+  hop_slot slots[HOPS_PER_SLAB];
+} hop_slab;
+
+struct dt_chain {
+  arena_block *arena;
+  hop_slab *slabs, *last_slab;
+  hop_slot **index; /* index[i] → slot of hop i */
+  size_t count, index_cap;
+  const char *url, *method, *final_url, *error_message;
+  int error;
+};
+
+static void *arena_alloc(dt_chain *c, size_t n) {
+  size_t align = _Alignof(max_align_t);
+  n = (n + align - 1) & ~(align - 1);
+  if (!c->arena || c->arena->cap - c->arena->used < n) {
+    size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+    arena_block *b = malloc(sizeof *b + cap);
+    if (!b) return NULL;
+    b->next = c->arena;
+    b->used = 0;
+    b->cap = cap;
+    c->arena = b;
+  }
+  void *p = c->arena->data + c->arena->used;
+  c->arena->used += n;
+  return p;
+}
+
+const char *dt__chain_strndup(dt_chain *c, const char *s, size_t n) {
+  if (!s) return NULL;
+  char *p = arena_alloc(c, n + 1);
+  if (!p) return NULL;
+  memcpy(p, s, n);
+  p[n] = '\0';
+  return p;
+}
+
+const char *dt__chain_strdup(dt_chain *c, const char *s) {
+  return s ? dt__chain_strndup(c, s, strlen(s)) : NULL;
+}
+
+const uint8_t *dt__chain_memdup(dt_chain *c, const void *p, size_t n) {
+  if (!p || n == 0) return NULL;
+  uint8_t *d = arena_alloc(c, n);
+  if (d) memcpy(d, p, n);
+  return d;
+}
+
+dt_chain *dt__chain_new(const char *method, const char *url) {
+  dt_chain *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->method = dt__chain_strdup(c, method ? method : "GET");
+  c->url = dt__chain_strdup(c, url ? url : "");
+  if (!c->method || !c->url) {
+    dt_chain_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+dt_hop *dt__chain_add_hop(dt_chain *c) {
+  if (c->count == c->index_cap) {
+    size_t cap = c->index_cap ? c->index_cap * 2 : 8;
+    hop_slot **ni = realloc(c->index, cap * sizeof *ni);
+    if (!ni) return NULL;
+    c->index = ni;
+    c->index_cap = cap;
+  }
+  size_t in_slab = c->count % HOPS_PER_SLAB;
+  if (in_slab == 0) {
+    hop_slab *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    if (c->last_slab)
+      c->last_slab->next = s;
+    else
+      c->slabs = s;
+    c->last_slab = s;
+  }
+  hop_slot *slot = &c->last_slab->slots[in_slab];
+  memset(slot, 0, sizeof *slot);
+  dt_hop_timing *t = &slot->hop.timing;
+  t->dns_ms = t->connect_ms = t->tls_ms = t->first_byte_ms = t->total_ms = -1;
+  c->index[c->count++] = slot;
+  return &slot->hop;
+}
+
+static hop_slot *slot_of(dt_hop *hop) { return (hop_slot *)(void *)hop; }
+
+static int add_header(dt_chain *c, dt_header **arr, size_t *cap, size_t *count,
+                      const char *name, size_t nlen, const char *value,
+                      size_t vlen) {
+  if (*count == *cap) {
+    size_t ncap = *cap ? *cap * 2 : 8;
+    dt_header *na = realloc(*arr, ncap * sizeof *na);
+    if (!na) return DT_ENOMEM;
+    *arr = na;
+    *cap = ncap;
+  }
+  const char *n = dt__chain_strndup(c, name, nlen);
+  const char *v = dt__chain_strndup(c, value, vlen);
+  if (!n || !v) return DT_ENOMEM;
+  (*arr)[*count].name = n;
+  (*arr)[*count].value = v;
+  (*count)++;
+  return 0;
+}
+
+int dt__hop_add_req_header(dt_chain *c, dt_hop *hop, const char *name,
+                           size_t nlen, const char *value, size_t vlen) {
+  hop_slot *s = slot_of(hop);
+  int r = add_header(c, &s->req, &s->req_cap, &hop->req_header_count, name,
+                     nlen, value, vlen);
+  hop->req_headers = s->req;
+  return r;
+}
+
+int dt__hop_add_resp_header(dt_chain *c, dt_hop *hop, const char *name,
+                            size_t nlen, const char *value, size_t vlen) {
+  hop_slot *s = slot_of(hop);
+  int r = add_header(c, &s->resp, &s->resp_cap, &hop->resp_header_count, name,
+                     nlen, value, vlen);
+  hop->resp_headers = s->resp;
+  return r;
+}
+
+const char *dt__hop_resp_header(const dt_hop *hop, const char *name) {
+  for (size_t i = 0; i < hop->resp_header_count; i++)
+    if (strcasecmp(hop->resp_headers[i].name, name) == 0)
+      return hop->resp_headers[i].value;
+  return NULL;
+}
+
+int dt__chain_set_final_url(dt_chain *c, const char *url) {
+  c->final_url = dt__chain_strdup(c, url);
+  return c->final_url || !url ? 0 : DT_ENOMEM;
+}
+
+void dt__chain_vset_error(dt_chain *c, int err, const char *fmt, va_list ap) {
+  if (c->error) return; /* the first error is the cause; keep it */
+  c->error = err;
+  char msg[512];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  c->error_message = dt__chain_strdup(c, msg);
+}
+
+void dt__chain_set_error(dt_chain *c, int err, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  dt__chain_vset_error(c, err, fmt, ap);
+  va_end(ap);
+}
+
+void dt__hop_set_note(dt_chain *c, dt_hop *hop, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  hop->note = dt__chain_strdup(c, msg);
+}
+
+size_t dt_chain_hop_count(const dt_chain *c) { return c ? c->count : 0; }
+const dt_hop *dt_chain_hop(const dt_chain *c, size_t i) {
+  return c && i < c->count ? &c->index[i]->hop : NULL;
+}
+const char *dt_chain_url(const dt_chain *c) { return c->url; }
+const char *dt_chain_method(const dt_chain *c) { return c->method; }
+const char *dt_chain_final_url(const dt_chain *c) {
+  return c->error ? NULL : c->final_url;
+}
+int dt_chain_error(const dt_chain *c) { return c->error; }
+const char *dt_chain_error_message(const dt_chain *c) {
+  return c->error_message;
+}
+
+void dt_chain_free(dt_chain *c) {
+  if (!c) return;
+  for (size_t i = 0; i < c->count; i++) {
+    free(c->index[i]->req);
+    free(c->index[i]->resp);
+  }
+  free(c->index);
+  for (hop_slab *s = c->slabs, *n; s; s = n) {
+    n = s->next;
+    free(s);
+  }
+  for (arena_block *b = c->arena, *n; b; b = n) {
+    n = b->next;
+    free(b);
+  }
+  free(c);
+}

@@ -1,0 +1,104 @@
+/* profile.c — the profile rows. Every value cites where it comes from; the
+ * same table, in prose, is docs/profiles.md. Changing a value here means
+ * changing that document and the rows of tests/unit/test_profile.c. */
+#include "engine/nav/profile.h"
+
+#include <string.h>
+
+static const dt__profile profiles[] = {
+    {
+        .name = "chromium",
+        .summary = "current Chromium, measured against Chromium 156 (default)",
+        /* 1: Chromium IsRedirect skips empty Location values; curl t54. */
+        .empty_location = DT__EMPTY_LOCATION_FINAL,
+        /* 2/3: HttpUtil::HeadersContainMultipleCopiesOfField errors only
+         * when the values differ (ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION). */
+        .follow_identical_locations = 1,
+        .differing_locations_error = 1,
+        /* 4: measured on Chromium 156 navigations: the 20th redirect
+         * response is ERR_TOO_MANY_REDIRECTS, so 19 are followed. */
+        .max_redirects = 19,
+        /* 4b: measured: a 301-to-http loop on an HSTS host fails after 19
+         * redirects, 9 of them internal (URLRequest::Redirect counts the
+         * int307 too). */
+        .synthetic_hops_count = 1,
+        /* 5: measured; RedirectUtil::UpdateHttpRequest sets Origin: null. */
+        .origin_rule = DT__ORIGIN_NULL_ON_CROSS_ORIGIN,
+        .referrer_policy_case_insensitive = 1,
+        /* R2 [inference]: the int307 is a URLRequest redirect, and
+         * ComputeRedirectInfo recomputes the referrer for it. */
+        .synthetic_hop_recomputes_referrer = 1,
+        /* 6: kMaxHSTSAgeSecs, one year. */
+        .hsts_max_age_cap = 31536000u,
+        .hsts_max_age_zero_knocks_out_preload = 0,
+        .preload_rule = DT__PRELOAD_MOST_SPECIFIC,
+    },
+    {
+        .name = "fetch",
+        .summary = "the letter of WHATWG Fetch and RFC 6797",
+        /* 1: Fetch "location URL" step 3: "" parses to the response URL. */
+        .empty_location = DT__EMPTY_LOCATION_SELF,
+        /* 2/3: "extract header list values" fails when a single-value
+         * header appears more than once (location URL step 2). */
+        .follow_identical_locations = 0,
+        .differing_locations_error = 1,
+        /* 4: HTTP-redirect fetch steps 7-8: 20 followed, the 21st fails. */
+        .max_redirects = 20,
+        /* 4b: the HSTS upgrade only sets the scheme in main fetch; it is
+         * not a redirect and uses none of the 20. */
+        .synthetic_hops_count = 0,
+        .origin_rule = DT__ORIGIN_REDIRECT_TAINT,
+        .referrer_policy_case_insensitive = 0,
+        .synthetic_hop_recomputes_referrer = 0,
+        /* 6: RFC 6797 sets no cap; the store guards overflow. */
+        .hsts_max_age_cap = 0,
+        .hsts_max_age_zero_knocks_out_preload = 0,
+        .preload_rule = DT__PRELOAD_ANY_ANCESTOR,
+    },
+    {
+        .name = "firefox",
+        .summary =
+            "Chromium's redirect behaviour with Firefox's HSTS differences",
+        .empty_location = DT__EMPTY_LOCATION_FINAL,
+        .follow_identical_locations = 1,
+        .differing_locations_error = 1,
+        .max_redirects = 19,
+        .synthetic_hops_count = 1,
+        /* 5: DECISIONS.md: the initiator's origin, as Fetch. */
+        .origin_rule = DT__ORIGIN_REDIRECT_TAINT,
+        .referrer_policy_case_insensitive = 1,
+        .synthetic_hop_recomputes_referrer = 1,
+        /* 6: 100 years. */
+        .hsts_max_age_cap = 3153600000u,
+        /* 7: stores a knockout entry for that exact name. */
+        .hsts_max_age_zero_knocks_out_preload = 1,
+        .preload_rule = DT__PRELOAD_ANY_ANCESTOR,
+    },
+};
+
+#define PROFILE_COUNT (sizeof profiles / sizeof profiles[0])
+
+static int ascii_casecmp(const char *a, const char *b) {
+  for (;; a++, b++) {
+    unsigned char ca = (unsigned char)*a, cb = (unsigned char)*b;
+    if (ca >= 'A' && ca <= 'Z') ca = (unsigned char)(ca - 'A' + 'a');
+    if (cb >= 'A' && cb <= 'Z') cb = (unsigned char)(cb - 'A' + 'a');
+    if (ca != cb) return ca < cb ? -1 : 1;
+    if (ca == 0) return 0;
+  }
+}
+
+const dt__profile *dt__profile_find(const char *name) {
+  if (name == NULL) return NULL;
+  for (size_t i = 0; i < PROFILE_COUNT; i++)
+    if (ascii_casecmp(profiles[i].name, name) == 0) return &profiles[i];
+  return NULL;
+}
+
+const dt__profile *dt__profile_default(void) { return &profiles[0]; }
+
+size_t dt__profile_count(void) { return PROFILE_COUNT; }
+
+const dt__profile *dt__profile_at(size_t i) {
+  return i < PROFILE_COUNT ? &profiles[i] : NULL;
+}

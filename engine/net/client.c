@@ -1,0 +1,612 @@
+/* client.c — one request/response hop on the caller's loop.
+ *
+ * Phases (one set_phase(); each has its own timer and DT_ETIMEOUT_* code):
+ *   START → DNS (uv_getaddrinfo, unless --resolve or an IP literal)
+ *         → CONNECT (addresses in order, per-attempt timeout)
+ *         → TLS (https only) → WAIT (request written; first-byte timer)
+ *         → BODY (idle timer restarts on every byte) → DONE
+ *   A pooled connection jumps from START to WAIT. A reused connection that
+ *   closes before any response byte is retried once on a fresh connection
+ *   for idempotent methods (what browsers do, e.g. Chromium's
+ *   HttpNetworkTransaction::HandleIOError).
+ * The total timer spans all phases. Completion closes both timers; cb runs
+ * from their close callback, so never from inside dt__client_send(). */
+#include "engine/net/client.h"
+#include "engine/net/conn.h"
+#include "engine/ctx.h"
+#include "engine/net/http1.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_ADDRS 16
+
+typedef enum phase {
+  PH_START = 0, /* URL parsed, nothing on the network yet */
+  PH_DNS,       /* uv_getaddrinfo in flight */
+  PH_CONNECT,   /* TCP connect to addrs[next_addr - 1] */
+  PH_TLS,       /* TLS handshake */
+  PH_WAIT,      /* request written, waiting for the first byte */
+  PH_BODY,      /* response bytes flowing */
+  PH_DONE       /* finished; waiting for handles to close */
+} phase;
+
+static const char *const phase_names[] = {"start", "dns",  "connect", "tls",
+                                          "waiting for response", "body",
+                                          "done"};
+
+typedef struct req {
+  dt_ctx *ctx;
+  dt_chain *chain;
+  dt_hop *hop;
+  dt__client_cb cb;
+  void *ud;
+  dt__client_opts opts;
+  phase ph;
+  int err;
+  char msg[600];
+  /* target */
+  dt_url *url;
+  char method[32];
+  int is_https;
+  char host[DT_MAX_HOST_BYTES + 3]; /* URL hostname, brackets stripped */
+  int port;
+  char chost[DT_MAX_HOST_BYTES + 3]; /* where the socket goes */
+  int cport;
+  char key[DT__CONN_KEY_BYTES];
+  /* addresses */
+  struct sockaddr_storage addrs[MAX_ADDRS];
+  size_t naddrs, next_addr;
+  uv_getaddrinfo_t gai;
+  int gai_pending;
+  /* wire */
+  char *reqbuf;
+  size_t reqlen;
+  dt__conn *conn;
+  int reused, retried;
+  dt__http1 parser;
+  int parser_live;
+  /* timers */
+  uv_timer_t phase_timer, total_timer;
+  int open_handles;
+  uint64_t t0, t_phase;
+} req;
+
+static double ms_since(uint64_t t) { return (double)(uv_hrtime() - t) / 1e6; }
+
+static void set_phase(req *r, phase p) {
+  r->ph = p;
+  r->t_phase = uv_hrtime();
+}
+
+static const char *where_addr(req *r) {
+  return r->conn && r->conn->remote[0] ? r->conn->remote : "-";
+}
+
+static void maybe_free(req *r) {
+  if (r->open_handles || r->gai_pending || r->ph != PH_DONE)
+    return;
+  dt_ctx *ctx = r->ctx;
+  if (r->cb)
+    r->cb(r->chain, r->hop, r->err, r->ud);
+  if (r->parser_live)
+    dt__http1_free(&r->parser);
+  dt_url_free(r->url);
+  free(r->reqbuf);
+  free(r);
+  dt__ctx_unref(ctx);
+}
+
+static void on_timer_closed(uv_handle_t *h) {
+  req *r = h->data;
+  r->open_handles--;
+  maybe_free(r);
+}
+
+/* Ends the hop: records the error (with phase, host:port and address),
+ * releases the connection and closes the timers. */
+static void finish(req *r, int err) {
+  if (r->ph == PH_DONE)
+    return;
+  dt_hop *hop = r->hop;
+  hop->timing.total_ms = ms_since(r->t0);
+  if (err) {
+    r->err = err;
+    dt__chain_set_error(r->chain, err, "%s %s:%d (%s): %s",
+                        phase_names[r->ph], r->host, r->port, where_addr(r),
+                        r->msg);
+    dt__ctx_tracef(r->ctx, "error %s: %s", dt_err_name(err), r->msg);
+  }
+  if (r->conn) {
+    dt__conn_close(r->conn);
+    r->conn = NULL;
+  }
+  if (r->gai_pending)
+    uv_cancel((uv_req_t *)&r->gai);
+  set_phase(r, PH_DONE);
+  uv_timer_stop(&r->phase_timer);
+  uv_timer_stop(&r->total_timer);
+  uv_close((uv_handle_t *)&r->phase_timer, on_timer_closed);
+  uv_close((uv_handle_t *)&r->total_timer, on_timer_closed);
+}
+
+static void fail(req *r, int err, const char *fmt, const char *detail) {
+  snprintf(r->msg, sizeof r->msg, fmt, detail);
+  finish(r, err);
+}
+
+static void on_phase_timeout(uv_timer_t *t);
+
+static void arm(req *r, uint32_t ms) {
+  uv_timer_stop(&r->phase_timer);
+  if (ms)
+    uv_timer_start(&r->phase_timer, on_phase_timeout, ms, 0);
+}
+
+static void start_connect(req *r);
+static void send_request(req *r);
+static void start_network(req *r);
+
+/* ---- timers -------------------------------------------------------------- */
+
+static void on_phase_timeout(uv_timer_t *t) {
+  req *r = t->data;
+  const dt_limits *L = &r->ctx->limits;
+  char d[520];
+  switch (r->ph) {
+  case PH_DNS:
+    snprintf(d, sizeof d, "no answer for %s within %u ms", r->chost,
+             (unsigned)L->dns_timeout_ms);
+    fail(r, DT_ETIMEOUT_DNS, "%s", d);
+    break;
+  case PH_CONNECT:
+    dt__ctx_tracef(r->ctx, "connect to %s timed out after %u ms",
+                   where_addr(r), (unsigned)L->connect_timeout_ms);
+    if (r->next_addr < r->naddrs) {
+      dt__conn_close(r->conn);
+      r->conn = NULL;
+      start_connect(r);
+      return;
+    }
+    snprintf(d, sizeof d, "no connection within %u ms (per address)",
+             (unsigned)L->connect_timeout_ms);
+    fail(r, DT_ETIMEOUT_CONNECT, "%s", d);
+    break;
+  case PH_TLS:
+    snprintf(d, sizeof d, "TLS handshake not done within %u ms",
+             (unsigned)L->tls_timeout_ms);
+    fail(r, DT_ETIMEOUT_TLS, "%s", d);
+    break;
+  case PH_WAIT:
+    snprintf(d, sizeof d, "no response byte within %u ms",
+             (unsigned)L->first_byte_timeout_ms);
+    fail(r, DT_ETIMEOUT_FIRST_BYTE, "%s", d);
+    break;
+  case PH_BODY:
+    snprintf(d, sizeof d,
+             "no byte for %u ms mid-response (%llu body bytes so far)",
+             (unsigned)L->idle_timeout_ms,
+             (unsigned long long)r->hop->resp_body_bytes);
+    fail(r, DT_ETIMEOUT_IDLE, "%s", d);
+    break;
+  default:
+    break;
+  }
+}
+
+static void on_total_timeout(uv_timer_t *t) {
+  req *r = t->data;
+  char d[520];
+  snprintf(d, sizeof d, "total time limit of %u ms reached",
+           (unsigned)(r->opts.total_timeout_ms ? r->opts.total_timeout_ms
+                                               : r->ctx->limits.total_timeout_ms));
+  fail(r, DT_ETIMEOUT_TOTAL, "%s", d);
+}
+
+/* ---- response ------------------------------------------------------------ */
+
+static int idempotent(const char *m) {
+  static const char *const ok[] = {"GET", "HEAD", "OPTIONS", "TRACE", "PUT",
+                                   "DELETE"};
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+    if (strcmp(m, ok[i]) == 0)
+      return 1;
+  return 0;
+}
+
+static void conn_data(dt__conn *c, const char *data, size_t len) {
+  req *r = c->owner.data;
+  if (r->ph == PH_WAIT) {
+    r->hop->timing.first_byte_ms = ms_since(r->t0);
+    set_phase(r, PH_BODY);
+  }
+  if (r->ph != PH_BODY)
+    return;
+  arm(r, r->ctx->limits.idle_timeout_ms);
+  size_t used = 0;
+  int rc = dt__http1_feed(&r->parser, data, len, &used);
+  if (rc == 0)
+    return;
+  if (rc < 0) {
+    fail(r, rc, "%s", r->parser.msg);
+    return;
+  }
+  /* complete: back to the pool when the server allows and sent nothing
+   * more than this response (extra bytes make the connection unusable) */
+  dt__conn *conn = r->conn;
+  r->conn = NULL;
+  if (r->parser.keep_alive && used == len && !conn->dead) {
+    dt__pool_put(conn);
+  } else {
+    dt__conn_close(conn);
+  }
+  finish(r, 0);
+}
+
+static void conn_eof(dt__conn *c, int err, const char *msg) {
+  req *r = c->owner.data;
+  if (r->ph == PH_CONNECT || r->ph == PH_TLS) {
+    fail(r, err ? err : DT_ETLS,
+         r->ph == PH_TLS ? "connection closed during TLS handshake: %s"
+                         : "%s",
+         msg);
+    return;
+  }
+  if (err && err != DT_ECONNRESET) {
+    fail(r, err, "%s", msg);
+    return;
+  }
+  /* Browsers retry once when a kept-alive connection turns out closed
+   * before any response byte: the server timed it out while idle. */
+  if (r->reused && !r->retried && r->parser.got_bytes == 0 &&
+      idempotent(r->method)) {
+    dt__ctx_tracef(r->ctx,
+                   "connection #%llu closed before a response (%s); "
+                   "retrying on a new connection",
+                   (unsigned long long)c->id, msg);
+    r->retried = 1;
+    r->reused = 0;
+    r->hop->conn.reused = 0;
+    dt__conn_close(c);
+    r->conn = NULL;
+    dt__http1_free(&r->parser);
+    dt__http1_init(&r->parser, r->chain, r->hop, &r->ctx->limits,
+                   strcmp(r->method, "HEAD") == 0);
+    r->naddrs = r->next_addr = 0;
+    r->opts.no_reuse = 1;
+    start_network(r);
+    return;
+  }
+  int rc = dt__http1_eof(&r->parser);
+  if (rc == 1) {
+    finish(r, 0);
+    return;
+  }
+  char d[520];
+  snprintf(d, sizeof d, "%s (%s)", r->parser.msg, msg);
+  fail(r, rc, "%s", d);
+}
+
+/* ---- request ------------------------------------------------------------- */
+
+static void record_conn(req *r) {
+  dt_hop *hop = r->hop;
+  dt__conn *c = r->conn;
+  hop->conn.remote_addr = dt__chain_strdup(r->chain, c->remote);
+  hop->conn.reused = r->reused;
+  hop->conn.id = c->id;
+  if (c->has_tls) {
+    hop->conn.tls_version = dt__chain_strdup(r->chain, c->tls_version);
+    hop->conn.tls_cipher = dt__chain_strdup(r->chain, c->tls_cipher);
+    hop->conn.peer_subject =
+        c->tls_subject[0] ? dt__chain_strdup(r->chain, c->tls_subject) : NULL;
+    hop->conn.alpn =
+        c->tls_alpn[0] ? dt__chain_strdup(r->chain, c->tls_alpn) : NULL;
+    hop->conn.cert_verified = c->tls_verified;
+    hop->conn.tls_resumed = c->tls_resumed;
+  }
+}
+
+static void send_request(req *r) {
+  dt__conn *c = r->conn;
+  c->owner.on_data = conn_data;
+  c->owner.on_eof = conn_eof;
+  c->owner.data = r;
+  record_conn(r);
+  if (r->opts.hsts_host && c->has_tls && !c->tls_chain_ok) {
+    char d[DT_MAX_HOST_BYTES + 128];
+    snprintf(d, sizeof d,
+             "%s is a Known HSTS Host and its certificate did not verify: "
+             "no override, not even --insecure (RFC 6797 §8.4)",
+             r->host);
+    fail(r, DT_EHSTS_CERT, "%s", d);
+    return;
+  }
+  set_phase(r, PH_WAIT);
+  arm(r, r->ctx->limits.first_byte_timeout_ms);
+  char msg[256];
+  int rc = dt__conn_write(c, r->reqbuf, r->reqlen, msg, sizeof msg);
+  if (rc) {
+    fail(r, rc, "%s", msg);
+    return;
+  }
+}
+
+static void conn_tls(dt__conn *c, int err, const char *msg) {
+  req *r = c->owner.data;
+  if (err) {
+    char d[520];
+    snprintf(d, sizeof d, "%s (host %s)", msg, r->host);
+    fail(r, err, "%s", d);
+    return;
+  }
+  r->hop->timing.tls_ms = ms_since(r->t_phase);
+  dt__ctx_tracef(r->ctx, "%s %s%s, ALPN %s%s", c->tls_version, c->tls_cipher,
+                 c->tls_verified ? " verified" : " NOT verified (insecure)",
+                 c->tls_alpn[0] ? c->tls_alpn : "none",
+                 dt__tls_was_resumed(&c->tls) ? ", session resumed"
+                 : dt__tls_resumed(&c->tls)   ? ", resumption offered, refused"
+                                              : "");
+  send_request(r);
+}
+
+static void conn_connected(dt__conn *c, int status) {
+  req *r = c->owner.data;
+  if (status) {
+    dt__ctx_tracef(r->ctx, "connect to %s failed: %s", c->remote,
+                   uv_strerror(status));
+    if (r->next_addr < r->naddrs) {
+      dt__conn_close(c);
+      r->conn = NULL;
+      start_connect(r);
+      return;
+    }
+    char d[520];
+    snprintf(d, sizeof d, "connect failed: %s (%s)", uv_strerror(status),
+             uv_err_name(status));
+    fail(r, DT_ECONNECT, "%s", d);
+    return;
+  }
+  r->hop->timing.connect_ms = ms_since(r->t_phase);
+  dt__ctx_tracef(r->ctx, "connected to %s (#%llu)", c->remote,
+                 (unsigned long long)c->id);
+  if (!r->is_https) {
+    send_request(r);
+    return;
+  }
+  set_phase(r, PH_TLS);
+  arm(r, r->ctx->limits.tls_timeout_ms);
+  char msg[300];
+  int rc = dt__conn_tls_start(c, r->host, r->key, msg, sizeof msg);
+  if (rc)
+    fail(r, rc, "%s", msg);
+}
+
+/* Next address in order (happy eyeballs not required). */
+static void start_connect(req *r) {
+  if (r->next_addr >= r->naddrs) {
+    fail(r, DT_ECONNECT, "%s", "no address to connect to");
+    return;
+  }
+  dt__conn *c;
+  if (dt__conn_new(r->ctx, r->key, &c)) {
+    fail(r, DT_ENOMEM, "%s", "cannot create a connection");
+    return;
+  }
+  r->conn = c;
+  c->owner.on_connect = conn_connected;
+  c->owner.on_tls = conn_tls;
+  c->owner.on_eof = conn_eof;
+  c->owner.data = r;
+  set_phase(r, PH_CONNECT);
+  arm(r, r->ctx->limits.connect_timeout_ms);
+  int rc = dt__conn_connect(c, (struct sockaddr *)&r->addrs[r->next_addr++]);
+  if (rc) {
+    conn_connected(c, rc);
+  }
+}
+
+static int add_addr(req *r, const char *ip, int port) {
+  if (r->naddrs >= MAX_ADDRS)
+    return 0;
+  struct sockaddr_storage *ss = &r->addrs[r->naddrs];
+  memset(ss, 0, sizeof *ss);
+  if (uv_ip4_addr(ip, port, (struct sockaddr_in *)ss) == 0 ||
+      uv_ip6_addr(ip, port, (struct sockaddr_in6 *)ss) == 0) {
+    r->naddrs++;
+    return 1;
+  }
+  return 0;
+}
+
+static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *ai) {
+  req *r = g->data;
+  r->gai_pending = 0;
+  if (r->ph != PH_DNS) { /* finished meanwhile (timeout, total) */
+    uv_freeaddrinfo(ai);
+    maybe_free(r);
+    return;
+  }
+  r->hop->timing.dns_ms = ms_since(r->t_phase);
+  if (status) {
+    char d[520];
+    snprintf(d, sizeof d, "cannot resolve %s: %s", r->chost,
+             uv_strerror(status));
+    fail(r, DT_EDNS, "%s", d);
+    uv_freeaddrinfo(ai);
+    return;
+  }
+  for (struct addrinfo *a = ai; a && r->naddrs < MAX_ADDRS; a = a->ai_next) {
+    if (a->ai_family != AF_INET && a->ai_family != AF_INET6)
+      continue;
+    memcpy(&r->addrs[r->naddrs], a->ai_addr, a->ai_addrlen);
+    if (a->ai_family == AF_INET)
+      ((struct sockaddr_in *)&r->addrs[r->naddrs])->sin_port =
+          htons((uint16_t)r->cport);
+    else
+      ((struct sockaddr_in6 *)&r->addrs[r->naddrs])->sin6_port =
+          htons((uint16_t)r->cport);
+    r->naddrs++;
+  }
+  uv_freeaddrinfo(ai);
+  dt__ctx_tracef(r->ctx, "resolved %s: %zu address(es)", r->chost,
+                 r->naddrs);
+  start_connect(r);
+}
+
+/* Connection target: --connect-to, then --resolve, an IP literal, or DNS. */
+static void start_network(req *r) {
+  dt__conn *c = r->opts.no_reuse ? NULL : dt__pool_take(r->ctx, r->key);
+  if (c) {
+    r->conn = c;
+    r->reused = 1;
+    dt__ctx_tracef(r->ctx, "reusing connection #%llu to %s",
+                   (unsigned long long)c->id, c->remote);
+    send_request(r);
+    return;
+  }
+  const dt__resolve_entry *e =
+      dt__overrides_resolve(r->ctx->ovr, r->chost, r->cport);
+  if (e) {
+    for (size_t i = 0; i < e->naddrs; i++)
+      add_addr(r, e->addrs[i], r->cport);
+    dt__ctx_tracef(r->ctx, "%s:%d resolved by override to %zu address(es)",
+                   r->chost, r->cport, r->naddrs);
+    start_connect(r);
+    return;
+  }
+  if (add_addr(r, r->chost, r->cport)) {
+    start_connect(r);
+    return;
+  }
+  set_phase(r, PH_DNS);
+  arm(r, r->ctx->limits.dns_timeout_ms);
+  struct addrinfo hints;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  r->gai.data = r;
+  int rc = uv_getaddrinfo(r->ctx->loop, &r->gai, on_resolved, r->chost, NULL,
+                          &hints);
+  if (rc) {
+    char d[520];
+    snprintf(d, sizeof d, "cannot start resolving %s: %s", r->chost,
+             uv_strerror(rc));
+    fail(r, DT_EDNS, "%s", d);
+    return;
+  }
+  r->gai_pending = 1;
+}
+
+static int prepare(req *r, const char *url, const dt_header *headers,
+                   size_t header_count, const uint8_t *body,
+                   size_t body_len) {
+  int rc = dt_url_parse(&r->url, url, strlen(url), NULL);
+  if (rc) {
+    snprintf(r->msg, sizeof r->msg, "cannot parse URL \"%.200s\"", url);
+    return rc;
+  }
+  const char *scheme = dt_url_scheme(r->url);
+  if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+    snprintf(r->msg, sizeof r->msg, "scheme \"%.40s\" is not http or https",
+             scheme);
+    return DT_ESCHEME;
+  }
+  r->is_https = scheme[4] == 's';
+  const char *hn = dt_url_get(r->url, DT_URL_HOSTNAME);
+  size_t hl = strlen(hn);
+  if (hl >= 2 && hn[0] == '[') {
+    hn++;
+    hl -= 2;
+  }
+  if (hl == 0 || hl >= sizeof r->host) {
+    snprintf(r->msg, sizeof r->msg, "URL has no usable host");
+    return DT_EURL;
+  }
+  memcpy(r->host, hn, hl);
+  r->host[hl] = 0;
+  r->port = dt_url_port_or_default(r->url);
+  if (r->port <= 0) {
+    snprintf(r->msg, sizeof r->msg, "URL has no port");
+    return DT_EURL;
+  }
+  if (body_len > r->ctx->limits.max_request_body) {
+    snprintf(r->msg, sizeof r->msg, "request body of %zu bytes exceeds %zu",
+             body_len, r->ctx->limits.max_request_body);
+    return DT_EINVAL;
+  }
+  dt__overrides_connect_to(r->ctx->ovr, dt_url_get(r->url, DT_URL_HOSTNAME),
+                           r->port, r->chost, sizeof r->chost, &r->cport);
+  snprintf(r->key, sizeof r->key, "%s://%s:%d|%s:%d", scheme, r->host,
+           r->port, r->chost, r->cport);
+  char *target = dt_url_request_target(r->url);
+  if (!target) {
+    snprintf(r->msg, sizeof r->msg, "out of memory");
+    return DT_ENOMEM;
+  }
+  rc = dt__http1_build_request(r->chain, r->hop, r->method, target,
+                               dt_url_get(r->url, DT_URL_HOST),
+                               r->ctx->user_agent, headers, header_count, body,
+                               body_len, &r->reqbuf, &r->reqlen);
+  dt_free(target);
+  if (rc) {
+    snprintf(r->msg, sizeof r->msg,
+             rc == DT_EINVAL ? "method or a header contains CR/LF or is empty"
+                             : "out of memory building the request");
+    return rc;
+  }
+  return 0;
+}
+
+int dt__client_send(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
+                    const char *method, const char *url,
+                    const dt_header *headers, size_t header_count,
+                    const uint8_t *body, size_t body_len,
+                    const dt__client_opts *opts, dt__client_cb cb,
+                    void *user_data) {
+  if (!ctx || !chain || !hop || !url || !cb || ctx->closing)
+    return DT_EINVAL;
+  if (!method)
+    method = "GET";
+  req *r = calloc(1, sizeof *r);
+  if (!r)
+    return DT_ENOMEM;
+  r->ctx = ctx;
+  r->chain = chain;
+  r->hop = hop;
+  r->cb = cb;
+  r->ud = user_data;
+  if (opts)
+    r->opts = *opts;
+  snprintf(r->method, sizeof r->method, "%s", method);
+  r->t0 = uv_hrtime();
+  dt__ctx_ref(ctx);
+  uv_timer_init(ctx->loop, &r->phase_timer);
+  uv_timer_init(ctx->loop, &r->total_timer);
+  r->phase_timer.data = r;
+  r->total_timer.data = r;
+  r->open_handles = 2;
+  hop->method = dt__chain_strdup(chain, method);
+  hop->url = dt__chain_strdup(chain, url);
+  hop->timing.started_ms = dt_clock_now_ms(&ctx->clock);
+  dt__http1_init(&r->parser, chain, hop, &ctx->limits,
+                 strcmp(method, "HEAD") == 0);
+  r->parser_live = 1;
+  uint32_t total = r->opts.total_timeout_ms ? r->opts.total_timeout_ms
+                                            : ctx->limits.total_timeout_ms;
+  if (total)
+    uv_timer_start(&r->total_timer, on_total_timeout, total, 0);
+  int rc = strlen(method) >= sizeof r->method ? DT_EINVAL : 0;
+  if (rc)
+    snprintf(r->msg, sizeof r->msg, "method name too long");
+  else
+    rc = prepare(r, url, headers, header_count, body, body_len);
+  if (rc) {
+    finish(r, rc); /* cb runs from the timers' close callbacks */
+    return 0;
+  }
+  start_network(r);
+  return 0;
+}

@@ -1,0 +1,267 @@
+/* conn.c — connections and the per-origin idle pool. See conn.h.
+ * The connection owns a wire (dt__transport: TCP, or memory in tests) and,
+ * for https, a TLS session over it; http1 bytes go to the owner. */
+#include "engine/net/conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void conn_release(dt__conn *c) {
+  if (--c->open_handles > 0)
+    return;
+  dt_ctx *ctx = c->ctx;
+  if (c->has_tls)
+    dt__tls_free(&c->tls);
+  free(c);
+  dt__ctx_unref(ctx);
+}
+
+static void on_timer_closed(uv_handle_t *h) { conn_release(h->data); }
+static void on_wire_closed(dt__transport *w) { conn_release(w->up); }
+
+int dt__conn_new(dt_ctx *ctx, const char *key, dt__conn **out) {
+  *out = NULL;
+  dt__conn *c = calloc(1, sizeof *c);
+  if (!c)
+    return DT_ENOMEM;
+  c->ctx = ctx;
+  c->id = ++ctx->next_conn_id;
+  snprintf(c->key, sizeof c->key, "%s", key);
+  uv_timer_init(ctx->loop, &c->idle_timer);
+  c->idle_timer.data = c;
+  c->open_handles = 1;
+  dt__ctx_ref(ctx);
+  *out = c;
+  return 0;
+}
+
+static void remove_from_pool(dt__conn *c) {
+  if (!c->in_pool)
+    return;
+  dt__conn **pp = &c->ctx->pool;
+  while (*pp && *pp != c)
+    pp = &(*pp)->pool_next;
+  if (*pp)
+    *pp = c->pool_next;
+  c->pool_next = NULL;
+  c->in_pool = 0;
+  uv_timer_stop(&c->idle_timer);
+}
+
+void dt__conn_close(dt__conn *c) {
+  if (!c || c->closing)
+    return;
+  remove_from_pool(c);
+  c->closing = 1;
+  c->dead = 1;
+  memset(&c->owner, 0, sizeof c->owner);
+  if (c->wire)
+    c->wire->vt->close(c->wire);
+  uv_close((uv_handle_t *)&c->idle_timer, on_timer_closed);
+}
+
+static void eof_up(dt__conn *c, int err, const char *msg) {
+  c->dead = 1;
+  if (c->owner.on_eof)
+    c->owner.on_eof(c, err, msg);
+  else
+    dt__conn_close(c); /* idle in the pool: just go */
+}
+
+static void deliver(dt__conn *c, const char *data, size_t len) {
+  dt__ctx_trace(c->ctx, '<', data, len);
+  if (c->owner.on_data)
+    c->owner.on_data(c, data, len);
+  else
+    dt__conn_close(c); /* bytes on an idle connection: unusable */
+}
+
+/* TLS record layer: decrypt everything in this chunk before returning (the
+ * wire's read buffer is reused by the next read). */
+static void tls_input(dt__conn *c, const char *data, size_t len) {
+  char msg[256];
+  dt__tls_feed(&c->tls, data, len);
+  if (!c->tls_done) {
+    int rc = dt__tls_handshake(&c->tls, msg, sizeof msg);
+    if (rc == 1)
+      return;
+    if (rc == 0) {
+      c->tls_done = 1;
+      snprintf(c->tls_version, sizeof c->tls_version, "%s",
+               mbedtls_ssl_get_version(&c->tls.ssl));
+      /* Mbed TLS names suites as IANA does with '-' for '_'
+       * ("TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256"), and TLS 1.3 ones with a
+       * "TLS1-3-" prefix for IANA's "TLS_": show the IANA name, as
+       * browsers' devtools and curl -v do. */
+      const char *cs = mbedtls_ssl_get_ciphersuite(&c->tls.ssl);
+      if (!strncmp(cs, "TLS1-3-", 7))
+        snprintf(c->tls_cipher, sizeof c->tls_cipher, "TLS_%s", cs + 7);
+      else
+        snprintf(c->tls_cipher, sizeof c->tls_cipher, "%s", cs);
+      for (char *p = c->tls_cipher; *p; p++)
+        if (*p == '-')
+          *p = '_';
+      const char *alpn = mbedtls_ssl_get_alpn_protocol(&c->tls.ssl);
+      snprintf(c->tls_alpn, sizeof c->tls_alpn, "%s", alpn ? alpn : "");
+      dt__tls_subject(&c->tls, c->tls_subject, sizeof c->tls_subject);
+      c->tls_verified = dt__tls_verified(&c->tls);
+      c->tls_chain_ok = dt__tls_chain_ok(&c->tls);
+      c->tls_resumed = dt__tls_was_resumed(&c->tls);
+    }
+    if (c->owner.on_tls)
+      c->owner.on_tls(c, rc, msg);
+    if (rc != 0 || c->closing)
+      return;
+  }
+  char plain[DT__CONN_PLAIN_BUF];
+  for (;;) {
+    if (c->closing)
+      return;
+    int n = dt__tls_read(&c->tls, plain, sizeof plain, msg, sizeof msg);
+    if (n == 0)
+      return;
+    if (n == DT__TLS_EOF) {
+      eof_up(c, 0, "peer sent TLS close_notify");
+      return;
+    }
+    if (n < 0) {
+      eof_up(c, n, msg);
+      return;
+    }
+    deliver(c, plain, (size_t)n);
+  }
+}
+
+static void wire_read(dt__transport *w, const char *data, size_t len) {
+  dt__conn *c = w->up;
+  if (c->closing)
+    return;
+  if (c->has_tls)
+    tls_input(c, data, len);
+  else
+    deliver(c, data, len);
+}
+
+static void wire_eof(dt__transport *w, int err, const char *msg) {
+  dt__conn *c = w->up;
+  if (!c->closing)
+    eof_up(c, err, msg);
+}
+
+void dt__conn_attach(dt__conn *c, dt__transport *wire, const char *remote) {
+  c->wire = wire;
+  wire->up = c;
+  wire->on_read = wire_read;
+  wire->on_eof = wire_eof;
+  wire->on_closed = on_wire_closed;
+  c->open_handles++;
+  snprintf(c->remote, sizeof c->remote, "%s", remote ? remote : "-");
+}
+
+static void tcp_connected(dt__tcp *t, int status, void *ud) {
+  dt__conn *c = ud;
+  (void)t;
+  if (c->closing)
+    return;
+  c->connected = status == 0;
+  if (c->owner.on_connect)
+    c->owner.on_connect(c, status);
+}
+
+int dt__conn_connect(dt__conn *c, const struct sockaddr *addr) {
+  dt__tcp *t;
+  int rc = dt__tcp_new(c->ctx->loop, c->ctx->rbuf, sizeof c->ctx->rbuf, &t);
+  if (rc)
+    return UV_ENOMEM;
+  rc = dt__tcp_connect(t, addr, tcp_connected, c);
+  dt__conn_attach(c, &t->base, t->remote);
+  return rc;
+}
+
+static int tls_send(void *ud, const unsigned char *buf, size_t len) {
+  dt__conn *c = ud;
+  if (c->closing || !c->wire)
+    return -1;
+  return c->wire->vt->write(c->wire, (const char *)buf, len) ? -1 : (int)len;
+}
+
+int dt__conn_tls_start(dt__conn *c, const char *host, const char *skey,
+                       char *msg, size_t cap) {
+  dt__tls_ctx *t = dt__ctx_tls(c->ctx);
+  if (!t) {
+    snprintf(msg, cap, "%s", c->ctx->tls_err);
+    return DT_ETLS;
+  }
+  c->has_tls = 1;
+  int rc = dt__tls_init(&c->tls, t, host, skey, tls_send, c);
+  if (rc) {
+    snprintf(msg, cap, "TLS setup failed for %s", host);
+    return rc;
+  }
+  /* first flight: ClientHello goes out through the send BIO */
+  rc = dt__tls_handshake(&c->tls, msg, cap);
+  return rc < 0 ? rc : 0;
+}
+
+int dt__conn_write(dt__conn *c, const char *data, size_t len, char *msg,
+                   size_t cap) {
+  if (c->closing || c->dead || !c->wire) {
+    snprintf(msg, cap, "connection already closed");
+    return DT_ESEND;
+  }
+  dt__ctx_trace(c->ctx, '>', data, len);
+  if (c->has_tls)
+    return dt__tls_write(&c->tls, data, len, msg, cap);
+  int rc = c->wire->vt->write(c->wire, data, len);
+  if (rc)
+    snprintf(msg, cap, "write of %zu bytes failed", len);
+  return rc;
+}
+
+/* ---- pool ---------------------------------------------------------------- */
+
+static void on_idle_timeout(uv_timer_t *t) {
+  dt__conn *c = t->data;
+  dt__ctx_tracef(c->ctx, "closing idle connection #%llu to %s",
+                 (unsigned long long)c->id, c->remote);
+  dt__conn_close(c);
+}
+
+dt__conn *dt__pool_take(dt_ctx *ctx, const char *key) {
+  for (dt__conn *c = ctx->pool; c; c = c->pool_next) {
+    if (!c->dead && strcmp(c->key, key) == 0) {
+      remove_from_pool(c);
+      return c;
+    }
+  }
+  return NULL;
+}
+
+void dt__pool_put(dt__conn *c) {
+  dt_ctx *ctx = c->ctx;
+  memset(&c->owner, 0, sizeof c->owner);
+  if (c->dead || c->closing || ctx->closing) {
+    dt__conn_close(c);
+    return;
+  }
+  uint32_t n = 0;
+  for (dt__conn *o = ctx->pool; o; o = o->pool_next)
+    if (strcmp(o->key, c->key) == 0)
+      n++;
+  if (n >= ctx->limits.pool_idle_per_origin) {
+    dt__conn_close(c);
+    return;
+  }
+  c->in_pool = 1;
+  c->pool_next = ctx->pool;
+  ctx->pool = c;
+  if (ctx->limits.pool_idle_ms)
+    uv_timer_start(&c->idle_timer, on_idle_timeout, ctx->limits.pool_idle_ms,
+                   0);
+}
+
+void dt__pool_close_all(dt_ctx *ctx) {
+  while (ctx->pool)
+    dt__conn_close(ctx->pool);
+}

@@ -1,0 +1,80 @@
+/* conn.h — one client connection (TCP, optionally TLS) and the per-origin
+ * pool of idle ones (internal).
+ *
+ * A connection has one owner at a time (the request using it) or sits idle
+ * in the pool, where it still reads so a peer close is noticed at once.
+ * States: CONNECTING → (TLS) → READY ⇄ IDLE (pooled) → CLOSING → freed when
+ * its handles are closed (the ctx's live count drops then). */
+#ifndef DT_ENGINE_CONN_H
+#define DT_ENGINE_CONN_H
+
+#include "engine/ctx.h"
+#include "engine/net/tcp.h"
+#include "engine/net/tls.h"
+#include "engine/net/transport.h"
+
+#include <uv.h>
+
+#define DT__CONN_PLAIN_BUF 16384 /* TLS plaintext, on the stack per read */
+#define DT__CONN_KEY_BYTES (2 * DT_MAX_HOST_BYTES + 48)
+
+typedef struct dt__conn dt__conn;
+
+/* Upcalls to the owner; err is a DT_E* with msg. */
+typedef struct dt__conn_owner {
+  void (*on_connect)(dt__conn *c, int uv_status);
+  void (*on_tls)(dt__conn *c, int err, const char *msg);
+  void (*on_data)(dt__conn *c, const char *data, size_t len);
+  /* peer closed (err 0) or read/write failed (err < 0) */
+  void (*on_eof)(dt__conn *c, int err, const char *msg);
+  void *data;
+} dt__conn_owner;
+
+struct dt__conn {
+  dt_ctx *ctx;
+  uint64_t id;
+  char key[DT__CONN_KEY_BYTES];
+  char remote[64];           /* "127.0.0.1:8443" / "[::1]:8443" */
+  dt__transport *wire;       /* tcp, or an in-memory transport in tests */
+  uv_timer_t idle_timer;     /* pool idle timeout */
+  int open_handles;
+  int closing;
+  int connected;
+  int in_pool;
+  int dead;                  /* peer closed or failed: never reuse */
+  uint64_t idle_since;       /* uv_now when pooled */
+  dt__conn *pool_next;
+  dt__conn_owner owner;      /* zeroed while pooled */
+  int has_tls, tls_done;
+  dt__tls tls;
+  char tls_version[24], tls_cipher[96], tls_subject[256], tls_alpn[24];
+  int tls_verified;
+  int tls_chain_ok; /* verified, even if --insecure did not require it */
+  int tls_resumed;  /* the handshake resumed a cached session */
+};
+
+/* New connection object without a wire yet (counts as live in ctx). */
+int dt__conn_new(dt_ctx *ctx, const char *key, dt__conn **out);
+/* Makes a TCP transport and connects it to addr; owner.on_connect gets the
+ * uv status. */
+int dt__conn_connect(dt__conn *c, const struct sockaddr *addr);
+/* Puts an already-connected transport under the connection (tests: an
+ * in-memory pair where the socket was). The conn owns and closes it. */
+void dt__conn_attach(dt__conn *c, dt__transport *wire, const char *remote);
+/* Starts the TLS handshake (host: SNI + name check; skey: session key).
+ * owner.on_tls reports the result. Returns 0 or DT_E* (msg). */
+int dt__conn_tls_start(dt__conn *c, const char *host, const char *skey,
+                       char *msg, size_t cap);
+/* Sends plaintext (encrypted when TLS). Copies. 0 or DT_E* (msg). */
+int dt__conn_write(dt__conn *c, const char *data, size_t len, char *msg,
+                   size_t cap);
+/* Closes (idempotent); freed when its handles are closed. */
+void dt__conn_close(dt__conn *c);
+
+/* Pool: take an idle connection for key (or NULL); put one back (closed
+ * instead when the origin already keeps pool_idle_per_origin); close all. */
+dt__conn *dt__pool_take(dt_ctx *ctx, const char *key);
+void dt__pool_put(dt__conn *c);
+void dt__pool_close_all(dt_ctx *ctx);
+
+#endif

@@ -1,0 +1,61 @@
+/* url_internal.h — pieces shared by engine/url/url.c (the WHATWG basic URL
+ * parser, record and API) and engine/url/url_host.c (percent-encoding, the host
+ * parser with IPv4/IPv6/IDNA). Internal to the engine. */
+#ifndef DT_ENGINE_URL_INTERNAL_H
+#define DT_ENGINE_URL_INTERNAL_H
+
+#include "detour.h"
+
+#include <stddef.h>
+
+/* A growable byte string. Appends never fail loudly: on allocation failure
+ * `bad` becomes DT_ENOMEM, past `max` bytes (0: DT__URL_MAX_BUILD) it becomes
+ * DT_ELIMIT_URL, and later appends are ignored, so a parse checks once at
+ * the end. */
+typedef struct dt__sb {
+  char *p;
+  size_t len, cap, max;
+  int bad; /* 0 or the error */
+} dt__sb;
+
+/* Any string the parser builds is bounded: percent-encoding can triple the
+ * input, so three times the input limit plus room for a base URL. */
+#define DT__URL_MAX_BUILD (8u * DT_DEFAULT_MAX_URL_BYTES)
+
+void dt__sb_free(dt__sb *s);
+void dt__sb_clear(dt__sb *s);
+void dt__sb_putn(dt__sb *s, const char *p, size_t n);
+void dt__sb_putc(dt__sb *s, char c);
+void dt__sb_puts(dt__sb *s, const char *p);
+const char *dt__sb_cstr(const dt__sb *s); /* "" when empty; NUL-terminated */
+
+/* URL Standard §1.3 percent-encode sets, each a superset of the previous
+ * one except SPECIAL_QUERY/FRAGMENT, which branch off. */
+typedef enum dt__pct_set {
+  DT__PCT_C0,            /* C0 controls and above U+007E */
+  DT__PCT_FRAGMENT,      /* C0 + space " < > ` */
+  DT__PCT_QUERY,         /* C0 + space " # < > */
+  DT__PCT_SPECIAL_QUERY, /* query + ' */
+  DT__PCT_PATH,          /* query + ? ^ ` { } */
+  DT__PCT_USERINFO,      /* path + / : ; = @ [ \ ] | */
+  DT__PCT_COMPONENT      /* userinfo + $ % & + , */
+} dt__pct_set;
+
+int dt__pct_in_set(unsigned char c, dt__pct_set set);
+/* Appends byte C, percent-encoded when it is in SET (a byte of a UTF-8
+ * sequence is always ≥ 0x80, so it is always encoded). */
+void dt__pct_put(dt__sb *s, unsigned char c, dt__pct_set set);
+
+/* Replaces invalid UTF-8 in IN with U+FFFD (the Standard works on scalar
+ * values; this is "UTF-8 decode" for byte input). Returns a new string or
+ * NULL on allocation failure; *out_len gets its length. */
+char *dt__utf8_sanitize(const char *in, size_t len, size_t *out_len);
+
+/* The host parser (URL Standard §3.5). On success writes the serialized host
+ * into OUT (IPv6 with brackets) and returns its kind; DT_EURL on failure,
+ * DT_ENOMEM on allocation failure. An empty host is only produced by the
+ * file host state, never here. */
+int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,
+                   dt_host_kind *kind);
+
+#endif
