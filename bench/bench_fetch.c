@@ -48,10 +48,11 @@ static dt_sync *new_sync(void) {
 }
 
 static int fetch_one(dt_sync *s, const char *url) {
-  dt_request rq = {0};
+  dt_request rq;
+  dt_request_init(&rq);
   rq.url = url;
   dt_chain *c = NULL;
-  int rc = dt_sync_fetch(s, &rq, &c);
+  int rc = dt_sync_fetch(s, &rq, &c, NULL);
   if (!rc && dt_chain_hop(c, 0)->status != 200)
     rc = -1;
   dt_chain_free(c);
@@ -118,19 +119,23 @@ static double bytes_per_connection(int k) {
   uv_loop_t loop;
   uv_loop_init(&loop);
   dt_ctx_options o;
+  dt_limits lim;
   dt_ctx_options_init(&o);
+  dt_limits_default(&lim);
+  lim.pool_idle_per_origin = (uint32_t)k;
   o.loop = &loop;
+  o.limits = &lim;
   o.ca_file = dt_fixture_ca_file();
   o.no_preload = 1;
-  o.limits.pool_idle_per_origin = (uint32_t)k;
   dt_ctx *ctx;
   if (dt_ctx_new(&ctx, &o) || dt_ctx_add_connect_to(ctx, g_connect_to))
     return -1;
   /* Warm the TLS context (CA parse, DRBG) so it is not counted. */
   held h = {0};
-  dt_request rq = {0};
+  dt_request rq;
+  dt_request_init(&rq);
   rq.url = "https://a.test/small";
-  dt_fetch(ctx, &rq, on_held, &h);
+  dt_fetch(ctx, &rq, on_held, &h, NULL);
   while (h.done < 1)
     uv_run(&loop, UV_RUN_ONCE);
   /* Close that pooled connection again, then measure from a quiet heap. */
@@ -138,7 +143,7 @@ static double bytes_per_connection(int k) {
   h.done = 0;
   rq.url = "https://a.test/slow";
   for (int i = 0; i < k; i++)
-    dt_fetch(ctx, &rq, on_held, &h);
+    dt_fetch(ctx, &rq, on_held, &h, NULL);
   /* Run until every connection has its handshake done and waits. */
   double t0 = now_s();
   while (now_s() - t0 < 1.5)

@@ -37,11 +37,15 @@ void cli_error(const char *fmt, ...)
 int cli_exit_for(int err);
 /* The profiles --profile takes, for help and errors (docs/profiles.md). */
 #define CLI_PROFILES "chromium (default), fetch or firefox"
+/* "unknown profile 'x' (try chromium (default), fetch or firefox)"; the
+ * usage exit status. */
+int cli_unknown_profile(const char *name);
 
-/* Reads a whole file ("-" = stdin) into a new NUL-terminated buffer of at
- * most MAX bytes. Returns 0, DT_EIO (message printed) or DT_ELIMIT... as
- * DT_EINVAL when larger than MAX. */
+/* Reads a whole file ("-" = stdin) of at most MAX bytes (dt_file_read);
+ * the message is printed. 0 or a DT_E* code. Free *out with dt_free. */
 int cli_read_file(const char *path, size_t max, char **out, size_t *len);
+/* Prints ERR's message ("detour: ..."), returns its exit status. */
+int cli_fail(const dt_error *err);
 /* Writes LEN bytes to PATH ("-" = stdout). 0 or DT_EIO (message printed). */
 int cli_write_file(const char *path, const void *data, size_t len);
 /* Prints S and a newline to stdout, then frees it. DT_ENOMEM when NULL. */

@@ -1,15 +1,13 @@
 /* cmd_audit.c — `detour audit DOMAIN|URL`, and `detour audit --from FILE`
  * for many sites on one loop: the HSTS preload checker's verdict plus what a
  * browser does, with a stable code, severity, evidence and fix per finding
- * (engine/audit/audit.c; docs/audit.md).
+ * (dt_audit in detour.h; docs/audit.md).
  *
  * Exit status: 0 no error finding, 1 at least one error finding (in bulk:
  * any target), 2 usage, 3.. an error class when the audit could not run
  * (docs/cli.md). Bulk mode keeps no per-target state after a line is
  * printed: memory is bounded by --concurrency, whatever the list's length. */
 #include "cli.h"
-
-#include "engine/audit/audit.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -19,7 +17,6 @@
 
 #define LINE_MAX_BYTES 4096
 #define MAX_CONCURRENCY 4096u
-#define AUDIT_BODY_KEEP (64u * 1024u) /* bodies are not judged */
 
 static const char help[] =
     "usage: detour audit [options] DOMAIN|URL\n"
@@ -115,6 +112,7 @@ static const struct option longopts[] = {
 
 typedef struct audit_opts {
   dt_ctx_options ctx;
+  dt_limits limits;
   const char *method, *from, *target;
   cli_request_opts rq; /* -H, -d, --resolve, --connect-to */
   unsigned concurrency;
@@ -146,16 +144,16 @@ static int parse(audit_opts *o, int argc, char **argv) {
     switch (c) {
     case 'X': o->method = optarg; break;
     case 'd': /* bytes as given: the audit replays the form exactly */
-      rc = cli_req_set_body(&o->rq, optarg, 1, o->ctx.limits.max_request_body);
+      rc = cli_req_set_body(&o->rq, optarg, 1, o->limits.max_request_body);
       break;
     case 'H': rc = cli_req_add_header(&o->rq, optarg); break;
     case 'A': o->ctx.user_agent = optarg; break;
     case 'm':
-      if (cli_parse_seconds_ms(optarg, &o->ctx.limits.total_timeout_ms))
+      if (cli_parse_seconds_ms(optarg, &o->limits.total_timeout_ms))
         rc = cli_usage_error("--max-time wants seconds, got '%s'", optarg);
       break;
     case O_CONNECT_TIMEOUT:
-      if (cli_parse_seconds_ms(optarg, &o->ctx.limits.connect_timeout_ms))
+      if (cli_parse_seconds_ms(optarg, &o->limits.connect_timeout_ms))
         rc = cli_usage_error("--connect-timeout wants seconds, got '%s'",
                              optarg);
       break;
@@ -208,26 +206,14 @@ static int parse(audit_opts *o, int argc, char **argv) {
 
 typedef struct run {
   audit_opts *o;
-  dt__audit_env env;
-  dt_ctx_options bopts;
-  dt_ctx *checker;
+  dt_audit *audit;
   FILE *in; /* bulk: the list */
-  int eof;
-  unsigned inflight;
-  unsigned long long lineno, index, started, done, with_errors;
+  unsigned long long lineno, index, done, with_errors;
   int single_rc; /* single target: its exit status */
+  int finished;
   uint64_t t0, last_progress;
   char line[LINE_MAX_BYTES];
 } run;
-
-static void fill(run *r);
-
-static void maybe_close(run *r) {
-  if (r->inflight == 0 && (r->eof || !r->o->from) && r->checker) {
-    dt_ctx_close(r->checker, NULL, NULL);
-    r->checker = NULL;
-  }
-}
 
 static void progress(run *r, int final) {
   if (!r->o->progress) return;
@@ -235,34 +221,31 @@ static void progress(run *r, int final) {
   if (!final && now - r->last_progress < 200000000u) return;
   r->last_progress = now;
   double secs = (double)(now - r->t0) / 1e9;
-  fprintf(stderr,
-          "\raudit: %llu done, %llu with errors, %u in flight, "
-          "%.0f/min   %s",
-          r->done, r->with_errors, r->inflight,
+  fprintf(stderr, "\raudit: %llu done, %llu with errors, %.0f/min   %s",
+          r->done, r->with_errors,
           secs > 0 ? (double)r->done * 60.0 / secs : 0.0, final ? "\n" : "");
   fflush(stderr);
 }
 
-static void on_single(dt__audit_result *res, void *ud) {
+static void on_single(const dt_audit_result *res, void *ud) {
   run *r = ud;
-  r->inflight--;
-  size_t errors = dt__audit_errors(res);
   if (r->o->json)
-    cli_print_owned(dt__audit_result_json(res, r->o->chains));
+    cli_print_owned(dt_audit_result_to_json(res, r->o->chains));
   else
-    cli_print_owned(dt__audit_result_text(res));
-  r->single_rc = errors ? 1 : res->err ? cli_exit_for(res->err) : 0;
-  dt__audit_result_free(res);
-  maybe_close(r);
+    cli_print_owned(dt_audit_result_to_text(res));
+  r->single_rc = res->errors ? 1 : res->error ? cli_exit_for(res->error) : 0;
+  r->finished = 1;
 }
 
-static void on_bulk(dt__audit_result *res, void *ud) {
+static void on_bulk(const dt_audit_result *res, void *ud) {
   run *r = ud;
-  r->inflight--;
+  if (!res) { /* the stream is done */
+    r->finished = 1;
+    return;
+  }
   r->done++;
-  if (dt__audit_errors(res) || res->err) r->with_errors++;
-  char *js = dt__audit_result_json(res, r->o->chains);
-  dt__audit_result_free(res); /* nothing of the target is kept */
+  if (res->errors || res->error) r->with_errors++;
+  char *js = dt_audit_result_to_json(res, r->o->chains);
   if (js) {
     if (r->o->progress) fputs("\r\033[K", stderr);
     cli_stdout_used();
@@ -273,9 +256,7 @@ static void on_bulk(dt__audit_result *res, void *ud) {
   } else {
     cli_error("out of memory writing a result");
   }
-  fill(r);
   progress(r, 0);
-  maybe_close(r);
 }
 
 /* One target line: "DOMAIN", "URL" or "METHOD URL"; surrounding blanks and
@@ -302,19 +283,12 @@ static int split_line(char *line, const char **method, const char **target) {
   return 1;
 }
 
-static void fill(run *r) {
-  /* Slow start: the window opens as audits complete (2 more per result, up
-   * to --concurrency), so the first wave is not N full TLS handshakes at
-   * once racing their own timeouts; later audits of the same hosts resume
-   * the sessions the first ones made. */
-  unsigned max = r->o->concurrency;
-  if (r->done < max / 2)
-    max = (unsigned)(2 + 2 * r->done) < max ? (unsigned)(2 + 2 * r->done) : max;
-  while (!r->eof && r->inflight < max) {
-    if (!fgets(r->line, sizeof r->line, r->in)) {
-      r->eof = 1;
-      break;
-    }
+/* The stream's source: the next target line of the list (the library calls
+ * this when it has room, so memory stays bounded by --concurrency). */
+static int next_target(dt_audit_target *t, void *ud) {
+  run *r = ud;
+  for (;;) {
+    if (!fgets(r->line, sizeof r->line, r->in)) return 0;
     r->lineno++;
     size_t n = strlen(r->line);
     if (n == sizeof r->line - 1 && r->line[n - 1] != '\n') {
@@ -331,62 +305,34 @@ static void fill(run *r) {
     if (!split_line(r->line, &method, &target)) continue;
     unsigned long long k = r->index++;
     if (r->o->shard_n && k % r->o->shard_n != r->o->shard_i - 1) continue;
-    dt__audit_opts ao = {0};
-    ao.target = target;
-    ao.method = method;
-    r->inflight++;
-    r->started++;
-    int rc = dt__audit_start(&r->env, &ao, on_bulk, r);
-    if (rc) {
-      r->inflight--;
-      r->with_errors++;
-      cli_error("%s:%llu: %s: %s", r->o->from, r->lineno, target,
-                dt_strerror(rc));
-    }
+    t->target = target;
+    t->method = method;
+    t->tag = r->lineno;
+    return 1;
   }
 }
 
 static int setup(run *r, uv_loop_t *loop) {
   audit_opts *o = r->o;
-  o->ctx.loop = loop;
-  o->ctx.hsts_store_path = NULL;
-  if (o->ctx.limits.max_body_bytes > AUDIT_BODY_KEEP)
-    o->ctx.limits.max_body_bytes = AUDIT_BODY_KEEP;
-  r->bopts = o->ctx;
-  dt_ctx_options co = o->ctx;
-  co.hsts_off = 1;   /* the checker is not a browser: no HSTS upgrades */
-  co.profile = NULL; /* redirects with Chromium's method rules, as Go's */
-  /* The checker is not a browser: its pool may keep one idle connection
-   * per audit in flight, so a busy list reuses instead of handshaking. */
-  if (co.limits.pool_idle_per_origin < o->concurrency)
-    co.limits.pool_idle_per_origin = o->concurrency;
-  int rc = dt_ctx_new(&r->checker, &co);
+  o->ctx.limits = &o->limits;
+  dt_audit_options ao;
+  dt_audit_options_init(&ao);
+  ao.loop = loop;
+  ao.ctx = &o->ctx;
+  ao.resolve = o->rq.resolve;
+  ao.resolve_count = o->rq.nresolve;
+  ao.connect_to = o->rq.connect_to;
+  ao.connect_to_count = o->rq.nconnect_to;
+  ao.concurrency = o->concurrency;
+  dt_error e = {0};
+  int rc = dt_audit_new(&r->audit, &ao, &e);
   if (rc) {
-    cli_error("cannot start: %s", dt_strerror(rc));
-    return cli_exit_for(rc);
+    if (rc == DT_EINVAL && o->ctx.profile && !dt_profile_exists(o->ctx.profile))
+      return cli_unknown_profile(o->ctx.profile);
+    return rc == DT_EINVAL ? cli_usage_error("%s", e.message) : cli_fail(&e);
   }
-  if ((rc = cli_req_apply_overrides(&o->rq, r->checker)) != 0)
-    return rc;
-  /* The browser contexts are made per audit from this template; check the
-   * profile and preload options once, here. */
-  dt_ctx *probe = NULL;
-  rc = dt_ctx_new(&probe, &r->bopts);
-  if (rc) {
-    if (rc == DT_EINVAL && o->ctx.profile)
-      cli_error("unknown profile '%s' (try " CLI_PROFILES ")", o->ctx.profile);
-    else
-      cli_error("cannot start: %s", dt_strerror(rc));
-    return cli_exit_for(rc);
-  }
-  for (size_t w = 0; dt_ctx_warning(probe, w); w++)
-    cli_error("warning: %s", dt_ctx_warning(probe, w));
-  dt_ctx_close(probe, NULL, NULL);
-  r->env.checker = r->checker;
-  r->env.browser_opts = &r->bopts;
-  r->env.resolve = o->rq.resolve;
-  r->env.nresolve = o->rq.nresolve;
-  r->env.connect_to = o->rq.connect_to;
-  r->env.nconnect_to = o->rq.nconnect_to;
+  for (size_t w = 0; dt_audit_warning(r->audit, w); w++)
+    cli_error("warning: %s", dt_audit_warning(r->audit, w));
   return 0;
 }
 
@@ -394,8 +340,9 @@ int cli_cmd_audit(int argc, char **argv) {
   audit_opts o;
   memset(&o, 0, sizeof o);
   dt_ctx_options_init(&o.ctx);
+  dt_limits_default(&o.limits);
   /* hstspreload's client gives up after 10 s. */
-  o.ctx.limits.total_timeout_ms = 10000;
+  o.limits.total_timeout_ms = 10000;
   o.concurrency = 64;
   o.chains = -1;
   o.progress = isatty(2);
@@ -422,36 +369,32 @@ int cli_cmd_audit(int argc, char **argv) {
       rc = cli_usage_error("cannot open %s", o.from);
       goto out;
     }
-    fill(r);
-    maybe_close(r);
-    uv_run(&loop, UV_RUN_DEFAULT);
+    dt_audit_run_stream(r->audit, next_target, on_bulk, r);
+    while (!r->finished && uv_run(&loop, UV_RUN_ONCE))
+      ;
     progress(r, 1);
     rc = r->with_errors ? 1 : 0;
   } else {
-    dt__audit_opts ao = {0};
-    ao.target = o.target;
-    ao.method = o.method;
-    ao.body = (const uint8_t *)o.rq.body;
-    ao.body_len = o.rq.body_len;
-    ao.headers = o.rq.headers;
-    ao.header_count = o.rq.nheaders;
-    r->inflight = 1;
-    int err = dt__audit_start(&r->env, &ao, on_single, r);
+    dt_audit_target t = {0};
+    t.target = o.target;
+    t.method = o.method;
+    t.body = (const uint8_t *)o.rq.body;
+    t.body_len = o.rq.body_len;
+    t.headers = o.rq.headers;
+    t.header_count = o.rq.nheaders;
+    int err = dt_audit_run(r->audit, &t, on_single, r);
     if (err) {
-      r->inflight = 0;
       cli_error("cannot audit: %s", dt_strerror(err));
       rc = cli_exit_for(err);
       goto out;
     }
-    uv_run(&loop, UV_RUN_DEFAULT);
+    while (!r->finished && uv_run(&loop, UV_RUN_ONCE))
+      ;
     rc = r->single_rc;
   }
 out:
   if (r) {
-    if (r->checker) {
-      dt_ctx_close(r->checker, NULL, NULL);
-      r->checker = NULL;
-    }
+    if (r->audit) dt_audit_close(r->audit, NULL, NULL);
     if (loop_ok) {
       uv_run(&loop, UV_RUN_DEFAULT);
       uv_loop_close(&loop);

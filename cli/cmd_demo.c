@@ -141,7 +141,7 @@ static void on_chain(dt_chain *chain, void *ud) { *(dt_chain **)ud = chain; }
  * from starting. */
 static int navigate(demo_run *r, const dt_request *req, dt_chain **out) {
   *out = NULL;
-  int rc = dt_fetch(r->ctx, req, on_chain, out);
+  int rc = dt_fetch(r->ctx, req, on_chain, out, NULL);
   if (rc) {
     cli_error("demo: cannot start %s %s: %s", req->method ? req->method : "GET",
               req->url, dt_strerror(rc));
@@ -202,11 +202,14 @@ static int setup(demo_run *r) {
   int rc = write_ca(r);
   if (rc) return rc;
   dt_ctx_options o;
+  dt_limits lim;
   dt_ctx_options_init(&o);
+  dt_limits_default(&lim);
+  lim.total_timeout_ms = DEMO_TOTAL_TIMEOUT_MS;
   o.loop = &r->loop;
+  o.limits = &lim;
   o.ca_file = r->ca_path;
   o.hsts_store_path = NULL; /* memory-only: the user's store stays as it is */
-  o.limits.total_timeout_ms = DEMO_TOTAL_TIMEOUT_MS;
   rc = dt_ctx_new(&r->ctx, &o);
   if (rc) {
     cli_error("demo: cannot start: %s", dt_strerror(rc));
@@ -258,7 +261,7 @@ static void teardown(demo_run *r) {
  * starting (a failed navigation still gives a chain: checked later). */
 static int run_steps(demo_run *r) {
   dt_request req;
-  memset(&req, 0, sizeof req);
+  dt_request_init(&req);
   req.url = "http://demo.test/";
   unsigned before = demo_site_connections(r->site, DEMO_PLAIN);
   int rc = navigate(r, &req, &r->visits[0]);
@@ -276,7 +279,7 @@ static int run_steps(demo_run *r) {
   static const char *const form_urls[2] = {"https://demo.test/form302",
                                            "https://demo.test/form307"};
   for (int i = 0; i < 2; i++) {
-    memset(&req, 0, sizeof req);
+    dt_request_init(&req);
     req.method = "POST";
     req.url = form_urls[i];
     req.headers = form_headers;
@@ -299,9 +302,9 @@ static void check(demo_run *r) {
   expect_hop(r, "first visit", v1, 0, "GET", "http://demo.test/", 301, 0);
   expect_hop(r, "first visit", v1, 1, "GET", "https://demo.test/", 200, 0);
   const dt_hop *h = dt_chain_hop_count(v1) > 1 ? dt_chain_hop(v1, 1) : NULL;
-  expect(r, h && h->hsts_json && strstr(h->hsts_json, "\"outcome\":\"noted\""),
+  expect(r, h && h->sts && h->sts->outcome == DT_STS_NOTED,
          "first visit: the STS field should be noted, was %s",
-         h && h->hsts_json ? h->hsts_json : "absent");
+         h && h->sts ? h->sts->outcome_name : "absent");
   expect(r, r->plain[0] == 1,
          "first visit: 1 plain-http connection expected, the site saw %u",
          r->plain[0]);
@@ -326,7 +329,7 @@ static void check(demo_run *r) {
     const dt_hop *t = dt_chain_hop_count(f) > 1 ? dt_chain_hop(f, 1) : NULL;
     expect(r, t && t->req_body_bytes == next_body[i],
            "%s: the follow-up should send %zu body bytes, sent %zu", step[i],
-           next_body[i], t ? t->req_body_bytes : 0);
+           next_body[i], t ? (size_t)t->req_body_bytes : (size_t)0);
     /* What reached the wire, from the site's side. */
     expect(r,
            !strcmp(r->thanks_method[i], next[i]) &&
@@ -415,23 +418,29 @@ static int print_text(demo_run *r) {
   return rc;
 }
 
-static int print_json(demo_run *r) {
-  char *parts[4] = {
-      dt_chain_to_json(r->visits[0]), dt_chain_to_json(r->visits[1]),
-      dt_chain_to_json(r->forms[0]), dt_chain_to_json(r->forms[1])};
-  int rc = 0;
-  if (!parts[0] || !parts[1] || !parts[2] || !parts[3]) {
-    cli_error("out of memory");
-    rc = DT_ENOMEM;
-  } else {
-    cli_stdout_used();
-    printf("{\"visits\": [%s, %s], \"forms\": [%s, %s], "
-           "\"plain_connections_second_visit\": %u}\n",
-           parts[0], parts[1], parts[2], parts[3], r->plain[1]);
+/* {"visits": [chain, chain], "forms": [chain, chain],
+ *  "plain_connections_second_visit": N}, the chains as the library writes
+ * them. */
+static void chains_json(dt_json *w, const char *key, dt_chain *const *c) {
+  dt_json_key(w, key);
+  dt_json_arr_open(w);
+  for (int i = 0; i < 2; i++) {
+    char *js = dt_chain_to_json(c[i]);
+    dt_json_raw(w, js);
+    dt_free(js);
   }
-  for (int i = 0; i < 4; i++)
-    dt_free(parts[i]);
-  return rc;
+  dt_json_arr_close(w);
+}
+
+static int print_json(demo_run *r) {
+  dt_json *w = dt_json_new(0);
+  dt_json_obj_open(w);
+  chains_json(w, "visits", r->visits);
+  chains_json(w, "forms", r->forms);
+  dt_json_key(w, "plain_connections_second_visit");
+  dt_json_uint(w, r->plain[1]);
+  dt_json_obj_close(w);
+  return cli_print_owned(dt_json_finish(w));
 }
 
 int cli_cmd_demo(int argc, char **argv) {

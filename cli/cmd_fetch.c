@@ -3,6 +3,7 @@
  * same option. */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +133,9 @@ static void trace(char dir, const char *data, size_t len, void *ud) {
 
 typedef struct fetch_opts {
   dt_ctx_options ctx;
+  dt_limits limits;
   dt_request req;
+  int max_body_set; /* --max-body-bytes given: with -o, a cap on the file */
   cli_request_opts rq; /* -H, -d, --resolve, --connect-to */
   int json, explain, verbose, no_store;
   const char *output, *store_opt, *har;
@@ -164,7 +167,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case 'd':
     case O_DATA_BINARY:
       rc = cli_req_set_body(&o->rq, optarg, c == O_DATA_BINARY,
-                            o->ctx.limits.max_request_body);
+                            o->limits.max_request_body);
       break;
     case 'H': rc = cli_req_add_header(&o->rq, optarg); break;
     case 'A': o->ctx.user_agent = optarg; break;
@@ -172,23 +175,23 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case 'k': o->ctx.insecure = 1; break;
     case 'v': o->verbose = 1; break;
     case 'm':
-      rc = timeout_opt("--max-time", &o->ctx.limits.total_timeout_ms);
+      rc = timeout_opt("--max-time", &o->limits.total_timeout_ms);
       break;
     case O_CONNECT_TIMEOUT:
-      rc = timeout_opt("--connect-timeout", &o->ctx.limits.connect_timeout_ms);
+      rc = timeout_opt("--connect-timeout", &o->limits.connect_timeout_ms);
       break;
     case O_DNS_TIMEOUT:
-      rc = timeout_opt("--dns-timeout", &o->ctx.limits.dns_timeout_ms);
+      rc = timeout_opt("--dns-timeout", &o->limits.dns_timeout_ms);
       break;
     case O_TLS_TIMEOUT:
-      rc = timeout_opt("--tls-timeout", &o->ctx.limits.tls_timeout_ms);
+      rc = timeout_opt("--tls-timeout", &o->limits.tls_timeout_ms);
       break;
     case O_FIRST_BYTE_TIMEOUT:
       rc = timeout_opt("--first-byte-timeout",
-                       &o->ctx.limits.first_byte_timeout_ms);
+                       &o->limits.first_byte_timeout_ms);
       break;
     case O_IDLE_TIMEOUT:
-      rc = timeout_opt("--idle-timeout", &o->ctx.limits.idle_timeout_ms);
+      rc = timeout_opt("--idle-timeout", &o->limits.idle_timeout_ms);
       break;
     case O_JSON: o->json = 1; cli_json_mode(); break;
     case O_HAR: o->har = optarg; break;
@@ -198,18 +201,21 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_CONNECT_TO: rc = cli_req_add_connect_to(&o->rq, optarg); break;
     case O_MAX_HEADER_BYTES:
       rc = limit_opt("--max-header-bytes", optarg,
-                     &o->ctx.limits.max_header_bytes);
+                     &o->limits.max_header_bytes);
       break;
     case O_MAX_BODY_BYTES:
       rc = limit_opt("--max-body-bytes", optarg,
-                     &o->ctx.limits.max_body_bytes);
+                     &o->limits.max_body_bytes);
+      o->max_body_set = 1;
       break;
     case O_PROFILE: o->ctx.profile = optarg; break;
     case O_NO_FOLLOW: o->req.no_follow = 1; break;
     case O_MAX_REDIRS: {
-      unsigned long long v;
-      if (cli_parse_uint(optarg, 1000, &v))
+      unsigned long long v = 0;
+      if (cli_parse_uint(optarg, 1000, &v)) {
         rc = cli_usage_error("--max-redirs wants 0..1000, got '%s'", optarg);
+        break;
+      }
       o->req.max_redirects_set = 1;
       o->req.max_redirects = (unsigned)v;
       break;
@@ -253,43 +259,68 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
   return 0;
 }
 
-/* --explain: each hop with its decisions and the rule behind each. */
-static void explain(const dt_chain *chain) {
-  size_t n = dt_chain_hop_count(chain);
-  printf("%s %s\n", dt_chain_method(chain), dt_chain_url(chain));
-  for (size_t i = 0; i < n; i++) {
-    const dt_hop *h = dt_chain_hop(chain, i);
-    printf("\nhop %zu: %s %s\n", i + 1, h->method, h->url);
-    if (h->synthetic)
-      printf("  nothing sent: no DNS lookup, no connection, no byte\n");
-    else if (h->conn.remote_addr)
-      printf("  %s connection #%llu to %s%s%s\n",
-             h->conn.reused ? "reused" : "new",
-             (unsigned long long)h->conn.id, h->conn.remote_addr,
-             h->conn.tls_version ? ", " : "",
-             h->conn.tls_version
-                 ? (h->conn.cert_verified ? "certificate verified"
-                                          : "certificate NOT verified (-k)")
-                 : "");
-    if (h->has_response)
-      printf("  answer: %d %s\n", h->status, h->reason ? h->reason : "");
-    if (h->explain)
-      fputs(h->explain, stdout);
+/* -o FILE: the final body streams to the file as it arrives, so a body of
+ * any size lands whole in constant memory; a write error or the
+ * --max-body-bytes cap stops the navigation with a named error, never a
+ * silent truncation. */
+typedef struct sink {
+  FILE *f;
+  const char *path;
+  uint64_t written, cap; /* cap 0: none */
+  int err_no;            /* errno of a failed write */
+} sink;
+
+static int write_body(const dt_hop *hop, const uint8_t *data, size_t len,
+                      void *ud) {
+  (void)hop;
+  sink *k = ud;
+  if (k->cap && k->written + len > k->cap) {
+    size_t room = (size_t)(k->cap - k->written);
+    if (room) fwrite(data, 1, room, k->f);
+    k->written += room;
+    return DT_ELIMIT_BODY_BYTES;
   }
-  int err = dt_chain_error(chain);
-  if (err)
-    printf("\nresult: error %s: %s\n", dt_err_name(err),
-           dt_chain_error_message(chain));
-  else
-    printf("\nresult: %s\n", dt_chain_final_url(chain));
+  if (fwrite(data, 1, len, k->f) != len) {
+    k->err_no = errno ? errno : EIO;
+    return DT_EIO;
+  }
+  k->written += len;
+  return 0;
+}
+
+static int open_sink(sink *k, const char *path) {
+  k->path = path;
+  if (!strcmp(path, "-")) {
+    k->f = stdout;
+    cli_stdout_used();
+    return 0;
+  }
+  k->f = fopen(path, "wb");
+  if (!k->f) {
+    cli_error("cannot create %s: %s", path, strerror(errno));
+    return DT_EIO;
+  }
+  return 0;
+}
+
+static int close_sink(sink *k) {
+  if (!k->f) return 0;
+  int bad = k->f == stdout ? fflush(k->f) != 0 : fclose(k->f) != 0;
+  if (bad && !k->err_no) k->err_no = errno ? errno : EIO;
+  k->f = NULL;
+  return bad;
 }
 
 int cli_cmd_fetch(int argc, char **argv) {
   fetch_opts o;
   memset(&o, 0, sizeof o);
   dt_ctx_options_init(&o.ctx);
+  dt_limits_default(&o.limits);
+  dt_request_init(&o.req);
+  o.ctx.limits = &o.limits;
   const char *url = NULL;
   char store_path[1024];
+  sink body = {0};
   int rc = parse(&o, argc, argv, &url);
   dt_sync *s = NULL;
   dt_chain *chain = NULL;
@@ -304,11 +335,12 @@ int cli_cmd_fetch(int argc, char **argv) {
   }
   rc = dt_sync_new(&s, &o.ctx);
   if (rc) {
-    if (rc == DT_EINVAL && o.ctx.profile)
-      cli_error("unknown profile '%s' (try " CLI_PROFILES ")", o.ctx.profile);
-    else
+    if (rc == DT_EINVAL && o.ctx.profile && !dt_profile_exists(o.ctx.profile))
+      rc = cli_unknown_profile(o.ctx.profile);
+    else {
       cli_error("cannot start: %s", dt_strerror(rc));
-    rc = cli_exit_for(rc);
+      rc = cli_exit_for(rc);
+    }
     goto out;
   }
   dt_ctx *ctx = dt_sync_ctx(s);
@@ -320,7 +352,17 @@ int cli_cmd_fetch(int argc, char **argv) {
   if (o.verbose)
     dt_ctx_set_trace(ctx, trace, NULL);
   o.req.url = url;
-  int err = dt_sync_fetch(s, &o.req, &chain);
+  if (o.output) {
+    if ((rc = open_sink(&body, o.output)) != 0) {
+      rc = cli_exit_for(rc);
+      goto out;
+    }
+    body.cap = o.max_body_set ? o.limits.max_body_bytes : 0;
+    o.req.on_body = write_body;
+  }
+  int err = dt_sync_fetch(s, &o.req, &chain, &body);
+  if (close_sink(&body) && !err)
+    err = DT_EIO;
   if (!chain) {
     cli_error("%s: %s", dt_err_name(err), dt_strerror(err));
     rc = cli_exit_for(err);
@@ -337,19 +379,25 @@ int cli_cmd_fetch(int argc, char **argv) {
   if (o.json)
     cli_print_owned(dt_chain_to_json(chain));
   else if (o.explain)
-    explain(chain);
+    cli_print_owned(dt_chain_to_explain(chain));
   else if (!o.har || strcmp(o.har, "-"))
     cli_print_owned_to(o.output && !strcmp(o.output, "-") ? stderr : stdout,
                        dt_chain_to_text(chain));
   if (err && !o.json && !o.explain)
-    cli_error("%s: %s", dt_err_name(err), dt_chain_error_message(chain));
-  if (!err && o.output) {
-    const dt_hop *last = dt_chain_hop(chain, dt_chain_hop_count(chain) - 1);
-    if (cli_write_file(o.output, last->body, last->body_kept))
-      err = DT_EIO;
-  }
+    cli_error("%s: %s", dt_err_name(err),
+              dt_chain_error(chain) ? dt_chain_error_message(chain)
+                                    : dt_strerror(err));
+  if (o.output && body.err_no)
+    cli_error("cannot write %s: %s (%llu bytes written)", o.output,
+              strerror(body.err_no), (unsigned long long)body.written);
+  else if (o.output && err == DT_ELIMIT_BODY_BYTES)
+    cli_error("the body is larger than --max-body-bytes %llu: %s holds only "
+              "the first %llu bytes",
+              (unsigned long long)body.cap, o.output,
+              (unsigned long long)body.written);
   rc = cli_exit_for(err);
 out:
+  close_sink(&body);
   dt_chain_free(chain);
   if (s) {
     dt_sync_free(s); /* saves the HSTS store */

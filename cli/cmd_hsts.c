@@ -1,14 +1,8 @@
 /* cmd_hsts.c — `detour hsts ...`: look into and manage the dynamic HSTS
- * store (hsts/store.h, hsts/store_file.h), and explain a header value.
+ * store (dt_hsts_store in detour.h), and explain a header value.
  * Every change is saved with the store's locked merge, so a concurrent
  * `detour fetch` loses nothing. */
 #include "cli.h"
-
-#include "engine/out/jsonw.h"
-#include "engine/nav/profile.h"
-#include "hsts/store.h"
-#include "hsts/store_file.h"
-#include "hsts/sts_header.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -38,98 +32,54 @@ typedef struct hopts {
   char path[1024];
 } hopts;
 
-static void rfc3339_ms(int64_t ms, char out[32]) {
-  if (ms == DT__HSTS_NEVER)
+static void time_text(int64_t ms, char out[32]) {
+  if (ms == DT_HSTS_NEVER)
     strcpy(out, "unlimited");
   else
-    dt__rfc3339(ms / 1000, out);
+    dt_time_format(ms, out);
 }
-
-static void entry_json(dt__jw *w, const dt__hsts_entry *e) {
-  char t[32];
-  dt__jw_obj_open(w);
-  dt__jw_key(w, "host");
-  dt__jw_str(w, e->host);
-  dt__jw_key(w, "include_subdomains");
-  dt__jw_bool(w, e->include_subdomains);
-  dt__jw_key(w, "knockout");
-  dt__jw_bool(w, e->knockout);
-  dt__jw_key(w, "expires");
-  if (e->expires_ms == DT__HSTS_NEVER) {
-    dt__jw_null(w);
-  } else {
-    rfc3339_ms(e->expires_ms, t);
-    dt__jw_str(w, t);
-  }
-  dt__jw_key(w, "observed");
-  rfc3339_ms(e->observed_ms, t);
-  dt__jw_str(w, t);
-  dt__jw_obj_close(w);
-}
-
-static int print_json(dt__jw *w) { return cli_print_owned(dt__jw_finish(w)); }
 
 /* Opens the store from its file. A file problem is an error here (unlike
  * fetch, which goes on memory-only): managing a store we cannot read would
  * mislead. */
-static int open_store(hopts *o, dt__hsts_store **s) {
+static int open_store(hopts *o, dt_hsts_store **s) {
   if (cli_hsts_store_path(o->store_opt, o->path, sizeof o->path)) {
     cli_error("no HSTS store path: set --hsts-store, $XDG_DATA_HOME or $HOME");
     return CLI_EXIT_USAGE;
   }
-  if (dt__hsts_store_new(s, 0, NULL)) {
-    cli_error("out of memory");
-    return CLI_EXIT_USAGE;
-  }
-  dt__hsts_file_report rep;
-  int rc = dt__hsts_file_load(*s, o->path, &rep);
+  dt_hsts_store_options opt;
+  dt_hsts_store_options_init(&opt);
+  opt.profile = o->profile;
+  dt_error e = {0};
+  int rc = dt_hsts_store_open(s, o->path, &opt, &e);
   if (rc) {
-    cli_error("%s", rep.message);
-    dt__hsts_store_free(*s);
-    *s = NULL;
-    return cli_exit_for(rc);
+    if (rc == DT_EINVAL && o->profile && !dt_profile_exists(o->profile))
+      return cli_unknown_profile(o->profile);
+    return cli_fail(&e);
   }
-  if (rep.skipped)
-    cli_error("warning: %s: %zu damaged line(s) skipped (first at line %zu)",
-              o->path, rep.skipped, rep.nbad ? rep.bad_lines[0] : 0);
+  for (size_t i = 0; dt_hsts_store_warning(*s, i); i++)
+    cli_error("warning: %s", dt_hsts_store_warning(*s, i));
   return 0;
 }
 
-static int save_store(hopts *o, dt__hsts_store *s) {
-  dt__hsts_file_report rep;
-  int rc = dt__hsts_file_save(s, o->path, &rep);
-  if (rc)
-    cli_error("%s", rep.message);
-  return cli_exit_for(rc);
+static int save_store(dt_hsts_store *s) {
+  dt_error e = {0};
+  return dt_hsts_store_save(s, &e) ? cli_fail(&e) : 0;
 }
 
-/* A user-typed host: IDNA to A-labels like the URL parser does, so `add
- * bücher.example` and a later fetch of http://bücher.example/ agree
- * (curl CVE-2022-42916 class). */
-static int canon_host(const char *in, char *out, size_t cap) {
-  int n = dt_host_canonicalize(in, strlen(in), out, cap);
-  if (n == DT_EINVAL) {
-    cli_error("'%s' is an IP literal: IP literals are never HSTS hosts "
-              "(RFC 6797 §8.1.1)", in);
-    return CLI_EXIT_USAGE;
-  }
-  if (n < 0) {
-    cli_error("'%s' is not a valid domain name", in);
-    return CLI_EXIT_USAGE;
-  }
-  return 0;
+/* A user-typed host is canonicalised by the library as a navigation's
+ * would be (IDNA, case, trailing dots): `add bücher.example` and a later
+ * fetch of http://bücher.example/ agree (curl CVE-2022-42916 class). */
+static int host_error(const dt_error *e) {
+  cli_error("%s", e->message);
+  return CLI_EXIT_USAGE;
 }
 
-static int each_json(const dt__hsts_entry *e, void *ud) {
-  entry_json(ud, e);
-  return 0;
-}
-
-static int each_text(const dt__hsts_entry *e, void *ud) {
+static int each_text(const dt_hsts_entry *e, void *ud) {
   (void)ud;
   char exp[32], obs[32];
-  rfc3339_ms(e->expires_ms, exp);
-  rfc3339_ms(e->observed_ms, obs);
+  time_text(e->expires_ms, exp);
+  time_text(e->observed_ms, obs);
   printf("%-40s %-18s expires %s  observed %s\n", e->host,
          e->knockout             ? "knockout"
          : e->include_subdomains ? "includeSubDomains"
@@ -138,252 +88,229 @@ static int each_text(const dt__hsts_entry *e, void *ud) {
   return 0;
 }
 
+/* {"key": VALUE} with VALUE a string or a count, as the library writes
+ * JSON (the CLI's own envelopes). */
+static int print_pair(const char *key, const char *str, size_t num) {
+  dt_json *w = dt_json_new(0);
+  dt_json_obj_open(w);
+  dt_json_key(w, key);
+  if (str)
+    dt_json_str(w, str);
+  else
+    dt_json_uint(w, num);
+  dt_json_obj_close(w);
+  return cli_print_owned(dt_json_finish(w)) ? CLI_EXIT_USAGE : 0;
+}
+
 static int cmd_list(hopts *o) {
-  dt__hsts_store *s;
+  dt_hsts_store *s;
   int rc = open_store(o, &s);
   if (rc)
     return rc;
   if (o->json) {
-    dt__jw w;
-    dt__jw_init(&w, 0);
-    dt__jw_obj_open(&w);
-    dt__jw_key(&w, "entries");
-    dt__jw_arr_open(&w);
-    dt__hsts_store_each(s, each_json, &w);
-    dt__jw_arr_close(&w);
-    dt__jw_obj_close(&w);
-    rc = print_json(&w) ? CLI_EXIT_USAGE : 0;
+    rc = cli_print_owned(dt_hsts_store_to_json(s)) ? CLI_EXIT_USAGE : 0;
   } else {
-    if (dt__hsts_store_count(s) == 0)
+    if (dt_hsts_store_count(s) == 0)
       printf("(no entries in %s)\n", o->path);
-    dt__hsts_store_each(s, each_text, NULL);
+    dt_hsts_store_each(s, each_text, NULL);
   }
-  dt__hsts_store_free(s);
+  dt_hsts_store_free(s);
   return rc;
 }
 
 static int cmd_query(hopts *o, const char *host) {
-  char canon[DT_MAX_HOST_BYTES + 2];
-  int rc = canon_host(host, canon, sizeof canon);
-  dt__hsts_store *s = NULL;
-  if (rc || (rc = open_store(o, &s)))
+  dt_hsts_store *s = NULL;
+  int rc = open_store(o, &s);
+  if (rc)
     return rc;
-  dt__hsts_decision d;
-  int known = dt__hsts_store_lookup(s, canon, strlen(canon), &d);
-  /* A knockout never matches; it is the near miss worth showing. */
-  dt__hsts_entry ko;
-  if (!known && !d.entry.host[0] &&
-      dt__hsts_store_get(s, canon, strlen(canon), &ko) && ko.knockout)
-    d.entry = ko;
+  dt_hsts_match m;
+  dt_error e = {0};
+  int known = dt_hsts_store_query(s, host, &m, &e);
+  if (known < 0) {
+    dt_hsts_store_free(s);
+    return host_error(&e);
+  }
   if (o->json) {
-    dt__jw w;
-    dt__jw_init(&w, 0);
-    dt__jw_obj_open(&w);
-    dt__jw_key(&w, "host");
-    dt__jw_str(&w, canon);
-    dt__jw_key(&w, "known");
-    dt__jw_bool(&w, known);
-    dt__jw_key(&w, "match");
-    if (known)
-      entry_json(&w, &d.entry);
-    else
-      dt__jw_null(&w);
-    dt__jw_key(&w, "reason");
-    dt__jw_str(&w, dt__hsts_reason_name(d.reason));
-    if (!known && d.entry.host[0]) {
-      dt__jw_key(&w, "near_miss");
-      entry_json(&w, &d.entry);
-    }
-    dt__jw_obj_close(&w);
-    rc = print_json(&w) ? CLI_EXIT_USAGE : 0;
+    rc = cli_print_owned(dt_hsts_match_to_json(&m)) ? CLI_EXIT_USAGE : 0;
   } else if (known) {
     char exp[32];
-    rfc3339_ms(d.entry.expires_ms, exp);
-    printf("%s is a Known HSTS Host: %s entry %s%s, expires %s\n", canon,
-           d.reason == DT__HSTS_R_EXACT ? "its own" : "the ancestor",
-           d.entry.host, d.entry.include_subdomains ? " (includeSubDomains)"
-                                                    : "",
-           exp);
+    time_text(m.entry.expires_ms, exp);
+    printf("%s is a Known HSTS Host: %s entry %s%s, expires %s\n", m.host,
+           m.reason == DT_HSTS_EXACT ? "its own" : "the ancestor",
+           m.entry.host,
+           m.entry.include_subdomains ? " (includeSubDomains)" : "", exp);
   } else {
-    printf("%s is not a Known HSTS Host in %s: %s%s%s%s\n", canon, o->path,
-           dt__hsts_reason_name(d.reason), d.entry.host[0] ? " — " : "",
-           d.entry.host,
-           d.entry.host[0] && d.entry.knockout
-               ? " (a knockout: it sent max-age=0 while "
-                              "preloaded, firefox profile)"
-                            : "");
+    printf("%s is not a Known HSTS Host in %s: %s%s%s%s\n", m.host, o->path,
+           m.reason_name, m.has_entry ? " — " : "",
+           m.has_entry ? m.entry.host : "",
+           m.has_entry && m.entry.knockout
+               ? " (a knockout: it sent max-age=0 while preloaded, firefox "
+                 "profile)"
+               : "");
   }
-  dt__hsts_store_free(s);
+  dt_hsts_store_free(s);
   return rc;
 }
 
 static int cmd_add(hopts *o, const char *host) {
-  char canon[DT_MAX_HOST_BYTES + 2];
-  int rc = canon_host(host, canon, sizeof canon);
-  dt__hsts_store *s = NULL;
-  if (rc || (rc = open_store(o, &s)))
+  dt_hsts_store *s = NULL;
+  int rc = open_store(o, &s);
+  if (rc)
     return rc;
-  int64_t now = dt__hsts_store_now(s);
   unsigned long long age = o->max_age_set ? o->max_age : 31536000ull;
-  dt__host_reason why;
-  rc = dt__hsts_store_add(s, canon, strlen(canon), o->include_subdomains,
-                          now + (int64_t)age * 1000, now, &why);
+  dt_error e = {0};
+  rc = dt_hsts_store_add(s, host, age, o->include_subdomains, &e);
   if (rc) {
-    cli_error("cannot add %s: %s", canon,
-              rc == DT_EINVAL ? dt__host_reason_message(why)
-                              : dt_strerror(rc));
-    dt__hsts_store_free(s);
+    dt_hsts_store_free(s);
+    cli_error("cannot add %s: %s", host, e.message);
     return CLI_EXIT_USAGE;
   }
-  rc = save_store(o, s);
-  if (!rc && !o->json)
-    printf("added %s max-age=%llu%s\n", canon, age,
-           o->include_subdomains ? " includeSubDomains" : "");
-  else if (!rc)
-    printf("{\"added\": \"%s\"}\n", canon);
-  dt__hsts_store_free(s);
+  rc = save_store(s);
+  dt_hsts_entry en;
+  int have = rc == 0 && dt_hsts_store_get(s, host, &en);
+  if (have && !o->json) {
+    /* what was stored: the profile's cap applies, as to a header */
+    unsigned long long stored =
+        (unsigned long long)((en.expires_ms - en.observed_ms) / 1000);
+    printf("added %s max-age=%llu%s%s\n", en.host, stored,
+           en.include_subdomains ? " includeSubDomains" : "",
+           stored < age ? " (capped by the profile)" : "");
+  } else if (have) {
+    rc = print_pair("added", en.host, 0);
+  }
+  dt_hsts_store_free(s);
   return rc;
 }
 
 static int cmd_delete(hopts *o, const char *host) {
-  char canon[DT_MAX_HOST_BYTES + 2];
-  int rc = canon_host(host, canon, sizeof canon);
-  dt__hsts_store *s = NULL;
-  if (rc || (rc = open_store(o, &s)))
+  dt_hsts_store *s = NULL;
+  int rc = open_store(o, &s);
+  if (rc)
     return rc;
-  int gone = dt__hsts_store_delete(s, canon, strlen(canon));
-  rc = gone < 0 ? CLI_EXIT_USAGE : save_store(o, s);
-  if (!rc) {
-    if (o->json)
-      printf("{\"host\": \"%s\", \"deleted\": %s}\n", canon,
-             gone ? "true" : "false");
-    else
-      printf(gone ? "deleted %s\n" : "no entry for %s (nothing deleted)\n",
-             canon);
+  dt_hsts_match m;
+  dt_error e = {0};
+  if (dt_hsts_store_query(s, host, &m, &e) < 0) {
+    dt_hsts_store_free(s);
+    return host_error(&e);
   }
-  dt__hsts_store_free(s);
+  int gone = dt_hsts_store_delete(s, host);
+  rc = gone < 0 ? CLI_EXIT_USAGE : save_store(s);
+  if (!rc) {
+    if (o->json) {
+      dt_json *w = dt_json_new(0);
+      dt_json_obj_open(w);
+      dt_json_key(w, "host");
+      dt_json_str(w, m.host);
+      dt_json_key(w, "deleted");
+      dt_json_bool(w, gone);
+      dt_json_obj_close(w);
+      rc = cli_print_owned(dt_json_finish(w)) ? CLI_EXIT_USAGE : 0;
+    } else {
+      printf(gone ? "deleted %s\n" : "no entry for %s (nothing deleted)\n",
+             m.host);
+    }
+  }
+  dt_hsts_store_free(s);
   return rc;
 }
 
 static int cmd_clear(hopts *o) {
-  dt__hsts_store *s = NULL;
+  dt_hsts_store *s = NULL;
   int rc = open_store(o, &s);
   if (rc)
     return rc;
-  size_t n = dt__hsts_store_count(s);
-  dt__hsts_store_clear(s);
-  rc = save_store(o, s);
-  if (!rc)
-    printf(o->json ? "{\"cleared\": %zu}\n" : "cleared %zu entries\n", n);
-  dt__hsts_store_free(s);
+  size_t n = dt_hsts_store_clear(s);
+  rc = save_store(s);
+  if (!rc) {
+    if (o->json)
+      rc = print_pair("cleared", NULL, n);
+    else
+      printf("cleared %zu entries\n", n);
+  }
+  dt_hsts_store_free(s);
   return rc;
 }
 
 static int cmd_import(hopts *o, const char *file) {
-  dt__hsts_store *s = NULL;
+  dt_hsts_store *s = NULL;
   int rc = open_store(o, &s);
   if (rc)
     return rc;
-  dt__hsts_file_report rep;
-  rc = dt__hsts_file_import_curl(s, file, &rep);
+  dt_hsts_import_report rep;
+  dt_error e = {0};
+  rc = dt_hsts_store_import_curl(s, file, &rep, &e);
   if (rc) {
-    cli_error("%s", rep.message);
-    dt__hsts_store_free(s);
-    return cli_exit_for(rc);
+    dt_hsts_store_free(s);
+    return cli_fail(&e);
   }
-  rc = save_store(o, s);
+  rc = save_store(s);
   if (!rc) {
-    if (o->json)
-      printf("{\"imported\": %zu, \"skipped\": %zu, \"expired\": %zu}\n",
-             rep.loaded, rep.skipped, rep.expired);
-    else
+    if (o->json) {
+      dt_json *w = dt_json_new(0);
+      dt_json_obj_open(w);
+      dt_json_key(w, "imported");
+      dt_json_uint(w, rep.imported);
+      dt_json_key(w, "skipped");
+      dt_json_uint(w, rep.skipped);
+      dt_json_key(w, "expired");
+      dt_json_uint(w, rep.expired);
+      dt_json_obj_close(w);
+      rc = cli_print_owned(dt_json_finish(w)) ? CLI_EXIT_USAGE : 0;
+    } else {
       printf("imported %zu entries from %s (%zu bad lines skipped, %zu "
              "expired)\n",
-             rep.loaded, file, rep.skipped, rep.expired);
+             rep.imported, file, rep.skipped, rep.expired);
+    }
   }
-  dt__hsts_store_free(s);
+  dt_hsts_store_free(s);
   return rc;
 }
 
 static int cmd_export(hopts *o) {
-  dt__hsts_store *s = NULL;
+  dt_hsts_store *s = NULL;
   int rc = open_store(o, &s);
   if (rc)
     return rc;
-  dt__hsts_file_report rep;
-  if (o->output && strcmp(o->output, "-"))
-    rc = dt__hsts_file_export_curl_path(s, o->output, &rep);
-  else
-    rc = dt__hsts_file_export_curl(s, stdout, &rep);
-  if (rc)
-    cli_error("%s", rep.message);
-  dt__hsts_store_free(s);
-  return cli_exit_for(rc);
+  dt_error e = {0};
+  if (o->output && strcmp(o->output, "-")) {
+    if (dt_hsts_store_export_curl_file(s, o->output, &e))
+      rc = cli_fail(&e);
+  } else {
+    char *text = dt_hsts_store_export_curl(s);
+    if (!text) {
+      cli_error("out of memory");
+      rc = cli_exit_for(DT_ENOMEM);
+    } else {
+      rc = cli_write_file("-", text, strlen(text)) ? cli_exit_for(DT_EIO) : 0;
+      dt_free(text);
+    }
+  }
+  dt_hsts_store_free(s);
+  return rc;
 }
 
 static int cmd_parse(hopts *o, const char *value) {
-  const dt__profile *p =
-      o->profile ? dt__profile_find(o->profile) : dt__profile_default();
-  if (!p)
-    return cli_usage_error("unknown profile '%s'", o->profile);
-  dt__sts_result r;
-  int rc = dt__sts_parse(value, strlen(value), p->hsts_max_age_cap, &r);
-  int ok = rc == 0;
+  if (!dt_profile_exists(o->profile))
+    return cli_unknown_profile(o->profile);
+  const char *profile = o->profile ? o->profile : "chromium";
+  dt_sts_result r;
+  int ok = dt_sts_parse(value, strlen(value), profile, &r) == 1;
   if (o->json) {
-    dt__jw w;
-    dt__jw_init(&w, 0);
-    dt__jw_obj_open(&w);
-    dt__jw_key(&w, "valid");
-    dt__jw_bool(&w, ok);
-    dt__jw_key(&w, "max_age");
-    if (ok)
-      dt__jw_uint(&w, r.max_age);
-    else
-      dt__jw_null(&w);
-    dt__jw_key(&w, "include_subdomains");
-    dt__jw_bool(&w, ok && r.include_subdomains);
-    dt__jw_key(&w, "preload");
-    dt__jw_bool(&w, ok && r.preload);
-    dt__jw_key(&w, "clamped");
-    dt__jw_bool(&w, ok && r.clamped);
-    dt__jw_key(&w, "unknown_directives");
-    dt__jw_arr_open(&w);
-    for (unsigned i = 0; ok && i < r.unknown_count && i < DT__STS_MAX_UNKNOWN;
-         i++)
-      dt__jw_strn(&w, value + r.unknown[i].off, r.unknown[i].len);
-    dt__jw_arr_close(&w);
-    dt__jw_key(&w, "error");
-    if (ok) {
-      dt__jw_null(&w);
-    } else {
-      dt__jw_obj_open(&w);
-      dt__jw_key(&w, "code");
-      dt__jw_str(&w, dt__sts_code_name(r.code));
-      dt__jw_key(&w, "message");
-      dt__jw_str(&w, dt__sts_code_message(r.code));
-      dt__jw_key(&w, "offset");
-      dt__jw_uint(&w, r.offset);
-      dt__jw_obj_close(&w);
-    }
-    dt__jw_key(&w, "profile");
-    dt__jw_str(&w, p->name);
-    dt__jw_obj_close(&w);
-    if (print_json(&w))
+    if (cli_print_owned(dt_sts_result_to_json(&r, value, profile)))
       return CLI_EXIT_USAGE;
   } else if (ok) {
-    printf("valid (profile %s)\n  max-age=%llu%s\n", p->name,
+    printf("valid (profile %s)\n  max-age=%llu%s\n", profile,
            (unsigned long long)r.max_age,
            r.clamped ? "  (clamped to the profile's cap)" : "");
     printf("  includeSubDomains: %s\n  preload: %s\n",
            r.include_subdomains ? "yes" : "no", r.preload ? "yes" : "no");
-    for (unsigned i = 0; i < r.unknown_count && i < DT__STS_MAX_UNKNOWN; i++)
-      printf("  ignored unknown directive: %.*s\n", (int)r.unknown[i].len,
-             value + r.unknown[i].off);
+    for (unsigned i = 0; i < r.unknown_count && i < DT_STS_MAX_UNKNOWN; i++)
+      printf("  ignored unknown directive: %.*s\n", (int)r.unknown[i].length,
+             value + r.unknown[i].offset);
   } else {
     /* Point at the byte, the way compilers do. */
-    printf("rejected: %s — %s\n  %s\n  %*s^ byte %zu\n",
-           dt__sts_code_name(r.code), dt__sts_code_message(r.code), value,
-           (int)(r.offset < 200 ? r.offset : 0), "", r.offset);
+    printf("rejected: %s — %s\n  %s\n  %*s^ byte %zu\n", r.code, r.message,
+           value, (int)(r.offset < 200 ? r.offset : 0), "", r.offset);
   }
   return ok ? 0 : cli_exit_for(DT_EPARSE);
 }

@@ -1,17 +1,11 @@
 /* cmd_preload.c — `detour preload compile|query|info`: the HSTS preload
- * list (hsts/preload.h). The embedded list is the default everywhere;
+ * list (dt_preload in detour.h). The embedded list is the default everywhere;
  * --preload-file names a blob made by `compile`. */
 #include "cli.h"
-
-#include "engine/out/jsonw.h"
-#include "engine/nav/profile.h"
-#include "hsts/preload.h"
-#include "hsts/store.h"
 
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char help[] =
     "usage: detour preload [--json] [--preload-file BLOB] COMMAND\n"
@@ -33,169 +27,117 @@ typedef struct popts {
   int json, stale_off;
 } popts;
 
-static int open_list(const popts *o, dt__preload **p) {
-  dt__preload_error err = {0};
-  int rc = o->blob ? dt__preload_open_file(p, o->blob, &err)
-                   : dt__preload_open_default(p);
-  if (rc)
-    cli_error("cannot use preload blob %s: %s",
-              o->blob ? o->blob : "(embedded)",
-              err.msg[0] ? err.msg : dt_strerror(rc));
-  return cli_exit_for(rc);
+static int open_list(const popts *o, dt_preload **p) {
+  dt_error e = {0};
+  int rc = o->blob ? dt_preload_open_file(p, o->blob, &e)
+                   : dt_preload_open_embedded(p, &e);
+  return rc ? cli_fail(&e) : 0;
 }
 
 static int cmd_compile(const popts *o, const char *in) {
   if (!o->output)
     return cli_usage_error("preload compile wants -o OUT.bin");
-  dt__preload_compile_opts opts = {0};
+  int32_t days;
   if (o->date) {
-    if (dt__preload_parse_date(o->date, &opts.list_date_days))
+    if (dt_date_parse(o->date, &days))
       return cli_usage_error("--date wants YYYY-MM-DD, got '%s'", o->date);
   } else { /* a list fetched now is dated today */
-    opts.list_date_days = (int32_t)(time(NULL) / 86400);
+    days = (int32_t)(dt_clock_now_ms(NULL) / 86400000);
   }
   char *json;
   size_t len;
   int rc = cli_read_file(in, 512u * 1024 * 1024, &json, &len);
   if (rc)
     return cli_exit_for(rc);
-  if (len >= 2 && (unsigned char)json[0] == 0x1f &&
-      (unsigned char)json[1] == 0x8b) {
-    free(json);
-    cli_error("%s is gzip-compressed: zcat %s | detour preload compile - -o "
-              "%s",
-              in, in, o->output);
-    return CLI_EXIT_USAGE;
-  }
   unsigned char *blob = NULL;
   size_t blen = 0;
-  dt__preload_compile_stats st;
-  dt__preload_error err = {0};
-  rc = dt__preload_compile(json, len, &opts, &blob, &blen, &st, &err);
-  free(json);
+  dt_preload_compile_stats st;
+  dt_error e = {0};
+  rc = dt_preload_compile(json, len, days, &blob, &blen, &st, &e);
+  dt_free(json);
   if (rc) {
-    if (err.line && strncmp(err.msg, "line ", 5) != 0)
-      cli_error("%s:%zu: %s", in, err.line, err.msg);
+    if (e.line && strncmp(e.message, "line ", 5) != 0)
+      cli_error("%s:%zu: %s", in, e.line, e.message);
     else
-      cli_error("%s: %s", in, err.msg[0] ? err.msg : dt_strerror(rc));
+      cli_error("%s: %s", in, e.message);
     return cli_exit_for(rc);
   }
   rc = cli_write_file(o->output, blob, blen);
-  free(blob);
+  dt_free(blob);
   if (rc)
     return cli_exit_for(rc);
-  char date[11];
-  dt__preload_format_date(opts.list_date_days, date);
-  if (o->json)
-    printf("{\"entries\": %zu, \"include_subdomains\": %zu, "
-           "\"skipped_mode\": %zu, \"case_duplicates\": %zu, "
-           "\"blob_bytes\": %zu, \"list_date\": \"%sT00:00:00Z\"}\n",
-           st.compiled, st.include_subdomains, st.skipped_mode,
-           st.case_duplicates, st.blob_bytes, date);
-  else
+  if (o->json) {
+    if (cli_print_owned(dt_preload_compile_stats_to_json(&st)))
+      return CLI_EXIT_USAGE;
+  } else {
+    char date[11];
+    dt_date_format(days, date);
     fprintf(stderr,
             "compiled %zu force-https entries (%zu include_subdomains) into "
             "%zu bytes, list date %s; skipped %zu entries whose mode is not "
             "force-https; merged %zu case duplicates\n",
             st.compiled, st.include_subdomains, st.blob_bytes, date,
             st.skipped_mode, st.case_duplicates);
+  }
   return 0;
 }
 
 static int cmd_info(const popts *o) {
-  dt__preload *p;
+  dt_preload *p;
   int rc = open_list(o, &p);
   if (rc)
     return rc;
-  dt__preload_info in;
-  dt__preload_get_info(p, &in);
-  int age = (int)dt__preload_age_days(p, NULL);
-  int stale = dt__preload_is_stale(p, NULL);
-  if (o->json)
-    printf("{\"entries\": %u, \"include_subdomains\": %u, \"blob_bytes\": "
-           "%zu, \"list_date\": \"%sT00:00:00Z\", \"checksum\": \"%s\", "
-           "\"age_days\": %d, \"stale\": %s, \"source\": \"%s\"}\n",
-           in.entries, in.include_subdomains, in.blob_bytes, in.list_date,
-           in.checksum_hex, age, stale ? "true" : "false",
-           o->blob ? "file" : "embedded");
-  else
+  if (o->json) {
+    rc = cli_print_owned(dt_preload_info_to_json(p, NULL)) ? CLI_EXIT_USAGE
+                                                            : 0;
+  } else {
+    dt_preload_info in;
+    dt_preload_get_info(p, &in);
+    long long age = (long long)dt_preload_age_days(p, NULL);
     printf("source             %s\nentries            %u\n"
            "include_subdomains %u\nblob bytes         %zu (%.2f per name)\n"
            "lookup tables      %zu bytes (derived at open)\n"
-           "list date          %s (%d days old%s)\nchecksum           "
+           "list date          %s (%lld days old%s)\nchecksum           "
            "xxh64:%s\n",
            o->blob ? o->blob : "embedded in libdetour", in.entries,
            in.include_subdomains, in.blob_bytes,
            in.entries ? (double)in.blob_bytes / in.entries : 0.0,
            in.derived_bytes, in.list_date, age,
-           stale ? ", STALE: older than 70 days" : "", in.checksum_hex);
-  dt__preload_free(p);
-  return 0;
+           age > DT_PRELOAD_STALE_DAYS ? ", STALE: older than 70 days" : "",
+           in.checksum_hex);
+  }
+  dt_preload_free(p);
+  return rc;
 }
 
 static int cmd_query(const popts *o, const char *host) {
-  const dt__profile *prof =
-      o->profile ? dt__profile_find(o->profile) : dt__profile_default();
-  if (!prof)
-    return cli_usage_error("unknown profile '%s'", o->profile);
-  char canon[DT_MAX_HOST_BYTES + 2];
-  int n = dt_host_canonicalize(host, strlen(host), canon, sizeof canon);
-  if (n < 0) {
-    cli_error(n == DT_EINVAL ? "'%s' is an IP literal: never an HSTS host"
-                             : "'%s' is not a valid domain name",
-              host);
-    return CLI_EXIT_USAGE;
-  }
-  dt__preload *p;
+  if (!dt_profile_exists(o->profile))
+    return cli_unknown_profile(o->profile);
+  dt_preload *p;
   int rc = open_list(o, &p);
   if (rc)
     return rc;
-  if (o->stale_off)
-    dt__preload_apply_stale_policy(p, 1, NULL); /* the system clock */
-  dt__preload_match m;
-  int known = dt__preload_lookup(p, canon, (size_t)n, prof->preload_rule, &m);
+  dt_preload_match m;
+  dt_error e = {0};
+  int known = dt_preload_query(p, host, o->profile, o->stale_off, NULL, &m, &e);
+  if (known < 0) {
+    dt_preload_free(p);
+    cli_error("%s", e.message);
+    return CLI_EXIT_USAGE;
+  }
   if (o->json) {
-    dt__jw w;
-    dt__jw_init(&w, 0);
-    dt__jw_obj_open(&w);
-    dt__jw_key(&w, "host");
-    dt__jw_str(&w, canon);
-    dt__jw_key(&w, "known");
-    dt__jw_bool(&w, known);
-    dt__jw_key(&w, "entry");
-    if (m.name[0]) {
-      dt__jw_obj_open(&w);
-      dt__jw_key(&w, "name");
-      dt__jw_str(&w, m.name);
-      dt__jw_key(&w, "include_subdomains");
-      dt__jw_bool(&w, m.include_subdomains);
-      dt__jw_obj_close(&w);
-    } else {
-      dt__jw_null(&w);
-    }
-    dt__jw_key(&w, "reason");
-    dt__jw_str(&w, dt__preload_reason_name(m.reason));
-    if (m.cancelled[0]) {
-      dt__jw_key(&w, "cancelled");
-      dt__jw_str(&w, m.cancelled);
-    }
-    dt__jw_key(&w, "profile");
-    dt__jw_str(&w, prof->name);
-    dt__jw_obj_close(&w);
-    rc = cli_print_owned(dt__jw_finish(&w)) ? CLI_EXIT_USAGE : 0;
+    rc = cli_print_owned(dt_preload_match_to_json(&m)) ? CLI_EXIT_USAGE : 0;
   } else if (known) {
-    printf("%s is preloaded: entry %s%s (%s)\n", canon, m.name,
-           m.include_subdomains ? ", include_subdomains" : "",
-           dt__preload_reason_name(m.reason));
+    printf("%s is preloaded: entry %s%s (%s)\n", m.host, m.entry,
+           m.include_subdomains ? ", include_subdomains" : "", m.reason);
   } else {
-    printf("%s is not preloaded: %s", canon,
-           dt__preload_reason_name(m.reason));
-    if (m.name[0])
-      printf(" (entry %s%s%s)", m.name, m.cancelled[0] ? " cancels " : "",
+    printf("%s is not preloaded: %s", m.host, m.reason);
+    if (m.entry[0])
+      printf(" (entry %s%s%s)", m.entry, m.cancelled[0] ? " cancels " : "",
              m.cancelled);
     printf("\n");
   }
-  dt__preload_free(p);
+  dt_preload_free(p);
   return rc;
 }
 

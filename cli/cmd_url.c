@@ -40,10 +40,21 @@ int cli_cmd_url(int argc, char **argv) {
   }
   rc = dt_url_parse(&url, in, strlen(in), base);
   if (rc && json) { /* docs/json-output.md: failure is a document too */
-    cli_stdout_used();
-    printf("{\"href\": null, \"error\": {\"code\": \"%s\", \"message\": "
-           "\"%s\"}}\n",
-           dt_err_name(rc), dt_strerror(rc));
+    dt_json *w = dt_json_new(0);
+    dt_json_obj_open(w);
+    dt_json_key(w, "href");
+    dt_json_null(w);
+    dt_json_key(w, "error");
+    dt_json_obj_open(w);
+    dt_json_key(w, "code");
+    dt_json_str(w, dt_err_name(rc));
+    dt_json_key(w, "class");
+    dt_json_str(w, dt_err_class_name(dt_err_class_of(rc)));
+    dt_json_key(w, "message");
+    dt_json_str(w, dt_strerror(rc));
+    dt_json_obj_close(w);
+    dt_json_obj_close(w);
+    cli_print_owned(dt_json_finish(w));
   }
   if (rc) {
     cli_error("'%s' could not be parsed%s: %s", in,
@@ -54,17 +65,9 @@ int cli_cmd_url(int argc, char **argv) {
   if (json) {
     rc = cli_print_owned(dt_url_to_json(url));
   } else {
-    static const struct {
-      const char *name;
-      dt_url_part part;
-    } parts[] = {{"href", DT_URL_HREF},         {"origin", DT_URL_ORIGIN},
-                 {"protocol", DT_URL_PROTOCOL}, {"username", DT_URL_USERNAME},
-                 {"password", DT_URL_PASSWORD}, {"host", DT_URL_HOST},
-                 {"hostname", DT_URL_HOSTNAME}, {"port", DT_URL_PORT},
-                 {"pathname", DT_URL_PATHNAME}, {"search", DT_URL_SEARCH},
-                 {"hash", DT_URL_HASH}};
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-      printf("%-9s %s\n", parts[i].name, dt_url_get(url, parts[i].part));
+    for (int p = DT_URL_HREF; p <= DT_URL_HASH; p++)
+      printf("%-9s %s\n", dt_url_part_name((dt_url_part)p),
+             dt_url_get(url, (dt_url_part)p));
   }
   dt_url_free(url);
   dt_url_free(base);

@@ -2,9 +2,6 @@
  * subcommands share (errors, files, numbers). */
 #include "cli.h"
 
-#include "engine/out/jsonw.h"
-#include "hsts/store_file.h"
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -61,20 +58,19 @@ void cli_json_mode(void) { g_json = 1; }
 static int finish(int rc) {
   if (rc < DT_CLASS_USAGE || !g_json || g_stdout_used)
     return rc;
-  dt__jw w;
-  dt__jw_init(&w, 0);
-  dt__jw_obj_open(&w);
-  dt__jw_key(&w, "error");
-  dt__jw_obj_open(&w);
-  dt__jw_key(&w, "code");
-  dt__jw_null(&w);
-  dt__jw_key(&w, "class");
-  dt__jw_str(&w, dt_err_class_name((dt_err_class)rc));
-  dt__jw_key(&w, "message");
-  dt__jw_str(&w, g_last_error);
-  dt__jw_obj_close(&w);
-  dt__jw_obj_close(&w);
-  cli_print_owned(dt__jw_finish(&w));
+  dt_json *w = dt_json_new(0);
+  dt_json_obj_open(w);
+  dt_json_key(w, "error");
+  dt_json_obj_open(w);
+  dt_json_key(w, "code");
+  dt_json_null(w);
+  dt_json_key(w, "class");
+  dt_json_str(w, dt_err_class_name((dt_err_class)rc));
+  dt_json_key(w, "message");
+  dt_json_str(w, g_last_error);
+  dt_json_obj_close(w);
+  dt_json_obj_close(w);
+  cli_print_owned(dt_json_finish(w));
   return rc;
 }
 
@@ -90,13 +86,12 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
     if (argc > 2 && !strcmp(argv[2], "--json")) { /* every command has it */
-      dt__jw w;
-      dt__jw_init(&w, 0);
-      dt__jw_obj_open(&w);
-      dt__jw_key(&w, "version");
-      dt__jw_str(&w, dt_version_info());
-      dt__jw_obj_close(&w);
-      return cli_print_owned(dt__jw_finish(&w)) ? CLI_EXIT_USAGE : 0;
+      dt_json *w = dt_json_new(0);
+      dt_json_obj_open(w);
+      dt_json_key(w, "version");
+      dt_json_str(w, dt_version_info());
+      dt_json_obj_close(w);
+      return cli_print_owned(dt_json_finish(w)) ? CLI_EXIT_USAGE : 0;
     }
     printf("%s\n", dt_version_info());
     return CLI_EXIT_OK;
@@ -136,54 +131,19 @@ void cli_error(const char *fmt, ...) {
 int cli_exit_for(int err) { return err ? (int)dt_err_class_of(err) : 0; }
 
 int cli_read_file(const char *path, size_t max, char **out, size_t *len) {
-  *out = NULL;
-  *len = 0;
-  FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-  if (!f) {
-    cli_error("cannot open %s: %s", path, strerror(errno));
-    return DT_EIO;
-  }
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap + 1);
-  int rc = 0;
-  while (buf) {
-    if (n == cap) {
-      if (cap >= max) {
-        cli_error("%s is larger than the limit of %zu bytes", path, max);
-        rc = DT_EINVAL;
-        break;
-      }
-      cap = cap * 2 > max ? max : cap * 2;
-      char *nb = realloc(buf, cap + 1);
-      if (!nb) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = nb;
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) {
-      if (ferror(f)) {
-        cli_error("cannot read %s: %s", path, strerror(errno));
-        rc = DT_EIO;
-      }
-      break;
-    }
-  }
-  if (f != stdin)
-    fclose(f);
-  if (!buf)
-    return DT_ENOMEM;
-  if (rc) {
-    free(buf);
-    return rc;
-  }
-  buf[n] = 0;
-  *out = buf;
-  *len = n;
-  return 0;
+  dt_error e = {0};
+  int rc = dt_file_read(path, max, out, len, &e);
+  if (rc) cli_error("%s", e.message);
+  return rc;
+}
+
+int cli_fail(const dt_error *err) {
+  cli_error("%s", err->message[0] ? err->message : dt_strerror(err->code));
+  return cli_exit_for(err->code);
+}
+
+int cli_unknown_profile(const char *name) {
+  return cli_usage_error("unknown profile '%s' (try " CLI_PROFILES ")", name);
 }
 
 int cli_write_file(const char *path, const void *data, size_t len) {
@@ -274,5 +234,5 @@ int cli_hsts_store_path(const char *opt, char *out, size_t cap) {
     strcpy(out, opt);
     return 0;
   }
-  return dt__hsts_file_default_path(out, cap);
+  return dt_hsts_store_default_path(out, cap);
 }

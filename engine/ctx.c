@@ -1,108 +1,128 @@
-/* ctx.c — dt_ctx: options, overrides, trace, lazy TLS, orderly close. */
+/* ctx.c — dt_ctx: options, the HSTS store and preload list it keeps,
+ * sharing with another context, overrides, trace, lazy TLS, orderly close.
+ */
 #include "engine/ctx.h"
+
+#include "engine/nav/navigate.h"
 #include "engine/net/conn.h"
+#include "hsts/base/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+
 void dt_ctx_options_init(dt_ctx_options *opt) {
-  if (!opt)
-    return;
+  if (!opt) return;
   memset(opt, 0, sizeof *opt);
   opt->size = sizeof *opt;
-  dt_limits_default(&opt->limits);
 }
 
-static char *dupz(const char *s) {
-  if (!s)
-    return NULL;
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d)
-    memcpy(d, s, n);
-  return d;
+static char *dupz(const char *s) { return s ? strdup(s) : NULL; }
+
+static void tls_release(dt__tls_ctx *t) {
+  if (t && --t->refs == 0) {
+    dt__tls_ctx_free(t);
+    free(t);
+  }
 }
 
 static void ctx_free(dt_ctx *ctx) {
-  dt__hsts_store_free(ctx->hsts);
-  dt__preload_free(ctx->preload);
-  free(ctx->hsts_path);
-  if (ctx->tls) {
-    dt__tls_ctx_free(ctx->tls);
-    free(ctx->tls);
-  }
+  dt_hsts_store_free(ctx->store);
+  dt_preload_free(ctx->preload);
+  tls_release(ctx->tls);
   free(ctx->ovr);
   free(ctx->ca_file);
   free(ctx->user_agent);
   free(ctx);
 }
 
-/* The profile, the dynamic store (loaded from its file when there is one)
- * and the preload list (embedded, a file, or none). Problems with files
- * are warnings: a browser with an unreadable profile directory still
- * browses. An unknown profile name is the caller's mistake (DT_EINVAL). */
-static int hsts_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
-  ctx->profile = opt->profile ? dt__profile_find(opt->profile)
-                              : dt__profile_default();
-  if (!ctx->profile)
-    return DT_EINVAL;
-  ctx->hsts_off = opt->hsts_off;
-  if (dt__hsts_store_new(&ctx->hsts, opt->limits.hsts_max_entries,
-                         &ctx->clock))
-    return DT_ENOMEM;
-  if (opt->hsts_off)
-    return 0;
-  if (opt->hsts_store_path) {
-    ctx->hsts_path = dupz(opt->hsts_store_path);
-    if (!ctx->hsts_path)
-      return DT_ENOMEM;
-    dt__ctx_hsts_load(ctx);
+static int same_str(const char *a, const char *b) {
+  return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The context's save scheduling, run on every change to its store. Saves
+ * happen when a navigation ends (dt__ctx_hsts_settle) or, for a change
+ * made through the API outside a navigation, right away. */
+static void on_store_change(void *ud) {
+  dt_ctx *ctx = ud;
+  if (!ctx->nav_running) dt__ctx_hsts_settle(ctx);
+}
+
+/* The preload list: shared, a handle, a file, a buffer or the embedded
+ * one. A list that cannot be used is a warning: HSTS still works from the
+ * dynamic store. */
+static int preload_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
+  if (opt->no_preload) return 0;
+  if (opt->preload) {
+    ctx->preload = dt__preload_ref(opt->preload);
+  } else if (opt->share && !opt->preload_file && !opt->preload_blob) {
+    ctx->preload = dt__preload_ref(opt->share->preload);
+    ctx->preload_stale_off = opt->share->preload_stale_off;
+  } else {
+    dt_error e = {0};
+    int rc = opt->preload_file ? dt_preload_open_file(&ctx->preload,
+                                                      opt->preload_file, &e)
+             : opt->preload_blob
+                 ? dt_preload_open_mem(&ctx->preload, opt->preload_blob,
+                                       opt->preload_blob_len, &e)
+                 : dt_preload_open_embedded(&ctx->preload, &e);
+    if (rc == DT_ENOMEM) return rc;
+    if (rc) {
+      dt__ctx_warn(ctx,
+                   "%s; the list is not used (fix: pass a blob made by "
+                   "`detour preload compile`, or --no-preload)",
+                   e.message);
+      return 0;
+    }
   }
-  if (opt->no_preload)
-    return 0;
-  dt__preload_error perr = {0};
-  int rc = opt->preload_file
-               ? dt__preload_open_file(&ctx->preload, opt->preload_file, &perr)
-           : opt->preload_blob
-               ? dt__preload_open_mem(&ctx->preload, opt->preload_blob,
-                                      opt->preload_blob_len, 0, &perr)
-               : dt__preload_open_default(&ctx->preload);
-  if (rc == DT_ENOMEM)
-    return rc;
-  if (rc) {
+  if (!ctx->preload) return 0;
+  if (opt->preload_disable_stale) ctx->preload_stale_off = 1;
+  int64_t age = dt_preload_age_days(ctx->preload, &ctx->clock);
+  if (age > DT_PRELOAD_STALE_DAYS) {
+    dt_preload_info info;
+    dt_preload_get_info(ctx->preload, &info);
     dt__ctx_warn(ctx,
-                 "preload list %s not used: %s (fix: pass a blob made by "
-                 "`detour preload compile`, or --no-preload)",
-                 opt->preload_file   ? opt->preload_file
-                 : opt->preload_blob ? "(caller's buffer)"
-                                     : "(embedded)",
-                 perr.msg[0] ? perr.msg : dt_strerror(rc));
-    ctx->preload = NULL;
-    return 0;
-  }
-  if (dt__preload_apply_stale_policy(ctx->preload, opt->preload_disable_stale,
-                                     &ctx->clock)) {
-    dt__preload_info info;
-    dt__preload_get_info(ctx->preload, &info);
-    dt__ctx_warn(ctx,
-                 "the HSTS preload list is %d days old (list date %s); %s",
-                 (int)dt__preload_age_days(ctx->preload, &ctx->clock),
-                 info.list_date,
-                 opt->preload_disable_stale
+                 "the HSTS preload list is %lld days old (list date %s); %s",
+                 (long long)age, info.list_date,
+                 ctx->preload_stale_off
                      ? "it is disabled (stale list policy)"
                      : "still enforcing it (rebuild detour for a fresh list)");
   }
   return 0;
 }
 
+/* The profile, the HSTS store (loaded from its file when there is one) and
+ * the preload list. Problems with files are warnings: a browser with an
+ * unreadable profile directory still browses. An unknown profile name is
+ * the caller's mistake (DT_EINVAL). */
+static int hsts_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
+  ctx->profile = dt__profile_lookup(opt->profile);
+  if (!ctx->profile) return DT_EINVAL;
+  ctx->hsts_off = opt->hsts_off;
+  const char *path = opt->hsts_off ? NULL : opt->hsts_store_path;
+  dt_error e = {0};
+  int rc = dt__store_open(&ctx->store, path, ctx->profile, &ctx->clock,
+                          ctx->limits.hsts_max_entries, &e);
+  if (rc && rc != DT_ENOMEM) {
+    dt__ctx_warn(ctx, "%s; HSTS store kept in memory only", e.message);
+    rc = dt__store_open(&ctx->store, NULL, ctx->profile, &ctx->clock,
+                        ctx->limits.hsts_max_entries, NULL);
+  }
+  if (rc) return rc;
+  for (size_t i = 0; dt_hsts_store_warning(ctx->store, i); i++)
+    dt__ctx_warn(ctx, "%s", dt_hsts_store_warning(ctx->store, i));
+  ctx->store->memory_only_on_failure = 1;
+  ctx->store->on_change = on_store_change;
+  ctx->store->change_ud = ctx;
+  return opt->hsts_off ? 0 : preload_setup(ctx, opt);
+}
+
 int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
-  if (!out)
-    return DT_EINVAL;
+  if (!out) return DT_EINVAL;
   *out = NULL;
-  if (!caller || caller->size < DT_CTX_OPTIONS_SIZE_V1)
-    return DT_EINVAL;
+  if (!caller || caller->size < DT_CTX_OPTIONS_SIZE_MIN) return DT_EINVAL;
   /* A caller built against an older header knows a prefix of the struct:
    * read only that, the rest keeps its default (0). */
   dt_ctx_options local;
@@ -110,15 +130,21 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   memcpy(&local, caller,
          caller->size < sizeof local ? caller->size : sizeof local);
   const dt_ctx_options *opt = &local;
-  if (!opt->loop)
-    return DT_EINVAL;
+  if (!opt->loop) return DT_EINVAL;
+  if (opt->share && opt->share->loop != opt->loop) return DT_EINVAL;
   dt_ctx *ctx = calloc(1, sizeof *ctx);
-  if (!ctx)
-    return DT_ENOMEM;
+  if (!ctx) return DT_ENOMEM;
   ctx->loop = opt->loop;
-  ctx->limits = opt->limits;
+  dt_limits_default(&ctx->limits);
+  if (opt->limits) {
+    size_t n = opt->limits->size < sizeof ctx->limits ? opt->limits->size
+                                                      : sizeof ctx->limits;
+    memcpy(&ctx->limits, opt->limits, n);
+    ctx->limits.size = sizeof ctx->limits;
+  }
   ctx->clock = opt->clock;
   ctx->insecure = opt->insecure;
+  ctx->data = opt->data;
   ctx->ovr = calloc(1, sizeof *ctx->ovr);
   ctx->ca_file = dupz(opt->ca_file);
   ctx->user_agent = dupz(opt->user_agent);
@@ -126,6 +152,13 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
       (opt->user_agent && !ctx->user_agent)) {
     ctx_free(ctx);
     return DT_ENOMEM;
+  }
+  /* One CA parse and one session cache for contexts that trust the same
+   * anchors the same way. */
+  if (opt->share && same_str(opt->ca_file, opt->share->ca_file) &&
+      opt->insecure == opt->share->insecure && dt__ctx_tls(opt->share)) {
+    ctx->tls = opt->share->tls;
+    ctx->tls->refs++;
   }
   int rc = hsts_setup(ctx, opt);
   if (rc) {
@@ -142,6 +175,11 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   return 0;
 }
 
+void *dt_ctx_data(const dt_ctx *ctx) { return ctx ? ctx->data : NULL; }
+void dt_ctx_set_data(dt_ctx *ctx, void *data) {
+  if (ctx) ctx->data = data;
+}
+
 const char *dt_ctx_warning(const dt_ctx *ctx, size_t i) {
   return ctx && i < ctx->nwarnings ? ctx->warnings[i] : NULL;
 }
@@ -150,9 +188,12 @@ const char *dt_ctx_profile(const dt_ctx *ctx) {
   return ctx ? ctx->profile->name : NULL;
 }
 
+dt_hsts_store *dt_ctx_hsts_store(dt_ctx *ctx) {
+  return ctx ? ctx->store : NULL;
+}
+
 void dt__ctx_warn(dt_ctx *ctx, const char *fmt, ...) {
-  if (ctx->nwarnings >= DT__CTX_MAX_WARNINGS)
-    return;
+  if (ctx->nwarnings >= DT__CTX_MAX_WARNINGS) return;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(ctx->warnings[ctx->nwarnings++], DT__CTX_WARNING_BYTES, fmt, ap);
@@ -168,34 +209,29 @@ int dt_ctx_add_connect_to(dt_ctx *ctx, const char *spec) {
 }
 
 void dt_ctx_set_trace(dt_ctx *ctx, dt_trace_cb cb, void *user_data) {
-  if (!ctx)
-    return;
+  if (!ctx) return;
   ctx->trace = cb;
   ctx->trace_ud = user_data;
 }
 
 void dt__ctx_trace(dt_ctx *ctx, char dir, const char *data, size_t len) {
-  if (ctx->trace && len)
-    ctx->trace(dir, data, len, ctx->trace_ud);
+  if (ctx->trace && len) ctx->trace(dir, data, len, ctx->trace_ud);
 }
 
 void dt__ctx_tracef(dt_ctx *ctx, const char *fmt, ...) {
-  if (!ctx->trace)
-    return;
+  if (!ctx->trace) return;
   char buf[512];
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  if (n < 0)
-    return;
+  if (n < 0) return;
   size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
   ctx->trace('*', buf, len, ctx->trace_ud);
 }
 
 dt__tls_ctx *dt__ctx_tls(dt_ctx *ctx) {
-  if (ctx->tls || ctx->tls_failed)
-    return ctx->tls;
+  if (ctx->tls || ctx->tls_failed) return ctx->tls;
   dt__tls_ctx *t = malloc(sizeof *t);
   if (!t) {
     snprintf(ctx->tls_err, sizeof ctx->tls_err, "out of memory");
@@ -208,9 +244,39 @@ dt__tls_ctx *dt__ctx_tls(dt_ctx *ctx) {
     ctx->tls_failed = 1;
     return NULL;
   }
+  t->refs = 1;
   ctx->tls = t;
   return t;
 }
+
+/* ---- saving the store ------------------------------------------------- */
+
+static void save_now(dt_ctx *ctx) {
+  uv_timer_stop(&ctx->save_timer);
+  size_t before = ctx->store->nwarnings;
+  dt_hsts_store_save(ctx->store, NULL); /* a failure is a warning */
+  for (size_t i = before; i < ctx->store->nwarnings; i++)
+    dt__ctx_warn(ctx, "%s", ctx->store->warnings[i]);
+}
+
+static void on_save_timer(uv_timer_t *t) { save_now(t->data); }
+
+/* Chromium's TransportSecurityPersister writes through ImportantFileWriter
+ * on a 10 s commit interval; curl writes its HSTS file at cleanup. By
+ * default detour saves at once (nothing lost on a crash); with a delay the
+ * first unsaved change arms one timer and later changes ride on it. */
+void dt__ctx_hsts_settle(dt_ctx *ctx) {
+  if (!ctx->store->path || !ctx->store->dirty) return;
+  if (!ctx->hsts_save_delay_ms || ctx->closing) {
+    save_now(ctx);
+    return;
+  }
+  if (!uv_is_active((uv_handle_t *)&ctx->save_timer))
+    uv_timer_start(&ctx->save_timer, on_save_timer, ctx->hsts_save_delay_ms,
+                   0);
+}
+
+/* ---- closing ------------------------------------------------------------ */
 
 void dt__ctx_ref(dt_ctx *ctx) { ctx->live++; }
 
@@ -221,8 +287,7 @@ static void maybe_finish_close(dt_ctx *ctx) {
   void (*cb)(void *) = ctx->close_cb;
   void *ud = ctx->close_ud;
   ctx_free(ctx);
-  if (cb)
-    cb(ud);
+  if (cb) cb(ud);
 }
 
 void dt__ctx_unref(dt_ctx *ctx) {
@@ -243,14 +308,17 @@ static void on_save_timer_closed(uv_handle_t *h) {
 }
 
 void dt_ctx_close(dt_ctx *ctx, void (*cb)(void *user_data), void *user_data) {
-  if (!ctx || ctx->closing)
-    return;
+  if (!ctx || ctx->closing) return;
   ctx->closing = 1;
   ctx->close_cb = cb;
   ctx->close_ud = user_data;
+  /* What is in flight ends now, each with DT_ECANCELED: a kiosk shutting
+   * down does not wait out the total timeout. Their callbacks run from the
+   * loop, before the close callback. */
+  dt__nav_cancel_all(ctx);
   /* Unsaved HSTS changes (a delayed save) are written now; navigations
-   * still in flight save their own when they end (closing is set). */
-  dt__ctx_hsts_save(ctx);
+   * still finishing save their own when they end (closing is set). */
+  save_now(ctx);
   uv_close((uv_handle_t *)&ctx->save_timer, on_save_timer_closed);
   dt__pool_close_all(ctx);
   uv_close((uv_handle_t *)&ctx->close_timer, on_close_timer);

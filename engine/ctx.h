@@ -1,21 +1,26 @@
-/* ctx.h — the engine context (internal view of dt_ctx). */
+/* ctx.h — the engine context (the internal view of dt_ctx): what every
+ * engine folder reads — the loop, limits, clock, trace, the connection pool
+ * and TLS for net/, the profile, HSTS store and preload list for nav/. It
+ * sits at engine/'s root because every layer below the API shares it, as
+ * libuv's uv-common.h does. */
 #ifndef DT_ENGINE_CTX_H
 #define DT_ENGINE_CTX_H
 
 #include "detour.h"
-#include "engine/net/overrides.h"
+#include "engine/api/hsts_store.h"
+#include "engine/api/preload.h"
 #include "engine/nav/profile.h"
+#include "engine/net/overrides.h"
 #include "engine/net/tcp.h"
 #include "engine/net/tls.h"
-#include "hsts/preload.h"
-#include "hsts/store.h"
 
 #include <uv.h>
 
 struct dt__conn;
+struct dt_nav;
 
 #define DT__CTX_MAX_WARNINGS 4
-#define DT__CTX_WARNING_BYTES 512
+#define DT__CTX_WARNING_BYTES 1200
 
 struct dt_ctx {
   uv_loop_t *loop;
@@ -27,27 +32,30 @@ struct dt_ctx {
   dt__overrides *ovr;
   dt_trace_cb trace;
   void *trace_ud;
-  dt__tls_ctx *tls;     /* made on the first https connection */
+  void *data;            /* the caller's slot */
+  dt__tls_ctx *tls;      /* made on the first https connection, or shared
+                            (reference-counted) from options.share */
   char tls_err[256];
   int tls_failed;
   struct dt__conn *pool; /* idle connections, most recently used first */
   uint64_t next_conn_id;
   size_t live;           /* open connections + requests in flight */
+  struct dt_nav *navs;   /* navigations in flight (dt_ctx_close cancels) */
   uv_timer_t close_timer; /* closed by dt_ctx_close: cb always from loop */
   int closing;
   int close_timer_closed;
   void (*close_cb)(void *);
   void *close_ud;
-  /* behaviour and HSTS (engine/nav/hsts_policy.c) */
+  /* behaviour and HSTS */
   const dt__profile *profile;
   int hsts_off;
-  dt__hsts_store *hsts;  /* the dynamic store (memory; file via hsts_path) */
-  char *hsts_path;       /* NULL: memory-only */
-  int hsts_dirty;        /* changed since the last save */
-  uint64_t hsts_save_delay_ms; /* 0: save after each navigation */
+  dt_hsts_store *store;  /* always there; memory-only without a path */
+  unsigned hsts_save_delay_ms; /* 0: save after each navigation */
   uv_timer_t save_timer; /* armed by the first unsaved change (unref'ed) */
   int save_timer_closed;
-  dt__preload *preload;  /* NULL: no list */
+  int nav_running;       /* navigations between start and callback */
+  dt_preload *preload;   /* referenced; NULL: no list */
+  int preload_stale_off; /* a stale list matches nothing */
   char rbuf[DT__TCP_READ_BUF]; /* every connection's reads (tcp.h) */
   size_t nwarnings;
   char warnings[DT__CTX_MAX_WARNINGS][DT__CTX_WARNING_BYTES];
@@ -59,16 +67,9 @@ void dt__ctx_warn(dt_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* Loads the store file (hsts_policy.c); problems become warnings and the
- * context goes on memory-only. */
-void dt__ctx_hsts_load(dt_ctx *ctx);
-/* Saves the dynamic store now when it has a file and changed (a pending
- * delayed save is cancelled); 0, or DT_ESTORE with a warning, the store
- * going on in memory only. */
-int dt__ctx_hsts_save(dt_ctx *ctx);
 /* A navigation ended: save what it changed now, or arm the delayed save
  * (hsts_save_delay_ms). */
-void dt__ctx_hsts_changed(dt_ctx *ctx);
+void dt__ctx_hsts_settle(dt_ctx *ctx);
 
 /* Trace helpers: no-ops without a trace callback. */
 void dt__ctx_trace(dt_ctx *ctx, char dir, const char *data, size_t len);

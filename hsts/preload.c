@@ -155,48 +155,6 @@ uint64_t dt__preload_blob_checksum(const uint8_t *blob, size_t len) {
                            len - DT__PRELOAD_HDR_SIZE, seed);
 }
 
-/* Days since 1970-01-01 ↔ civil date (H. Hinnant's days_from_civil). */
-static int32_t days_from_civil(int y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  int era = (y >= 0 ? y : y - 399) / 400;
-  unsigned yoe = (unsigned)(y - era * 400);
-  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return (int32_t)(era * 146097 + (int)doe - 719468);
-}
-
-int dt__preload_parse_date(const char *s, int32_t *days) {
-  if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') return DT_EINVAL;
-  for (int i = 0; i < 10; i++)
-    if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return DT_EINVAL;
-  int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-          (s[3] - '0');
-  unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
-  unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
-  static const unsigned char mdays[] = {31, 29, 31, 30, 31, 30,
-                                        31, 31, 30, 31, 30, 31};
-  if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-    return DT_EINVAL;
-  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (m == 2 && d == 29 && !leap) return DT_EINVAL;
-  *days = days_from_civil(y, m, d);
-  return 0;
-}
-
-void dt__preload_format_date(int32_t days, char out[11]) {
-  int z = days + 719468;
-  int era = (z >= 0 ? z : z - 146096) / 146097;
-  unsigned doe = (unsigned)(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int y = (int)yoe + era * 400;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-  if (y < 0 || y > 9999) y = 0;
-  snprintf(out, 11, "%04d-%02u-%02u", y, m % 100, d % 100);
-}
 
 /* A label byte of a canonical name: Chromium's list uses [a-z0-9-] and
  * a few names with '_' exist in the wild, so '_' is accepted too. */
@@ -787,7 +745,7 @@ void dt__preload_get_info(const dt__preload *p, dt__preload_info *info) {
   info->include_subdomains = p->h.include_subdomains;
   info->blob_bytes = p->len;
   info->list_date_days = p->h.list_date;
-  dt__preload_format_date(p->h.list_date, info->list_date);
+  dt_date_format(p->h.list_date, info->list_date);
   info->checksum = p->h.checksum;
   snprintf(info->checksum_hex, sizeof info->checksum_hex, "%016llx",
            (unsigned long long)p->h.checksum);

@@ -205,10 +205,6 @@ int dt__preload_compile(const char *json, size_t len,
                         dt__preload_compile_stats *stats,
                         dt__preload_error *err);
 
-/* "YYYY-MM-DD" ↔ days since 1970-01-01 (proleptic Gregorian). Parse
- * returns 0 or DT_EINVAL. */
-int dt__preload_parse_date(const char *s, int32_t *days);
-void dt__preload_format_date(int32_t days, char out[11]);
 
 /* XXH64 (seed) of len bytes; exposed for tests and the tool. */
 uint64_t dt__preload_xxh64(const void *data, size_t len, uint64_t seed);

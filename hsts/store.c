@@ -76,19 +76,6 @@ struct dt__hsts_store {
 };
 
 /* ---- names --------------------------------------------------------------- */
-static const struct {
-  const char *tag, *msg;
-} host_info[] = {
-#define DT__HR_INFO(name, tag, msg) {tag, msg},
-    DT__HOST_REASON_MAP(DT__HR_INFO)
-#undef DT__HR_INFO
-};
-const char *dt__host_reason_name(dt__host_reason r) {
-  return (unsigned)r < DT__HOST_REASON_COUNT ? host_info[r].tag : "unknown";
-}
-const char *dt__host_reason_message(dt__host_reason r) {
-  return (unsigned)r < DT__HOST_REASON_COUNT ? host_info[r].msg : "unknown";
-}
 const char *dt__hsts_reason_name(dt__hsts_reason r) {
   static const char *const n[] = {"exact",
                                   "ancestor",
@@ -105,80 +92,7 @@ const char *dt__hsts_note_outcome_name(dt__hsts_note_outcome o) {
   return (unsigned)o < sizeof n / sizeof n[0] ? n[o] : "unknown";
 }
 
-/* ---- canonical keys (rules 2, 3, 18–20) ---------------------------------- */
-static int all_digits(const char *p, size_t n) {
-  if (!n) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (p[i] < '0' || p[i] > '9') return 0;
-  return 1;
-}
-static int is_hex_number(const char *p, size_t n) {
-  if (n < 2 || p[0] != '0' || p[1] != 'x') return 0;
-  for (size_t i = 2; i < n; i++)
-    if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-      return 0;
-  return 1;
-}
 
-/* WHATWG forbidden domain code points (ASCII part): controls, space, and
- * # % / : < > ? @ [ \ ] ^ | " DEL. A table: this runs for every byte of
- * every lookup. (':' is caught earlier as an IPv6 literal.) */
-static const unsigned char forbidden[128] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1, 1, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1};
-
-dt__host_reason dt__hsts_canon(const char *host, size_t len,
-                               char out[DT_MAX_HOST_BYTES + 1],
-                               size_t *out_len) {
-  *out_len = 0;
-  out[0] = 0;
-  if (!host || len == 0) return DT__HOST_EMPTY;
-  /* Rule 19: any trailing dots are ignored (curl CVE-2022-30115). */
-  size_t n = len;
-  while (n > 0 && host[n - 1] == '.')
-    n--;
-  if (n == 0) return DT__HOST_ONLY_DOTS;
-  if (host[0] == '[' || memchr(host, ':', n)) return DT__HOST_IP_LITERAL;
-  if (n > DT_MAX_HOST_BYTES) return DT__HOST_NAME_TOO_LONG;
-  size_t label = 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)host[i];
-    /* Rule 18: the engine converts to A-labels first; raw UTF-8 here means
-     * a caller skipped that, and would learn under one form and look up
-     * under another (curl CVE-2022-42916, CVE-2022-43551). */
-    if (c >= 0x80) return DT__HOST_NON_ASCII;
-    if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
-    if (c == '.') {
-      if (label == 0) return DT__HOST_EMPTY_LABEL;
-      label = 0;
-    } else {
-      /* WHATWG forbidden domain code points (and '.'-free controls). */
-      if (forbidden[c]) return DT__HOST_BAD_CHAR;
-      if (++label > DT_MAX_LABEL_BYTES) return DT__HOST_LABEL_TOO_LONG;
-    }
-    out[i] = (char)c;
-  }
-  out[n] = 0;
-  /* Rule 2: a last label that is a number makes the host an IPv4 address
-   * (WHATWG "ends in a number"). */
-  const char *last = out + n;
-  while (last > out && last[-1] != '.')
-    last--;
-  size_t ll = n - (size_t)(last - out);
-  if (all_digits(last, ll) || is_hex_number(last, ll))
-    return DT__HOST_IP_LITERAL;
-  /* Rule 3: localhost and *.localhost are never HSTS hosts (Chromium M132
-   * kIgnoreHSTSForLocalhost). */
-  if ((n == 9 && memcmp(out, "localhost", 9) == 0) ||
-      (n > 10 && memcmp(out + n - 10, ".localhost", 10) == 0))
-    return DT__HOST_LOCALHOST;
-  *out_len = n;
-  return DT__HOST_OK;
-}
 
 /* ---- allocation accounting ----------------------------------------------- */
 static void *s_realloc(dt__hsts_store *s, void *p, size_t old, size_t n) {
@@ -705,7 +619,7 @@ int dt__hsts_store_add(dt__hsts_store *s, const char *host, size_t len,
                        int64_t observed_ms, dt__host_reason *why) {
   char key[DT_MAX_HOST_BYTES + 1];
   size_t n;
-  dt__host_reason r = dt__hsts_canon(host, len, key, &n);
+  dt__host_reason r = dt__host_canon(host, len, key, &n);
   if (why) *why = r;
   if (r != DT__HOST_OK) return DT_EINVAL;
   return put(s, key, n, include_subdomains, 0, expires_ms, observed_ms, 1);
@@ -716,7 +630,7 @@ int dt__hsts_store_add_knockout(dt__hsts_store *s, const char *host,
                                 dt__host_reason *why) {
   char key[DT_MAX_HOST_BYTES + 1];
   size_t n;
-  dt__host_reason r = dt__hsts_canon(host, len, key, &n);
+  dt__host_reason r = dt__host_canon(host, len, key, &n);
   if (why) *why = r;
   if (r != DT__HOST_OK) return DT_EINVAL;
   return put(s, key, n, 0, 1, DT__HSTS_NEVER, observed_ms, 1);
@@ -726,7 +640,7 @@ int dt__hsts_store_get(const dt__hsts_store *s, const char *host, size_t len,
                        dt__hsts_entry *out) {
   char key[DT_MAX_HOST_BYTES + 1];
   size_t n;
-  if (dt__hsts_canon(host, len, key, &n) != DT__HOST_OK) return 0;
+  if (dt__host_canon(host, len, key, &n) != DT__HOST_OK) return 0;
   uint32_t i = find(s, key, n, hash_name(key, n), NULL);
   if (i == NIL || (s->ents[i].flags & F_TOMB) ||
       dt__hsts_store_now(s) > s->ents[i].expires)
@@ -768,7 +682,7 @@ static int delete_key(dt__hsts_store *s, const char *key, size_t n,
 int dt__hsts_store_delete(dt__hsts_store *s, const char *host, size_t len) {
   char key[DT_MAX_HOST_BYTES + 1];
   size_t n;
-  if (dt__hsts_canon(host, len, key, &n) != DT__HOST_OK) return DT_EINVAL;
+  if (dt__host_canon(host, len, key, &n) != DT__HOST_OK) return DT_EINVAL;
   return delete_key(s, key, n, dt__hsts_store_now(s));
 }
 
@@ -815,7 +729,7 @@ void dt__hsts_store_clear(dt__hsts_store *s) {
 
 /* The lookup's fast path: HOST made only of [A-Za-z0-9_-] labels (and
  * trailing dots) is lowercased into KEY and every label suffix hashed in
- * one pass (suffix_hashes with CANON), exactly as dt__hsts_canon +
+ * one pass (suffix_hashes with CANON), exactly as dt__host_canon +
  * suffix_hashes would. Returns 0 ("not sure") for anything else — another
  * byte, an empty or long label, a long name, a last label starting with a
  * digit (maybe an IPv4 address), localhost — and the caller takes the
@@ -851,7 +765,7 @@ int dt__hsts_lookup_key(const char *host, size_t len, int fast,
     *why = DT__HOST_OK;
     return 1;
   }
-  *why = dt__hsts_canon(host, len, key, n);
+  *why = dt__host_canon(host, len, key, n);
   if (*why != DT__HOST_OK) return 0;
   *nl = suffix_hashes(key, *n, 0, NULL, NULL, hs, at);
   return 1;
@@ -872,7 +786,7 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
   d->entry.knockout = 0;
   /* The common host ([A-Za-z0-9_-] labels) is canonicalised and hashed
    * in one right-to-left pass below; anything else, and every name the
-   * pass is unsure of, goes through dt__hsts_canon, which has the last
+   * pass is unsure of, goes through dt__host_canon, which has the last
    * word on eligibility (the two agree: test_hsts_store "fast path"). */
   uint32_t hs[(DT_MAX_HOST_BYTES + 1) / 2 + 1];
   uint16_t at[(DT_MAX_HOST_BYTES + 1) / 2 + 1];
@@ -955,7 +869,7 @@ int dt__hsts_note(dt__hsts_store *s, const char *host, size_t len,
   memset(res, 0, sizeof *res);
   char key[DT_MAX_HOST_BYTES + 1];
   size_t n;
-  res->host_reason = dt__hsts_canon(host, len, key, &n);
+  res->host_reason = dt__host_canon(host, len, key, &n);
   /* The host is checked first: a header from localhost is ignored whatever
    * it says (rules 2, 3). */
   if (res->host_reason != DT__HOST_OK) {

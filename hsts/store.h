@@ -17,42 +17,10 @@
 #include <stdint.h>
 
 #include "detour.h"
+#include "hsts/base/host.h"
 #include "hsts/sts_header.h"
 
 #define DT__HSTS_NEVER INT64_MAX /* expiry of an "unlimited" entry */
-
-/* ---- canonical host keys ------------------------------------------------- */
-/* Why a host is not eligible (hsts-rules.md rules 2, 3, 18–20). */
-#define DT__HOST_REASON_MAP(X)                                                 \
-  X(OK, "ok", "eligible")                                                      \
-  X(EMPTY, "empty", "the host is empty")                                       \
-  X(ONLY_DOTS, "only-dots", "the host consists only of dots")                  \
-  X(EMPTY_LABEL, "empty-label", "the host has an empty label")                 \
-  X(LABEL_TOO_LONG, "label-too-long", "a label is longer than 63 octets")      \
-  X(NAME_TOO_LONG, "name-too-long", "the host is longer than 253 octets")      \
-  X(NON_ASCII, "non-ascii",                                                    \
-    "the host has non-ASCII bytes (convert to IDNA A-labels first)")           \
-  X(BAD_CHAR, "bad-char", "the host has a character not allowed in a domain")  \
-  X(IP_LITERAL, "ip-literal", "IP literals are never HSTS hosts")              \
-  X(LOCALHOST, "localhost", "localhost and *.localhost are never HSTS hosts")
-
-typedef enum dt__host_reason {
-#define DT__HR_ENUM(name, tag, msg) DT__HOST_##name,
-  DT__HOST_REASON_MAP(DT__HR_ENUM)
-#undef DT__HR_ENUM
-      DT__HOST_REASON_COUNT
-} dt__host_reason;
-
-const char *dt__host_reason_name(dt__host_reason r);    /* "only-dots" */
-const char *dt__host_reason_message(dt__host_reason r); /* a sentence */
-
-/* Canonicalises HOST (len bytes): ASCII lowercase, trailing dots removed,
- * eligibility checked. Writes a NUL-terminated key to out (at least
- * DT_MAX_HOST_BYTES + 1 bytes) and its length to *out_len. Returns
- * DT__HOST_OK or the reason. Never allocates. */
-dt__host_reason dt__hsts_canon(const char *host, size_t len,
-                               char out[DT_MAX_HOST_BYTES + 1],
-                               size_t *out_len);
 
 /* ---- the store ----------------------------------------------------------- */
 typedef struct dt__hsts_store dt__hsts_store;
@@ -154,11 +122,11 @@ typedef struct dt__hsts_decision {
 int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
                           dt__hsts_decision *d);
 
-/* The lookup key of HOST: canonical name (as dt__hsts_canon), its length,
+/* The lookup key of HOST: canonical name (as dt__host_canon), its length,
  * and the hash of every label suffix, shortest first (HS[k] for the suffix
  * starting at AT[k]; *NL of them; arrays of DT__HSTS_MAX_LABELS). With FAST
  * a one-pass path handles plain [A-Za-z0-9_-] names and defers everything
- * else to dt__hsts_canon; the result must not depend on FAST
+ * else to dt__host_canon; the result must not depend on FAST
  * (test_hsts_store checks it on random names). Returns 1, or 0 with *WHY.
  * Internal to the lookup; exposed for that test. */
 #define DT__HSTS_MAX_LABELS ((DT_MAX_HOST_BYTES + 1) / 2 + 1)

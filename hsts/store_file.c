@@ -22,6 +22,9 @@
  * take no lock: rename makes every version they can see complete. */
 #include "hsts/store_file.h"
 
+#include "hsts/base/file.h"
+#include "hsts/base/time.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -191,7 +194,7 @@ static int next_field(const char **p, const char *end, const char **f,
  * with any other form was not written by us and is a bad line. */
 static int parse_host(const char *f, size_t fl, char *out) {
   size_t n;
-  if (dt__hsts_canon(f, fl, out, &n) != DT__HOST_OK) return -1;
+  if (dt__host_canon(f, fl, out, &n) != DT__HOST_OK) return -1;
   return (n == fl && memcmp(out, f, fl) == 0) ? 0 : -1;
 }
 
@@ -596,35 +599,18 @@ static int read_file(const char *path, char **buf, size_t *len,
                     "move it away; a store of the maximum size is far "
                     "smaller");
   }
-  size_t cap = (size_t)st.st_size + 1, n = 0;
-  char *b = malloc(cap);
-  if (!b) {
-    close(fd);
-    return rep_fail(rep, DT_ENOMEM, ENOMEM, "out of memory", "retry");
-  }
-  for (;;) {
-    if (n == cap) {
-      /* The file grew since fstat (another writer; rename makes that rare). */
-      if (cap > DT__HSTS_FILE_MAX_BYTES) break;
-      char *nb = realloc(b, cap * 2);
-      if (!nb) break;
-      b = nb;
-      cap *= 2;
-    }
-    ssize_t r = read(fd, b + n, cap - n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      int e = errno;
-      free(b);
-      close(fd);
-      return rep_errno(rep, e, "cannot read the file", NULL);
-    }
-    if (r == 0) break;
-    n += (size_t)r;
-  }
+  /* The file may have grown since fstat (another writer; rename makes that
+   * rare): the reader takes what is there, up to the bound. */
+  dt_error e;
+  int rc = dt__file_read_fd(fd, path, DT__HSTS_FILE_MAX_BYTES, buf, len, &e);
   close(fd);
-  *buf = b;
-  *len = n;
+  if (rc == DT_ENOMEM)
+    return rep_fail(rep, DT_ENOMEM, ENOMEM, "out of memory", "retry");
+  if (rc == DT_EINVAL)
+    return rep_fail(rep, DT_ESTORE, 0, "the file is larger than 256 MiB",
+                    "move it away; a store of the maximum size is far "
+                    "smaller");
+  if (rc) return rep_errno(rep, EIO, "cannot read the file", NULL);
   return 0;
 }
 
@@ -888,28 +874,6 @@ int dt__hsts_file_save(dt__hsts_store *s, const char *path,
 }
 
 /* ---- curl's --hsts format ------------------------------------------------ */
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil), and back: no timegm/gmtime, which are not C11. */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-  *y = yoe + era * 400 + (*m <= 2);
-}
-
 static int digits(const char *p, int n, int *out) {
   int v = 0;
   for (int i = 0; i < n; i++) {
@@ -927,14 +891,9 @@ static int parse_curl_stamp(const char *p, size_t n, int64_t *ms) {
   if (digits(p, 4, &y) || digits(p + 4, 2, &mo) || digits(p + 6, 2, &d) ||
       digits(p + 9, 2, &h) || digits(p + 12, 2, &mi) || digits(p + 15, 2, &s))
     return -1;
-  static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
-      s > 59)
-    return -1;
-  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (mo == 2 && d == 29 && !leap) return -1;
-  int64_t days = days_from_civil(y, mo, d);
-  *ms = ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)s * 1000;
+  if (!dt__civil_valid(y, mo, d) || h > 23 || mi > 59 || s > 59) return -1;
+  dt__civil c = {y, mo, d, h, mi, s};
+  *ms = dt__ms_from_civil(&c);
   return 0;
 }
 
@@ -959,7 +918,7 @@ static int parse_curl_line(const char *p, size_t n, dt__hsts_entry *e,
     hl--;
   }
   size_t kl;
-  if (hl == 0 || dt__hsts_canon(h, hl, e->host, &kl) != DT__HOST_OK) return -1;
+  if (hl == 0 || dt__host_canon(h, hl, e->host, &kl) != DT__HOST_OK) return -1;
   while (p < end && (*p == ' ' || *p == '\t'))
     p++;
   if (end - p < 2 || *p != '"' || end[-1] != '"') return -1;
@@ -1029,19 +988,15 @@ static int curl_entry_cb(const dt__hsts_entry *e, void *ud) {
   curl_writer *w = ud;
   if (e->knockout) return 0; /* curl has no such record: not HSTS */
   const char *dot = e->include_subdomains ? "." : "";
-  int64_t secs = e->expires_ms / 1000 - (e->expires_ms % 1000 < 0);
-  int64_t days = secs / 86400 - (secs % 86400 < 0), y;
-  int64_t rem = secs - days * 86400;
-  int m, d;
-  civil_from_days(days, &y, &m, &d);
-  if (e->expires_ms == DT__HSTS_NEVER || y > 9999) {
+  dt__civil c;
+  dt__civil_from_ms(e->expires_ms, &c);
+  if (e->expires_ms == DT__HSTS_NEVER || c.year > 9999) {
     fprintf(w->out, "%s%s \"unlimited\"\n", dot, e->host);
-  } else if (y < 1970) {
+  } else if (c.year < 1970) {
     return 0; /* cannot be unexpired; not representable in curl's stamp */
   } else {
     fprintf(w->out, "%s%s \"%04d%02d%02d %02d:%02d:%02d\"\n", dot, e->host,
-            (int)y, m, d, (int)(rem / 3600), (int)(rem / 60 % 60),
-            (int)(rem % 60));
+            (int)c.year, c.month, c.day, c.hour, c.minute, c.second);
   }
   w->n++;
   return 0;

@@ -1,5 +1,5 @@
 /* sync.c — the blocking wrapper (a private loop) for programs without a
- * loop of their own, such as the CLI. */
+ * loop of their own. */
 #include "engine/ctx.h"
 
 #include <stdlib.h>
@@ -11,22 +11,24 @@ struct dt_sync {
 };
 
 int dt_sync_new(dt_sync **out, const dt_ctx_options *opt) {
-  if (!out)
-    return DT_EINVAL;
+  if (!out) return DT_EINVAL;
   *out = NULL;
+  dt_ctx_options o;
+  dt_ctx_options_init(&o);
+  if (opt) {
+    /* Only as much as the caller's struct holds (its size field). */
+    if (opt->size < DT_CTX_OPTIONS_SIZE_MIN) return DT_EINVAL;
+    memcpy(&o, opt, opt->size < sizeof o ? opt->size : sizeof o);
+    o.size = sizeof o;
+  }
   dt_sync *s = calloc(1, sizeof *s);
-  if (!s)
-    return DT_ENOMEM;
+  if (!s) return DT_ENOMEM;
   if (uv_loop_init(&s->loop)) {
     free(s);
     return DT_EINTERNAL;
   }
-  dt_ctx_options o;
-  if (opt)
-    o = *opt;
-  else
-    dt_ctx_options_init(&o);
   o.loop = &s->loop;
+  o.share = NULL; /* another loop's context cannot be shared */
   int rc = dt_ctx_new(&s->ctx, &o);
   if (rc) {
     uv_loop_close(&s->loop);
@@ -39,29 +41,66 @@ int dt_sync_new(dt_sync **out, const dt_ctx_options *opt) {
 
 dt_ctx *dt_sync_ctx(dt_sync *s) { return s ? s->ctx : NULL; }
 
-static void on_done(dt_chain *chain, void *ud) { *(dt_chain **)ud = chain; }
+typedef struct waiter {
+  dt_chain *chain;
+  int done;
+} waiter;
 
-int dt_sync_fetch(dt_sync *s, const dt_request *req, dt_chain **out) {
-  if (!s || !req || !out)
+static void on_done(dt_chain *chain, void *ud) {
+  waiter *w = ud;
+  w->chain = chain;
+  w->done = 1;
+}
+
+/* Body and progress callbacks get the caller's user_data; the completion
+ * is ours. */
+typedef struct relay {
+  dt_body_cb on_body;
+  dt_progress_cb on_progress;
+  void *ud;
+  waiter w;
+} relay;
+
+static int relay_body(const dt_hop *h, const uint8_t *d, size_t n, void *ud) {
+  relay *r = ud;
+  return r->on_body(h, d, n, r->ud);
+}
+
+static void relay_progress(const dt_hop *h, uint64_t got, int64_t exp,
+                           void *ud) {
+  relay *r = ud;
+  r->on_progress(h, got, exp, r->ud);
+}
+
+static void relay_done(dt_chain *chain, void *ud) {
+  on_done(chain, &((relay *)ud)->w);
+}
+
+int dt_sync_fetch(dt_sync *s, const dt_request *req, dt_chain **out,
+                  void *user_data) {
+  if (!s || !req || !out || req->size < offsetof(dt_request, on_body))
     return DT_EINVAL;
   *out = NULL;
-  dt_chain *chain = NULL;
-  int rc = dt_fetch(s->ctx, req, on_done, &chain);
-  if (rc)
-    return rc;
-  /* UV_RUN_ONCE until our callback: pooled connections keep the loop alive,
-   * so UV_RUN_DEFAULT would not return while the pool is warm. */
-  while (!chain)
+  dt_request rq;
+  dt_request_init(&rq);
+  memcpy(&rq, req, req->size < sizeof rq ? req->size : sizeof rq);
+  rq.size = sizeof rq;
+  relay r = {rq.on_body, rq.on_progress, user_data, {NULL, 0}};
+  if (rq.on_body) rq.on_body = relay_body;
+  if (rq.on_progress) rq.on_progress = relay_progress;
+  int rc = dt_fetch(s->ctx, &rq, relay_done, &r, NULL);
+  if (rc) return rc;
+  /* UV_RUN_ONCE until our callback: the loop may have other work. */
+  while (!r.w.done)
     uv_run(&s->loop, UV_RUN_ONCE);
-  *out = chain;
-  return dt_chain_error(chain);
+  *out = r.w.chain;
+  return dt_chain_error(r.w.chain);
 }
 
 static void on_closed(void *ud) { *(int *)ud = 1; }
 
 void dt_sync_free(dt_sync *s) {
-  if (!s)
-    return;
+  if (!s) return;
   int closed = 0;
   dt_ctx_close(s->ctx, on_closed, &closed);
   while (!closed)

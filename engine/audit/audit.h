@@ -1,5 +1,6 @@
-/* audit.h — `detour audit`: one site's HSTS-preload audit, run
- * asynchronously on a dt_ctx (internal).
+/* audit.h — the audit's internal view: one site's result while it is
+ * judged (judge.c), and how the navigations are run (audit.c, the public
+ * dt_audit of detour.h).
  *
  * One audit makes the navigations the HSTS preload checker
  * (chromium/hstspreload, reference/redirect-rules.md §4) and a browser make,
@@ -36,13 +37,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum dt__audit_chain_id {
-  DT__AUDIT_CHAIN_HTTPS = 0,
-  DT__AUDIT_CHAIN_HTTP,
-  DT__AUDIT_CHAIN_WWW,
-  DT__AUDIT_CHAIN_BROWSER,
-  DT__AUDIT_CHAIN_COUNT
-} dt__audit_chain_id;
+/* The chains, as detour.h numbers them. */
+#define DT__AUDIT_CHAIN_HTTPS DT_AUDIT_CHAIN_HTTPS
+#define DT__AUDIT_CHAIN_HTTP DT_AUDIT_CHAIN_HTTP
+#define DT__AUDIT_CHAIN_WWW DT_AUDIT_CHAIN_WWW
+#define DT__AUDIT_CHAIN_BROWSER DT_AUDIT_CHAIN_BROWSER
+#define DT__AUDIT_CHAIN_COUNT DT_AUDIT_CHAIN_COUNT
 
 /* The checker follows at most this many redirects (redirects.go). */
 #define DT__AUDIT_CHECKER_MAX_REDIRECTS 3u
@@ -67,39 +67,6 @@ typedef struct dt__audit_result {
   dt_chain *chains[DT__AUDIT_CHAIN_COUNT]; /* NULL: not run */
 } dt__audit_result;
 
-/* What the audits share: the checker's context (HSTS off, redirects
- * followed by the Chromium rules) and how to make each browser context. */
-typedef struct dt__audit_env {
-  dt_ctx *checker;                    /* caller-owned, hsts_off = 1 */
-  const dt_ctx_options *browser_opts; /* template; loop must be set. The
-                                         store path is ignored (memory) */
-  const char *const *resolve;         /* --resolve specs for the browser */
-  size_t nresolve;
-  const char *const *connect_to; /* --connect-to specs */
-  size_t nconnect_to;
-} dt__audit_env;
-
-typedef struct dt__audit_opts {
-  const char *target; /* "a.test", or "https://a.test/contact" */
-  const char *method; /* a URL target's browser navigation; NULL = GET (POST
-                         with a body) */
-  const uint8_t *body;
-  size_t body_len;
-  const dt_header *headers; /* browser navigation's extra headers */
-  size_t header_count;
-} dt__audit_opts;
-
-/* The result is the callee's: free it with dt__audit_result_free(). */
-typedef void (*dt__audit_cb)(dt__audit_result *res, void *user_data);
-
-/* Starts one audit. CB runs from the loop (never from inside this call)
- * exactly once when 0 is returned, also when the target is not a valid
- * domain (the result then holds only the domain findings). Returns 0,
- * DT_EINVAL or DT_ENOMEM. */
-int dt__audit_start(const dt__audit_env *env, const dt__audit_opts *opts,
-                    dt__audit_cb cb, void *user_data);
-void dt__audit_result_free(dt__audit_result *res);
-
 /* The pure parts, for tests. Domain format (hstspreload checkDomainFormat,
  * checkEffectiveTLDPlusOne; the public suffix list through libpsl): appends
  * to OUT; returns 1 when the format errors stop the audit, else 0.
@@ -110,18 +77,17 @@ int dt__audit_domain(const char *domain, dt__audit_findings *out,
  * checks) and appends the rest of the findings in report order. */
 void dt__audit_judge(dt__audit_result *res, int etld1);
 
+/* The caller's view of RES (detour.h's dt_audit_result): FS holds
+ * DT__AUDIT_MAX_FINDINGS; both live as long as RES. */
+void dt__audit_result_view(const dt__audit_result *res, dt_audit_result *pub,
+                           dt_audit_finding *fs);
+/* Frees RES and its chains. */
+void dt__audit_result_free(dt__audit_result *res);
+
 /* Exit-relevant summary. */
 size_t dt__audit_errors(const dt__audit_result *res);
 
 /* "https", "http", "www", "browser". */
 const char *dt__audit_chain_name(int chain);
-
-/* The result as one line of JSON (docs/audit.md "Using detour audit"):
- * {"target", "domain", "errors", "warnings", "findings": [...], "chains":
- * {...}} — chains only with WITH_CHAINS. dt_free() it; NULL on ENOMEM. */
-char *dt__audit_result_json(const dt__audit_result *res, int with_chains);
-/* For people: grouped by severity, each finding with its message, evidence
- * and fix. dt_free() it. */
-char *dt__audit_result_text(const dt__audit_result *res);
 
 #endif

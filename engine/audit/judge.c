@@ -1,26 +1,19 @@
-/* audit.c — `detour audit`: the HSTS preload checker's walks and a
- * browser's navigation of one site, run at once, judged into findings.
+/* judge.c — the audit's verdicts: a site's chains judged the way the HSTS
+ * preload checker (hstspreload.go PreloadableDomain) and a browser see
+ * them, into findings with evidence. Pure: chains in, findings out; the
+ * navigations are run by audit.c.
  *
- *   dt__audit_start ─► domain format (libpsl) ─┬─ errors ─► report
- *                                              └─ dt_fetch × 4 (async)
- *        "https" https://D/ ≤3 redirects   (checker ctx, HSTS off)
- *        "http"  http://D/  ≤3 redirects   (checker ctx)
- *        "www"   https://www.D/ no follow  (checker ctx; eTLD+1 only)
- *        "browser" the target, Chromium profile, own ctx with HSTS on
- *   last chain in ─► dt__audit_judge ─► callback
- *
- * The judging follows hstspreload's PreloadableDomain (hstspreload.go) and
- * its order, reference/redirect-rules.md §4 and docs/audit.md "How the
- * checker judges a site": domain; the https response (stop if it failed);
- * the http redirects; the first redirect's header (only if the response
- * passed); the https redirects; www. The report is the checker's errors,
- * then its warnings, then detour's browser-side codes. */
+ * The order is the checker's (docs/redirect-rules.md §4; docs/audit.md "How
+ * the checker judges a site"): domain; the https response (stop if it
+ * failed); the http redirects; the first redirect's header (only if the
+ * response passed); the https redirects; www. The report is the checker's
+ * errors, then its warnings, then detour's browser-side codes. */
 #include "engine/audit/audit.h"
-#include "engine/out/textbuf.h"
 
-#include "engine/ctx.h"
-#include "engine/out/jsonw.h"
 #include "engine/nav/redirect.h"
+#include "hsts/base/ascii.h"
+#include "hsts/base/headers.h"
+#include "hsts/base/host.h"
 
 #include <libpsl.h>
 #include <stdarg.h>
@@ -179,26 +172,12 @@ int dt__audit_domain(const char *domain, dt__audit_findings *out,
 
 /* ---- reading chains ---------------------------------------------------- */
 
-static int ieq(const char *a, const char *b) {
-  for (; *a && *b; a++, b++) {
-    char x = *a, y = *b;
-    if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
-    if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
-    if (x != y) return 0;
-  }
-  return *a == *b;
-}
-
 static const char *resp_header(const dt_hop *h, const char *name) {
-  for (size_t i = 0; i < h->resp_header_count; i++)
-    if (ieq(h->resp_headers[i].name, name)) return h->resp_headers[i].value;
-  return NULL;
+  return dt__header_value(h->resp_headers, h->resp_header_count, name);
 }
 
 static const char *req_header(const dt_hop *h, const char *name) {
-  for (size_t i = 0; i < h->req_header_count; i++)
-    if (ieq(h->req_headers[i].name, name)) return h->req_headers[i].value;
-  return NULL;
+  return dt__header_value(h->req_headers, h->req_header_count, name);
 }
 
 /* The STS field values of a response (at most MAX_STS_FIELDS kept; the
@@ -206,7 +185,7 @@ static const char *req_header(const dt_hop *h, const char *name) {
 static size_t sts_values(const dt_hop *h, const char **vals) {
   size_t n = 0;
   for (size_t i = 0; i < h->resp_header_count; i++)
-    if (ieq(h->resp_headers[i].name, STS_NAME)) {
+    if (dt__ascii_ieq(h->resp_headers[i].name, STS_NAME)) {
       if (n < MAX_STS_FIELDS) vals[n] = h->resp_headers[i].value;
       n++;
     }
@@ -387,9 +366,9 @@ static void judge_checker(coll *c, const dt__audit_result *r, int etld1) {
          msg ? msg : dt_strerror(err));
     return;
   }
-  if (obsolete_cipher(h0->conn.tls_cipher))
+  if (h0->conn && obsolete_cipher(h0->conn->tls_cipher))
     addf(c, DT__AUDIT_CHAIN_HTTPS, 0, DT__AUDIT_TLS_OBSOLETE_CIPHER_SUITE, "%s",
-         h0->conn.tls_cipher);
+         h0->conn->tls_cipher);
   size_t before = c->f.count;
   judge_response(c, DT__AUDIT_CHAIN_HTTPS, 0, h0, 1);
   int response_ok = checker_errors_since(c, before) == 0;
@@ -429,7 +408,7 @@ static int url_host_never_hsts(const char *url) {
     const char *h = dt_url_get(u, DT_URL_HOSTNAME);
     char key[DT_MAX_HOST_BYTES + 1];
     size_t n;
-    never = dt__hsts_canon(h, strlen(h), key, &n) != DT__HOST_OK;
+    never = dt__host_canon(h, strlen(h), key, &n) != DT__HOST_OK;
   }
   dt_url_free(u);
   return never;
@@ -506,11 +485,13 @@ static void judge_browser(coll *c, const coll *checker, const dt_chain *ch,
       /* The issue's "redirect not needed because the host is preloaded":
        * the navigation's own http URL went to https from the list, so
        * browsers never see the site's http -> https redirect. */
-      if (i == 0 && h->reason_json &&
-          strstr(h->reason_json, "\"store\":\"preload\"") &&
+      if (i == 0 && h->upgrade &&
+          h->upgrade->source == DT_HSTS_SOURCE_PRELOAD &&
           site_upgrades(http_chain))
-        addf(c, cid, 0, DT__AUDIT_REDIRECTS_HTTP_PRELOADED, "%s",
-             h->note ? h->note : h->url);
+        addf(c, cid, 0, DT__AUDIT_REDIRECTS_HTTP_PRELOADED,
+             "HSTS: preload entry %s%s (list %s)", h->upgrade->entry,
+             h->upgrade->include_subdomains ? ", includeSubDomains" : "",
+             h->upgrade->list_date);
       continue;
     }
     /* RFC 9110 §15.4: a client ought to detect cycles. A URL already
@@ -540,7 +521,8 @@ static void judge_browser(coll *c, const coll *checker, const dt_chain *ch,
     if (sts_values(h, vals)) {
       int http = strncmp(h->url, "http:", 5) == 0;
       int ignored =
-          http || url_host_never_hsts(h->url) || !h->conn.cert_verified;
+          http || url_host_never_hsts(h->url) || !h->conn ||
+          !h->conn->cert_verified;
       if (ignored &&
           !(http && has_code(checker, DT__AUDIT_REDIRECTS_HTTP_USELESS_HEADER)))
         addf(c, cid, (int)i, DT__AUDIT_REDIRECTS_HSTS_NOT_NOTED, "%s: %s",
@@ -613,327 +595,3 @@ void dt__audit_result_free(dt__audit_result *r) {
   free(r);
 }
 
-/* ---- running the navigations ------------------------------------------ */
-
-typedef struct job job;
-typedef struct slot {
-  job *j;
-  int id;
-} slot;
-
-struct job {
-  dt__audit_result *res;
-  dt__audit_cb cb;
-  void *ud;
-  dt_ctx *bctx; /* the browser's own context (fresh HSTS) */
-  int pending;
-  int etld1;
-  int judged; /* 0: only domain findings, nothing ran */
-  slot slots[DT__AUDIT_CHAIN_COUNT];
-  uv_timer_t done;
-};
-
-static void deliver(job *j) {
-  dt__audit_cb cb = j->cb;
-  void *ud = j->ud;
-  dt__audit_result *res = j->res;
-  free(j);
-  cb(res, ud);
-}
-
-static void bctx_closed(void *ud) { deliver(ud); }
-
-static void job_closed(uv_handle_t *h) {
-  job *j = h->data;
-  if (j->judged) dt__audit_judge(j->res, j->etld1);
-  if (!j->bctx) {
-    deliver(j);
-    return;
-  }
-  /* The result goes out once the browser context is gone, connections
-   * included: they use the TLS configuration borrowed from the checker's
-   * context, which the caller may close after the last result. */
-  dt_ctx_close(j->bctx, bctx_closed, j);
-  j->bctx->tls = NULL; /* borrowed: no new connection after close */
-}
-
-static void job_finish(job *j) {
-  uv_close((uv_handle_t *)&j->done, job_closed);
-}
-
-static void on_chain(dt_chain *chain, void *ud) {
-  slot *s = ud;
-  job *j = s->j;
-  j->res->chains[s->id] = chain;
-  if (--j->pending == 0) job_finish(j);
-}
-
-static void start_nav(job *j, dt_ctx *ctx, int id, const dt_request *rq) {
-  j->slots[id] = (slot){j, id};
-  j->pending++;
-  int rc = dt_fetch(ctx, rq, on_chain, &j->slots[id]);
-  if (rc) { /* not started: the chain stays NULL and the judge says so */
-    j->pending--;
-    if (!j->res->err) j->res->err = rc;
-  }
-}
-
-static void copy_lower(char *dst, size_t cap, const char *src) {
-  size_t i = 0;
-  for (; src[i] && i + 1 < cap; i++) {
-    char ch = src[i];
-    dst[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
-  }
-  dst[i] = 0;
-}
-
-int dt__audit_start(const dt__audit_env *env, const dt__audit_opts *o,
-                    dt__audit_cb cb, void *ud) {
-  if (!env || !env->checker || !env->browser_opts || !o || !o->target || !cb)
-    return DT_EINVAL;
-  job *j = calloc(1, sizeof *j);
-  dt__audit_result *r = calloc(1, sizeof *r);
-  if (!j || !r) {
-    free(j);
-    free(r);
-    return DT_ENOMEM;
-  }
-  j->res = r;
-  j->cb = cb;
-  j->ud = ud;
-  uv_timer_init(env->checker->loop, &j->done);
-  j->done.data = j;
-  for (int i = 0; i < DT__AUDIT_MAX_FINDINGS; i++)
-    r->ev[i] = (dt__audit_evidence){-1, -1};
-  snprintf(r->target, sizeof r->target, "%s", o->target);
-
-  /* A URL target: its host is the domain; the browser navigates the URL. */
-  const char *browser_url = NULL;
-  char url_buf[DT_MAX_HOST_BYTES + 16];
-  if (strstr(o->target, "://")) {
-    dt_url *u = NULL;
-    if (dt_url_parse(&u, o->target, strlen(o->target), NULL) != 0) {
-      r->err = DT_EURL;
-      job_finish(j);
-      return 0;
-    }
-    snprintf(r->domain, sizeof r->domain, "%s", dt_url_get(u, DT_URL_HOSTNAME));
-    dt_url_free(u);
-    browser_url = o->target;
-  } else {
-    /* Host names are case-insensitive: judge the lowercase form (the
-     * checker's form wants lowercase letters only). */
-    if (strlen(o->target) > DT_MAX_HOST_BYTES) {
-      r->err = DT_EINVAL; /* longer than any DNS name (RFC 1035) */
-      job_finish(j);
-      return 0;
-    }
-    copy_lower(r->domain, sizeof r->domain, o->target);
-  }
-  if (dt__audit_domain(r->domain, &r->findings, r->ev, &j->etld1)) {
-    job_finish(j);
-    return 0;
-  }
-  if (!browser_url) {
-    snprintf(url_buf, sizeof url_buf, "http://%s/", r->domain);
-    browser_url = url_buf;
-  }
-  j->judged = 1;
-
-  /* The browser's context: the caller's options, HSTS in memory only. */
-  dt_ctx_options bo = *env->browser_opts;
-  bo.hsts_store_path = NULL;
-  bo.hsts_off = 0;
-  int rc = dt_ctx_new(&j->bctx, &bo);
-  /* Share the checker's TLS configuration (same CA file, same -k): one CA
-   * parse and one session cache for every audit, so the browser's https
-   * hops resume sessions instead of a full handshake each (the audit is
-   * CPU-bound on handshakes). TLS sessions hold no HSTS state. */
-  dt__tls_ctx *shared = rc ? NULL : dt__ctx_tls(env->checker);
-  if (shared && !j->bctx->tls && !j->bctx->tls_failed &&
-      env->browser_opts->insecure == env->checker->insecure)
-    j->bctx->tls = shared;
-  for (size_t i = 0; !rc && i < env->nresolve; i++)
-    rc = dt_ctx_add_resolve(j->bctx, env->resolve[i]);
-  for (size_t i = 0; !rc && i < env->nconnect_to; i++)
-    rc = dt_ctx_add_connect_to(j->bctx, env->connect_to[i]);
-  if (rc) r->err = rc;
-
-  char https[DT_MAX_HOST_BYTES + 16], http[DT_MAX_HOST_BYTES + 16],
-      www[DT_MAX_HOST_BYTES + 24];
-  snprintf(https, sizeof https, "https://%s/", r->domain);
-  snprintf(http, sizeof http, "http://%s/", r->domain);
-  snprintf(www, sizeof www, "https://www.%s/", r->domain);
-  dt_request rq = {0};
-  rq.max_redirects_set = 1;
-  rq.max_redirects = DT__AUDIT_CHECKER_MAX_REDIRECTS;
-  rq.url = https;
-  start_nav(j, env->checker, DT__AUDIT_CHAIN_HTTPS, &rq);
-  rq.url = http;
-  start_nav(j, env->checker, DT__AUDIT_CHAIN_HTTP, &rq);
-  if (j->etld1) {
-    dt_request wr = {0};
-    wr.url = www;
-    wr.no_follow = 1;
-    start_nav(j, env->checker, DT__AUDIT_CHAIN_WWW, &wr);
-  }
-  if (j->bctx && !rc) {
-    dt_request br = {0};
-    br.url = browser_url;
-    br.method = o->method ? o->method : (o->body_len ? "POST" : NULL);
-    br.body = o->body;
-    br.body_len = o->body_len;
-    br.headers = o->headers;
-    br.header_count = o->header_count;
-    start_nav(j, j->bctx, DT__AUDIT_CHAIN_BROWSER, &br);
-  }
-  if (j->pending == 0) job_finish(j);
-  return 0;
-}
-
-/* ---- output ------------------------------------------------------------ */
-
-static const dt_hop *ev_hop(const dt__audit_result *r, dt__audit_evidence e) {
-  if (e.chain < 0 || e.chain >= DT__AUDIT_CHAIN_COUNT || e.hop < 0) return NULL;
-  const dt_chain *ch = r->chains[e.chain];
-  if (!ch || (size_t)e.hop >= dt_chain_hop_count(ch)) return NULL;
-  return dt_chain_hop(ch, (size_t)e.hop);
-}
-
-static size_t count_sev(const dt__audit_result *r, dt__audit_severity s) {
-  return dt__audit_count(&r->findings, s);
-}
-
-char *dt__audit_result_json(const dt__audit_result *r, int with_chains) {
-  dt__jw w;
-  dt__jw_init(&w, 0);
-  dt__jw_obj_open(&w);
-  dt__jw_key(&w, "target");
-  dt__jw_str(&w, r->target);
-  dt__jw_key(&w, "domain");
-  dt__jw_str(&w, r->domain);
-  dt__jw_key(&w, "errors");
-  dt__jw_uint(&w, count_sev(r, DT__AUDIT_ERROR));
-  dt__jw_key(&w, "warnings");
-  dt__jw_uint(&w, count_sev(r, DT__AUDIT_WARNING));
-  if (r->err) {
-    dt__jw_key(&w, "error");
-    dt__jw_obj_open(&w);
-    dt__jw_key(&w, "code");
-    dt__jw_str(&w, dt_err_name(r->err));
-    dt__jw_key(&w, "message");
-    dt__jw_str(&w, dt_strerror(r->err));
-    dt__jw_obj_close(&w);
-  }
-  dt__jw_key(&w, "findings");
-  dt__jw_arr_open(&w);
-  for (size_t i = 0; i < r->findings.count && i < DT__AUDIT_MAX_FINDINGS; i++) {
-    const dt__audit_finding *f = &r->findings.items[i];
-    dt__jw_obj_open(&w);
-    dt__jw_key(&w, "code");
-    dt__jw_str(&w, dt__audit_code_name(f->code));
-    dt__jw_key(&w, "severity");
-    dt__jw_str(&w, dt__audit_severity_name(f->severity));
-    dt__jw_key(&w, "source");
-    dt__jw_str(&w, is_detour_code(f->code) ? "detour" : "hstspreload");
-    dt__jw_key(&w, "message");
-    dt__jw_str(&w, dt__audit_code_message(f->code));
-    dt__jw_key(&w, "detail");
-    dt__jw_str(&w, f->detail);
-    dt__jw_key(&w, "hops");
-    dt__jw_arr_open(&w);
-    const dt_hop *h = ev_hop(r, r->ev[i]);
-    if (h) {
-      dt__jw_obj_open(&w);
-      dt__jw_key(&w, "chain");
-      dt__jw_str(&w, chain_names[r->ev[i].chain]);
-      dt__jw_key(&w, "hop");
-      dt__jw_int(&w, r->ev[i].hop);
-      dt__jw_key(&w, "method");
-      dt__jw_str(&w, h->method);
-      dt__jw_key(&w, "url");
-      dt__jw_str(&w, h->url);
-      dt__jw_key(&w, "status");
-      if (h->has_response)
-        dt__jw_int(&w, h->status);
-      else
-        dt__jw_null(&w);
-      dt__jw_obj_close(&w);
-    }
-    dt__jw_arr_close(&w);
-    dt__jw_key(&w, "fix");
-    dt__jw_str(&w, dt__audit_code_fix(f->code));
-    dt__jw_obj_close(&w);
-  }
-  dt__jw_arr_close(&w);
-  if (r->findings.dropped) {
-    dt__jw_key(&w, "findings_dropped");
-    dt__jw_uint(&w, r->findings.dropped);
-  }
-  if (with_chains) {
-    dt__jw_key(&w, "chains");
-    dt__jw_obj_open(&w);
-    for (int i = 0; i < DT__AUDIT_CHAIN_COUNT; i++) {
-      if (!r->chains[i]) continue;
-      char *cj = dt_chain_to_json(r->chains[i]);
-      if (!cj) {
-        dt__jw_discard(&w);
-        return NULL;
-      }
-      dt__jw_key(&w, chain_names[i]);
-      dt__jw_raw(&w, cj);
-      dt_free(cj);
-    }
-    dt__jw_obj_close(&w);
-  }
-  dt__jw_obj_close(&w);
-  return dt__jw_finish(&w);
-}
-
-char *dt__audit_result_text(const dt__audit_result *r) {
-  /* The findings are bounded, so the text is too; the cap only guards
-   * against a bug. */
-  dt__tb t = {.max = 1u << 22};
-  size_t ne = count_sev(r, DT__AUDIT_ERROR),
-         nw = count_sev(r, DT__AUDIT_WARNING),
-         ni = count_sev(r, DT__AUDIT_INFO);
-  dt__tb_printf(&t, "audit ");
-  dt__tb_safe(&t, r->target); /* a line of a --from file: any bytes */
-  dt__tb_printf(&t, ": %zu error%s, %zu warning%s", ne, ne == 1 ? "" : "s",
-                nw, nw == 1 ? "" : "s");
-  if (r->err)
-    dt__tb_printf(&t, " (could not run %s: %s)", r->judged ? "everything" : "it",
-              dt_strerror(r->err));
-  dt__tb_printf(&t, "\n");
-  static const char *const heads[3] = {"errors", "warnings", "info"};
-  for (int s = 0; s < 3; s++) {
-    if ((s == 0 && !ne) || (s == 1 && !nw) || (s == 2 && !ni)) continue;
-    dt__tb_printf(&t, "\n%s\n", heads[s]);
-    for (size_t i = 0; i < r->findings.count && i < DT__AUDIT_MAX_FINDINGS;
-         i++) {
-      const dt__audit_finding *f = &r->findings.items[i];
-      if ((int)f->severity != s) continue;
-      dt__tb_printf(&t, "  %s  %s\n", dt__audit_code_name(f->code),
-                dt__audit_code_message(f->code));
-      if (f->detail[0]) dt__tb_printf(&t, "      detail:   %s\n", f->detail);
-      const dt_hop *h = ev_hop(r, r->ev[i]);
-      if (h) {
-        dt__tb_printf(&t, "      evidence: %s hop %d: %s %s",
-                  chain_names[r->ev[i].chain], r->ev[i].hop + 1, h->method,
-                  h->url);
-        if (h->has_response) dt__tb_printf(&t, " -> %d", h->status);
-        const char *loc = h->has_response ? resp_header(h, "Location") : NULL;
-        if (loc) { /* the server's bytes: escaped for the terminal */
-          dt__tb_printf(&t, " ");
-          dt__tb_safe(&t, loc);
-        }
-        dt__tb_printf(&t, "\n");
-      }
-      dt__tb_printf(&t, "      fix:      %s\n", dt__audit_code_fix(f->code));
-    }
-  }
-  if (!ne && !nw && r->judged)
-    dt__tb_printf(&t, "\nno errors or warnings%s\n",
-              r->findings.count ? " (info above)" : "");
-  return dt__tb_finish(&t);
-}

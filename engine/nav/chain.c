@@ -2,10 +2,11 @@
  * slabs so a dt_hop pointer never moves; strings live in an arena. */
 #include "engine/nav/chain.h"
 
+#include "hsts/base/headers.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define ARENA_BLOCK 4096
 #define HOPS_PER_SLAB 8
@@ -17,10 +18,19 @@ typedef struct arena_block {
   _Alignas(max_align_t) unsigned char data[];
 } arena_block;
 
+/* A hop and the records its pointers lead to, in one slot: hop.timing
+ * always points at timing; hop.conn, upgrade and sts point here once a
+ * builder asks for them. */
 typedef struct hop_slot {
   dt_hop hop;
+  dt_hop_timing timing;
+  dt_hop_connection conn;
+  dt_hsts_decision upgrade;
+  dt_sts_note sts;
   dt_header *req, *resp; /* growable arrays behind hop.req_headers etc. */
   size_t req_cap, resp_cap;
+  dt_step *steps;
+  size_t steps_cap;
 } hop_slot;
 
 typedef struct hop_slab {
@@ -106,13 +116,51 @@ dt_hop *dt__chain_add_hop(dt_chain *c) {
   }
   hop_slot *slot = &c->last_slab->slots[in_slab];
   memset(slot, 0, sizeof *slot);
-  dt_hop_timing *t = &slot->hop.timing;
+  dt_hop_timing *t = &slot->timing;
   t->dns_ms = t->connect_ms = t->tls_ms = t->first_byte_ms = t->total_ms = -1;
+  slot->hop.timing = t;
   c->index[c->count++] = slot;
   return &slot->hop;
 }
 
 static hop_slot *slot_of(dt_hop *hop) { return (hop_slot *)(void *)hop; }
+
+dt_hop_timing *dt__hop_timing(dt_hop *hop) { return &slot_of(hop)->timing; }
+
+dt_hop_connection *dt__hop_conn(dt_hop *hop) {
+  hop->conn = &slot_of(hop)->conn;
+  return &slot_of(hop)->conn;
+}
+
+dt_hsts_decision *dt__hop_upgrade(dt_hop *hop) {
+  hop->upgrade = &slot_of(hop)->upgrade;
+  return &slot_of(hop)->upgrade;
+}
+
+dt_sts_note *dt__hop_sts(dt_hop *hop) {
+  hop->sts = &slot_of(hop)->sts;
+  return &slot_of(hop)->sts;
+}
+
+int dt__hop_add_step(dt_chain *c, dt_hop *hop, const char *text,
+                     const char *rule) {
+  hop_slot *s = slot_of(hop);
+  if (hop->step_count == s->steps_cap) {
+    size_t cap = s->steps_cap ? s->steps_cap * 2 : 8;
+    dt_step *ns = realloc(s->steps, cap * sizeof *ns);
+    if (!ns) return DT_ENOMEM;
+    s->steps = ns;
+    s->steps_cap = cap;
+    hop->steps = ns;
+  }
+  const char *t = dt__chain_strdup(c, text);
+  const char *r = rule ? dt__chain_strdup(c, rule) : NULL;
+  if (!t || (rule && !r)) return DT_ENOMEM;
+  s->steps[hop->step_count].text = t;
+  s->steps[hop->step_count].rule = r;
+  hop->step_count++;
+  return 0;
+}
 
 static int add_header(dt_chain *c, dt_header **arr, size_t *cap, size_t *count,
                       const char *name, size_t nlen, const char *value,
@@ -152,10 +200,7 @@ int dt__hop_add_resp_header(dt_chain *c, dt_hop *hop, const char *name,
 }
 
 const char *dt__hop_resp_header(const dt_hop *hop, const char *name) {
-  for (size_t i = 0; i < hop->resp_header_count; i++)
-    if (strcasecmp(hop->resp_headers[i].name, name) == 0)
-      return hop->resp_headers[i].value;
-  return NULL;
+  return dt__header_value(hop->resp_headers, hop->resp_header_count, name);
 }
 
 int dt__chain_set_final_url(dt_chain *c, const char *url) {
@@ -178,13 +223,9 @@ void dt__chain_set_error(dt_chain *c, int err, const char *fmt, ...) {
   va_end(ap);
 }
 
-void dt__hop_set_note(dt_chain *c, dt_hop *hop, const char *fmt, ...) {
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  hop->note = dt__chain_strdup(c, msg);
+
+dt_hop *dt__chain_last_hop(dt_chain *c) {
+  return c && c->count ? &c->index[c->count - 1]->hop : NULL;
 }
 
 size_t dt_chain_hop_count(const dt_chain *c) { return c ? c->count : 0; }
@@ -206,6 +247,7 @@ void dt_chain_free(dt_chain *c) {
   for (size_t i = 0; i < c->count; i++) {
     free(c->index[i]->req);
     free(c->index[i]->resp);
+    free(c->index[i]->steps);
   }
   free(c->index);
   for (hop_slab *s = c->slabs, *n; s; s = n) {

@@ -15,6 +15,8 @@
 dt_chain *dt__chain_new(const char *method, const char *url);
 /* Appends a zeroed hop (timings -1) and returns it, or NULL on ENOMEM. */
 dt_hop *dt__chain_add_hop(dt_chain *chain);
+/* The last hop added, or NULL. */
+dt_hop *dt__chain_last_hop(dt_chain *chain);
 /* Copies into the chain's arena; NULL in → NULL out. */
 const char *dt__chain_strdup(dt_chain *chain, const char *s);
 const char *dt__chain_strndup(dt_chain *chain, const char *s, size_t n);
@@ -35,10 +37,15 @@ void dt__chain_set_error(dt_chain *chain, int err, const char *fmt, ...)
     ;
 void dt__chain_vset_error(dt_chain *chain, int err, const char *fmt,
                           va_list ap);
-void dt__hop_set_note(dt_chain *chain, dt_hop *hop, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+/* The hop's records, writable by the builders (the public dt_hop sees them
+ * read-only). timing always exists; the others are attached on first use
+ * (hop->conn, hop->upgrade, hop->sts then point at them). */
+dt_hop_timing *dt__hop_timing(dt_hop *hop);
+dt_hop_connection *dt__hop_conn(dt_hop *hop);
+dt_hsts_decision *dt__hop_upgrade(dt_hop *hop);
+dt_sts_note *dt__hop_sts(dt_hop *hop);
+/* Appends one decision step (TEXT and RULE copied). 0 or DT_ENOMEM. */
+int dt__hop_add_step(dt_chain *chain, dt_hop *hop, const char *text,
+                     const char *rule);
 
 #endif

@@ -1,35 +1,67 @@
 /* navigate.c — one navigation: Fetch's main fetch / HTTP-redirect fetch loop
  * (Fetch §4.1, §4.4) over the one-hop client, with the HSTS upgrade before
  * any traffic (RFC 6797 §8.3) and the STS field noted from every https hop
- * (§8.1) before the next hop is computed.
+ * (§8.1) as soon as its head is in, before the next hop is computed.
  *
  *   dt_fetch ─► step ─┬─ Known HSTS Host? ─► synthetic 307 hop ─► step
- *                     └─ send (client.c) ─► on_hop ─► note STS ─►
- *                          redirect rules (redirect.c) ─► step | finish
+ *                     └─ send (net/client) ─► on_head ─► note STS ─►
+ *                          redirect rules (redirect.c) ─► body: kept, or
+ *                          streamed when final ─► on_hop ─► step | finish
  *
+ * States of a navigation (struct dt_nav), with what holds in each:
+ *   RUNNING   n->client is the hop in flight (NULL only inside step());
+ *             dt_nav_cancel aborts that hop.
+ *   FINISHING the chain is complete (result or error), the callback is
+ *             queued on n->done; n->client is NULL; cancel is refused.
  * The rules themselves are elsewhere: which URL/method/headers come next
  * (redirect.c, profile knobs), whether a host is a Known HSTS Host
- * (hsts_policy.c). This file only sequences them and records hops. */
-#include "engine/net/client.h"
+ * (hsts_decide.c), what an STS field does (hsts_note.c). This file only
+ * sequences them and records what they decided on the hop. */
 #include "engine/ctx.h"
-#include "engine/nav/hsts_policy.h"
+#include "engine/nav/hsts_decide.h"
+#include "engine/nav/hsts_note.h"
+#include "engine/nav/navigate.h"
 #include "engine/nav/redirect.h"
 #include "engine/nav/upgrade.h"
+#include "engine/net/client.h"
+#include "hsts/base/headers.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct nav {
+/* The smallest dt_request dt_fetch reads (everything before streaming). */
+#define REQUEST_SIZE_MIN offsetof(dt_request, on_body)
+
+struct dt_nav {
   dt_ctx *ctx;
   dt_chain *chain;
   dt__redirect_state st;
   uint8_t *body; /* the caller's body, kept to replay on 307/308 */
   size_t body_len;
-  uint64_t t0;   /* uv_hrtime at start, for the navigation's total timeout */
+  uint64_t t0; /* uv_hrtime at start, for the navigation's total timeout */
   dt_fetch_cb cb;
   void *ud;
+  dt_body_cb on_body;
+  dt_progress_cb on_progress;
   uv_timer_t done; /* the callback always runs from the loop */
-} nav;
+  dt__client *client; /* RUNNING: the hop in flight */
+  int finishing;      /* FINISHING */
+  /* The current hop's verdict, decided when its head arrived. */
+  dt__redirect_verdict verdict;
+  dt__redirect_out out;
+  int64_t expected; /* Content-Length of the final body, or -1 */
+  struct dt_nav *prev, *next; /* the context's navigations in flight */
+};
+typedef struct dt_nav nav;
+
+static void unlink_nav(nav *n) {
+  if (n->prev)
+    n->prev->next = n->next;
+  else
+    n->ctx->navs = n->next;
+  if (n->next) n->next->prev = n->prev;
+  n->prev = n->next = NULL;
+}
 
 static void nav_closed(uv_handle_t *h) {
   nav *n = h->data;
@@ -37,13 +69,15 @@ static void nav_closed(uv_handle_t *h) {
   dt_chain *chain = n->chain;
   dt_fetch_cb cb = n->cb;
   void *ud = n->ud;
+  unlink_nav(n);
   dt__redirect_cleanup(&n->st);
   free(n->body);
   free(n);
+  ctx->nav_running--;
   /* Persist what this navigation learned before telling the caller (or,
    * with hsts_save_delay_ms, arm the delayed save): by default a crash
    * after the callback must not lose an STS header. */
-  dt__ctx_hsts_changed(ctx);
+  dt__ctx_hsts_settle(ctx);
   cb(chain, ud);
   dt__ctx_unref(ctx);
 }
@@ -52,7 +86,10 @@ static void on_done_timer(uv_timer_t *t) {
   uv_close((uv_handle_t *)t, nav_closed);
 }
 
-static void finish(nav *n) { uv_timer_start(&n->done, on_done_timer, 0, 0); }
+static void finish(nav *n) {
+  n->finishing = 1;
+  uv_timer_start(&n->done, on_done_timer, 0, 0);
+}
 
 static void fail(nav *n, int err, const char *msg) {
   dt__chain_set_error(n->chain, err, "%s", msg ? msg : dt_strerror(err));
@@ -61,23 +98,13 @@ static void fail(nav *n, int err, const char *msg) {
 
 static void step(nav *n);
 
-/* --explain: the decision's steps, one line each with the rule followed. */
-static void set_explain(dt_chain *c, dt_hop *h, const char *first,
-                        const char *first_rule, const dt__redirect_out *out) {
-  char buf[DT__REDIRECT_MAX_STEPS * (DT__REDIRECT_STEP_BYTES + 96) + 1024];
-  size_t used = 0;
-  buf[0] = 0;
-  if (h->explain) /* keep what an earlier stage wrote */
-    used = (size_t)snprintf(buf, sizeof buf, "%s", h->explain);
-  if (first && used < sizeof buf)
-    used += (size_t)snprintf(buf + used, sizeof buf - used, "  - %s  [%s]\n",
-                             first, first_rule);
-  for (size_t i = 0; out && i < out->step_count && used < sizeof buf; i++)
-    used += (size_t)snprintf(buf + used, sizeof buf - used, "  - %s  [%s]\n",
-                             out->steps[i].text,
-                             out->steps[i].rule ? out->steps[i].rule : "");
-  if (buf[0])
-    h->explain = dt__chain_strdup(c, buf);
+/* The decision's steps become the hop's record (output/ makes the note and
+ * the --explain lines from them). */
+static int record_steps(dt_chain *c, dt_hop *h, const dt__redirect_out *out) {
+  for (size_t i = 0; out && i < out->step_count; i++)
+    if (dt__hop_add_step(c, h, out->steps[i].text, out->steps[i].rule))
+      return DT_ENOMEM;
+  return 0;
 }
 
 static int add_header(dt_chain *c, dt_hop *h, const char *name,
@@ -86,24 +113,12 @@ static int add_header(dt_chain *c, dt_hop *h, const char *name,
                                  strlen(value));
 }
 
-static const char *find_header(const dt__redirect_request *rq,
-                               const char *name) {
-  for (size_t i = 0; i < rq->header_count; i++) {
-    const char *a = rq->headers[i].name, *b = name;
-    while (*a && *b && ((*a | 0x20) == (*b | 0x20)))
-      a++, b++;
-    if (!*a && !*b)
-      return rq->headers[i].value;
-  }
-  return NULL;
-}
-
 /* The synthetic "307 Internal Redirect" exactly as Chromium's
- * URLRequestRedirectJob shows it (DECISIONS.md, "The internal redirect"):
- * nothing is sent, the hop only records the decision. Returns 0 to go on,
- * or an error (the chain carries it). */
+ * URLRequestRedirectJob shows it (docs/decisions.md, "The internal
+ * redirect"): nothing is sent, the hop only records the decision. Returns
+ * 0 to go on, or an error (the chain carries it). */
 static int synthetic_hop(nav *n, const dt__redirect_request *rq,
-                         const dt__hsts_verdict *v) {
+                         const dt_hsts_decision *d) {
   dt_chain *c = n->chain;
   dt_url *up = dt__hsts_upgrade_url(rq->url);
   dt_hop *h = dt__chain_add_hop(c);
@@ -125,32 +140,20 @@ static int synthetic_hop(nav *n, const dt__redirect_request *rq,
   add_header(c, h, "Location", dt_url_get(up, DT_URL_HREF));
   add_header(c, h, "Non-Authoritative-Reason", "HSTS");
   add_header(c, h, "Cross-Origin-Resource-Policy", "Cross-Origin");
-  const char *origin = find_header(rq, "Origin");
+  const char *origin =
+      dt__header_value(rq->headers, rq->header_count, "Origin");
   if (origin) { /* CORS requests must be able to see the redirect */
     add_header(c, h, "Access-Control-Allow-Origin", origin);
     add_header(c, h, "Access-Control-Allow-Credentials", "true");
   }
-  h->timing.started_ms = dt_clock_now_ms(&n->ctx->clock);
-  h->timing.total_ms = 0;
-  char note[DT_MAX_HOST_BYTES + 128];
-  dt__hsts_verdict_note(v, note, sizeof note);
-  h->reason_json = dt__hsts_verdict_json(c, v);
+  dt_hop_timing *t = dt__hop_timing(h);
+  t->started_ms = dt_clock_now_ms(&n->ctx->clock);
+  t->total_ms = 0;
+  *dt__hop_upgrade(h) = *d;
   dt__redirect_out out;
   dt__redirect_verdict vd = dt__redirect_upgrade(&n->st, up, &out);
   dt_url_free(up);
-  /* redirect.c says "HSTS: a.test → https, ..."; the verdict already
-   * said "HSTS: <entry>", so join without repeating the prefix. */
-  const char *more = out.note;
-  if (strncmp(more, "HSTS: ", 6) == 0)
-    more += 6;
-  if (*more)
-    dt__hop_set_note(c, h, "%s; %s", note, more);
-  else
-    dt__hop_set_note(c, h, "%s", note);
-  char why[DT_MAX_HOST_BYTES * 2 + 256];
-  snprintf(why, sizeof why, "%s is a Known HSTS Host: %s", v->host, note + 6);
-  set_explain(c, h, why, "RFC 6797 §8.2; DECISIONS knob 7 (dynamic, then preload)",
-              &out);
+  if (record_steps(c, h, &out)) return DT_ENOMEM;
   if (vd == DT__REDIRECT_ERROR) {
     dt__chain_set_error(c, out.err, "%s after %u redirects (%s)",
                         dt_strerror(out.err), n->st.redirect_count,
@@ -160,51 +163,84 @@ static int synthetic_hop(nav *n, const dt__redirect_request *rq,
   return 0;
 }
 
+/* ---- the body of the final response ----------------------------------- */
+
+static int body_sink(void *ud, const char *data, size_t len) {
+  nav *n = ud;
+  dt_hop *hop = dt__chain_last_hop(n->chain);
+  if (n->on_body) {
+    int rc = n->on_body(hop, (const uint8_t *)data, len, n->ud);
+    if (rc < 0) return rc;
+  }
+  if (n->on_progress)
+    n->on_progress(hop, hop->resp_body_bytes, n->expected, n->ud);
+  return 0;
+}
+
+/* Content-Length when the body is delimited by it (RFC 9112 §6.3), else
+ * -1. */
+static int64_t expected_length(const dt_hop *hop) {
+  if (dt__header_value(hop->resp_headers, hop->resp_header_count,
+                       "Transfer-Encoding"))
+    return -1;
+  const char *cl = dt__header_value(hop->resp_headers, hop->resp_header_count,
+                                    "Content-Length");
+  if (!cl || !*cl) return -1;
+  int64_t v = 0;
+  for (const char *p = cl; *p; p++) {
+    if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10) return -1;
+    v = v * 10 + (*p - '0');
+  }
+  return v;
+}
+
+/* The head is in: note the STS field (Chromium notes it with the headers,
+ * so a body cut short loses nothing), decide the redirect, and send the
+ * body of a final response where the caller wants it. */
+static int on_head(dt__client *c, dt_hop *hop, void *ud) {
+  nav *n = ud;
+  dt__redirect_request rq;
+  dt__redirect_current(&n->st, &rq);
+  /* RFC 6797 §8.1 before the redirect is followed: a 301 to http:// on a
+   * host that just sent STS is upgraded internally (docs/redirect-rules.md,
+   * "STS on a redirect"). */
+  dt__hsts_observe(n->ctx, n->chain, hop, rq.url);
+  n->verdict = dt__redirect_next(&n->st, hop->status, hop->resp_headers,
+                                 hop->resp_header_count, &n->out);
+  /* docs/decisions.md: detour does not cache permanent redirects, but
+   * marks the ones a browser would keep for good. */
+  hop->permanent_redirect_cached = n->out.cacheable_permanent;
+  if (record_steps(n->chain, hop, &n->out)) return DT_ENOMEM;
+  if (n->verdict == DT__REDIRECT_FINAL && (n->on_body || n->on_progress)) {
+    n->expected = expected_length(hop);
+    dt__client_set_sink(c, body_sink, n, n->on_body == NULL);
+  }
+  return 0;
+}
+
 static void on_hop(dt_chain *chain, dt_hop *hop, int err, void *ud) {
   nav *n = ud;
+  n->client = NULL;
   if (err) {
     finish(n); /* the client recorded the error on the chain */
     return;
   }
-  dt__redirect_request rq;
-  dt__redirect_current(&n->st, &rq);
-  /* RFC 6797 §8.1 before the redirect is followed: a 301 to http:// on a
-   * host that just sent STS is upgraded internally (C-rows in
-   * redirect-rules.md, "STS on a redirect"). */
-  char sts[DT_MAX_HOST_BYTES + 96];
-  dt__hsts_observe(n->ctx, chain, hop, rq.url, sts, sizeof sts);
-  dt__redirect_out out;
-  dt__redirect_verdict v = dt__redirect_next(
-      &n->st, hop->status, hop->resp_headers, hop->resp_header_count, &out);
-  /* DECISIONS.md: detour does not cache permanent redirects, but marks
-   * the ones a browser would keep for good, so people (and the audit)
-   * see why a browser never asks again. */
-  hop->permanent_redirect_cached = out.cacheable_permanent;
-  const char *cached =
-      out.cacheable_permanent
-          ? "a browser caches this redirect for good (no Cache-Control or "
-            "Expires)"
-          : "";
-  if (out.note[0] || sts[0] || cached[0])
-    dt__hop_set_note(chain, hop, "%s%s%s%s%s", out.note,
-                     out.note[0] && sts[0] ? "; " : "", sts,
-                     (out.note[0] || sts[0]) && cached[0] ? "; " : "", cached);
-  set_explain(chain, hop, sts[0] ? sts : NULL, "RFC 6797 §8.1", &out);
-  switch (v) {
+  switch (n->verdict) {
   case DT__REDIRECT_FINAL:
     dt__chain_set_final_url(chain, hop->url);
     finish(n);
     return;
   case DT__REDIRECT_ERROR:
-    if (out.err == DT_EREDIRECT_LIMIT)
-      dt__chain_set_error(chain, out.err,
+    if (n->out.err == DT_EREDIRECT_LIMIT)
+      dt__chain_set_error(chain, n->out.err,
                           "too many redirects: the %s profile follows %u "
                           "and this was redirect %u",
                           n->ctx->profile->name, n->st.max_redirects,
                           n->st.redirect_count + 1);
     else
-      dt__chain_set_error(chain, out.err, "%s%s%s", dt_strerror(out.err),
-                          out.note[0] ? ": " : "", out.note);
+      dt__chain_set_error(chain, n->out.err, "%s%s%s",
+                          dt_strerror(n->out.err), n->out.note[0] ? ": " : "",
+                          n->out.note);
     finish(n);
     return;
   case DT__REDIRECT_FOLLOW:
@@ -217,11 +253,11 @@ static void step(nav *n) {
   for (;;) {
     dt__redirect_request rq;
     dt__redirect_current(&n->st, &rq);
-    dt__hsts_verdict v;
-    if (dt__hsts_decide(n->ctx, rq.url, &v)) {
-      if (synthetic_hop(n, &rq, &v) != 0) {
-        dt__chain_set_error(n->chain, DT_ENOMEM, "%s", dt_strerror(DT_ENOMEM));
-        finish(n);
+    dt_hsts_decision d;
+    if (dt__hsts_decide(n->ctx, rq.url, &d)) {
+      int rc = synthetic_hop(n, &rq, &d);
+      if (rc) {
+        fail(n, rc, NULL); /* the first error (the hop's) is kept */
         return;
       }
       continue; /* the next hop is https: decide cannot upgrade it again */
@@ -232,6 +268,7 @@ static void step(nav *n) {
       return;
     }
     dt__client_opts o = {0};
+    o.on_head = on_head;
     /* The total timeout is the navigation's, not each hop's. */
     uint32_t total = n->ctx->limits.total_timeout_ms;
     if (total) {
@@ -244,24 +281,39 @@ static void step(nav *n) {
     }
     /* A host the store or the list knows keeps HSTS's promise even when
      * this request went out as https by itself (§8.4: no click-through). */
-    dt__hsts_verdict known;
+    dt_hsts_decision known;
     o.hsts_host = strcmp(dt_url_scheme(rq.url), "https") == 0 &&
                   dt__hsts_host_known(n->ctx, rq.url, &known);
+    n->verdict = DT__REDIRECT_FINAL;
     int rc = dt__client_send(n->ctx, n->chain, hop, rq.method,
                              dt_url_get(rq.url, DT_URL_HREF), rq.headers,
                              rq.header_count, rq.send_body ? n->body : NULL,
-                             rq.send_body ? n->body_len : 0, &o, on_hop, n);
-    if (rc)
-      fail(n, rc, NULL);
+                             rq.send_body ? n->body_len : 0, &o, on_hop, n,
+                             &n->client);
+    if (rc) fail(n, rc, NULL);
     return;
   }
 }
 
-int dt_fetch(dt_ctx *ctx, const dt_request *rq, dt_fetch_cb cb,
-             void *user_data) {
-  if (!ctx || !rq || !rq->url || !cb || ctx->closing)
+void dt_request_init(dt_request *req) {
+  if (!req) return;
+  memset(req, 0, sizeof *req);
+  req->size = sizeof *req;
+}
+
+int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
+             void *user_data, dt_nav **handle) {
+  if (handle) *handle = NULL;
+  if (!ctx || !caller || !cb || ctx->closing ||
+      caller->size < REQUEST_SIZE_MIN)
     return DT_EINVAL;
-  if (rq->body_len > ctx->limits.max_request_body)
+  /* An older caller's smaller struct is read only as far as its size. */
+  dt_request rq_local;
+  dt_request_init(&rq_local);
+  memcpy(&rq_local, caller,
+         caller->size < sizeof rq_local ? caller->size : sizeof rq_local);
+  const dt_request *rq = &rq_local;
+  if (!rq->url || rq->body_len > ctx->limits.max_request_body)
     return DT_EINVAL;
   const char *method = rq->method ? rq->method : "GET";
   nav *n = calloc(1, sizeof *n);
@@ -275,10 +327,17 @@ int dt_fetch(dt_ctx *ctx, const dt_request *rq, dt_fetch_cb cb,
   n->chain = chain;
   n->cb = cb;
   n->ud = user_data;
+  n->on_body = rq->on_body;
+  n->on_progress = rq->on_progress;
   n->t0 = uv_hrtime();
   uv_timer_init(ctx->loop, &n->done);
   n->done.data = n;
+  n->next = ctx->navs;
+  if (ctx->navs) ctx->navs->prev = n;
+  ctx->navs = n;
+  ctx->nav_running++;
   dt__ctx_ref(ctx);
+  if (handle) *handle = n;
   if (rq->body_len) {
     n->body = malloc(rq->body_len);
     if (!n->body) {
@@ -328,4 +387,20 @@ int dt_fetch(dt_ctx *ctx, const dt_request *rq, dt_fetch_cb cb,
   }
   step(n);
   return 0;
+}
+
+int dt_nav_cancel(dt_nav *n) {
+  if (!n || n->finishing) return DT_EINVAL;
+  if (n->client) {
+    /* The client ends the hop with the error and on_hop finishes. */
+    dt__client_abort(n->client, DT_ECANCELED, "canceled by the caller");
+    return 0;
+  }
+  fail(n, DT_ECANCELED, "canceled by the caller");
+  return 0;
+}
+
+void dt__nav_cancel_all(dt_ctx *ctx) {
+  for (nav *n = ctx->navs; n; n = n->next)
+    if (!n->finishing) dt_nav_cancel(n);
 }

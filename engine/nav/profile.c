@@ -3,6 +3,8 @@
  * changing that document and the rows of tests/unit/test_profile.c. */
 #include "engine/nav/profile.h"
 
+#include "hsts/base/ascii.h"
+
 #include <string.h>
 
 static const dt__profile profiles[] = {
@@ -78,21 +80,15 @@ static const dt__profile profiles[] = {
 
 #define PROFILE_COUNT (sizeof profiles / sizeof profiles[0])
 
-static int ascii_casecmp(const char *a, const char *b) {
-  for (;; a++, b++) {
-    unsigned char ca = (unsigned char)*a, cb = (unsigned char)*b;
-    if (ca >= 'A' && ca <= 'Z') ca = (unsigned char)(ca - 'A' + 'a');
-    if (cb >= 'A' && cb <= 'Z') cb = (unsigned char)(cb - 'A' + 'a');
-    if (ca != cb) return ca < cb ? -1 : 1;
-    if (ca == 0) return 0;
-  }
-}
-
 const dt__profile *dt__profile_find(const char *name) {
   if (name == NULL) return NULL;
   for (size_t i = 0; i < PROFILE_COUNT; i++)
-    if (ascii_casecmp(profiles[i].name, name) == 0) return &profiles[i];
+    if (dt__ascii_ieq(profiles[i].name, name)) return &profiles[i];
   return NULL;
+}
+
+const dt__profile *dt__profile_lookup(const char *name) {
+  return name ? dt__profile_find(name) : dt__profile_default();
 }
 
 const dt__profile *dt__profile_default(void) { return &profiles[0]; }
@@ -101,4 +97,16 @@ size_t dt__profile_count(void) { return PROFILE_COUNT; }
 
 const dt__profile *dt__profile_at(size_t i) {
   return i < PROFILE_COUNT ? &profiles[i] : NULL;
+}
+
+/* ---- the public view (detour.h) ---------------------------------------- */
+size_t dt_profile_count(void) { return PROFILE_COUNT; }
+const char *dt_profile_name(size_t i) {
+  return i < PROFILE_COUNT ? profiles[i].name : NULL;
+}
+const char *dt_profile_summary(size_t i) {
+  return i < PROFILE_COUNT ? profiles[i].summary : NULL;
+}
+int dt_profile_exists(const char *name) {
+  return dt__profile_lookup(name) != NULL;
 }

@@ -73,6 +73,8 @@ typedef struct dt__profile {
 
 /* The profile named NAME (ASCII case-insensitive), or NULL if unknown. */
 const dt__profile *dt__profile_find(const char *name);
+/* NAME's profile, the default for NULL; NULL when unknown. */
+const dt__profile *dt__profile_lookup(const char *name);
 /* chromium: what `detour` does with no --profile. */
 const dt__profile *dt__profile_default(void);
 /* All rows, for --help, docs and tests: i in [0, dt__profile_count()). */

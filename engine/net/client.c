@@ -37,7 +37,7 @@ static const char *const phase_names[] = {"start", "dns",  "connect", "tls",
                                           "waiting for response", "body",
                                           "done"};
 
-typedef struct req {
+struct dt__client {
   dt_ctx *ctx;
   dt_chain *chain;
   dt_hop *hop;
@@ -72,7 +72,9 @@ typedef struct req {
   uv_timer_t phase_timer, total_timer;
   int open_handles;
   uint64_t t0, t_phase;
-} req;
+  dt__client **handle; /* the caller's pointer, cleared at the end */
+};
+typedef struct dt__client req;
 
 static double ms_since(uint64_t t) { return (double)(uv_hrtime() - t) / 1e6; }
 
@@ -88,6 +90,8 @@ static const char *where_addr(req *r) {
 static void maybe_free(req *r) {
   if (r->open_handles || r->gai_pending || r->ph != PH_DONE)
     return;
+  if (r->handle)
+    *r->handle = NULL;
   dt_ctx *ctx = r->ctx;
   if (r->cb)
     r->cb(r->chain, r->hop, r->err, r->ud);
@@ -111,7 +115,7 @@ static void finish(req *r, int err) {
   if (r->ph == PH_DONE)
     return;
   dt_hop *hop = r->hop;
-  hop->timing.total_ms = ms_since(r->t0);
+  dt__hop_timing(hop)->total_ms = ms_since(r->t0);
   if (err) {
     r->err = err;
     dt__chain_set_error(r->chain, err, "%s %s:%d (%s): %s",
@@ -138,6 +142,29 @@ static void fail(req *r, int err, const char *fmt, const char *detail) {
 }
 
 static void on_phase_timeout(uv_timer_t *t);
+
+/* The final head is in: the caller (the navigation) says where the body
+ * goes. */
+static int on_head(void *ud) {
+  req *r = ud;
+  return r->opts.on_head ? r->opts.on_head(r, r->hop, r->ud) : 0;
+}
+
+static void parser_init(req *r) {
+  dt__http1_init(&r->parser, r->chain, r->hop, &r->ctx->limits,
+                 strcmp(r->method, "HEAD") == 0);
+  dt__http1_on_head(&r->parser, on_head, r);
+}
+
+void dt__client_set_sink(dt__client *r, dt__http1_sink sink, void *ud,
+                         int keep) {
+  dt__http1_set_sink(&r->parser, sink, ud, keep);
+}
+
+void dt__client_abort(dt__client *r, int err, const char *why) {
+  if (r && r->ph != PH_DONE)
+    fail(r, err, "%s", why);
+}
 
 static void arm(req *r, uint32_t ms) {
   uv_timer_stop(&r->phase_timer);
@@ -219,7 +246,7 @@ static int idempotent(const char *m) {
 static void conn_data(dt__conn *c, const char *data, size_t len) {
   req *r = c->owner.data;
   if (r->ph == PH_WAIT) {
-    r->hop->timing.first_byte_ms = ms_since(r->t0);
+    dt__hop_timing(r->hop)->first_byte_ms = ms_since(r->t0);
     set_phase(r, PH_BODY);
   }
   if (r->ph != PH_BODY)
@@ -227,6 +254,8 @@ static void conn_data(dt__conn *c, const char *data, size_t len) {
   arm(r, r->ctx->limits.idle_timeout_ms);
   size_t used = 0;
   int rc = dt__http1_feed(&r->parser, data, len, &used);
+  if (r->ph == PH_DONE)
+    return; /* ended from a callback inside the parse (abort, cancel) */
   if (rc == 0)
     return;
   if (rc < 0) {
@@ -268,12 +297,11 @@ static void conn_eof(dt__conn *c, int err, const char *msg) {
                    (unsigned long long)c->id, msg);
     r->retried = 1;
     r->reused = 0;
-    r->hop->conn.reused = 0;
+    dt__hop_conn(r->hop)->reused = 0;
     dt__conn_close(c);
     r->conn = NULL;
     dt__http1_free(&r->parser);
-    dt__http1_init(&r->parser, r->chain, r->hop, &r->ctx->limits,
-                   strcmp(r->method, "HEAD") == 0);
+    parser_init(r);
     r->naddrs = r->next_addr = 0;
     r->opts.no_reuse = 1;
     start_network(r);
@@ -292,20 +320,19 @@ static void conn_eof(dt__conn *c, int err, const char *msg) {
 /* ---- request ------------------------------------------------------------- */
 
 static void record_conn(req *r) {
-  dt_hop *hop = r->hop;
+  dt_hop_connection *hc = dt__hop_conn(r->hop);
   dt__conn *c = r->conn;
-  hop->conn.remote_addr = dt__chain_strdup(r->chain, c->remote);
-  hop->conn.reused = r->reused;
-  hop->conn.id = c->id;
+  hc->remote_addr = dt__chain_strdup(r->chain, c->remote);
+  hc->reused = r->reused;
+  hc->id = c->id;
   if (c->has_tls) {
-    hop->conn.tls_version = dt__chain_strdup(r->chain, c->tls_version);
-    hop->conn.tls_cipher = dt__chain_strdup(r->chain, c->tls_cipher);
-    hop->conn.peer_subject =
+    hc->tls_version = dt__chain_strdup(r->chain, c->tls_version);
+    hc->tls_cipher = dt__chain_strdup(r->chain, c->tls_cipher);
+    hc->peer_subject =
         c->tls_subject[0] ? dt__chain_strdup(r->chain, c->tls_subject) : NULL;
-    hop->conn.alpn =
-        c->tls_alpn[0] ? dt__chain_strdup(r->chain, c->tls_alpn) : NULL;
-    hop->conn.cert_verified = c->tls_verified;
-    hop->conn.tls_resumed = c->tls_resumed;
+    hc->alpn = c->tls_alpn[0] ? dt__chain_strdup(r->chain, c->tls_alpn) : NULL;
+    hc->cert_verified = c->tls_verified;
+    hc->tls_resumed = c->tls_resumed;
   }
 }
 
@@ -342,7 +369,7 @@ static void conn_tls(dt__conn *c, int err, const char *msg) {
     fail(r, err, "%s", d);
     return;
   }
-  r->hop->timing.tls_ms = ms_since(r->t_phase);
+  dt__hop_timing(r->hop)->tls_ms = ms_since(r->t_phase);
   dt__ctx_tracef(r->ctx, "%s %s%s, ALPN %s%s", c->tls_version, c->tls_cipher,
                  c->tls_verified ? " verified" : " NOT verified (insecure)",
                  c->tls_alpn[0] ? c->tls_alpn : "none",
@@ -369,7 +396,7 @@ static void conn_connected(dt__conn *c, int status) {
     fail(r, DT_ECONNECT, "%s", d);
     return;
   }
-  r->hop->timing.connect_ms = ms_since(r->t_phase);
+  dt__hop_timing(r->hop)->connect_ms = ms_since(r->t_phase);
   dt__ctx_tracef(r->ctx, "connected to %s (#%llu)", c->remote,
                  (unsigned long long)c->id);
   if (!r->is_https) {
@@ -429,7 +456,7 @@ static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *ai) {
     maybe_free(r);
     return;
   }
-  r->hop->timing.dns_ms = ms_since(r->t_phase);
+  dt__hop_timing(r->hop)->dns_ms = ms_since(r->t_phase);
   if (status) {
     char d[520];
     snprintf(d, sizeof d, "cannot resolve %s: %s", r->chost,
@@ -565,7 +592,9 @@ int dt__client_send(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
                     const dt_header *headers, size_t header_count,
                     const uint8_t *body, size_t body_len,
                     const dt__client_opts *opts, dt__client_cb cb,
-                    void *user_data) {
+                    void *user_data, dt__client **out) {
+  if (out)
+    *out = NULL;
   if (!ctx || !chain || !hop || !url || !cb || ctx->closing)
     return DT_EINVAL;
   if (!method)
@@ -590,10 +619,13 @@ int dt__client_send(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
   r->open_handles = 2;
   hop->method = dt__chain_strdup(chain, method);
   hop->url = dt__chain_strdup(chain, url);
-  hop->timing.started_ms = dt_clock_now_ms(&ctx->clock);
-  dt__http1_init(&r->parser, chain, hop, &ctx->limits,
-                 strcmp(method, "HEAD") == 0);
+  dt__hop_timing(hop)->started_ms = dt_clock_now_ms(&ctx->clock);
+  parser_init(r);
   r->parser_live = 1;
+  if (out) {
+    *out = r;
+    r->handle = out;
+  }
   uint32_t total = r->opts.total_timeout_ms ? r->opts.total_timeout_ms
                                             : ctx->limits.total_timeout_ms;
   if (total)

@@ -36,9 +36,21 @@ int dt__conn_new(dt_ctx *ctx, const char *key, dt__conn **out) {
   return 0;
 }
 
+/* An idle pooled connection and its timer do not keep the loop alive
+ * (libuv's uv_unref): an embedder's uv_run(UV_RUN_DEFAULT) returns as soon
+ * as the work is done, and the next fetch takes the connection back. */
+static void set_ref(dt__conn *c, int ref) {
+  if (c->wire && c->wire->vt->set_ref) c->wire->vt->set_ref(c->wire, ref);
+  if (ref)
+    uv_ref((uv_handle_t *)&c->idle_timer);
+  else
+    uv_unref((uv_handle_t *)&c->idle_timer);
+}
+
 static void remove_from_pool(dt__conn *c) {
   if (!c->in_pool)
     return;
+  set_ref(c, 1);
   dt__conn **pp = &c->ctx->pool;
   while (*pp && *pp != c)
     pp = &(*pp)->pool_next;
@@ -256,6 +268,7 @@ void dt__pool_put(dt__conn *c) {
   c->in_pool = 1;
   c->pool_next = ctx->pool;
   ctx->pool = c;
+  set_ref(c, 0);
   if (ctx->limits.pool_idle_ms)
     uv_timer_start(&c->idle_timer, on_idle_timeout, ctx->limits.pool_idle_ms,
                    0);

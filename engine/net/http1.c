@@ -8,18 +8,27 @@
  * when it is final, so an interim 1xx never leaks into the record. */
 #include "engine/net/http1.h"
 
+#include "hsts/base/ascii.h"
+#include "hsts/base/headers.h"
+
+#include <stdarg.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static void set_state(dt__http1 *p, dt__http1_state s) { p->state = s; }
 
-static int fail(dt__http1 *p, int err, const char *fmt, const char *a,
-                size_t n) {
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int fail(dt__http1 *p, int err, const char *fmt, ...) {
   if (p->state != DT__H1_ERROR) {
     p->err = err;
-    snprintf(p->msg, sizeof p->msg, fmt, a, n);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->msg, sizeof p->msg, fmt, ap);
+    va_end(ap);
     set_state(p, DT__H1_ERROR);
   }
   return -1;
@@ -27,37 +36,28 @@ static int fail(dt__http1 *p, int err, const char *fmt, const char *a,
 
 static dt__http1 *from(llhttp_t *ll) { return (dt__http1 *)ll->data; }
 
-/* Counts head bytes and appends to the head buffer; the buffer never grows
- * past the header-byte limit. */
-static int head_add(dt__http1 *p, const char *at, size_t len, size_t extra) {
-  p->head_bytes += len + extra;
+/* Counts head bytes against the limit before anything is kept. */
+static int count_head(dt__http1 *p, size_t n) {
+  p->head_bytes += n;
   if (p->head_bytes > p->lim->max_header_bytes)
     return fail(p, DT_ELIMIT_HEADER_BYTES,
-                "response header block exceeds %s%zu bytes", "",
+                "response header block exceeds %zu bytes",
                 p->lim->max_header_bytes);
-  if (p->hlen + len + 1 > p->hcap) {
-    size_t cap = p->hcap ? p->hcap : 512;
-    while (cap < p->hlen + len + 1)
-      cap *= 2;
-    char *nb = realloc(p->hbuf, cap);
-    if (!nb)
-      return fail(p, DT_ENOMEM, "%sout of memory (%zu bytes of head)", "",
-                  cap);
-    p->hbuf = nb;
-    p->hcap = cap;
-  }
-  memcpy(p->hbuf + p->hlen, at, len);
-  p->hlen += len;
+  return 0;
+}
+
+static int head_add(dt__http1 *p, const char *at, size_t len, size_t extra) {
+  if (count_head(p, len + extra)) return -1;
+  if (dt__buf_put(&p->head, at, len))
+    return fail(p, DT_ENOMEM, "out of memory (%zu bytes of head)", p->head.len);
   return 0;
 }
 
 static void head_reset(dt__http1 *p) {
-  p->hlen = 0;
+  dt__buf_clear(&p->head);
+  dt__buf_clear(&p->status_text);
   p->head_bytes = 0;
   p->nfields = 0;
-  p->status_len = 0;
-  free(p->status_text);
-  p->status_text = NULL;
 }
 
 static int cb_message_begin(llhttp_t *ll) {
@@ -68,19 +68,10 @@ static int cb_message_begin(llhttp_t *ll) {
 static int cb_status(llhttp_t *ll, const char *at, size_t len) {
   dt__http1 *p = from(ll);
   /* "HTTP/1.1 NNN " + CRLF ≈ 15 bytes around the reason phrase */
-  size_t extra = p->status_len == 0 && p->head_bytes == 0 ? 15 : 0;
-  p->head_bytes += len + extra;
-  if (p->head_bytes > p->lim->max_header_bytes)
-    return fail(p, DT_ELIMIT_HEADER_BYTES,
-                "response header block exceeds %s%zu bytes", "",
-                p->lim->max_header_bytes);
-  char *nb = realloc(p->status_text, p->status_len + len + 1);
-  if (!nb)
-    return fail(p, DT_ENOMEM, "%sout of memory%zu", "", (size_t)0);
-  memcpy(nb + p->status_len, at, len);
-  p->status_len += len;
-  nb[p->status_len] = 0;
-  p->status_text = nb;
+  size_t extra = p->status_text.len == 0 && p->head_bytes == 0 ? 15 : 0;
+  if (count_head(p, len + extra)) return -1;
+  if (dt__buf_put(&p->status_text, at, len))
+    return fail(p, DT_ENOMEM, "out of memory (reason phrase)");
   return 0;
 }
 
@@ -92,7 +83,7 @@ static int cb_field_complete(llhttp_t *ll) {
   dt__http1 *p = from(ll);
   if (++p->nfields > p->lim->max_header_count)
     return fail(p, DT_ELIMIT_HEADER_COUNT,
-                "response has more than %s%zu header fields", "",
+                "response has more than %zu header fields",
                 p->lim->max_header_count);
   return head_add(p, "\0", 1, 3); /* ": " + CRLF */
 }
@@ -109,10 +100,8 @@ static int cb_headers_complete(llhttp_t *ll) {
   dt__http1 *p = from(ll);
   int status = llhttp_get_status_code(ll);
   if (status == 101)
-    return fail(p, DT_EHTTP,
-                "server answered 101 Switching Protocols%s (no upgrade was "
-                "asked; %zu)",
-                "", (size_t)101);
+    return fail(p, DT_EHTTP, "server answered 101 Switching Protocols (no "
+                             "upgrade was asked)");
   if (status >= 100 && status < 200) {
     /* RFC 9110 §15.2: a client must be able to parse and ignore 1xx. */
     p->skipped_1xx++;
@@ -121,22 +110,27 @@ static int cb_headers_complete(llhttp_t *ll) {
   dt_hop *hop = p->hop;
   hop->has_response = 1;
   hop->status = status;
-  hop->reason = dt__chain_strndup(p->chain, p->status_text ? p->status_text : "",
-                                  p->status_len);
+  hop->reason = dt__chain_strndup(p->chain, p->status_text.p ? p->status_text.p : "",
+                                  p->status_text.len);
   /* walk "name\0value\0" pairs */
   size_t off = 0;
-  while (off < p->hlen) {
-    const char *name = p->hbuf + off;
+  const char *hb = p->head.p;
+  while (off < p->head.len) {
+    const char *name = hb + off;
     size_t nl = strlen(name);
     off += nl + 1;
-    const char *value = off < p->hlen ? p->hbuf + off : "";
-    size_t vl = off < p->hlen ? strlen(value) : 0;
+    const char *value = off < p->head.len ? hb + off : "";
+    size_t vl = off < p->head.len ? strlen(value) : 0;
     off += vl + 1;
     if (dt__hop_add_resp_header(p->chain, hop, name, nl, value, vl) != 0)
-      return fail(p, DT_ENOMEM, "%sout of memory recording %zu headers", "",
+      return fail(p, DT_ENOMEM, "out of memory recording %zu headers",
                   p->nfields);
   }
   set_state(p, DT__H1_BODY);
+  if (p->on_head) {
+    int rc = p->on_head(p->head_ud);
+    if (rc < 0) return fail(p, rc, "%s", dt_strerror(rc));
+  }
   /* llhttp: returning 1 means "no body follows" — the answer to HEAD. */
   /* RFC 9112 §6.3: 1xx, 204 and 304 responses never carry content. */
   return p->is_head || status == 204 || status == 304 ? 1 : 0;
@@ -145,39 +139,37 @@ static int cb_headers_complete(llhttp_t *ll) {
 static int cb_body(llhttp_t *ll, const char *at, size_t len) {
   dt__http1 *p = from(ll);
   p->hop->resp_body_bytes += len;
-  size_t room = p->lim->max_body_bytes - p->body_len;
-  size_t keep = len < room ? len : room;
-  if (keep == 0)
-    return 0; /* beyond the keep limit: counted, discarded */
-  if (p->body_len + keep > p->body_cap) {
-    size_t cap = p->body_cap ? p->body_cap : 4096;
-    while (cap < p->body_len + keep)
-      cap *= 2;
-    if (cap > p->lim->max_body_bytes)
-      cap = p->lim->max_body_bytes;
-    uint8_t *nb = realloc(p->body, cap);
-    if (!nb)
-      return fail(p, DT_ENOMEM, "%sout of memory keeping %zu body bytes", "",
-                  cap);
-    p->body = nb;
-    p->body_cap = cap;
+  if (p->sink) {
+    int rc = p->sink(p->sink_ud, at, len);
+    if (rc < 0)
+      return fail(p, rc, "the body callback stopped the transfer after %llu "
+                         "bytes: %s",
+                  (unsigned long long)p->hop->resp_body_bytes,
+                  dt_strerror(rc));
+    if (!p->sink_keep) return 0;
   }
-  memcpy(p->body + p->body_len, at, keep);
-  p->body_len += keep;
+  size_t room = p->lim->max_body_bytes - p->body.len;
+  size_t keep = len < room ? len : room;
+  if (keep && dt__buf_put(&p->body, at, keep)) /* beyond: counted, dropped */
+    return fail(p, DT_ENOMEM, "out of memory keeping %zu body bytes",
+                p->body.len + keep);
   return 0;
+}
+
+/* Copies the kept body into the hop (the chain owns it from then on). */
+static int keep_body(dt__http1 *p) {
+  if (!p->body.len) return 0;
+  p->hop->body = dt__chain_memdup(p->chain, p->body.p, p->body.len);
+  p->hop->body_kept = p->hop->body ? p->body.len : 0;
+  return p->hop->body ? 0 : -1;
 }
 
 static int cb_message_complete(llhttp_t *ll) {
   dt__http1 *p = from(ll);
   if (p->state == DT__H1_HEAD)
     return 0; /* end of a 1xx: the real head follows */
-  if (p->body_len) {
-    p->hop->body = dt__chain_memdup(p->chain, p->body, p->body_len);
-    if (!p->hop->body)
-      return fail(p, DT_ENOMEM, "%sout of memory (%zu body bytes)", "",
-                  p->body_len);
-    p->hop->body_kept = p->body_len;
-  }
+  if (keep_body(p))
+    return fail(p, DT_ENOMEM, "out of memory (%zu body bytes)", p->body.len);
   p->keep_alive = llhttp_should_keep_alive(ll);
   set_state(p, DT__H1_DONE);
   /* Stop here: bytes after this response are not part of it. */
@@ -203,15 +195,26 @@ void dt__http1_init(dt__http1 *p, dt_chain *chain, dt_hop *hop,
   p->hop = hop;
   p->lim = lim;
   p->is_head = is_head;
+  p->body = dt__buf_make(lim->max_body_bytes);
+}
+
+void dt__http1_on_head(dt__http1 *p, dt__http1_head_cb cb, void *ud) {
+  p->on_head = cb;
+  p->head_ud = ud;
+}
+
+void dt__http1_set_sink(dt__http1 *p, dt__http1_sink sink, void *ud,
+                        int keep) {
+  p->sink = sink;
+  p->sink_ud = ud;
+  p->sink_keep = keep;
+  p->hop->body_streamed = sink != NULL && !keep;
 }
 
 void dt__http1_free(dt__http1 *p) {
-  free(p->hbuf);
-  free(p->status_text);
-  free(p->body);
-  p->hbuf = NULL;
-  p->status_text = NULL;
-  p->body = NULL;
+  dt__buf_free(&p->head);
+  dt__buf_free(&p->status_text);
+  dt__buf_free(&p->body);
 }
 
 int dt__http1_feed(dt__http1 *p, const char *data, size_t len, size_t *used) {
@@ -270,10 +273,7 @@ int dt__http1_eof(dt__http1 *p) {
     return 1;
   (void)e;
   /* Content-Length or chunked body cut short: keep what arrived. */
-  if (p->body_len) {
-    p->hop->body = dt__chain_memdup(p->chain, p->body, p->body_len);
-    p->hop->body_kept = p->hop->body ? p->body_len : 0;
-  }
+  keep_body(p);
   const char *cl = dt__hop_resp_header(p->hop, "content-length");
   p->err = DT_ETRUNCATED;
   if (cl && !(p->parser.flags & F_CHUNKED))
@@ -291,33 +291,8 @@ int dt__http1_eof(dt__http1 *p) {
 
 /* ---- request ------------------------------------------------------------ */
 
-typedef struct wbuf {
-  char *p;
-  size_t len, cap;
-  int oom;
-} wbuf;
-
-static void wb_put(wbuf *b, const void *s, size_t n) {
-  if (b->oom)
-    return;
-  if (b->len + n > b->cap) {
-    size_t cap = b->cap ? b->cap : 512;
-    while (cap < b->len + n)
-      cap *= 2;
-    char *np = realloc(b->p, cap);
-    if (!np) {
-      b->oom = 1;
-      return;
-    }
-    b->p = np;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-}
-
-static void wb_str(wbuf *b, const char *s) { wb_put(b, s, strlen(s)); }
-
+/* A name or value that could split the request (CR, LF) or end a C
+ * string early (NUL cannot appear here) is refused. */
 static int clean(const char *s) {
   for (; *s; s++)
     if (*s == '\r' || *s == '\n')
@@ -325,22 +300,11 @@ static int clean(const char *s) {
   return 1;
 }
 
-static int field(dt_chain *chain, dt_hop *hop, wbuf *b, const char *name,
+static int field(dt_chain *chain, dt_hop *hop, dt__buf *b, const char *name,
                  const char *value) {
-  wb_str(b, name);
-  wb_put(b, ": ", 2);
-  wb_str(b, value);
-  wb_put(b, "\r\n", 2);
+  dt__buf_printf(b, "%s: %s\r\n", name, value);
   return dt__hop_add_req_header(chain, hop, name, strlen(name), value,
                                 strlen(value));
-}
-
-static const dt_header *find_caller(const dt_header *h, size_t n,
-                                    const char *name) {
-  for (size_t i = 0; i < n; i++)
-    if (h[i].name && strcasecmp(h[i].name, name) == 0)
-      return &h[i];
-  return NULL;
 }
 
 int dt__http1_build_request(dt_chain *chain, dt_hop *hop, const char *method,
@@ -359,26 +323,23 @@ int dt__http1_build_request(dt_chain *chain, dt_hop *hop, const char *method,
         !clean(headers[i].name) || !clean(headers[i].value) ||
         strchr(headers[i].name, ':'))
       return DT_EINVAL;
-  wbuf b = {0};
+  dt__buf b = dt__buf_make(0);
   int rc = 0;
-  wb_str(&b, method);
-  wb_put(&b, " ", 1);
-  wb_str(&b, target);
-  wb_str(&b, " HTTP/1.1\r\n");
+  dt__buf_printf(&b, "%s %s HTTP/1.1\r\n", method, target);
   /* Defaults in browser order; a caller field of the same name takes the
    * default's place (curl -H semantics). */
   static const char *const defnames[] = {"Host", "User-Agent", "Accept"};
   const char *defvals[] = {host, user_agent ? user_agent : "detour/" DETOUR_VERSION,
                            "*/*"};
   for (int i = 0; i < 3; i++) {
-    const dt_header *c = find_caller(headers, header_count, defnames[i]);
+    const dt_header *c = dt__header_find(headers, header_count, defnames[i]);
     rc |= field(chain, hop, &b, c ? c->name : defnames[i],
                 c ? c->value : defvals[i]);
   }
   for (size_t i = 0; i < header_count; i++) {
     const char *n = headers[i].name;
-    if (strcasecmp(n, "host") == 0 || strcasecmp(n, "user-agent") == 0 ||
-        strcasecmp(n, "accept") == 0 || strcasecmp(n, "content-length") == 0)
+    if (dt__ascii_ieq(n, "host") || dt__ascii_ieq(n, "user-agent") ||
+        dt__ascii_ieq(n, "accept") || dt__ascii_ieq(n, "content-length"))
       continue;
     rc |= field(chain, hop, &b, n, headers[i].value);
   }
@@ -389,17 +350,16 @@ int dt__http1_build_request(dt_chain *chain, dt_hop *hop, const char *method,
     snprintf(num, sizeof num, "%zu", body_len);
     rc |= field(chain, hop, &b, "Content-Length", num);
   }
-  wb_put(&b, "\r\n", 2);
-  if (body_len)
-    wb_put(&b, body, body_len);
+  dt__buf_put(&b, "\r\n", 2);
+  dt__buf_put(&b, body, body_len);
   hop->req_body_bytes = body_len;
-  wb_put(&b, "", 1); /* NUL after the bytes, for traces; not counted */
-  b.len--;
-  if (b.oom || rc) {
-    free(b.p);
+  size_t n = b.len;
+  char *bytes = dt__buf_finish(&b); /* a NUL follows, for traces */
+  if (!bytes || rc) {
+    free(bytes);
     return DT_ENOMEM;
   }
-  *out = b.p;
-  *out_len = b.len;
+  *out = bytes;
+  *out_len = n;
   return 0;
 }

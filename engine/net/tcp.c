@@ -83,7 +83,17 @@ static void tcp_close(dt__transport *base) {
   uv_close((uv_handle_t *)&t->handle, on_handle_closed);
 }
 
-static const dt__transport_vt tcp_vt = {"tcp", tcp_write, tcp_close};
+static void tcp_set_ref(dt__transport *base, int ref) {
+  dt__tcp *t = (dt__tcp *)base;
+  if (t->closing) return;
+  if (ref)
+    uv_ref((uv_handle_t *)&t->handle);
+  else
+    uv_unref((uv_handle_t *)&t->handle);
+}
+
+static const dt__transport_vt tcp_vt = {"tcp", tcp_write, tcp_close,
+                                        tcp_set_ref};
 
 int dt__tcp_new(uv_loop_t *loop, char *rbuf, size_t rbuf_len, dt__tcp **out) {
   *out = NULL;

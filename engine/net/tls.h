@@ -31,6 +31,7 @@ typedef struct dt__tls_ctx {
   mbedtls_x509_crt ca;
   mbedtls_ssl_config conf;
   int insecure;
+  unsigned refs; /* contexts using it (dt_ctx_options.share) */
   uint64_t stamp;
   dt__tls_session_slot sessions[DT__TLS_MAX_SESSIONS];
 } dt__tls_ctx;

@@ -22,6 +22,10 @@ typedef struct dt__transport_vt {
   int (*write)(dt__transport *t, const char *data, size_t len);
   /* Stops I/O and releases; on_closed follows from the loop. Idempotent. */
   void (*close)(dt__transport *t);
+  /* Whether the transport keeps the loop alive (libuv uv_ref/uv_unref): an
+   * idle pooled connection does not, so uv_run returns once the work is
+   * done. May be NULL for transports without loop handles. */
+  void (*set_ref)(dt__transport *t, int ref);
 } dt__transport_vt;
 
 struct dt__transport {

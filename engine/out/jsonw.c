@@ -1,6 +1,8 @@
 /* jsonw.c — see jsonw.h. */
 #include "engine/out/jsonw.h"
 
+#include "detour.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,27 +14,7 @@ void dt__jw_init(dt__jw *w, int pretty) {
 }
 
 static void put(dt__jw *w, const char *s, size_t n) {
-  if (w->failed) return;
-  if (w->cap - w->len < n + 1) {
-    size_t cap = w->cap ? w->cap : 256;
-    while (cap - w->len < n + 1) {
-      if (cap > ((size_t)-1) / 2) {
-        w->failed = 1;
-        return;
-      }
-      cap *= 2;
-    }
-    char *nb = realloc(w->buf, cap);
-    if (!nb) {
-      w->failed = 1;
-      return;
-    }
-    w->buf = nb;
-    w->cap = cap;
-  }
-  memcpy(w->buf + w->len, s, n);
-  w->len += n;
-  w->buf[w->len] = '\0';
+  if (dt__buf_put(&w->b, s, n)) w->failed = 1;
 }
 
 static void puts_(dt__jw *w, const char *s) { put(w, s, strlen(s)); }
@@ -201,24 +183,56 @@ char *dt__jw_finish(dt__jw *w) {
     dt__jw_discard(w);
     return NULL;
   }
-  if (!w->buf) put(w, "", 0);
-  char *b = w->buf;
-  if (w->failed) b = NULL;
+  char *b = dt__buf_finish(&w->b);
   memset(w, 0, sizeof *w);
   return b;
 }
 
 void dt__jw_discard(dt__jw *w) {
-  free(w->buf);
+  dt__buf_free(&w->b);
   memset(w, 0, sizeof *w);
 }
 
-void dt__rfc3339(int64_t unix_s, char out[32]) {
-  time_t t = (time_t)unix_s;
-  struct tm tm;
-  if (!gmtime_r(&t, &tm)) {
-    snprintf(out, 32, "1970-01-01T00:00:00Z");
+/* ---- the public writer (detour.h) ------------------------------------- */
+
+struct dt_json {
+  dt__jw w;
+};
+
+dt_json *dt_json_new(int pretty) {
+  dt_json *j = malloc(sizeof *j);
+  if (j) dt__jw_init(&j->w, pretty);
+  return j;
+}
+void dt_json_obj_open(dt_json *j) { if (j) dt__jw_obj_open(&j->w); }
+void dt_json_obj_close(dt_json *j) { if (j) dt__jw_obj_close(&j->w); }
+void dt_json_arr_open(dt_json *j) { if (j) dt__jw_arr_open(&j->w); }
+void dt_json_arr_close(dt_json *j) { if (j) dt__jw_arr_close(&j->w); }
+void dt_json_key(dt_json *j, const char *key) {
+  if (j) dt__jw_key(&j->w, key ? key : "");
+}
+void dt_json_str(dt_json *j, const char *s) { if (j) dt__jw_str(&j->w, s); }
+void dt_json_int(dt_json *j, int64_t v) { if (j) dt__jw_int(&j->w, v); }
+void dt_json_uint(dt_json *j, uint64_t v) { if (j) dt__jw_uint(&j->w, v); }
+void dt_json_bool(dt_json *j, int v) { if (j) dt__jw_bool(&j->w, v); }
+void dt_json_null(dt_json *j) { if (j) dt__jw_null(&j->w); }
+void dt_json_raw(dt_json *j, const char *json) {
+  if (j) dt__jw_raw(&j->w, json);
+}
+char *dt_json_finish(dt_json *j) {
+  if (!j) return NULL;
+  char *s = dt__jw_finish(&j->w);
+  free(j);
+  return s;
+}
+
+/* An RFC 3339 time, or null for "never". */
+void dt__jw_time(dt__jw *w, int64_t unix_ms) {
+  if (unix_ms == INT64_MAX) {
+    dt__jw_null(w);
     return;
   }
-  strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  char t[32];
+  dt_time_format(unix_ms, t);
+  dt__jw_str(w, t);
 }

@@ -1,4 +1,5 @@
-/* jsonw.h — a small JSON writer over a growable, bounded buffer (internal).
+/* jsonw.h — a small JSON writer over the kit's growable buffer (internal;
+ * detour.h's dt_json_* are its public face).
  * Errors are sticky: after an allocation failure every call is a no-op and
  * dt__jw_finish() returns NULL. Commas are inserted automatically. */
 #ifndef DT_ENGINE_JSONW_H
@@ -7,11 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hsts/base/buf.h"
+
 #define DT_JW_MAX_DEPTH 32
 
 typedef struct dt__jw {
-  char *buf;
-  size_t len, cap;
+  dt__buf b;
   int failed;
   int depth;
   int after_key; /* the next value follows a key: no comma */
@@ -41,7 +43,7 @@ void dt__jw_raw(dt__jw *w, const char *json);
 char *dt__jw_finish(dt__jw *w);
 void dt__jw_discard(dt__jw *w);
 
-/* RFC 3339 UTC time ("2026-11-25T04:27:19Z") from Unix seconds. */
-void dt__rfc3339(int64_t unix_s, char out[32]);
+/* Unix ms as an RFC 3339 string, or null for INT64_MAX ("never"). */
+void dt__jw_time(dt__jw *w, int64_t unix_ms);
 
 #endif

@@ -37,13 +37,16 @@ int main(int argc, char **argv) {
   if (dt_ctx_new(&ctx, &opt) != 0 || dt_ctx_add_connect_to(ctx, argv[3]) != 0)
     return 2;
   int status = -1;
-  dt_request req = {0};
+  dt_request req;
+  dt_request_init(&req);
   req.url = argv[1];
-  if (dt_fetch(ctx, &req, on_chain, &status) != 0)
+  if (dt_fetch(ctx, &req, on_chain, &status, NULL) != 0)
     return 2;
-  /* A warm pool keeps the loop alive: run until the callback, then close. */
-  while (status == -1)
-    uv_run(&loop, UV_RUN_ONCE);
+  /* Idle pooled connections do not keep the loop alive: uv_run returns once
+   * the callback has run. */
+  uv_run(&loop, UV_RUN_DEFAULT);
+  if (status == -1)
+    return 4;
   dt_ctx_close(ctx, on_closed, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
   return uv_loop_close(&loop) == 0 ? status : 3;

@@ -61,7 +61,10 @@ static void report_escapes_server_bytes(void) {
   r->chains[DT__AUDIT_CHAIN_BROWSER] = c;
   dt__audit_add(&r->findings, DT__AUDIT_REDIRECTS_PERMANENT_CACHED, "301");
   r->ev[0] = (dt__audit_evidence){DT__AUDIT_CHAIN_BROWSER, 0};
-  char *text = dt__audit_result_text(r);
+  dt_audit_result pub;
+  dt_audit_finding fs[DT__AUDIT_MAX_FINDINGS];
+  dt__audit_result_view(r, &pub, fs);
+  char *text = dt_audit_result_to_text(&pub);
   CHECK(text != NULL);
   CHECK(text && strchr(text, 0x1b) == NULL && strchr(text, 0x07) == NULL);
   CHECK(text && strstr(text, "/x\\x1b]0;pwned\\x07") != NULL);
@@ -92,7 +95,7 @@ static void sts_from_ineligible_hosts(void) {
     h->url = cases[i].url;
     h->has_response = 1;
     h->status = 200;
-    h->conn.cert_verified = 1;
+    dt__hop_conn(h)->cert_verified = 1;
     const char *sts = "max-age=31536000";
     dt__hop_add_resp_header(c, h, "Strict-Transport-Security", 25, sts,
                             strlen(sts));

@@ -149,21 +149,21 @@ int main(void) {
 
   /* Dates. */
   int32_t d = 0;
-  CHECK_INT(dt__preload_parse_date("2026-06-01", &d), 0);
+  CHECK_INT(dt_date_parse("2026-06-01", &d), 0);
   CHECK_INT(d, 20605);
   char ds[11];
-  dt__preload_format_date(d, ds);
+  dt_date_format(d, ds);
   CHECK_STR(ds, "2026-06-01");
-  dt__preload_format_date(0, ds);
+  dt_date_format(0, ds);
   CHECK_STR(ds, "1970-01-01");
-  CHECK_INT(dt__preload_parse_date("2024-02-29", &d), 0);
-  dt__preload_format_date(d, ds);
+  CHECK_INT(dt_date_parse("2024-02-29", &d), 0);
+  dt_date_format(d, ds);
   CHECK_STR(ds, "2024-02-29");
   static const char *bad_dates[] = {
       "2026-6-01",  "2026-13-01", "2025-02-29",  "2026-04-31",
       "1969-12-31", "20260601",   "2026-06-01x", ""};
   for (size_t i = 0; i < sizeof bad_dates / sizeof *bad_dates; i++)
-    CHECK_INT(dt__preload_parse_date(bad_dates[i], &d), DT_EINVAL);
+    CHECK_INT(dt_date_parse(bad_dates[i], &d), DT_EINVAL);
 
   /* Compile errors, one row each. */
   for (size_t i = 0; i < sizeof compile_rows / sizeof *compile_rows; i++) {

@@ -1,0 +1,43 @@
+/* hsts_store.h — the public HSTS store handle (dt_hsts_store in detour.h)
+ * over hsts/store (the entries) and hsts/store_file (the file), with the
+ * profile's cap and the host canonicaliser (internal view). A context owns
+ * one and hooks its changes to schedule saves. */
+#ifndef DT_API_HSTS_STORE_H
+#define DT_API_HSTS_STORE_H
+
+#include "detour.h"
+#include "engine/nav/profile.h"
+#include "hsts/store.h"
+
+#define DT__STORE_MAX_WARNINGS 4
+#define DT__STORE_WARNING_BYTES 1200
+
+struct dt_hsts_store {
+  dt__hsts_store *s;          /* the entries */
+  char *path;                 /* NULL: memory only */
+  const dt__profile *profile; /* cap and matching rules */
+  dt_clock clock;
+  int dirty;                  /* changed since the last save */
+  /* A context's store stops writing after a failed save and goes on in
+   * memory (a browser with an unusable profile directory still browses);
+   * a store the caller opened keeps its path for a later try. */
+  int memory_only_on_failure;
+  void (*on_change)(void *ud); /* the owner's save scheduling */
+  void *change_ud;
+  size_t nwarnings;
+  char warnings[DT__STORE_MAX_WARNINGS][DT__STORE_WARNING_BYTES];
+};
+
+/* Opens as dt_hsts_store_open with an internal profile. */
+int dt__store_open(dt_hsts_store **out, const char *path,
+                   const dt__profile *profile, const dt_clock *clock,
+                   size_t max_entries, dt_error *err);
+/* Records a change (dirty; the owner's hook runs). */
+void dt__store_changed(dt_hsts_store *s);
+void dt__store_warn(dt_hsts_store *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+#endif

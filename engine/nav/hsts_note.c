@@ -1,0 +1,88 @@
+/* hsts_note.c — see hsts_note.h. */
+#include "engine/nav/hsts_note.h"
+
+#include "engine/ctx.h"
+#include "engine/nav/chain.h"
+
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert((int)DT_STS_KNOCKED_OUT == (int)DT__HSTS_KNOCKED_OUT &&
+                   (int)DT_STS_REJECTED == (int)DT__HSTS_REJECTED,
+               "the public outcomes extend the store's");
+
+static const char *outcome_name(dt_sts_outcome o) {
+  return o == DT_STS_IGNORED ? "ignored"
+                             : dt__hsts_note_outcome_name(
+                                   (dt__hsts_note_outcome)o);
+}
+
+void dt__hsts_observe(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
+                      const dt_url *url) {
+  if (!hop->has_response || hop->sts) return; /* noted at the head already */
+  /* Rule 4: only the first STS field of a response counts. */
+  const char *value = dt__hop_resp_header(hop, "Strict-Transport-Security");
+  if (!value) return;
+  dt_sts_note *n = dt__hop_sts(hop);
+  n->header = dt__chain_strdup(chain, value);
+  /* RFC 6797 §8.1 / rule 1: over secure transport only, and only when the
+   * certificate verified with no error (§8.1.1), never with -k. */
+  if (strcmp(dt_url_scheme(url), "https") != 0)
+    n->ignored = "not-https";
+  else if (!hop->conn || !hop->conn->cert_verified || ctx->insecure)
+    n->ignored = "certificate-not-verified";
+  else if (ctx->hsts_off)
+    n->ignored = "hsts-off";
+  else if (dt_url_host_kind(url) != DT_HOST_DOMAIN)
+    n->ignored = "ip-literal"; /* §8.1.1 / rule 2 */
+  if (n->ignored) {
+    n->outcome = DT_STS_IGNORED;
+    n->outcome_name = outcome_name(n->outcome);
+    return;
+  }
+  const char *host = dt_url_get(url, DT_URL_HOSTNAME);
+  dt__hsts_note_result r;
+  int64_t now = dt_clock_now_ms(&ctx->clock);
+  dt__hsts_note(ctx->store->s, host, strlen(host), value, strlen(value), now,
+                ctx->profile->hsts_max_age_cap, &r);
+  n->outcome = (dt_sts_outcome)r.outcome;
+  int changed = r.outcome == DT__HSTS_NOTED || r.outcome == DT__HSTS_DELETED;
+  /* Knob 7 (firefox): max-age=0 from a host the preload list names exactly
+   * stores a knockout, so the list stops applying to that exact name
+   * (nsSiteSecurityService's SecurityPropertyKnockout). */
+  if ((r.outcome == DT__HSTS_DELETED || r.outcome == DT__HSTS_NOTHING) &&
+      ctx->profile->hsts_max_age_zero_knocks_out_preload && ctx->preload) {
+    dt__preload_match pm;
+    dt__preload_lookup(dt__preload_of(ctx->preload), host, strlen(host),
+                       ctx->profile->preload_rule, &pm);
+    if (pm.reason == DT__PRELOAD_R_EXACT &&
+        dt__hsts_store_add_knockout(ctx->store->s, host, strlen(host), now,
+                                    NULL) == 0) {
+      n->outcome = DT_STS_KNOCKED_OUT;
+      changed = 1;
+    }
+  }
+  n->outcome_name = outcome_name(n->outcome);
+  switch (n->outcome) {
+  case DT_STS_NOTED:
+    snprintf(n->host, sizeof n->host, "%s", r.entry.host);
+    n->max_age = r.sts.max_age;
+    n->include_subdomains = r.entry.include_subdomains;
+    n->expires_ms = r.entry.expires_ms;
+    n->clamped = r.sts.clamped;
+    break;
+  case DT_STS_REJECTED:
+    n->code = dt__sts_code_name(r.sts.code);
+    n->message = dt__sts_code_message(r.sts.code);
+    n->offset = r.sts.offset;
+    break;
+  case DT_STS_REFUSED_HOST:
+    n->code = dt__host_reason_name(r.host_reason);
+    n->message = dt__host_reason_message(r.host_reason);
+    break;
+  default:
+    snprintf(n->host, sizeof n->host, "%s", host);
+    break;
+  }
+  if (changed) dt__store_changed(ctx->store);
+}

@@ -1,0 +1,132 @@
+/* chain_text.c — the chain for people: one hop a line with its why
+ * (dt_chain_to_text), and every decision with its rule (--explain,
+ * dt_chain_to_explain). Bytes from the network are escaped: a hostile
+ * server must not drive the user's terminal. */
+#include "detour.h"
+#include "engine/out/decision_text.h"
+
+#define TEXT_MAX (64u << 20) /* a bug guard: chains are bounded already */
+
+static void hop_line(dt__buf *b, size_t i, const dt_hop *h) {
+  dt__buf_printf(b, "%2zu  %-6s ", i + 1, h->method ? h->method : "?");
+  dt__buf_put_escaped(b, h->url);
+  dt__buf_printf(b, "\n    ");
+  if (h->has_response) {
+    dt__buf_printf(b, "%d ", h->status);
+    dt__buf_put_escaped(b, h->reason);
+  } else {
+    dt__buf_printf(b, "(no response)");
+  }
+  if (h->synthetic) {
+    dt__buf_printf(b, "  [internal: nothing sent]");
+  } else if (h->conn && h->conn->remote_addr) {
+    dt__buf_printf(b, "  %s %s", h->conn->reused ? "reused" : "new",
+                   h->conn->remote_addr);
+    if (h->conn->tls_version)
+      dt__buf_printf(b, " %s%s", h->conn->tls_version,
+                     h->conn->cert_verified ? " verified" : " UNVERIFIED");
+  }
+  if (h->has_response)
+    dt__buf_printf(b, "  %llu B", (unsigned long long)h->resp_body_bytes);
+  if (h->timing->total_ms >= 0)
+    dt__buf_printf(b, "  %.1f ms", h->timing->total_ms);
+  dt__buf_printf(b, "\n");
+  dt__buf note = dt__buf_make(0);
+  dt__hop_note(&note, h);
+  if (note.len) {
+    dt__buf_printf(b, "    why: ");
+    dt__buf_put_escaped(b, note.p);
+    dt__buf_printf(b, "\n");
+  }
+  dt__buf_free(&note);
+}
+
+char *dt_chain_to_text(const dt_chain *chain) {
+  if (!chain) return NULL;
+  dt__buf b = dt__buf_make(TEXT_MAX);
+  size_t n = dt_chain_hop_count(chain);
+  dt__buf_printf(&b, "%s ", dt_chain_method(chain));
+  dt__buf_put_escaped(&b, dt_chain_url(chain));
+  dt__buf_printf(&b, "  (%zu hop%s)\n", n, n == 1 ? "" : "s");
+  for (size_t i = 0; i < n; i++) hop_line(&b, i, dt_chain_hop(chain, i));
+  int err = dt_chain_error(chain);
+  if (err) {
+    const char *m = dt_chain_error_message(chain);
+    dt__buf_printf(&b, "error: %s: %s\n", dt_err_name(err),
+                   m ? m : dt_strerror(err));
+  } else if (n > 0) {
+    const dt_hop *h = dt_chain_hop(chain, n - 1);
+    dt__buf_printf(&b, "final: %d ", h->status);
+    dt__buf_put_escaped(&b, h->reason);
+    dt__buf_printf(&b, "  ");
+    dt__buf_put_escaped(&b, dt_chain_final_url(chain));
+    dt__buf_printf(&b, "\n");
+    for (size_t i = 0; i < h->resp_header_count; i++) {
+      dt__buf_printf(&b, "  ");
+      dt__buf_put_escaped(&b, h->resp_headers[i].name);
+      dt__buf_printf(&b, ": ");
+      dt__buf_put_escaped(&b, h->resp_headers[i].value);
+      dt__buf_printf(&b, "\n");
+    }
+  }
+  return dt__buf_finish(&b);
+}
+
+char *dt_chain_to_explain(const dt_chain *chain) {
+  if (!chain) return NULL;
+  dt__buf b = dt__buf_make(TEXT_MAX);
+  dt__buf_printf(&b, "%s ", dt_chain_method(chain));
+  dt__buf_put_escaped(&b, dt_chain_url(chain));
+  dt__buf_printf(&b, "\n");
+  for (size_t i = 0; i < dt_chain_hop_count(chain); i++) {
+    const dt_hop *h = dt_chain_hop(chain, i);
+    dt__buf_printf(&b, "\nhop %zu: %s ", i + 1, h->method);
+    dt__buf_put_escaped(&b, h->url);
+    dt__buf_printf(&b, "\n");
+    if (h->synthetic)
+      dt__buf_printf(&b,
+                     "  nothing sent: no DNS lookup, no connection, no byte\n");
+    else if (h->conn && h->conn->remote_addr)
+      dt__buf_printf(&b, "  %s connection #%llu to %s%s%s\n",
+                     h->conn->reused ? "reused" : "new",
+                     (unsigned long long)h->conn->id, h->conn->remote_addr,
+                     h->conn->tls_version ? ", " : "",
+                     h->conn->tls_version
+                         ? (h->conn->cert_verified
+                                ? "certificate verified"
+                                : "certificate NOT verified (-k)")
+                         : "");
+    if (h->has_response) {
+      dt__buf_printf(&b, "  answer: %d ", h->status);
+      dt__buf_put_escaped(&b, h->reason ? h->reason : "");
+      dt__buf_printf(&b, "\n");
+    }
+    dt__buf lines = dt__buf_make(0);
+    dt__hop_explain(&lines, h);
+    if (lines.len) {
+      /* the steps quote the server's Location: escaped, newlines kept */
+      for (const char *p = lines.p; *p;) {
+        const char *nl = p;
+        while (*nl && *nl != '\n') nl++;
+        dt__buf tmp = dt__buf_make(0);
+        dt__buf_put(&tmp, p, (size_t)(nl - p));
+        dt__buf_put_escaped(&b, tmp.p ? tmp.p : "");
+        dt__buf_free(&tmp);
+        dt__buf_str(&b, "\n");
+        p = *nl ? nl + 1 : nl;
+      }
+    }
+    dt__buf_free(&lines);
+  }
+  int err = dt_chain_error(chain);
+  if (err) {
+    dt__buf_printf(&b, "\nresult: error %s: ", dt_err_name(err));
+    dt__buf_put_escaped(&b, dt_chain_error_message(chain));
+    dt__buf_printf(&b, "\n");
+  } else {
+    dt__buf_printf(&b, "\nresult: ");
+    dt__buf_put_escaped(&b, dt_chain_final_url(chain));
+    dt__buf_printf(&b, "\n");
+  }
+  return dt__buf_finish(&b);
+}
