@@ -45,6 +45,7 @@ struct dt_nav {
   dt_progress_cb on_progress;
   uv_timer_t done; /* the callback always runs from the loop */
   dt__client *client; /* RUNNING: the hop in flight */
+  int canceled;       /* dt_nav_cancel was called: the end is on its way */
   int finishing;      /* FINISHING */
   /* The current hop's verdict, decided when its head arrived. */
   dt__redirect_verdict verdict;
@@ -390,7 +391,8 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
 }
 
 int dt_nav_cancel(dt_nav *n) {
-  if (!n || n->finishing) return DT_EINVAL;
+  if (!n || n->finishing || n->canceled) return DT_EINVAL;
+  n->canceled = 1;
   if (n->client) {
     /* The client ends the hop with the error and on_hop finishes. */
     dt__client_abort(n->client, DT_ECANCELED, "canceled by the caller");
@@ -402,5 +404,5 @@ int dt_nav_cancel(dt_nav *n) {
 
 void dt__nav_cancel_all(dt_ctx *ctx) {
   for (nav *n = ctx->navs; n; n = n->next)
-    if (!n->finishing) dt_nav_cancel(n);
+    dt_nav_cancel(n); /* refused for those already ending */
 }

@@ -5,6 +5,7 @@ fixture's request log — the witness of what reached the wire."""
 
 import json
 import os
+import resource
 import socket
 import sys
 import tempfile
@@ -59,6 +60,11 @@ route POST /form303
   header Location: /echo
 route /echo
   body echo\n
+route /big
+  body-bytes 268435456
+route /cut-big
+  body-bytes 3000000
+  close-after 2000000
 """
 
 
@@ -185,6 +191,56 @@ class FetchTest(unittest.TestCase):
         self.assertEqual(body[:26], b"abcdefghijklmnopqrstuvwxyz")
         self.assertIn(["Transfer-Encoding", "chunked"],
                       js["hops"][0]["response"]["headers"])
+
+    def test_big_body_streams_whole_to_file(self):
+        """-o FILE streams: a 256 MiB body lands whole (more than the 16 MiB
+        the chain keeps) in bounded memory, and the chain says it was
+        streamed, not kept."""
+        out = os.path.join(self.tmp.name, "big.bin")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        rc, js, err = self.fetch("http://a.test/big", "-o", out)
+        self.assertEqual(rc, 0, err)
+        size = 268435456
+        self.assertEqual(os.path.getsize(out), size)
+        with open(out, "rb") as f:
+            f.seek(size - 26 * 4)
+            tail = f.read()
+        want = bytes(ord("a") + (size - 26 * 4 + i) % 26 for i in range(26 * 4))
+        self.assertEqual(tail, want)
+        resp = js["hops"][0]["response"]
+        self.assertEqual(resp["body_bytes"], size)
+        self.assertEqual(resp["body_kept"], 0)
+        self.assertTrue(resp["body_streamed"])
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB
+        if peak > before:  # this run set the children's peak: it is detour's
+            self.assertLess(peak, 64 * 1024 * (4 if os.environ.get("ASAN_OPTIONS") else 1))
+        os.remove(out)
+
+    def test_output_never_truncates_silently(self):
+        """A cap (--max-body-bytes with -o), a body cut by the server, and a
+        file that cannot be written are each an error that says so."""
+        out = os.path.join(self.tmp.name, "capped.bin")
+        rc, js, err = self.fetch("http://a.test/big", "-o", out,
+                                 "--max-body-bytes", "1000000")
+        self.assertEqual(rc, 8, err)
+        self.assertEqual(js["error"]["code"], "ELIMIT_BODY_BYTES")
+        self.assertIn("holds only the first 1000000 bytes", err)
+        self.assertEqual(os.path.getsize(out), 1000000)
+        rc, js, err = self.fetch("http://a.test/cut-big", "-o", out)
+        self.assertEqual(rc, 7, err)
+        self.assertEqual(js["error"]["code"], "ETRUNCATED")
+        self.assertEqual(os.path.getsize(out), 2000000)
+        rc, _, err, _ = run_detour(["fetch", "--no-hsts-store",
+                                    *self.fx.connect_to_args(["a.test"]), "-o",
+                                    "/dev/full", "http://a.test/big"], env=self.env)
+        self.assertEqual(rc, 11, err)
+        self.assertIn("cannot write /dev/full", err)
+        rc, _, err, _ = run_detour(["fetch", "--no-hsts-store",
+                                    *self.fx.connect_to_args(["a.test"]), "-o",
+                                    os.path.join(self.tmp.name, "no", "such", "dir", "f"),
+                                    "http://a.test/hello"], env=self.env)
+        self.assertEqual(rc, 11, err)
+        self.assertIn("cannot create", err)
 
     def test_body_to_stdout_alone(self):
         """-o -: stdout holds the body and nothing else (as curl's); the chain
