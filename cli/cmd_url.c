@@ -45,14 +45,10 @@ int cli_cmd_url(int argc, char **argv) {
     dt_json_key(w, "href");
     dt_json_null(w);
     dt_json_key(w, "error");
-    dt_json_obj_open(w);
-    dt_json_key(w, "code");
-    dt_json_str(w, dt_err_name(rc));
-    dt_json_key(w, "class");
-    dt_json_str(w, dt_err_class_name(dt_err_class_of(rc)));
-    dt_json_key(w, "message");
-    dt_json_str(w, dt_strerror(rc));
-    dt_json_obj_close(w);
+    dt_error e = {.code = rc};
+    char *ej = dt_error_to_json(&e);
+    dt_json_raw(w, ej);
+    dt_free(ej);
     dt_json_obj_close(w);
     cli_print_owned(dt_json_finish(w));
   }

@@ -2,6 +2,7 @@
  * sharing with another context, overrides, trace, lazy TLS, orderly close.
  */
 #include "engine/ctx.h"
+#include "hsts/base/sized.h"
 
 #include "engine/nav/navigate.h"
 #include "engine/net/conn.h"
@@ -126,9 +127,8 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   /* A caller built against an older header knows a prefix of the struct:
    * read only that, the rest keeps its default (0). */
   dt_ctx_options local;
-  memset(&local, 0, sizeof local);
-  memcpy(&local, caller,
-         caller->size < sizeof local ? caller->size : sizeof local);
+  dt_ctx_options_init(&local);
+  dt__sized_copy(&local, sizeof local, caller);
   const dt_ctx_options *opt = &local;
   if (!opt->loop) return DT_EINVAL;
   if (opt->share && opt->share->loop != opt->loop) return DT_EINVAL;
@@ -136,12 +136,7 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   if (!ctx) return DT_ENOMEM;
   ctx->loop = opt->loop;
   dt_limits_default(&ctx->limits);
-  if (opt->limits) {
-    size_t n = opt->limits->size < sizeof ctx->limits ? opt->limits->size
-                                                      : sizeof ctx->limits;
-    memcpy(&ctx->limits, opt->limits, n);
-    ctx->limits.size = sizeof ctx->limits;
-  }
+  if (opt->limits) dt__sized_copy(&ctx->limits, sizeof ctx->limits, opt->limits);
   ctx->clock = opt->clock;
   ctx->insecure = opt->insecure;
   ctx->data = opt->data;

@@ -15,6 +15,8 @@
  * ever decoded to text. The first entry found that decides ends it. */
 #include "hsts/preload.h"
 
+#include "hsts/base/buf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -533,12 +535,11 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
   key_dec *kd = malloc(sizeof *kd);
   dt__preload_key_ref *keys = malloc((n ? n : 1) * sizeof *keys);
   size_t *ko = malloc((n ? n : 1) * sizeof *ko);
-  size_t cap = 4096, used = 0;
-  uint8_t *arena = malloc(cap);
+  dt__buf arena = dt__buf_make(0);
   uint8_t *blob = NULL;
   size_t blen = 0;
   int rc = DT_ENOMEM;
-  if (!kd || !keys || !ko || !arena) goto out;
+  if (!kd || !keys || !ko || dt__buf_reserve(&arena, 4096)) goto out;
   rc = DT_EPRELOAD;
   kd->ready = 0;
   kd->lens = p->base + h->off[DT__PRELOAD_SEC_CODELEN];
@@ -581,17 +582,10 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
               (unsigned long)i);
       goto out;
     }
-    if (used + kn > cap) {
-      size_t nc = cap * 2 + kn;
-      uint8_t *na = realloc(arena, nc);
-      if (!na) {
-        rc = DT_ENOMEM;
-        goto out;
-      }
-      arena = na;
-      cap = nc;
+    if (dt__buf_put(&arena, key, kn)) {
+      rc = DT_ENOMEM;
+      goto out;
     }
-    memcpy(arena + used, key, kn);
     int inc = 1;
     if (ni < h->n_noinc && dt__preload_rd32(p->noinc + 4 * ni) == (uint32_t)i) {
       inc = 0;
@@ -599,14 +593,13 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
     }
     /* The arena may move: keys[i].k holds the offset until the end. */
     keys[i] = (dt__preload_key_ref){NULL, (uint32_t)kn, (uint8_t)inc};
-    ko[i] = used;
+    ko[i] = arena.len - kn;
     memcpy(prevk, key, kn);
     prev = prevk;
     prevn = kn;
-    used += kn;
   }
   for (size_t i = 0; i < n; i++)
-    keys[i].k = arena + ko[i];
+    keys[i].k = (const uint8_t *)arena.p + ko[i];
   if (ni != h->n_noinc || pos != h->stream_bits) {
     set_err(err, "entries and tables disagree (%s%lu flags unused)", "",
             (unsigned long)(h->n_noinc - ni));
@@ -652,7 +645,7 @@ out:
   free(kd);
   free(keys);
   free(ko);
-  free(arena);
+  dt__buf_free(&arena);
   free(blob);
   return rc;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "hsts/base/json.h"
+#include "hsts/base/ascii.h"
 #include "hsts/preload.h"
 #include "hsts/preload_format.h"
 
@@ -65,8 +66,8 @@ static const char *make_key(const char *name, size_t n, uint8_t *out,
       if (ll == 0) return "empty label (leading, trailing or double dot)";
       ll = 0;
     } else {
-      if (c >= 'A' && c <= 'Z') {
-        c = (unsigned char)(c + 32);
+      if (dt__ascii_lower(c) != c) {
+        c = dt__ascii_lower(c);
         *upper = 1;
       }
       if (!dt__preload_label_byte(c))

@@ -10,6 +10,7 @@
  * A cursor walks the bytes once; a ';' inside a quoted-string does not end
  * the directive (rule 14). */
 #include "hsts/sts_header.h"
+#include "hsts/base/ascii.h"
 
 #include <string.h>
 
@@ -37,14 +38,7 @@ static int is_tchar(unsigned char c) {
 static int is_ows(unsigned char c) { return c == ' ' || c == '\t'; }
 
 static int name_is(const char *p, size_t n, const char *lit) {
-  size_t l = strlen(lit);
-  if (n != l) return 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)p[i];
-    if (c >= 'A' && c <= 'Z') c = (unsigned char)(c + 32);
-    if (c != (unsigned char)lit[i]) return 0;
-  }
-  return 1;
+  return dt__ascii_nieq(p, n, lit, strlen(lit));
 }
 static int name_starts(const char *p, size_t n, const char *lit) {
   size_t l = strlen(lit);

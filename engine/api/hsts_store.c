@@ -3,6 +3,7 @@
  * adds what a caller needs around them: host canonicalisation, the
  * profile's max-age cap, the file, and messages that say what to do. */
 #include "engine/api/hsts_store.h"
+#include "hsts/base/sized.h"
 
 #include "hsts/base/error.h"
 #include "hsts/store_file.h"
@@ -70,10 +71,7 @@ int dt_hsts_store_open(dt_hsts_store **out, const char *path,
   *out = NULL;
   dt_hsts_store_options opt;
   dt_hsts_store_options_init(&opt);
-  if (caller)
-    memcpy(&opt, caller,
-           caller->size && caller->size < sizeof opt ? caller->size
-                                                     : sizeof opt);
+  if (caller) dt__sized_copy(&opt, sizeof opt, caller);
   const dt__profile *p = dt__profile_lookup(opt.profile);
   if (!p) return dt__fail(err, DT_EINVAL, "unknown profile '%s'", opt.profile);
   if (path && !*path)

@@ -1,6 +1,7 @@
 /* sync.c — the blocking wrapper (a private loop) for programs without a
  * loop of their own. */
 #include "engine/ctx.h"
+#include "hsts/base/sized.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,7 @@ int dt_sync_new(dt_sync **out, const dt_ctx_options *opt) {
   if (opt) {
     /* Only as much as the caller's struct holds (its size field). */
     if (opt->size < DT_CTX_OPTIONS_SIZE_MIN) return DT_EINVAL;
-    memcpy(&o, opt, opt->size < sizeof o ? opt->size : sizeof o);
-    o.size = sizeof o;
+    dt__sized_copy(&o, sizeof o, opt);
   }
   dt_sync *s = calloc(1, sizeof *s);
   if (!s) return DT_ENOMEM;
@@ -83,8 +83,7 @@ int dt_sync_fetch(dt_sync *s, const dt_request *req, dt_chain **out,
   *out = NULL;
   dt_request rq;
   dt_request_init(&rq);
-  memcpy(&rq, req, req->size < sizeof rq ? req->size : sizeof rq);
-  rq.size = sizeof rq;
+  dt__sized_copy(&rq, sizeof rq, req);
   relay r = {rq.on_body, rq.on_progress, user_data, {NULL, 0}};
   if (rq.on_body) rq.on_body = relay_body;
   if (rq.on_progress) rq.on_progress = relay_progress;

@@ -16,6 +16,7 @@
  * browser context costs no CA parse and its handshakes resume. A stream
  * keeps at most `concurrency` targets in flight. */
 #include "engine/audit/audit.h"
+#include "hsts/base/sized.h"
 
 #include "engine/api/preload.h"
 #include "hsts/base/ascii.h"
@@ -428,16 +429,11 @@ int dt_audit_new(dt_audit **out, const dt_audit_options *caller,
   *out = NULL;
   dt_audit_options opt;
   dt_audit_options_init(&opt);
-  if (caller)
-    memcpy(&opt, caller,
-           caller->size && caller->size < sizeof opt ? caller->size
-                                                     : sizeof opt);
+  if (caller) dt__sized_copy(&opt, sizeof opt, caller);
   if (!opt.loop) return dt__fail(err, DT_EINVAL, "the audit needs a loop");
   dt_ctx_options base;
   dt_ctx_options_init(&base);
-  if (opt.ctx)
-    memcpy(&base, opt.ctx,
-           opt.ctx->size < sizeof base ? opt.ctx->size : sizeof base);
+  if (opt.ctx) dt__sized_copy(&base, sizeof base, opt.ctx);
   if (!dt_profile_exists(base.profile))
     return dt__fail(err, DT_EINVAL, "unknown profile '%s'", base.profile);
   dt_audit *a = calloc(1, sizeof *a);
@@ -453,11 +449,7 @@ int dt_audit_new(dt_audit **out, const dt_audit_options *caller,
     return dt__fail(err, DT_ENOMEM, NULL);
   }
   dt_limits_default(&a->limits);
-  if (base.limits)
-    memcpy(&a->limits, base.limits,
-           base.limits->size < sizeof a->limits ? base.limits->size
-                                                : sizeof a->limits);
-  a->limits.size = sizeof a->limits;
+  if (base.limits) dt__sized_copy(&a->limits, sizeof a->limits, base.limits);
   if (!base.limits) a->limits.total_timeout_ms = CHECKER_TOTAL_TIMEOUT_MS;
   if (a->limits.max_body_bytes > AUDIT_BODY_KEEP)
     a->limits.max_body_bytes = AUDIT_BODY_KEEP;

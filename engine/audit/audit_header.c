@@ -17,6 +17,7 @@
  *
  * Pure: no I/O, no allocation; every list is bounded. */
 #include "engine/audit/audit_header.h"
+#include "hsts/base/ascii.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -250,10 +251,10 @@ static int equal_fold(span s, const char *lit) {
     size_t w;
     uint32_t r = decode_rune(p, n, &w);
     unsigned char t = (unsigned char)*lit;
-    unsigned char tl = (t >= 'A' && t <= 'Z') ? (unsigned char)(t + 32) : t;
+    unsigned char tl = dt__ascii_lower(t);
     int ok;
     if (r < 0x80) {
-      uint32_t rl = (r >= 'A' && r <= 'Z') ? r + 32 : r;
+      uint32_t rl = dt__ascii_lower((unsigned char)r);
       ok = (tl >= 'a' && tl <= 'z') ? rl == tl : r == t;
     } else {
       ok = (r == 0x17F && tl == 's') || (r == 0x212A && tl == 'k');
@@ -275,10 +276,8 @@ static int has_prefix_lower(span s, const char *lit) {
     if (!n) return 0;
     size_t w;
     uint32_t r = decode_rune(p, n, &w);
-    uint32_t l = r;
-    if (r >= 'A' && r <= 'Z')
-      l = r + 32;
-    else if (r == 0x130)
+    uint32_t l = r < 0x80 ? dt__ascii_lower((unsigned char)r) : r;
+    if (r == 0x130)
       l = 'i';
     else if (r == 0x212A)
       l = 'k';

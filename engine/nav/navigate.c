@@ -18,6 +18,7 @@
  * (hsts_decide.c), what an STS field does (hsts_note.c). This file only
  * sequences them and records what they decided on the hop. */
 #include "engine/ctx.h"
+#include "hsts/base/sized.h"
 #include "engine/nav/hsts_decide.h"
 #include "engine/nav/hsts_note.h"
 #include "engine/nav/navigate.h"
@@ -311,8 +312,7 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
   /* An older caller's smaller struct is read only as far as its size. */
   dt_request rq_local;
   dt_request_init(&rq_local);
-  memcpy(&rq_local, caller,
-         caller->size < sizeof rq_local ? caller->size : sizeof rq_local);
+  dt__sized_copy(&rq_local, sizeof rq_local, caller);
   const dt_request *rq = &rq_local;
   if (!rq->url || rq->body_len > ctx->limits.max_request_body)
     return DT_EINVAL;

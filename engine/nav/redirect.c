@@ -25,6 +25,7 @@
  * A decision either commits entirely (FOLLOW) or leaves the state as it was
  * (FINAL, ERROR): every allocation happens before the first change. */
 #include "engine/nav/redirect.h"
+#include "hsts/base/ascii.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,18 +35,11 @@
 /* ------------------------------------------------------------------------ */
 /* Small string helpers. */
 
-static int lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
-
 static int ieq_n(const char *a, size_t n, const char *b) {
-  if (strlen(b) != n) return 0;
-  for (size_t i = 0; i < n; i++)
-    if (lower((unsigned char)a[i]) != lower((unsigned char)b[i])) return 0;
-  return 1;
+  return dt__ascii_nieq(a, n, b, strlen(b));
 }
 
-static int ieq(const char *a, const char *b) {
-  return a != NULL && b != NULL && ieq_n(a, strlen(a), b);
-}
+static int ieq(const char *a, const char *b) { return dt__ascii_ieq(a, b); }
 
 static int str_eq(const char *a, const char *b) {
   return a != NULL && b != NULL && strcmp(a, b) == 0;

@@ -6,6 +6,7 @@
  * step "set request's referrer to the result of determine request's
  * referrer", which HTTP-redirect fetch re-enters). */
 #include "engine/nav/referrer.h"
+#include "hsts/base/ascii.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,13 +36,11 @@ dt__referrer_policy dt__referrer_policy_effective(dt__referrer_policy p) {
   return p == DT__RP_EMPTY ? DT__RP_DEFAULT : p;
 }
 
-static int lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
-
 static int token_equals(const char *tok, size_t len, const char *name, int ci) {
   if (strlen(name) != len) return 0;
   for (size_t i = 0; i < len; i++) {
     int a = (unsigned char)tok[i], b = (unsigned char)name[i];
-    if (ci) a = lower(a);
+    if (ci) a = dt__ascii_lower((unsigned char)a);
     if (a != b) return 0;
   }
   return 1;

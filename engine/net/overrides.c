@@ -3,11 +3,10 @@
  * --connect-to is applied first (it picks the host and port to connect to),
  * then --resolve names the addresses of that host:port. */
 #include "engine/net/overrides.h"
+#include "hsts/base/ascii.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Reads a host field up to ':' (a "[v6]" literal may contain ':'). Copies
  * it lowercased into out (brackets kept when keep_brackets). Returns the
@@ -36,9 +35,7 @@ static const char *read_host(const char *s, char *out, size_t cap,
   size_t n = (size_t)(e - b);
   if (n + 1 > cap)
     return NULL;
-  for (size_t i = 0; i < n; i++)
-    out[i] = (char)tolower((unsigned char)b[i]);
-  out[n] = 0;
+  dt__ascii_lower_copy(out, cap, b, n);
   return end;
 }
 
@@ -131,7 +128,7 @@ int dt__overrides_add_connect_to(dt__overrides *o, const char *spec) {
 }
 
 static int host_eq(const char *pattern, const char *host) {
-  return strcasecmp(pattern, host) == 0;
+  return dt__ascii_ieq(pattern, host);
 }
 
 int dt__overrides_connect_to(const dt__overrides *o, const char *host,
@@ -179,7 +176,7 @@ const dt__resolve_entry *dt__overrides_resolve(const dt__overrides *o,
     /* host given without brackets, entry with: compare the inside */
     size_t el = strlen(e->host);
     if (e->host[0] == '[' && strlen(host) == el - 2 &&
-        strncasecmp(e->host + 1, host, el - 2) == 0)
+        dt__ascii_nieq(e->host + 1, el - 2, host, el - 2))
       return e;
   }
   return NULL;

@@ -23,6 +23,7 @@
  * NUL-separated (href, origin, protocol, ... hash, scheme), computed once at
  * parse time, so getters never allocate. */
 #include "engine/url/url_internal.h"
+#include "hsts/base/ascii.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -90,7 +91,7 @@ static int rec_bad(const rec *r) {
   const dt__sb *parts[] = {&r->scheme, &r->user,  &r->pass, &r->host,
                            &r->path,   &r->query, &r->frag};
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-    if (parts[i]->bad) return parts[i]->bad;
+    if (dt__sb_bad(parts[i])) return dt__sb_bad(parts[i]);
   return 0;
 }
 
@@ -129,7 +130,7 @@ static int is_alpha(int c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
-static int lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
+static int lower(int c) { return dt__ascii_lower((unsigned char)c); }
 
 /* Windows drive letter: ASCII alpha then ':' or '|'; "normalized" only ':'.
  * "Starts with" also needs the next byte to end the segment. */
@@ -651,7 +652,7 @@ static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
     if (p == len) break;
   }
 done:
-  if (rc == 0) rc = buf.bad ? buf.bad : rec_bad(r);
+  if (rc == 0) rc = dt__sb_bad(&buf) ? dt__sb_bad(&buf) : rec_bad(r);
   dt__sb_free(&buf);
   return rc;
 }
@@ -790,8 +791,8 @@ static dt_url *url_build(const rec *r, int *err) {
     }
     dt__sb_putn(&b, "", 1); /* the NUL that ends this part */
   }
-  if (b.bad) {
-    *err = b.bad;
+  if (dt__sb_bad(&b)) {
+    *err = dt__sb_bad(&b);
     dt__sb_free(&b);
     free(u);
     return NULL;

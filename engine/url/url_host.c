@@ -9,6 +9,7 @@
  * Also here: byte strings (dt__sb), the percent-encode sets of §1.3, and
  * dt_host_canonicalize(), which hsts/ and the CLI use for typed hosts. */
 #include "engine/url/url_internal.h"
+#include "hsts/base/ascii.h"
 
 #include <idn2.h>
 #include <stdint.h>
@@ -19,39 +20,13 @@
 /* ---- byte strings ---------------------------------------------------------
  */
 
-void dt__sb_free(dt__sb *s) {
-  free(s->p);
-  s->p = NULL;
-  s->len = s->cap = 0;
-}
+void dt__sb_free(dt__sb *s) { dt__buf_free(s); }
 
-void dt__sb_clear(dt__sb *s) {
-  s->len = 0;
-  if (s->p) s->p[0] = '\0';
-}
+void dt__sb_clear(dt__sb *s) { dt__buf_clear(s); }
 
 void dt__sb_putn(dt__sb *s, const char *p, size_t n) {
-  size_t max = s->max ? s->max : DT__URL_MAX_BUILD;
-  if (s->bad || n == 0) return;
-  if (s->len > max || n > max - s->len) {
-    s->bad = DT_ELIMIT_URL;
-    return;
-  }
-  if (s->len + n + 1 > s->cap) {
-    size_t cap = s->cap ? s->cap : 32;
-    while (cap < s->len + n + 1)
-      cap *= 2;
-    char *np = realloc(s->p, cap);
-    if (np == NULL) {
-      s->bad = DT_ENOMEM;
-      return;
-    }
-    s->p = np;
-    s->cap = cap;
-  }
-  memcpy(s->p + s->len, p, n);
-  s->len += n;
-  s->p[s->len] = '\0';
+  if (!s->max) s->max = DT__URL_MAX_BUILD;
+  if (n) dt__buf_put(s, p, n);
 }
 
 void dt__sb_putc(dt__sb *s, char c) { dt__sb_putn(s, &c, 1); }
@@ -149,7 +124,7 @@ char *dt__utf8_sanitize(const char *in, size_t len, size_t *out_len) {
       i++;
     }
   }
-  if (s.bad) {
+  if (dt__sb_bad(&s)) {
     dt__sb_free(&s);
     return NULL;
   }
@@ -372,7 +347,7 @@ static int forbidden_domain(unsigned char c) {
 static void put_lower(dt__sb *out, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+    c = (char)dt__ascii_lower((unsigned char)c);
     dt__sb_putc(out, c);
   }
 }
@@ -475,7 +450,7 @@ int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,
     if (ipv6_parse(in + 1, len - 2, a) != 0) return DT_EURL;
     ipv6_serialize(a, out);
     *kind = DT_HOST_IPV6;
-    return out->bad;
+    return dt__sb_bad(out);
   }
   /* Step 2: non-special schemes get an opaque host, percent-encoded with
    * the C0 control set; forbidden host code points fail. */
@@ -485,7 +460,7 @@ int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,
     for (size_t i = 0; i < len; i++)
       dt__pct_put(out, (unsigned char)in[i], DT__PCT_C0);
     *kind = len ? DT_HOST_OPAQUE : DT_HOST_NONE;
-    return out->bad;
+    return dt__sb_bad(out);
   }
   if (len == 0) return DT_EURL;
   /* Steps 4-5: percent-decode, then UTF-8 decode without BOM. */
@@ -501,8 +476,8 @@ int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,
       dt__sb_putc(&dec, in[i]);
     }
   }
-  if (dec.bad) {
-    int err = dec.bad;
+  if (dt__sb_bad(&dec)) {
+    int err = dt__sb_bad(&dec);
     dt__sb_free(&dec);
     return err;
   }
@@ -514,7 +489,7 @@ int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,
   int rc = domain_to_ascii(domain, dn, out);
   free(domain);
   if (rc != 0) return rc;
-  if (out->bad) return out->bad;
+  if (dt__sb_bad(out)) return dt__sb_bad(out);
   /* Step 7: no forbidden domain code points. */
   for (size_t i = 0; i < out->len; i++)
     if (forbidden_domain((unsigned char)out->p[i])) return DT_EURL;
@@ -529,7 +504,7 @@ int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,
     dt__sb_clear(out);
     dt__sb_puts(out, buf);
     *kind = DT_HOST_IPV4;
-    return out->bad;
+    return dt__sb_bad(out);
   }
   *kind = DT_HOST_DOMAIN;
   return 0;

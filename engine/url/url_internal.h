@@ -5,18 +5,19 @@
 #define DT_ENGINE_URL_INTERNAL_H
 
 #include "detour.h"
+#include "hsts/base/buf.h"
 
 #include <stddef.h>
 
-/* A growable byte string. Appends never fail loudly: on allocation failure
- * `bad` becomes DT_ENOMEM, past `max` bytes (0: DT__URL_MAX_BUILD) it becomes
- * DT_ELIMIT_URL, and later appends are ignored, so a parse checks once at
- * the end. */
-typedef struct dt__sb {
-  char *p;
-  size_t len, cap, max;
-  int bad; /* 0 or the error */
-} dt__sb;
+/* The parser's strings are the kit's bounded buffer (hsts/base/buf.h).
+ * Appends never fail loudly: past `max` bytes (0: DT__URL_MAX_BUILD) or on
+ * allocation failure later appends are ignored and dt__sb_bad says which,
+ * so a parse checks once at the end. */
+typedef dt__buf dt__sb;
+/* 0, DT_ELIMIT_URL (the bound) or DT_ENOMEM. */
+static inline int dt__sb_bad(const dt__sb *s) {
+  return !s->failed ? 0 : s->toobig ? DT_ELIMIT_URL : DT_ENOMEM;
+}
 
 /* Any string the parser builds is bounded: percent-encoding can triple the
  * input, so three times the input limit plus room for a base URL. */

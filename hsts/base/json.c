@@ -2,6 +2,8 @@
  * pointer and an explicit depth bound (no input can overflow the stack). */
 #include "hsts/base/json.h"
 
+#include "hsts/base/buf.h"
+
 #include "detour.h"
 
 #include <stdint.h>
@@ -27,8 +29,7 @@ struct dt__json_doc {
   size_t root;
   node *nodes;
   size_t n_nodes, cap_nodes;
-  char *arena;
-  size_t arena_len, arena_cap;
+  dt__buf arena; /* every string, NUL-terminated, by offset */
 };
 
 typedef struct parser {
@@ -81,26 +82,10 @@ static size_t new_node(parser *ps, dt__json_type t) {
 }
 
 static int arena_put(parser *ps, const char *s, size_t n) {
-  dt__json_doc *d = ps->doc;
-  if (d->arena_cap - d->arena_len < n) {
-    size_t cap = d->arena_cap ? d->arena_cap : 1024;
-    while (cap - d->arena_len < n) {
-      if (cap > SIZE_MAX / 2) {
-        oom(ps);
-        return -1;
-      }
-      cap *= 2;
-    }
-    char *na = realloc(d->arena, cap);
-    if (!na) {
-      oom(ps);
-      return -1;
-    }
-    d->arena = na;
-    d->arena_cap = cap;
+  if (dt__buf_put(&ps->doc->arena, s, n)) {
+    oom(ps);
+    return -1;
   }
-  memcpy(d->arena + d->arena_len, s, n);
-  d->arena_len += n;
   return 0;
 }
 
@@ -189,7 +174,7 @@ static int put_utf8(parser *ps, unsigned cp) {
 /* Reads a string at ps->p (on the opening quote) into the arena. */
 static int read_string(parser *ps, size_t *off, size_t *len) {
   ps->p++; /* opening quote */
-  *off = ps->doc->arena_len;
+  *off = ps->doc->arena.len;
   for (;;) {
     const char *run = ps->p;
     while (ps->p < ps->end && *ps->p != '"' && *ps->p != '\\' &&
@@ -256,7 +241,7 @@ static int read_string(parser *ps, size_t *off, size_t *len) {
     }
     if (arena_put(ps, lit, 1)) return -1;
   }
-  *len = ps->doc->arena_len - *off;
+  *len = ps->doc->arena.len - *off;
   return arena_put(ps, "", 1); /* NUL terminator */
 }
 
@@ -441,7 +426,7 @@ int dt__json_parse(dt__json_doc **out, const char *text, size_t len,
 void dt__json_free(dt__json_doc *d) {
   if (!d) return;
   free(d->nodes);
-  free(d->arena);
+  dt__buf_free(&d->arena);
   free(d);
 }
 
@@ -461,7 +446,7 @@ const dt__json *dt__json_next(const dt__json *v) {
 const char *dt__json_key(const dt__json *v, size_t *len) {
   if (!v || N(v)->key_off == NONE) return NULL;
   if (len) *len = N(v)->key_len;
-  return N(v)->doc->arena + N(v)->key_off;
+  return N(v)->doc->arena.p + N(v)->key_off;
 }
 const dt__json *dt__json_get(const dt__json *obj, const char *key) {
   if (!obj || N(obj)->type != DT_JSON_OBJECT) return NULL;
@@ -481,7 +466,7 @@ const dt__json *dt__json_at(const dt__json *arr, size_t i) {
 const char *dt__json_string(const dt__json *v, size_t *len) {
   if (!v || N(v)->type != DT_JSON_STRING) return NULL;
   if (len) *len = N(v)->str_len;
-  return N(v)->doc->arena + N(v)->str_off;
+  return N(v)->doc->arena.p + N(v)->str_off;
 }
 double dt__json_number(const dt__json *v) {
   return v && N(v)->type == DT_JSON_NUMBER ? N(v)->num : 0;

@@ -12,36 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hsts/base/file.h"
 #include "hsts/preload.h"
-
-static int read_all(const char *path, char **out, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return -1;
-  size_t cap = 1 << 20, n = 0;
-  char *b = malloc(cap);
-  size_t r;
-  while (b && (r = fread(b + n, 1, cap - n, f)) > 0) {
-    n += r;
-    if (n == cap) {
-      char *nb = realloc(b, cap *= 2);
-      if (!nb) {
-        free(b);
-        b = NULL;
-      } else {
-        b = nb;
-      }
-    }
-  }
-  int bad = ferror(f) || !b;
-  fclose(f);
-  if (bad) {
-    free(b);
-    return -1;
-  }
-  *out = b;
-  *len = n;
-  return 0;
-}
 
 static int write_c(const char *path, const unsigned char *blob, size_t n) {
   FILE *f = fopen(path, "w");
@@ -99,8 +71,9 @@ int main(int argc, char **argv) {
   }
   char *json;
   size_t len;
-  if (read_all(in, &json, &len)) {
-    fprintf(stderr, "%s: cannot read %s\n", argv[0], in);
+  dt_error rerr;
+  if (dt__file_read(in, 1u << 30, &json, &len, &rerr)) {
+    fprintf(stderr, "%s: %s\n", argv[0], rerr.message);
     return 1;
   }
   unsigned char *blob;

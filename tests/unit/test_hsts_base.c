@@ -82,6 +82,7 @@ static void dates(void) {
   int32_t d = -1;
   char ds[11], ts[32];
   CHECK_INT(dt_date_parse("2026-06-01", &d), 0);
+  CHECK_INT(d, 20605);
   dt_date_format(d, ds);
   CHECK_STR(ds, "2026-06-01");
   dt_date_format(0, ds);
@@ -91,7 +92,8 @@ static void dates(void) {
   CHECK_STR(ds, "2024-02-29");
   static const char *const bad[] = {"2023-02-29", "2026-13-01", "2026-00-10",
                                     "1969-12-31", "2026-6-01",  "2026/06/01",
-                                    "",           "2026-06-31"};
+                                    "",           "2026-06-31", "20260601",
+                                    "2026-06-01x"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     CHECK_INT(dt_date_parse(bad[i], &d), DT_EINVAL);
   /* times: floor division, so instants before 1970 are right too */

@@ -147,24 +147,6 @@ int main(void) {
   memset(a33, 'a', sizeof a33);
   CHECK(dt__preload_xxh64(a33, 33, 0) == 0x18F3FF0C21E3B24BULL);
 
-  /* Dates. */
-  int32_t d = 0;
-  CHECK_INT(dt_date_parse("2026-06-01", &d), 0);
-  CHECK_INT(d, 20605);
-  char ds[11];
-  dt_date_format(d, ds);
-  CHECK_STR(ds, "2026-06-01");
-  dt_date_format(0, ds);
-  CHECK_STR(ds, "1970-01-01");
-  CHECK_INT(dt_date_parse("2024-02-29", &d), 0);
-  dt_date_format(d, ds);
-  CHECK_STR(ds, "2024-02-29");
-  static const char *bad_dates[] = {
-      "2026-6-01",  "2026-13-01", "2025-02-29",  "2026-04-31",
-      "1969-12-31", "20260601",   "2026-06-01x", ""};
-  for (size_t i = 0; i < sizeof bad_dates / sizeof *bad_dates; i++)
-    CHECK_INT(dt_date_parse(bad_dates[i], &d), DT_EINVAL);
-
   /* Compile errors, one row each. */
   for (size_t i = 0; i < sizeof compile_rows / sizeof *compile_rows; i++) {
     const compile_row *r = &compile_rows[i];
