@@ -478,9 +478,9 @@ int main(int argc, char **argv) {
   qsort(emp, NQ, sizeof *emp, cmp_u64);
 #ifdef BENCH_TSC
   /* The same with the CPU's time-stamp counter, fenced (lfence) on both
-   * sides so the lookup neither starts early nor ends late: a timer of
-   * ~20 ns instead of clock_gettime's ~22-30 ns plus its call. Cycles to
-   * ns with the counter's rate measured against CLOCK_MONOTONIC. */
+   * sides so the lookup neither starts early nor ends late: a cheaper
+   * timer than clock_gettime and its call. Cycles to ns with the
+   * counter's rate measured against CLOCK_MONOTONIC. */
   dt__preload_info cinfo;
   dt__preload_get_info(p, &cinfo);
   size_t ctl_bytes = blen + cinfo.derived_bytes;

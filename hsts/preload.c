@@ -48,27 +48,27 @@ struct dt__preload {
   /* Sections of the blob. */
   const uint8_t *sep, *boff, *meta, *S, *escp, *escs, *noinc, *tld, *fuse,
       *stream;
-  /* Derived at open (104 KB for the 2026 list: derived_bytes), so the
-   * lookup neither parses nor allocates.
+  /* Derived at open (derived_bytes; docs/preload-format.md gives the size
+   * for the shipped list), so the lookup neither parses nor allocates.
    * PAIR: the code of a character in its context, indexed by the host's two
    * bytes (the character and the one after it in the text, which comes
    * before it in the key) read as a little-endian u16, minus PAIR_BASE:
    * code << 5 | length. Rows are the context byte '-'..'z' ('/' stands for
    * the key's start), columns the character (0, the byte before a host,
-   * codes as a dot; it is never compared). 78 KB, of which the ~40 valid
-   * rows' first 123 columns are ever read. LV: the block search's upper
+   * codes as a dot; it is never compared). Only the valid context rows'
+   * first 123 columns are ever read. LV: the block search's upper
    * levels, lv[l][i] = separator 8^l * i (l >= 1), each padded with all
    * ones to whole groups of 8 (one cache line a group); level 0 is the
    * blob's own separators. */
   uint32_t *pair;
   /* SEP2[b]: bytes 8..11 of block b's first key (big-endian, zero-padded)
    * for a block whose separator was cut to 8 bytes, else 0. Runs of such
-   * blocks share one 8-byte separator (10 blocks of "...tion.com" in
-   * 2026); this picks the block in the run without visiting the others.
-   * 4 bytes, not 8: 12 KB, and only 16 adjacent first keys in 2026 share
-   * 12 bytes (4 share 16). */
+   * blocks share one 8-byte separator (long runs of common suffixes such
+   * as "...tion.com"); this picks the block in the run without visiting
+   * the others. 4 bytes, not 8: adjacent first keys sharing 12 bytes are
+   * rare enough that the walk back past them costs nothing measurable. */
   uint32_t *sep2;
-  /* Length escapes (77 of 2,957 blocks in 2026): for each block with one,
+  /* Length escapes (a few blocks of a real list): for each block with one,
    * ESC_BLK its number (ascending) and ESC_COR its row of 33 corrections,
    * ESC_COR[r][j] = the escaped suffixes' bits beyond 127 before entry j;
    * so an offset is the sum of S's 7-bit lengths plus one correction,
@@ -91,7 +91,7 @@ static void set_err(dt__preload_error *err, const char *fmt, const char *a,
 }
 
 /* XXH64 (Yann Collet's xxHash, BSD-2): a fast, well-known 64-bit checksum,
- * so a whole 700 KB blob is checked in well under a millisecond. */
+ * so checking a whole blob costs little next to opening it. */
 #define XP1 0x9E3779B185EBCA87ULL
 #define XP2 0xC2B2AE3D27D4EB4FULL
 #define XP3 0x165667B19E3779F9ULL
@@ -824,10 +824,9 @@ static inline size_t entry_p(const dt__preload *p, size_t i) {
 /* The host's key coded with the list's code up to character M: et = the
  * bits, cum[t] = where character t's bits start. From character 0, though
  * no block stores its implied prefix (every position compared is >= the
- * block's c_b): coding the ~5 characters more costs less than waiting for
- * the block search to say where to start (bench_preload, five alternating
- * pairs of runs: 10.5-10.8 M/s against 9.7-10.3; 2026-11-30), and one code
- * serves every block. */
+ * block's c_b): coding the few characters more costs less than waiting for
+ * the block search to say where to start (docs/preload-format.md, "Lookup";
+ * bench_preload compares both), and one code serves every block. */
 typedef struct host_code {
   const uint8_t *hend; /* one past the host's last byte: key character t
                           is hend[-1 - t] */
@@ -905,8 +904,8 @@ static inline size_t count8(uint64_t v1, uint64_t v2, uint64_t v3, uint64_t v4,
 }
 
 /* The last block whose separator is <= KP: one group of 8 separators (a
- * cache line) counted per level, top down (4 levels for the 2026 list's
- * 2,957 blocks), the last level in the blob. Branch-free: a search
+ * cache line) counted per level, top down (a handful of levels for a real
+ * list), the last level in the blob. Branch-free: a search
  * mispredicts nothing. */
 static inline size_t locate(const dt__preload *p, uint64_t kp) {
   size_t k = 0;
@@ -967,8 +966,7 @@ static long find(const dt__preload *p, const host_code *hc, uint64_t kp,
   const uint16_t *cum = hc->cum;
   for (size_t bi = g;; bi--) {
     /* An earlier block only when the later one's first key shares the
-     * key's first 12 bytes (16 block pairs in 2026): the key may sort
-     * before it. */
+     * key's first 12 bytes (rare): the key may sort before it. */
     if (bi != g && (bi + 1 == 0 || !cut12(p, bi + 1, kp, kp2))) break;
     size_t cb = dt__preload_cpre(sep_at(p, bi), sep_at(p, bi + 1));
     const uint16_t *cumr = cum + cb; /* cum by p relative to c_b */
@@ -1118,8 +1116,8 @@ static long find(const dt__preload *p, const host_code *hc, uint64_t kp,
   return -1;
 }
 
-/* Does entry IX lack include_subdomains? (250 of 94,600 in 2026: the
- * block flag answers for nearly every block.) */
+/* Does entry IX lack include_subdomains? (Few entries do: the block flag
+ * answers for nearly every block.) */
 static int entry_noinc(const dt__preload *p, size_t ix) {
   if (!(boff_at(p, ix / BLK) & DT__PRELOAD_B_NOINC)) return 0;
   size_t lo = 0, hi = p->h.n_noinc;
@@ -1235,7 +1233,7 @@ static inline int key_make(dt__preload_key *k, const char *host, size_t len) {
                  (uint64_t)dm[2] << 32 | (uint64_t)dm[3] << 48;
     if ((D & 1) | (D & (D >> 1))) return -1;
     k->dots = D; /* no label count: the lookup walks the mask (a popcount
-                    is a libgcc call without -mpopcnt, 21 instructions) */
+                    is a libgcc call without -mpopcnt) */
   } else {
     size_t endl = len;
     for (size_t c = nch; c-- > 0;) {
@@ -1317,8 +1315,8 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
   if (p->h.entries == 0) return 0;
   /* Ancestors deepest first (the host itself, then without its first
    * label, ...), each hashed only when reached: the filter (the top-level
-   * label only when the one-label map has its bit: 51 one-label names in
-   * 2026), then the blocks. The first ancestor that passes fixes how far
+   * label only when the one-label map has its bit: few one-label names are
+   * listed), then the blocks. The first ancestor that passes fixes how far
    * the host is coded. Chromium: the first entry found decides, unless it
    * is an ancestor without include_subdomains: then the next one found
    * with it is what that entry cancelled. Fetch/Firefox: the host's own

@@ -6,7 +6,7 @@
  * libc only. No heap allocation per lookup and no parsing at start-up: a
  * handle is a few validated offsets into the caller's bytes.
  *
- * Matching (DECISIONS.md knob 8): the list's entries are looked up for the
+ * Matching (docs/decisions.md knob 8): the list's entries are looked up for the
  * host and each of its ancestors (label suffixes).
  *  - DT__PRELOAD_MOST_SPECIFIC (chromium): the deepest entry found decides,
  *    so a deeper entry without include_subdomains cancels an ancestor's for
@@ -25,9 +25,9 @@
 #define DT__PRELOAD_MAGIC "DTHSTSPL" /* 8 bytes at offset 0 */
 #define DT__PRELOAD_VERSION 3u
 /* Chromium's IsBuildTimely: static HSTS is off once the build is >= 70 days
- * old. detour reports it and, by default, keeps enforcing (DECISIONS.md). */
+ * old. detour reports it and, by default, keeps enforcing (docs/decisions.md). */
 #define DT__PRELOAD_STALE_DAYS 70
-/* Upper bound on a blob we accept (the 2026 list compiles to < 1 MB). */
+/* Upper bound on a blob we accept (a real list compiles to far less). */
 #define DT__PRELOAD_MAX_BLOB (64u * 1024u * 1024u)
 /* Upper bound on entries the compiler accepts. */
 #define DT__PRELOAD_MAX_ENTRIES 4000000u
@@ -45,15 +45,15 @@ typedef struct dt__preload_error {
  * All open functions return 0 and set *out, or DT_EPRELOAD (bad blob: the
  * message says what), DT_EIO (file), DT_ENOMEM, DT_EINVAL; err may be NULL.
  * Every open checks the header, the section layout, the separators'
- * padding and the code lengths, and derives the lookup's tables (~84 KB:
- * the code by byte pair, the block search's upper levels).
+ * padding and the code lengths, and derives the lookup's tables (the code
+ * by byte pair, the block search's upper levels; derived_bytes).
  * Unless the caller passes DT__PRELOAD_TRUSTED it also checks the
  * checksum (XXH64), decodes every entry (valid names, strictly sorted)
  * and writes them again with the compiler's writer: the blob must come
  * out byte for byte, so every index, hash bit, escape and filter cell is
- * right (~60 ms for the 2026 list). TRUSTED is meant only for the blob
- * the build compiled, verified and embedded; lookups stay memory-safe on
- * any blob that opened, trusted or not. */
+ * right (docs/preload-format.md gives the cost). TRUSTED is meant only for
+ * the blob the build compiled, verified and embedded; lookups stay
+ * memory-safe on any blob that opened, trusted or not. */
 #define DT__PRELOAD_TRUSTED 1u
 /* For tests and the bench only: lookups skip the filter and search every
  * ancestor in the blocks, as if each one were a false positive. */
@@ -93,7 +93,7 @@ void dt__preload_get_info(const dt__preload *p, dt__preload_info *info);
  * (older than DT__PRELOAD_STALE_DAYS). */
 int32_t dt__preload_age_days(const dt__preload *p, const dt_clock *clock);
 int dt__preload_is_stale(const dt__preload *p, const dt_clock *clock);
-/* The embedder's choice (DECISIONS.md: "an embedder may choose to disable a
+/* The embedder's choice (docs/decisions.md: "an embedder may choose to disable a
  * stale list"): when DISABLE is 1 and the list is stale against CLOCK now,
  * later lookups answer DT__PRELOAD_R_DISABLED_STALE. Returns the stale
  * state. Call again to re-evaluate (e.g. once a day). */

@@ -21,8 +21,8 @@ static size_t lcp(const dt__preload_key_ref *a, const dt__preload_key_ref *b) {
 /* Huffman code lengths for 39 symbols with weights FREQ + 1 (so every
  * symbol has a code in every context: a blob never meets a character it
  * cannot code), at most 24 bits: when the tree is deeper, the weights are
- * halved and it is built again (the usual length-limiting shortcut; the
- * 2026 list never needs it). Van Leeuwen's two-queue construction: the
+ * halved and it is built again (the usual length-limiting shortcut; real
+ * lists do not need it). Van Leeuwen's two-queue construction: the
  * leaves sorted by (weight, symbol), the merged nodes queued in the order
  * they are made, a tie taken from the leaves first. Deterministic, and
  * cheap enough to run at every untrusted open (which rewrites the blob). */

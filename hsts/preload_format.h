@@ -208,7 +208,8 @@ static inline unsigned dt__preload_hash_sbit(uint64_t h) {
  * and Smaller Than Xor Filters", 2022), 3-wise: a key is present when the
  * XOR of its three cells equals its fingerprint. Built in preload_emit.c;
  * no false negatives by construction (the untrusted open re-derives the
- * whole blob), ~1.6% false positives with 6-bit cells. */
+ * whole blob), and a small false-positive rate with 6-bit cells
+ * (docs/preload-format.md). */
 static inline uint32_t dt__preload_fuse_fp(uint64_t h) {
   return (uint32_t)(h >> 11) & ((1u << DT__PRELOAD_FUSE_BITS) - 1);
 }

@@ -1,4 +1,4 @@
-/* store.c — the dynamic HSTS store (store.h; hsts-rules.md §2 rules 15–22).
+/* store.c — the dynamic HSTS store (store.h; docs/hsts-rules.md §2 rules 15–22).
  *
  * Data layout, chosen for speed and a small footprint per entry:
  *  - ents[] + cold[]: one record per index, split by who reads it. ents[]
@@ -15,7 +15,7 @@
  *  - slots[]: open addressing (linear probing) of entry index + 1; 0 is
  *    empty, SLOT_DEL a deleted slot. Load (used + deleted) stays <= 3/4.
  *  - tags[]: one byte per slot beside it (0 empty, 1 deleted, else 8 bits of
- *    the hash): a probe reads the tags first (256 KB for 100,000 entries)
+ *    the hash): a probe reads the tags first (a small, dense array)
  *    and touches slots[] and ents[] only on a tag match — most suffixes of
  *    a looked-up host are in no entry (Abseil's Swiss-table control bytes).
  *    A lookup hashes every suffix first and prefetches their tags, so the
@@ -24,7 +24,7 @@
  * The hash of a name is chained over 8-byte words aligned to the name's end
  * (suffix_hashes), so hashing a host yields the hash of every label suffix
  * — the host and each superdomain — in one pass without copying.
- * bench_hsts_store measured each step; docs/benchmarks.md has the figures. */
+ * docs/benchmarks.md has what each step bought (bench_hsts_store). */
 #include "hsts/store.h"
 
 #include "hsts/base/bytes.h"
@@ -114,8 +114,8 @@ static void s_free(dt__hsts_store *s, void *p, size_t n) {
  * read as zero), right to left. Every label suffix of a name ends where the
  * name ends, so a suffix sees exactly the words the same name would on its
  * own: one pass over a host gives the hash of the host and of each
- * superdomain, with no per-byte dependency chain (byte-serial FNV-1a cost
- * ~25 instructions a byte) and no copy. The words come straight from the
+ * superdomain, with no per-byte dependency chain (as byte-serial FNV-1a
+ * has) and no copy. The words come straight from the
  * caller's bytes (held in registers, never re-read from a buffer just
  * written: a wide load over narrower fresh stores stalls). */
 #define H_SEED 0x9e3779b97f4a7c15ULL

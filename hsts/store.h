@@ -29,7 +29,7 @@ typedef struct dt__hsts_store dt__hsts_store;
 typedef struct dt__hsts_entry {
   char host[DT_MAX_HOST_BYTES + 1];
   int include_subdomains;
-  /* 1: a knockout (DECISIONS.md knob 7, the firefox profile): the host
+  /* 1: a knockout (docs/decisions.md knob 7, the firefox profile): the host
    * sent max-age=0 while preloaded. It never matches a lookup; the engine
    * does not apply the preload list's entry for this exact name. */
   int knockout;

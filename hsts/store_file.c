@@ -585,7 +585,7 @@ static int read_file(const char *path, char **buf, size_t *len,
   }
   if (st.st_mode & S_IWOTH) {
     /* Wget 1.x refuses such a file too, but says only "HSTS will be
-     * disabled" (hsts-rules.md §4 item 9): say why and how to fix it. */
+     * disabled" (docs/hsts-rules.md §4 item 9): say why and how to fix it. */
     close(fd);
     return rep_fail(rep, DT_ESTORE, 0,
                     "the file is world-writable, so any local user could "
@@ -849,7 +849,7 @@ int dt__hsts_file_save(dt__hsts_store *s, const char *path,
   if (rc == 0 && buf) rc = parse_file(&im, buf, len, rep);
   free(buf);
   /* Nothing to add: the file already says everything this process knows,
-   * so it is not rewritten (write amplification, hsts-rules.md §3: curl
+   * so it is not rewritten (write amplification, docs/hsts-rules.md §3: curl
    * rewrites on every exit). S still takes the file's content. */
   const int64_t *rg;
   int changed = rc == 0 && (dt__hsts_store_ranges(s, &rg) > 0 ||

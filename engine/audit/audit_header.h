@@ -3,7 +3,7 @@
  *
  * The codes, severities and wording follow the HSTS preload checker
  * (chromium/hstspreload header.go, response.go, redirects.go, domain.go,
- * tls.go; reference/redirect-rules.md §4), so a report can be compared line
+ * tls.go; docs/redirect-rules.md §4), so a report can be compared line
  * for line with hstspreload.org. Codes detour adds (browser behaviour the
  * checker does not look at) use the same dotted style and name their source
  * in the table; docs/audit.md lists every row.
@@ -144,7 +144,7 @@ typedef enum dt__audit_severity {
     "Browsers ignore this header: Chromium's parser rejects it as a whole, "   \
     "so no visit records HSTS.",                                               \
     "Send exactly `max-age=63072000; includeSubDomains; preload`.",            \
-    "detour hsts/sts_header (Chromium ParseHSTSHeader; hsts-rules.md §2 "     \
+    "detour hsts/sts_header (Chromium ParseHSTSHeader; docs/hsts-rules.md §2 "     \
     "rules 6-15)")                                                             \
   /* --- the https response: hstspreload response.go checkSingleHeader --- */  \
   X(RESPONSE_NO_HEADER, "response.no_header", ERROR,                           \
@@ -301,7 +301,7 @@ typedef enum dt__audit_severity {
     "An HSTS header was sent where browsers ignore it (plain HTTP, an IP "     \
     "address, localhost or a certificate error).",                             \
     "Send HSTS on HTTPS responses of the domain with a valid certificate.",    \
-    "detour (RFC 6797 §8.1, §8.1.1; DECISIONS.md 'Noting a header')")         \
+    "detour (RFC 6797 §8.1, §8.1.1; docs/decisions.md 'Noting a header')")         \
   X(REDIRECTS_HTTP_PRELOADED, "redirects.http.preloaded", WARNING,             \
     "The host is on the HSTS preload list: browsers go to https by "           \
     "themselves (307 Internal Redirect) and never follow this http to "        \

@@ -398,7 +398,7 @@ static void judge_checker(coll *c, const dt__audit_result *r, int etld1) {
 }
 
 /* A host whose STS field no browser notes whatever the transport: an IP
- * literal (RFC 6797 §8.1.1), localhost or *.localhost (hsts-rules.md rule
+ * literal (RFC 6797 §8.1.1), localhost or *.localhost (docs/hsts-rules.md rule
  * 3) — the store's own eligibility test, as the engine applies it. */
 static int url_host_never_hsts(const char *url) {
   dt_url *u = NULL;

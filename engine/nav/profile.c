@@ -66,7 +66,7 @@ static const dt__profile profiles[] = {
         .differing_locations_error = 1,
         .max_redirects = 19,
         .synthetic_hops_count = 1,
-        /* 5: DECISIONS.md: the initiator's origin, as Fetch. */
+        /* 5: docs/decisions.md: the initiator's origin, as Fetch. */
         .origin_rule = DT__ORIGIN_REDIRECT_TAINT,
         .referrer_policy_case_insensitive = 1,
         .synthetic_hop_recomputes_referrer = 1,

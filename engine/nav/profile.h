@@ -2,7 +2,7 @@
  *
  * A profile is a table of behaviour knobs: where the Fetch standard, the RFCs
  * and real browsers disagree, detour does not pick silently; each difference
- * is a field here and each profile sets it (reference/DECISIONS.md, "The
+ * is a field here and each profile sets it (docs/decisions.md, "The
  * knobs"; docs/profiles.md lists every knob, its value per profile and its
  * source). Code asks the profile, never "is this chromium?".
  *

@@ -200,7 +200,7 @@ static dt__redirect_verdict finish(dt__redirect_out *out,
 /* ------------------------------------------------------------------------ */
 /* Headers. */
 
-/* Written by the client for every hop, never carried (reference rule 19;
+/* Written by the client for every hop, never carried (docs/redirect-rules.md rule 19;
  * RFC 9110 §7.6.1 connection-specific fields). */
 static int header_is_rebuilt(const char *name) {
   static const char *const names[] = {"host",
@@ -542,12 +542,12 @@ static const char R_MANUAL[] = "Fetch §4.3 HTTP fetch: redirect mode manual";
 static const char R_DUP_FETCH[] =
     "Fetch §2.2.2 extract header list values; §2.2.6 location URL step 2";
 static const char R_DUP_CHROMIUM[] =
-    "Chromium HttpUtil::HeadersContainMultipleCopiesOfField (DECISIONS knob "
+    "Chromium HttpUtil::HeadersContainMultipleCopiesOfField (docs/decisions.md knob "
     "2/3)";
 static const char R_EMPTY_FINAL[] =
-    "Chromium HttpResponseHeaders::IsRedirect (DECISIONS knob 1)";
+    "Chromium HttpResponseHeaders::IsRedirect (docs/decisions.md knob 1)";
 static const char R_EMPTY_SELF[] =
-    "Fetch §2.2.6 location URL step 3 (DECISIONS knob 1)";
+    "Fetch §2.2.6 location URL step 3 (docs/decisions.md knob 1)";
 static const char R_ESCAPE[] =
     "Chromium IsRedirect escaping (crbug 942073); WPT redirect-location-escape";
 static const char R_PARSE[] =
@@ -555,7 +555,7 @@ static const char R_PARSE[] =
 static const char R_FRAGMENT[] = "Fetch §2.2.6 location URL step 4";
 static const char R_SCHEME[] = "Fetch §4.4 HTTP-redirect fetch step 6";
 static const char R_LIMIT[] =
-    "Fetch §4.4 HTTP-redirect fetch step 7 (DECISIONS knob 4)";
+    "Fetch §4.4 HTTP-redirect fetch step 7 (docs/decisions.md knob 4)";
 static const char R_STREAM[] = "Fetch §4.4 HTTP-redirect fetch step 11";
 static const char R_BADPORT[] = "Fetch §4.1 main fetch (§2.9 bad port)";
 static const char R_METHOD[] = "Fetch §4.4 HTTP-redirect fetch step 12";
@@ -566,11 +566,11 @@ static const char R_POLICY[] =
 static const char R_REFERER[] =
     "Referrer Policy §8.3 determine request's referrer";
 static const char R_ORIGIN_TAINT[] =
-    "Fetch serializing a request origin (redirect-taint) (DECISIONS knob 5)";
+    "Fetch serializing a request origin (redirect-taint) (docs/decisions.md knob 5)";
 static const char R_ORIGIN_NULL[] =
-    "Chromium RedirectUtil::UpdateHttpRequest (DECISIONS knob 5)";
+    "Chromium RedirectUtil::UpdateHttpRequest (docs/decisions.md knob 5)";
 static const char R_HSTS[] = "RFC 6797 §8.3; Fetch §4.1 main fetch (HSTS)";
-static const char R_HSTS_COUNT[] = "DECISIONS knob 4b";
+static const char R_HSTS_COUNT[] = "docs/decisions.md knob 4b";
 
 /* Who set the limit, for the note: the profile (knob 4) or the caller. */
 static const char *limit_source(const dt__redirect_state *st) {

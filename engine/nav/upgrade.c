@@ -3,7 +3,7 @@
  * RFC 6797 §8.3 step 5: "replace the URI scheme with https"; an explicit
  * port 80 becomes 443, other explicit ports are kept. With WHATWG URLs an
  * explicit :80 on http is already gone after parsing, so "no port" stays
- * "no port" (the default 443). http://h:443/ is https://h/: DECISIONS.md
+ * "no port" (the default 443). http://h:443/ is https://h/: docs/decisions.md
  * follows Chromium, which replaces the scheme and re-canonicalises, so the
  * now-default port disappears (Fetch would keep "https://h:443/", the same
  * endpoint).

@@ -5,7 +5,7 @@
 
 #include "detour.h"
 
-/* RFC 6797 §8.3 (and DECISIONS.md "Port rule"): http → https and ws → wss;
+/* RFC 6797 §8.3 (and docs/decisions.md "Port rule"): http → https and ws → wss;
  * no port or an explicit :80 → the default 443 (no explicit port); an
  * explicit :443 → the default (so http://h:443/ becomes https://h/); any
  * other explicit port is kept. Userinfo, path, query and fragment are kept.

@@ -12,7 +12,7 @@
 
 #include "detour.h"
 
-/* Why a host is not eligible (hsts-rules.md rules 2, 3, 18–20). */
+/* Why a host is not eligible (docs/hsts-rules.md rules 2, 3, 18–20). */
 #define DT__HOST_REASON_MAP(X)                                                 \
   X(OK, "ok", "eligible")                                                      \
   X(EMPTY, "empty", "the host is empty")                                       \

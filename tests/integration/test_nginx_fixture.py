@@ -8,7 +8,7 @@ checker's codes (hstspreload's errors and warnings, each list in the order
 the checker reports them) and the browser-side codes detour adds (severity
 error or warning; info codes are free). The test derives both from the live
 servers with a small reference walk written from the rules
-(reference/redirect-rules.md §4, hstspreload redirects.go / response.go /
+(docs/redirect-rules.md §4, hstspreload redirects.go / response.go /
 hstspreload.go) and requires it to give exactly EXPECTED, so the table is
 not just hand-written."""
 
@@ -200,7 +200,7 @@ def fresh(headers):
 
 
 def browser_codes(ng, url, method="GET", body=None, limit=19):
-    """A Chromium-profile navigation (DECISIONS.md knob 4/4b): HSTS noted from
+    """A Chromium-profile navigation (docs/decisions.md knob 4/4b): HSTS noted from
     https responses, http upgraded by an internal 307 that counts as a
     redirect, at most LIMIT redirects; detour's codes of severity
     error/warning, in the order they arise."""

@@ -1,5 +1,5 @@
-/* test_hsts_store_stress.c — the store file under the two loads issue 3
- * names, at full size:
+/* test_hsts_store_stress.c — the store file under the two loads the store
+ * promises to survive (docs/hsts-store-format.md), at full size:
  *   1. crash safety: a child saving in a loop is killed with SIGKILL at 200
  *      random moments; after each kill the file loads whole (no damaged
  *      line) and holds the old or the new state: every entry saved before

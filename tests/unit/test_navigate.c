@@ -137,7 +137,7 @@ static void concurrent_and_pool(dt_fixture *fx) {
 }
 
 /* Knob 4: chromium follows 19 and fails on the 20th redirect response;
- * fetch follows 20 and fails on the 21st (DECISIONS.md). */
+ * fetch follows 20 and fails on the 21st (docs/decisions.md). */
 static void redirect_limit(dt_fixture *fx, const char *profile, size_t hops) {
   uv_loop_t loop;
   uv_loop_init(&loop);

@@ -2,7 +2,7 @@
  * reference matcher (sorted array of names + bsearch, written here without
  * the blob's code) over every entry of the 2026-06-01 list, their parents,
  * random subdomains, host-form variants and 1 M random names, in both
- * matching modes (DECISIONS.md knob 8). Also compiles the list with other
+ * matching modes (docs/decisions.md knob 8). Also compiles the list with other
  * block sizes, so block boundaries fall elsewhere, and with the suffix
  * filter saturated, so every ancestor goes through the block scan. */
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* test_preload_lookup.c — matching rules as table rows (DECISIONS.md knob
+/* test_preload_lookup.c — matching rules as table rows (docs/decisions.md knob
  * 8, the host-form rules of "Settled for every profile"), the list's date
  * and the 70-day freshness rule against an injected clock. */
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* test_profile.c — the profile rows against reference/DECISIONS.md "The
+/* test_profile.c — the profile rows against docs/decisions.md "The
  * knobs". Each expectation is copied from that table (or, for R1/R2, from
  * docs/profiles.md with its source), not from the code. */
 #include "dt_test.h"
@@ -66,7 +66,7 @@ int main(void) {
   CHECK(dt__profile_find("chromium ") == NULL);
   CHECK(dt__profile_find(NULL) == NULL);
   CHECK(dt__profile_at(dt__profile_count()) == NULL);
-  /* chromium is the default (DECISIONS.md). */
+  /* chromium is the default (docs/decisions.md). */
   CHECK(dt__profile_default() == dt__profile_find("chromium"));
   return dt_test_summary("test_profile");
 }

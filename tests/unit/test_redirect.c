@@ -1,8 +1,8 @@
 /* test_redirect.c — the pure redirect rules (engine/nav/redirect.c) against the
- * conformance table of reference/redirect-rules.md §2, one row per case ID
+ * conformance table of docs/redirect-rules.md §2, one row per case ID
  * (docs/conformance.md "Pure row(s) now"). No socket: a script of responses
  * goes in, the next request (URL, method, body, headers) or the verdict
- * comes out. Expectations are copied from the reference and DECISIONS.md,
+ * comes out. Expectations are copied from docs/redirect-rules.md and docs/decisions.md,
  * not from the code. The same cases run end to end, against the fixture
  * server, in tests/integration/test_conformance.py. */
 #include "dt_test.h"
@@ -1094,7 +1094,7 @@ static void run_upgrade(void) {
   check_headers("C60", 1, &cur, "Content-Type: text/plain|Authorization: x", 0);
   dt__redirect_cleanup(&st);
 
-  /* C61, DECISIONS.md port rule. */
+  /* C61, docs/decisions.md port rule. */
   static const char *const ports[][2] = {
       {"http://a.test:80/", "https://a.test/"},
       {"http://a.test:8080/", "https://a.test:8080/"},
