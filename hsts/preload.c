@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,11 +84,16 @@ struct dt__preload {
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static void set_err(dt__preload_error *err, const char *fmt, const char *a,
-                    unsigned long b) {
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void set_err(dt__preload_error *err, const char *fmt, ...) {
   if (!err) return;
   err->line = 0;
-  snprintf(err->msg, sizeof err->msg, fmt, a, b);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  va_end(ap);
 }
 
 /* XXH64 (Yann Collet's xxHash, BSD-2): a fast, well-known 64-bit checksum,
@@ -196,36 +202,36 @@ static int check_layout(dt__preload *p, unsigned flags,
   size_t len = p->len;
   dt__preload_hdr *h = &p->h;
   if (len < 8 || memcmp(b, DT__PRELOAD_MAGIC, 8) != 0) {
-    set_err(err, "not a detour preload blob (bad magic)%s%lu", "", 0);
+    set_err(err, "not a detour preload blob (bad magic)");
     return DT_EPRELOAD;
   }
   if (len < DT__PRELOAD_HDR_SIZE) {
-    set_err(err, "truncated blob: %s%lu bytes, header needs 128", "",
+    set_err(err, "truncated blob: %lu bytes, header needs 128",
             (unsigned long)len);
     return DT_EPRELOAD;
   }
   dt__preload_hdr_read(b, h);
   if (h->version != DT__PRELOAD_VERSION) {
-    set_err(err, "unsupported blob version %s%lu (this build reads 3)", "",
+    set_err(err, "unsupported blob version %lu (this build reads 3)",
             (unsigned long)h->version);
     return DT_EPRELOAD;
   }
   if (h->header_size != DT__PRELOAD_HDR_SIZE) {
-    set_err(err, "bad header size %s%lu", "", (unsigned long)h->header_size);
+    set_err(err, "bad header size %lu", (unsigned long)h->header_size);
     return DT_EPRELOAD;
   }
   if (h->total_size != len) {
-    set_err(err, "blob length mismatch: header says %s%lu bytes", "",
+    set_err(err, "blob length mismatch: header says %lu bytes",
             (unsigned long)h->total_size);
     return DT_EPRELOAD;
   }
   if (!(flags & DT__PRELOAD_TRUSTED) &&
       dt__preload_blob_checksum(b, len) != h->checksum) {
-    set_err(err, "checksum mismatch: the blob is corrupted%s%lu", "", 0);
+    set_err(err, "checksum mismatch: the blob is corrupted");
     return DT_EPRELOAD;
   }
   if (h->block_size != BLK || h->restart != RST) {
-    set_err(err, "block size %s%lu: this build reads 32, restarts every 4", "",
+    set_err(err, "block size %lu: this build reads 32, restarts every 4",
             (unsigned long)h->block_size);
     return DT_EPRELOAD;
   }
@@ -234,19 +240,19 @@ static int check_layout(dt__preload *p, unsigned flags,
       (size_t)h->include_subdomains + h->n_noinc != h->entries ||
       h->fuse_seg == 0 || (h->fuse_seg & (h->fuse_seg - 1)) ||
       h->fuse_nseg == 0 || h->stream_bits > DT__PRELOAD_B_OFF) {
-    set_err(err, "inconsistent counts in header%s%lu", "", 0);
+    set_err(err, "inconsistent counts in header");
     return DT_EPRELOAD;
   }
   for (size_t i = 112; i < DT__PRELOAD_OFF_CHECKSUM; i++)
     if (b[i]) {
-      set_err(err, "reserved header byte %s%lu is not zero", "",
+      set_err(err, "reserved header byte %lu is not zero",
               (unsigned long)i);
       return DT_EPRELOAD;
     }
   uint32_t off[DT__PRELOAD_NSEC];
   size_t total = dt__preload_layout(h, off);
   if (total != len || memcmp(off, h->off, sizeof off) != 0) {
-    set_err(err, "section offsets do not match the counts%s%lu", "", 0);
+    set_err(err, "section offsets do not match the counts");
     return DT_EPRELOAD;
   }
   p->sep = b + off[DT__PRELOAD_SEC_SEP];
@@ -263,7 +269,7 @@ static int check_layout(dt__preload *p, unsigned flags,
    * it to stop inside the real blocks. */
   for (size_t i = h->n_blocks; i < dt__preload_sep_slots(h->n_blocks); i++)
     if (sep_at(p, i) != ~0ULL) {
-      set_err(err, "separator padding %s%lu is not all ones", "#",
+      set_err(err, "separator padding #%lu is not all ones",
               (unsigned long)i);
       return DT_EPRELOAD;
     }
@@ -399,7 +405,7 @@ static int derive_sep2(dt__preload *p, dt__preload_error *err) {
   key_dec *kd = malloc(sizeof *kd);
   if (!p->sep2 || !kd) {
     free(kd);
-    set_err(err, "out of memory%s%lu", "", 0);
+    set_err(err, "out of memory");
     return DT_ENOMEM;
   }
   kd->ready = 0;
@@ -439,7 +445,7 @@ static int derive_esc(dt__preload *p, dt__preload_error *err) {
   p->esc_cor = calloc(nb ? nb : 1, sizeof *p->esc_cor);
   p->derived_bytes += (nb ? nb : 1) * (sizeof *p->esc_blk + sizeof *p->esc_cor);
   if (!p->esc_blk || !p->esc_cor) {
-    set_err(err, "out of memory%s%lu", "", 0);
+    set_err(err, "out of memory");
     return DT_ENOMEM;
   }
   size_t k = SIZE_MAX;
@@ -462,13 +468,13 @@ static int derive(dt__preload *p, dt__preload_error *err) {
   p->pair = calloc((size_t)('z' + 1 - '-') << 8, sizeof *p->pair);
   p->derived_bytes = ((size_t)('z' + 1 - '-') << 8) * sizeof *p->pair;
   if (!p->pair) {
-    set_err(err, "out of memory%s%lu", "", 0);
+    set_err(err, "out of memory");
     return DT_ENOMEM;
   }
   for (size_t c = 0; c < NSYM; c++) {
     uint32_t code[NSYM - 1];
     if (dt__preload_canon(lens + c * (NSYM - 1), code)) {
-      set_err(err, "bad code lengths for context %s%lu", "#", (unsigned long)c);
+      set_err(err, "bad code lengths for context #%lu", (unsigned long)c);
       return DT_EPRELOAD;
     }
     /* The context's byte: the key's start, or the previous character. */
@@ -488,7 +494,7 @@ static int derive(dt__preload *p, dt__preload_error *err) {
     p->derived_bytes += slots * sizeof *v;
     if (!v || p->nlv == 8) {
       free(v);
-      set_err(err, "out of memory%s%lu", "", 0);
+      set_err(err, "out of memory");
       return DT_ENOMEM;
     }
     for (size_t k = 0; k < slots; k++)
@@ -567,18 +573,18 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
     size_t kn = pl, end = pos + (size_t)bits;
     if (bits < 0 || pl > prevn + (i % RST == 0 ? 8 : 0) ||
         pl > DT_MAX_HOST_BYTES || end > h->stream_bits) {
-      set_err(err, "bad entry %s%lu (prefix, length or escape)", "#",
+      set_err(err, "bad entry #%lu (prefix, length or escape)",
               (unsigned long)i);
       goto out;
     }
     if (key_dec_chars(kd, p->stream, &pos, end, key, &kn, DT_MAX_HOST_BYTES) !=
         0) {
-      set_err(err, "bad code in entry %s%lu", "#", (unsigned long)i);
+      set_err(err, "bad code in entry #%lu", (unsigned long)i);
       goto out;
     }
     int order = prev ? memcmp(prev, key, prevn < kn ? prevn : kn) : -1;
     if (!key_ok(key, kn) || order > 0 || (order == 0 && prevn >= kn)) {
-      set_err(err, "bad or unsorted name in entry %s%lu", "#",
+      set_err(err, "bad or unsorted name in entry #%lu",
               (unsigned long)i);
       goto out;
     }
@@ -601,7 +607,7 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
   for (size_t i = 0; i < n; i++)
     keys[i].k = (const uint8_t *)arena.p + ko[i];
   if (ni != h->n_noinc || pos != h->stream_bits) {
-    set_err(err, "entries and tables disagree (%s%lu flags unused)", "",
+    set_err(err, "entries and tables disagree (%lu flags unused)",
             (unsigned long)(h->n_noinc - ni));
     goto out;
   }
@@ -611,7 +617,7 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
     goto out;
   }
   if (erc || blen != p->len) {
-    set_err(err, "not in canonical form: rewriting gives %s%lu bytes", "",
+    set_err(err, "not in canonical form: rewriting gives %lu bytes",
             (unsigned long)blen);
     goto out;
   }
@@ -627,7 +633,7 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
     if (at == DT__PRELOAD_HDR_SIZE) at = blen;
   }
   if (at < DT__PRELOAD_HDR_SIZE) {
-    set_err(err, "not in canonical form: the header differs at byte %s%lu", "",
+    set_err(err, "not in canonical form: the header differs at byte %lu",
             (unsigned long)at);
     goto out;
   }
@@ -641,7 +647,7 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
   }
   rc = 0;
 out:
-  if (rc == DT_ENOMEM) set_err(err, "out of memory%s%lu", "", 0);
+  if (rc == DT_ENOMEM) set_err(err, "out of memory");
   free(kd);
   free(keys);
   free(ko);
@@ -653,17 +659,17 @@ out:
 int dt__preload_open_mem(dt__preload **out, const void *buf, size_t len,
                          unsigned flags, dt__preload_error *err) {
   if (!out || (!buf && len)) {
-    set_err(err, "invalid argument%s%lu", "", 0);
+    set_err(err, "invalid argument");
     return DT_EINVAL;
   }
   *out = NULL;
   if (len > DT__PRELOAD_MAX_BLOB) {
-    set_err(err, "blob too large (%s%lu bytes)", "", (unsigned long)len);
+    set_err(err, "blob too large (%lu bytes)", (unsigned long)len);
     return DT_EPRELOAD;
   }
   dt__preload *p = calloc(1, sizeof *p);
   if (!p) {
-    set_err(err, "out of memory%s%lu", "", 0);
+    set_err(err, "out of memory");
     return DT_ENOMEM;
   }
   p->base = buf;
@@ -686,19 +692,19 @@ int dt__preload_open_mem(dt__preload **out, const void *buf, size_t len,
 int dt__preload_open_file(dt__preload **out, const char *path,
                           dt__preload_error *err) {
   if (!out || !path) {
-    set_err(err, "invalid argument%s%lu", "", 0);
+    set_err(err, "invalid argument");
     return DT_EINVAL;
   }
   *out = NULL;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    set_err(err, "cannot open %s: errno %lu", path, (unsigned long)errno);
+    set_err(err, "cannot open %s: %s", path, strerror(errno));
     return DT_EIO;
   }
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    set_err(err, "%s is not a regular file%lu", path, 0);
+    set_err(err, "%s is not a regular file", path);
     return DT_EIO;
   }
   if ((uint64_t)st.st_size > DT__PRELOAD_MAX_BLOB || st.st_size == 0) {
@@ -711,7 +717,7 @@ int dt__preload_open_file(dt__preload **out, const char *path,
   void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
   if (m == MAP_FAILED) {
-    set_err(err, "cannot map %s%lu", path, 0);
+    set_err(err, "cannot map %s", path);
     return DT_EIO;
   }
   int rc = dt__preload_open_mem(out, m, n, 0, err);

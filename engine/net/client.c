@@ -16,6 +16,7 @@
 #include "engine/ctx.h"
 #include "engine/net/http1.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,8 +137,14 @@ static void finish(req *r, int err) {
   uv_close((uv_handle_t *)&r->total_timer, on_timer_closed);
 }
 
-static void fail(req *r, int err, const char *fmt, const char *detail) {
-  snprintf(r->msg, sizeof r->msg, fmt, detail);
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void fail(req *r, int err, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+  va_end(ap);
   finish(r, err);
 }
 
@@ -181,12 +188,9 @@ static void start_network(req *r);
 static void on_phase_timeout(uv_timer_t *t) {
   req *r = t->data;
   const dt_limits *L = &r->ctx->limits;
-  char d[520];
   switch (r->ph) {
   case PH_DNS:
-    snprintf(d, sizeof d, "no answer for %s within %u ms", r->chost,
-             (unsigned)L->dns_timeout_ms);
-    fail(r, DT_ETIMEOUT_DNS, "%s", d);
+    fail(r, DT_ETIMEOUT_DNS, "no answer for %s within %u ms", r->chost, (unsigned)L->dns_timeout_ms);
     break;
   case PH_CONNECT:
     dt__ctx_tracef(r->ctx, "connect to %s timed out after %u ms",
@@ -197,26 +201,16 @@ static void on_phase_timeout(uv_timer_t *t) {
       start_connect(r);
       return;
     }
-    snprintf(d, sizeof d, "no connection within %u ms (per address)",
-             (unsigned)L->connect_timeout_ms);
-    fail(r, DT_ETIMEOUT_CONNECT, "%s", d);
+    fail(r, DT_ETIMEOUT_CONNECT, "no connection within %u ms (per address)", (unsigned)L->connect_timeout_ms);
     break;
   case PH_TLS:
-    snprintf(d, sizeof d, "TLS handshake not done within %u ms",
-             (unsigned)L->tls_timeout_ms);
-    fail(r, DT_ETIMEOUT_TLS, "%s", d);
+    fail(r, DT_ETIMEOUT_TLS, "TLS handshake not done within %u ms", (unsigned)L->tls_timeout_ms);
     break;
   case PH_WAIT:
-    snprintf(d, sizeof d, "no response byte within %u ms",
-             (unsigned)L->first_byte_timeout_ms);
-    fail(r, DT_ETIMEOUT_FIRST_BYTE, "%s", d);
+    fail(r, DT_ETIMEOUT_FIRST_BYTE, "no response byte within %u ms", (unsigned)L->first_byte_timeout_ms);
     break;
   case PH_BODY:
-    snprintf(d, sizeof d,
-             "no byte for %u ms mid-response (%llu body bytes so far)",
-             (unsigned)L->idle_timeout_ms,
-             (unsigned long long)r->hop->resp_body_bytes);
-    fail(r, DT_ETIMEOUT_IDLE, "%s", d);
+    fail(r, DT_ETIMEOUT_IDLE, "no byte for %u ms mid-response (%llu body bytes so far)", (unsigned)L->idle_timeout_ms, (unsigned long long)r->hop->resp_body_bytes);
     break;
   default:
     break;
@@ -225,11 +219,7 @@ static void on_phase_timeout(uv_timer_t *t) {
 
 static void on_total_timeout(uv_timer_t *t) {
   req *r = t->data;
-  char d[520];
-  snprintf(d, sizeof d, "total time limit of %u ms reached",
-           (unsigned)(r->opts.total_timeout_ms ? r->opts.total_timeout_ms
-                                               : r->ctx->limits.total_timeout_ms));
-  fail(r, DT_ETIMEOUT_TOTAL, "%s", d);
+  fail(r, DT_ETIMEOUT_TOTAL, "total time limit of %u ms reached", (unsigned)(r->opts.total_timeout_ms ? r->opts.total_timeout_ms : r->ctx->limits.total_timeout_ms));
 }
 
 /* ---- response ------------------------------------------------------------ */
@@ -312,9 +302,7 @@ static void conn_eof(dt__conn *c, int err, const char *msg) {
     finish(r, 0);
     return;
   }
-  char d[520];
-  snprintf(d, sizeof d, "%s (%s)", r->parser.msg, msg);
-  fail(r, rc, "%s", d);
+  fail(r, rc, "%s (%s)", r->parser.msg, msg);
 }
 
 /* ---- request ------------------------------------------------------------- */
@@ -343,12 +331,7 @@ static void send_request(req *r) {
   c->owner.data = r;
   record_conn(r);
   if (r->opts.hsts_host && c->has_tls && !c->tls_chain_ok) {
-    char d[DT_MAX_HOST_BYTES + 128];
-    snprintf(d, sizeof d,
-             "%s is a Known HSTS Host and its certificate did not verify: "
-             "no override, not even --insecure (RFC 6797 §8.4)",
-             r->host);
-    fail(r, DT_EHSTS_CERT, "%s", d);
+    fail(r, DT_EHSTS_CERT, "%s is a Known HSTS Host and its certificate did not verify: " "no override, not even --insecure (RFC 6797 §8.4)", r->host);
     return;
   }
   set_phase(r, PH_WAIT);
@@ -364,9 +347,7 @@ static void send_request(req *r) {
 static void conn_tls(dt__conn *c, int err, const char *msg) {
   req *r = c->owner.data;
   if (err) {
-    char d[520];
-    snprintf(d, sizeof d, "%s (host %s)", msg, r->host);
-    fail(r, err, "%s", d);
+    fail(r, err, "%s (host %s)", msg, r->host);
     return;
   }
   dt__hop_timing(r->hop)->tls_ms = ms_since(r->t_phase);
@@ -390,10 +371,7 @@ static void conn_connected(dt__conn *c, int status) {
       start_connect(r);
       return;
     }
-    char d[520];
-    snprintf(d, sizeof d, "connect failed: %s (%s)", uv_strerror(status),
-             uv_err_name(status));
-    fail(r, DT_ECONNECT, "%s", d);
+    fail(r, DT_ECONNECT, "connect failed: %s (%s)", uv_strerror(status), uv_err_name(status));
     return;
   }
   dt__hop_timing(r->hop)->connect_ms = ms_since(r->t_phase);
@@ -458,10 +436,7 @@ static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *ai) {
   }
   dt__hop_timing(r->hop)->dns_ms = ms_since(r->t_phase);
   if (status) {
-    char d[520];
-    snprintf(d, sizeof d, "cannot resolve %s: %s", r->chost,
-             uv_strerror(status));
-    fail(r, DT_EDNS, "%s", d);
+    fail(r, DT_EDNS, "cannot resolve %s: %s", r->chost, uv_strerror(status));
     uv_freeaddrinfo(ai);
     return;
   }
@@ -518,10 +493,7 @@ static void start_network(req *r) {
   int rc = uv_getaddrinfo(r->ctx->loop, &r->gai, on_resolved, r->chost, NULL,
                           &hints);
   if (rc) {
-    char d[520];
-    snprintf(d, sizeof d, "cannot start resolving %s: %s", r->chost,
-             uv_strerror(rc));
-    fail(r, DT_EDNS, "%s", d);
+    fail(r, DT_EDNS, "cannot start resolving %s: %s", r->chost, uv_strerror(rc));
     return;
   }
   r->gai_pending = 1;
