@@ -17,7 +17,8 @@
  *
  *   bench_fetch [N] [M] [K]     (defaults 2000 200 100; run from the build
  *                               directory of a non-sanitized build made
- *                               with -DDETOUR_BUILD_TESTS=ON -DDETOUR_BUILD_BENCH=ON) */
+ *                               with -DDETOUR_BUILD_TESTS=ON
+ * -DDETOUR_BUILD_BENCH=ON) */
 #include "detour.h"
 #include "fixture_proc.h"
 
@@ -42,7 +43,8 @@ static dt_sync *new_sync(void) {
   o.ca_file = dt_fixture_ca_file();
   o.no_preload = 1; /* curl has no preload list either */
   dt_sync *s = NULL;
-  if (dt_sync_new(&s, &o) || dt_ctx_add_connect_to(dt_sync_ctx(s), g_connect_to))
+  if (dt_sync_new(&s, &o) ||
+      dt_ctx_add_connect_to(dt_sync_ctx(s), g_connect_to))
     exit(1);
   return s;
 }
@@ -53,8 +55,7 @@ static int fetch_one(dt_sync *s, const char *url) {
   rq.url = url;
   dt_chain *c = NULL;
   int rc = dt_sync_fetch(s, &rq, &c, NULL);
-  if (!rc && dt_chain_hop(c, 0)->status != 200)
-    rc = -1;
+  if (!rc && dt_chain_hop(c, 0)->status != 200) rc = -1;
   dt_chain_free(c);
   return rc;
 }
@@ -64,8 +65,7 @@ static double run_curl(int n, const char *path, const char *extra,
                        int https_port) {
   char cfg[] = "/tmp/detour-bench-curl-XXXXXX";
   int fd = mkstemp(cfg);
-  if (fd < 0)
-    return -1;
+  if (fd < 0) return -1;
   FILE *f = fdopen(fd, "w");
   for (int i = 0; i < n; i++)
     fprintf(f, "url = \"https://a.test%s\"\noutput = \"/dev/null\"\n", path);

@@ -157,7 +157,10 @@ static int parse(audit_opts *o, int argc, char **argv) {
         rc = cli_usage_error("--connect-timeout wants seconds, got '%s'",
                              optarg);
       break;
-    case O_JSON: o->json = 1; cli_json_mode(); break;
+    case O_JSON:
+      o->json = 1;
+      cli_json_mode();
+      break;
     case O_FROM: o->from = optarg; break;
     case O_CONCURRENCY: {
       unsigned long long v;

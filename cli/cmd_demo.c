@@ -450,7 +450,10 @@ int cli_cmd_demo(int argc, char **argv) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     switch (c) {
-    case 'j': r.json = 1; cli_json_mode(); break;
+    case 'j':
+      r.json = 1;
+      cli_json_mode();
+      break;
     case 'h': fputs(help, stdout); return CLI_EXIT_OK;
     default: return cli_usage_error("try 'detour demo --help'");
     }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static const char help[] =
     "usage: detour fetch [options] URL\n"
     "\n"
@@ -63,11 +62,32 @@ static const char help[] =
     "  -v, --verbose             wire trace on stderr\n";
 
 enum {
-  O_DATA_BINARY = 256, O_JSON, O_HAR, O_CACERT, O_RESOLVE, O_CONNECT_TO,
-  O_CONNECT_TIMEOUT, O_MAX_HEADER_BYTES, O_MAX_BODY_BYTES, O_PROFILE,
-  O_NO_FOLLOW, O_MAX_REDIRS, O_INITIATOR, O_HSTS_STORE, O_NO_HSTS_STORE,
-  O_NO_HSTS, O_NO_PRELOAD, O_PRELOAD_FILE, O_STALE_OFF, O_EXPLAIN, O_HELP, O_DNS_TIMEOUT,
-  O_TLS_TIMEOUT, O_FIRST_BYTE_TIMEOUT, O_IDLE_TIMEOUT, O_VERSION
+  O_DATA_BINARY = 256,
+  O_JSON,
+  O_HAR,
+  O_CACERT,
+  O_RESOLVE,
+  O_CONNECT_TO,
+  O_CONNECT_TIMEOUT,
+  O_MAX_HEADER_BYTES,
+  O_MAX_BODY_BYTES,
+  O_PROFILE,
+  O_NO_FOLLOW,
+  O_MAX_REDIRS,
+  O_INITIATOR,
+  O_HSTS_STORE,
+  O_NO_HSTS_STORE,
+  O_NO_HSTS,
+  O_NO_PRELOAD,
+  O_PRELOAD_FILE,
+  O_STALE_OFF,
+  O_EXPLAIN,
+  O_HELP,
+  O_DNS_TIMEOUT,
+  O_TLS_TIMEOUT,
+  O_FIRST_BYTE_TIMEOUT,
+  O_IDLE_TIMEOUT,
+  O_VERSION
 };
 
 static const struct option longopts[] = {
@@ -120,8 +140,7 @@ static void trace(char dir, const char *data, size_t len, void *ud) {
         i++;
         break;
       }
-      if (c == '\r')
-        continue;
+      if (c == '\r') continue;
       if (c < 0x20 || c == 0x7f)
         fprintf(stderr, "\\x%02x", c);
       else
@@ -135,7 +154,7 @@ typedef struct fetch_opts {
   dt_ctx_options ctx;
   dt_limits limits;
   dt_request req;
-  int max_body_set; /* --max-body-bytes given: with -o, a cap on the file */
+  int max_body_set;    /* --max-body-bytes given: with -o, a cap on the file */
   cli_request_opts rq; /* -H, -d, --resolve, --connect-to */
   int json, explain, verbose, no_store;
   const char *output, *store_opt, *har;
@@ -187,25 +206,26 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
       rc = timeout_opt("--tls-timeout", &o->limits.tls_timeout_ms);
       break;
     case O_FIRST_BYTE_TIMEOUT:
-      rc = timeout_opt("--first-byte-timeout",
-                       &o->limits.first_byte_timeout_ms);
+      rc =
+          timeout_opt("--first-byte-timeout", &o->limits.first_byte_timeout_ms);
       break;
     case O_IDLE_TIMEOUT:
       rc = timeout_opt("--idle-timeout", &o->limits.idle_timeout_ms);
       break;
-    case O_JSON: o->json = 1; cli_json_mode(); break;
+    case O_JSON:
+      o->json = 1;
+      cli_json_mode();
+      break;
     case O_HAR: o->har = optarg; break;
     case O_EXPLAIN: o->explain = 1; break;
     case O_CACERT: o->ctx.ca_file = optarg; break;
     case O_RESOLVE: rc = cli_req_add_resolve(&o->rq, optarg); break;
     case O_CONNECT_TO: rc = cli_req_add_connect_to(&o->rq, optarg); break;
     case O_MAX_HEADER_BYTES:
-      rc = limit_opt("--max-header-bytes", optarg,
-                     &o->limits.max_header_bytes);
+      rc = limit_opt("--max-header-bytes", optarg, &o->limits.max_header_bytes);
       break;
     case O_MAX_BODY_BYTES:
-      rc = limit_opt("--max-body-bytes", optarg,
-                     &o->limits.max_body_bytes);
+      rc = limit_opt("--max-body-bytes", optarg, &o->limits.max_body_bytes);
       o->max_body_set = 1;
       break;
     case O_PROFILE: o->ctx.profile = optarg; break;
@@ -232,8 +252,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     default: return cli_usage_error("try 'detour fetch --help'");
     }
   }
-  if (rc)
-    return rc;
+  if (rc) return rc;
   if (optind != argc - 1)
     return cli_usage_error(optind >= argc ? "fetch wants a URL"
                                           : "fetch wants exactly one URL");
@@ -248,14 +267,13 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
       (o->json || o->explain || (o->har && !strcmp(o->har, "-"))))
     return cli_usage_error(
         "-o - takes stdout: drop --json/--explain/--har - (or -o FILE)");
-  if (o->ctx.profile && !strcmp(o->ctx.profile, "") )
+  if (o->ctx.profile && !strcmp(o->ctx.profile, ""))
     return cli_usage_error("--profile wants a name");
   o->req.headers = o->rq.headers;
   o->req.header_count = o->rq.nheaders;
   o->req.body = (const uint8_t *)o->rq.body;
   o->req.body_len = o->rq.body_len;
-  if (!o->req.method)
-    o->req.method = o->req.body ? "POST" : "GET";
+  if (!o->req.method) o->req.method = o->req.body ? "POST" : "GET";
   return 0;
 }
 
@@ -324,8 +342,7 @@ int cli_cmd_fetch(int argc, char **argv) {
   int rc = parse(&o, argc, argv, &url);
   dt_sync *s = NULL;
   dt_chain *chain = NULL;
-  if (rc)
-    goto out;
+  if (rc) goto out;
   if (!o.ctx.hsts_off && !o.no_store) {
     if (cli_hsts_store_path(o.store_opt, store_path, sizeof store_path) == 0)
       o.ctx.hsts_store_path = store_path;
@@ -344,13 +361,11 @@ int cli_cmd_fetch(int argc, char **argv) {
     goto out;
   }
   dt_ctx *ctx = dt_sync_ctx(s);
-  if ((rc = cli_req_apply_overrides(&o.rq, ctx)) != 0)
-    goto out;
+  if ((rc = cli_req_apply_overrides(&o.rq, ctx)) != 0) goto out;
   size_t warned = 0;
   for (; dt_ctx_warning(ctx, warned); warned++)
     cli_error("warning: %s", dt_ctx_warning(ctx, warned));
-  if (o.verbose)
-    dt_ctx_set_trace(ctx, trace, NULL);
+  if (o.verbose) dt_ctx_set_trace(ctx, trace, NULL);
   o.req.url = url;
   if (o.output) {
     if ((rc = open_sink(&body, o.output)) != 0) {
@@ -361,8 +376,7 @@ int cli_cmd_fetch(int argc, char **argv) {
     o.req.on_body = write_body;
   }
   int err = dt_sync_fetch(s, &o.req, &chain, &body);
-  if (close_sink(&body) && !err)
-    err = DT_EIO;
+  if (close_sink(&body) && !err) err = DT_EIO;
   if (!chain) {
     cli_error("%s: %s", dt_err_name(err), dt_strerror(err));
     rc = cli_exit_for(err);

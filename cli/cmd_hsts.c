@@ -105,13 +105,11 @@ static int print_pair(const char *key, const char *str, size_t num) {
 static int cmd_list(hopts *o) {
   dt_hsts_store *s;
   int rc = open_store(o, &s);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   if (o->json) {
     rc = cli_print_owned(dt_hsts_store_to_json(s)) ? CLI_EXIT_USAGE : 0;
   } else {
-    if (dt_hsts_store_count(s) == 0)
-      printf("(no entries in %s)\n", o->path);
+    if (dt_hsts_store_count(s) == 0) printf("(no entries in %s)\n", o->path);
     dt_hsts_store_each(s, each_text, NULL);
   }
   dt_hsts_store_free(s);
@@ -121,8 +119,7 @@ static int cmd_list(hopts *o) {
 static int cmd_query(hopts *o, const char *host) {
   dt_hsts_store *s = NULL;
   int rc = open_store(o, &s);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   dt_hsts_match m;
   dt_error e = {0};
   int known = dt_hsts_store_query(s, host, &m, &e);
@@ -136,8 +133,7 @@ static int cmd_query(hopts *o, const char *host) {
     char exp[32];
     time_text(m.entry.expires_ms, exp);
     printf("%s is a Known HSTS Host: %s entry %s%s, expires %s\n", m.host,
-           m.reason == DT_HSTS_EXACT ? "its own" : "the ancestor",
-           m.entry.host,
+           m.reason == DT_HSTS_EXACT ? "its own" : "the ancestor", m.entry.host,
            m.entry.include_subdomains ? " (includeSubDomains)" : "", exp);
   } else {
     printf("%s is not a Known HSTS Host in %s: %s%s%s%s\n", m.host, o->path,
@@ -155,8 +151,7 @@ static int cmd_query(hopts *o, const char *host) {
 static int cmd_add(hopts *o, const char *host) {
   dt_hsts_store *s = NULL;
   int rc = open_store(o, &s);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   unsigned long long age = o->max_age_set ? o->max_age : 31536000ull;
   dt_error e = {0};
   rc = dt_hsts_store_add(s, host, age, o->include_subdomains, &e);
@@ -185,8 +180,7 @@ static int cmd_add(hopts *o, const char *host) {
 static int cmd_delete(hopts *o, const char *host) {
   dt_hsts_store *s = NULL;
   int rc = open_store(o, &s);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   dt_hsts_match m;
   dt_error e = {0};
   if (dt_hsts_store_query(s, host, &m, &e) < 0) {
@@ -217,8 +211,7 @@ static int cmd_delete(hopts *o, const char *host) {
 static int cmd_clear(hopts *o) {
   dt_hsts_store *s = NULL;
   int rc = open_store(o, &s);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   size_t n = dt_hsts_store_clear(s);
   rc = save_store(s);
   if (!rc) {
@@ -234,8 +227,7 @@ static int cmd_clear(hopts *o) {
 static int cmd_import(hopts *o, const char *file) {
   dt_hsts_store *s = NULL;
   int rc = open_store(o, &s);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   dt_hsts_import_report rep;
   dt_error e = {0};
   rc = dt_hsts_store_import_curl(s, file, &rep, &e);
@@ -269,12 +261,10 @@ static int cmd_import(hopts *o, const char *file) {
 static int cmd_export(hopts *o) {
   dt_hsts_store *s = NULL;
   int rc = open_store(o, &s);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   dt_error e = {0};
   if (o->output && strcmp(o->output, "-")) {
-    if (dt_hsts_store_export_curl_file(s, o->output, &e))
-      rc = cli_fail(&e);
+    if (dt_hsts_store_export_curl_file(s, o->output, &e)) rc = cli_fail(&e);
   } else {
     char *text = dt_hsts_store_export_curl(s);
     if (!text) {
@@ -290,8 +280,7 @@ static int cmd_export(hopts *o) {
 }
 
 static int cmd_parse(hopts *o, const char *value) {
-  if (!dt_profile_exists(o->profile))
-    return cli_unknown_profile(o->profile);
+  if (!dt_profile_exists(o->profile)) return cli_unknown_profile(o->profile);
   const char *profile = o->profile ? o->profile : "chromium";
   dt_sts_result r;
   int ok = dt_sts_parse(value, strlen(value), profile, &r) == 1;
@@ -316,8 +305,15 @@ static int cmd_parse(hopts *o, const char *value) {
 }
 
 int cli_cmd_hsts(int argc, char **argv) {
-  enum { O_STORE = 256, O_JSON, O_FORMAT, O_MAX_AGE, O_INCSUB, O_PROFILE,
-         O_HELP };
+  enum {
+    O_STORE = 256,
+    O_JSON,
+    O_FORMAT,
+    O_MAX_AGE,
+    O_INCSUB,
+    O_PROFILE,
+    O_HELP
+  };
   static const struct option longopts[] = {
       {"hsts-store", required_argument, 0, O_STORE},
       {"json", no_argument, 0, O_JSON},
@@ -335,7 +331,10 @@ int cli_cmd_hsts(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
     switch (c) {
     case O_STORE: o.store_opt = optarg; break;
-    case O_JSON: o.json = 1; cli_json_mode(); break;
+    case O_JSON:
+      o.json = 1;
+      cli_json_mode();
+      break;
     case O_FORMAT: o.format = optarg; break;
     case O_INCSUB: o.include_subdomains = 1; break;
     case O_PROFILE: o.profile = optarg; break;
@@ -360,22 +359,38 @@ int cli_cmd_hsts(int argc, char **argv) {
   if (n != (k) + 1)                                                            \
     return cli_usage_error("hsts %s wants %d argument%s", cmd, (k),            \
                            (k) == 1 ? "" : "s");
-  if (!strcmp(cmd, "list")) { WANT(0); return cmd_list(&o); }
-  if (!strcmp(cmd, "query")) { WANT(1); return cmd_query(&o, a[1]); }
-  if (!strcmp(cmd, "add")) { WANT(1); return cmd_add(&o, a[1]); }
-  if (!strcmp(cmd, "delete")) { WANT(1); return cmd_delete(&o, a[1]); }
-  if (!strcmp(cmd, "clear")) { WANT(0); return cmd_clear(&o); }
-  if (!strcmp(cmd, "parse")) { WANT(1); return cmd_parse(&o, a[1]); }
+  if (!strcmp(cmd, "list")) {
+    WANT(0);
+    return cmd_list(&o);
+  }
+  if (!strcmp(cmd, "query")) {
+    WANT(1);
+    return cmd_query(&o, a[1]);
+  }
+  if (!strcmp(cmd, "add")) {
+    WANT(1);
+    return cmd_add(&o, a[1]);
+  }
+  if (!strcmp(cmd, "delete")) {
+    WANT(1);
+    return cmd_delete(&o, a[1]);
+  }
+  if (!strcmp(cmd, "clear")) {
+    WANT(0);
+    return cmd_clear(&o);
+  }
+  if (!strcmp(cmd, "parse")) {
+    WANT(1);
+    return cmd_parse(&o, a[1]);
+  }
   if (!strcmp(cmd, "import")) {
     WANT(1);
-    if (!o.format)
-      return cli_usage_error("hsts import wants --format curl");
+    if (!o.format) return cli_usage_error("hsts import wants --format curl");
     return cmd_import(&o, a[1]);
   }
   if (!strcmp(cmd, "export")) {
     WANT(0);
-    if (!o.format)
-      return cli_usage_error("hsts export wants --format curl");
+    if (!o.format) return cli_usage_error("hsts export wants --format curl");
     return cmd_export(&o);
   }
 #undef WANT

@@ -16,7 +16,8 @@ static const char help[] =
     "                 (IN '-' reads stdin: zcat list.json.gz | detour "
     "preload compile -)\n"
     "  query HOST [--profile NAME] [--disable-stale-preload]\n"
-    "                 which entry decides for HOST, and why (a list older than\n"
+    "                 which entry decides for HOST, and why (a list older "
+    "than\n"
     "                 70 days is unused with --disable-stale-preload, as in\n"
     "                 Chromium)\n"
     "  info           entries, include_subdomains, size, list date, "
@@ -35,8 +36,7 @@ static int open_list(const popts *o, dt_preload **p) {
 }
 
 static int cmd_compile(const popts *o, const char *in) {
-  if (!o->output)
-    return cli_usage_error("preload compile wants -o OUT.bin");
+  if (!o->output) return cli_usage_error("preload compile wants -o OUT.bin");
   int32_t days;
   if (o->date) {
     if (dt_date_parse(o->date, &days))
@@ -47,8 +47,7 @@ static int cmd_compile(const popts *o, const char *in) {
   char *json;
   size_t len;
   int rc = cli_read_file(in, 512u * 1024 * 1024, &json, &len);
-  if (rc)
-    return cli_exit_for(rc);
+  if (rc) return cli_exit_for(rc);
   unsigned char *blob = NULL;
   size_t blen = 0;
   dt_preload_compile_stats st;
@@ -64,8 +63,7 @@ static int cmd_compile(const popts *o, const char *in) {
   }
   rc = cli_write_file(o->output, blob, blen);
   dt_free(blob);
-  if (rc)
-    return cli_exit_for(rc);
+  if (rc) return cli_exit_for(rc);
   if (o->json) {
     if (cli_print_owned(dt_preload_compile_stats_to_json(&st)))
       return CLI_EXIT_USAGE;
@@ -85,11 +83,9 @@ static int cmd_compile(const popts *o, const char *in) {
 static int cmd_info(const popts *o) {
   dt_preload *p;
   int rc = open_list(o, &p);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   if (o->json) {
-    rc = cli_print_owned(dt_preload_info_to_json(p, NULL)) ? CLI_EXIT_USAGE
-                                                            : 0;
+    rc = cli_print_owned(dt_preload_info_to_json(p, NULL)) ? CLI_EXIT_USAGE : 0;
   } else {
     dt_preload_info in;
     dt_preload_get_info(p, &in);
@@ -111,12 +107,10 @@ static int cmd_info(const popts *o) {
 }
 
 static int cmd_query(const popts *o, const char *host) {
-  if (!dt_profile_exists(o->profile))
-    return cli_unknown_profile(o->profile);
+  if (!dt_profile_exists(o->profile)) return cli_unknown_profile(o->profile);
   dt_preload *p;
   int rc = open_list(o, &p);
-  if (rc)
-    return rc;
+  if (rc) return rc;
   dt_preload_match m;
   dt_error e = {0};
   int known = dt_preload_query(p, host, o->profile, o->stale_off, NULL, &m, &e);
@@ -158,7 +152,10 @@ int cli_cmd_preload(int argc, char **argv) {
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
     switch (c) {
-    case O_JSON: o.json = 1; cli_json_mode(); break;
+    case O_JSON:
+      o.json = 1;
+      cli_json_mode();
+      break;
     case O_FILE: o.blob = optarg; break;
     case O_DATE: o.date = optarg; break;
     case O_PROFILE: o.profile = optarg; break;
@@ -173,11 +170,8 @@ int cli_cmd_preload(int argc, char **argv) {
   if (n < 1)
     return cli_usage_error("preload wants a command; try 'detour preload "
                            "--help'");
-  if (!strcmp(a[0], "compile") && n == 2)
-    return cmd_compile(&o, a[1]);
-  if (!strcmp(a[0], "query") && n == 2)
-    return cmd_query(&o, a[1]);
-  if (!strcmp(a[0], "info") && n == 1)
-    return cmd_info(&o);
+  if (!strcmp(a[0], "compile") && n == 2) return cmd_compile(&o, a[1]);
+  if (!strcmp(a[0], "query") && n == 2) return cmd_query(&o, a[1]);
+  if (!strcmp(a[0], "info") && n == 1) return cmd_info(&o);
   return cli_usage_error("bad preload command; try 'detour preload --help'");
 }

@@ -23,13 +23,15 @@ int cli_cmd_url(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     switch (c) {
     case 'b': base_s = optarg; break;
-    case 'j': json = 1; cli_json_mode(); break;
+    case 'j':
+      json = 1;
+      cli_json_mode();
+      break;
     case 'h': fputs(help, stdout); return 0;
     default: return cli_usage_error("try 'detour url --help'");
     }
   }
-  if (optind != argc - 1)
-    return cli_usage_error("url wants exactly one INPUT");
+  if (optind != argc - 1) return cli_usage_error("url wants exactly one INPUT");
   const char *in = argv[optind];
   dt_url *base = NULL, *url = NULL;
   int rc = 0;

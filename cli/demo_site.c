@@ -46,7 +46,7 @@
  * site's read buffer) plus a record's; a client that sends more before the
  * site has read it is cut off. Fixed in the connection: nothing grows. */
 #define MAX_CIPHER_IN (64u * 1024u + 17u * 1024u)
-#define PEM_CAP 4096u                /* an EC P-256 certificate is ~700 */
+#define PEM_CAP 4096u /* an EC P-256 certificate is ~700 */
 
 static const char ca_name[] = "CN=detour demo CA (throw-away),O=detour demo";
 static const char leaf_name[] = "CN=demo.test,O=detour demo";

@@ -33,12 +33,9 @@ static const struct {
   const char *name;
   int (*fn)(int, char **);
 } commands[] = {
-    {"fetch", cli_cmd_fetch},
-    {"url", cli_cmd_url},
-    {"hsts", cli_cmd_hsts},
-    {"preload", cli_cmd_preload},
-    {"demo", cli_cmd_demo},
-    {"audit", cli_cmd_audit},
+    {"fetch", cli_cmd_fetch}, {"url", cli_cmd_url},
+    {"hsts", cli_cmd_hsts},   {"preload", cli_cmd_preload},
+    {"demo", cli_cmd_demo},   {"audit", cli_cmd_audit},
 };
 
 /* --json promises one JSON document on stdout (docs/json-output.md). A
@@ -56,8 +53,7 @@ void cli_json_mode(void) { g_json = 1; }
 /* RC is an exit status; 1 is not an error class (audit: error findings;
  * demo: an expectation failed) and those commands printed their result. */
 static int finish(int rc) {
-  if (rc < DT_CLASS_USAGE || !g_json || g_stdout_used)
-    return rc;
+  if (rc < DT_CLASS_USAGE || !g_json || g_stdout_used) return rc;
   dt_json *w = dt_json_new(0);
   dt_json_obj_open(w);
   dt_json_key(w, "error");
@@ -152,8 +148,7 @@ int cli_write_file(const char *path, const void *data, size_t len) {
     cli_error("cannot create %s: %s", path, strerror(errno));
     return DT_EIO;
   }
-  if (f == stdout)
-    g_stdout_used = 1;
+  if (f == stdout) g_stdout_used = 1;
   int bad = fwrite(data, 1, len, f) != len;
   if (f != stdout)
     bad |= fclose(f) != 0;
@@ -171,12 +166,10 @@ int cli_print_owned_to(FILE *f, char *s) {
     cli_error("out of memory");
     return DT_ENOMEM;
   }
-  if (f == stdout)
-    g_stdout_used = 1;
+  if (f == stdout) g_stdout_used = 1;
   fputs(s, f);
   size_t n = strlen(s);
-  if (n == 0 || s[n - 1] != '\n')
-    fputc('\n', f);
+  if (n == 0 || s[n - 1] != '\n') fputc('\n', f);
   dt_free(s);
   return 0;
 }
@@ -185,15 +178,12 @@ int cli_print_owned(char *s) { return cli_print_owned_to(stdout, s); }
 
 int cli_parse_uint(const char *s, unsigned long long max,
                    unsigned long long *out) {
-  if (!s || !*s)
-    return -1;
+  if (!s || !*s) return -1;
   unsigned long long v = 0;
   for (const char *p = s; *p; p++) {
-    if (*p < '0' || *p > '9')
-      return -1;
+    if (*p < '0' || *p > '9') return -1;
     unsigned d = (unsigned)(*p - '0');
-    if (v > (max - d) / 10)
-      return -1;
+    if (v > (max - d) / 10) return -1;
     v = v * 10 + d;
   }
   *out = v;
@@ -207,19 +197,15 @@ int cli_parse_seconds_ms(const char *s, uint32_t *ms) {
   const char *dot = strchr(s, '.');
   char ibuf[24];
   size_t il = dot ? (size_t)(dot - s) : strlen(s);
-  if (il == 0 && !dot)
-    return -1;
-  if (il >= sizeof ibuf)
-    return -1;
+  if (il == 0 && !dot) return -1;
+  if (il >= sizeof ibuf) return -1;
   memcpy(ibuf, s, il);
   ibuf[il] = 0;
-  if (il && cli_parse_uint(ibuf, 4000000ull, &whole))
-    return -1;
+  if (il && cli_parse_uint(ibuf, 4000000ull, &whole)) return -1;
   if (dot) {
     const char *f = dot + 1;
     size_t fl = strlen(f);
-    if (fl == 0 || fl > 3 || cli_parse_uint(f, 999, &frac))
-      return -1;
+    if (fl == 0 || fl > 3 || cli_parse_uint(f, 999, &frac)) return -1;
     for (size_t i = fl; i < 3; i++)
       frac *= 10;
   }
@@ -229,8 +215,7 @@ int cli_parse_seconds_ms(const char *s, uint32_t *ms) {
 
 int cli_hsts_store_path(const char *opt, char *out, size_t cap) {
   if (opt) {
-    if (strlen(opt) >= cap)
-      return DT_EINVAL;
+    if (strlen(opt) >= cap) return DT_EINVAL;
     strcpy(out, opt);
     return 0;
   }

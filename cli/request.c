@@ -7,15 +7,13 @@
 
 int cli_req_add_header(cli_request_opts *r, const char *line) {
   if (r->nheaders >= CLI_MAX_HEADERS)
-    return cli_usage_error("too many -H options (at most %d)",
-                           CLI_MAX_HEADERS);
+    return cli_usage_error("too many -H options (at most %d)", CLI_MAX_HEADERS);
   const char *colon = strchr(line, ':');
   if (!colon || colon == line)
     return cli_usage_error("-H wants 'Name: value', got '%s'", line);
   size_t nl = (size_t)(colon - line);
   char *b = malloc(strlen(line) + 2);
-  if (!b)
-    return cli_usage_error("out of memory");
+  if (!b) return cli_usage_error("out of memory");
   memcpy(b, line, nl);
   b[nl] = 0;
   const char *v = colon + 1;
@@ -40,16 +38,14 @@ int cli_req_set_body(cli_request_opts *r, const char *arg, int binary,
     if (!binary) { /* curl -d @file drops CR and LF */
       size_t w = 0;
       for (size_t i = 0; i < r->body_len; i++)
-        if (r->body[i] != '\r' && r->body[i] != '\n')
-          r->body[w++] = r->body[i];
+        if (r->body[i] != '\r' && r->body[i] != '\n') r->body[w++] = r->body[i];
       r->body_len = w;
     }
     return 0;
   }
   r->body_len = strlen(arg);
   r->body = malloc(r->body_len + 1);
-  if (!r->body)
-    return cli_usage_error("out of memory");
+  if (!r->body) return cli_usage_error("out of memory");
   memcpy(r->body, arg, r->body_len + 1);
   return 0;
 }
@@ -78,8 +74,9 @@ int cli_req_apply_overrides(const cli_request_opts *r, dt_ctx *ctx) {
                              r->resolve[i]);
   for (size_t i = 0; i < r->nconnect_to; i++)
     if (dt_ctx_add_connect_to(ctx, r->connect_to[i]))
-      return cli_usage_error("bad --connect-to '%s' (want HOST:PORT:HOST2:PORT2)",
-                             r->connect_to[i]);
+      return cli_usage_error(
+          "bad --connect-to '%s' (want HOST:PORT:HOST2:PORT2)",
+          r->connect_to[i]);
   return 0;
 }
 

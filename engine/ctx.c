@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 void dt_ctx_options_init(dt_ctx_options *opt) {
   if (!opt) return;
   memset(opt, 0, sizeof *opt);
@@ -63,8 +62,8 @@ static int preload_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
     ctx->preload_stale_off = opt->share->preload_stale_off;
   } else {
     dt_error e = {0};
-    int rc = opt->preload_file ? dt_preload_open_file(&ctx->preload,
-                                                      opt->preload_file, &e)
+    int rc = opt->preload_file
+                 ? dt_preload_open_file(&ctx->preload, opt->preload_file, &e)
              : opt->preload_blob
                  ? dt_preload_open_mem(&ctx->preload, opt->preload_blob,
                                        opt->preload_blob_len, &e)
@@ -136,7 +135,8 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   if (!ctx) return DT_ENOMEM;
   ctx->loop = opt->loop;
   dt_limits_default(&ctx->limits);
-  if (opt->limits) dt__sized_copy(&ctx->limits, sizeof ctx->limits, opt->limits);
+  if (opt->limits)
+    dt__sized_copy(&ctx->limits, sizeof ctx->limits, opt->limits);
   ctx->clock = opt->clock;
   ctx->insecure = opt->insecure;
   ctx->data = opt->data;
@@ -267,8 +267,7 @@ void dt__ctx_hsts_settle(dt_ctx *ctx) {
     return;
   }
   if (!uv_is_active((uv_handle_t *)&ctx->save_timer))
-    uv_timer_start(&ctx->save_timer, on_save_timer, ctx->hsts_save_delay_ms,
-                   0);
+    uv_timer_start(&ctx->save_timer, on_save_timer, ctx->hsts_save_delay_ms, 0);
 }
 
 /* ---- closing ------------------------------------------------------------ */

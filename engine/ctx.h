@@ -32,15 +32,15 @@ struct dt_ctx {
   dt__overrides *ovr;
   dt_trace_cb trace;
   void *trace_ud;
-  void *data;            /* the caller's slot */
-  dt__tls_ctx *tls;      /* made on the first https connection, or shared
-                            (reference-counted) from options.share */
+  void *data;       /* the caller's slot */
+  dt__tls_ctx *tls; /* made on the first https connection, or shared
+                       (reference-counted) from options.share */
   char tls_err[256];
   int tls_failed;
   struct dt__conn *pool; /* idle connections, most recently used first */
   uint64_t next_conn_id;
-  size_t live;           /* open connections + requests in flight */
-  struct dt_nav *navs;   /* navigations in flight (dt_ctx_close cancels) */
+  size_t live;            /* open connections + requests in flight */
+  struct dt_nav *navs;    /* navigations in flight (dt_ctx_close cancels) */
   uv_timer_t close_timer; /* closed by dt_ctx_close: cb always from loop */
   int closing;
   int close_timer_closed;
@@ -49,13 +49,13 @@ struct dt_ctx {
   /* behaviour and HSTS */
   const dt__profile *profile;
   int hsts_off;
-  dt_hsts_store *store;  /* always there; memory-only without a path */
+  dt_hsts_store *store;        /* always there; memory-only without a path */
   unsigned hsts_save_delay_ms; /* 0: save after each navigation */
   uv_timer_t save_timer; /* armed by the first unsaved change (unref'ed) */
   int save_timer_closed;
-  int nav_running;       /* navigations between start and callback */
-  dt_preload *preload;   /* referenced; NULL: no list */
-  int preload_stale_off; /* a stale list matches nothing */
+  int nav_running;             /* navigations between start and callback */
+  dt_preload *preload;         /* referenced; NULL: no list */
+  int preload_stale_off;       /* a stale list matches nothing */
   char rbuf[DT__TCP_READ_BUF]; /* every connection's reads (tcp.h) */
   size_t nwarnings;
   char warnings[DT__CTX_MAX_WARNINGS][DT__CTX_WARNING_BYTES];

@@ -11,13 +11,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size < 1)
-    return 0;
+  if (size < 1) return 0;
   size_t split = data[0];
   data++;
   size--;
-  if (split > size)
-    split = size;
+  if (split > size) split = size;
   static llhttp_settings_t settings;
   static int ready;
   if (!ready) {
@@ -25,8 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ready = 1;
   }
   demo_conn *c = calloc(1, sizeof *c);
-  if (!c)
-    return 0;
+  if (!c) return 0;
   c->state = CS_READ;
   llhttp_init(&c->parser, HTTP_REQUEST, &settings);
   c->parser.data = c;

@@ -11,8 +11,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size < 1)
-    return 0;
+  if (size < 1) return 0;
   unsigned ctl = data[0];
   data++;
   size--;
@@ -36,12 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int rc = dt__http1_feed(&p, (const char *)data, cut, &used);
   if (rc == 0)
     rc = dt__http1_feed(&p, (const char *)data + cut, size - cut, &used);
-  if (rc == 0)
-    rc = dt__http1_eof(&p);
+  if (rc == 0) rc = dt__http1_eof(&p);
   if (rc == 1 && hop->body_kept > lim.max_body_bytes)
     abort(); /* the keep bound must hold */
-  if (hop->resp_header_count > lim.max_header_count)
-    abort();
+  if (hop->resp_header_count > lim.max_header_count) abort();
   dt__http1_free(&p);
   dt_chain_free(chain);
   return 0;

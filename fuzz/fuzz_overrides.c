@@ -11,11 +11,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size < 1 || size > 4096)
-    return 0;
+  if (size < 1 || size > 4096) return 0;
   char *spec = malloc(size);
-  if (!spec)
-    return 0;
+  if (!spec) return 0;
   memcpy(spec, data + 1, size - 1);
   spec[size - 1] = 0;
   dt__overrides *o = calloc(1, sizeof *o);

@@ -18,26 +18,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const int statuses[] = {301, 302, 303, 307, 308, 300, 304, 200};
-  static const char *methods[] = {"GET", "POST", "HEAD", "PUT", "DELETE",
-                                  "PATCH", "OPTIONS", "get"};
-  if (size < 2 || size > 16384)
-    return 0;
+  static const char *methods[] = {"GET",    "POST",  "HEAD",    "PUT",
+                                  "DELETE", "PATCH", "OPTIONS", "get"};
+  if (size < 2 || size > 16384) return 0;
   int status = statuses[data[0] & 7];
-  const dt__profile *prof = dt__profile_at((data[0] >> 3) % dt__profile_count());
+  const dt__profile *prof =
+      dt__profile_at((data[0] >> 3) % dt__profile_count());
   const char *method = methods[data[1] & 7];
   char *text = malloc(size - 1);
-  if (!text)
-    return 0;
+  if (!text) return 0;
   memcpy(text, data + 2, size - 2);
   text[size - 2] = 0;
-  static const char *names[] = {"Location", "Referrer-Policy",
-                                "Cache-Control", "Expires", "Pragma"};
+  static const char *names[] = {"Location", "Referrer-Policy", "Cache-Control",
+                                "Expires", "Pragma"};
   dt_header h[MAX_FIELDS];
   size_t n = 0;
   for (char *line = text; line && n < MAX_FIELDS;) {
     char *nl = strchr(line, '\n');
-    if (nl)
-      *nl = 0;
+    if (nl) *nl = 0;
     /* A line "k:value": k (0-4) names the field, so short inputs reach
      * every parser; anything else is a Location. */
     if (line[0] >= '0' && line[0] <= '4' && line[1] == ':')
@@ -57,23 +55,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       dt_url_parse(&page, p, strlen(p), NULL) == 0) {
     dt_header caller[] = {{"Authorization", "Basic eA=="},
                           {"Content-Type", "text/plain"}};
-    dt__redirect_params prm = {.profile = prof, .url = url, .method = method,
-                               .has_body = 1, .headers = caller,
-                               .header_count = 2, .initiator = page};
+    dt__redirect_params prm = {.profile = prof,
+                               .url = url,
+                               .method = method,
+                               .has_body = 1,
+                               .headers = caller,
+                               .header_count = 2,
+                               .initiator = page};
     dt__redirect_state st;
     if (dt__redirect_init(&st, &prm) == 0) {
       dt__redirect_out out;
       for (int hop = 0; hop < 3; hop++) { /* the same answer, thrice */
         dt__redirect_verdict v = dt__redirect_next(&st, status, h, n, &out);
-        if (v == DT__REDIRECT_ERROR && out.err == 0)
-          abort();
-        if (v != DT__REDIRECT_FOLLOW)
-          break;
+        if (v == DT__REDIRECT_ERROR && out.err == 0) abort();
+        if (v != DT__REDIRECT_FOLLOW) break;
         dt__redirect_request rq;
         dt__redirect_current(&st, &rq);
         char *target = dt_url_request_target(rq.url);
-        if (!target || !rq.method)
-          abort();
+        if (!target || !rq.method) abort();
         free(target);
       }
     }

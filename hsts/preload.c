@@ -87,7 +87,8 @@ struct dt__preload {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void set_err(dt__preload_error *err, const char *fmt, ...) {
+static void
+set_err(dt__preload_error *err, const char *fmt, ...) {
   if (!err) return;
   err->line = 0;
   va_list ap;
@@ -162,7 +163,6 @@ uint64_t dt__preload_blob_checksum(const uint8_t *blob, size_t len) {
   return dt__preload_xxh64(blob + DT__PRELOAD_HDR_SIZE,
                            len - DT__PRELOAD_HDR_SIZE, seed);
 }
-
 
 /* A label byte of a canonical name: Chromium's list uses [a-z0-9-] and
  * a few names with '_' exist in the wild, so '_' is accepted too. */
@@ -245,8 +245,7 @@ static int check_layout(dt__preload *p, unsigned flags,
   }
   for (size_t i = 112; i < DT__PRELOAD_OFF_CHECKSUM; i++)
     if (b[i]) {
-      set_err(err, "reserved header byte %lu is not zero",
-              (unsigned long)i);
+      set_err(err, "reserved header byte %lu is not zero", (unsigned long)i);
       return DT_EPRELOAD;
     }
   uint32_t off[DT__PRELOAD_NSEC];
@@ -269,8 +268,7 @@ static int check_layout(dt__preload *p, unsigned flags,
    * it to stop inside the real blocks. */
   for (size_t i = h->n_blocks; i < dt__preload_sep_slots(h->n_blocks); i++)
     if (sep_at(p, i) != ~0ULL) {
-      set_err(err, "separator padding #%lu is not all ones",
-              (unsigned long)i);
+      set_err(err, "separator padding #%lu is not all ones", (unsigned long)i);
       return DT_EPRELOAD;
     }
   return 0;
@@ -584,8 +582,7 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
     }
     int order = prev ? memcmp(prev, key, prevn < kn ? prevn : kn) : -1;
     if (!key_ok(key, kn) || order > 0 || (order == 0 && prevn >= kn)) {
-      set_err(err, "bad or unsorted name in entry #%lu",
-              (unsigned long)i);
+      set_err(err, "bad or unsorted name in entry #%lu", (unsigned long)i);
       goto out;
     }
     if (dt__buf_put(&arena, key, kn)) {

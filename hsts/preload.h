@@ -25,7 +25,8 @@
 #define DT__PRELOAD_MAGIC "DTHSTSPL" /* 8 bytes at offset 0 */
 #define DT__PRELOAD_VERSION 3u
 /* Chromium's IsBuildTimely: static HSTS is off once the build is >= 70 days
- * old. detour reports it and, by default, keeps enforcing (docs/decisions.md). */
+ * old. detour reports it and, by default, keeps enforcing (docs/decisions.md).
+ */
 #define DT__PRELOAD_STALE_DAYS 70
 /* Upper bound on a blob we accept (a real list compiles to far less). */
 #define DT__PRELOAD_MAX_BLOB (64u * 1024u * 1024u)
@@ -93,8 +94,8 @@ void dt__preload_get_info(const dt__preload *p, dt__preload_info *info);
  * (older than DT__PRELOAD_STALE_DAYS). */
 int32_t dt__preload_age_days(const dt__preload *p, const dt_clock *clock);
 int dt__preload_is_stale(const dt__preload *p, const dt_clock *clock);
-/* The embedder's choice (docs/decisions.md: "an embedder may choose to disable a
- * stale list"): when DISABLE is 1 and the list is stale against CLOCK now,
+/* The embedder's choice (docs/decisions.md: "an embedder may choose to disable
+ * a stale list"): when DISABLE is 1 and the list is stale against CLOCK now,
  * later lookups answer DT__PRELOAD_R_DISABLED_STALE. Returns the stale
  * state. Call again to re-evaluate (e.g. once a day). */
 int dt__preload_apply_stale_policy(dt__preload *p, int disable,
@@ -204,7 +205,6 @@ int dt__preload_compile(const char *json, size_t len,
                         unsigned char **blob, size_t *blob_len,
                         dt__preload_compile_stats *stats,
                         dt__preload_error *err);
-
 
 /* XXH64 (seed) of len bytes; exposed for tests and the tool. */
 uint64_t dt__preload_xxh64(const void *data, size_t len, uint64_t seed);

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hsts/base/json.h"
 #include "hsts/base/ascii.h"
+#include "hsts/base/json.h"
 #include "hsts/preload.h"
 #include "hsts/preload_format.h"
 

@@ -1,4 +1,5 @@
-/* store.c — the dynamic HSTS store (store.h; docs/hsts-rules.md §2 rules 15–22).
+/* store.c — the dynamic HSTS store (store.h; docs/hsts-rules.md §2 rules
+ * 15–22).
  *
  * Data layout, chosen for speed and a small footprint per entry:
  *  - ents[] + cold[]: one record per index, split by who reads it. ents[]
@@ -86,13 +87,11 @@ const char *dt__hsts_reason_name(dt__hsts_reason r) {
   return (unsigned)r < sizeof n / sizeof n[0] ? n[r] : "unknown";
 }
 const char *dt__hsts_note_outcome_name(dt__hsts_note_outcome o) {
-  static const char *const n[] = {"noted",    "deleted",
-                                  "nothing-to-delete", "rejected",
-                                  "refused-host", "knocked-out"};
+  static const char *const n[] = {
+      "noted",    "deleted",      "nothing-to-delete",
+      "rejected", "refused-host", "knocked-out"};
   return (unsigned)o < sizeof n / sizeof n[0] ? n[o] : "unknown";
 }
-
-
 
 /* ---- allocation accounting ----------------------------------------------- */
 static void *s_realloc(dt__hsts_store *s, void *p, size_t old, size_t n) {
@@ -173,8 +172,8 @@ static inline size_t suffix_hashes(const char *p, size_t n, int canon,
       valid = ~0ULL >> (8 * pad);
     }
     if (canon) {
-      badm |= w & HIGHS & valid; /* a byte >= 0x80 */
-      w &= ~HIGHS;               /* keeps the tests below carry-free */
+      badm |= w & HIGHS & valid;       /* a byte >= 0x80 */
+      w &= ~HIGHS;                     /* keeps the tests below carry-free */
       w |= in_range(w, 'A', 'Z') >> 2; /* 0x80 >> 2 = 0x20: lowered */
       uint64_t okb = in_range(w, 'a', 'z') | in_range(w, '0', '9') |
                      in_range(w, '-', '.') | in_range(w, '_', '_');
@@ -256,8 +255,7 @@ static uint32_t find(const dt__hsts_store *s, const char *name, size_t n,
     if (t != tag) continue; /* deleted, or another hash */
     uint32_t v = s->slots[i];
     const ent *e = &s->ents[v - 1];
-    if (e->hash == h && e->name_len == n &&
-        memcmp(ename(s, e), name, n) == 0) {
+    if (e->hash == h && e->name_len == n && memcmp(ename(s, e), name, n) == 0) {
       if (slot_out) *slot_out = i;
       return v - 1;
     }
@@ -521,8 +519,8 @@ static void to_entry(const dt__hsts_store *s, const ent *e, dt__hsts_entry *o) {
 
 /* Sets the exact key's entry (a knockout with KNOCK); JOURNAL marks it
  * dirty for the next save. */
-static int put(dt__hsts_store *s, const char *key, size_t n, int isd,
-               int knock, int64_t expires, int64_t observed, int journal) {
+static int put(dt__hsts_store *s, const char *key, size_t n, int isd, int knock,
+               int64_t expires, int64_t observed, int journal) {
   uint32_t h = hash_name(key, n);
   uint32_t i = find(s, key, n, h, NULL);
   if (i == NIL) {
@@ -625,9 +623,8 @@ int dt__hsts_store_add(dt__hsts_store *s, const char *host, size_t len,
   return put(s, key, n, include_subdomains, 0, expires_ms, observed_ms, 1);
 }
 
-int dt__hsts_store_add_knockout(dt__hsts_store *s, const char *host,
-                                size_t len, int64_t observed_ms,
-                                dt__host_reason *why) {
+int dt__hsts_store_add_knockout(dt__hsts_store *s, const char *host, size_t len,
+                                int64_t observed_ms, dt__host_reason *why) {
   char key[DT_MAX_HOST_BYTES + 1];
   size_t n;
   dt__host_reason r = dt__host_canon(host, len, key, &n);
@@ -1017,7 +1014,6 @@ void dt__hsts_store_merge_range(dt__hsts_store *s, int64_t from, int64_t to) {
   for (uint32_t i = 0; i < s->ents_len; i++) {
     ent *e = &s->ents[i];
     int64_t obs = s->cold[i].observed;
-    if ((e->flags & F_USED) && obs >= from && obs <= to)
-      remove_ent(s, i);
+    if ((e->flags & F_USED) && obs >= from && obs <= to) remove_ent(s, i);
   }
 }

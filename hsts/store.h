@@ -70,9 +70,8 @@ int dt__hsts_store_add(dt__hsts_store *s, const char *host, size_t len,
                        int64_t observed_ms, dt__host_reason *why);
 /* Adds or replaces the exact HOST's entry with a knockout (no expiry; a
  * later valid header replaces it). Returns as dt__hsts_store_add. */
-int dt__hsts_store_add_knockout(dt__hsts_store *s, const char *host,
-                                size_t len, int64_t observed_ms,
-                                dt__host_reason *why);
+int dt__hsts_store_add_knockout(dt__hsts_store *s, const char *host, size_t len,
+                                int64_t observed_ms, dt__host_reason *why);
 /* The exact HOST's entry (a knockout included; not a deleted or expired
  * one) into *OUT: 1, or 0 when there is none or HOST is ineligible. No
  * LRU effect. */
@@ -137,13 +136,13 @@ int dt__hsts_lookup_key(const char *host, size_t len, int fast,
 
 /* ---- noting a header ----------------------------------------------------- */
 typedef enum dt__hsts_note_outcome {
-  DT__HSTS_NOTED = 0,   /* entry added or replaced */
-  DT__HSTS_DELETED,     /* max-age=0 removed the exact host's entry */
-  DT__HSTS_NOTHING,     /* max-age=0 and there was no entry */
-  DT__HSTS_REJECTED,    /* header invalid: sts.code says why */
+  DT__HSTS_NOTED = 0,    /* entry added or replaced */
+  DT__HSTS_DELETED,      /* max-age=0 removed the exact host's entry */
+  DT__HSTS_NOTHING,      /* max-age=0 and there was no entry */
+  DT__HSTS_REJECTED,     /* header invalid: sts.code says why */
   DT__HSTS_REFUSED_HOST, /* host not eligible: host_reason says why */
-  DT__HSTS_KNOCKED_OUT  /* max-age=0 from a preloaded host: a knockout was
-                           stored (set by the engine, firefox profile) */
+  DT__HSTS_KNOCKED_OUT   /* max-age=0 from a preloaded host: a knockout was
+                            stored (set by the engine, firefox profile) */
 } dt__hsts_note_outcome;
 const char *dt__hsts_note_outcome_name(dt__hsts_note_outcome o);
 

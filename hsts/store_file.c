@@ -731,11 +731,10 @@ static int parse_input(dt__hsts_store *s, const char *path, const char *buf,
   int rc = read_file(path, &file, &len, rep);
   if (rc) return rc;
   if (!file)
-    return missing_is_error
-               ? rep_fail(rep, DT_EIO, ENOENT,
-                          "the file to import does not exist",
-                          "check the path of the curl --hsts file")
-               : 0;
+    return missing_is_error ? rep_fail(rep, DT_EIO, ENOENT,
+                                       "the file to import does not exist",
+                                       "check the path of the curl --hsts file")
+                            : 0;
   rc = parse(s, file, len, rep);
   free(file);
   return rc;

@@ -87,20 +87,25 @@ int dt__sts_parse(const char *value, size_t len, uint64_t cap,
 
   for (;;) {
     /* One directive per iteration (rule 6: empty directives allowed). */
-    while (p < end && is_ows((unsigned char)*p)) p++;
+    while (p < end && is_ows((unsigned char)*p))
+      p++;
     const char *name = p;
-    while (p < end && is_tchar((unsigned char)*p)) p++;
+    while (p < end && is_tchar((unsigned char)*p))
+      p++;
     size_t nlen = (size_t)(p - name);
-    while (p < end && is_ows((unsigned char)*p)) p++;
+    while (p < end && is_ows((unsigned char)*p))
+      p++;
     const char *val = NULL;
     size_t vlen = 0;
     int has_value = 0, quoted = 0;
     size_t val_off = 0;
     if (p < end && *p == '=') {
-      if (nlen == 0) return fail(r, DT__STS_INVALID_DIRECTIVE, (size_t)(p - value));
+      if (nlen == 0)
+        return fail(r, DT__STS_INVALID_DIRECTIVE, (size_t)(p - value));
       has_value = 1;
       p++;
-      while (p < end && is_ows((unsigned char)*p)) p++;
+      while (p < end && is_ows((unsigned char)*p))
+        p++;
       val_off = (size_t)(p - value);
       if (p < end && *p == '"') {
         /* quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE */
@@ -121,15 +126,18 @@ int dt__sts_parse(const char *value, size_t len, uint64_t cap,
         p++; /* closing quote */
       } else {
         val = p;
-        while (p < end && is_tchar((unsigned char)*p)) p++;
+        while (p < end && is_tchar((unsigned char)*p))
+          p++;
         vlen = (size_t)(p - val);
       }
-      while (p < end && is_ows((unsigned char)*p)) p++;
+      while (p < end && is_ows((unsigned char)*p))
+        p++;
     }
     /* The directive must end here: at ';' or at the end of the value. */
     if (p < end && *p != ';') {
       dt__sts_code c = DT__STS_INVALID_DIRECTIVE;
-      if (name_is(name, nlen, "max-age")) c = DT__STS_INVALID_MAX_AGE;
+      if (name_is(name, nlen, "max-age"))
+        c = DT__STS_INVALID_MAX_AGE;
       else if (name_is(name, nlen, "includesubdomains"))
         c = DT__STS_INVALID_INCLUDE_SUBDOMAINS;
       if (*p == '"' && !has_value) c = DT__STS_INVALID_DIRECTIVE;

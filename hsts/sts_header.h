@@ -37,7 +37,8 @@
     "includeSubDomains must carry no value")                                   \
   X(INVALID_DIRECTIVE, "STSInvalidDirective",                                  \
     "a directive name or value is not a token or quoted-string")               \
-  X(UNTERMINATED_QUOTE, "STSUnterminatedQuote", "a quoted-string is not closed") \
+  X(UNTERMINATED_QUOTE, "STSUnterminatedQuote",                                \
+    "a quoted-string is not closed")                                           \
   X(TOO_LONG, "STSTooLong", "header value exceeds the length limit")
 
 typedef enum dt__sts_code {
@@ -52,13 +53,13 @@ typedef struct dt__sts_span {
 } dt__sts_span;
 
 typedef struct dt__sts_result {
-  dt__sts_code code;  /* DT__STS_OK or why the header was rejected */
-  size_t offset;      /* byte offset of the problem in the value */
-  uint64_t max_age;   /* seconds, after the cap (valid only when OK) */
-  int clamped;        /* 1 if the cap or the ceiling applied (rule 10) */
+  dt__sts_code code; /* DT__STS_OK or why the header was rejected */
+  size_t offset;     /* byte offset of the problem in the value */
+  uint64_t max_age;  /* seconds, after the cap (valid only when OK) */
+  int clamped;       /* 1 if the cap or the ceiling applied (rule 10) */
   int include_subdomains;
-  int preload;        /* a `preload` directive was present (hstspreload.org) */
-  unsigned unknown_count;            /* unknown well-formed directives */
+  int preload; /* a `preload` directive was present (hstspreload.org) */
+  unsigned unknown_count; /* unknown well-formed directives */
   dt__sts_span unknown[DT__STS_MAX_UNKNOWN]; /* names of the first few */
 } dt__sts_result;
 

@@ -70,8 +70,9 @@ struct uv_loop_s; /* libuv's uv_loop_t, without including uv.h */
   X(ECERT_NAME, -33, TLS, "certificate name does not match host")              \
   X(ECERT_OTHER, -34, TLS, "certificate verification failed")                  \
   X(EHTTP, -40, HTTP, "malformed HTTP response")                               \
-  X(ETRUNCATED, -41, HTTP, "connection closed before the response was "        \
-                           "complete")                                         \
+  X(ETRUNCATED, -41, HTTP,                                                     \
+    "connection closed before the response was "                               \
+    "complete")                                                                \
   X(ELIMIT_HEADER_BYTES, -50, LIMIT, "response header block exceeds limit")    \
   X(ELIMIT_HEADER_COUNT, -51, LIMIT, "response header count exceeds limit")    \
   X(ELIMIT_URL, -52, URL, "URL exceeds length limit")                          \
@@ -79,14 +80,16 @@ struct uv_loop_s; /* libuv's uv_loop_t, without including uv.h */
   X(ETIMEOUT_DNS, -60, TIMEOUT, "timed out resolving name")                    \
   X(ETIMEOUT_CONNECT, -61, TIMEOUT, "timed out connecting")                    \
   X(ETIMEOUT_TLS, -62, TIMEOUT, "timed out in TLS handshake")                  \
-  X(ETIMEOUT_FIRST_BYTE, -63, TIMEOUT, "timed out waiting for the first "      \
-                                       "response byte")                        \
+  X(ETIMEOUT_FIRST_BYTE, -63, TIMEOUT,                                         \
+    "timed out waiting for the first "                                         \
+    "response byte")                                                           \
   X(ETIMEOUT_IDLE, -64, TIMEOUT, "timed out: connection idle too long")        \
   X(ETIMEOUT_TOTAL, -65, TIMEOUT, "timed out: total time limit reached")       \
   X(EREDIRECT_LIMIT, -70, REDIRECT, "too many redirects")                      \
   X(EREDIRECT_LOCATION, -71, REDIRECT, "redirect Location is invalid")         \
-  X(EREDIRECT_SCHEME, -72, REDIRECT, "redirect to a scheme other than "        \
-                                     "http/https")                             \
+  X(EREDIRECT_SCHEME, -72, REDIRECT,                                           \
+    "redirect to a scheme other than "                                         \
+    "http/https")                                                              \
   X(EHSTS_CERT, -73, TLS, "certificate error on a Known HSTS Host (fatal)")    \
   X(EIO, -80, IO, "file I/O error")                                            \
   X(ESTORE, -81, IO, "HSTS store file problem")                                \
@@ -131,10 +134,10 @@ DT_EXTERN const char *dt_err_class_name(dt_err_class c);
  * dt_error * accept NULL. Value type. */
 #define DT_ERROR_MESSAGE_BYTES 1024
 typedef struct dt_error {
-  int code;           /* the DT_E* the call returned; 0 before any error */
-  size_t line;        /* 1-based input line of a parse error, else 0 */
-  size_t column;      /* 1-based column (byte) on that line, else 0 */
-  size_t offset;      /* byte offset of the problem in the input, else 0 */
+  int code;      /* the DT_E* the call returned; 0 before any error */
+  size_t line;   /* 1-based input line of a parse error, else 0 */
+  size_t column; /* 1-based column (byte) on that line, else 0 */
+  size_t offset; /* byte offset of the problem in the input, else 0 */
   char message[DT_ERROR_MESSAGE_BYTES];
 } dt_error;
 
@@ -346,10 +349,10 @@ typedef struct dt_sts_result {
   uint64_t max_age;    /* seconds, after the profile's cap (valid only) */
   int clamped;         /* the cap applied */
   int include_subdomains;
-  int preload;                /* a `preload` directive was present */
-  unsigned unknown_count;     /* unknown well-formed directives */
-  struct {                    /* the first DT_STS_MAX_UNKNOWN, as spans */
-    size_t offset, length;    /* into VALUE */
+  int preload;             /* a `preload` directive was present */
+  unsigned unknown_count;  /* unknown well-formed directives */
+  struct {                 /* the first DT_STS_MAX_UNKNOWN, as spans */
+    size_t offset, length; /* into VALUE */
   } unknown[DT_STS_MAX_UNKNOWN];
 } dt_sts_result;
 
@@ -361,8 +364,8 @@ DT_EXTERN int dt_sts_parse(const char *value, size_t len, const char *profile,
 /* {"valid", "max_age", "include_subdomains", "preload", "clamped",
  * "unknown_directives", "error", "profile"} (docs/json-output.md); VALUE is
  * the parsed text. New string (dt_free). */
-DT_EXTERN char *dt_sts_result_to_json(const dt_sts_result *r,
-                                      const char *value, const char *profile);
+DT_EXTERN char *dt_sts_result_to_json(const dt_sts_result *r, const char *value,
+                                      const char *profile);
 
 /* ------------------------------------------------------------------------ */
 /* The HSTS store: the dynamic entries learned from STS fields (RFC 6797
@@ -411,8 +414,7 @@ DT_EXTERN int dt_hsts_store_default_path(char *out, size_t cap);
 /* Problems worth telling a person (damaged lines skipped, a save that
  * failed and left the store memory-only): the i-th, or NULL past the last.
  * Lives as long as S. */
-DT_EXTERN const char *dt_hsts_store_warning(const dt_hsts_store *s,
-                                            size_t i);
+DT_EXTERN const char *dt_hsts_store_warning(const dt_hsts_store *s, size_t i);
 DT_EXTERN size_t dt_hsts_store_count(const dt_hsts_store *s);
 
 /* Adds or replaces HOST's entry, expiring MAX_AGE_S seconds from now; the
@@ -428,12 +430,12 @@ DT_EXTERN int dt_hsts_store_get(dt_hsts_store *s, const char *host,
 
 /* Why a host is or is not a Known HSTS Host in the store. */
 typedef enum dt_hsts_reason {
-  DT_HSTS_EXACT = 0,  /* known: an unexpired entry for the host */
-  DT_HSTS_ANCESTOR,   /* known: an ancestor with includeSubDomains */
-  DT_HSTS_NO_ENTRY,   /* nothing for the host or any ancestor */
-  DT_HSTS_EXPIRED,    /* the closest candidate had expired */
+  DT_HSTS_EXACT = 0, /* known: an unexpired entry for the host */
+  DT_HSTS_ANCESTOR,  /* known: an ancestor with includeSubDomains */
+  DT_HSTS_NO_ENTRY,  /* nothing for the host or any ancestor */
+  DT_HSTS_EXPIRED,   /* the closest candidate had expired */
   DT_HSTS_ANCESTOR_NO_SUBDOMAINS, /* only ancestors without it */
-  DT_HSTS_INELIGIBLE  /* localhost, *.localhost or a bad name */
+  DT_HSTS_INELIGIBLE              /* localhost, *.localhost or a bad name */
 } dt_hsts_reason;
 typedef struct dt_hsts_match {
   char host[DT_MAX_HOST_BYTES + 1]; /* the canonical host asked about */
@@ -442,9 +444,9 @@ typedef struct dt_hsts_match {
   const char *reason_name; /* "exact", "ancestor", "no-entry", "expired",
                               "ancestor-without-include-subdomains",
                               "ineligible-host"; static */
-  int has_entry;       /* entry is set: the match, or the closest near miss
-                          (an expired entry, an ancestor without
-                          includeSubDomains, a knockout) */
+  int has_entry;           /* entry is set: the match, or the closest near miss
+                              (an expired entry, an ancestor without
+                              includeSubDomains, a knockout) */
   dt_hsts_entry entry;
 } dt_hsts_match;
 /* Looks HOST up as a navigation would (the match becomes the most recently
@@ -482,8 +484,8 @@ DT_EXTERN int dt_hsts_store_import_curl(dt_hsts_store *s, const char *path,
 DT_EXTERN char *dt_hsts_store_export_curl(dt_hsts_store *s);
 /* The same written to PATH atomically (mode 0600; its directory must
  * exist). 0 or DT_EIO (ERR). */
-DT_EXTERN int dt_hsts_store_export_curl_file(dt_hsts_store *s,
-                                             const char *path, dt_error *err);
+DT_EXTERN int dt_hsts_store_export_curl_file(dt_hsts_store *s, const char *path,
+                                             dt_error *err);
 
 /* Writes unsaved changes to the file now, merged under a lock with what
  * other processes wrote meanwhile (nothing to do for a memory store or
@@ -517,8 +519,8 @@ DT_EXTERN int dt_preload_open_file(dt_preload **out, const char *path,
                                    dt_error *err);
 /* A blob in memory, checked in full and used in place: BUF must stay valid
  * and unchanged until the last handle or context using it is gone. */
-DT_EXTERN int dt_preload_open_mem(dt_preload **out, const void *buf,
-                                  size_t len, dt_error *err);
+DT_EXTERN int dt_preload_open_mem(dt_preload **out, const void *buf, size_t len,
+                                  dt_error *err);
 DT_EXTERN void dt_preload_free(dt_preload *p);
 
 typedef struct dt_preload_info {
@@ -531,8 +533,7 @@ typedef struct dt_preload_info {
   char checksum_hex[17];  /* XXH64 of the blob, as stored in it */
   int embedded;           /* 1: the list built into libdetour */
 } dt_preload_info;
-DT_EXTERN void dt_preload_get_info(const dt_preload *p,
-                                   dt_preload_info *out);
+DT_EXTERN void dt_preload_get_info(const dt_preload *p, dt_preload_info *out);
 /* Chromium stops using a list 70 days after it was built. */
 #define DT_PRELOAD_STALE_DAYS 70
 /* Days since the list date by CLOCK (NULL: system); negative before it. */
@@ -546,10 +547,10 @@ DT_EXTERN char *dt_preload_info_to_json(const dt_preload *p,
 typedef struct dt_preload_match {
   char host[DT_MAX_HOST_BYTES + 1]; /* the canonical host asked about */
   int known;
-  const char *reason; /* "exact", "ancestor", "no-entry",
-                         "ancestor-without-include-subdomains",
-                         "cancelled-by-deeper-entry", "bad-host",
-                         "disabled-stale"; static */
+  const char *reason;                /* "exact", "ancestor", "no-entry",
+                                        "ancestor-without-include-subdomains",
+                                        "cancelled-by-deeper-entry", "bad-host",
+                                        "disabled-stale"; static */
   char entry[DT_MAX_HOST_BYTES + 1]; /* the deciding (or deepest) entry, ""
                                         when none */
   int include_subdomains;
@@ -585,8 +586,8 @@ DT_EXTERN int dt_preload_compile(const char *json, size_t len,
                                  size_t *blob_len,
                                  dt_preload_compile_stats *stats,
                                  dt_error *err);
-DT_EXTERN char *dt_preload_compile_stats_to_json(
-    const dt_preload_compile_stats *st);
+DT_EXTERN char *
+dt_preload_compile_stats_to_json(const dt_preload_compile_stats *st);
 
 /* ------------------------------------------------------------------------ */
 /* Decisions: why a hop went where it went, as typed records the output
@@ -618,16 +619,16 @@ typedef struct dt_hsts_decision {
 
 /* What a response's Strict-Transport-Security field did (RFC 6797 §8.1). */
 typedef enum dt_sts_outcome {
-  DT_STS_NOTED = 0,      /* entry added or replaced */
-  DT_STS_DELETED,        /* max-age=0 removed the host's entry */
-  DT_STS_NOTHING,        /* max-age=0 and there was no entry */
-  DT_STS_REJECTED,       /* the value is invalid: code/offset say why */
-  DT_STS_REFUSED_HOST,   /* the host can never be an HSTS host */
-  DT_STS_KNOCKED_OUT,    /* firefox: max-age=0 from a preloaded host */
-  DT_STS_IGNORED         /* not considered at all: see ignored */
+  DT_STS_NOTED = 0,    /* entry added or replaced */
+  DT_STS_DELETED,      /* max-age=0 removed the host's entry */
+  DT_STS_NOTHING,      /* max-age=0 and there was no entry */
+  DT_STS_REJECTED,     /* the value is invalid: code/offset say why */
+  DT_STS_REFUSED_HOST, /* the host can never be an HSTS host */
+  DT_STS_KNOCKED_OUT,  /* firefox: max-age=0 from a preloaded host */
+  DT_STS_IGNORED       /* not considered at all: see ignored */
 } dt_sts_outcome;
 typedef struct dt_sts_note {
-  const char *header;  /* the first STS field's value */
+  const char *header; /* the first STS field's value */
   dt_sts_outcome outcome;
   const char *outcome_name; /* "noted", "deleted", "nothing-to-delete",
                                "rejected", "refused-host", "knocked-out",
@@ -670,11 +671,11 @@ typedef struct dt_hop_timing {
 } dt_hop_timing;
 
 typedef struct dt_hop_connection {
-  const char *remote_addr; /* "127.0.0.1:8443" */
-  int reused;              /* 1 if taken from the pool */
-  uint64_t id;             /* connection number within the context */
-  const char *tls_version; /* "TLSv1.2", or NULL for plain http */
-  const char *tls_cipher;  /* IANA name or NULL */
+  const char *remote_addr;  /* "127.0.0.1:8443" */
+  int reused;               /* 1 if taken from the pool */
+  uint64_t id;              /* connection number within the context */
+  const char *tls_version;  /* "TLSv1.2", or NULL for plain http */
+  const char *tls_cipher;   /* IANA name or NULL */
   const char *peer_subject; /* leaf certificate subject or NULL */
   int cert_verified;        /* 1 if verification ran and passed */
   const char *alpn;         /* negotiated ALPN or NULL */
@@ -697,8 +698,8 @@ typedef struct dt_hop {
   uint64_t resp_body_bytes; /* body bytes received (after chunking) */
   const uint8_t *body;      /* the kept body (may be shorter: limit) */
   size_t body_kept;
-  int body_streamed;        /* 1: the body went to the body callback */
-  int synthetic;            /* 1: made by detour, nothing was sent */
+  int body_streamed;             /* 1: the body went to the body callback */
+  int synthetic;                 /* 1: made by detour, nothing was sent */
   const dt_hop_connection *conn; /* NULL when no connection was used */
   const dt_hop_timing *timing;   /* never NULL */
   /* decisions */
@@ -707,17 +708,17 @@ typedef struct dt_hop {
                                       NULL when the response had none */
   const dt_step *steps;            /* the redirect rules applied */
   size_t step_count;
-  int permanent_redirect_cached;   /* a 301/308 without freshness: a
-                                      browser keeps it for good (RFC 9111
-                                      §4.2.2); detour does not cache */
+  int permanent_redirect_cached; /* a 301/308 without freshness: a
+                                    browser keeps it for good (RFC 9111
+                                    §4.2.2); detour does not cache */
 } dt_hop;
 
 typedef struct dt_chain dt_chain; /* opaque; freed with dt_chain_free() */
 
 DT_EXTERN size_t dt_chain_hop_count(const dt_chain *chain);
 DT_EXTERN const dt_hop *dt_chain_hop(const dt_chain *chain, size_t i);
-DT_EXTERN const char *dt_chain_url(const dt_chain *chain);    /* first */
-DT_EXTERN const char *dt_chain_method(const dt_chain *chain); /* first */
+DT_EXTERN const char *dt_chain_url(const dt_chain *chain);       /* first */
+DT_EXTERN const char *dt_chain_method(const dt_chain *chain);    /* first */
 DT_EXTERN const char *dt_chain_final_url(const dt_chain *chain); /* or NULL
                                                                     on error */
 DT_EXTERN int dt_chain_error(const dt_chain *chain); /* 0 or DT_E* */
@@ -768,15 +769,15 @@ DT_EXTERN void dt_request_init(dt_request *req);
 typedef struct dt_ctx dt_ctx;
 
 typedef struct dt_ctx_options {
-  uint32_t size;               /* dt_ctx_options_init sets it */
-  struct uv_loop_s *loop;      /* the caller's loop; required */
-  const dt_limits *limits;     /* NULL: dt_limits_default(); copied */
+  uint32_t size;           /* dt_ctx_options_init sets it */
+  struct uv_loop_s *loop;  /* the caller's loop; required */
+  const dt_limits *limits; /* NULL: dt_limits_default(); copied */
   dt_clock clock;
-  const char *ca_file;         /* NULL → /etc/ssl/certs/ca-certificates.crt */
-  int insecure;                /* 1 → skip certificate verification (noted;
-                                  never for a Known HSTS Host) */
-  const char *user_agent;      /* NULL → "detour/VERSION" */
-  const char *profile;         /* "chromium" (NULL), "fetch", "firefox" */
+  const char *ca_file;    /* NULL → /etc/ssl/certs/ca-certificates.crt */
+  int insecure;           /* 1 → skip certificate verification (noted;
+                             never for a Known HSTS Host) */
+  const char *user_agent; /* NULL → "detour/VERSION" */
+  const char *profile;    /* "chromium" (NULL), "fetch", "firefox" */
   /* HSTS. The store lives in memory; with a path it is loaded at
    * dt_ctx_new and saved (a locked merge with other processes) after every
    * navigation that changed it, or at most once per hsts_save_delay_ms. A
@@ -885,8 +886,8 @@ DT_EXTERN int dt_nav_cancel(dt_nav *nav);
 typedef struct dt_sync dt_sync;
 DT_EXTERN int dt_sync_new(dt_sync **out, const dt_ctx_options *opt);
 DT_EXTERN dt_ctx *dt_sync_ctx(dt_sync *s);
-DT_EXTERN int dt_sync_fetch(dt_sync *s, const dt_request *req,
-                            dt_chain **out, void *user_data);
+DT_EXTERN int dt_sync_fetch(dt_sync *s, const dt_request *req, dt_chain **out,
+                            void *user_data);
 DT_EXTERN void dt_sync_free(dt_sync *s);
 
 /* ------------------------------------------------------------------------ */
@@ -965,12 +966,12 @@ typedef struct dt_audit_finding {
   const char *code; /* "response.no_header": stable, never renamed */
   dt_audit_severity severity;
   const char *severity_name; /* "error", "warning", "info" */
-  const char *source;  /* "hstspreload" or "detour" */
-  const char *message; /* static */
-  const char *fix;     /* static */
-  const char *detail;  /* evidence, printable ASCII; "" when none */
-  int chain;           /* dt_audit_chain of the evidence, or -1 */
-  int hop;             /* index of the hop in that chain, or -1 */
+  const char *source;        /* "hstspreload" or "detour" */
+  const char *message;       /* static */
+  const char *fix;           /* static */
+  const char *detail;        /* evidence, printable ASCII; "" when none */
+  int chain;                 /* dt_audit_chain of the evidence, or -1 */
+  int hop;                   /* index of the hop in that chain, or -1 */
 } dt_audit_finding;
 
 /* Valid during the result callback only. */

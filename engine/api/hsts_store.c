@@ -111,8 +111,10 @@ static int api_host(const char *host, char out[DT_MAX_HOST_BYTES + 1],
   int n = dt_host_canonicalize(host, strlen(host), out, DT_MAX_HOST_BYTES + 1);
   if (n == DT_EINVAL) {
     *why = DT__HOST_IP_LITERAL;
-    return dt__fail(err, n, "'%s' is an IP literal: IP literals are never "
-                            "HSTS hosts (RFC 6797 §8.1.1)", host);
+    return dt__fail(err, n,
+                    "'%s' is an IP literal: IP literals are never "
+                    "HSTS hosts (RFC 6797 §8.1.1)",
+                    host);
   }
   if (n < 0) return dt__fail(err, n, "'%s' is not a valid domain name", host);
   char key[DT_MAX_HOST_BYTES + 1];
@@ -138,8 +140,9 @@ int dt_hsts_store_add(dt_hsts_store *s, const char *host, uint64_t max_age_s,
   dt__host_reason why;
   if (!s) return dt__fail(err, DT_EINVAL, "no store");
   if (max_age_s == 0)
-    return dt__fail(err, DT_EINVAL, "max-age 0 adds nothing (delete the "
-                                    "entry instead)");
+    return dt__fail(err, DT_EINVAL,
+                    "max-age 0 adds nothing (delete the "
+                    "entry instead)");
   int rc = api_host(host, h, &why, err);
   if (rc) return rc;
   /* As for a header: the profile's cap, then receive time + max-age,

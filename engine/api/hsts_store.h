@@ -17,7 +17,7 @@ struct dt_hsts_store {
   char *path;                 /* NULL: memory only */
   const dt__profile *profile; /* cap and matching rules */
   dt_clock clock;
-  int dirty;                  /* changed since the last save */
+  int dirty; /* changed since the last save */
   /* A context's store stops writing after a failed save and goes on in
    * memory (a browser with an unusable profile directory still browses);
    * a store the caller opened keeps its path for a later try. */

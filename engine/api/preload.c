@@ -23,8 +23,8 @@ static int wrap(dt_preload **out, dt__preload *raw, int embedded) {
 }
 
 static int opened(dt_preload **out, int rc, dt__preload *raw,
-                  const dt__preload_error *pe, const char *what,
-                  int embedded, dt_error *err) {
+                  const dt__preload_error *pe, const char *what, int embedded,
+                  dt_error *err) {
   if (rc)
     return dt__fail(err, rc, "cannot use the preload list %s: %s", what,
                     pe && pe->msg[0] ? pe->msg : dt_strerror(rc));
@@ -100,25 +100,23 @@ int dt__preload_match_host(const dt_preload *p, const char *host, size_t n,
   return dt__preload_lookup(p ? p->p : NULL, host, n, mode, m);
 }
 
-int dt_preload_query(const dt_preload *p, const char *host,
-                     const char *profile, int disable_stale,
-                     const dt_clock *clock, dt_preload_match *out,
-                     dt_error *err) {
+int dt_preload_query(const dt_preload *p, const char *host, const char *profile,
+                     int disable_stale, const dt_clock *clock,
+                     dt_preload_match *out, dt_error *err) {
   if (!p || !host || !out) return dt__fail(err, DT_EINVAL, "no host given");
   memset(out, 0, sizeof *out);
   const dt__profile *prof = dt__profile_lookup(profile);
-  if (!prof)
-    return dt__fail(err, DT_EINVAL, "unknown profile '%s'", profile);
+  if (!prof) return dt__fail(err, DT_EINVAL, "unknown profile '%s'", profile);
   int n = dt_host_canonicalize(host, strlen(host), out->host, sizeof out->host);
   if (n == DT_EINVAL)
-    return dt__fail(err, n, "'%s' is an IP literal: IP literals are never "
-                            "HSTS hosts (RFC 6797 §8.1.1)", host);
-  if (n < 0)
-    return dt__fail(err, n, "'%s' is not a valid domain name", host);
+    return dt__fail(err, n,
+                    "'%s' is an IP literal: IP literals are never "
+                    "HSTS hosts (RFC 6797 §8.1.1)",
+                    host);
+  if (n < 0) return dt__fail(err, n, "'%s' is not a valid domain name", host);
   dt__preload_match m;
-  int known = dt__preload_match_host(p, out->host, (size_t)n,
-                                     prof->preload_rule, disable_stale, clock,
-                                     &m);
+  int known = dt__preload_match_host(
+      p, out->host, (size_t)n, prof->preload_rule, disable_stale, clock, &m);
   out->known = known;
   out->reason = dt__preload_reason_name(m.reason);
   memcpy(out->entry, m.name, sizeof out->entry);

@@ -24,8 +24,8 @@ int dt_sts_parse(const char *value, size_t len, const char *profile,
   out->include_subdomains = r.include_subdomains;
   out->preload = r.preload;
   out->unknown_count = r.unknown_count;
-  for (unsigned i = 0; i < r.unknown_count && i < DT_STS_MAX_UNKNOWN &&
-                       i < DT__STS_MAX_UNKNOWN;
+  for (unsigned i = 0;
+       i < r.unknown_count && i < DT_STS_MAX_UNKNOWN && i < DT__STS_MAX_UNKNOWN;
        i++) {
     out->unknown[i].offset = r.unknown[i].off;
     out->unknown[i].length = r.unknown[i].len;

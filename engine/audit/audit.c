@@ -46,7 +46,7 @@ struct dt_audit {
   char **resolve, **connect_to;
   size_t nresolve, nconnect_to;
   unsigned concurrency;
-  job *jobs;           /* in flight */
+  job *jobs; /* in flight */
   unsigned inflight;
   /* the stream */
   dt_audit_next_cb next;
@@ -88,7 +88,8 @@ struct job {
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void warn(dt_audit *a, const char *fmt, ...) {
+static void
+warn(dt_audit *a, const char *fmt, ...) {
   if (a->nwarnings >= MAX_WARNINGS) return;
   va_list ap;
   va_start(ap, fmt);
@@ -114,15 +115,14 @@ void dt__audit_result_view(const dt__audit_result *r, dt_audit_result *pub,
   pub->judged = r->judged;
   pub->findings = fs;
   pub->findings_dropped = r->findings.dropped;
-  for (size_t i = 0; i < r->findings.count && i < DT__AUDIT_MAX_FINDINGS;
-       i++) {
+  for (size_t i = 0; i < r->findings.count && i < DT__AUDIT_MAX_FINDINGS; i++) {
     const dt__audit_finding *f = &r->findings.items[i];
     dt_audit_finding *o = &fs[pub->finding_count++];
     o->code = dt__audit_code_name(f->code);
     o->severity = (dt_audit_severity)f->severity;
     o->severity_name = dt__audit_severity_name(f->severity);
-    o->source = is_detour(dt__audit_code_source(f->code)) ? "detour"
-                                                          : "hstspreload";
+    o->source =
+        is_detour(dt__audit_code_source(f->code)) ? "detour" : "hstspreload";
     o->message = dt__audit_code_message(f->code);
     o->fix = dt__audit_code_fix(f->code);
     o->detail = f->detail;
@@ -135,7 +135,8 @@ void dt__audit_result_view(const dt__audit_result *r, dt_audit_result *pub,
     else
       pub->infos++;
   }
-  for (int i = 0; i < DT__AUDIT_CHAIN_COUNT; i++) pub->chains[i] = r->chains[i];
+  for (int i = 0; i < DT__AUDIT_CHAIN_COUNT; i++)
+    pub->chains[i] = r->chains[i];
 }
 
 static void deliver(job *j) {
@@ -146,8 +147,10 @@ static void deliver(job *j) {
   dt__audit_result_view(r, &pub, fs);
   pub.tag = j->tag;
   /* unlink before the callback: it may close the auditor */
-  if (j->prev) j->prev->next = j->next;
-  else a->jobs = j->next;
+  if (j->prev)
+    j->prev->next = j->next;
+  else
+    a->jobs = j->next;
   if (j->next) j->next->prev = j->prev;
   a->inflight--;
   dt_audit_cb cb = j->cb;
@@ -370,7 +373,8 @@ static char **copy_list(const char *const *in, size_t n) {
   char **out = calloc(n ? n : 1, sizeof *out);
   for (size_t i = 0; out && i < n; i++)
     if (!(out[i] = strdup(in[i]))) {
-      while (i--) free(out[i]);
+      while (i--)
+        free(out[i]);
       free(out);
       return NULL;
     }
@@ -378,7 +382,8 @@ static char **copy_list(const char *const *in, size_t n) {
 }
 
 static void free_list(char **l, size_t n) {
-  for (size_t i = 0; l && i < n; i++) free(l[i]);
+  for (size_t i = 0; l && i < n; i++)
+    free(l[i]);
   free(l);
 }
 
@@ -399,15 +404,16 @@ static void open_preload(dt_audit *a, const dt_ctx_options *o) {
     return;
   }
   dt_error e = {0};
-  int rc = o->preload_file ? dt_preload_open_file(&a->preload,
-                                                  o->preload_file, &e)
-           : o->preload_blob
-               ? dt_preload_open_mem(&a->preload, o->preload_blob,
-                                     o->preload_blob_len, &e)
-               : dt_preload_open_embedded(&a->preload, &e);
+  int rc = o->preload_file
+               ? dt_preload_open_file(&a->preload, o->preload_file, &e)
+           : o->preload_blob ? dt_preload_open_mem(&a->preload, o->preload_blob,
+                                                   o->preload_blob_len, &e)
+                             : dt_preload_open_embedded(&a->preload, &e);
   if (rc) {
-    warn(a, "%s; the list is not used (fix: pass a blob made by `detour "
-            "preload compile`, or --no-preload)", e.message);
+    warn(a,
+         "%s; the list is not used (fix: pass a blob made by `detour "
+         "preload compile`, or --no-preload)",
+         e.message);
     a->preload = NULL;
     return;
   }
@@ -529,8 +535,7 @@ static void maybe_closed(dt_audit *a) {
   dt_ctx_close(c, checker_closed, a);
 }
 
-void dt_audit_close(dt_audit *a, void (*cb)(void *user_data),
-                    void *user_data) {
+void dt_audit_close(dt_audit *a, void (*cb)(void *user_data), void *user_data) {
   if (!a || a->closing) return;
   a->closing = 1;
   a->close_cb = cb;

@@ -429,8 +429,7 @@ static int same_origin_urls(const char *a, const char *b) {
  * finding about that URL was made then: say it once). */
 /* http://H[:80]/p?q -> https://H/p?q (Location resolved against URL). */
 static int is_plain_upgrade(const char *url, const char *location) {
-  if (!location)
-    return 0;
+  if (!location) return 0;
   dt_url *a = NULL, *b = NULL, *up = NULL;
   int yes = 0;
   if (dt_url_parse(&a, url, strlen(url), NULL) == 0 &&
@@ -462,8 +461,7 @@ static int seen_before(const dt_chain *ch, size_t i) {
 /* The checker's http chain starts with the site's own redirect to https on
  * the same host and path. */
 static int site_upgrades(const dt_chain *http) {
-  if (!http || dt_chain_hop_count(http) == 0)
-    return 0;
+  if (!http || dt_chain_hop_count(http) == 0) return 0;
   const dt_hop *h0 = dt_chain_hop(http, 0);
   return h0->has_response && dt__redirect_is_redirect_status(h0->status) &&
          is_plain_upgrade(h0->url, resp_header(h0, "Location"));
@@ -520,9 +518,8 @@ static void judge_browser(coll *c, const coll *checker, const dt_chain *ch,
     const char *vals[MAX_STS_FIELDS];
     if (sts_values(h, vals)) {
       int http = strncmp(h->url, "http:", 5) == 0;
-      int ignored =
-          http || url_host_never_hsts(h->url) || !h->conn ||
-          !h->conn->cert_verified;
+      int ignored = http || url_host_never_hsts(h->url) || !h->conn ||
+                    !h->conn->cert_verified;
       if (ignored &&
           !(http && has_code(checker, DT__AUDIT_REDIRECTS_HTTP_USELESS_HEADER)))
         addf(c, cid, (int)i, DT__AUDIT_REDIRECTS_HSTS_NOT_NOTED, "%s: %s",
@@ -594,4 +591,3 @@ void dt__audit_result_free(dt__audit_result *r) {
     dt_chain_free(r->chains[i]);
   free(r);
 }
-

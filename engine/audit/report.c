@@ -114,8 +114,8 @@ char *dt_audit_result_to_text(const dt_audit_result *r) {
   size_t ne = r->errors, nw = r->warnings, ni = r->infos;
   dt__buf_printf(&t, "audit ");
   dt__buf_put_escaped(&t, r->target); /* a line of a --from file: any bytes */
-  dt__buf_printf(&t, ": %zu error%s, %zu warning%s", ne, ne == 1 ? "" : "s",
-                nw, nw == 1 ? "" : "s");
+  dt__buf_printf(&t, ": %zu error%s, %zu warning%s", ne, ne == 1 ? "" : "s", nw,
+                 nw == 1 ? "" : "s");
   if (r->error)
     dt__buf_printf(&t, " (could not run %s: %s)",
                    r->judged ? "everything" : "it", dt_strerror(r->error));
@@ -137,8 +137,7 @@ char *dt_audit_result_to_text(const dt_audit_result *r) {
         if (h->has_response) dt__buf_printf(&t, " -> %d", h->status);
         const char *loc =
             h->has_response ? dt__header_value(h->resp_headers,
-                                               h->resp_header_count,
-                                               "Location")
+                                               h->resp_header_count, "Location")
                             : NULL;
         if (loc) { /* the server's bytes: escaped for the terminal */
           dt__buf_printf(&t, " ");

@@ -223,7 +223,6 @@ void dt__chain_set_error(dt_chain *c, int err, const char *fmt, ...) {
   va_end(ap);
 }
 
-
 dt_hop *dt__chain_last_hop(dt_chain *c) {
   return c && c->count ? &c->index[c->count - 1]->hop : NULL;
 }

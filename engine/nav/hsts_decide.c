@@ -13,9 +13,8 @@
  * lowercasing; the kit's canonicaliser strips trailing dots (docs/hsts-
  * rules.md rule 19), checks lengths, and refuses localhost and *.localhost
  * (rule 3). */
-static dt__host_reason domain_host(const dt_url *url,
-                                   char out[DT_MAX_HOST_BYTES + 1],
-                                   size_t *len) {
+static dt__host_reason
+domain_host(const dt_url *url, char out[DT_MAX_HOST_BYTES + 1], size_t *len) {
   *len = 0;
   if (dt_url_host_kind(url) != DT_HOST_DOMAIN) return DT__HOST_IP_LITERAL;
   const char *h = dt_url_get(url, DT_URL_HOSTNAME);

@@ -12,9 +12,9 @@ _Static_assert((int)DT_STS_KNOCKED_OUT == (int)DT__HSTS_KNOCKED_OUT &&
                "the public outcomes extend the store's");
 
 static const char *outcome_name(dt_sts_outcome o) {
-  return o == DT_STS_IGNORED ? "ignored"
-                             : dt__hsts_note_outcome_name(
-                                   (dt__hsts_note_outcome)o);
+  return o == DT_STS_IGNORED
+             ? "ignored"
+             : dt__hsts_note_outcome_name((dt__hsts_note_outcome)o);
 }
 
 void dt__hsts_observe(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
@@ -80,9 +80,7 @@ void dt__hsts_observe(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
     n->code = dt__host_reason_name(r.host_reason);
     n->message = dt__host_reason_message(r.host_reason);
     break;
-  default:
-    snprintf(n->host, sizeof n->host, "%s", host);
-    break;
+  default: snprintf(n->host, sizeof n->host, "%s", host); break;
   }
   if (changed) dt__store_changed(ctx->store);
 }

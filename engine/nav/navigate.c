@@ -17,15 +17,15 @@
  * (redirect.c, profile knobs), whether a host is a Known HSTS Host
  * (hsts_decide.c), what an STS field does (hsts_note.c). This file only
  * sequences them and records what they decided on the hop. */
+#include "engine/nav/navigate.h"
 #include "engine/ctx.h"
-#include "hsts/base/sized.h"
 #include "engine/nav/hsts_decide.h"
 #include "engine/nav/hsts_note.h"
-#include "engine/nav/navigate.h"
 #include "engine/nav/redirect.h"
 #include "engine/nav/upgrade.h"
 #include "engine/net/client.h"
 #include "hsts/base/headers.h"
+#include "hsts/base/sized.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,14 +44,14 @@ struct dt_nav {
   void *ud;
   dt_body_cb on_body;
   dt_progress_cb on_progress;
-  uv_timer_t done; /* the callback always runs from the loop */
+  uv_timer_t done;    /* the callback always runs from the loop */
   dt__client *client; /* RUNNING: the hop in flight */
   int canceled;       /* dt_nav_cancel was called: the end is on its way */
   int finishing;      /* FINISHING */
   /* The current hop's verdict, decided when its head arrived. */
   dt__redirect_verdict verdict;
   dt__redirect_out out;
-  int64_t expected; /* Content-Length of the final body, or -1 */
+  int64_t expected;           /* Content-Length of the final body, or -1 */
   struct dt_nav *prev, *next; /* the context's navigations in flight */
 };
 typedef struct dt_nav nav;
@@ -240,14 +240,11 @@ static void on_hop(dt_chain *chain, dt_hop *hop, int err, void *ud) {
                           n->ctx->profile->name, n->st.max_redirects,
                           n->st.redirect_count + 1);
     else
-      dt__chain_set_error(chain, n->out.err, "%s%s%s",
-                          dt_strerror(n->out.err), n->out.note[0] ? ": " : "",
-                          n->out.note);
+      dt__chain_set_error(chain, n->out.err, "%s%s%s", dt_strerror(n->out.err),
+                          n->out.note[0] ? ": " : "", n->out.note);
     finish(n);
     return;
-  case DT__REDIRECT_FOLLOW:
-    step(n);
-    return;
+  case DT__REDIRECT_FOLLOW: step(n); return;
   }
 }
 
@@ -287,11 +284,10 @@ static void step(nav *n) {
     o.hsts_host = strcmp(dt_url_scheme(rq.url), "https") == 0 &&
                   dt__hsts_host_known(n->ctx, rq.url, &known);
     n->verdict = DT__REDIRECT_FINAL;
-    int rc = dt__client_send(n->ctx, n->chain, hop, rq.method,
-                             dt_url_get(rq.url, DT_URL_HREF), rq.headers,
-                             rq.header_count, rq.send_body ? n->body : NULL,
-                             rq.send_body ? n->body_len : 0, &o, on_hop, n,
-                             &n->client);
+    int rc = dt__client_send(
+        n->ctx, n->chain, hop, rq.method, dt_url_get(rq.url, DT_URL_HREF),
+        rq.headers, rq.header_count, rq.send_body ? n->body : NULL,
+        rq.send_body ? n->body_len : 0, &o, on_hop, n, &n->client);
     if (rc) fail(n, rc, NULL);
     return;
   }
@@ -306,16 +302,14 @@ void dt_request_init(dt_request *req) {
 int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
              void *user_data, dt_nav **handle) {
   if (handle) *handle = NULL;
-  if (!ctx || !caller || !cb || ctx->closing ||
-      caller->size < REQUEST_SIZE_MIN)
+  if (!ctx || !caller || !cb || ctx->closing || caller->size < REQUEST_SIZE_MIN)
     return DT_EINVAL;
   /* An older caller's smaller struct is read only as far as its size. */
   dt_request rq_local;
   dt_request_init(&rq_local);
   dt__sized_copy(&rq_local, sizeof rq_local, caller);
   const dt_request *rq = &rq_local;
-  if (!rq->url || rq->body_len > ctx->limits.max_request_body)
-    return DT_EINVAL;
+  if (!rq->url || rq->body_len > ctx->limits.max_request_body) return DT_EINVAL;
   const char *method = rq->method ? rq->method : "GET";
   nav *n = calloc(1, sizeof *n);
   dt_chain *chain = dt__chain_new(method, rq->url);
@@ -355,9 +349,8 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
     fail(n, rc, rc == DT_EURL ? "the URL could not be parsed" : NULL);
     return 0;
   }
-  if (rq->initiator &&
-      (rc = dt_url_parse(&initiator, rq->initiator, strlen(rq->initiator),
-                         NULL)) != 0) {
+  if (rq->initiator && (rc = dt_url_parse(&initiator, rq->initiator,
+                                          strlen(rq->initiator), NULL)) != 0) {
     dt_url_free(url);
     fail(n, rc, "the --initiator URL could not be parsed");
     return 0;

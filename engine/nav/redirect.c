@@ -200,8 +200,8 @@ static dt__redirect_verdict finish(dt__redirect_out *out,
 /* ------------------------------------------------------------------------ */
 /* Headers. */
 
-/* Written by the client for every hop, never carried (docs/redirect-rules.md rule 19;
- * RFC 9110 §7.6.1 connection-specific fields). */
+/* Written by the client for every hop, never carried (docs/redirect-rules.md
+ * rule 19; RFC 9110 §7.6.1 connection-specific fields). */
 static int header_is_rebuilt(const char *name) {
   static const char *const names[] = {"host",
                                       "connection",
@@ -542,7 +542,8 @@ static const char R_MANUAL[] = "Fetch §4.3 HTTP fetch: redirect mode manual";
 static const char R_DUP_FETCH[] =
     "Fetch §2.2.2 extract header list values; §2.2.6 location URL step 2";
 static const char R_DUP_CHROMIUM[] =
-    "Chromium HttpUtil::HeadersContainMultipleCopiesOfField (docs/decisions.md knob "
+    "Chromium HttpUtil::HeadersContainMultipleCopiesOfField (docs/decisions.md "
+    "knob "
     "2/3)";
 static const char R_EMPTY_FINAL[] =
     "Chromium HttpResponseHeaders::IsRedirect (docs/decisions.md knob 1)";
@@ -566,7 +567,8 @@ static const char R_POLICY[] =
 static const char R_REFERER[] =
     "Referrer Policy §8.3 determine request's referrer";
 static const char R_ORIGIN_TAINT[] =
-    "Fetch serializing a request origin (redirect-taint) (docs/decisions.md knob 5)";
+    "Fetch serializing a request origin (redirect-taint) (docs/decisions.md "
+    "knob 5)";
 static const char R_ORIGIN_NULL[] =
     "Chromium RedirectUtil::UpdateHttpRequest (docs/decisions.md knob 5)";
 static const char R_HSTS[] = "RFC 6797 §8.3; Fetch §4.1 main fetch (HSTS)";

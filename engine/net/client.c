@@ -12,8 +12,8 @@
  * The total timer spans all phases. Completion closes both timers; cb runs
  * from their close callback, so never from inside dt__client_send(). */
 #include "engine/net/client.h"
-#include "engine/net/conn.h"
 #include "engine/ctx.h"
+#include "engine/net/conn.h"
 #include "engine/net/http1.h"
 
 #include <stdarg.h>
@@ -34,9 +34,8 @@ typedef enum phase {
   PH_DONE       /* finished; waiting for handles to close */
 } phase;
 
-static const char *const phase_names[] = {"start", "dns",  "connect", "tls",
-                                          "waiting for response", "body",
-                                          "done"};
+static const char *const phase_names[] = {
+    "start", "dns", "connect", "tls", "waiting for response", "body", "done"};
 
 struct dt__client {
   dt_ctx *ctx;
@@ -89,15 +88,11 @@ static const char *where_addr(req *r) {
 }
 
 static void maybe_free(req *r) {
-  if (r->open_handles || r->gai_pending || r->ph != PH_DONE)
-    return;
-  if (r->handle)
-    *r->handle = NULL;
+  if (r->open_handles || r->gai_pending || r->ph != PH_DONE) return;
+  if (r->handle) *r->handle = NULL;
   dt_ctx *ctx = r->ctx;
-  if (r->cb)
-    r->cb(r->chain, r->hop, r->err, r->ud);
-  if (r->parser_live)
-    dt__http1_free(&r->parser);
+  if (r->cb) r->cb(r->chain, r->hop, r->err, r->ud);
+  if (r->parser_live) dt__http1_free(&r->parser);
   dt_url_free(r->url);
   free(r->reqbuf);
   free(r);
@@ -113,23 +108,20 @@ static void on_timer_closed(uv_handle_t *h) {
 /* Ends the hop: records the error (with phase, host:port and address),
  * releases the connection and closes the timers. */
 static void finish(req *r, int err) {
-  if (r->ph == PH_DONE)
-    return;
+  if (r->ph == PH_DONE) return;
   dt_hop *hop = r->hop;
   dt__hop_timing(hop)->total_ms = ms_since(r->t0);
   if (err) {
     r->err = err;
-    dt__chain_set_error(r->chain, err, "%s %s:%d (%s): %s",
-                        phase_names[r->ph], r->host, r->port, where_addr(r),
-                        r->msg);
+    dt__chain_set_error(r->chain, err, "%s %s:%d (%s): %s", phase_names[r->ph],
+                        r->host, r->port, where_addr(r), r->msg);
     dt__ctx_tracef(r->ctx, "error %s: %s", dt_err_name(err), r->msg);
   }
   if (r->conn) {
     dt__conn_close(r->conn);
     r->conn = NULL;
   }
-  if (r->gai_pending)
-    uv_cancel((uv_req_t *)&r->gai);
+  if (r->gai_pending) uv_cancel((uv_req_t *)&r->gai);
   set_phase(r, PH_DONE);
   uv_timer_stop(&r->phase_timer);
   uv_timer_stop(&r->total_timer);
@@ -140,7 +132,8 @@ static void finish(req *r, int err) {
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static void fail(req *r, int err, const char *fmt, ...) {
+static void
+fail(req *r, int err, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(r->msg, sizeof r->msg, fmt, ap);
@@ -169,14 +162,12 @@ void dt__client_set_sink(dt__client *r, dt__http1_sink sink, void *ud,
 }
 
 void dt__client_abort(dt__client *r, int err, const char *why) {
-  if (r && r->ph != PH_DONE)
-    fail(r, err, "%s", why);
+  if (r && r->ph != PH_DONE) fail(r, err, "%s", why);
 }
 
 static void arm(req *r, uint32_t ms) {
   uv_timer_stop(&r->phase_timer);
-  if (ms)
-    uv_timer_start(&r->phase_timer, on_phase_timeout, ms, 0);
+  if (ms) uv_timer_start(&r->phase_timer, on_phase_timeout, ms, 0);
 }
 
 static void start_connect(req *r);
@@ -190,46 +181,53 @@ static void on_phase_timeout(uv_timer_t *t) {
   const dt_limits *L = &r->ctx->limits;
   switch (r->ph) {
   case PH_DNS:
-    fail(r, DT_ETIMEOUT_DNS, "no answer for %s within %u ms", r->chost, (unsigned)L->dns_timeout_ms);
+    fail(r, DT_ETIMEOUT_DNS, "no answer for %s within %u ms", r->chost,
+         (unsigned)L->dns_timeout_ms);
     break;
   case PH_CONNECT:
-    dt__ctx_tracef(r->ctx, "connect to %s timed out after %u ms",
-                   where_addr(r), (unsigned)L->connect_timeout_ms);
+    dt__ctx_tracef(r->ctx, "connect to %s timed out after %u ms", where_addr(r),
+                   (unsigned)L->connect_timeout_ms);
     if (r->next_addr < r->naddrs) {
       dt__conn_close(r->conn);
       r->conn = NULL;
       start_connect(r);
       return;
     }
-    fail(r, DT_ETIMEOUT_CONNECT, "no connection within %u ms (per address)", (unsigned)L->connect_timeout_ms);
+    fail(r, DT_ETIMEOUT_CONNECT, "no connection within %u ms (per address)",
+         (unsigned)L->connect_timeout_ms);
     break;
   case PH_TLS:
-    fail(r, DT_ETIMEOUT_TLS, "TLS handshake not done within %u ms", (unsigned)L->tls_timeout_ms);
+    fail(r, DT_ETIMEOUT_TLS, "TLS handshake not done within %u ms",
+         (unsigned)L->tls_timeout_ms);
     break;
   case PH_WAIT:
-    fail(r, DT_ETIMEOUT_FIRST_BYTE, "no response byte within %u ms", (unsigned)L->first_byte_timeout_ms);
+    fail(r, DT_ETIMEOUT_FIRST_BYTE, "no response byte within %u ms",
+         (unsigned)L->first_byte_timeout_ms);
     break;
   case PH_BODY:
-    fail(r, DT_ETIMEOUT_IDLE, "no byte for %u ms mid-response (%llu body bytes so far)", (unsigned)L->idle_timeout_ms, (unsigned long long)r->hop->resp_body_bytes);
+    fail(r, DT_ETIMEOUT_IDLE,
+         "no byte for %u ms mid-response (%llu body bytes so far)",
+         (unsigned)L->idle_timeout_ms,
+         (unsigned long long)r->hop->resp_body_bytes);
     break;
-  default:
-    break;
+  default: break;
   }
 }
 
 static void on_total_timeout(uv_timer_t *t) {
   req *r = t->data;
-  fail(r, DT_ETIMEOUT_TOTAL, "total time limit of %u ms reached", (unsigned)(r->opts.total_timeout_ms ? r->opts.total_timeout_ms : r->ctx->limits.total_timeout_ms));
+  fail(r, DT_ETIMEOUT_TOTAL, "total time limit of %u ms reached",
+       (unsigned)(r->opts.total_timeout_ms ? r->opts.total_timeout_ms
+                                           : r->ctx->limits.total_timeout_ms));
 }
 
 /* ---- response ------------------------------------------------------------ */
 
 static int idempotent(const char *m) {
-  static const char *const ok[] = {"GET", "HEAD", "OPTIONS", "TRACE", "PUT",
-                                   "DELETE"};
+  static const char *const ok[] = {"GET",   "HEAD", "OPTIONS",
+                                   "TRACE", "PUT",  "DELETE"};
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-    if (strcmp(m, ok[i]) == 0)
-      return 1;
+    if (strcmp(m, ok[i]) == 0) return 1;
   return 0;
 }
 
@@ -239,15 +237,13 @@ static void conn_data(dt__conn *c, const char *data, size_t len) {
     dt__hop_timing(r->hop)->first_byte_ms = ms_since(r->t0);
     set_phase(r, PH_BODY);
   }
-  if (r->ph != PH_BODY)
-    return;
+  if (r->ph != PH_BODY) return;
   arm(r, r->ctx->limits.idle_timeout_ms);
   size_t used = 0;
   int rc = dt__http1_feed(&r->parser, data, len, &used);
   if (r->ph == PH_DONE)
     return; /* ended from a callback inside the parse (abort, cancel) */
-  if (rc == 0)
-    return;
+  if (rc == 0) return;
   if (rc < 0) {
     fail(r, rc, "%s", r->parser.msg);
     return;
@@ -268,8 +264,7 @@ static void conn_eof(dt__conn *c, int err, const char *msg) {
   req *r = c->owner.data;
   if (r->ph == PH_CONNECT || r->ph == PH_TLS) {
     fail(r, err ? err : DT_ETLS,
-         r->ph == PH_TLS ? "connection closed during TLS handshake: %s"
-                         : "%s",
+         r->ph == PH_TLS ? "connection closed during TLS handshake: %s" : "%s",
          msg);
     return;
   }
@@ -331,7 +326,10 @@ static void send_request(req *r) {
   c->owner.data = r;
   record_conn(r);
   if (r->opts.hsts_host && c->has_tls && !c->tls_chain_ok) {
-    fail(r, DT_EHSTS_CERT, "%s is a Known HSTS Host and its certificate did not verify: " "no override, not even --insecure (RFC 6797 §8.4)", r->host);
+    fail(r, DT_EHSTS_CERT,
+         "%s is a Known HSTS Host and its certificate did not verify: "
+         "no override, not even --insecure (RFC 6797 §8.4)",
+         r->host);
     return;
   }
   set_phase(r, PH_WAIT);
@@ -371,7 +369,8 @@ static void conn_connected(dt__conn *c, int status) {
       start_connect(r);
       return;
     }
-    fail(r, DT_ECONNECT, "connect failed: %s (%s)", uv_strerror(status), uv_err_name(status));
+    fail(r, DT_ECONNECT, "connect failed: %s (%s)", uv_strerror(status),
+         uv_err_name(status));
     return;
   }
   dt__hop_timing(r->hop)->connect_ms = ms_since(r->t_phase);
@@ -385,8 +384,7 @@ static void conn_connected(dt__conn *c, int status) {
   arm(r, r->ctx->limits.tls_timeout_ms);
   char msg[300];
   int rc = dt__conn_tls_start(c, r->host, r->key, msg, sizeof msg);
-  if (rc)
-    fail(r, rc, "%s", msg);
+  if (rc) fail(r, rc, "%s", msg);
 }
 
 /* Next address in order (happy eyeballs not required). */
@@ -414,8 +412,7 @@ static void start_connect(req *r) {
 }
 
 static int add_addr(req *r, const char *ip, int port) {
-  if (r->naddrs >= MAX_ADDRS)
-    return 0;
+  if (r->naddrs >= MAX_ADDRS) return 0;
   struct sockaddr_storage *ss = &r->addrs[r->naddrs];
   memset(ss, 0, sizeof *ss);
   if (uv_ip4_addr(ip, port, (struct sockaddr_in *)ss) == 0 ||
@@ -441,8 +438,7 @@ static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *ai) {
     return;
   }
   for (struct addrinfo *a = ai; a && r->naddrs < MAX_ADDRS; a = a->ai_next) {
-    if (a->ai_family != AF_INET && a->ai_family != AF_INET6)
-      continue;
+    if (a->ai_family != AF_INET && a->ai_family != AF_INET6) continue;
     memcpy(&r->addrs[r->naddrs], a->ai_addr, a->ai_addrlen);
     if (a->ai_family == AF_INET)
       ((struct sockaddr_in *)&r->addrs[r->naddrs])->sin_port =
@@ -453,8 +449,7 @@ static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *ai) {
     r->naddrs++;
   }
   uv_freeaddrinfo(ai);
-  dt__ctx_tracef(r->ctx, "resolved %s: %zu address(es)", r->chost,
-                 r->naddrs);
+  dt__ctx_tracef(r->ctx, "resolved %s: %zu address(es)", r->chost, r->naddrs);
   start_connect(r);
 }
 
@@ -493,15 +488,15 @@ static void start_network(req *r) {
   int rc = uv_getaddrinfo(r->ctx->loop, &r->gai, on_resolved, r->chost, NULL,
                           &hints);
   if (rc) {
-    fail(r, DT_EDNS, "cannot start resolving %s: %s", r->chost, uv_strerror(rc));
+    fail(r, DT_EDNS, "cannot start resolving %s: %s", r->chost,
+         uv_strerror(rc));
     return;
   }
   r->gai_pending = 1;
 }
 
 static int prepare(req *r, const char *url, const dt_header *headers,
-                   size_t header_count, const uint8_t *body,
-                   size_t body_len) {
+                   size_t header_count, const uint8_t *body, size_t body_len) {
   int rc = dt_url_parse(&r->url, url, strlen(url), NULL);
   if (rc) {
     snprintf(r->msg, sizeof r->msg, "cannot parse URL \"%.200s\"", url);
@@ -538,8 +533,8 @@ static int prepare(req *r, const char *url, const dt_header *headers,
   }
   dt__overrides_connect_to(r->ctx->ovr, dt_url_get(r->url, DT_URL_HOSTNAME),
                            r->port, r->chost, sizeof r->chost, &r->cport);
-  snprintf(r->key, sizeof r->key, "%s://%s:%d|%s:%d", scheme, r->host,
-           r->port, r->chost, r->cport);
+  snprintf(r->key, sizeof r->key, "%s://%s:%d|%s:%d", scheme, r->host, r->port,
+           r->chost, r->cport);
   char *target = dt_url_request_target(r->url);
   if (!target) {
     snprintf(r->msg, sizeof r->msg, "out of memory");
@@ -565,22 +560,17 @@ int dt__client_send(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
                     const uint8_t *body, size_t body_len,
                     const dt__client_opts *opts, dt__client_cb cb,
                     void *user_data, dt__client **out) {
-  if (out)
-    *out = NULL;
-  if (!ctx || !chain || !hop || !url || !cb || ctx->closing)
-    return DT_EINVAL;
-  if (!method)
-    method = "GET";
+  if (out) *out = NULL;
+  if (!ctx || !chain || !hop || !url || !cb || ctx->closing) return DT_EINVAL;
+  if (!method) method = "GET";
   req *r = calloc(1, sizeof *r);
-  if (!r)
-    return DT_ENOMEM;
+  if (!r) return DT_ENOMEM;
   r->ctx = ctx;
   r->chain = chain;
   r->hop = hop;
   r->cb = cb;
   r->ud = user_data;
-  if (opts)
-    r->opts = *opts;
+  if (opts) r->opts = *opts;
   snprintf(r->method, sizeof r->method, "%s", method);
   r->t0 = uv_hrtime();
   dt__ctx_ref(ctx);
@@ -600,8 +590,7 @@ int dt__client_send(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
   }
   uint32_t total = r->opts.total_timeout_ms ? r->opts.total_timeout_ms
                                             : ctx->limits.total_timeout_ms;
-  if (total)
-    uv_timer_start(&r->total_timer, on_total_timeout, total, 0);
+  if (total) uv_timer_start(&r->total_timer, on_total_timeout, total, 0);
   int rc = strlen(method) >= sizeof r->method ? DT_EINVAL : 0;
   if (rc)
     snprintf(r->msg, sizeof r->msg, "method name too long");

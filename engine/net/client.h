@@ -20,16 +20,15 @@ typedef void (*dt__client_cb)(dt_chain *chain, dt_hop *hop, int err,
 /* The final response head is in HOP, no body byte yet: the caller decides
  * what to do with the body (dt__client_set_sink). 0, or a negative DT_E*
  * that ends the hop with that error. */
-typedef int (*dt__client_head_cb)(dt__client *c, dt_hop *hop,
-                                  void *user_data);
+typedef int (*dt__client_head_cb)(dt__client *c, dt_hop *hop, void *user_data);
 
 /* Per-call knobs; NULL means defaults. */
 typedef struct dt__client_opts {
-  int no_reuse;              /* 1: never take a pooled connection */
-  uint32_t total_timeout_ms; /* 0: limits.total_timeout_ms of the ctx */
-  int hsts_host;             /* 1: a Known HSTS Host — a certificate that
-                                did not verify is fatal even with
-                                --insecure (RFC 6797 §8.4, §12.1) */
+  int no_reuse;               /* 1: never take a pooled connection */
+  uint32_t total_timeout_ms;  /* 0: limits.total_timeout_ms of the ctx */
+  int hsts_host;              /* 1: a Known HSTS Host — a certificate that
+                                 did not verify is fatal even with
+                                 --insecure (RFC 6797 §8.4, §12.1) */
   dt__client_head_cb on_head; /* optional; gets the send's user_data */
 } dt__client_opts;
 

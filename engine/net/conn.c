@@ -8,11 +8,9 @@
 #include <string.h>
 
 static void conn_release(dt__conn *c) {
-  if (--c->open_handles > 0)
-    return;
+  if (--c->open_handles > 0) return;
   dt_ctx *ctx = c->ctx;
-  if (c->has_tls)
-    dt__tls_free(&c->tls);
+  if (c->has_tls) dt__tls_free(&c->tls);
   free(c);
   dt__ctx_unref(ctx);
 }
@@ -23,8 +21,7 @@ static void on_wire_closed(dt__transport *w) { conn_release(w->up); }
 int dt__conn_new(dt_ctx *ctx, const char *key, dt__conn **out) {
   *out = NULL;
   dt__conn *c = calloc(1, sizeof *c);
-  if (!c)
-    return DT_ENOMEM;
+  if (!c) return DT_ENOMEM;
   c->ctx = ctx;
   c->id = ++ctx->next_conn_id;
   snprintf(c->key, sizeof c->key, "%s", key);
@@ -48,28 +45,24 @@ static void set_ref(dt__conn *c, int ref) {
 }
 
 static void remove_from_pool(dt__conn *c) {
-  if (!c->in_pool)
-    return;
+  if (!c->in_pool) return;
   set_ref(c, 1);
   dt__conn **pp = &c->ctx->pool;
   while (*pp && *pp != c)
     pp = &(*pp)->pool_next;
-  if (*pp)
-    *pp = c->pool_next;
+  if (*pp) *pp = c->pool_next;
   c->pool_next = NULL;
   c->in_pool = 0;
   uv_timer_stop(&c->idle_timer);
 }
 
 void dt__conn_close(dt__conn *c) {
-  if (!c || c->closing)
-    return;
+  if (!c || c->closing) return;
   remove_from_pool(c);
   c->closing = 1;
   c->dead = 1;
   memset(&c->owner, 0, sizeof c->owner);
-  if (c->wire)
-    c->wire->vt->close(c->wire);
+  if (c->wire) c->wire->vt->close(c->wire);
   uv_close((uv_handle_t *)&c->idle_timer, on_timer_closed);
 }
 
@@ -96,8 +89,7 @@ static void tls_input(dt__conn *c, const char *data, size_t len) {
   dt__tls_feed(&c->tls, data, len);
   if (!c->tls_done) {
     int rc = dt__tls_handshake(&c->tls, msg, sizeof msg);
-    if (rc == 1)
-      return;
+    if (rc == 1) return;
     if (rc == 0) {
       c->tls_done = 1;
       snprintf(c->tls_version, sizeof c->tls_version, "%s",
@@ -112,8 +104,7 @@ static void tls_input(dt__conn *c, const char *data, size_t len) {
       else
         snprintf(c->tls_cipher, sizeof c->tls_cipher, "%s", cs);
       for (char *p = c->tls_cipher; *p; p++)
-        if (*p == '-')
-          *p = '_';
+        if (*p == '-') *p = '_';
       const char *alpn = mbedtls_ssl_get_alpn_protocol(&c->tls.ssl);
       snprintf(c->tls_alpn, sizeof c->tls_alpn, "%s", alpn ? alpn : "");
       dt__tls_subject(&c->tls, c->tls_subject, sizeof c->tls_subject);
@@ -121,18 +112,14 @@ static void tls_input(dt__conn *c, const char *data, size_t len) {
       c->tls_chain_ok = dt__tls_chain_ok(&c->tls);
       c->tls_resumed = dt__tls_was_resumed(&c->tls);
     }
-    if (c->owner.on_tls)
-      c->owner.on_tls(c, rc, msg);
-    if (rc != 0 || c->closing)
-      return;
+    if (c->owner.on_tls) c->owner.on_tls(c, rc, msg);
+    if (rc != 0 || c->closing) return;
   }
   char plain[DT__CONN_PLAIN_BUF];
   for (;;) {
-    if (c->closing)
-      return;
+    if (c->closing) return;
     int n = dt__tls_read(&c->tls, plain, sizeof plain, msg, sizeof msg);
-    if (n == 0)
-      return;
+    if (n == 0) return;
     if (n == DT__TLS_EOF) {
       eof_up(c, 0, "peer sent TLS close_notify");
       return;
@@ -147,8 +134,7 @@ static void tls_input(dt__conn *c, const char *data, size_t len) {
 
 static void wire_read(dt__transport *w, const char *data, size_t len) {
   dt__conn *c = w->up;
-  if (c->closing)
-    return;
+  if (c->closing) return;
   if (c->has_tls)
     tls_input(c, data, len);
   else
@@ -157,8 +143,7 @@ static void wire_read(dt__transport *w, const char *data, size_t len) {
 
 static void wire_eof(dt__transport *w, int err, const char *msg) {
   dt__conn *c = w->up;
-  if (!c->closing)
-    eof_up(c, err, msg);
+  if (!c->closing) eof_up(c, err, msg);
 }
 
 void dt__conn_attach(dt__conn *c, dt__transport *wire, const char *remote) {
@@ -174,18 +159,15 @@ void dt__conn_attach(dt__conn *c, dt__transport *wire, const char *remote) {
 static void tcp_connected(dt__tcp *t, int status, void *ud) {
   dt__conn *c = ud;
   (void)t;
-  if (c->closing)
-    return;
+  if (c->closing) return;
   c->connected = status == 0;
-  if (c->owner.on_connect)
-    c->owner.on_connect(c, status);
+  if (c->owner.on_connect) c->owner.on_connect(c, status);
 }
 
 int dt__conn_connect(dt__conn *c, const struct sockaddr *addr) {
   dt__tcp *t;
   int rc = dt__tcp_new(c->ctx->loop, c->ctx->rbuf, sizeof c->ctx->rbuf, &t);
-  if (rc)
-    return UV_ENOMEM;
+  if (rc) return UV_ENOMEM;
   rc = dt__tcp_connect(t, addr, tcp_connected, c);
   dt__conn_attach(c, &t->base, t->remote);
   return rc;
@@ -193,8 +175,7 @@ int dt__conn_connect(dt__conn *c, const struct sockaddr *addr) {
 
 static int tls_send(void *ud, const unsigned char *buf, size_t len) {
   dt__conn *c = ud;
-  if (c->closing || !c->wire)
-    return -1;
+  if (c->closing || !c->wire) return -1;
   return c->wire->vt->write(c->wire, (const char *)buf, len) ? -1 : (int)len;
 }
 
@@ -223,11 +204,9 @@ int dt__conn_write(dt__conn *c, const char *data, size_t len, char *msg,
     return DT_ESEND;
   }
   dt__ctx_trace(c->ctx, '>', data, len);
-  if (c->has_tls)
-    return dt__tls_write(&c->tls, data, len, msg, cap);
+  if (c->has_tls) return dt__tls_write(&c->tls, data, len, msg, cap);
   int rc = c->wire->vt->write(c->wire, data, len);
-  if (rc)
-    snprintf(msg, cap, "write of %zu bytes failed", len);
+  if (rc) snprintf(msg, cap, "write of %zu bytes failed", len);
   return rc;
 }
 
@@ -259,8 +238,7 @@ void dt__pool_put(dt__conn *c) {
   }
   uint32_t n = 0;
   for (dt__conn *o = ctx->pool; o; o = o->pool_next)
-    if (strcmp(o->key, c->key) == 0)
-      n++;
+    if (strcmp(o->key, c->key) == 0) n++;
   if (n >= ctx->limits.pool_idle_per_origin) {
     dt__conn_close(c);
     return;

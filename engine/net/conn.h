@@ -34,17 +34,17 @@ struct dt__conn {
   dt_ctx *ctx;
   uint64_t id;
   char key[DT__CONN_KEY_BYTES];
-  char remote[64];           /* "127.0.0.1:8443" / "[::1]:8443" */
-  dt__transport *wire;       /* tcp, or an in-memory transport in tests */
-  uv_timer_t idle_timer;     /* pool idle timeout */
+  char remote[64];       /* "127.0.0.1:8443" / "[::1]:8443" */
+  dt__transport *wire;   /* tcp, or an in-memory transport in tests */
+  uv_timer_t idle_timer; /* pool idle timeout */
   int open_handles;
   int closing;
   int connected;
   int in_pool;
-  int dead;                  /* peer closed or failed: never reuse */
-  uint64_t idle_since;       /* uv_now when pooled */
+  int dead;            /* peer closed or failed: never reuse */
+  uint64_t idle_since; /* uv_now when pooled */
   dt__conn *pool_next;
-  dt__conn_owner owner;      /* zeroed while pooled */
+  dt__conn_owner owner; /* zeroed while pooled */
   int has_tls, tls_done;
   dt__tls tls;
   char tls_version[24], tls_cipher[96], tls_subject[256], tls_alpn[24];

@@ -22,7 +22,8 @@ static void set_state(dt__http1 *p, dt__http1_state s) { p->state = s; }
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static int fail(dt__http1 *p, int err, const char *fmt, ...) {
+static int
+fail(dt__http1 *p, int err, const char *fmt, ...) {
   if (p->state != DT__H1_ERROR) {
     p->err = err;
     va_list ap;
@@ -100,8 +101,9 @@ static int cb_headers_complete(llhttp_t *ll) {
   dt__http1 *p = from(ll);
   int status = llhttp_get_status_code(ll);
   if (status == 101)
-    return fail(p, DT_EHTTP, "server answered 101 Switching Protocols (no "
-                             "upgrade was asked)");
+    return fail(p, DT_EHTTP,
+                "server answered 101 Switching Protocols (no "
+                "upgrade was asked)");
   if (status >= 100 && status < 200) {
     /* RFC 9110 §15.2: a client must be able to parse and ignore 1xx. */
     p->skipped_1xx++;
@@ -110,8 +112,8 @@ static int cb_headers_complete(llhttp_t *ll) {
   dt_hop *hop = p->hop;
   hop->has_response = 1;
   hop->status = status;
-  hop->reason = dt__chain_strndup(p->chain, p->status_text.p ? p->status_text.p : "",
-                                  p->status_text.len);
+  hop->reason = dt__chain_strndup(
+      p->chain, p->status_text.p ? p->status_text.p : "", p->status_text.len);
   /* walk "name\0value\0" pairs */
   size_t off = 0;
   const char *hb = p->head.p;
@@ -142,10 +144,10 @@ static int cb_body(llhttp_t *ll, const char *at, size_t len) {
   if (p->sink) {
     int rc = p->sink(p->sink_ud, at, len);
     if (rc < 0)
-      return fail(p, rc, "the body callback stopped the transfer after %llu "
-                         "bytes: %s",
-                  (unsigned long long)p->hop->resp_body_bytes,
-                  dt_strerror(rc));
+      return fail(p, rc,
+                  "the body callback stopped the transfer after %llu "
+                  "bytes: %s",
+                  (unsigned long long)p->hop->resp_body_bytes, dt_strerror(rc));
     if (!p->sink_keep) return 0;
   }
   size_t room = p->lim->max_body_bytes - p->body.len;
@@ -203,8 +205,7 @@ void dt__http1_on_head(dt__http1 *p, dt__http1_head_cb cb, void *ud) {
   p->head_ud = ud;
 }
 
-void dt__http1_set_sink(dt__http1 *p, dt__http1_sink sink, void *ud,
-                        int keep) {
+void dt__http1_set_sink(dt__http1 *p, dt__http1_sink sink, void *ud, int keep) {
   p->sink = sink;
   p->sink_ud = ud;
   p->sink_keep = keep;
@@ -219,12 +220,9 @@ void dt__http1_free(dt__http1 *p) {
 
 int dt__http1_feed(dt__http1 *p, const char *data, size_t len, size_t *used) {
   *used = 0;
-  if (p->state == DT__H1_ERROR)
-    return p->err;
-  if (p->state == DT__H1_DONE)
-    return 1;
-  if (len == 0)
-    return 0;
+  if (p->state == DT__H1_ERROR) return p->err;
+  if (p->state == DT__H1_DONE) return 1;
+  if (len == 0) return 0;
   llhttp_errno_t e = llhttp_execute(&p->parser, data, len);
   if (e == HPE_OK) {
     *used = len;
@@ -237,8 +235,7 @@ int dt__http1_feed(dt__http1 *p, const char *data, size_t len, size_t *used) {
     p->got_bytes += *used;
     return 1;
   }
-  if (p->state == DT__H1_ERROR)
-    return p->err;
+  if (p->state == DT__H1_ERROR) return p->err;
   const char *pos = llhttp_get_error_pos(&p->parser);
   size_t at = pos && pos >= data ? (size_t)(pos - data) : 0;
   p->err = DT_EHTTP;
@@ -250,10 +247,8 @@ int dt__http1_feed(dt__http1 *p, const char *data, size_t len, size_t *used) {
 }
 
 int dt__http1_eof(dt__http1 *p) {
-  if (p->state == DT__H1_DONE)
-    return 1;
-  if (p->state == DT__H1_ERROR)
-    return p->err;
+  if (p->state == DT__H1_DONE) return 1;
+  if (p->state == DT__H1_ERROR) return p->err;
   if (p->state == DT__H1_HEAD) {
     if (p->got_bytes == 0) {
       p->err = DT_ECONNRESET;
@@ -269,8 +264,7 @@ int dt__http1_eof(dt__http1 *p) {
     return p->err;
   }
   llhttp_errno_t e = llhttp_finish(&p->parser);
-  if (p->state == DT__H1_DONE)
-    return 1;
+  if (p->state == DT__H1_DONE) return 1;
   (void)e;
   /* Content-Length or chunked body cut short: keep what arrived. */
   keep_body(p);
@@ -295,8 +289,7 @@ int dt__http1_eof(dt__http1 *p) {
  * string early (NUL cannot appear here) is refused. */
 static int clean(const char *s) {
   for (; *s; s++)
-    if (*s == '\r' || *s == '\n')
-      return 0;
+    if (*s == '\r' || *s == '\n') return 0;
   return 1;
 }
 
@@ -329,8 +322,8 @@ int dt__http1_build_request(dt_chain *chain, dt_hop *hop, const char *method,
   /* Defaults in browser order; a caller field of the same name takes the
    * default's place (curl -H semantics). */
   static const char *const defnames[] = {"Host", "User-Agent", "Accept"};
-  const char *defvals[] = {host, user_agent ? user_agent : "detour/" DETOUR_VERSION,
-                           "*/*"};
+  const char *defvals[] = {
+      host, user_agent ? user_agent : "detour/" DETOUR_VERSION, "*/*"};
   for (int i = 0; i < 3; i++) {
     const dt_header *c = dt__header_find(headers, header_count, defnames[i]);
     rc |= field(chain, hop, &b, c ? c->name : defnames[i],

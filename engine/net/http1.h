@@ -40,26 +40,26 @@ typedef struct dt__http1 {
   dt_chain *chain;
   dt_hop *hop;
   const dt_limits *lim;
-  int is_head;            /* request was HEAD: no body whatever the headers */
+  int is_head; /* request was HEAD: no body whatever the headers */
   dt__http1_state state;
-  int err;                /* DT_E* when state == DT__H1_ERROR */
+  int err; /* DT_E* when state == DT__H1_ERROR */
   char msg[256];
-  size_t got_bytes;       /* every byte fed, 1xx included */
+  size_t got_bytes; /* every byte fed, 1xx included */
   /* head accumulation: "name\0value\0" pairs; llhttp may split any token */
   dt__buf head;
-  size_t head_bytes;      /* wire bytes of the current head (approximate:
-                             token bytes + separators) */
+  size_t head_bytes; /* wire bytes of the current head (approximate:
+                        token bytes + separators) */
   size_t nfields;
-  dt__buf status_text;    /* reason phrase of the current head */
+  dt__buf status_text; /* reason phrase of the current head */
   dt__http1_head_cb on_head;
   void *head_ud;
   /* body */
-  dt__buf body;           /* kept bytes, bounded by lim->max_body_bytes */
+  dt__buf body; /* kept bytes, bounded by lim->max_body_bytes */
   dt__http1_sink sink;
   void *sink_ud;
-  int sink_keep;          /* keep the body as well (progress only) */
-  int keep_alive;         /* valid in DT__H1_DONE */
-  int skipped_1xx;        /* informational heads skipped */
+  int sink_keep;   /* keep the body as well (progress only) */
+  int keep_alive;  /* valid in DT__H1_DONE */
+  int skipped_1xx; /* informational heads skipped */
 } dt__http1;
 
 /* Starts a parser for the response to one request; hop is filled in place
@@ -78,8 +78,7 @@ int dt__http1_eof(dt__http1 *p);
 void dt__http1_on_head(dt__http1 *p, dt__http1_head_cb cb, void *ud);
 /* Streams the body to SINK (from the head hook, or before); with KEEP it
  * is also kept, bounded as without a sink. */
-void dt__http1_set_sink(dt__http1 *p, dt__http1_sink sink, void *ud,
-                        int keep);
+void dt__http1_set_sink(dt__http1 *p, dt__http1_sink sink, void *ud, int keep);
 /* Releases the parser's temporary buffers (the hop keeps its own copies). */
 void dt__http1_free(dt__http1 *p);
 

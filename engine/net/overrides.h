@@ -18,8 +18,8 @@ typedef struct dt__resolve_entry {
 } dt__resolve_entry;
 
 typedef struct dt__connect_to_entry {
-  char host[DT_MAX_HOST_BYTES + 3]; /* "" = any host */
-  int port;                         /* 0 = any port */
+  char host[DT_MAX_HOST_BYTES + 3];    /* "" = any host */
+  int port;                            /* 0 = any port */
   char to_host[DT_MAX_HOST_BYTES + 3]; /* "" = same host */
   int to_port;                         /* 0 = same port */
 } dt__connect_to_entry;
@@ -40,9 +40,8 @@ int dt__overrides_add_connect_to(dt__overrides *o, const char *spec);
  * (without brackets, NUL-terminated, cap bytes) and port. Returns 1 if an
  * entry applied, 0 if not (out = host, port unchanged). HOST may carry
  * brackets (URL hostname form); matching is case-insensitive. */
-int dt__overrides_connect_to(const dt__overrides *o, const char *host,
-                             int port, char *out_host, size_t cap,
-                             int *out_port);
+int dt__overrides_connect_to(const dt__overrides *o, const char *host, int port,
+                             char *out_host, size_t cap, int *out_port);
 /* The --resolve entry for (host, port), or NULL (then: DNS). */
 const dt__resolve_entry *dt__overrides_resolve(const dt__overrides *o,
                                                const char *host, int port);

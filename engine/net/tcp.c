@@ -22,16 +22,15 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   dt__tcp *t = s->data;
-  if (t->closing || nread == 0)
-    return;
+  if (t->closing || nread == 0) return;
   if (nread < 0) {
     uv_read_stop(s);
     if (nread == UV_EOF) {
       t->base.on_eof(&t->base, 0, "peer closed the connection");
     } else {
       char msg[160];
-      snprintf(msg, sizeof msg, "read failed: %s (%s)",
-               uv_strerror((int)nread), uv_err_name((int)nread));
+      snprintf(msg, sizeof msg, "read failed: %s (%s)", uv_strerror((int)nread),
+               uv_err_name((int)nread));
       t->base.on_eof(&t->base, DT_ECONNRESET, msg);
     }
     return;
@@ -53,11 +52,9 @@ static void on_written(uv_write_t *r, int status) {
 
 static int tcp_write(dt__transport *base, const char *data, size_t len) {
   dt__tcp *t = (dt__tcp *)base;
-  if (t->closing)
-    return DT_ESEND;
+  if (t->closing) return DT_ESEND;
   wreq *w = malloc(sizeof *w + len);
-  if (!w)
-    return DT_ENOMEM;
+  if (!w) return DT_ENOMEM;
   memcpy(w->data, data, len);
   w->t = t;
   uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
@@ -70,15 +67,13 @@ static int tcp_write(dt__transport *base, const char *data, size_t len) {
 
 static void on_handle_closed(uv_handle_t *h) {
   dt__tcp *t = h->data;
-  if (t->base.on_closed)
-    t->base.on_closed(&t->base);
+  if (t->base.on_closed) t->base.on_closed(&t->base);
   free(t);
 }
 
 static void tcp_close(dt__transport *base) {
   dt__tcp *t = (dt__tcp *)base;
-  if (t->closing)
-    return;
+  if (t->closing) return;
   t->closing = 1;
   uv_close((uv_handle_t *)&t->handle, on_handle_closed);
 }
@@ -98,8 +93,7 @@ static const dt__transport_vt tcp_vt = {"tcp", tcp_write, tcp_close,
 int dt__tcp_new(uv_loop_t *loop, char *rbuf, size_t rbuf_len, dt__tcp **out) {
   *out = NULL;
   dt__tcp *t = calloc(1, sizeof *t);
-  if (!t)
-    return DT_ENOMEM;
+  if (!t) return DT_ENOMEM;
   if (uv_tcp_init(loop, &t->handle)) {
     free(t);
     return DT_ECONNECT;
@@ -114,8 +108,7 @@ int dt__tcp_new(uv_loop_t *loop, char *rbuf, size_t rbuf_len, dt__tcp **out) {
 
 static void on_connect(uv_connect_t *req, int status) {
   dt__tcp *t = req->data;
-  if (t->closing)
-    return; /* abandoned (timeout): UV_ECANCELED */
+  if (t->closing) return; /* abandoned (timeout): UV_ECANCELED */
   if (status == 0) {
     uv_tcp_nodelay(&t->handle, 1);
     status = uv_read_start((uv_stream_t *)&t->handle, on_alloc, on_read);

@@ -2,9 +2,9 @@
  * verification on by default, session resumption per origin. */
 #include "engine/net/tls.h"
 
+#include <arpa/inet.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,7 +53,8 @@ int dt__tls_ctx_init(dt__tls_ctx *t, const char *ca_file, int insecure,
   mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
                                MBEDTLS_SSL_MINOR_VERSION_3);
   mbedtls_ssl_conf_alpn_protocols(&t->conf, alpn_list);
-  mbedtls_ssl_conf_session_tickets(&t->conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+  mbedtls_ssl_conf_session_tickets(&t->conf,
+                                   MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
   return 0;
 }
 
@@ -74,8 +75,7 @@ static int bio_send(void *p, const unsigned char *buf, size_t len) {
 
 static int bio_recv(void *p, unsigned char *buf, size_t len) {
   dt__tls *s = p;
-  if (s->in_len == 0)
-    return MBEDTLS_ERR_SSL_WANT_READ;
+  if (s->in_len == 0) return MBEDTLS_ERR_SSL_WANT_READ;
   size_t n = len < s->in_len ? len : s->in_len;
   memcpy(buf, s->in, n);
   s->in += n;
@@ -88,13 +88,10 @@ static dt__tls_session_slot *find_slot(dt__tls_ctx *t, const char *key,
   dt__tls_session_slot *old = &t->sessions[0];
   for (int i = 0; i < DT__TLS_MAX_SESSIONS; i++) {
     dt__tls_session_slot *s = &t->sessions[i];
-    if (s->used && strcmp(s->key, key) == 0)
-      return s;
-    if (!s->used || (old->used && s->stamp < old->stamp))
-      old = s;
+    if (s->used && strcmp(s->key, key) == 0) return s;
+    if (!s->used || (old->used && s->stamp < old->stamp)) old = s;
   }
-  if (!create)
-    return NULL;
+  if (!create) return NULL;
   mbedtls_ssl_session_free(&old->session);
   mbedtls_ssl_session_init(&old->session);
   snprintf(old->key, sizeof old->key, "%s", key);
@@ -102,16 +99,15 @@ static dt__tls_session_slot *find_slot(dt__tls_ctx *t, const char *key,
   return old;
 }
 
-int dt__tls_init(dt__tls *s, dt__tls_ctx *t, const char *host,
-                 const char *key, dt__tls_send_fn send, void *ud) {
+int dt__tls_init(dt__tls *s, dt__tls_ctx *t, const char *host, const char *key,
+                 dt__tls_send_fn send, void *ud) {
   memset(s, 0, sizeof *s);
   mbedtls_ssl_init(&s->ssl);
   s->tctx = t;
   s->send = send;
   s->ud = ud;
   snprintf(s->key, sizeof s->key, "%s", key);
-  if (mbedtls_ssl_setup(&s->ssl, &t->conf) != 0)
-    return DT_ENOMEM;
+  if (mbedtls_ssl_setup(&s->ssl, &t->conf) != 0) return DT_ENOMEM;
   /* SNI and the certificate name check use the URL's host without its
    * trailing dots ("a.test." is the same name; RFC 6066 §3 forbids the
    * dot in SNI, and certificates never carry it — Chromium strips it too);
@@ -120,8 +116,7 @@ int dt__tls_init(dt__tls *s, dt__tls_ctx *t, const char *host,
   size_t n = strlen(host);
   while (n > 1 && host[n - 1] == '.')
     n--;
-  if (n >= sizeof name)
-    return DT_ETLS;
+  if (n >= sizeof name) return DT_ETLS;
   memcpy(name, host, n);
   name[n] = 0;
   if (inet_pton(AF_INET, name, s->ip) == 1)
@@ -132,7 +127,8 @@ int dt__tls_init(dt__tls *s, dt__tls_ctx *t, const char *host,
     return DT_ETLS;
   mbedtls_ssl_set_bio(&s->ssl, s, bio_send, bio_recv, NULL);
   dt__tls_session_slot *slot = find_slot(t, key, 0);
-  if (slot && slot->used && mbedtls_ssl_set_session(&s->ssl, &slot->session) == 0)
+  if (slot && slot->used &&
+      mbedtls_ssl_set_session(&s->ssl, &slot->session) == 0)
     s->resumed_offer = 1;
   return 0;
 }
@@ -149,14 +145,12 @@ void dt__tls_feed(dt__tls *s, const char *data, size_t len) {
  * certificate that Mbed TLS already parsed. */
 static long der_next(const unsigned char **p, const unsigned char *e,
                      unsigned char *tag) {
-  if (e - *p < 2)
-    return -1;
+  if (e - *p < 2) return -1;
   *tag = *(*p)++;
   size_t len = *(*p)++;
   if (len & 0x80) {
     size_t n = len & 0x7f;
-    if (n == 0 || n > 4 || (size_t)(e - *p) < n)
-      return -1;
+    if (n == 0 || n > 4 || (size_t)(e - *p) < n) return -1;
     len = 0;
     while (n--)
       len = (len << 8) | *(*p)++;
@@ -170,19 +164,16 @@ int dt__tls_san_has_ip(const unsigned char *ext, size_t ext_len,
   const unsigned char *p = ext, *e = p + ext_len;
   unsigned char tag;
   long n;
-  if (!p)
-    return 0;
+  if (!p) return 0;
   if (p < e && *p == 0xa3) { /* [3] EXPLICIT wrapper, when present */
-    if ((n = der_next(&p, e, &tag)) < 0)
-      return 0;
+    if ((n = der_next(&p, e, &tag)) < 0) return 0;
     e = p + n;
   }
   if ((n = der_next(&p, e, &tag)) < 0 || tag != 0x30) /* Extensions */
     return 0;
   e = p + n;
   while (p < e) {
-    if ((n = der_next(&p, e, &tag)) < 0 || tag != 0x30)
-      return 0;
+    if ((n = der_next(&p, e, &tag)) < 0 || tag != 0x30) return 0;
     const unsigned char *x = p, *xe = p + n;
     p = xe;
     long on = der_next(&x, xe, &tag);
@@ -191,8 +182,7 @@ int dt__tls_san_has_ip(const unsigned char *ext, size_t ext_len,
       continue;
     x += on;
     if (x < xe && *x == 0x01) { /* critical BOOLEAN */
-      if ((on = der_next(&x, xe, &tag)) < 0)
-        return 0;
+      if ((on = der_next(&x, xe, &tag)) < 0) return 0;
       x += on;
     }
     if ((on = der_next(&x, xe, &tag)) < 0 || tag != 0x04) /* OCTET STRING */
@@ -202,8 +192,7 @@ int dt__tls_san_has_ip(const unsigned char *ext, size_t ext_len,
       return 0;
     ge = g + on;
     while (g < ge) {
-      if ((on = der_next(&g, ge, &tag)) < 0)
-        return 0;
+      if ((on = der_next(&g, ge, &tag)) < 0) return 0;
       if (tag == 0x87 && (size_t)on == ip_len && memcmp(g, ip, ip_len) == 0)
         return 1; /* [7] iPAddress */
       g += on;
@@ -218,12 +207,10 @@ static uint32_t verify_flags(const dt__tls *s) {
 }
 
 static int map_verify(uint32_t flags) {
-  if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
-    return DT_ECERT_UNTRUSTED;
+  if (flags & MBEDTLS_X509_BADCERT_NOT_TRUSTED) return DT_ECERT_UNTRUSTED;
   if (flags & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE))
     return DT_ECERT_EXPIRED;
-  if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH)
-    return DT_ECERT_NAME;
+  if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) return DT_ECERT_NAME;
   return DT_ECERT_OTHER;
 }
 
@@ -234,14 +221,13 @@ int dt__tls_handshake(dt__tls *s, char *msg, size_t cap) {
   if (rc != 0) {
     char eb[160];
     mbedtls_strerror(rc, eb, sizeof eb);
-    snprintf(msg, cap, "TLS handshake failed: %s (-0x%04x)", eb,
-             (unsigned)-rc);
+    snprintf(msg, cap, "TLS handshake failed: %s (-0x%04x)", eb, (unsigned)-rc);
     return DT_ETLS;
   }
   if (s->ip_len) {
     const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&s->ssl);
-    if (!peer || !dt__tls_san_has_ip(peer->v3_ext.p, peer->v3_ext.len, s->ip,
-                                     s->ip_len))
+    if (!peer ||
+        !dt__tls_san_has_ip(peer->v3_ext.p, peer->v3_ext.len, s->ip, s->ip_len))
       s->extra_flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
   }
   if (!s->tctx->insecure) {
@@ -249,11 +235,9 @@ int dt__tls_handshake(dt__tls *s, char *msg, size_t cap) {
     if (flags) {
       char vb[256];
       int n = mbedtls_x509_crt_verify_info(vb, sizeof vb, "", flags);
-      if (n > 0 && vb[n - 1] == '\n')
-        vb[n - 1] = 0;
+      if (n > 0 && vb[n - 1] == '\n') vb[n - 1] = 0;
       for (char *c = vb; *c; c++)
-        if (*c == '\n')
-          *c = ';';
+        if (*c == '\n') *c = ';';
       snprintf(msg, cap, "certificate verification failed: %s", vb);
       return map_verify(flags);
     }
@@ -277,12 +261,10 @@ int dt__tls_handshake(dt__tls *s, char *msg, size_t cap) {
 
 int dt__tls_read(dt__tls *s, char *buf, size_t cap, char *msg, size_t mcap) {
   int rc = mbedtls_ssl_read(&s->ssl, (unsigned char *)buf, cap);
-  if (rc > 0)
-    return rc;
+  if (rc > 0) return rc;
   if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
     return 0;
-  if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
-    return DT__TLS_EOF;
+  if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return DT__TLS_EOF;
   char eb[160];
   mbedtls_strerror(rc, eb, sizeof eb);
   snprintf(msg, mcap, "TLS read failed: %s (-0x%04x)", eb, (unsigned)-rc);
@@ -318,8 +300,7 @@ int dt__tls_chain_ok(const dt__tls *s) { return verify_flags(s) == 0; }
 void dt__tls_subject(const dt__tls *s, char *buf, size_t cap) {
   buf[0] = 0;
   const mbedtls_x509_crt *crt = mbedtls_ssl_get_peer_cert(&s->ssl);
-  if (crt && mbedtls_x509_dn_gets(buf, cap, &crt->subject) < 0)
-    buf[0] = 0;
+  if (crt && mbedtls_x509_dn_gets(buf, cap, &crt->subject) < 0) buf[0] = 0;
 }
 
 int dt__tls_resumed(const dt__tls *s) { return s->resumed_offer; }

@@ -42,8 +42,7 @@ int dt__tls_ctx_init(dt__tls_ctx *t, const char *ca_file, int insecure,
 void dt__tls_ctx_free(dt__tls_ctx *t);
 
 /* Ciphertext out: return len written (all of it) or a negative value. */
-typedef int (*dt__tls_send_fn)(void *ud, const unsigned char *buf,
-                               size_t len);
+typedef int (*dt__tls_send_fn)(void *ud, const unsigned char *buf, size_t len);
 
 typedef struct dt__tls {
   mbedtls_ssl_context ssl;
@@ -59,7 +58,7 @@ typedef struct dt__tls {
    * against the certificate's iPAddress SANs (RFC 6125 §6.2.1), which
    * Mbed TLS 2.28 does not do. */
   unsigned char ip[16];
-  size_t ip_len;   /* 0: a DNS name, checked by Mbed TLS */
+  size_t ip_len;        /* 0: a DNS name, checked by Mbed TLS */
   uint32_t extra_flags; /* MBEDTLS_X509_BADCERT_* found by our checks */
 } dt__tls;
 
@@ -70,8 +69,8 @@ int dt__tls_san_has_ip(const unsigned char *ext, size_t ext_len,
                        const unsigned char *ip, size_t ip_len);
 
 /* host: the URL's host (SNI + name check); key: the session cache key. */
-int dt__tls_init(dt__tls *s, dt__tls_ctx *t, const char *host,
-                 const char *key, dt__tls_send_fn send, void *ud);
+int dt__tls_init(dt__tls *s, dt__tls_ctx *t, const char *host, const char *key,
+                 dt__tls_send_fn send, void *ud);
 void dt__tls_free(dt__tls *s);
 /* Makes DATA the input the next calls read from. */
 void dt__tls_feed(dt__tls *s, const char *data, size_t len);

@@ -48,7 +48,8 @@ char *dt_chain_to_text(const dt_chain *chain) {
   dt__buf_printf(&b, "%s ", dt_chain_method(chain));
   dt__buf_put_escaped(&b, dt_chain_url(chain));
   dt__buf_printf(&b, "  (%zu hop%s)\n", n, n == 1 ? "" : "s");
-  for (size_t i = 0; i < n; i++) hop_line(&b, i, dt_chain_hop(chain, i));
+  for (size_t i = 0; i < n; i++)
+    hop_line(&b, i, dt_chain_hop(chain, i));
   int err = dt_chain_error(chain);
   if (err) {
     const char *m = dt_chain_error_message(chain);
@@ -87,15 +88,14 @@ char *dt_chain_to_explain(const dt_chain *chain) {
       dt__buf_printf(&b,
                      "  nothing sent: no DNS lookup, no connection, no byte\n");
     else if (h->conn && h->conn->remote_addr)
-      dt__buf_printf(&b, "  %s connection #%llu to %s%s%s\n",
-                     h->conn->reused ? "reused" : "new",
-                     (unsigned long long)h->conn->id, h->conn->remote_addr,
-                     h->conn->tls_version ? ", " : "",
-                     h->conn->tls_version
-                         ? (h->conn->cert_verified
-                                ? "certificate verified"
-                                : "certificate NOT verified (-k)")
-                         : "");
+      dt__buf_printf(
+          &b, "  %s connection #%llu to %s%s%s\n",
+          h->conn->reused ? "reused" : "new", (unsigned long long)h->conn->id,
+          h->conn->remote_addr, h->conn->tls_version ? ", " : "",
+          h->conn->tls_version
+              ? (h->conn->cert_verified ? "certificate verified"
+                                        : "certificate NOT verified (-k)")
+              : "");
     if (h->has_response) {
       dt__buf_printf(&b, "  answer: %d ", h->status);
       dt__buf_put_escaped(&b, h->reason ? h->reason : "");
@@ -107,7 +107,8 @@ char *dt_chain_to_explain(const dt_chain *chain) {
       /* the steps quote the server's Location: escaped, newlines kept */
       for (const char *p = lines.p; *p;) {
         const char *nl = p;
-        while (*nl && *nl != '\n') nl++;
+        while (*nl && *nl != '\n')
+          nl++;
         dt__buf tmp = dt__buf_make(0);
         dt__buf_put(&tmp, p, (size_t)(nl - p));
         dt__buf_put_escaped(&b, tmp.p ? tmp.p : "");

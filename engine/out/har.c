@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-
 static double nonneg(double v) { return v < 0 ? 0 : v; }
 
 static void har_nv_list(dt__jw *w, const dt_header *h, size_t n) {
@@ -27,7 +26,6 @@ static void har_nv_list(dt__jw *w, const dt_header *h, size_t n) {
   }
   dt__jw_arr_close(w);
 }
-
 
 /* queryString: the raw name=value pairs after '?' (before '#'). */
 static void har_query(dt__jw *w, const char *url) {
@@ -89,7 +87,8 @@ static void har_entry(dt__jw *w, const dt_hop *h) {
   dt__jw_key(w, "queryString");
   har_query(w, h->url);
   if (h->req_body_bytes > 0) {
-    const char *ct = dt__header_value(h->req_headers, h->req_header_count, "Content-Type");
+    const char *ct =
+        dt__header_value(h->req_headers, h->req_header_count, "Content-Type");
     dt__jw_key(w, "postData");
     dt__jw_obj_open(w);
     dt__jw_key(w, "mimeType");
@@ -117,7 +116,8 @@ static void har_entry(dt__jw *w, const dt_hop *h) {
   dt__jw_arr_close(w);
   dt__jw_key(w, "headers");
   har_nv_list(w, h->resp_headers, h->resp_header_count);
-  const char *ct = dt__header_value(h->resp_headers, h->resp_header_count, "Content-Type");
+  const char *ct =
+      dt__header_value(h->resp_headers, h->resp_header_count, "Content-Type");
   dt__jw_key(w, "content");
   dt__jw_obj_open(w);
   dt__jw_key(w, "size");
@@ -125,7 +125,8 @@ static void har_entry(dt__jw *w, const dt_hop *h) {
   dt__jw_key(w, "mimeType");
   dt__jw_str(w, ct ? ct : "");
   dt__jw_obj_close(w);
-  const char *loc = dt__header_value(h->resp_headers, h->resp_header_count, "Location");
+  const char *loc =
+      dt__header_value(h->resp_headers, h->resp_header_count, "Location");
   dt__jw_key(w, "redirectURL");
   dt__jw_str(w, loc ? loc : "");
   dt__jw_key(w, "headersSize");
@@ -140,18 +141,27 @@ static void har_entry(dt__jw *w, const dt_hop *h) {
 
   double dns = t->dns_ms, conn = t->connect_ms, ssl = t->tls_ms;
   double wait = nonneg(t->first_byte_ms);
-  double receive = nonneg(t->total_ms) - nonneg(dns) - nonneg(conn) -
-                   nonneg(ssl) - wait;
+  double receive =
+      nonneg(t->total_ms) - nonneg(dns) - nonneg(conn) - nonneg(ssl) - wait;
   dt__jw_key(w, "timings");
   dt__jw_obj_open(w);
   dt__jw_key(w, "blocked");
   dt__jw_int(w, -1);
   dt__jw_key(w, "dns");
-  if (dns < 0) dt__jw_int(w, -1); else dt__jw_double(w, dns);
+  if (dns < 0)
+    dt__jw_int(w, -1);
+  else
+    dt__jw_double(w, dns);
   dt__jw_key(w, "connect"); /* includes ssl (HAR 1.2) */
-  if (conn < 0) dt__jw_int(w, -1); else dt__jw_double(w, conn + nonneg(ssl));
+  if (conn < 0)
+    dt__jw_int(w, -1);
+  else
+    dt__jw_double(w, conn + nonneg(ssl));
   dt__jw_key(w, "ssl");
-  if (ssl < 0) dt__jw_int(w, -1); else dt__jw_double(w, ssl);
+  if (ssl < 0)
+    dt__jw_int(w, -1);
+  else
+    dt__jw_double(w, ssl);
   dt__jw_key(w, "send");
   dt__jw_double(w, 0);
   dt__jw_key(w, "wait");

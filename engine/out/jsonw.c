@@ -22,7 +22,8 @@ static void puts_(dt__jw *w, const char *s) { put(w, s, strlen(s)); }
 static void newline(dt__jw *w) {
   if (!w->pretty) return;
   put(w, "\n", 1);
-  for (int i = 0; i < w->depth; i++) put(w, "  ", 2);
+  for (int i = 0; i < w->depth; i++)
+    put(w, "  ", 2);
 }
 
 /* Before a value or key: comma if needed; a value right after its key
@@ -71,10 +72,14 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
   size_t need;
   unsigned cp;
   if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) need = 2, cp = c & 0x1F;
-  else if (c >= 0xE0 && c <= 0xEF) need = 3, cp = c & 0x0F;
-  else if (c >= 0xF0 && c <= 0xF4) need = 4, cp = c & 0x07;
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF)
+    need = 2, cp = c & 0x1F;
+  else if (c >= 0xE0 && c <= 0xEF)
+    need = 3, cp = c & 0x0F;
+  else if (c >= 0xF0 && c <= 0xF4)
+    need = 4, cp = c & 0x07;
+  else
+    return 0;
   if (n < need) return 0;
   for (size_t i = 1; i < need; i++) {
     if ((s[i] & 0xC0) != 0x80) return 0;
@@ -91,7 +96,8 @@ static void write_string(dt__jw *w, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s, *end = p + n;
   while (p < end) {
     const unsigned char *run = p;
-    while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
+    while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+      p++;
     if (p > run) put(w, (const char *)run, (size_t)(p - run));
     if (p >= end) break;
     char esc[8];
@@ -101,8 +107,10 @@ static void write_string(dt__jw *w, const char *s, size_t n) {
       put(w, esc, 2);
       p++;
     } else if (*p < 0x20 || *p == 0x7F) {
-      const char *named = *p == '\n' ? "\\n" : *p == '\r' ? "\\r"
-                        : *p == '\t' ? "\\t" : NULL;
+      const char *named = *p == '\n'   ? "\\n"
+                          : *p == '\r' ? "\\r"
+                          : *p == '\t' ? "\\t"
+                                       : NULL;
       if (named) {
         puts_(w, named);
       } else {
@@ -140,7 +148,9 @@ void dt__jw_strn(dt__jw *w, const char *s, size_t n) {
     write_string(w, s, n);
 }
 
-void dt__jw_str(dt__jw *w, const char *s) { dt__jw_strn(w, s, s ? strlen(s) : 0); }
+void dt__jw_str(dt__jw *w, const char *s) {
+  dt__jw_strn(w, s, s ? strlen(s) : 0);
+}
 
 void dt__jw_int(dt__jw *w, int64_t v) {
   char b[32];
@@ -204,18 +214,36 @@ dt_json *dt_json_new(int pretty) {
   if (j) dt__jw_init(&j->w, pretty);
   return j;
 }
-void dt_json_obj_open(dt_json *j) { if (j) dt__jw_obj_open(&j->w); }
-void dt_json_obj_close(dt_json *j) { if (j) dt__jw_obj_close(&j->w); }
-void dt_json_arr_open(dt_json *j) { if (j) dt__jw_arr_open(&j->w); }
-void dt_json_arr_close(dt_json *j) { if (j) dt__jw_arr_close(&j->w); }
+void dt_json_obj_open(dt_json *j) {
+  if (j) dt__jw_obj_open(&j->w);
+}
+void dt_json_obj_close(dt_json *j) {
+  if (j) dt__jw_obj_close(&j->w);
+}
+void dt_json_arr_open(dt_json *j) {
+  if (j) dt__jw_arr_open(&j->w);
+}
+void dt_json_arr_close(dt_json *j) {
+  if (j) dt__jw_arr_close(&j->w);
+}
 void dt_json_key(dt_json *j, const char *key) {
   if (j) dt__jw_key(&j->w, key ? key : "");
 }
-void dt_json_str(dt_json *j, const char *s) { if (j) dt__jw_str(&j->w, s); }
-void dt_json_int(dt_json *j, int64_t v) { if (j) dt__jw_int(&j->w, v); }
-void dt_json_uint(dt_json *j, uint64_t v) { if (j) dt__jw_uint(&j->w, v); }
-void dt_json_bool(dt_json *j, int v) { if (j) dt__jw_bool(&j->w, v); }
-void dt_json_null(dt_json *j) { if (j) dt__jw_null(&j->w); }
+void dt_json_str(dt_json *j, const char *s) {
+  if (j) dt__jw_str(&j->w, s);
+}
+void dt_json_int(dt_json *j, int64_t v) {
+  if (j) dt__jw_int(&j->w, v);
+}
+void dt_json_uint(dt_json *j, uint64_t v) {
+  if (j) dt__jw_uint(&j->w, v);
+}
+void dt_json_bool(dt_json *j, int v) {
+  if (j) dt__jw_bool(&j->w, v);
+}
+void dt_json_null(dt_json *j) {
+  if (j) dt__jw_null(&j->w);
+}
 void dt_json_raw(dt_json *j, const char *json) {
   if (j) dt__jw_raw(&j->w, json);
 }

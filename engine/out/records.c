@@ -2,9 +2,9 @@
  * (detour.h) and dt_version_info. */
 #include "engine/out/records.h"
 
+#include <idn2.h>
 #include <llhttp.h>
 #include <mbedtls/version.h>
-#include <idn2.h>
 #include <stdio.h>
 #include <string.h>
 #include <uv.h>
@@ -165,9 +165,8 @@ char *dt_sts_result_to_json(const dt_sts_result *r, const char *value,
   dt__jw_bool(&w, ok && r->clamped);
   dt__jw_key(&w, "unknown_directives");
   dt__jw_arr_open(&w);
-  for (unsigned i = 0; ok && value && i < r->unknown_count &&
-                       i < DT_STS_MAX_UNKNOWN;
-       i++)
+  for (unsigned i = 0;
+       ok && value && i < r->unknown_count && i < DT_STS_MAX_UNKNOWN; i++)
     dt__jw_strn(&w, value + r->unknown[i].offset, r->unknown[i].length);
   dt__jw_arr_close(&w);
   dt__jw_key(&w, "error");

@@ -11,12 +11,12 @@
 #include <stddef.h>
 
 typedef struct dt__buf {
-  char *p;     /* NULL until the first append */
-  size_t len;  /* bytes held (the NUL after them not counted) */
-  size_t cap;  /* bytes allocated */
-  size_t max;  /* bound on len; 0: SIZE_MAX / 2 */
-  int failed;  /* sticky: DT_ENOMEM or DT_ELIMIT_BODY_BYTES-style bound */
-  int toobig;  /* the failure was the bound, not memory */
+  char *p;    /* NULL until the first append */
+  size_t len; /* bytes held (the NUL after them not counted) */
+  size_t cap; /* bytes allocated */
+  size_t max; /* bound on len; 0: SIZE_MAX / 2 */
+  int failed; /* sticky: DT_ENOMEM or DT_ELIMIT_BODY_BYTES-style bound */
+  int toobig; /* the failure was the bound, not memory */
 } dt__buf;
 
 /* A buffer bounded at MAX bytes (0: unbounded but for SIZE_MAX / 2). */

@@ -72,8 +72,8 @@ int dt__file_read(const char *path, size_t max, char **out, size_t *len,
     rc = dt__fail(err, DT_EIO, "cannot read %s: it is a directory", name);
   else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
     rc = dt__fail(err, DT_EINVAL,
-                  "%s is larger than the limit of %zu bytes (%llu bytes)",
-                  name, max, (unsigned long long)st.st_size);
+                  "%s is larger than the limit of %zu bytes (%llu bytes)", name,
+                  max, (unsigned long long)st.st_size);
   if (!rc) rc = dt__file_read_fd(fd, name, max, out, len, err);
   if (!is_stdin) close(fd);
   return rc;

@@ -44,5 +44,4 @@ dt__host_reason dt__host_canon(const char *host, size_t len,
                                char out[DT_MAX_HOST_BYTES + 1],
                                size_t *out_len);
 
-
 #endif

@@ -100,7 +100,8 @@ static void skip_ws(parser *ps) {
       ps->p++;
     } else if (c == '/' && (ps->flags & DT_JSON_ALLOW_COMMENTS) &&
                ps->end - ps->p >= 2 && ps->p[1] == '/') {
-      while (ps->p < ps->end && *ps->p != '\n') ps->p++;
+      while (ps->p < ps->end && *ps->p != '\n')
+        ps->p++;
     } else if (c == '/' && (ps->flags & DT_JSON_ALLOW_COMMENTS) &&
                ps->end - ps->p >= 2 && ps->p[1] == '*') {
       ps->p += 2;
@@ -320,20 +321,23 @@ static size_t parse_number(parser *ps) {
   if (*ps->p == '0') {
     ps->p++;
   } else if (*ps->p >= '1' && *ps->p <= '9') {
-    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') ps->p++;
+    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+      ps->p++;
   } else {
     goto bad;
   }
   if (ps->p < ps->end && *ps->p == '.') {
     ps->p++;
     if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9') goto bad;
-    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') ps->p++;
+    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+      ps->p++;
   }
   if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
     ps->p++;
     if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-')) ps->p++;
     if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9') goto bad;
-    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9') ps->p++;
+    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+      ps->p++;
   }
   char buf[64];
   size_t n = (size_t)(ps->p - s);
@@ -460,7 +464,8 @@ const dt__json *dt__json_get(const dt__json *obj, const char *key) {
 }
 const dt__json *dt__json_at(const dt__json *arr, size_t i) {
   const dt__json *v = dt__json_first(arr);
-  while (v && i--) v = dt__json_next(v);
+  while (v && i--)
+    v = dt__json_next(v);
   return v;
 }
 const char *dt__json_string(const dt__json *v, size_t *len) {

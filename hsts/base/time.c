@@ -32,9 +32,7 @@ int dt__civil_valid(int64_t y, int m, int d) {
   return !(m == 2 && d == 29 && !leap);
 }
 
-static int64_t floor_div(int64_t a, int64_t b) {
-  return a / b - (a % b < 0);
-}
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
 
 void dt__civil_from_ms(int64_t ms, dt__civil *c) {
   int64_t secs = floor_div(ms, 1000);
@@ -85,8 +83,8 @@ void dt_time_format(int64_t unix_ms, char out[32]) {
     c.hour = c.year ? 23 : 0;
     c.minute = c.second = c.year ? 59 : 0;
   }
-  snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ",
-           (unsigned)c.year % 10000u, (unsigned)c.month % 100u,
-           (unsigned)c.day % 100u, (unsigned)c.hour % 100u,
-           (unsigned)c.minute % 100u, (unsigned)c.second % 100u);
+  snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)c.year % 10000u,
+           (unsigned)c.month % 100u, (unsigned)c.day % 100u,
+           (unsigned)c.hour % 100u, (unsigned)c.minute % 100u,
+           (unsigned)c.second % 100u);
 }

@@ -13,8 +13,8 @@
 
 typedef struct dt__civil {
   int64_t year;
-  int month, day;            /* 1-12, 1-31 */
-  int hour, minute, second;  /* 0-23, 0-59, 0-59 */
+  int month, day;           /* 1-12, 1-31 */
+  int hour, minute, second; /* 0-23, 0-59, 0-59 */
 } dt__civil;
 
 int64_t dt__days_from_civil(int64_t y, int m, int d);

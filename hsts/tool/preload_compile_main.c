@@ -62,8 +62,7 @@ int main(int argc, char **argv) {
     }
   }
   dt__preload_compile_opts opts = {0};
-  if (!in || !outp || !date ||
-      dt_date_parse(date, &opts.list_date_days)) {
+  if (!in || !outp || !date || dt_date_parse(date, &opts.list_date_days)) {
     fprintf(stderr,
             "%s: need IN.json, -o OUT.bin and a valid --date YYYY-MM-DD\n",
             argv[0]);

@@ -104,7 +104,8 @@ static dt_ctx *new_ctx(uv_loop_t *loop) {
 
 static void on_ctx_closed(void *ud) {
   nav_state *states = ud;
-  for (int i = 0; i < 3; i++) states[i].close_seen = 1;
+  for (int i = 0; i < 3; i++)
+    states[i].close_seen = 1;
 }
 
 static void close_ctx(uv_loop_t *loop, dt_ctx *ctx) {
@@ -165,8 +166,8 @@ static void cancel_mid_body(uv_loop_t *loop) {
   uv_run(loop, UV_RUN_DEFAULT);
   EXPECT(name, s.calls == 1, "the callback ran %d times", s.calls);
   EXPECT(name, s.err == DT_ECANCELED, "error %s", dt_err_name(s.err));
-  EXPECT(name, s.body_bytes > 0 && s.body_bytes < 1000000,
-         "%llu body bytes", (unsigned long long)s.body_bytes);
+  EXPECT(name, s.body_bytes > 0 && s.body_bytes < 1000000, "%llu body bytes",
+         (unsigned long long)s.body_bytes);
   EXPECT(name, seconds_since(t0) < 5.0, "took %.1f s", seconds_since(t0));
   close_ctx(loop, ctx);
   printf("ok %s (%llu of 1000000 bytes)\n", name,
@@ -182,8 +183,7 @@ static void cancel_before_connect(uv_loop_t *loop) {
   /* the loop has not run: no connection is established yet */
   EXPECT(name, dt_nav_cancel(nav) == 0, "cancel refused");
   EXPECT(name, s.calls == 0, "callback ran inside dt_nav_cancel");
-  EXPECT(name, dt_nav_cancel(nav) == DT_EINVAL,
-         "a second cancel was accepted");
+  EXPECT(name, dt_nav_cancel(nav) == DT_EINVAL, "a second cancel was accepted");
   uv_run(loop, UV_RUN_DEFAULT);
   EXPECT(name, s.calls == 1 && s.err == DT_ECANCELED, "calls %d, err %s",
          s.calls, dt_err_name(s.err));

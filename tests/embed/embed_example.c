@@ -13,8 +13,7 @@
 static void on_chain(dt_chain *chain, void *user_data) {
   int *status = user_data;
   char *json = dt_chain_to_json(chain);
-  if (json)
-    puts(json);
+  if (json) puts(json);
   dt_free(json);
   *status = dt_chain_error(chain) ? 1 : 0;
   dt_chain_free(chain);
@@ -40,13 +39,11 @@ int main(int argc, char **argv) {
   dt_request req;
   dt_request_init(&req);
   req.url = argv[1];
-  if (dt_fetch(ctx, &req, on_chain, &status, NULL) != 0)
-    return 2;
+  if (dt_fetch(ctx, &req, on_chain, &status, NULL) != 0) return 2;
   /* Idle pooled connections do not keep the loop alive: uv_run returns once
    * the callback has run. */
   uv_run(&loop, UV_RUN_DEFAULT);
-  if (status == -1)
-    return 4;
+  if (status == -1) return 4;
   dt_ctx_close(ctx, on_closed, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
   return uv_loop_close(&loop) == 0 ? status : 3;

@@ -30,7 +30,7 @@ static int dt_test_pass_, dt_test_fail_;
 #define CHECK_STR(a, b)                                                        \
   do {                                                                         \
     const char *a_ = (a), *b_ = (b);                                           \
-    CHECK_(a_ && b_ && strcmp(a_, b_) == 0, "%s == %s (\"%s\" vs \"%s\")", #a, \
+    CHECK_(a_ &&b_ &&strcmp(a_, b_) == 0, "%s == %s (\"%s\" vs \"%s\")", #a,   \
            #b, a_ ? a_ : "(null)", b_ ? b_ : "(null)");                        \
   } while (0)
 
@@ -38,8 +38,7 @@ static int dt_test_pass_, dt_test_fail_;
  * "h a.test "; POSIX, no engine.) */
 static inline int dt_test_file_has_line(const char *path, const char *prefix) {
   FILE *f = fopen(path, "r");
-  if (!f)
-    return 0;
+  if (!f) return 0;
   char line[1100];
   int found = 0;
   while (!found && fgets(line, sizeof line, f))

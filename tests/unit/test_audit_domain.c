@@ -1,8 +1,8 @@
 /* test_audit_domain.c — the audit's pure parts: the report for people
- * never passes a server's control bytes to the terminal; and the domain checks (hstspreload
- * checkDomainFormat / checkEffectiveTLDPlusOne, the public suffix list via
- * libpsl), one row per code: which codes, in which order, whether they stop
- * the audit, and whether the name is its own registrable domain. */
+ * never passes a server's control bytes to the terminal; and the domain checks
+ * (hstspreload checkDomainFormat / checkEffectiveTLDPlusOne, the public suffix
+ * list via libpsl), one row per code: which codes, in which order, whether they
+ * stop the audit, and whether the name is its own registrable domain. */
 #include "dt_test.h"
 
 #include "engine/audit/audit.h"
@@ -37,8 +37,7 @@ static const row rows[] = {
 static void codes_of(const dt__audit_findings *f, char *out, size_t cap) {
   out[0] = 0;
   for (size_t i = 0; i < f->count; i++) {
-    if (i)
-      strncat(out, " ", cap - strlen(out) - 1);
+    if (i) strncat(out, " ", cap - strlen(out) - 1);
     strncat(out, dt__audit_code_name(f->items[i].code), cap - strlen(out) - 1);
   }
 }
@@ -81,9 +80,9 @@ static void sts_from_ineligible_hosts(void) {
     const char *url;
     int flagged;
   } cases[] = {{"https://localhost/", 1},
-              {"https://app.localhost/", 1},
-              {"https://127.0.0.1/", 1},
-              {"https://a.test/", 0}};
+               {"https://app.localhost/", 1},
+               {"https://127.0.0.1/", 1},
+               {"https://a.test/", 0}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     dt__audit_result *r = calloc(1, sizeof *r);
     snprintf(r->target, sizeof r->target, "%s", cases[i].url);
@@ -103,7 +102,8 @@ static void sts_from_ineligible_hosts(void) {
     dt__audit_judge(r, 1);
     char got[512];
     codes_of(&r->findings, got, sizeof got);
-    CHECK_INT(strstr(got, "redirects.hsts_not_noted") != NULL, cases[i].flagged);
+    CHECK_INT(strstr(got, "redirects.hsts_not_noted") != NULL,
+              cases[i].flagged);
     if ((strstr(got, "redirects.hsts_not_noted") != NULL) != cases[i].flagged)
       fprintf(stderr, "  row '%s': %s\n", cases[i].url, got);
     dt__audit_result_free(r);
@@ -123,8 +123,7 @@ int main(void) {
     codes_of(&f, got, sizeof got);
     CHECK_STR(got, rows[i].codes);
     CHECK_INT(stops, rows[i].stops);
-    if (!rows[i].stops)
-      CHECK_INT(etld1, rows[i].etld1);
+    if (!rows[i].stops) CHECK_INT(etld1, rows[i].etld1);
     if (strcmp(got, rows[i].codes) || stops != rows[i].stops)
       fprintf(stderr, "  row '%s'\n", rows[i].domain);
   }

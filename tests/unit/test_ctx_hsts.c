@@ -35,8 +35,7 @@ typedef struct seen {
 } seen;
 static int collect(const dt_hsts_entry *e, void *ud) {
   seen *s = ud;
-  if (s->n < 8)
-    memcpy(s->hosts[s->n++], e->host, sizeof e->host);
+  if (s->n < 8) memcpy(s->hosts[s->n++], e->host, sizeof e->host);
   return 0;
 }
 static int stop_at_first(const dt_hsts_entry *e, void *ud) {
@@ -167,7 +166,10 @@ int main(void) {
 
   /* Add: canonical as a URL host (IDNA, case, trailing dot), saved at once;
    * the chromium cap (1 year) applies as to a header. */
-  CHECK_INT(dt_hsts_store_add(ST(ctx), "B\xc3\xbc" "cher.Example.", 10ull * 31536000, 1, NULL),
+  CHECK_INT(dt_hsts_store_add(ST(ctx),
+                              "B\xc3\xbc"
+                              "cher.Example.",
+                              10ull * 31536000, 1, NULL),
             0);
   dt_hsts_entry e;
   CHECK_INT(dt_hsts_store_get(ST(ctx), "xn--bcher-kva.example", &e), 1);
@@ -177,14 +179,17 @@ int main(void) {
   CHECK_INT(e.expires_ms, now_v + 31536000000LL);
   CHECK_INT(e.observed_ms, now_v);
   CHECK(dt_test_file_has_line(path, "h xn--bcher-kva.example i "));
-  CHECK_INT(upgraded(ctx, "http://www.b\xc3\xbc" "cher.example/x"), 1);
+  CHECK_INT(upgraded(ctx, "http://www.b\xc3\xbc"
+                          "cher.example/x"),
+            1);
   CHECK_INT(dt_hsts_store_get(ST(ctx), "www.xn--bcher-kva.example", &e), 0);
 
   /* Refusals: IP literals and localhost are never HSTS hosts; a bad host;
    * max-age 0 (deleting is dt_hsts_store_delete). */
   CHECK_INT(dt_hsts_store_add(ST(ctx), "10.0.0.1", 60, 0, NULL), DT_EINVAL);
   CHECK_INT(dt_hsts_store_add(ST(ctx), "[::1]", 60, 0, NULL), DT_EINVAL);
-  CHECK_INT(dt_hsts_store_add(ST(ctx), "app.localhost", 60, 0, NULL), DT_EINVAL);
+  CHECK_INT(dt_hsts_store_add(ST(ctx), "app.localhost", 60, 0, NULL),
+            DT_EINVAL);
   CHECK_INT(dt_hsts_store_add(ST(ctx), "a b.test", 60, 0, NULL), DT_EURL);
   CHECK_INT(dt_hsts_store_add(ST(ctx), "ok.test", 0, 0, NULL), DT_EINVAL);
   CHECK_INT(dt_hsts_store_add(ST(ctx), NULL, 60, 0, NULL), DT_EINVAL);
@@ -214,7 +219,8 @@ int main(void) {
   /* A time range: only what was observed in it. */
   now_v += 1000;
   CHECK_INT(dt_hsts_store_add(ST(ctx), "late.test", 600, 0, NULL), 0);
-  CHECK_INT(dt_hsts_store_delete_observed_between(ST(ctx), now_v - 500, now_v), 1);
+  CHECK_INT(dt_hsts_store_delete_observed_between(ST(ctx), now_v - 500, now_v),
+            1);
   CHECK_INT(dt_hsts_store_get(ST(ctx), "late.test", &e), 0);
   CHECK_INT(dt_hsts_store_get(ST(ctx), "xn--bcher-kva.example", &e), 1);
   CHECK(!dt_test_file_has_line(path, "h late.test "));
@@ -226,10 +232,12 @@ int main(void) {
   now_v += 1;
   ctx = make(&loop, "fetch");
   CHECK_INT(dt_hsts_store_get(ST(ctx), "xn--bcher-kva.example", &e), 1);
-  CHECK_INT(dt_hsts_store_add(ST(ctx), "long.test", 10ull * 31536000, 0, NULL), 0);
+  CHECK_INT(dt_hsts_store_add(ST(ctx), "long.test", 10ull * 31536000, 0, NULL),
+            0);
   CHECK_INT(dt_hsts_store_get(ST(ctx), "long.test", &e), 1);
   CHECK_INT(e.expires_ms, now_v + 10LL * 31536000000LL);
-  CHECK_INT(dt_hsts_store_delete_observed_between(ST(ctx), INT64_MIN, INT64_MAX), 2);
+  CHECK_INT(
+      dt_hsts_store_delete_observed_between(ST(ctx), INT64_MIN, INT64_MAX), 2);
   s.n = 0;
   CHECK_INT(dt_hsts_store_each(ST(ctx), collect, &s), 0);
   CHECK_INT(s.n, 0);

@@ -35,7 +35,8 @@ static void errors(void) {
     CHECK(strcmp(dt_strerror(codes[i].code), "unknown error") != 0);
     CHECK_INT(dt_err_class_of(codes[i].code), codes[i].cls);
     CHECK(strcmp(dt_err_class_name(codes[i].cls), "unknown") != 0);
-    for (size_t j = i + 1; j < n; j++) CHECK(codes[i].code != codes[j].code);
+    for (size_t j = i + 1; j < n; j++)
+      CHECK(codes[i].code != codes[j].code);
   }
   CHECK_STR(dt_err_name(DT_EDNS), "EDNS");
   CHECK_STR(dt_err_name(-9999), "UNKNOWN");
@@ -90,10 +91,9 @@ static void dates(void) {
   CHECK_INT(dt_date_parse("2024-02-29", &d), 0);
   dt_date_format(d, ds);
   CHECK_STR(ds, "2024-02-29");
-  static const char *const bad[] = {"2023-02-29", "2026-13-01", "2026-00-10",
-                                    "1969-12-31", "2026-6-01",  "2026/06/01",
-                                    "",           "2026-06-31", "20260601",
-                                    "2026-06-01x"};
+  static const char *const bad[] = {
+      "2023-02-29", "2026-13-01", "2026-00-10", "1969-12-31", "2026-6-01",
+      "2026/06/01", "",           "2026-06-31", "20260601",   "2026-06-01x"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     CHECK_INT(dt_date_parse(bad[i], &d), DT_EINVAL);
   /* times: floor division, so instants before 1970 are right too */
@@ -132,7 +132,8 @@ static void buffers(void) {
   free(s);
   /* growth across many appends keeps every byte */
   b = dt__buf_make(0);
-  for (int i = 0; i < 10000; i++) dt__buf_put(&b, "ab", 2);
+  for (int i = 0; i < 10000; i++)
+    dt__buf_put(&b, "ab", 2);
   CHECK_INT(b.len, 20000);
   CHECK(b.p[19999] == 'b' && b.p[20000] == 0);
   dt__buf_free(&b);
@@ -148,8 +149,8 @@ static void ascii_and_headers(void) {
   char low[8];
   CHECK_INT(dt__ascii_lower_copy(low, sizeof low, "A.TEST.longer", 13), 7);
   CHECK_STR(low, "a.test.");
-  const dt_header h[] = {{"Location", "/a"}, {"set-cookie", "1"},
-                         {"LOCATION", "/b"}};
+  const dt_header h[] = {
+      {"Location", "/a"}, {"set-cookie", "1"}, {"LOCATION", "/b"}};
   CHECK_STR(dt__header_value(h, 3, "location"), "/a");
   CHECK_INT(dt__header_count(h, 3, "Location"), 2);
   CHECK(dt__header_find(h, 3, "Refresh") == NULL);
@@ -210,8 +211,7 @@ static void hosts(void) {
       {"a b.test", DT__HOST_BAD_CHAR, NULL},
   };
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-    dt__host_reason r =
-        dt__host_canon(rows[i].in, strlen(rows[i].in), out, &n);
+    dt__host_reason r = dt__host_canon(rows[i].in, strlen(rows[i].in), out, &n);
     CHECK_INT(r, rows[i].want);
     if (rows[i].canon) CHECK_STR(out, rows[i].canon);
     CHECK(strcmp(dt__host_reason_name(r), "unknown") != 0);

@@ -37,7 +37,8 @@ static const row rows[] = {
     {"rule 6", "max-age=123", CAP, DT__STS_OK, 123, 0},
     {"rule 6", ";; max-age=123 ;;", CAP, DT__STS_OK, 123, 0},
     {"rule 6", "  max-age = 123  ", CAP, DT__STS_OK, 123, 0},
-    {"rule 6", "\tmax-age\t=\t123\t;\tincludeSubDomains", CAP, DT__STS_OK, 123, 1},
+    {"rule 6", "\tmax-age\t=\t123\t;\tincludeSubDomains", CAP, DT__STS_OK, 123,
+     1},
     {"rule 6", "max-age=123;;;includeSubDomains;", CAP, DT__STS_OK, 123, 1},
     {"rule 6", ";", CAP, DT__STS_NO_MAX_AGE, 0, 0},
     /* rule 7 */
@@ -99,13 +100,14 @@ static const row rows[] = {
     {"rule 13", "max-age=1; pumpkin=8,9", CAP, DT__STS_INVALID_DIRECTIVE, 0, 0},
     {"rule 13", "max-age=1; pump\"kin", CAP, DT__STS_INVALID_DIRECTIVE, 0, 0},
     {"rule 13", "max-age=1; =5", CAP, DT__STS_INVALID_DIRECTIVE, 0, 0},
-    {"rule 13", "max-age=1, includeSubDomains", CAP, DT__STS_INVALID_MAX_AGE,
-     0, 0},
+    {"rule 13", "max-age=1, includeSubDomains", CAP, DT__STS_INVALID_MAX_AGE, 0,
+     0},
     {"rule 13", "max-age=1; a=\"x\ty\"", CAP, DT__STS_OK, 1, 0},
     {"rule 13", "max-age=1; a=\"\x01\"", CAP, DT__STS_INVALID_DIRECTIVE, 0, 0},
     /* rule 14 */
-    {"rule 14", "animal=\"squirrel; distinguished\"; includeSubDomains; max-age=123",
-     CAP, DT__STS_OK, 123, 1},
+    {"rule 14",
+     "animal=\"squirrel; distinguished\"; includeSubDomains; max-age=123", CAP,
+     DT__STS_OK, 123, 1},
     {"rule 14", "a=\"x\\\"; y\"; max-age=7", CAP, DT__STS_OK, 7, 0},
     {"rule 14", "a=\"x; max-age=7", CAP, DT__STS_UNTERMINATED_QUOTE, 0, 0},
     /* rule 15 */

@@ -27,7 +27,8 @@ int main(void) {
   dt__json_doc *d;
   const dt__json *r;
 
-  r = parse_ok(&d, "{\"a\": [1, -2.5e1, true, false, null, \"x\"], \"b\": {}}", 0);
+  r = parse_ok(&d, "{\"a\": [1, -2.5e1, true, false, null, \"x\"], \"b\": {}}",
+               0);
   if (r) {
     CHECK_INT(dt__json_type_of(r), DT_JSON_OBJECT);
     CHECK_INT(dt__json_count(r), 2);
@@ -50,7 +51,9 @@ int main(void) {
 
   /* Escapes: \u0000 kept with its length; surrogate pair; lone surrogate
    * becomes U+FFFD (USVString conversion). */
-  r = parse_ok(&d, "[\"a\\u0000b\", \"\\ud83d\\ude00\", \"\\ud800x\", \"\\n\\/\\\"\"]", 0);
+  r = parse_ok(
+      &d, "[\"a\\u0000b\", \"\\ud83d\\ude00\", \"\\ud800x\", \"\\n\\/\\\"\"]",
+      0);
   if (r) {
     size_t len;
     const char *s = dt__json_string(dt__json_at(r, 0), &len);

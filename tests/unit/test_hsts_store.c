@@ -128,10 +128,25 @@ static int count_cb(const dt__hsts_entry *e, void *ud) {
  * edge: case, trailing/leading/double dots, numeric and 0x last labels,
  * localhost, long labels and names, and bytes outside the fast alphabet. */
 static void fast_path_agrees(void) {
-  static const char *parts[] = {"a",  "B",  "com", "0",   "12",  "0x1f",
-                                "-",  "_",  "x",   "LOCALHOST", "localhost",
-                                ".",  "..", "é",   "%",   "[",   ":",
-                                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+  static const char *parts[] = {
+      "a",
+      "B",
+      "com",
+      "0",
+      "12",
+      "0x1f",
+      "-",
+      "_",
+      "x",
+      "LOCALHOST",
+      "localhost",
+      ".",
+      "..",
+      "é",
+      "%",
+      "[",
+      ":",
+      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
   const size_t np = sizeof parts / sizeof parts[0];
   uint32_t seed = 42;
   int bad = 0;
@@ -194,12 +209,14 @@ static void no_decision_agrees(void) {
     int64_t exp = i % 5 == 0 ? now_v - 1 : now_v + 100000;
     if (i % 500 == 0) l = snprintf(h, sizeof h, "single%d", i);
     if (i % 700 == 0)
-      l = snprintf(h, sizeof h, "a-rather-long-label-%d.beyond-the-inline-"
-                   "name.test", i);
-    CHECK_INT(dt__hsts_store_add(a, h, (size_t)l, i % 3 == 0, exp, now_v,
-                                 NULL), 0);
-    CHECK_INT(dt__hsts_store_add(b, h, (size_t)l, i % 3 == 0, exp, now_v,
-                                 NULL), 0);
+      l = snprintf(h, sizeof h,
+                   "a-rather-long-label-%d.beyond-the-inline-"
+                   "name.test",
+                   i);
+    CHECK_INT(dt__hsts_store_add(a, h, (size_t)l, i % 3 == 0, exp, now_v, NULL),
+              0);
+    CHECK_INT(dt__hsts_store_add(b, h, (size_t)l, i % 3 == 0, exp, now_v, NULL),
+              0);
   }
   int bad = 0;
   uint32_t seed = 7;
@@ -207,13 +224,15 @@ static void no_decision_agrees(void) {
     seed = seed * 1103515245u + 12345u;
     int i = (int)((seed >> 8) % 3200);
     static const char *pre[] = {"", "x.", "a.b.", "WWW.", "api.www."};
-    int l = snprintf(h, sizeof h, "%s%sn%d.%s", pre[(seed >> 4) % 5],
-                     i % 4 == 0 ? "www." : "", i,
-                     i % 7 == 0 ? "co.uk" : "test");
+    int l =
+        snprintf(h, sizeof h, "%s%sn%d.%s", pre[(seed >> 4) % 5],
+                 i % 4 == 0 ? "www." : "", i, i % 7 == 0 ? "co.uk" : "test");
     if (t % 97 == 0) l = snprintf(h, sizeof h, "x.single%d", (i / 500) * 500);
     if (t % 89 == 0)
-      l = snprintf(h, sizeof h, "sub.a-rather-long-label-%d.beyond-the-"
-                   "inline-name.test", (i / 700) * 700);
+      l = snprintf(h, sizeof h,
+                   "sub.a-rather-long-label-%d.beyond-the-"
+                   "inline-name.test",
+                   (i / 700) * 700);
     dt__hsts_decision d;
     int ka = dt__hsts_store_lookup(a, h, (size_t)l, NULL);
     int kb = dt__hsts_store_lookup(b, h, (size_t)l, &d);
@@ -558,8 +577,10 @@ int main(void) {
   dt__hsts_store_get_stats(s, &st);
   CHECK_INT(st.tombstones, 0);
   /* merge rules: the later observation wins; merges are not journalled */
-  dt__hsts_entry me = {.host = "j1.test", .include_subdomains = 1,
-                       .expires_ms = far, .observed_ms = 50};
+  dt__hsts_entry me = {.host = "j1.test",
+                       .include_subdomains = 1,
+                       .expires_ms = far,
+                       .observed_ms = 50};
   CHECK_INT(dt__hsts_store_merge_entry(s, &me), 0); /* older than ours */
   me.observed_ms = 150;
   CHECK_INT(dt__hsts_store_merge_entry(s, &me), 1);
@@ -570,7 +591,8 @@ int main(void) {
   CHECK_INT(dt__hsts_store_lookup(s, "j1.test", 7, &d), 1);
   dt__hsts_store_merge_delete(s, "j1.test", 150);
   CHECK_INT(dt__hsts_store_lookup(s, "j1.test", 7, &d), 0);
-  me = (dt__hsts_entry){.host = "m.test", .expires_ms = far, .observed_ms = 500};
+  me =
+      (dt__hsts_entry){.host = "m.test", .expires_ms = far, .observed_ms = 500};
   dt__hsts_store_merge_entry(s, &me);
   dt__hsts_store_merge_range(s, 400, 600);
   CHECK_INT(dt__hsts_store_lookup(s, "m.test", 6, &d), 0);

@@ -907,8 +907,8 @@ static void test_knockout(void) {
   dt__hsts_store *s = fresh();
   dt__hsts_file_report rep;
   CHECK_INT(dt__hsts_store_add_knockout(s, "P.test.", 7, now_v, NULL), 0);
-  CHECK_INT(dt__hsts_store_add(s, "q.test", 6, 1, now_v + 1000000, now_v,
-                               NULL), 0);
+  CHECK_INT(dt__hsts_store_add(s, "q.test", 6, 1, now_v + 1000000, now_v, NULL),
+            0);
   CHECK(!known(s, "p.test"));
   CHECK(known(s, "x.q.test"));
   CHECK_INT(dt__hsts_file_save(s, f, &rep), 0);
@@ -928,8 +928,9 @@ static void test_knockout(void) {
   /* Another process notes p.test again, later: the entry replaces the
    * knockout in the shared file and in this store on the next save. */
   dt__hsts_store *o = loaded(f, &rep);
-  CHECK_INT(dt__hsts_store_add(o, "p.test", 6, 0, now_v + 5000000,
-                               now_v + 10, NULL), 0);
+  CHECK_INT(
+      dt__hsts_store_add(o, "p.test", 6, 0, now_v + 5000000, now_v + 10, NULL),
+      0);
   CHECK_INT(dt__hsts_file_save(o, f, &rep), 0);
   CHECK_INT(dt__hsts_file_save(t, f, &rep), 0);
   CHECK_INT(dt__hsts_store_get(t, "p.test", 6, &e), 1);

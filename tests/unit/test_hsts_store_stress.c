@@ -33,8 +33,7 @@ static int64_t now_ms(void) { return dt_clock_now_ms(NULL); }
 
 static dt__hsts_store *load(const char *path, dt__hsts_file_report *rep) {
   dt__hsts_store *s = NULL;
-  if (dt__hsts_store_new(&s, 0, NULL))
-    return NULL;
+  if (dt__hsts_store_new(&s, 0, NULL)) return NULL;
   dt__hsts_file_load(s, path, rep);
   return s;
 }
@@ -85,18 +84,15 @@ static void crash_safety(void) {
     killed_mid_run += WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
     dt__hsts_file_report rep;
     dt__hsts_store *f = load(path, &rep);
-    if (rep.err || rep.skipped)
-      torn++;
-    if (!known(f, "base0.test") || !known(f, "base99.test"))
-      lost++;
+    if (rep.err || rep.skipped) torn++;
+    if (!known(f, "base0.test") || !known(f, "base99.test")) lost++;
     /* The child's hosts present must be r<round>-0 .. r<round>-(k-1):
      * find the first missing one, then look well past it for a stray. */
     int k = 0;
     char h[48];
     for (;; k++) {
       snprintf(h, sizeof h, "r%d-%d.test", round, k);
-      if (!known(f, h))
-        break;
+      if (!known(f, h)) break;
     }
     for (int i = k + 1; i < k + 200; i++) {
       snprintf(h, sizeof h, "r%d-%d.test", round, i);
@@ -127,8 +123,7 @@ static void crash_safety(void) {
 
 static int adder(int id, const char *path) {
   dt__hsts_store *s = NULL;
-  if (dt__hsts_store_new(&s, 0, NULL))
-    return 1;
+  if (dt__hsts_store_new(&s, 0, NULL)) return 1;
   int bad = 0;
   for (int i = 0; i < PER_PROC; i++) {
     char h[48];
@@ -148,8 +143,7 @@ static void concurrency(void) {
   fflush(NULL);
   for (int p = 0; p < NPROC; p++) {
     pids[p] = fork();
-    if (pids[p] == 0)
-      _exit(adder(p, path));
+    if (pids[p] == 0) _exit(adder(p, path));
   }
   int failed = 0;
   for (int p = 0; p < NPROC; p++) {
@@ -179,13 +173,11 @@ static void concurrency(void) {
 
 int main(void) {
   snprintf(g_dir, sizeof g_dir, "/tmp/detour-stress-XXXXXX");
-  if (!mkdtemp(g_dir))
-    return 1;
+  if (!mkdtemp(g_dir)) return 1;
   crash_safety();
   concurrency();
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-  if (system(cmd) != 0)
-    fprintf(stderr, "could not remove %s\n", g_dir);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
   return dt_test_summary("test_hsts_store_stress");
 }

@@ -13,15 +13,15 @@ typedef struct row {
   const char *name;
   const char *wire;
   int is_head;
-  int eof;          /* feed EOF after the bytes */
-  int want;         /* 1 complete, or DT_E* */
+  int eof;  /* feed EOF after the bytes */
+  int want; /* 1 complete, or DT_E* */
   int status;
   const char *reason;
   size_t nheaders;
   const char *body; /* kept body */
   unsigned long long body_bytes;
   int keep_alive;
-  size_t trailing;  /* bytes after the response not consumed */
+  size_t trailing; /* bytes after the response not consumed */
 } row;
 
 static const row rows[] = {
@@ -37,8 +37,9 @@ static const row rows[] = {
      "OK", 1, "", 0, 1, 0},
     {"204", "HTTP/1.1 204 No Content\r\n\r\n", 0, 0, 1, 204, "No Content", 0,
      "", 0, 1, 0},
-    {"304 with length", "HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n",
-     0, 0, 1, 304, "Not Modified", 1, "", 0, 1, 0},
+    {"304 with length",
+     "HTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", 0, 0, 1, 304,
+     "Not Modified", 1, "", 0, 1, 0},
     {"1xx skipped",
      "HTTP/1.1 100 Continue\r\nX-A: 1\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: "
      "x\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
@@ -52,8 +53,8 @@ static const row rows[] = {
      "max-age=1\r\nLocation: /b\r\nStrict-Transport-Security: "
      "max-age=2\r\nContent-Length: 0\r\n\r\n",
      0, 0, 1, 302, "Found", 5, "", 0, 1, 0},
-    {"empty reason", "HTTP/1.1 299 \r\nContent-Length: 0\r\n\r\n", 0, 0, 1,
-     299, "", 1, "", 0, 1, 0},
+    {"empty reason", "HTTP/1.1 299 \r\nContent-Length: 0\r\n\r\n", 0, 0, 1, 299,
+     "", 1, "", 0, 1, 0},
     {"trailing bytes not consumed",
      "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\naHTTP/1.1", 0, 0, 1, 200,
      "OK", 1, "a", 1, 1, 8},
@@ -93,10 +94,8 @@ static int run(const row *r, const dt_limits *lim, size_t cut, int bytewise,
     off += len;
   }
   *trailing = n - off;
-  if (rc == 0 && r->eof)
-    rc = dt__http1_eof(&p);
-  if (rc < 0 && rc == p.err)
-    CHECK(p.msg[0] != 0);
+  if (rc == 0 && r->eof) rc = dt__http1_eof(&p);
+  if (rc < 0 && rc == p.err) CHECK(p.msg[0] != 0);
   *keep = p.keep_alive;
   dt__http1_free(&p);
   *chain_out = chain;
@@ -161,37 +160,69 @@ static void test_limits(void) {
   dt_limits lim;
   dt_limits_default(&lim);
   lim.max_header_count = 3;
-  row r = {"count", "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
-           0, 0, DT_ELIMIT_HEADER_COUNT, 0, NULL, 0, NULL, 0, 0, 0};
+  row r = {"count",
+           "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n",
+           0,
+           0,
+           DT_ELIMIT_HEADER_COUNT,
+           0,
+           NULL,
+           0,
+           NULL,
+           0,
+           0,
+           0};
   check_row(&r, &lim);
-  row r3 = {"count ok", "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 0, 1,
-            1, 200, "OK", 3, "", 0, 0, 0};
+  row r3 = {"count ok", "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n",
+            0,          1,
+            1,          200,
+            "OK",       3,
+            "",         0,
+            0,          0};
   check_row(&r3, &lim);
   dt_limits_default(&lim);
   lim.max_header_bytes = 64;
   row r2 = {"bytes",
             "HTTP/1.1 200 OK\r\nX-Long: "
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n",
-            0, 0, DT_ELIMIT_HEADER_BYTES, 0, NULL, 0, NULL, 0, 0, 0};
+            0,
+            0,
+            DT_ELIMIT_HEADER_BYTES,
+            0,
+            NULL,
+            0,
+            NULL,
+            0,
+            0,
+            0};
   check_row(&r2, &lim);
   dt_limits_default(&lim);
   lim.max_body_bytes = 4;
   row r4 = {"body over keep limit",
-            "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789", 0, 0, 1,
-            200, "OK", 1, "0123", 10, 1, 0};
+            "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789",
+            0,
+            0,
+            1,
+            200,
+            "OK",
+            1,
+            "0123",
+            10,
+            1,
+            0};
   check_row(&r4, &lim);
 }
 
 static void test_request(void) {
   dt_chain *chain = dt__chain_new("POST", "http://a.test/x");
   dt_hop *hop = dt__chain_add_hop(chain);
-  dt_header h[] = {{"accept", "text/html"}, {"X-One", "1"},
-                   {"Content-Length", "99"}};
+  dt_header h[] = {
+      {"accept", "text/html"}, {"X-One", "1"}, {"Content-Length", "99"}};
   char *out;
   size_t len;
-  int rc = dt__http1_build_request(chain, hop, "POST", "/x?q", "a.test:8080",
-                                   NULL, h, 3, (const uint8_t *)"abc", 3,
-                                   &out, &len);
+  int rc =
+      dt__http1_build_request(chain, hop, "POST", "/x?q", "a.test:8080", NULL,
+                              h, 3, (const uint8_t *)"abc", 3, &out, &len);
   CHECK_INT(rc, 0);
   const char *want = "POST /x?q HTTP/1.1\r\nHost: a.test:8080\r\nUser-Agent: "
                      "detour/" DETOUR_VERSION

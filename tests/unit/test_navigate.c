@@ -34,8 +34,7 @@ typedef struct done {
 static void on_chain(dt_chain *chain, void *ud) {
   done *d = ud;
   d->calls++;
-  if (d->in_fetch)
-    d->sync_call = 1;
+  if (d->in_fetch) d->sync_call = 1;
   dt_chain_free(d->chain);
   d->chain = chain;
 }
@@ -182,8 +181,8 @@ static void hsts_upgrade(dt_fixture *fx) {
   int have_loc = 0, have_nar = 0;
   for (size_t i = 0; i < h->resp_header_count; i++) {
     if (!strcmp(h->resp_headers[i].name, "Location"))
-      have_loc = !strcmp(h->resp_headers[i].value,
-                         "https://www.a.test/hello?x#frag");
+      have_loc =
+          !strcmp(h->resp_headers[i].value, "https://www.a.test/hello?x#frag");
     if (!strcmp(h->resp_headers[i].name, "Non-Authoritative-Reason"))
       have_nar = !strcmp(h->resp_headers[i].value, "HSTS");
   }
@@ -277,7 +276,8 @@ static void hsts_save_timing(dt_fixture *fx) {
   CHECK(!file_has(path, "b.test"));
   CHECK_INT(dt_hsts_store_save(dt_ctx_hsts_store(ctx), NULL), 0);
   CHECK(file_has(path, "b.test"));
-  CHECK_INT(dt_hsts_store_save(dt_ctx_hsts_store(ctx), NULL), 0); /* nothing left to save */
+  CHECK_INT(dt_hsts_store_save(dt_ctx_hsts_store(ctx), NULL),
+            0); /* nothing left to save */
   /* Close: what is pending is saved. */
   dt_chain_free(d.chain);
   d = (done){0};

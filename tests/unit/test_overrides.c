@@ -61,8 +61,8 @@ int main(void) {
   for (size_t i = 0; i < sizeof match_rows / sizeof match_rows[0]; i++) {
     char h[300];
     int port;
-    int a = dt__overrides_connect_to(&o, match_rows[i].host,
-                                     match_rows[i].port, h, sizeof h, &port);
+    int a = dt__overrides_connect_to(&o, match_rows[i].host, match_rows[i].port,
+                                     h, sizeof h, &port);
     CHECK_INT(a, match_rows[i].applied);
     CHECK_STR(h, match_rows[i].want_host);
     CHECK_INT(port, match_rows[i].want_port);

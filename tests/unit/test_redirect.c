@@ -2,9 +2,9 @@
  * conformance table of docs/redirect-rules.md §2, one row per case ID
  * (docs/conformance.md "Pure row(s) now"). No socket: a script of responses
  * goes in, the next request (URL, method, body, headers) or the verdict
- * comes out. Expectations are copied from docs/redirect-rules.md and docs/decisions.md,
- * not from the code. The same cases run end to end, against the fixture
- * server, in tests/integration/test_conformance.py. */
+ * comes out. Expectations are copied from docs/redirect-rules.md and
+ * docs/decisions.md, not from the code. The same cases run end to end, against
+ * the fixture server, in tests/integration/test_conformance.py. */
 #include "dt_test.h"
 #include "engine/nav/profile.h"
 #include "engine/nav/redirect.h"
