@@ -13,6 +13,8 @@ PKGS=(
   nginx-light                        # real-server audit tests
   curl                               # peer baseline for benchmarks
   clang libclang-rt-14-dev           # libFuzzer targets (optional build)
+  clang-format                       # the tree's formatting check (lint.tree)
+  git                                # lint.tree lists the tracked files
 )
 
 missing=()
