@@ -7,12 +7,12 @@
 #define DT_ENGINE_CTX_H
 
 #include "detour.h"
-#include "engine/api/hsts_store.h"
-#include "engine/api/preload.h"
-#include "engine/nav/profile.h"
+#include "engine/hsts/preload.h"
+#include "engine/hsts/store.h"
 #include "engine/net/overrides.h"
 #include "engine/net/tcp.h"
 #include "engine/net/tls.h"
+#include "engine/profile.h"
 
 #include <uv.h>
 

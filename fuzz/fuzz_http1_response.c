@@ -2,7 +2,7 @@
  * reject any bytes, split anywhere, within its limits and without a leak.
  * The first byte picks the split point and the HEAD flag; small limits make
  * the header/body bounds reachable. */
-#include "engine/nav/chain.h"
+#include "engine/chain.h"
 #include "engine/net/http1.h"
 
 #include <stdint.h>

@@ -919,7 +919,8 @@ typedef struct dt_audit_options {
   /* The contexts' settings (CA file, -k, limits, user agent, profile and
    * preload list of the browser navigation); NULL: defaults. Its loop,
    * store path and hsts_off are ignored: the checker runs without HSTS and
-   * each target's browser navigation gets a fresh memory-only store. */
+   * each target's browser navigation gets a fresh memory-only store. A
+   * preload handle given here is borrowed: it must outlive the auditor. */
   const dt_ctx_options *ctx;
   const char *const *resolve; /* --resolve specs for every navigation */
   size_t resolve_count;

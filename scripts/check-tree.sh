@@ -2,6 +2,8 @@
 # The tree's own rules, checked (the suite runs this as lint.tree):
 #   1. cli/ is a user of include/detour.h only: no header of engine/ or
 #      hsts/ (its own cli.h and demo_site.h, and system headers, are fine);
+#   1b. the layers point one way (hsts/ < engine/url < engine/net and
+#      engine/hsts < engine/nav < engine/audit; engine/out reads chains);
 #   2. nothing cites a file that does not ship with detour (the notes
 #      detour's rules were first gathered in live outside the repository;
 #      docs/ carries them now);
@@ -28,6 +30,28 @@ $bad"
 bad=$(grep -Hn -E '#[[:space:]]*include[[:space:]]*[<"](engine|hsts)/' cli/*.c cli/*.h)
 [ -n "$bad" ] && say "cli/ reaches into the library's internals:
 $bad"
+
+# 1b. layers point one way (docs/ARCHITECTURE.md): a folder includes its own
+# headers, lower layers and the engine's hubs (ctx.h, chain.h, profile.h),
+# never a layer above or a sibling.
+layer_rule() { # FOLDER FORBIDDEN-INCLUDE-REGEX
+  local hits
+  hits=$(grep -Hn -E "#[[:space:]]*include[[:space:]]*\"($2)" "$1"/*.c "$1"/*.h 2>/dev/null)
+  [ -n "$hits" ] && say "$1 includes a layer above it or a sibling:
+$hits"
+}
+layer_rule hsts/base 'engine/|hsts/[a-z_]+\.h'
+layer_rule hsts 'engine/'
+layer_rule engine/url 'engine/(net|hsts|nav|out|audit|ctx|chain)'
+layer_rule engine/hsts 'engine/(net|nav|out|audit|ctx|chain)'
+layer_rule engine/net 'engine/(hsts|nav|out|audit)/'
+layer_rule engine/nav 'engine/(out|audit)/'
+layer_rule engine/out 'engine/(net|hsts|nav|audit|ctx)'
+for hub in engine/chain.h engine/profile.h; do
+  hits=$(grep -Hn -E '#[[:space:]]*include[[:space:]]*"engine/' "$hub")
+  [ -n "$hits" ] && say "$hub is a hub every layer reads: it includes no engine/ header:
+$hits"
+done
 
 # 2. references to files outside the repository
 pattern='\.\./shared/|shared/reference|/work/|(^|[^/a-z])reference/(hsts-rules|redirect-rules|DECISIONS|browser-wire)|DECISIONS\.md|browser-wire\.md'

@@ -18,7 +18,6 @@
 #include "engine/audit/audit.h"
 #include "hsts/base/sized.h"
 
-#include "engine/api/preload.h"
 #include "hsts/base/ascii.h"
 #include "hsts/base/error.h"
 
@@ -43,6 +42,7 @@ struct dt_audit {
   dt_ctx_options bopts; /* the browser contexts' template */
   dt_limits limits;
   dt_preload *preload; /* shared by every browser context; NULL: none */
+  int own_preload;     /* opened here (else the caller's, borrowed) */
   char **resolve, **connect_to;
   size_t nresolve, nconnect_to;
   unsigned concurrency;
@@ -390,7 +390,7 @@ static void free_list(char **l, size_t n) {
 static void audit_free(dt_audit *a) {
   free_list(a->resolve, a->nresolve);
   free_list(a->connect_to, a->nconnect_to);
-  dt_preload_free(a->preload);
+  if (a->own_preload) dt_preload_free(a->preload);
   free(a);
 }
 
@@ -399,10 +399,11 @@ static void audit_free(dt_audit *a) {
  * (fresh, empty) dynamic store. */
 static void open_preload(dt_audit *a, const dt_ctx_options *o) {
   if (o->no_preload) return;
-  if (o->preload) {
-    a->preload = dt__preload_ref(o->preload);
+  if (o->preload) { /* the caller's: it outlives the auditor */
+    a->preload = o->preload;
     return;
   }
+  a->own_preload = 1;
   dt_error e = {0};
   int rc = o->preload_file
                ? dt_preload_open_file(&a->preload, o->preload_file, &e)

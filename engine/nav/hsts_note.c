@@ -1,8 +1,8 @@
 /* hsts_note.c — see hsts_note.h. */
 #include "engine/nav/hsts_note.h"
 
+#include "engine/chain.h"
 #include "engine/ctx.h"
-#include "engine/nav/chain.h"
 
 #include <stdio.h>
 #include <string.h>

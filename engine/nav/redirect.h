@@ -33,8 +33,8 @@
 #define DT_ENGINE_REDIRECT_H
 
 #include "detour.h"
-#include "engine/nav/profile.h"
 #include "engine/nav/referrer.h"
+#include "engine/profile.h"
 
 #include <stddef.h>
 

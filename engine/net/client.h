@@ -10,7 +10,7 @@
 #define DT_NET_CLIENT_H
 
 #include "detour.h"
-#include "engine/nav/chain.h"
+#include "engine/chain.h"
 #include "engine/net/http1.h"
 
 typedef struct dt__client dt__client;

@@ -11,7 +11,7 @@
 #define DT_ENGINE_HTTP1_H
 
 #include "detour.h"
-#include "engine/nav/chain.h"
+#include "engine/chain.h"
 #include "hsts/base/buf.h"
 
 #include <llhttp.h>

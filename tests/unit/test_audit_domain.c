@@ -6,7 +6,7 @@
 #include "dt_test.h"
 
 #include "engine/audit/audit.h"
-#include "engine/nav/chain.h"
+#include "engine/chain.h"
 
 #include <stdlib.h>
 

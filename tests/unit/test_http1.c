@@ -1,7 +1,7 @@
 /* test_http1.c — the HTTP/1.1 layer in memory: responses as byte strings,
  * fed whole, split at every byte boundary, and one byte at a time; the hop
  * must come out the same each way. Plus request serialisation. */
-#include "engine/nav/chain.h"
+#include "engine/chain.h"
 #include "engine/net/http1.h"
 
 #include "dt_test.h"

@@ -2,7 +2,7 @@
  * knobs". Each expectation is copied from that table (or, for R1/R2, from
  * docs/profiles.md with its source), not from the code. */
 #include "dt_test.h"
-#include "engine/nav/profile.h"
+#include "engine/profile.h"
 
 typedef struct knob_row {
   const char *name;

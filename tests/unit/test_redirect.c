@@ -6,9 +6,9 @@
  * docs/decisions.md, not from the code. The same cases run end to end, against
  * the fixture server, in tests/integration/test_conformance.py. */
 #include "dt_test.h"
-#include "engine/nav/profile.h"
 #include "engine/nav/redirect.h"
 #include "engine/nav/upgrade.h"
+#include "engine/profile.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
-/* hsts_store.c — dt_hsts_store: the dynamic HSTS store as embedders and
+/* store.c — dt_hsts_store: the dynamic HSTS store as embedders and
  * `detour hsts` manage it (detour.h). The rules are hsts/'s; this file
  * adds what a caller needs around them: host canonicalisation, the
  * profile's max-age cap, the file, and messages that say what to do. */
-#include "engine/api/hsts_store.h"
+#include "engine/hsts/store.h"
 #include "hsts/base/sized.h"
 
 #include "hsts/base/error.h"

@@ -1,9 +1,9 @@
 /* preload.c — dt_preload: open, share, query and compile the HSTS preload
  * list through the public API (detour.h); the blob format and lookup are
  * hsts/preload*.c's. */
-#include "engine/api/preload.h"
+#include "engine/hsts/preload.h"
 
-#include "engine/nav/profile.h"
+#include "engine/profile.h"
 #include "hsts/base/error.h"
 
 #include <stdlib.h>

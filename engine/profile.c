@@ -1,7 +1,7 @@
 /* profile.c — the profile rows. Every value cites where it comes from; the
  * same table, in prose, is docs/profiles.md. Changing a value here means
  * changing that document and the rows of tests/unit/test_profile.c. */
-#include "engine/nav/profile.h"
+#include "engine/profile.h"
 
 #include "hsts/base/ascii.h"
 

@@ -1,12 +1,12 @@
-/* hsts_store.h — the public HSTS store handle (dt_hsts_store in detour.h)
+/* store.h — the public HSTS store handle (dt_hsts_store in detour.h)
  * over hsts/store (the entries) and hsts/store_file (the file), with the
  * profile's cap and the host canonicaliser (internal view). A context owns
  * one and hooks its changes to schedule saves. */
-#ifndef DT_API_HSTS_STORE_H
-#define DT_API_HSTS_STORE_H
+#ifndef DT_ENGINE_HSTS_STORE_H
+#define DT_ENGINE_HSTS_STORE_H
 
 #include "detour.h"
-#include "engine/nav/profile.h"
+#include "engine/profile.h"
 #include "hsts/store.h"
 
 #define DT__STORE_MAX_WARNINGS 4

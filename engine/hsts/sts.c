@@ -2,7 +2,7 @@
  * a profile applies it (its max-age cap), for `detour hsts parse` and
  * embedders (detour.h). */
 #include "detour.h"
-#include "engine/nav/profile.h"
+#include "engine/profile.h"
 #include "hsts/sts_header.h"
 
 #include <string.h>

@@ -1,6 +1,6 @@
 /* chain.c — the hop chain: detour's main output. Hops live in fixed-size
  * slabs so a dt_hop pointer never moves; strings live in an arena. */
-#include "engine/nav/chain.h"
+#include "engine/chain.h"
 
 #include "hsts/base/headers.h"
 

@@ -1,8 +1,8 @@
 /* preload.h — the public preload handle (dt_preload in detour.h) over
  * hsts/preload's blob reader, shared by reference between contexts
  * (internal). */
-#ifndef DT_API_PRELOAD_H
-#define DT_API_PRELOAD_H
+#ifndef DT_ENGINE_HSTS_PRELOAD_H
+#define DT_ENGINE_HSTS_PRELOAD_H
 
 #include "detour.h"
 #include "hsts/preload.h"
