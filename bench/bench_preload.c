@@ -23,6 +23,7 @@
 #define BENCH_TSC 1
 #endif
 
+#include "hsts/base/file.h"
 #include "hsts/base/json.h"
 #include "hsts/preload.h"
 
@@ -183,23 +184,10 @@ static int llist_lookup(const llist *l, const char *host) {
   return res;
 }
 
+/* The whole file, with the library's bounded reader (NULL on failure). */
 static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  if (b) {
-    b[n] = '\0';
-    *len = (size_t)n;
-  }
-  return b;
+  char *b = NULL;
+  return dt__file_read(path, 1u << 30, &b, len, NULL) ? NULL : b;
 }
 
 static int cmp_u64(const void *a, const void *b) {

@@ -183,12 +183,12 @@ static const char *req_header(const dt_hop *h, const char *name) {
 /* The STS field values of a response (at most MAX_STS_FIELDS kept; the
  * count is the real one). */
 static size_t sts_values(const dt_hop *h, const char **vals) {
-  size_t n = 0;
-  for (size_t i = 0; i < h->resp_header_count; i++)
-    if (dt__ascii_ieq(h->resp_headers[i].name, STS_NAME)) {
-      if (n < MAX_STS_FIELDS) vals[n] = h->resp_headers[i].value;
-      n++;
-    }
+  size_t n = 0, pos = 0;
+  for (const dt_header *f;
+       (f = dt__header_next(h->resp_headers, h->resp_header_count, STS_NAME,
+                            &pos));
+       n++)
+    if (n < MAX_STS_FIELDS) vals[n] = f->value;
   return n;
 }
 

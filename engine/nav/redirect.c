@@ -26,6 +26,7 @@
  * (FINAL, ERROR): every allocation happens before the first change. */
 #include "engine/nav/redirect.h"
 #include "hsts/base/ascii.h"
+#include "hsts/base/headers.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,9 +112,10 @@ int dt__redirect_is_redirect_status(int status) {
 typedef int (*element_fn)(const char *p, size_t n, void *arg);
 static int each_element(const dt_header *h, size_t count, const char *name,
                         element_fn fn, void *arg) {
-  for (size_t i = 0; i < count; i++) {
-    if (!ieq(h[i].name, name) || h[i].value == NULL) continue;
-    const char *p = h[i].value, *end = p + strlen(p);
+  size_t pos = 0;
+  for (const dt_header *f; (f = dt__header_next(h, count, name, &pos));) {
+    if (f->value == NULL) continue;
+    const char *p = f->value, *end = p + strlen(p);
     while (p <= end) {
       const char *comma = memchr(p, ',', (size_t)(end - p));
       const char *e = comma ? comma : end;
@@ -150,8 +152,8 @@ static int pragma_no_cache(const char *p, size_t n, void *arg) {
 int dt__redirect_is_cacheable_permanent(int status, const dt_header *headers,
                                         size_t count) {
   if (status != 301 && status != 308) return 0;
-  for (size_t i = 0; i < count; i++)
-    if (ieq(headers[i].name, "expires")) return 0; /* explicit (or past) */
+  if (dt__header_find(headers, count, "Expires"))
+    return 0; /* explicit (or past) */
   if (each_element(headers, count, "cache-control", directive_stops_forever,
                    NULL))
     return 0;
@@ -483,9 +485,9 @@ static size_t find_locations(const dt_header *h, size_t count,
   *identical = 1;
   *first = NULL;
   *first_len = 0;
-  for (size_t i = 0; i < count; i++) {
-    if (!ieq(h[i].name, "location")) continue;
-    const char *a = h[i].value ? h[i].value : "";
+  size_t pos = 0;
+  for (const dt_header *f; (f = dt__header_next(h, count, "Location", &pos));) {
+    const char *a = f->value ? f->value : "";
     const char *b = a + strlen(a);
     while (a < b && is_ows(*a))
       a++;

@@ -108,11 +108,8 @@ static void hop_json(dt__jw *w, const dt_hop *h) {
   dt__jw_key(w, "timing");
   timing_json(w, h->timing);
 
-  dt__buf note = dt__buf_make(0);
-  dt__hop_note(&note, h);
   dt__jw_key(w, "note");
-  dt__jw_str(w, note.len ? note.p : NULL);
-  dt__buf_free(&note);
+  dt__hop_note_json(w, h);
   dt__jw_key(w, "reason"); /* the machine-readable why, or null */
   if (h->upgrade)
     dt__decision_json(w, h->upgrade);

@@ -188,11 +188,8 @@ static void har_entry(dt__jw *w, const dt_hop *h) {
   }
   dt__jw_key(w, "_detour_synthetic");
   dt__jw_bool(w, h->synthetic);
-  dt__buf note = dt__buf_make(0);
-  dt__hop_note(&note, h);
   dt__jw_key(w, "_detour_note");
-  dt__jw_str(w, note.len ? note.p : NULL);
-  dt__buf_free(&note);
+  dt__hop_note_json(w, h);
   dt__jw_key(w, "_detour_reason");
   if (h->upgrade)
     dt__decision_json(w, h->upgrade);

@@ -2,6 +2,8 @@
  * (detour.h) and dt_version_info. */
 #include "engine/out/records.h"
 
+#include "engine/out/decision_text.h"
+
 #include <idn2.h>
 #include <llhttp.h>
 #include <mbedtls/version.h>
@@ -91,6 +93,13 @@ void dt__hsts_entry_json(dt__jw *w, const dt_hsts_entry *e) {
   dt__jw_key(w, "observed");
   dt__jw_time(w, e->observed_ms);
   dt__jw_obj_close(w);
+}
+
+void dt__hop_note_json(dt__jw *w, const dt_hop *h) {
+  dt__buf note = dt__buf_make(0);
+  dt__hop_note(&note, h);
+  dt__jw_str(w, note.len ? note.p : NULL);
+  dt__buf_free(&note);
 }
 
 char *dt_hsts_entry_to_json(const dt_hsts_entry *e) {

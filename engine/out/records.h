@@ -14,6 +14,8 @@ void dt__decision_json(dt__jw *w, const dt_hsts_decision *d);
 /* {"header", "ignored", "outcome", "noted", "rejected"} */
 void dt__sts_note_json(dt__jw *w, const dt_sts_note *n);
 void dt__hsts_entry_json(dt__jw *w, const dt_hsts_entry *e);
+/* The hop's one-line why (decision_text.h) as a string, or null. */
+void dt__hop_note_json(dt__jw *w, const dt_hop *h);
 /* The chain's error object, or null (chain_json.c). */
 void dt__chain_error_json(dt__jw *w, const dt_chain *chain);
 

@@ -15,6 +15,13 @@ const char *dt__header_value(const dt_header *h, size_t n, const char *name) {
   return f ? f->value : NULL;
 }
 
+const dt_header *dt__header_next(const dt_header *h, size_t n, const char *name,
+                                 size_t *pos) {
+  for (; h && *pos < n; (*pos)++)
+    if (dt__ascii_ieq(h[*pos].name, name)) return &h[(*pos)++];
+  return NULL;
+}
+
 size_t dt__header_count(const dt_header *h, size_t n, const char *name) {
   size_t c = 0;
   for (size_t i = 0; h && i < n; i++)

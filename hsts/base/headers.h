@@ -14,6 +14,10 @@ const dt_header *dt__header_find(const dt_header *h, size_t n,
                                  const char *name);
 /* Its value, or NULL. */
 const char *dt__header_value(const dt_header *h, size_t n, const char *name);
+/* The next field named NAME at or after *POS (then *POS is past it), or
+ * NULL: every field of a name, in order (RFC 9110 §5.3). */
+const dt_header *dt__header_next(const dt_header *h, size_t n, const char *name,
+                                 size_t *pos);
 /* How many fields are named NAME. */
 size_t dt__header_count(const dt_header *h, size_t n, const char *name);
 

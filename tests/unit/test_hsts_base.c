@@ -155,6 +155,12 @@ static void ascii_and_headers(void) {
   CHECK_INT(dt__header_count(h, 3, "Location"), 2);
   CHECK(dt__header_find(h, 3, "Refresh") == NULL);
   CHECK(dt__header_find(NULL, 0, "x") == NULL);
+  size_t pos = 0;
+  const dt_header *f = dt__header_next(h, 3, "location", &pos);
+  CHECK(f && strcmp(f->value, "/a") == 0);
+  f = dt__header_next(h, 3, "location", &pos);
+  CHECK(f && strcmp(f->value, "/b") == 0);
+  CHECK(dt__header_next(h, 3, "location", &pos) == NULL);
 }
 
 static void files(void) {

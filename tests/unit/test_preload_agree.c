@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "dt_test.h"
+#include "hsts/base/file.h"
 #include "hsts/base/json.h"
 #include "hsts/preload.h"
 #include "hsts/preload_format.h"
@@ -139,23 +140,10 @@ static void rand_label(char *out, size_t maxlen) {
   out[n] = '\0';
 }
 
+/* The whole file, with the library's bounded reader (NULL on failure). */
 static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *b = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  if (b) {
-    b[n] = '\0';
-    *len = (size_t)n;
-  }
-  return b;
+  char *b = NULL;
+  return dt__file_read(path, 1u << 30, &b, len, NULL) ? NULL : b;
 }
 
 /* Every STRIDE-th entry (1: all of them), then N_RANDOM random names. */
