@@ -9,7 +9,8 @@
 #include <string.h>
 
 static const char help[] =
-    "usage: detour hsts [--hsts-store FILE] [--json] COMMAND\n"
+    "usage: detour hsts [--hsts-store FILE] [--profile NAME] [--json] "
+    "COMMAND\n"
     "\n"
     "  list                        every live entry\n"
     "  query HOST                  is HOST a Known HSTS Host, and why\n"
@@ -18,12 +19,13 @@ static const char help[] =
     "  clear                       every entry\n"
     "  import FILE --format curl   curl's --hsts cache file\n"
     "  export --format curl [-o FILE]\n"
-    "  parse 'HEADER VALUE' [--profile NAME]\n"
+    "  parse 'HEADER VALUE'\n"
     "                              explain a Strict-Transport-Security "
     "value\n"
     "\n"
-    "The store defaults to $XDG_DATA_HOME/detour/hsts.txt "
-    "(~/.local/share/detour).\n";
+    "--profile (" CLI_PROFILES ") sets the max-age cap add applies and the\n"
+    "rules parse and query use, as in a navigation. The store defaults to\n"
+    "$XDG_DATA_HOME/detour/hsts.txt (~/.local/share/detour).\n";
 
 typedef struct hopts {
   const char *store_opt, *format, *output, *profile;
@@ -171,7 +173,20 @@ static int cmd_add(hopts *o, const char *host) {
            en.include_subdomains ? " includeSubDomains" : "",
            stored < age ? " (capped by the profile)" : "");
   } else if (have) {
-    rc = print_pair("added", en.host, 0);
+    dt_json *w = dt_json_new(0);
+    dt_json_obj_open(w);
+    dt_json_key(w, "added");
+    dt_json_str(w, en.host);
+    dt_json_key(w, "max_age");
+    dt_json_uint(w, (uint64_t)((en.expires_ms - en.observed_ms) / 1000));
+    dt_json_key(w, "capped");
+    dt_json_bool(w, (uint64_t)((en.expires_ms - en.observed_ms) / 1000) < age);
+    dt_json_key(w, "entry");
+    char *ej = dt_hsts_entry_to_json(&en);
+    dt_json_raw(w, ej);
+    dt_free(ej);
+    dt_json_obj_close(w);
+    rc = cli_print_owned(dt_json_finish(w)) ? CLI_EXIT_USAGE : 0;
   }
   dt_hsts_store_free(s);
   return rc;

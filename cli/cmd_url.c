@@ -36,8 +36,8 @@ int cli_cmd_url(int argc, char **argv) {
   dt_url *base = NULL, *url = NULL;
   int rc = 0;
   if (base_s && (rc = dt_url_parse(&base, base_s, strlen(base_s), NULL))) {
-    cli_error("the base URL '%s' could not be parsed: %s", base_s,
-              dt_strerror(rc));
+    cli_error("the base URL '%.200s%s' could not be parsed: %s", base_s,
+              strlen(base_s) > 200 ? "..." : "", dt_strerror(rc));
     return cli_exit_for(rc);
   }
   rc = dt_url_parse(&url, in, strlen(in), base);
@@ -55,8 +55,9 @@ int cli_cmd_url(int argc, char **argv) {
     cli_print_owned(dt_json_finish(w));
   }
   if (rc) {
-    cli_error("'%s' could not be parsed%s: %s", in,
-              base ? " against the base" : "", dt_strerror(rc));
+    cli_error("'%.200s%s' could not be parsed%s: %s", in,
+              strlen(in) > 200 ? "..." : "", base ? " against the base" : "",
+              dt_strerror(rc));
     dt_url_free(base);
     return cli_exit_for(rc);
   }

@@ -106,7 +106,7 @@ static int hsts_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
   int rc = dt__store_open(&ctx->store, path, ctx->profile, &ctx->clock,
                           ctx->limits.hsts_max_entries, &e);
   if (rc && rc != DT_ENOMEM) {
-    dt__ctx_warn(ctx, "%s; HSTS store kept in memory only", e.message);
+    dt__ctx_warn(ctx, "%s The HSTS store is kept in memory only.", e.message);
     rc = dt__store_open(&ctx->store, NULL, ctx->profile, &ctx->clock,
                         ctx->limits.hsts_max_entries, NULL);
   }

@@ -300,7 +300,7 @@ int dt_hsts_store_save(dt_hsts_store *s, dt_error *err) {
     return 0;
   }
   if (s->memory_only_on_failure) {
-    dt__store_warn(s, "%s; HSTS store kept in memory only", rep.message);
+    dt__store_warn(s, "%s The HSTS store is kept in memory only.", rep.message);
     free(s->path);
     s->path = NULL;
   }

@@ -145,9 +145,9 @@ static int cb_body(llhttp_t *ll, const char *at, size_t len) {
     int rc = p->sink(p->sink_ud, at, len);
     if (rc < 0)
       return fail(p, rc,
-                  "the body callback stopped the transfer after %llu "
-                  "bytes: %s",
-                  (unsigned long long)p->hop->resp_body_bytes, dt_strerror(rc));
+                  "%s (the body callback stopped the transfer; %llu bytes "
+                  "had arrived)",
+                  dt_strerror(rc), (unsigned long long)p->hop->resp_body_bytes);
     if (!p->sink_keep) return 0;
   }
   size_t room = p->lim->max_body_bytes - p->body.len;

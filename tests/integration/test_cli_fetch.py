@@ -60,6 +60,9 @@ route POST /form303
   header Location: /echo
 route /echo
   body echo\n
+route /evil
+  status 302
+  header Location: /b\x1b]0;pwned\x07
 route /big
   body-bytes 268435456
 route /cut-big
@@ -241,6 +244,26 @@ class FetchTest(unittest.TestCase):
                                     "http://a.test/hello"], env=self.env)
         self.assertEqual(rc, 11, err)
         self.assertIn("cannot create", err)
+
+    def test_steps_and_a_hostile_location(self):
+        """Each hop's steps are the redirect rules applied, with their
+        source. A Location carrying terminal control bytes is refused as a
+        malformed response (llhttp's strict field values), and no control
+        byte reaches the user's terminal, in the text or in --explain."""
+        rc, js, _ = self.fetch("http://a.test/a")
+        self.assertEqual(rc, 0)
+        steps = js["hops"][0]["steps"]
+        self.assertTrue(steps and all(set(s) == {"text", "rule"} for s in steps), steps)
+        self.assertTrue(any("Fetch" in (s["rule"] or "") for s in steps), steps)
+        self.assertEqual(js["hops"][1]["steps"], [])
+        base = ["fetch", "--no-hsts-store", *self.fx.connect_to_args(["a.test"]),
+                "--no-follow", "http://a.test/evil"]
+        for extra in ([], ["--explain"]):
+            rc, out, err, _ = run_detour(base[:1] + extra + base[1:], env=self.env)
+            self.assertEqual(rc, 7, err)
+            for text in (out, err):
+                self.assertNotIn("\x1b", text)
+                self.assertNotIn("\x07", text)
 
     def test_body_to_stdout_alone(self):
         """-o -: stdout holds the body and nothing else (as curl's); the chain
@@ -484,6 +507,14 @@ class UrlCommandTest(unittest.TestCase):
         rc, _, err, _ = run_detour(["url", "http://[::1/"])
         self.assertEqual(rc, 3)
         self.assertIn("could not be parsed", err)
+        rc, out, _, js = run_detour(["url", "--json", "http://[::1/"])
+        self.assertEqual(rc, 3)
+        self.assertIsNone(js["href"])
+        self.assertEqual((js["error"]["code"], js["error"]["class"]), ("EURL", "url"))
+        # a huge input is not echoed whole
+        rc, _, err, _ = run_detour(["url", "http://[" + "a" * 100000])
+        self.assertEqual(rc, 3)
+        self.assertLess(len(err), 1000)
 
 
 if __name__ == "__main__":

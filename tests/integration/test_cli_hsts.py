@@ -125,6 +125,24 @@ class HstsCli(unittest.TestCase):
         self.hsts("add", "a.test")
         self.assertEqual(stat.S_IMODE(os.stat(self.store).st_mode), 0o600)
 
+    def test_add_applies_the_profiles_cap(self):
+        """hsts add caps max-age as a navigation does (chromium: one year;
+        fetch: none), and says so, in text and in JSON."""
+        rc, out, _, _ = self.hsts("add", "ten.test", "--max-age", "315360000")
+        self.assertEqual(rc, 0)
+        self.assertEqual(out.strip(),
+                         "added ten.test max-age=31536000 (capped by the profile)")
+        rc, _, _, js = self.hsts("--json", "add", "one.test", "--max-age", "600")
+        self.assertEqual((rc, js["added"], js["max_age"], js["capped"]),
+                         (0, "one.test", 600, False))
+        self.assertEqual(js["entry"]["host"], "one.test")
+        rc, _, _, js = self.hsts("--json", "--profile", "fetch", "add", "long.test",
+                                 "--max-age", "315360000")
+        self.assertEqual((js["max_age"], js["capped"]), (315360000, False))
+        rc, _, err, _ = self.hsts("--profile", "nope", "add", "x.test")
+        self.assertEqual(rc, 2)
+        self.assertIn("unknown profile 'nope'", err)
+
     def test_curl_import_export(self):
         src = os.path.join(self.tmp.name, "curl.txt")
         with open(src, "w") as f:

@@ -73,6 +73,7 @@ class PreloadCli(unittest.TestCase):
         self.assertEqual(js["source"], "embedded")
         self.assertGreater(js["entries"], 90000)
         self.assertLessEqual(js["blob_bytes"], 700 * 1024)
+        self.assertGreater(js["derived_bytes"], 0)  # the lookup's tables
 
     def test_query_per_profile(self):
         rc, _, _, js = self.pre("query", "x.a.test")
