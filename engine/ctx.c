@@ -8,6 +8,8 @@
 #include "engine/net/conn.h"
 #include "hsts/base/error.h"
 
+#include <idn2.h>
+#include <llhttp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,17 +23,10 @@ void dt_ctx_options_init(dt_ctx_options *opt) {
 
 static char *dupz(const char *s) { return s ? strdup(s) : NULL; }
 
-static void tls_release(dt__tls_ctx *t) {
-  if (t && --t->refs == 0) {
-    dt__tls_ctx_free(t);
-    free(t);
-  }
-}
-
 static void ctx_free(dt_ctx *ctx) {
   dt_hsts_store_free(ctx->store);
   dt_preload_free(ctx->preload);
-  tls_release(ctx->tls);
+  dt__tls_ctx_unref(ctx->tls);
   free(ctx->ovr);
   free(ctx->ca_file);
   free(ctx->user_agent);
@@ -153,7 +148,7 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   if (opt->share && same_str(opt->ca_file, opt->share->ca_file) &&
       opt->insecure == opt->share->insecure && dt__ctx_tls(opt->share)) {
     ctx->tls = opt->share->tls;
-    ctx->tls->refs++;
+    dt__tls_ctx_ref(ctx->tls);
   }
   int rc = hsts_setup(ctx, opt);
   if (rc) {
@@ -227,21 +222,13 @@ void dt__ctx_tracef(dt_ctx *ctx, const char *fmt, ...) {
 
 dt__tls_ctx *dt__ctx_tls(dt_ctx *ctx) {
   if (ctx->tls || ctx->tls_failed) return ctx->tls;
-  dt__tls_ctx *t = malloc(sizeof *t);
-  if (!t) {
-    snprintf(ctx->tls_err, sizeof ctx->tls_err, "out of memory");
-    return NULL;
-  }
-  if (dt__tls_ctx_init(t, ctx->ca_file, ctx->insecure, ctx->tls_err,
-                       sizeof ctx->tls_err) != 0) {
-    dt__tls_ctx_free(t);
-    free(t);
+  static const char *const alpn[] = {"http/1.1", NULL};
+  if (dt__tls_ctx_new(&ctx->tls, ctx->ca_file, ctx->insecure, alpn,
+                      ctx->tls_err, sizeof ctx->tls_err) != 0) {
+    ctx->tls = NULL;
     ctx->tls_failed = 1;
-    return NULL;
   }
-  t->refs = 1;
-  ctx->tls = t;
-  return t;
+  return ctx->tls;
 }
 
 /* ---- saving the store ------------------------------------------------- */
@@ -316,4 +303,17 @@ void dt_ctx_close(dt_ctx *ctx, void (*cb)(void *user_data), void *user_data) {
   uv_close((uv_handle_t *)&ctx->save_timer, on_save_timer_closed);
   dt__pool_close_all(ctx);
   uv_close((uv_handle_t *)&ctx->close_timer, on_close_timer);
+}
+
+/* ---- versions ----------------------------------------------------------- */
+
+const char *dt_version_info(void) {
+  static char buf[320];
+  if (!buf[0])
+    snprintf(buf, sizeof buf,
+             "detour %s (libuv %s, %s, llhttp %d.%d.%d, libidn2 %s)",
+             DETOUR_VERSION, uv_version_string(), dt__tls_backend(),
+             LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH,
+             idn2_check_version(NULL));
+  return buf;
 }

@@ -680,6 +680,9 @@ typedef struct dt_hop_connection {
   int cert_verified;        /* 1 if verification ran and passed */
   const char *alpn;         /* negotiated ALPN or NULL */
   int tls_resumed;          /* 1 if the TLS handshake resumed a session */
+  const char *tls_group;    /* key exchange group ("X25519"), NULL when the
+                               TLS library does not say */
+  const char *tls_library;  /* the TLS backend ("OpenSSL 3.0.19") or NULL */
 } dt_hop_connection;
 
 typedef struct dt_hop {

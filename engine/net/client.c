@@ -309,13 +309,16 @@ static void record_conn(req *r) {
   hc->reused = r->reused;
   hc->id = c->id;
   if (c->has_tls) {
-    hc->tls_version = dt__chain_strdup(r->chain, c->tls_version);
-    hc->tls_cipher = dt__chain_strdup(r->chain, c->tls_cipher);
+    const dt__tls_info *ti = &c->tls_info;
+    hc->tls_version = dt__chain_strdup(r->chain, ti->version);
+    hc->tls_cipher = dt__chain_strdup(r->chain, ti->cipher);
     hc->peer_subject =
-        c->tls_subject[0] ? dt__chain_strdup(r->chain, c->tls_subject) : NULL;
-    hc->alpn = c->tls_alpn[0] ? dt__chain_strdup(r->chain, c->tls_alpn) : NULL;
-    hc->cert_verified = c->tls_verified;
-    hc->tls_resumed = c->tls_resumed;
+        ti->subject[0] ? dt__chain_strdup(r->chain, ti->subject) : NULL;
+    hc->alpn = ti->alpn[0] ? dt__chain_strdup(r->chain, ti->alpn) : NULL;
+    hc->tls_group = ti->group[0] ? dt__chain_strdup(r->chain, ti->group) : NULL;
+    hc->tls_library = dt__tls_backend(); /* static */
+    hc->cert_verified = ti->verified;
+    hc->tls_resumed = ti->resumed;
   }
 }
 
@@ -325,7 +328,7 @@ static void send_request(req *r) {
   c->owner.on_eof = conn_eof;
   c->owner.data = r;
   record_conn(r);
-  if (r->opts.hsts_host && c->has_tls && !c->tls_chain_ok) {
+  if (r->opts.hsts_host && c->has_tls && !c->tls_info.chain_ok) {
     fail(r, DT_EHSTS_CERT,
          "%s is a Known HSTS Host and its certificate did not verify: "
          "no override, not even --insecure (RFC 6797 §8.4)",
@@ -349,12 +352,14 @@ static void conn_tls(dt__conn *c, int err, const char *msg) {
     return;
   }
   dt__hop_timing(r->hop)->tls_ms = ms_since(r->t_phase);
-  dt__ctx_tracef(r->ctx, "%s %s%s, ALPN %s%s", c->tls_version, c->tls_cipher,
-                 c->tls_verified ? " verified" : " NOT verified (insecure)",
-                 c->tls_alpn[0] ? c->tls_alpn : "none",
-                 dt__tls_was_resumed(&c->tls) ? ", session resumed"
-                 : dt__tls_resumed(&c->tls)   ? ", resumption offered, refused"
-                                              : "");
+  const dt__tls_info *ti = &c->tls_info;
+  dt__ctx_tracef(r->ctx, "%s %s%s%s%s, ALPN %s%s", ti->version, ti->cipher,
+                 ti->group[0] ? " " : "", ti->group,
+                 ti->verified ? " verified" : " NOT verified (insecure)",
+                 ti->alpn[0] ? ti->alpn : "none",
+                 ti->resumed   ? ", session resumed"
+                 : ti->offered ? ", resumption offered, refused"
+                               : "");
   send_request(r);
 }
 

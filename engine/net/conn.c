@@ -10,7 +10,7 @@
 static void conn_release(dt__conn *c) {
   if (--c->open_handles > 0) return;
   dt_ctx *ctx = c->ctx;
-  if (c->has_tls) dt__tls_free(&c->tls);
+  dt__tls_free(c->tls);
   free(c);
   dt__ctx_unref(ctx);
 }
@@ -86,31 +86,13 @@ static void deliver(dt__conn *c, const char *data, size_t len) {
  * wire's read buffer is reused by the next read). */
 static void tls_input(dt__conn *c, const char *data, size_t len) {
   char msg[256];
-  dt__tls_feed(&c->tls, data, len);
+  dt__tls_feed(c->tls, data, len);
   if (!c->tls_done) {
-    int rc = dt__tls_handshake(&c->tls, msg, sizeof msg);
+    int rc = dt__tls_handshake(c->tls, msg, sizeof msg);
     if (rc == 1) return;
     if (rc == 0) {
       c->tls_done = 1;
-      snprintf(c->tls_version, sizeof c->tls_version, "%s",
-               mbedtls_ssl_get_version(&c->tls.ssl));
-      /* Mbed TLS names suites as IANA does with '-' for '_'
-       * ("TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256"), and TLS 1.3 ones with a
-       * "TLS1-3-" prefix for IANA's "TLS_": show the IANA name, as
-       * browsers' devtools and curl -v do. */
-      const char *cs = mbedtls_ssl_get_ciphersuite(&c->tls.ssl);
-      if (!strncmp(cs, "TLS1-3-", 7))
-        snprintf(c->tls_cipher, sizeof c->tls_cipher, "TLS_%s", cs + 7);
-      else
-        snprintf(c->tls_cipher, sizeof c->tls_cipher, "%s", cs);
-      for (char *p = c->tls_cipher; *p; p++)
-        if (*p == '-') *p = '_';
-      const char *alpn = mbedtls_ssl_get_alpn_protocol(&c->tls.ssl);
-      snprintf(c->tls_alpn, sizeof c->tls_alpn, "%s", alpn ? alpn : "");
-      dt__tls_subject(&c->tls, c->tls_subject, sizeof c->tls_subject);
-      c->tls_verified = dt__tls_verified(&c->tls);
-      c->tls_chain_ok = dt__tls_chain_ok(&c->tls);
-      c->tls_resumed = dt__tls_was_resumed(&c->tls);
+      dt__tls_get_info(c->tls, &c->tls_info);
     }
     if (c->owner.on_tls) c->owner.on_tls(c, rc, msg);
     if (rc != 0 || c->closing) return;
@@ -118,7 +100,7 @@ static void tls_input(dt__conn *c, const char *data, size_t len) {
   char plain[DT__CONN_PLAIN_BUF];
   for (;;) {
     if (c->closing) return;
-    int n = dt__tls_read(&c->tls, plain, sizeof plain, msg, sizeof msg);
+    int n = dt__tls_read(c->tls, plain, sizeof plain, msg, sizeof msg);
     if (n == 0) return;
     if (n == DT__TLS_EOF) {
       eof_up(c, 0, "peer sent TLS close_notify");
@@ -187,13 +169,13 @@ int dt__conn_tls_start(dt__conn *c, const char *host, const char *skey,
     return DT_ETLS;
   }
   c->has_tls = 1;
-  int rc = dt__tls_init(&c->tls, t, host, skey, tls_send, c);
+  int rc = dt__tls_new(&c->tls, t, host, skey, tls_send, c);
   if (rc) {
     snprintf(msg, cap, "TLS setup failed for %s", host);
     return rc;
   }
   /* first flight: ClientHello goes out through the send BIO */
-  rc = dt__tls_handshake(&c->tls, msg, cap);
+  rc = dt__tls_handshake(c->tls, msg, cap);
   return rc < 0 ? rc : 0;
 }
 
@@ -204,7 +186,7 @@ int dt__conn_write(dt__conn *c, const char *data, size_t len, char *msg,
     return DT_ESEND;
   }
   dt__ctx_trace(c->ctx, '>', data, len);
-  if (c->has_tls) return dt__tls_write(&c->tls, data, len, msg, cap);
+  if (c->has_tls) return dt__tls_write(c->tls, data, len, msg, cap);
   int rc = c->wire->vt->write(c->wire, data, len);
   if (rc) snprintf(msg, cap, "write of %zu bytes failed", len);
   return rc;

@@ -46,11 +46,8 @@ struct dt__conn {
   dt__conn *pool_next;
   dt__conn_owner owner; /* zeroed while pooled */
   int has_tls, tls_done;
-  dt__tls tls;
-  char tls_version[24], tls_cipher[96], tls_subject[256], tls_alpn[24];
-  int tls_verified;
-  int tls_chain_ok; /* verified, even if --insecure did not require it */
-  int tls_resumed;  /* the handshake resumed a cached session */
+  dt__tls *tls;
+  dt__tls_info tls_info; /* what the handshake gave (tls.h) */
 };
 
 /* New connection object without a wire yet (counts as live in ctx). */

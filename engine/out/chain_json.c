@@ -46,6 +46,10 @@ static void connection_json(dt__jw *w, const dt_hop_connection *c) {
   dt__jw_bool(w, c->cert_verified);
   dt__jw_key(w, "tls_resumed");
   dt__jw_bool(w, c->tls_resumed);
+  dt__jw_key(w, "tls_group");
+  dt__jw_str(w, c->tls_group);
+  dt__jw_key(w, "tls_library");
+  dt__jw_str(w, c->tls_library);
   dt__jw_obj_close(w);
 }
 

@@ -4,12 +4,8 @@
 
 #include "engine/out/decision_text.h"
 
-#include <idn2.h>
-#include <llhttp.h>
-#include <mbedtls/version.h>
 #include <stdio.h>
 #include <string.h>
-#include <uv.h>
 
 static char *finish(dt__jw *w) { return dt__jw_finish(w); }
 
@@ -309,18 +305,4 @@ char *dt_error_to_json(const dt_error *err) {
   }
   dt__jw_obj_close(&w);
   return finish(&w);
-}
-
-const char *dt_version_info(void) {
-  static char buf[256];
-  if (!buf[0]) {
-    char mbed[32];
-    mbedtls_version_get_string(mbed);
-    snprintf(buf, sizeof buf,
-             "detour %s (libuv %s, mbedTLS %s, llhttp %d.%d.%d, libidn2 %s)",
-             DETOUR_VERSION, uv_version_string(), mbed, LLHTTP_VERSION_MAJOR,
-             LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH,
-             idn2_check_version(NULL));
-  }
-  return buf;
 }
