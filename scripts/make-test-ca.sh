@@ -9,13 +9,16 @@
 #   untrusted-ca.crt            that second CA (kept only for debugging)
 #   expired.crt/.key            same names, test CA, valid 2020-01-01 .. 2020-01-02
 #   other.crt/.key              only "other.test", test CA (name-mismatch tests)
+#   notyet.crt/.key             same names, test CA, valid only from 2099-01-01
+#   nosan.crt/.key              CN=a.test and no subjectAltName at all, test CA
+#                               (Chromium refuses such a leaf: name mismatch)
 # EC P-256 keys: mbedTLS 2.28 handles them quickly. NEVER use these anywhere else:
 # the private keys sit in the build tree.
 set -eu
 out=${1:?usage: make-test-ca.sh OUTDIR}
 mkdir -p "$out"
 cd "$out"
-all="ca.crt ca.key server.crt server.key untrusted.crt untrusted.key expired.crt expired.key other.crt other.key"
+all="ca.crt ca.key server.crt server.key untrusted.crt untrusted.key expired.crt expired.key other.crt other.key notyet.crt notyet.key nosan.crt nosan.key"
 missing=0
 for f in $all; do [ -s "$f" ] || missing=1; done
 [ "$missing" = 0 ] && exit 0
@@ -92,8 +95,23 @@ CNF
   -startdate 20200101000000Z -enddate 20200102000000Z -notext 2>/dev/null
 "$OPENSSL" x509 -in "$tmp/expired.pem" -out "$tmp/expired.crt"
 
+# Not yet valid: the same CA, dates in the future.
+key "$tmp/notyet.key"
+"$OPENSSL" req -new -key "$tmp/notyet.key" -subj "/O=detour tests/CN=a.test" -out "$tmp/notyet.csr" 2>/dev/null
+"$OPENSSL" ca -batch -config "$tmp/ca.cnf" -in "$tmp/notyet.csr" -out "$tmp/notyet.pem" \
+  -startdate 20990101000000Z -enddate 21000101000000Z -notext 2>/dev/null
+"$OPENSSL" x509 -in "$tmp/notyet.pem" -out "$tmp/notyet.crt"
+
+# No subjectAltName: the host only in the subject's CN.
+key "$tmp/nosan.key"
+"$OPENSSL" req -new -key "$tmp/nosan.key" -subj "/O=detour tests/CN=a.test" -out "$tmp/nosan.csr" 2>/dev/null
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' > "$tmp/nosan.ext"
+"$OPENSSL" x509 -req -in "$tmp/nosan.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" \
+  -CAcreateserial -days 3650 -sha256 -extfile "$tmp/nosan.ext" -out "$tmp/nosan.crt" 2>/dev/null
+
 for f in ca.crt ca.key server.crt server.key untrusted.crt untrusted.key untrusted-ca.crt \
-         expired.crt expired.key other.crt other.key; do
+         expired.crt expired.key other.crt other.key notyet.crt notyet.key \
+         nosan.crt nosan.key; do
   cp "$tmp/$f" "$out/$f"
 done
 chmod 600 "$out"/*.key

@@ -7,6 +7,8 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config   # toolchain
   libuv1-dev libmbedtls-dev libidn2-dev node-llhttp  # libraries (llhttp as C sources)
+  libssl-dev                         # OpenSSL 3: the TLS backend with TLS 1.3
+  libnghttp2-dev                     # HTTP/2
   libunistring-dev                   # libidn2's own dependency, for static linking
   libpsl-dev                         # public suffix list (audit)
   python3 openssl ca-certificates    # integration tests; test CA generation

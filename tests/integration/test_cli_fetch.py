@@ -20,6 +20,8 @@ SCENARIO = r"""
 listener untrusted https untrusted
 listener expired https expired
 listener other https other
+listener notyet https notyet
+listener nosan https nosan
 
 route /hello
   header Content-Type: text/plain
@@ -167,6 +169,23 @@ class FetchTest(unittest.TestCase):
 
     def test_name_mismatch(self):
         self.cert_error("other", "ECERT_NAME")
+
+    def test_not_yet_valid(self):
+        self.cert_error("notyet", "ECERT_EXPIRED")
+
+    def test_no_subject_alt_name_is_a_name_mismatch(self):
+        """A leaf naming its host only in the CN is refused, as Chromium
+        does since 58, with either TLS backend; the message says why."""
+        port = self.fx.port("nosan")
+        rc, js, _ = self.fetch(f"https://a.test:{port}/hello",
+                               "--resolve", f"a.test:{port}:127.0.0.1")
+        self.assertEqual((rc, js["error"]["code"]), (6, "ECERT_NAME"))
+        self.assertIn("no subjectAltName", js["error"]["message"])
+        # and no STS field is noted from it, -k or not
+        rc, js, _ = self.fetch(f"https://a.test:{port}/hello", "-k",
+                               "--resolve", f"a.test:{port}:127.0.0.1")
+        self.assertEqual(rc, 0)
+        self.assertFalse(js["hops"][0]["connection"]["cert_verified"])
 
     def test_ip_literal_checked_against_ip_sans(self):
         # Mbed TLS 2.28 has no iPAddress SAN check; detour does its own.
