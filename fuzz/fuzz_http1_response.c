@@ -28,8 +28,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dt_chain_free(chain);
     return 0;
   }
+  dt__resp resp;
+  dt__resp_init(&resp, chain, hop, &lim);
   dt__http1 p;
-  dt__http1_init(&p, chain, hop, &lim, (ctl & 2) != 0);
+  dt__http1_init(&p, &resp, (ctl & 2) != 0);
   size_t cut = size ? (ctl >> 2) % (size + 1) : 0;
   size_t used = 0;
   int rc = dt__http1_feed(&p, (const char *)data, cut, &used);
@@ -40,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     abort(); /* the keep bound must hold */
   if (hop->resp_header_count > lim.max_header_count) abort();
   dt__http1_free(&p);
+  dt__resp_free(&resp);
   dt_chain_free(chain);
   return 0;
 }

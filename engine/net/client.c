@@ -66,6 +66,7 @@ struct dt__client {
   size_t reqlen;
   dt__conn *conn;
   int reused, retried;
+  dt__resp resp; /* the hop's response, whatever the protocol */
   dt__http1 parser;
   int parser_live;
   /* timers */
@@ -92,7 +93,10 @@ static void maybe_free(req *r) {
   if (r->handle) *r->handle = NULL;
   dt_ctx *ctx = r->ctx;
   if (r->cb) r->cb(r->chain, r->hop, r->err, r->ud);
-  if (r->parser_live) dt__http1_free(&r->parser);
+  if (r->parser_live) {
+    dt__http1_free(&r->parser);
+    dt__resp_free(&r->resp);
+  }
   dt_url_free(r->url);
   free(r->reqbuf);
   free(r);
@@ -151,14 +155,14 @@ static int on_head(void *ud) {
 }
 
 static void parser_init(req *r) {
-  dt__http1_init(&r->parser, r->chain, r->hop, &r->ctx->limits,
-                 strcmp(r->method, "HEAD") == 0);
-  dt__http1_on_head(&r->parser, on_head, r);
+  dt__resp_init(&r->resp, r->chain, r->hop, &r->ctx->limits);
+  dt__resp_on_head(&r->resp, on_head, r);
+  dt__http1_init(&r->parser, &r->resp, strcmp(r->method, "HEAD") == 0);
 }
 
-void dt__client_set_sink(dt__client *r, dt__http1_sink sink, void *ud,
+void dt__client_set_sink(dt__client *r, dt__resp_sink sink, void *ud,
                          int keep) {
-  dt__http1_set_sink(&r->parser, sink, ud, keep);
+  dt__resp_set_sink(&r->resp, sink, ud, keep);
 }
 
 void dt__client_abort(dt__client *r, int err, const char *why) {
@@ -286,6 +290,7 @@ static void conn_eof(dt__conn *c, int err, const char *msg) {
     dt__conn_close(c);
     r->conn = NULL;
     dt__http1_free(&r->parser);
+    dt__resp_free(&r->resp);
     parser_init(r);
     r->naddrs = r->next_addr = 0;
     r->opts.no_reuse = 1;

@@ -11,7 +11,7 @@
 
 #include "detour.h"
 #include "engine/chain.h"
-#include "engine/net/http1.h"
+#include "engine/net/response.h"
 
 typedef struct dt__client dt__client;
 
@@ -46,8 +46,7 @@ int dt__client_send(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
 /* Streams the body to SINK (from the head callback). With KEEP the body is
  * also kept in the hop, bounded as usual (progress without a body
  * callback). */
-void dt__client_set_sink(dt__client *c, dt__http1_sink sink, void *ud,
-                         int keep);
+void dt__client_set_sink(dt__client *c, dt__resp_sink sink, void *ud, int keep);
 /* Ends the hop now with ERR (e.g. DT_ECANCELED) and WHY for the message;
  * cb still runs once, from the loop. Nothing when the hop has ended. */
 void dt__client_abort(dt__client *c, int err, const char *why);

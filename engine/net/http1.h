@@ -12,6 +12,7 @@
 
 #include "detour.h"
 #include "engine/chain.h"
+#include "engine/net/response.h"
 #include "hsts/base/buf.h"
 
 #include <llhttp.h>
@@ -24,48 +25,27 @@ typedef enum dt__http1_state {
   DT__H1_ERROR     /* err/msg set; parser is dead */
 } dt__http1_state;
 
-/* Where a final response's body goes once its head is in: NULL keeps it in
- * the hop (bounded by max_body_bytes); a sink gets every byte and nothing
- * is kept. A sink returns 0, or a negative DT_E* that ends the parse with
- * that error. */
-typedef int (*dt__http1_sink)(void *ud, const char *data, size_t len);
-/* Called once the final head is in the hop, before any body byte: the
- * navigation decides there whether the body is streamed (it may call
- * dt__http1_set_sink). Returns 0, or a negative DT_E* to stop. */
-typedef int (*dt__http1_head_cb)(void *ud);
-
 typedef struct dt__http1 {
   llhttp_t parser;
   llhttp_settings_t settings;
-  dt_chain *chain;
-  dt_hop *hop;
-  const dt_limits *lim;
-  int is_head; /* request was HEAD: no body whatever the headers */
+  dt__resp *resp; /* where the final response goes (response.h) */
+  int is_head;    /* request was HEAD: no body whatever the headers */
   dt__http1_state state;
   int err; /* DT_E* when state == DT__H1_ERROR */
   char msg[256];
   size_t got_bytes; /* every byte fed, 1xx included */
-  /* head accumulation: "name\0value\0" pairs; llhttp may split any token */
+  /* the current head: "name\0value\0" pairs; llhttp may split any token */
   dt__buf head;
-  size_t head_bytes; /* wire bytes of the current head (approximate:
-                        token bytes + separators) */
   size_t nfields;
   dt__buf status_text; /* reason phrase of the current head */
-  dt__http1_head_cb on_head;
-  void *head_ud;
-  /* body */
-  dt__buf body; /* kept bytes, bounded by lim->max_body_bytes */
-  dt__http1_sink sink;
-  void *sink_ud;
-  int sink_keep;   /* keep the body as well (progress only) */
-  int keep_alive;  /* valid in DT__H1_DONE */
-  int skipped_1xx; /* informational heads skipped */
+  int keep_alive;      /* valid in DT__H1_DONE */
+  int skipped_1xx;     /* informational heads skipped */
 } dt__http1;
 
-/* Starts a parser for the response to one request; hop is filled in place
- * (chain-owned strings). is_head: the request method was HEAD. */
-void dt__http1_init(dt__http1 *p, dt_chain *chain, dt_hop *hop,
-                    const dt_limits *lim, int is_head);
+/* Starts a parser for the response to one request, filling RESP (which
+ * holds the hop, the limits, the head hook and the body's destination).
+ * is_head: the request method was HEAD. */
+void dt__http1_init(dt__http1 *p, dt__resp *resp, int is_head);
 /* Feeds LEN bytes. Returns 0 (need more), 1 (response complete; *used says
  * how many bytes belonged to it — the rest is not ours), or a negative
  * DT_E* (p->msg says why). */
@@ -74,11 +54,6 @@ int dt__http1_feed(dt__http1 *p, const char *data, size_t len, size_t *used);
  * body), else a negative DT_E*: DT_ETRUNCATED mid-head or mid-body (p->msg
  * says how many bytes of how many). The hop keeps what arrived. */
 int dt__http1_eof(dt__http1 *p);
-/* The head hook (see dt__http1_head_cb); set before feeding. */
-void dt__http1_on_head(dt__http1 *p, dt__http1_head_cb cb, void *ud);
-/* Streams the body to SINK (from the head hook, or before); with KEEP it
- * is also kept, bounded as without a sink. */
-void dt__http1_set_sink(dt__http1 *p, dt__http1_sink sink, void *ud, int keep);
 /* Releases the parser's temporary buffers (the hop keeps its own copies). */
 void dt__http1_free(dt__http1 *p);
 

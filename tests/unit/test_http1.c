@@ -79,8 +79,10 @@ static int run(const row *r, const dt_limits *lim, size_t cut, int bytewise,
                int *keep) {
   dt_chain *chain = dt__chain_new("GET", "http://a.test/");
   dt_hop *hop = dt__chain_add_hop(chain);
+  dt__resp resp;
+  dt__resp_init(&resp, chain, hop, lim);
   dt__http1 p;
-  dt__http1_init(&p, chain, hop, lim, r->is_head);
+  dt__http1_init(&p, &resp, r->is_head);
   size_t n = strlen(r->wire), off = 0;
   int rc = 0;
   while (off < n && rc == 0) {
@@ -98,6 +100,7 @@ static int run(const row *r, const dt_limits *lim, size_t cut, int bytewise,
   if (rc < 0 && rc == p.err) CHECK(p.msg[0] != 0);
   *keep = p.keep_alive;
   dt__http1_free(&p);
+  dt__resp_free(&resp);
   *chain_out = chain;
   *hop_out = hop;
   return rc;

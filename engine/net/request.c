@@ -1,0 +1,58 @@
+/* request.c — see request.h. */
+#include "engine/net/request.h"
+
+#include "hsts/base/ascii.h"
+#include "hsts/base/headers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int dt__req_clean(const char *s) {
+  for (; *s; s++)
+    if (*s == '\r' || *s == '\n') return 0;
+  return 1;
+}
+
+static int add(dt__req_fields *out, const char *name, const char *value) {
+  if (out->n == DT__REQ_MAX_FIELDS) return DT_EINVAL;
+  out->f[out->n].name = name;
+  out->f[out->n].value = value;
+  out->n++;
+  return 0;
+}
+
+int dt__req_fields_build(dt__req_fields *out, const char *method,
+                         const char *ua, const dt_header *headers,
+                         size_t header_count, size_t body_len) {
+  out->n = 0;
+  if (!method || !*method || !dt__req_clean(method) || strchr(method, ' '))
+    return DT_EINVAL;
+  for (size_t i = 0; i < header_count; i++)
+    if (!headers[i].name || !headers[i].value || !*headers[i].name ||
+        !dt__req_clean(headers[i].name) || !dt__req_clean(headers[i].value) ||
+        strchr(headers[i].name, ':'))
+      return DT_EINVAL;
+  /* Defaults in browser order; a caller field of the same name takes the
+   * default's place (curl -H semantics). */
+  static const char *const defnames[] = {"User-Agent", "Accept"};
+  const char *defvals[] = {ua ? ua : "detour/" DETOUR_VERSION, "*/*"};
+  for (int i = 0; i < 2; i++) {
+    const dt_header *c = dt__header_find(headers, header_count, defnames[i]);
+    if (add(out, c ? c->name : defnames[i], c ? c->value : defvals[i]))
+      return DT_EINVAL;
+  }
+  for (size_t i = 0; i < header_count; i++) {
+    const char *n = headers[i].name;
+    if (dt__ascii_ieq(n, "host") || dt__ascii_ieq(n, "user-agent") ||
+        dt__ascii_ieq(n, "accept") || dt__ascii_ieq(n, "content-length"))
+      continue;
+    if (add(out, n, headers[i].value)) return DT_EINVAL;
+  }
+  /* RFC 9110 §8.6: a user agent SHOULD send Content-Length with a body, and
+   * for POST/PUT even when the body is empty. */
+  if (body_len || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+    snprintf(out->clen, sizeof out->clen, "%zu", body_len);
+    if (add(out, "Content-Length", out->clen)) return DT_EINVAL;
+  }
+  return 0;
+}

@@ -1,0 +1,32 @@
+/* request.h — the fields a request carries, in the order they go on the
+ * wire, whatever the protocol (internal): HTTP/1.1 writes them as lines
+ * after Host (http1.c), HTTP/2 after its pseudo-header fields (http2.c).
+ * The defaults come in a browser's order, a caller's field of the same name
+ * takes the default's place (curl -H), and a value that could split the
+ * request (CR, LF) is refused here, once. */
+#ifndef DT_NET_REQUEST_H
+#define DT_NET_REQUEST_H
+
+#include "detour.h"
+
+#define DT__REQ_MAX_FIELDS (DT_DEFAULT_MAX_HEADER_COUNT + 8)
+
+typedef struct dt__req_fields {
+  dt_header f[DT__REQ_MAX_FIELDS]; /* views of the caller's strings */
+  size_t n;
+  char clen[24]; /* Content-Length's value, when sent */
+} dt__req_fields;
+
+/* The fields after Host for METHOD with a body of BODY_LEN bytes:
+ * User-Agent (UA; NULL: detour's), Accept, the caller's HEADERS (Host,
+ * Content-Length and the defaults' names taken out), Content-Length when a
+ * body is sent or the method is POST/PUT (RFC 9110 §8.6). 0, or DT_EINVAL
+ * (an empty or CR/LF-carrying method, name or value; a name with ':'; too
+ * many fields). */
+int dt__req_fields_build(dt__req_fields *out, const char *method,
+                         const char *ua, const dt_header *headers,
+                         size_t header_count, size_t body_len);
+/* 1 when S holds no CR or LF (nothing that could start a new line). */
+int dt__req_clean(const char *s);
+
+#endif
