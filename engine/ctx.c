@@ -10,6 +10,7 @@
 
 #include <idn2.h>
 #include <llhttp.h>
+#include <nghttp2/nghttp2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,11 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
     dt__sized_copy(&ctx->limits, sizeof ctx->limits, opt->limits);
   ctx->clock = opt->clock;
   ctx->insecure = opt->insecure;
+  ctx->http_version = opt->http_version;
+  if (opt->http_version < DT_HTTP_ANY || opt->http_version > DT_HTTP_2) {
+    free(ctx);
+    return DT_EINVAL;
+  }
   ctx->data = opt->data;
   ctx->ovr = calloc(1, sizeof *ctx->ovr);
   ctx->ca_file = dupz(opt->ca_file);
@@ -146,7 +152,9 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   /* One CA parse and one session cache for contexts that trust the same
    * anchors the same way. */
   if (opt->share && same_str(opt->ca_file, opt->share->ca_file) &&
-      opt->insecure == opt->share->insecure && dt__ctx_tls(opt->share)) {
+      opt->insecure == opt->share->insecure &&
+      opt->http_version == opt->share->http_version &&
+      dt__ctx_tls(opt->share)) {
     ctx->tls = opt->share->tls;
     dt__tls_ctx_ref(ctx->tls);
   }
@@ -222,7 +230,10 @@ void dt__ctx_tracef(dt_ctx *ctx, const char *fmt, ...) {
 
 dt__tls_ctx *dt__ctx_tls(dt_ctx *ctx) {
   if (ctx->tls || ctx->tls_failed) return ctx->tls;
-  static const char *const alpn[] = {"http/1.1", NULL};
+  /* ALPN (RFC 7301) as browsers offer it: h2 first (RFC 9113 §3.2). */
+  static const char *const any[] = {"h2", "http/1.1", NULL};
+  static const char *const h1[] = {"http/1.1", NULL};
+  const char *const *alpn = ctx->http_version == DT_HTTP_1_1 ? h1 : any;
   if (dt__tls_ctx_new(&ctx->tls, ctx->ca_file, ctx->insecure, alpn,
                       ctx->tls_err, sizeof ctx->tls_err) != 0) {
     ctx->tls = NULL;
@@ -311,9 +322,10 @@ const char *dt_version_info(void) {
   static char buf[320];
   if (!buf[0])
     snprintf(buf, sizeof buf,
-             "detour %s (libuv %s, %s, llhttp %d.%d.%d, libidn2 %s)",
+             "detour %s (libuv %s, %s, llhttp %d.%d.%d, nghttp2 %s, libidn2 "
+             "%s)",
              DETOUR_VERSION, uv_version_string(), dt__tls_backend(),
              LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH,
-             idn2_check_version(NULL));
+             nghttp2_version(0)->version_str, idn2_check_version(NULL));
   return buf;
 }

@@ -27,6 +27,7 @@ struct dt_ctx {
   dt_limits limits;
   dt_clock clock;
   int insecure;
+  int http_version; /* dt_http_version: what ALPN offers */
   char *ca_file;
   char *user_agent;
   dt__overrides *ovr;

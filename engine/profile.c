@@ -7,6 +7,14 @@
 
 #include <string.h>
 
+#define CHROMIUM_H2                                                            \
+  {                                                                            \
+    .settings = {{1, 65536}, {2, 0}, {4, 6291456}, {6, 262144}},               \
+    .conn_window = 15u * 1024 * 1024, .pseudo_order = "masp",                  \
+    .headers_priority = 1, .weight = 256, .exclusive = 1,                      \
+    .priority = "u=0, i",                                                      \
+  }
+
 static const dt__profile profiles[] = {
     {
         .name = "chromium",
@@ -34,6 +42,14 @@ static const dt__profile profiles[] = {
         .hsts_max_age_cap = 31536000u,
         .hsts_max_age_zero_knocks_out_preload = 0,
         .preload_rule = DT__PRELOAD_MOST_SPECIFIC,
+        /* 9: net/http/http_network_session.cc AddDefaultHttp2Settings
+         * (M117+): HEADER_TABLE_SIZE 64 KiB, ENABLE_PUSH 0,
+         * INITIAL_WINDOW_SIZE kSpdyStreamMaxRecvWindowSize (6 MiB),
+         * MAX_HEADER_LIST_SIZE 256 KiB; session window
+         * kSpdySessionMaxRecvWindowSize (15 MiB). Pseudo-header order and
+         * the trailing `priority: u=0, i` as measured (docs/http2.md); a
+         * navigation is HIGHEST priority: weight 256, exclusive. */
+        .h2 = CHROMIUM_H2,
     },
     {
         .name = "fetch",
@@ -56,6 +72,9 @@ static const dt__profile profiles[] = {
         .hsts_max_age_cap = 0,
         .hsts_max_age_zero_knocks_out_preload = 0,
         .preload_rule = DT__PRELOAD_ANY_ANCESTOR,
+        /* 9: the standards fix no HTTP/2 shape; detour's default wire is
+         * Chromium's. */
+        .h2 = CHROMIUM_H2,
     },
     {
         .name = "firefox",
@@ -75,6 +94,17 @@ static const dt__profile profiles[] = {
         /* 7: stores a knockout entry for that exact name. */
         .hsts_max_age_zero_knocks_out_preload = 1,
         .preload_rule = DT__PRELOAD_ANY_ANCESTOR,
+        /* 9: measured pseudo-header order :method :path :authority :scheme
+         * and `te: trailers`; SETTINGS and the 12 MiB session window
+         * (ASpdySession::kInitialRwin) from Firefox's Http2Session.cpp. */
+        .h2 =
+            {
+                .settings = {{1, 65536}, {2, 0}, {4, 131072}, {5, 16384}},
+                .conn_window = 12u * 1024 * 1024,
+                .pseudo_order = "mpas",
+                .priority = "u=0, i",
+                .te_trailers = 1,
+            },
     },
 };
 

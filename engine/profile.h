@@ -44,6 +44,27 @@ typedef enum dt__origin_rule {
  * MOST_SPECIFIC (the deepest matching entry decides) or ANY_ANCESTOR (any
  * ancestor with include_subdomains counts). */
 
+/* Knob 9: how a session and a request look on HTTP/2 (RFC 9113): the
+ * SETTINGS a browser announces, the connection window it opens, the order
+ * of the pseudo-header fields and the extra fields it sends. Servers and
+ * CDNs tell browsers apart by exactly these (engine/net/http2.c). */
+typedef struct dt__h2_shape {
+  /* SETTINGS in the order sent; id 0 ends the list (RFC 9113 §6.5.2) */
+  struct {
+    uint16_t id;
+    uint32_t value;
+  } settings[8];
+  uint32_t conn_window;     /* connection receive window (WINDOW_UPDATE on
+                               stream 0 up from 65535); 0 leaves it */
+  const char *pseudo_order; /* "masp": :method :authority :scheme :path */
+  int headers_priority;     /* 1: HEADERS carry RFC 7540 priority: */
+  uint16_t weight;          /* weight 1..256, */
+  int exclusive;            /* exclusive dependency on stream 0 */
+  const char *priority;     /* RFC 9218 `priority` value sent last; NULL:
+                               none */
+  int te_trailers;          /* 1: `te: trailers` after the fields */
+} dt__h2_shape;
+
 typedef struct dt__profile {
   const char *name;    /* "chromium", "fetch", "firefox" */
   const char *summary; /* one line for --help and docs */
@@ -69,6 +90,9 @@ typedef struct dt__profile {
   uint64_t hsts_max_age_cap;                /* knob 6: seconds; 0 = no cap */
   int hsts_max_age_zero_knocks_out_preload; /* knob 7 */
   dt__preload_mode preload_rule;            /* knob 8 */
+
+  /* --- the wire (engine/net/) --- */
+  dt__h2_shape h2; /* knob 9 */
 } dt__profile;
 
 /* The profile named NAME (ASCII case-insensitive), or NULL if unknown. */

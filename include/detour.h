@@ -714,6 +714,9 @@ typedef struct dt_hop {
   int permanent_redirect_cached; /* a 301/308 without freshness: a
                                     browser keeps it for good (RFC 9111
                                     §4.2.2); detour does not cache */
+  const char *http_version;      /* the response's protocol: "HTTP/1.1",
+                                    "HTTP/1.0", "HTTP/2"; NULL without a
+                                    response (added in 0.3) */
 } dt_hop;
 
 typedef struct dt_chain dt_chain; /* opaque; freed with dt_chain_free() */
@@ -807,7 +810,18 @@ typedef struct dt_ctx_options {
    * shared parts are reference-counted; either context may close first. */
   dt_ctx *share;
   void *data; /* the caller's slot: dt_ctx_data() returns it */
+  /* Which HTTP the TLS handshake offers (ALPN, RFC 7301): "h2, http/1.1"
+   * as browsers do, HTTP/2 when the server picks it (DT_HTTP_ANY and
+   * DT_HTTP_2, curl's --http2), or "http/1.1" only (curl's --http1.1).
+   * Plain http is always HTTP/1.1: browsers never upgrade to h2c. */
+  int http_version; /* dt_http_version; added in 0.3 */
 } dt_ctx_options;
+
+typedef enum dt_http_version {
+  DT_HTTP_ANY = 0, /* h2, then http/1.1 (the default) */
+  DT_HTTP_1_1,     /* http/1.1 only */
+  DT_HTTP_2        /* as DT_HTTP_ANY: named for curl's --http2 */
+} dt_http_version;
 /* The smallest size dt_ctx_new accepts (the 0.2 layout up to `share`). */
 #define DT_CTX_OPTIONS_SIZE_MIN offsetof(dt_ctx_options, data)
 

@@ -5,10 +5,13 @@
  *         → CONNECT (addresses in order, per-attempt timeout)
  *         → TLS (https only) → WAIT (request written; first-byte timer)
  *         → BODY (idle timer restarts on every byte) → DONE
- *   A pooled connection jumps from START to WAIT. A reused connection that
- *   closes before any response byte is retried once on a fresh connection
- *   for idempotent methods (what browsers do, e.g. Chromium's
- *   HttpNetworkTransaction::HandleIOError).
+ *   A pooled connection (or a shared HTTP/2 one) jumps from START to WAIT.
+ *   A reused connection that closes before any response byte is retried
+ *   once on a fresh connection for idempotent methods, and a stream the
+ *   server did not process (REFUSED_STREAM, GOAWAY) for any method (what
+ *   browsers do, e.g. Chromium's HttpNetworkTransaction::HandleIOError).
+ *   ALPN decides the protocol: h2 puts the request on a stream of the
+ *   connection's shared session (http2.h), anything else on HTTP/1.1.
  * The total timer spans all phases. Completion closes both timers; cb runs
  * from their close callback, so never from inside dt__client_send(). */
 #include "engine/net/client.h"
@@ -61,10 +64,19 @@ struct dt__client {
   size_t naddrs, next_addr;
   uv_getaddrinfo_t gai;
   int gai_pending;
+  /* the request, checked and copied (sent as HTTP/1.1 or HTTP/2 once the
+   * connection says which) */
+  dt__req_fields fields;
+  char *target;
+  uint8_t *body;
+  size_t body_len;
   /* wire */
   char *reqbuf;
   size_t reqlen;
-  dt__conn *conn;
+  dt__conn *conn; /* HTTP/1.1: ours until the response ends */
+  dt__conn *h2c;  /* HTTP/2: the shared connection our stream is on */
+  int32_t sid;
+  int h2_bytes; /* a frame of our stream arrived */
   int reused, retried;
   dt__resp resp; /* the hop's response, whatever the protocol */
   dt__http1 parser;
@@ -98,6 +110,9 @@ static void maybe_free(req *r) {
     dt__resp_free(&r->resp);
   }
   dt_url_free(r->url);
+  dt__req_fields_free(&r->fields);
+  dt_free(r->target);
+  free(r->body);
   free(r->reqbuf);
   free(r);
   dt__ctx_unref(ctx);
@@ -124,6 +139,11 @@ static void finish(req *r, int err) {
   if (r->conn) {
     dt__conn_close(r->conn);
     r->conn = NULL;
+  }
+  if (r->h2c) { /* the connection stays for the other streams */
+    dt__conn *c = r->h2c;
+    r->h2c = NULL;
+    dt__conn_h2_cancel(c, r->sid);
   }
   if (r->gai_pending) uv_cancel((uv_req_t *)&r->gai);
   set_phase(r, PH_DONE);
@@ -175,7 +195,7 @@ static void arm(req *r, uint32_t ms) {
 }
 
 static void start_connect(req *r);
-static void send_request(req *r);
+static void send_request(req *r, dt__conn *c);
 static void start_network(req *r);
 
 /* ---- timers -------------------------------------------------------------- */
@@ -235,6 +255,29 @@ static int idempotent(const char *m) {
   return 0;
 }
 
+/* Starts the hop over on a new connection: nothing of the first attempt
+ * stays in the hop but the fact that it was retried (the trace says why). */
+static void retry(req *r) {
+  r->retried = 1;
+  r->reused = 0;
+  r->h2_bytes = 0;
+  r->sid = 0;
+  r->hop->req_header_count = 0;
+  r->hop->resp_header_count = 0;
+  r->hop->has_response = 0;
+  dt__hop_conn(r->hop)->reused = 0;
+  if (r->parser_live) {
+    dt__http1_free(&r->parser);
+    dt__resp_free(&r->resp);
+  }
+  parser_init(r);
+  free(r->reqbuf);
+  r->reqbuf = NULL;
+  r->naddrs = r->next_addr = 0;
+  r->opts.no_reuse = 1;
+  start_network(r);
+}
+
 static void conn_data(dt__conn *c, const char *data, size_t len) {
   req *r = c->owner.data;
   if (r->ph == PH_WAIT) {
@@ -284,17 +327,9 @@ static void conn_eof(dt__conn *c, int err, const char *msg) {
                    "connection #%llu closed before a response (%s); "
                    "retrying on a new connection",
                    (unsigned long long)c->id, msg);
-    r->retried = 1;
-    r->reused = 0;
-    dt__hop_conn(r->hop)->reused = 0;
     dt__conn_close(c);
     r->conn = NULL;
-    dt__http1_free(&r->parser);
-    dt__resp_free(&r->resp);
-    parser_init(r);
-    r->naddrs = r->next_addr = 0;
-    r->opts.no_reuse = 1;
-    start_network(r);
+    retry(r);
     return;
   }
   int rc = dt__http1_eof(&r->parser);
@@ -305,11 +340,74 @@ static void conn_eof(dt__conn *c, int err, const char *msg) {
   fail(r, rc, "%s (%s)", r->parser.msg, msg);
 }
 
+/* ---- HTTP/2 stream ------------------------------------------------------- */
+
+static void h2_activity(void *ud) {
+  req *r = ud;
+  r->h2_bytes = 1;
+  if (r->ph == PH_WAIT) {
+    dt__hop_timing(r->hop)->first_byte_ms = ms_since(r->t0);
+    set_phase(r, PH_BODY);
+  }
+  if (r->ph == PH_BODY) arm(r, r->ctx->limits.idle_timeout_ms);
+}
+
+static void h2_done(void *ud, int err, const char *msg, int unprocessed) {
+  req *r = ud;
+  dt__conn *c = r->h2c;
+  r->h2c = NULL; /* the stream is over: nothing to cancel */
+  if (r->ph == PH_DONE) return;
+  if (!err) {
+    finish(r, 0);
+    return;
+  }
+  /* RFC 9113 §8.7: a stream the server did not process may go again, on
+   * a new connection; so may an idempotent request whose reused
+   * connection closed before any byte of the answer. */
+  if (!r->retried &&
+      (unprocessed || (r->reused && !r->h2_bytes && err == DT_ECONNRESET &&
+                       idempotent(r->method)))) {
+    dt__ctx_tracef(r->ctx,
+                   "HTTP/2 connection #%llu: %s; retrying on a new "
+                   "connection",
+                   (unsigned long long)(c ? c->id : 0), msg);
+    retry(r);
+    return;
+  }
+  fail(r, err, "%s", msg);
+}
+
+static void send_h2(req *r, dt__conn *c) {
+  const char *hv = r->fields.host_value;
+  dt__h2_request rq = {
+      .method = r->method,
+      .scheme = dt_url_scheme(r->url),
+      .authority = hv ? hv : dt_url_get(r->url, DT_URL_HOST),
+      .path = r->target,
+      .fields = &r->fields,
+      .body = r->body,
+      .body_len = r->body_len,
+  };
+  dt__h2_owner owner = {h2_activity, h2_done, r};
+  r->h2c = c;
+  r->conn = NULL; /* shared: never ours to close */
+  char msg[256];
+  int32_t sid = 0;
+  int rc = dt__conn_h2_submit(c, r->chain, &rq, &r->resp, &owner, &sid, msg,
+                              sizeof msg);
+  if (rc) {
+    r->h2c = NULL;
+    fail(r, rc, "%s", msg);
+    return;
+  }
+  /* the stream may have ended already (the connection failed sending) */
+  if (r->h2c == c) r->sid = sid;
+}
+
 /* ---- request ------------------------------------------------------------- */
 
-static void record_conn(req *r) {
+static void record_conn(req *r, dt__conn *c) {
   dt_hop_connection *hc = dt__hop_conn(r->hop);
-  dt__conn *c = r->conn;
   hc->remote_addr = dt__chain_strdup(r->chain, c->remote);
   hc->reused = r->reused;
   hc->id = c->id;
@@ -327,12 +425,8 @@ static void record_conn(req *r) {
   }
 }
 
-static void send_request(req *r) {
-  dt__conn *c = r->conn;
-  c->owner.on_data = conn_data;
-  c->owner.on_eof = conn_eof;
-  c->owner.data = r;
-  record_conn(r);
+static void send_request(req *r, dt__conn *c) {
+  record_conn(r, c);
   if (r->opts.hsts_host && c->has_tls && !c->tls_info.chain_ok) {
     fail(r, DT_EHSTS_CERT,
          "%s is a Known HSTS Host and its certificate did not verify: "
@@ -342,8 +436,25 @@ static void send_request(req *r) {
   }
   set_phase(r, PH_WAIT);
   arm(r, r->ctx->limits.first_byte_timeout_ms);
+  if (c->h2) {
+    send_h2(r, c);
+    return;
+  }
+  c->owner.on_data = conn_data;
+  c->owner.on_eof = conn_eof;
+  c->owner.data = r;
+  r->hop->req_header_count = 0;
+  free(r->reqbuf);
+  int rc = dt__http1_write_request(
+      r->chain, r->hop, r->method, r->target, dt_url_get(r->url, DT_URL_HOST),
+      &r->fields, r->body, r->body_len, &r->reqbuf, &r->reqlen);
+  if (rc) {
+    r->reqbuf = NULL;
+    fail(r, rc, "%s", "out of memory building the request");
+    return;
+  }
   char msg[256];
-  int rc = dt__conn_write(c, r->reqbuf, r->reqlen, msg, sizeof msg);
+  rc = dt__conn_write(c, r->reqbuf, r->reqlen, msg, sizeof msg);
   if (rc) {
     fail(r, rc, "%s", msg);
     return;
@@ -365,7 +476,16 @@ static void conn_tls(dt__conn *c, int err, const char *msg) {
                  ti->resumed   ? ", session resumed"
                  : ti->offered ? ", resumption offered, refused"
                                : "");
-  send_request(r);
+  if (strcmp(ti->alpn, "h2") == 0) {
+    char msg2[128];
+    int rc = dt__conn_h2_start(c, &r->ctx->profile->h2, msg2, sizeof msg2);
+    if (rc) {
+      fail(r, rc, "%s", msg2);
+      return;
+    }
+    r->conn = NULL; /* shared from now on */
+  }
+  send_request(r, c);
 }
 
 static void conn_connected(dt__conn *c, int status) {
@@ -387,7 +507,7 @@ static void conn_connected(dt__conn *c, int status) {
   dt__ctx_tracef(r->ctx, "connected to %s (#%llu)", c->remote,
                  (unsigned long long)c->id);
   if (!r->is_https) {
-    send_request(r);
+    send_request(r, c);
     return;
   }
   set_phase(r, PH_TLS);
@@ -465,13 +585,21 @@ static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *ai) {
 
 /* Connection target: --connect-to, then --resolve, an IP literal, or DNS. */
 static void start_network(req *r) {
-  dt__conn *c = r->opts.no_reuse ? NULL : dt__pool_take(r->ctx, r->key);
+  dt__conn *c = r->opts.no_reuse ? NULL : dt__pool_take_h2(r->ctx, r->key);
+  if (c) {
+    r->reused = 1;
+    dt__ctx_tracef(r->ctx, "reusing HTTP/2 connection #%llu to %s",
+                   (unsigned long long)c->id, c->remote);
+    send_request(r, c);
+    return;
+  }
+  c = r->opts.no_reuse ? NULL : dt__pool_take(r->ctx, r->key);
   if (c) {
     r->conn = c;
     r->reused = 1;
     dt__ctx_tracef(r->ctx, "reusing connection #%llu to %s",
                    (unsigned long long)c->id, c->remote);
-    send_request(r);
+    send_request(r, c);
     return;
   }
   const dt__resolve_entry *e =
@@ -545,22 +673,29 @@ static int prepare(req *r, const char *url, const dt_header *headers,
                            r->port, r->chost, sizeof r->chost, &r->cport);
   snprintf(r->key, sizeof r->key, "%s://%s:%d|%s:%d", scheme, r->host, r->port,
            r->chost, r->cport);
-  char *target = dt_url_request_target(r->url);
-  if (!target) {
+  r->target = dt_url_request_target(r->url);
+  if (!r->target) {
     snprintf(r->msg, sizeof r->msg, "out of memory");
     return DT_ENOMEM;
   }
-  rc = dt__http1_build_request(r->chain, r->hop, r->method, target,
-                               dt_url_get(r->url, DT_URL_HOST),
-                               r->ctx->user_agent, headers, header_count, body,
-                               body_len, &r->reqbuf, &r->reqlen);
-  dt_free(target);
+  const char *host = dt_url_get(r->url, DT_URL_HOST);
+  rc = dt__req_fields_build(&r->fields, r->method, r->ctx->user_agent, headers,
+                            header_count, body_len);
+  if (!rc && (!dt__req_clean(r->target) || strchr(r->target, ' ') ||
+              !dt__req_clean(host)))
+    rc = DT_EINVAL;
   if (rc) {
     snprintf(r->msg, sizeof r->msg,
-             rc == DT_EINVAL ? "method or a header contains CR/LF or is empty"
-                             : "out of memory building the request");
+             "method or a header contains CR/LF or is empty");
     return rc;
   }
+  if (dt__req_fields_own(&r->fields) ||
+      (body_len && !(r->body = malloc(body_len)))) {
+    snprintf(r->msg, sizeof r->msg, "out of memory");
+    return DT_ENOMEM;
+  }
+  if (body_len) memcpy(r->body, body, body_len);
+  r->body_len = body_len;
   return 0;
 }
 

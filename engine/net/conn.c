@@ -10,6 +10,7 @@
 static void conn_release(dt__conn *c) {
   if (--c->open_handles > 0) return;
   dt_ctx *ctx = c->ctx;
+  dt__h2_free(c->h2);
   dt__tls_free(c->tls);
   free(c);
   dt__ctx_unref(ctx);
@@ -61,6 +62,9 @@ void dt__conn_close(dt__conn *c) {
   remove_from_pool(c);
   c->closing = 1;
   c->dead = 1;
+  /* the streams still open hear of it now; the session goes with the
+   * connection's memory (conn_release) */
+  if (c->h2) dt__h2_eof(c->h2, DT_ECONNRESET, "the connection was closed");
   memset(&c->owner, 0, sizeof c->owner);
   if (c->wire) c->wire->vt->close(c->wire);
   uv_close((uv_handle_t *)&c->idle_timer, on_timer_closed);
@@ -68,13 +72,25 @@ void dt__conn_close(dt__conn *c) {
 
 static void eof_up(dt__conn *c, int err, const char *msg) {
   c->dead = 1;
+  if (c->h2) {
+    dt__h2_eof(c->h2, err ? err : DT_ECONNRESET, msg);
+    dt__conn_close(c);
+    return;
+  }
   if (c->owner.on_eof)
     c->owner.on_eof(c, err, msg);
   else
     dt__conn_close(c); /* idle in the pool: just go */
 }
 
+static void h2_settle(dt__conn *c);
+
 static void deliver(dt__conn *c, const char *data, size_t len) {
+  if (c->h2) {                     /* the session traces frames as text */
+    dt__h2_feed(c->h2, data, len); /* a failure ends its streams */
+    h2_settle(c);
+    return;
+  }
   dt__ctx_trace(c->ctx, '<', data, len);
   if (c->owner.on_data)
     c->owner.on_data(c, data, len);
@@ -179,17 +195,90 @@ int dt__conn_tls_start(dt__conn *c, const char *host, const char *skey,
   return rc < 0 ? rc : 0;
 }
 
-int dt__conn_write(dt__conn *c, const char *data, size_t len, char *msg,
-                   size_t cap) {
+static int send_raw(dt__conn *c, const char *data, size_t len, char *msg,
+                    size_t cap) {
   if (c->closing || c->dead || !c->wire) {
     snprintf(msg, cap, "connection already closed");
     return DT_ESEND;
   }
-  dt__ctx_trace(c->ctx, '>', data, len);
   if (c->has_tls) return dt__tls_write(c->tls, data, len, msg, cap);
   int rc = c->wire->vt->write(c->wire, data, len);
   if (rc) snprintf(msg, cap, "write of %zu bytes failed", len);
   return rc;
+}
+
+int dt__conn_write(dt__conn *c, const char *data, size_t len, char *msg,
+                   size_t cap) {
+  if (!c->closing && !c->dead) dt__ctx_trace(c->ctx, '>', data, len);
+  return send_raw(c, data, len, msg, cap);
+}
+
+/* ---- HTTP/2 ---------------------------------------------------------------
+ */
+
+static int h2_send(void *ud, const char *data, size_t len) {
+  char msg[128];
+  return send_raw(ud, data, len, msg, sizeof msg);
+}
+
+static void h2_trace(void *ud, char dir, const char *text, size_t len) {
+  dt__conn *c = ud;
+  dt__ctx_trace(c->ctx, dir, text, len);
+}
+
+static void on_idle_timeout(uv_timer_t *t);
+
+/* After anything that opens or ends streams: a session that is over goes,
+ * one without streams parks (does not hold the loop; the idle timer runs),
+ * one with streams holds the loop. */
+static void h2_settle(dt__conn *c) {
+  if (c->closing) return;
+  if (dt__h2_over(c->h2) ||
+      (!dt__h2_usable(c->h2) && !dt__h2_open_streams(c->h2))) {
+    dt__conn_close(c);
+    return;
+  }
+  int idle = dt__h2_open_streams(c->h2) == 0;
+  if (idle == c->h2_parked) return;
+  c->h2_parked = idle;
+  set_ref(c, !idle);
+  if (!idle)
+    uv_timer_stop(&c->idle_timer);
+  else if (c->ctx->limits.pool_idle_ms)
+    uv_timer_start(&c->idle_timer, on_idle_timeout, c->ctx->limits.pool_idle_ms,
+                   0);
+}
+
+int dt__conn_h2_start(dt__conn *c, const dt__h2_shape *shape, char *msg,
+                      size_t cap) {
+  int rc = dt__h2_new(&c->h2, shape, &c->ctx->limits, h2_send,
+                      c->ctx->trace ? h2_trace : NULL, c);
+  if (rc) {
+    snprintf(msg, cap, "out of memory starting HTTP/2");
+    return rc;
+  }
+  memset(&c->owner, 0, sizeof c->owner);
+  /* shared from now on: in the pool while in use */
+  c->in_pool = 1;
+  c->pool_next = c->ctx->pool;
+  c->ctx->pool = c;
+  return 0;
+}
+
+int dt__conn_h2_submit(dt__conn *c, dt_chain *chain, const dt__h2_request *rq,
+                       dt__resp *resp, const dt__h2_owner *owner, int32_t *sid,
+                       char *msg, size_t cap) {
+  int rc = dt__h2_submit(c->h2, chain, rq, resp, owner, sid, msg, cap);
+  if (rc) return rc;
+  h2_settle(c);
+  if (dt__h2_flush(c->h2)) dt__conn_close(c); /* ends the stream too */
+  return 0;
+}
+
+void dt__conn_h2_cancel(dt__conn *c, int32_t sid) {
+  if (c->closing) return;
+  dt__h2_cancel(c->h2, sid);
+  h2_settle(c);
 }
 
 /* ---- pool ---------------------------------------------------------------- */
@@ -201,9 +290,16 @@ static void on_idle_timeout(uv_timer_t *t) {
   dt__conn_close(c);
 }
 
+dt__conn *dt__pool_take_h2(dt_ctx *ctx, const char *key) {
+  for (dt__conn *c = ctx->pool; c; c = c->pool_next)
+    if (c->h2 && !c->dead && dt__h2_usable(c->h2) && strcmp(c->key, key) == 0)
+      return c;
+  return NULL;
+}
+
 dt__conn *dt__pool_take(dt_ctx *ctx, const char *key) {
   for (dt__conn *c = ctx->pool; c; c = c->pool_next) {
-    if (!c->dead && strcmp(c->key, key) == 0) {
+    if (!c->h2 && !c->dead && strcmp(c->key, key) == 0) {
       remove_from_pool(c);
       return c;
     }
@@ -220,7 +316,7 @@ void dt__pool_put(dt__conn *c) {
   }
   uint32_t n = 0;
   for (dt__conn *o = ctx->pool; o; o = o->pool_next)
-    if (strcmp(o->key, c->key) == 0) n++;
+    if (!o->h2 && strcmp(o->key, c->key) == 0) n++;
   if (n >= ctx->limits.pool_idle_per_origin) {
     dt__conn_close(c);
     return;

@@ -4,11 +4,18 @@
  * A connection has one owner at a time (the request using it) or sits idle
  * in the pool, where it still reads so a peer close is noticed at once.
  * States: CONNECTING → (TLS) → READY ⇄ IDLE (pooled) → CLOSING → freed when
- * its handles are closed (the ctx's live count drops then). */
+ * its handles are closed (the ctx's live count drops then).
+ *
+ * When ALPN picks h2 the connection becomes an HTTP/2 session (http2.h)
+ * that every request to its origin shares: it stays in the pool while in
+ * use (dt__pool_take_h2), its bytes go to the session rather than to one
+ * owner, and it parks (no loop reference, the idle timer running) when no
+ * stream is open, until a GOAWAY, a failure or the idle timeout. */
 #ifndef DT_ENGINE_CONN_H
 #define DT_ENGINE_CONN_H
 
 #include "engine/ctx.h"
+#include "engine/net/http2.h"
 #include "engine/net/tcp.h"
 #include "engine/net/tls.h"
 #include "engine/net/transport.h"
@@ -48,6 +55,8 @@ struct dt__conn {
   int has_tls, tls_done;
   dt__tls *tls;
   dt__tls_info tls_info; /* what the handshake gave (tls.h) */
+  dt__h2 *h2;            /* ALPN h2: the shared session; else NULL */
+  int h2_parked;         /* h2 with no open stream: idle */
 };
 
 /* New connection object without a wire yet (counts as live in ctx). */
@@ -67,6 +76,20 @@ int dt__conn_write(dt__conn *c, const char *data, size_t len, char *msg,
                    size_t cap);
 /* Closes (idempotent); freed when its handles are closed. */
 void dt__conn_close(dt__conn *c);
+
+/* HTTP/2 (after ALPN picked h2): the connection becomes a session shaped
+ * by SHAPE and joins the pool as shared. 0 or DT_ENOMEM (msg). */
+int dt__conn_h2_start(dt__conn *c, const dt__h2_shape *shape, char *msg,
+                      size_t cap);
+/* A new stream on the session (http2.h dt__h2_submit). The owner may hear
+ * of its end before this returns (the connection failed sending it). */
+int dt__conn_h2_submit(dt__conn *c, dt_chain *chain, const dt__h2_request *rq,
+                       dt__resp *resp, const dt__h2_owner *owner, int32_t *sid,
+                       char *msg, size_t cap);
+/* Cancels stream SID (RST_STREAM); the connection stays for the others. */
+void dt__conn_h2_cancel(dt__conn *c, int32_t sid);
+/* A shared HTTP/2 connection for KEY that takes a new stream, or NULL. */
+dt__conn *dt__pool_take_h2(dt_ctx *ctx, const char *key);
 
 /* Pool: take an idle connection for key (or NULL); put one back (closed
  * instead when the origin already keeps pool_idle_per_origin); close all. */

@@ -115,7 +115,11 @@ static int cb_headers_complete(llhttp_t *ll) {
     if (dt__resp_field(p->resp, name, nl, value, vl)) return fail_from_resp(p);
   }
   set_state(p, DT__H1_BODY);
-  if (dt__resp_head(p->resp, status, p->status_text.p, p->status_text.len))
+  /* the version as the status line gave it (llhttp accepts 1.0 and 1.1) */
+  const char *version =
+      ll->http_major == 1 && ll->http_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+  if (dt__resp_head(p->resp, version, status, p->status_text.p,
+                    p->status_text.len))
     return fail_from_resp(p);
   /* llhttp: returning 1 means "no body follows" — the answer to HEAD. */
   /* RFC 9112 §6.3: 1xx, 204 and 304 responses never carry content. */
@@ -240,27 +244,23 @@ static int field(dt_chain *chain, dt_hop *hop, dt__buf *b, const char *name,
                                 strlen(value));
 }
 
-int dt__http1_build_request(dt_chain *chain, dt_hop *hop, const char *method,
+int dt__http1_write_request(dt_chain *chain, dt_hop *hop, const char *method,
                             const char *target, const char *host,
-                            const char *user_agent, const dt_header *headers,
-                            size_t header_count, const uint8_t *body,
+                            const dt__req_fields *fields, const uint8_t *body,
                             size_t body_len, char **out, size_t *out_len) {
   *out = NULL;
   *out_len = 0;
-  dt__req_fields fields;
   if (!target || !host || !dt__req_clean(target) || strchr(target, ' ') ||
-      !dt__req_clean(host) ||
-      dt__req_fields_build(&fields, method, user_agent, headers, header_count,
-                           body_len))
+      !dt__req_clean(host))
     return DT_EINVAL;
   dt__buf b = dt__buf_make(0);
   int rc = 0;
   dt__buf_printf(&b, "%s %s HTTP/1.1\r\n", method, target);
   /* Host first, as browsers send it (a caller's Host takes its place). */
-  const dt_header *ch = dt__header_find(headers, header_count, "Host");
-  rc |= field(chain, hop, &b, ch ? ch->name : "Host", ch ? ch->value : host);
-  for (size_t i = 0; i < fields.n; i++)
-    rc |= field(chain, hop, &b, fields.f[i].name, fields.f[i].value);
+  rc |= field(chain, hop, &b, fields->host_name ? fields->host_name : "Host",
+              fields->host_value ? fields->host_value : host);
+  for (size_t i = 0; i < fields->n; i++)
+    rc |= field(chain, hop, &b, fields->f[i].name, fields->f[i].value);
   dt__buf_put(&b, "\r\n", 2);
   dt__buf_put(&b, body, body_len);
   hop->req_body_bytes = body_len;
@@ -273,4 +273,19 @@ int dt__http1_build_request(dt_chain *chain, dt_hop *hop, const char *method,
   *out = bytes;
   *out_len = n;
   return 0;
+}
+
+int dt__http1_build_request(dt_chain *chain, dt_hop *hop, const char *method,
+                            const char *target, const char *host,
+                            const char *user_agent, const dt_header *headers,
+                            size_t header_count, const uint8_t *body,
+                            size_t body_len, char **out, size_t *out_len) {
+  *out = NULL;
+  *out_len = 0;
+  dt__req_fields fields;
+  if (dt__req_fields_build(&fields, method, user_agent, headers, header_count,
+                           body_len))
+    return DT_EINVAL;
+  return dt__http1_write_request(chain, hop, method, target, host, &fields,
+                                 body, body_len, out, out_len);
 }

@@ -12,6 +12,7 @@
 
 #include "detour.h"
 #include "engine/chain.h"
+#include "engine/net/request.h"
 #include "engine/net/response.h"
 #include "hsts/base/buf.h"
 
@@ -63,6 +64,12 @@ void dt__http1_free(dt__http1 *p);
  * Content-Length when a body is present or the method is POST/PUT. The
  * fields sent are recorded in the hop (req_headers). Returns 0 or DT_ENOMEM
  * / DT_EINVAL (CR/LF/NUL in a name or value). */
+/* The same from fields already built and checked (request.h): HOST is the
+ * URL's host[:port], used unless the fields carry the caller's Host. */
+int dt__http1_write_request(dt_chain *chain, dt_hop *hop, const char *method,
+                            const char *target, const char *host,
+                            const dt__req_fields *fields, const uint8_t *body,
+                            size_t body_len, char **out, size_t *out_len);
 int dt__http1_build_request(dt_chain *chain, dt_hop *hop, const char *method,
                             const char *target, const char *host,
                             const char *user_agent, const dt_header *headers,

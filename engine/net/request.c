@@ -5,6 +5,7 @@
 #include "hsts/base/headers.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int dt__req_clean(const char *s) {
@@ -24,7 +25,7 @@ static int add(dt__req_fields *out, const char *name, const char *value) {
 int dt__req_fields_build(dt__req_fields *out, const char *method,
                          const char *ua, const dt_header *headers,
                          size_t header_count, size_t body_len) {
-  out->n = 0;
+  memset(out, 0, sizeof *out);
   if (!method || !*method || !dt__req_clean(method) || strchr(method, ' '))
     return DT_EINVAL;
   for (size_t i = 0; i < header_count; i++)
@@ -41,6 +42,11 @@ int dt__req_fields_build(dt__req_fields *out, const char *method,
     if (add(out, c ? c->name : defnames[i], c ? c->value : defvals[i]))
       return DT_EINVAL;
   }
+  const dt_header *host = dt__header_find(headers, header_count, "Host");
+  if (host) {
+    out->host_name = host->name;
+    out->host_value = host->value;
+  }
   for (size_t i = 0; i < header_count; i++) {
     const char *n = headers[i].name;
     if (dt__ascii_ieq(n, "host") || dt__ascii_ieq(n, "user-agent") ||
@@ -55,4 +61,38 @@ int dt__req_fields_build(dt__req_fields *out, const char *method,
     if (add(out, "Content-Length", out->clen)) return DT_EINVAL;
   }
   return 0;
+}
+
+static size_t size_of(const char *s) { return s ? strlen(s) + 1 : 0; }
+
+static const char *put(char **at, const char *s) {
+  if (!s) return NULL;
+  size_t n = strlen(s) + 1;
+  memcpy(*at, s, n);
+  const char *r = *at;
+  *at += n;
+  return r;
+}
+
+int dt__req_fields_own(dt__req_fields *f) {
+  size_t need = size_of(f->host_name) + size_of(f->host_value) + 1;
+  for (size_t i = 0; i < f->n; i++)
+    need += size_of(f->f[i].name) + size_of(f->f[i].value);
+  char *store = malloc(need);
+  if (!store) return DT_ENOMEM;
+  char *at = store;
+  f->host_name = put(&at, f->host_name);
+  f->host_value = put(&at, f->host_value);
+  for (size_t i = 0; i < f->n; i++) {
+    f->f[i].name = put(&at, f->f[i].name);
+    f->f[i].value = put(&at, f->f[i].value);
+  }
+  free(f->store);
+  f->store = store;
+  return 0;
+}
+
+void dt__req_fields_free(dt__req_fields *f) {
+  free(f->store);
+  f->store = NULL;
 }

@@ -12,20 +12,30 @@
 #define DT__REQ_MAX_FIELDS (DT_DEFAULT_MAX_HEADER_COUNT + 8)
 
 typedef struct dt__req_fields {
-  dt_header f[DT__REQ_MAX_FIELDS]; /* views of the caller's strings */
+  dt_header f[DT__REQ_MAX_FIELDS]; /* views of the caller's strings, or of
+                                      store after dt__req_fields_own */
   size_t n;
-  char clen[24]; /* Content-Length's value, when sent */
+  const char *host_name;  /* the caller's Host field (its spelling), or */
+  const char *host_value; /* NULL: the URL's host goes there */
+  char clen[24];          /* Content-Length's value, when sent */
+  char *store;            /* the copies (dt__req_fields_own) */
 } dt__req_fields;
 
 /* The fields after Host for METHOD with a body of BODY_LEN bytes:
  * User-Agent (UA; NULL: detour's), Accept, the caller's HEADERS (Host,
  * Content-Length and the defaults' names taken out), Content-Length when a
- * body is sent or the method is POST/PUT (RFC 9110 §8.6). 0, or DT_EINVAL
+ * body is sent or the method is POST/PUT (RFC 9110 §8.6). A caller's Host
+ * is kept apart (host_name, host_value): HTTP/1.1 sends it first, HTTP/2
+ * as :authority. 0, or DT_EINVAL
  * (an empty or CR/LF-carrying method, name or value; a name with ':'; too
  * many fields). */
 int dt__req_fields_build(dt__req_fields *out, const char *method,
                          const char *ua, const dt_header *headers,
                          size_t header_count, size_t body_len);
+/* Copies every string the fields point to, so the caller's may go. 0 or
+ * DT_ENOMEM. dt__req_fields_free releases the copies. */
+int dt__req_fields_own(dt__req_fields *f);
+void dt__req_fields_free(dt__req_fields *f);
 /* 1 when S holds no CR or LF (nothing that could start a new line). */
 int dt__req_clean(const char *s);
 

@@ -55,10 +55,12 @@ int dt__resp_field(dt__resp *r, const char *name, size_t nlen,
   return 0;
 }
 
-int dt__resp_head(dt__resp *r, int status, const char *reason, size_t rlen) {
+int dt__resp_head(dt__resp *r, const char *version, int status,
+                  const char *reason, size_t rlen) {
   if (r->err) return -1;
   dt_hop *hop = r->hop;
   hop->has_response = 1;
+  hop->http_version = version;
   hop->status = status;
   hop->reason = dt__chain_strndup(r->chain, reason ? reason : "", rlen);
   if (r->on_head) {

@@ -45,9 +45,11 @@ int dt__resp_count(dt__resp *r, size_t n);
 /* One field of the final head (counted and checked). 0 or the error. */
 int dt__resp_field(dt__resp *r, const char *name, size_t nlen,
                    const char *value, size_t vlen);
-/* The final head is whole: status and reason go to the hop, the head hook
- * runs. 0 or the error. */
-int dt__resp_head(dt__resp *r, int status, const char *reason, size_t rlen);
+/* The final head is whole: the protocol's name (VERSION: "HTTP/1.1",
+ * "HTTP/2"; static), status and reason go to the hop, the head hook runs. 0
+ * or the error. */
+int dt__resp_head(dt__resp *r, const char *version, int status,
+                  const char *reason, size_t rlen);
 /* Body bytes: counted, then streamed or kept. 0 or the error. */
 int dt__resp_body(dt__resp *r, const char *data, size_t len);
 /* The body kept so far goes into the hop (at the end, or when cut). 0 or

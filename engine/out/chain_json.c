@@ -87,6 +87,8 @@ static void hop_json(dt__jw *w, const dt_hop *h) {
     dt__jw_null(w);
   } else {
     dt__jw_obj_open(w);
+    dt__jw_key(w, "http_version");
+    dt__jw_str(w, h->http_version ? h->http_version : "HTTP/1.1");
     dt__jw_key(w, "status");
     dt__jw_int(w, h->status);
     dt__jw_key(w, "reason");

@@ -5,6 +5,8 @@
 #include "detour.h"
 #include "engine/out/decision_text.h"
 
+#include <string.h>
+
 #define TEXT_MAX (64u << 20) /* a bug guard: chains are bounded already */
 
 static void hop_line(dt__buf *b, size_t i, const dt_hop *h) {
@@ -25,6 +27,9 @@ static void hop_line(dt__buf *b, size_t i, const dt_hop *h) {
     if (h->conn->tls_version)
       dt__buf_printf(b, " %s%s", h->conn->tls_version,
                      h->conn->cert_verified ? " verified" : " UNVERIFIED");
+    /* HTTP/1.1 is the rule; anything else is worth a word */
+    if (h->http_version && strcmp(h->http_version, "HTTP/1.1") != 0)
+      dt__buf_printf(b, " %s", h->http_version);
   }
   if (h->has_response)
     dt__buf_printf(b, "  %llu B", (unsigned long long)h->resp_body_bytes);
@@ -97,7 +102,8 @@ char *dt_chain_to_explain(const dt_chain *chain) {
                                         : "certificate NOT verified (-k)")
               : "");
     if (h->has_response) {
-      dt__buf_printf(&b, "  answer: %d ", h->status);
+      dt__buf_printf(&b, "  answer (%s): %d ",
+                     h->http_version ? h->http_version : "HTTP/1.1", h->status);
       dt__buf_put_escaped(&b, h->reason ? h->reason : "");
       dt__buf_printf(&b, "\n");
     }

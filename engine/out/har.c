@@ -12,6 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* As Chromium's DevTools write it: the status line's version on HTTP/1.x,
+ * "http/2.0" for a response that came over h2 (the request's is the same). */
+static const char *har_version(const dt_hop *h) {
+  if (h->http_version && strcmp(h->http_version, "HTTP/2") == 0)
+    return "http/2.0";
+  return h->http_version ? h->http_version : "HTTP/1.1";
+}
+
 static double nonneg(double v) { return v < 0 ? 0 : v; }
 
 static void har_nv_list(dt__jw *w, const dt_header *h, size_t n) {
@@ -78,7 +86,7 @@ static void har_entry(dt__jw *w, const dt_hop *h) {
   dt__jw_key(w, "url");
   dt__jw_str(w, h->url);
   dt__jw_key(w, "httpVersion");
-  dt__jw_str(w, "HTTP/1.1");
+  dt__jw_str(w, har_version(h));
   dt__jw_key(w, "cookies");
   dt__jw_arr_open(w);
   dt__jw_arr_close(w);
@@ -110,7 +118,7 @@ static void har_entry(dt__jw *w, const dt_hop *h) {
   dt__jw_key(w, "statusText");
   dt__jw_str(w, h->has_response && h->reason ? h->reason : "");
   dt__jw_key(w, "httpVersion");
-  dt__jw_str(w, h->has_response ? "HTTP/1.1" : "");
+  dt__jw_str(w, h->has_response ? har_version(h) : "");
   dt__jw_key(w, "cookies");
   dt__jw_arr_open(w);
   dt__jw_arr_close(w);
