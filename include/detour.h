@@ -69,6 +69,10 @@ struct uv_loop_s; /* libuv's uv_loop_t, without including uv.h */
   X(ECERT_EXPIRED, -32, TLS, "certificate expired or not yet valid")           \
   X(ECERT_NAME, -33, TLS, "certificate name does not match host")              \
   X(ECERT_OTHER, -34, TLS, "certificate verification failed")                  \
+  X(ETLS_OBSOLETE, -35, TLS,                                                   \
+    "the server speaks only TLS 1.1 or older, which browsers refuse")          \
+  X(ETLS_NEED13, -36, TLS,                                                     \
+    "the server refused TLS 1.2 and this build has no TLS 1.3")                \
   X(EHTTP, -40, HTTP, "malformed HTTP response")                               \
   X(ETRUNCATED, -41, HTTP,                                                     \
     "connection closed before the response was "                               \

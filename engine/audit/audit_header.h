@@ -309,7 +309,29 @@ typedef enum dt__audit_severity {
     "Nothing is broken; keep the redirect for clients without the preload "     \
     "list (the preload submission requires it too). Browsers never send "       \
     "plain HTTP to this host, so do not rely on it to reach them.",             \
-    "detour (RFC 6797 §8.3; Chromium preload list)")
+    "detour (RFC 6797 §8.3; Chromium preload list)")                            \
+  /* --- detour: the TLS a browser gets (docs/tls.md) --- */                    \
+  X(TLS_OBSOLETE_VERSION, "tls.obsolete_version", ERROR,                        \
+    "The server speaks only TLS 1.1 or older: no current browser connects "     \
+    "(Chromium 84 and Firefox 78 removed them).",                               \
+    "Enable TLS 1.2 and TLS 1.3 (nginx: `ssl_protocols TLSv1.2 TLSv1.3;`).",    \
+    "detour (RFC 8996)")                                                        \
+  X(TLS_NO_TLS13, "tls.no_tls13", INFO,                                         \
+    "The server does not speak TLS 1.3 (it chose TLS 1.2): browsers "           \
+    "connect, with one more round trip on a new connection.",                   \
+    "Enable TLS 1.3 (nginx: `ssl_protocols TLSv1.2 TLSv1.3;`).",                \
+    "detour (RFC 8446)")                                                        \
+  X(TLS_NO_H2, "tls.no_h2", INFO,                                               \
+    "The server does not offer HTTP/2 (ALPN h2): browsers use HTTP/1.1, "       \
+    "which works.",                                                             \
+    "Nothing to fix; for HTTP/2, nginx: `listen 443 ssl http2;`.",              \
+    "detour (RFC 9113 §3.2)")                                                   \
+  X(AUDIT_TLS13_UNAVAILABLE, "audit.tls13_unavailable", ERROR,                  \
+    "The server refused TLS 1.2 and this detour build has no TLS 1.3: the "     \
+    "site was not audited over HTTPS. Browsers connect if the server speaks "   \
+    "TLS 1.3.",                                                                 \
+    "Audit with detour built on OpenSSL 3 or Mbed TLS 3.6 (docs/tls.md).",      \
+    "detour (docs/tls.md)")
 
 typedef enum dt__audit_code {
 #define DT__AUDIT_ENUM(e, code, sev, msg, fix, src) DT__AUDIT_##e,

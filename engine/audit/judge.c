@@ -11,6 +11,7 @@
 #include "engine/audit/audit.h"
 
 #include "engine/nav/redirect.h"
+#include "engine/net/tls.h"
 #include "hsts/base/ascii.h"
 #include "hsts/base/headers.h"
 #include "hsts/base/host.h"
@@ -359,6 +360,7 @@ static void judge_checker(coll *c, const dt__audit_result *r, int etld1) {
   if (!h0 || !h0->has_response) {
     int err = hs ? dt_chain_error(hs) : DT_EINTERNAL;
     const char *msg = hs ? dt_chain_error_message(hs) : NULL;
+    if (err == DT_ETLS_NEED13) return; /* detour's limit: judge_tls says */
     addf(c, DT__AUDIT_CHAIN_HTTPS, h0 ? 0 : -1,
          is_cert_error(err) ? DT__AUDIT_DOMAIN_TLS_INVALID_CERT_CHAIN
                             : DT__AUDIT_DOMAIN_TLS_CANNOT_CONNECT,
@@ -467,6 +469,34 @@ static int site_upgrades(const dt_chain *http) {
          is_plain_upgrade(h0->url, resp_header(h0, "Location"));
 }
 
+/* What the TLS of https://DOMAIN/ means for a browser: versions it
+ * refuses, and facts worth knowing that break nothing (no TLS 1.3, no h2).
+ * A build without TLS 1.3 says so instead of blaming the server. */
+static void judge_tls(coll *c, const dt__audit_result *r) {
+  const int cid = DT__AUDIT_CHAIN_HTTPS;
+  const dt_chain *hs = r->chains[cid];
+  if (!hs) return;
+  const dt_hop *h0 = dt_chain_hop_count(hs) ? dt_chain_hop(hs, 0) : NULL;
+  int err = dt_chain_error(hs);
+  const char *msg = dt_chain_error_message(hs);
+  if ((!h0 || !h0->has_response) &&
+      (err == DT_ETLS_OBSOLETE || err == DT_ETLS_NEED13)) {
+    addf(c, cid, h0 ? 0 : -1,
+         err == DT_ETLS_OBSOLETE ? DT__AUDIT_TLS_OBSOLETE_VERSION
+                                 : DT__AUDIT_AUDIT_TLS13_UNAVAILABLE,
+         "https://%s/: %s", r->domain, msg ? msg : dt_strerror(err));
+    return;
+  }
+  const dt_hop_connection *hc = h0 ? h0->conn : NULL;
+  if (!hc || !hc->tls_version) return;
+  if (dt__tls_backend_has_tls13() && strcmp(hc->tls_version, "TLSv1.2") == 0)
+    addf(c, cid, 0, DT__AUDIT_TLS_NO_TLS13, "https://%s/: %s %s", r->domain,
+         hc->tls_version, hc->tls_cipher ? hc->tls_cipher : "");
+  if (!hc->alpn || strcmp(hc->alpn, "h2") != 0)
+    addf(c, cid, 0, DT__AUDIT_TLS_NO_H2, "https://%s/: ALPN %s", r->domain,
+         hc->alpn ? hc->alpn : "none");
+}
+
 static void judge_browser(coll *c, const coll *checker, const dt_chain *ch,
                           const dt_chain *http_chain) {
   const int cid = DT__AUDIT_CHAIN_BROWSER;
@@ -572,6 +602,7 @@ void dt__audit_judge(dt__audit_result *r, int etld1) {
   c.f.count = r->findings.count;
   c.f.dropped = r->findings.dropped;
   judge_checker(&c, r, etld1);
+  judge_tls(&c, r);
   judge_browser(&c, &c, r->chains[DT__AUDIT_CHAIN_BROWSER],
                 r->chains[DT__AUDIT_CHAIN_HTTP]);
   size_t dropped = c.f.dropped;

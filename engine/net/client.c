@@ -463,8 +463,20 @@ static void send_request(req *r, dt__conn *c) {
 
 static void conn_tls(dt__conn *c, int err, const char *msg) {
   req *r = c->owner.data;
+  if (err == DT_ETLS_NEED13) {
+    fail(r, err,
+         "%s (host %s): the server refused TLS 1.2 and this build's TLS "
+         "library (%s) has no TLS 1.3; a build on OpenSSL 3 or Mbed TLS 3.6 "
+         "can connect (docs/tls.md)",
+         msg, r->host, dt__tls_backend());
+    return;
+  }
   if (err) {
-    fail(r, err, "%s (host %s)", msg, r->host);
+    fail(r, err, "%s (host %s)%s", msg, r->host,
+         err == DT_ETLS_OBSOLETE
+             ? ": the server speaks only TLS 1.1 or older, which browsers "
+               "refuse (RFC 8996)"
+             : "");
     return;
   }
   dt__hop_timing(r->hop)->tls_ms = ms_since(r->t_phase);

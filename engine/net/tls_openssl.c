@@ -54,14 +54,27 @@ int dt__tls_backend_has_tls13(void) { return 1; }
 
 static void session_free(void *p) { SSL_SESSION_free(p); }
 
-/* OpenSSL's error queue as one line (and emptied). */
-static void errors(char *out, size_t cap, const char *what) {
+/* OpenSSL's error queue as one line (and emptied); the last error. */
+static unsigned long errors(char *out, size_t cap, const char *what) {
   char eb[256] = "";
   unsigned long e, last = 0;
   while ((e = ERR_get_error()) != 0)
     last = e;
   if (last) ERR_error_string_n(last, eb, sizeof eb);
   snprintf(out, cap, "%s%s%s", what, eb[0] ? ": " : "", eb);
+  return last;
+}
+
+/* No version in common: the server answered with an older one than the
+ * floor (TLS 1.2, RFC 8996), or refused ours (1.2 and 1.3) with a
+ * protocol_version alert (RFC 8446 §6.2): either way it speaks only what
+ * browsers refuse. */
+static int version_error(unsigned long e) {
+  if (ERR_GET_LIB(e) != ERR_LIB_SSL) return 0;
+  int r = ERR_GET_REASON(e);
+  return r == SSL_R_UNSUPPORTED_PROTOCOL ||
+         r == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
+         r == SSL_R_NO_PROTOCOLS_AVAILABLE;
 }
 
 /* Keeps each new session (TLS 1.2 at the handshake's end, TLS 1.3 as a
@@ -287,10 +300,11 @@ int dt__tls_handshake(dt__tls *s, char *msg, size_t cap) {
     int e = SSL_get_error(s->ssl, rc);
     if ((e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) && !fl)
       return 1;
-    errors(msg, cap,
-           fl ? "TLS handshake: sending failed" : "TLS handshake failed");
+    unsigned long last =
+        errors(msg, cap,
+               fl ? "TLS handshake: sending failed" : "TLS handshake failed");
     s->failed = 1;
-    return DT_ETLS;
+    return !fl && version_error(last) ? DT_ETLS_OBSOLETE : DT_ETLS;
   }
   s->done = 1;
   long v = SSL_get_verify_result(s->ssl);

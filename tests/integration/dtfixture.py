@@ -286,6 +286,25 @@ class Fixture:
             time.sleep(0.02)
 
 
+_version_line = None
+
+
+def detour_version():
+    """`detour version`'s first line (names the TLS backend)."""
+    global _version_line
+    if _version_line is None:
+        out = subprocess.run([detour_bin(), "version"], capture_output=True,
+                             text=True, timeout=30).stdout
+        _version_line = out.splitlines()[0] if out else ""
+    return _version_line
+
+
+def detour_has_tls13():
+    """Whether this build speaks TLS 1.3: the version line says
+    "(TLS 1.2 only)" after a backend that cannot (docs/tls.md)."""
+    return "TLS 1.2 only" not in detour_version()
+
+
 def header_values(req, name):
     """All values of header NAME (case-insensitive) in a logged request, in order."""
     name = name.lower()

@@ -28,6 +28,7 @@ import atexit
 import ctypes
 import http.client
 import os
+import re
 import shutil
 import signal
 import socket
@@ -92,11 +93,13 @@ def _die_with_parent():
 
 
 class Nginx:
-    """One nginx process serving fixtures/nginx/NAME.conf.in."""
+    """One nginx process serving fixtures/nginx/NAME.conf.in (or TEMPLATE,
+    a path, with SUBST's extra @PLACEHOLDER@ values)."""
 
-    def __init__(self, name, docroot=None):
+    def __init__(self, name, docroot=None, template=None, subst=None):
         self.name = name
-        self.template = os.path.join(conf_dir(), name + ".conf.in")
+        self.template = template or os.path.join(conf_dir(), name + ".conf.in")
+        self.extra = dict(subst or {})
         if not os.path.isfile(self.template):
             raise NginxError(f"no configuration {self.template}")
         # path -> content of the files under TMPDIR/www
@@ -159,10 +162,14 @@ class Nginx:
             "@CERT@": os.path.join(self.dir, "cert.pem"),
             "@KEY@": os.path.join(self.dir, "key.pem"),
             "@TMPDIR@": self.dir,
+            "@CA@": os.path.join(cert_dir(), "ca.crt"),
         }
+        subst.update(self.extra)
         for k, v in subst.items():
             text = text.replace(k, v)
-        if "@" in "".join(line.split("#", 1)[0] for line in text.splitlines()):
+        # (a lone @ is nginx's own, e.g. "DEFAULT:@SECLEVEL=0")
+        if re.search(r"@[A-Z_]+@", "".join(line.split("#", 1)[0]
+                                           for line in text.splitlines())):
             raise NginxError(f"{self.template}: unknown placeholder left")
         self.conf = os.path.join(self.dir, "nginx.conf")
         with open(self.conf, "w") as f:

@@ -17,7 +17,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dtfixture import ca_file, run_detour  # noqa: E402
+from dtfixture import ca_file, detour_has_tls13, run_detour  # noqa: E402
 from nginx import Nginx, nginx_bin  # noqa: E402
 from test_nginx_fixture import EXPECTED  # noqa: E402
 
@@ -25,15 +25,38 @@ SAN = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
 # Where `detour fetch http://a.test/` ends on each configuration (a browser
-# navigation with an empty memory-only HSTS store): None = fails with too
-# many redirects (exit status 10, docs/cli.md).
+# navigation with an empty memory-only HSTS store): a URL, or the error code
+# and exit status it fails with (docs/cli.md).
 FETCH_FINAL = {
     "good": "https://a.test/", "www-first": "https://www.a.test/",
     "hsts-over-http": "http://a.test/", "max-age-low": "https://a.test/",
-    "no-include-subdomains": "https://a.test/", "redirect-loop": None,
+    "no-include-subdomains": "https://a.test/",
+    "redirect-loop": ("EREDIRECT_LIMIT", 10),
     "form-behind-301": "https://a.test/", "redirect-no-hsts": "https://www.a.test/",
     "multiple-sts": "https://a.test/",
+    "tls13-only": "https://a.test/", "tls12-only": "https://a.test/",
+    "http2": "https://a.test/", "obsolete-tls": ("ETLS_OBSOLETE", 6),
 }
+
+# The protocol and TLS version of the final hop, where a configuration fixes
+# them for every backend.
+FETCH_WIRE = {
+    "tls13-only": ("TLSv1.3", "HTTP/1.1"), "tls12-only": ("TLSv1.2", "HTTP/1.1"),
+    "http2": (None, "HTTP/2"),
+}
+# Error codes that fail the audit among detour's (the rest are warnings).
+BROWSER_ERRORS = ("redirects.loop", "redirects.browser_limit",
+                  "tls.obsolete_version", "audit.tls13_unavailable")
+
+
+def expected(name):
+    """EXPECTED, except what a build without TLS 1.3 cannot see: it reports
+    its own limit on a TLS 1.3-only server, and cannot fetch there."""
+    exp, final = EXPECTED[name], FETCH_FINAL[name]
+    if name == "tls13-only" and not detour_has_tls13():
+        exp = exp._replace(browser=["audit.tls13_unavailable"])
+        final = ("ETLS_NEED13", 6)
+    return exp, final
 
 
 def target_args(exp):
@@ -97,39 +120,57 @@ class AuditNginx(unittest.TestCase):
                          sum(f["severity"] == "error" for f in js["findings"]))
 
     def test_every_configuration(self):
-        for name, exp in sorted(EXPECTED.items()):
+        for name in sorted(EXPECTED):
+            exp, _ = expected(name)
             with self.subTest(config=name), Nginx(name) as ng, Env() as e:
                 rc, js = self.audit(ng, target_args(exp), env=e.env)
                 self.assertEqual(groups(js["findings"]),
                                  (exp.errors, exp.warnings, exp.browser),
                                  json.dumps(js["findings"], indent=1)[:4000])
-                errors = exp.errors + [c for c in exp.browser
-                                       if c in ("redirects.loop", "redirects.browser_limit")]
+                errors = exp.errors + [c for c in exp.browser if c in BROWSER_ERRORS]
                 self.assertEqual(rc, 1 if errors else 0)
                 self.check_shape(js)
                 self.assertEqual(sorted(js["chains"]), ["browser", "http", "https", "www"])
                 self.assertEqual(e.files(), [], "the audit wrote to HOME")
                 # Everything went to this nginx, under the production names.
                 # (www.a.test: the www TLS check, and redirects to www.)
+                # (Where TLS fails no https request is logged, www's none.)
                 hosts = {h for (_, h, _, _, _) in ng.access_log()}
-                self.assertEqual(hosts, {"a.test", "www.a.test"})
+                tls_fails = any(c in BROWSER_ERRORS[2:] for c in exp.browser)
+                self.assertEqual(hosts, {"a.test"} if tls_fails else {"a.test", "www.a.test"})
+                codes = [f["code"] for f in js["findings"]]
+                # TLS facts (info): no TLS 1.3, no h2, where true
+                if name == "tls12-only" and detour_has_tls13():
+                    self.assertIn("tls.no_tls13", codes)
+                if name in ("http2", "tls13-only"):
+                    self.assertNotIn("tls.no_tls13", codes)
+                if not tls_fails:
+                    self.assertEqual("tls.no_h2" in codes, name != "http2")
 
     def test_fetch_every_configuration(self):
         # detour fetch with the same --connect-to: the browser's own walk.
         self.assertEqual(sorted(FETCH_FINAL), sorted(EXPECTED))
-        for name, final in sorted(FETCH_FINAL.items()):
+        for name in sorted(FETCH_FINAL):
+            _, final = expected(name)
             with self.subTest(config=name), Nginx(name) as ng:
                 rc, out, err, js = run_detour(
                     ["fetch", "--json", "--no-hsts-store", "--cacert", ca_file(),
                      *ng.connect_to_args(), "http://a.test/"])
                 for m in SAN:
                     self.assertNotIn(m, err)
+                if isinstance(final, tuple):
+                    self.assertIsNone(js["final_url"])
+                    self.assertEqual((js["error"]["code"], rc), final, err)
+                    continue
                 self.assertEqual(js["final_url"], final)
-                if final is None:
-                    self.assertEqual((rc, js["error"]["code"]), (10, "EREDIRECT_LIMIT"))
-                else:
-                    self.assertEqual(rc, 0, err)
-                    self.assertEqual(js["hops"][-1]["response"]["status"], 200)
+                self.assertEqual(rc, 0, err)
+                last = js["hops"][-1]
+                self.assertEqual(last["response"]["status"], 200)
+                tls, proto = FETCH_WIRE.get(name, (None, None))
+                if tls:
+                    self.assertEqual(last["connection"]["tls_version"], tls)
+                if proto:
+                    self.assertEqual(last["response"]["http_version"], proto)
 
     def test_checker_does_not_use_hsts(self):
         # redirect-loop: the http:// walk really goes back to http:// (no

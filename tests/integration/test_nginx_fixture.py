@@ -14,6 +14,8 @@ not just hand-written."""
 
 import os
 import signal
+import socket
+import ssl
 import sys
 import unittest
 from collections import namedtuple
@@ -46,6 +48,12 @@ EXPECTED = {
                               ["redirects.post_becomes_get", "redirects.permanent_cached"]),
     "redirect-no-hsts": Expect("a.test", ["response.no_header"], [], []),
     "multiple-sts": Expect("a.test", ["response.multiple_headers"], [], []),
+    # TLS: what a browser can and cannot connect to (docs/tls.md).
+    "tls13-only": Expect("a.test", [], [], []),
+    "tls12-only": Expect("a.test", [], [], []),
+    "http2": Expect("a.test", [], [], []),
+    "obsolete-tls": Expect("a.test", ["domain.tls.cannot_connect"], [],
+                           ["tls.obsolete_version"]),
 }
 
 # ---- a reference walk, from the rules (the C audit must agree with it) -----
@@ -157,10 +165,43 @@ def insecure(chain):
     return []
 
 
+def tls_version_refused(ng, host):
+    """A browser-floor handshake (TLS 1.2+, Python's default) fails because
+    the server only speaks older versions."""
+    try:
+        handshake(ng, host)
+    except ssl.SSLError as e:
+        return "PROTOCOL" in e.reason.upper() or "VERSION" in e.reason.upper()
+    return False
+
+
+def handshake(ng, host, alpn=None, maximum=None, minimum=None):
+    """One TLS handshake with HOST's test port: (version, ALPN)."""
+    ctx = ng.ssl_context()
+    if alpn:
+        ctx.set_alpn_protocols(alpn)
+    if maximum:
+        ctx.maximum_version = maximum
+    if minimum:
+        ctx.minimum_version = minimum
+    with socket.create_connection(("127.0.0.1", ng.https_port), 10) as s:
+        with ctx.wrap_socket(s, server_hostname=host) as t:
+            return t.version(), t.selected_alpn_protocol()
+
+
+def tls_codes(ng, domain):
+    """detour's TLS verdict on https://DOMAIN/ (codes of severity error or
+    warning; tls.no_tls13 and tls.no_h2 are info)."""
+    return ["tls.obsolete_version"] if tls_version_refused(ng, domain) else []
+
+
 def checker_codes(ng, domain):
     """hstspreload PreloadableDomain after the domain checks: the https
     response, the http redirects, the https redirects, in its order."""
-    st, h, _ = fetch(ng, f"https://{domain}/")
+    try:
+        st, h, _ = fetch(ng, f"https://{domain}/")
+    except ssl.SSLError:
+        return ["domain.tls.cannot_connect"], []  # the checker stops there
     r_err, r_warn = response_issues(h)
     g_err, g_warn, first = [], [], []
     try:
@@ -215,7 +256,10 @@ def browser_codes(ng, url, method="GET", body=None, limit=19):
             if not first_time and "redirects.loop" not in codes:
                 codes.append("redirects.loop")
             seen.add(url)
-            st, h, _ = fetch(ng, url, method, body)
+            try:
+                st, h, _ = fetch(ng, url, method, body)
+            except ssl.SSLError:
+                return codes  # the navigation ends; judged on its own
             sts = Nginx.headers(h, STS)
             if u.scheme == "https" and sts and "max-age=0" not in sts[0]:
                 hsts.add(u.hostname)
@@ -291,7 +335,8 @@ class NginxFixtures(unittest.TestCase):
                     domain = urlsplit(url).hostname
                 else:
                     domain = exp.target
-                    self.assertEqual(browser_codes(ng, f"http://{domain}/"), exp.browser)
+                    self.assertEqual(tls_codes(ng, domain) +
+                                     browser_codes(ng, f"http://{domain}/"), exp.browser)
                 errors, warnings = checker_codes(ng, domain)
                 self.assertEqual(errors, exp.errors)
                 self.assertEqual(warnings, exp.warnings)
@@ -311,6 +356,32 @@ class NginxFixtures(unittest.TestCase):
                            "header.preloadable.max_age.missing"], []))
         self.assertEqual(header_issues("max-age=01234; includeSubDomains; preload;")[1],
                          ["header.parse.max_age.leading_zero", "header.parse.empty_directive"])
+
+    def test_tls_configurations(self):
+        # Each TLS fixture speaks exactly what its comment says, to a client
+        # that is not detour (Python's ssl on OpenSSL 3).
+        v12, v13 = ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3
+        with Nginx("tls13-only") as ng:
+            self.assertEqual(handshake(ng, "a.test")[0], "TLSv1.3")
+            with self.assertRaises(ssl.SSLError):
+                handshake(ng, "a.test", maximum=v12)
+            self.assert_page(ng, "https", "a.test", FULL)
+        with Nginx("tls12-only") as ng:
+            self.assertEqual(handshake(ng, "a.test")[0], "TLSv1.2")
+            with self.assertRaises(ssl.SSLError):
+                handshake(ng, "a.test", minimum=v13)
+            self.assert_page(ng, "https", "a.test", FULL)
+        with Nginx("http2") as ng:
+            self.assertEqual(handshake(ng, "a.test", alpn=["h2", "http/1.1"]),
+                             ("TLSv1.3", "h2"))
+            self.assertEqual(handshake(ng, "a.test", alpn=["http/1.1"])[1], "http/1.1")
+            self.assert_page(ng, "https", "a.test", FULL)
+        with Nginx("obsolete-tls") as ng:
+            self.assertTrue(tls_version_refused(ng, "a.test"))
+            self.assert_redirect(ng, "http", "a.test", "/", 301, "https://a.test/")
+        for name in ("good", "tls13-only", "tls12-only", "http2"):
+            with Nginx(name) as ng:
+                self.assertFalse(tls_version_refused(ng, "a.test"), name)
 
     def test_good(self):
         with Nginx("good") as ng:
