@@ -42,6 +42,9 @@ static const char help[] =
     "      --resolve H:P:ADDR    resolve H:P to ADDR (curl semantics)\n"
     "      --connect-to H:P:H2:P2  connect to H2:P2 for H:P\n"
     "      --cacert FILE         trust the CAs in FILE\n"
+    "      --http1.1             offer only HTTP/1.1 in TLS (ALPN)\n"
+    "      --http2               offer h2, then http/1.1 (the default, as "
+    "browsers)\n"
     "  -k, --insecure            do not enforce certificate checks (never "
     "for\n"
     "                            a Known HSTS Host)\n"
@@ -87,6 +90,8 @@ enum {
   O_TLS_TIMEOUT,
   O_FIRST_BYTE_TIMEOUT,
   O_IDLE_TIMEOUT,
+  O_HTTP1_1,
+  O_HTTP2,
   O_VERSION
 };
 
@@ -123,6 +128,8 @@ static const struct option longopts[] = {
     {"tls-timeout", required_argument, 0, O_TLS_TIMEOUT},
     {"first-byte-timeout", required_argument, 0, O_FIRST_BYTE_TIMEOUT},
     {"idle-timeout", required_argument, 0, O_IDLE_TIMEOUT},
+    {"http1.1", no_argument, 0, O_HTTP1_1},
+    {"http2", no_argument, 0, O_HTTP2},
     {"help", no_argument, 0, O_HELP},
     {"version", no_argument, 0, O_VERSION},
     {0, 0, 0, 0}};
@@ -247,6 +254,8 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_NO_PRELOAD: o->ctx.no_preload = 1; break;
     case O_PRELOAD_FILE: o->ctx.preload_file = optarg; break;
     case O_STALE_OFF: o->ctx.preload_disable_stale = 1; break;
+    case O_HTTP1_1: o->ctx.http_version = DT_HTTP_1_1; break;
+    case O_HTTP2: o->ctx.http_version = DT_HTTP_2; break;
     case O_HELP: fputs(help, stdout); return -1;
     case O_VERSION: printf("%s\n", dt_version_info()); return -1;
     default: return cli_usage_error("try 'detour fetch --help'");

@@ -19,6 +19,12 @@ docs/conformance.md says detour does). A case detour gets wrong carries
 it never counts as a pass. The last line printed is the summary:
 
     conformance: N cases run, N pass, N expected-fail (bugs), N left out
+
+With DETOUR_CONF_FRONT=tls13, tls12 or h2 the fixture's https listener is
+reached through a real nginx in front of it (fixtures/conformance/
+front.conf.in): TLS 1.3 only, TLS 1.2 only, or HTTP/2 with TLS 1.2+1.3.
+The same cases must pass; a case whose wire nginx itself changes says so
+with "front": "direct" (it then keeps the fixture's own https).
 """
 
 import glob
@@ -35,7 +41,13 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dtfixture  # noqa: E402
-from dtfixture import Fixture, ca_file, header_values, run_detour  # noqa: E402
+from dtfixture import (Fixture, ca_file, detour_has_tls13, header_values,  # noqa: E402
+                       run_detour)
+from nginx import Nginx  # noqa: E402
+
+FRONT = os.environ.get("DETOUR_CONF_FRONT", "")
+FRONTS = {"tls13": ("TLSv1.3", ""), "tls12": ("TLSv1.2", ""),
+          "h2": ("TLSv1.2 TLSv1.3", "http2")}
 
 CASE_DIR = os.path.join(dtfixture.source_dir(), "fixtures", "conformance")
 
@@ -124,6 +136,8 @@ def wire_line(req):
 
 class Conformance(unittest.TestCase):
     fx = None
+    front = None
+    front_hops = 0
 
     @classmethod
     def setUpClass(cls):
@@ -161,10 +175,21 @@ class Conformance(unittest.TestCase):
             cls.fx = Fixture(cls.scenario).start()
         finally:
             dtfixture.cert_dir = orig
+        if FRONT:
+            protocols, http2 = FRONTS[FRONT]
+            cls.front = Nginx("front-" + FRONT, docroot={},
+                              template=os.path.join(CASE_DIR, "front.conf.in"),
+                              subst={"@UPSTREAM@": str(cls.fx.https),
+                                     "@PROTOCOLS@": protocols, "@HTTP2@": http2}).start()
 
     @classmethod
     def tearDownClass(cls):
         try:
+            if cls.front:
+                cls.front.stop()
+                print(f"conformance: {cls.front_hops} hops through the {FRONT} front")
+                if not cls.front_hops:
+                    raise AssertionError(f"no hop went through the {FRONT} front")
             if cls.fx:
                 sentinel = cls.fx.connections("sentinel")
                 cls.fx.stop()
@@ -185,6 +210,13 @@ class Conformance(unittest.TestCase):
             return self.paths.get(m.group(1), m.group(0))
         return re.sub(r"\{(\w+)\}", one, s)
 
+    def port_of(self, listener):
+        """The port a name maps to: nginx's for the fixture's https
+        listener when a front runs (and the case allows it)."""
+        if listener == "https" and self.front and not self.direct:
+            return self.front.https_port
+        return self.fx.port(listener)
+
     def detour(self, args, stdin=None):
         return run_detour(args, env=self.env,
                           input=stdin.encode("latin-1") if stdin is not None else None)
@@ -202,9 +234,9 @@ class Conformance(unittest.TestCase):
         for name in step.get("hsts", []):          # upgraded names: :80 -> sentinel
             conn += ["--connect-to", f"{name}:80:127.0.0.1:{fx.port('sentinel')}"]
         for spec, listener in step.get("map", []):  # "a.test:8443" -> listener
-            conn += ["--connect-to", f"{self.subst(spec)}:127.0.0.1:{fx.port(listener)}"]
+            conn += ["--connect-to", f"{self.subst(spec)}:127.0.0.1:{self.port_of(listener)}"]
         conn += ["--connect-to", f":80:127.0.0.1:{fx.http}",
-                 "--connect-to", f":443:127.0.0.1:{fx.https}"]
+                 "--connect-to", f":443:127.0.0.1:{self.port_of('https')}"]
         if step.get("command") == "audit":
             return self.run_audit(step, conn, label)
         args = ["fetch", "--json", "--cacert", ca_file()]
@@ -219,7 +251,27 @@ class Conformance(unittest.TestCase):
         ctx = f"{label}: detour {' '.join(args[1:])}\nstderr: {err[-2000:]}\nwire: " + \
             json.dumps([wire_line(r) for r in reqs])
         self.assertIsNotNone(js, f"no JSON; {ctx}")
+        self.check_front(js, ctx)
         self.check(step.get("expect", {}), rc, js, events, reqs, store, ctx, step)
+
+    def check_front(self, js, ctx):
+        """Through the front, a hop that reached nginx shows its TLS and
+        protocol: the variant really ran over them."""
+        if not self.front:
+            return
+        want_tls = {"tls13": "TLSv1.3", "tls12": "TLSv1.2", "h2": None}[FRONT]
+        for i, hop in enumerate(js["hops"]):
+            c = hop.get("connection")
+            if not c or not c["remote_addr"].endswith(f":{self.front.https_port}"):
+                continue
+            type(self).front_hops += 1
+            if want_tls:
+                self.assertEqual(c["tls_version"], want_tls, f"hop {i}; {ctx}")
+            if FRONT == "h2":
+                self.assertEqual(c["alpn"], "h2", f"hop {i}; {ctx}")
+                if hop["response"]:
+                    self.assertEqual(hop["response"]["http_version"], "HTTP/2",
+                                     f"hop {i}; {ctx}")
 
     def run_audit(self, step, conn, label):
         """`detour audit --json URL`: the permanent-redirect finding (the
@@ -368,6 +420,7 @@ class Conformance(unittest.TestCase):
             self.assertEqual(got, want, f"{path}, {where}")
 
     def run_variant(self, case, var):
+        self.direct = case.get("front") == "direct"
         store = None
         if var.get("store", case.get("store")) is not None:
             store = os.path.join(self.tmp, f"store-{case['id']}-{var.get('name') or 'x'}.txt")

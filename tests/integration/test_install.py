@@ -22,6 +22,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dtfixture import Fixture, ca_file  # noqa: E402
+from nginx import Nginx, nginx_bin  # noqa: E402
 
 BUILD = os.environ.get("DETOUR_BUILD_DIR", os.getcwd())
 SOURCE = os.environ.get("DETOUR_SOURCE_DIR",
@@ -153,6 +154,26 @@ class InstallTest(unittest.TestCase):
             # the server saw the cancelled /hang requests and a whole /big
             big = [r for r in fx.requests() if r["path"] == "/big"]
             self.assertEqual(len(big), 1)
+
+    @unittest.skipUnless(nginx_bin(), "nginx not installed (scripts/setup.sh installs it)")
+    def test_embedder_http2(self):
+        """Many navigations to one HTTP/2 origin (a real nginx) share one
+        connection; a cancel leaves the others whole; the idle session does
+        not hold the loop and serves the next round (tests/embed/embed_h2.c)."""
+        with Nginx("http2") as ng:
+            for mode in ("shared", "static"):
+                exe = self.build(os.path.join(SOURCE, "tests", "embed", "embed_h2.c"), mode)
+                p = subprocess.run([exe, str(ng.https_port), ca_file(), "20"],
+                                   capture_output=True, text=True, timeout=120,
+                                   env=self.run_env)
+                sys.stderr.write(p.stdout)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+                for check in ("many_navigations_one_connection", "idle_session_reused"):
+                    self.assertIn(f"ok {check}", p.stdout)
+            # nginx answered them all (19 per mode: the canceled one may or
+            # may not have reached it)
+            served = [e for e in ng.access_log() if e[2] == "GET" and e[4] == 200]
+            self.assertGreaterEqual(len(served), 2 * 20)
 
     def test_cli_builds_from_the_installed_header(self):
         """cli/*.c with -I PREFIX/include and no other path of the tree."""
