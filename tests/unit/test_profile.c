@@ -4,6 +4,8 @@
 #include "dt_test.h"
 #include "engine/profile.h"
 
+#include <stdio.h>
+
 typedef struct knob_row {
   const char *name;
   dt__empty_location empty_location; /* 1 */
@@ -17,6 +19,13 @@ typedef struct knob_row {
   dt__preload_mode preload_rule;     /* 8 */
   int rp_case_insensitive;           /* R1 */
   int synthetic_referrer;            /* R2 */
+  /* 9: the HTTP/2 shape (docs/profiles.md, docs/http2.md) */
+  const char *h2_settings; /* "id=value ..." in order */
+  uint32_t h2_window;
+  const char *h2_pseudo;
+  int h2_weight; /* 0: no HEADERS priority */
+  const char *h2_priority;
+  int h2_te;
 } knob_row;
 
 static const knob_row rows[] = {
@@ -24,15 +33,18 @@ static const knob_row rows[] = {
      * follows at most 19; yes; null; 1 year; no effect; deeper decides. */
     {"chromium", DT__EMPTY_LOCATION_FINAL, 1, 1, 19, 1,
      DT__ORIGIN_NULL_ON_CROSS_ORIGIN, 31536000u, 0, DT__PRELOAD_MOST_SPECIFIC,
-     1, 1},
+     1, 1, "1=65536 2=0 4=6291456 6=262144", 15728640u, "masp", 256, "u=0, i",
+     0},
     /* fetch: resolves to the current URL; network error; network error;
      * follows 20; no; initiator origin; none; no effect; any ancestor. */
     {"fetch", DT__EMPTY_LOCATION_SELF, 0, 1, 20, 0, DT__ORIGIN_REDIRECT_TAINT,
-     0, 0, DT__PRELOAD_ANY_ANCESTOR, 0, 0},
+     0, 0, DT__PRELOAD_ANY_ANCESTOR, 0, 0, "1=65536 2=0 4=6291456 6=262144",
+     15728640u, "masp", 256, "u=0, i", 0},
     /* firefox: as chromium; follow; error; as chromium; yes; initiator
      * origin; 100 years; knockout; any ancestor. */
     {"firefox", DT__EMPTY_LOCATION_FINAL, 1, 1, 19, 1,
-     DT__ORIGIN_REDIRECT_TAINT, 3153600000u, 1, DT__PRELOAD_ANY_ANCESTOR, 1, 1},
+     DT__ORIGIN_REDIRECT_TAINT, 3153600000u, 1, DT__PRELOAD_ANY_ANCESTOR, 1, 1,
+     "1=65536 2=0 4=131072 5=16384", 12582912u, "mpas", 0, "u=0, i", 1},
 };
 
 int main(void) {
@@ -55,6 +67,17 @@ int main(void) {
     CHECK_INT(p->preload_rule, r->preload_rule);
     CHECK_INT(p->referrer_policy_case_insensitive, r->rp_case_insensitive);
     CHECK_INT(p->synthetic_hop_recomputes_referrer, r->synthetic_referrer);
+    char set[200] = "";
+    size_t n = 0;
+    for (size_t k = 0; k < 8 && p->h2.settings[k].id; k++)
+      n += (size_t)snprintf(set + n, sizeof set - n, "%s%u=%u", k ? " " : "",
+                            p->h2.settings[k].id, p->h2.settings[k].value);
+    CHECK_STR(set, r->h2_settings);
+    CHECK_INT(p->h2.conn_window, r->h2_window);
+    CHECK_STR(p->h2.pseudo_order, r->h2_pseudo);
+    CHECK_INT(p->h2.headers_priority ? p->h2.weight : 0, r->h2_weight);
+    CHECK_STR(p->h2.priority, r->h2_priority);
+    CHECK_INT(p->h2.te_trailers, r->h2_te);
     /* dt__profile_at walks the same rows in the same order. */
     CHECK(dt__profile_at(i) == p);
   }
