@@ -21,12 +21,8 @@
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #define DT__MBEDTLS3 1
 #include <psa/crypto.h>
-#ifndef MBEDTLS_PRIVATE
-#define MBEDTLS_PRIVATE(m) private_##m
-#endif
 #else
 #define DT__MBEDTLS3 0
-#define MBEDTLS_PRIVATE(m) m
 #endif
 
 #if DT__MBEDTLS3 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
@@ -64,9 +60,10 @@ struct dt__tls {
   dt__tls_send_fn send;
   void *ud;
   char key[DT_MAX_HOST_BYTES + 64];
-  int offered; /* a cached session was offered */
-  int resumed; /* ... and the server resumed it */
-  int done;    /* the handshake finished */
+  int offered;   /* a cached session was offered */
+  int resumed;   /* ... and the server resumed it */
+  int cert_seen; /* the handshake verified a server certificate */
+  int done;      /* the handshake finished */
   /* An IP literal: no SNI (RFC 6066 §3), and the name check is ours
    * against the certificate's iPAddress SANs (RFC 6125 §6.2.1), which Mbed
    * TLS does not do. */
@@ -76,11 +73,14 @@ struct dt__tls {
 };
 
 const char *dt__tls_backend(void) {
-  static char buf[48];
+  static char buf[80];
   if (!buf[0]) {
     char v[32];
     mbedtls_version_get_string(v);
-    snprintf(buf, sizeof buf, "Mbed TLS %s", v);
+    /* said where it matters: a build that cannot reach a TLS 1.3-only
+     * server (docs/tls.md) */
+    snprintf(buf, sizeof buf, "Mbed TLS %s%s", v,
+             DT__MBEDTLS_TLS13 ? "" : " (TLS 1.2 only)");
   }
   return buf;
 }
@@ -90,6 +90,26 @@ int dt__tls_backend_has_tls13(void) { return DT__MBEDTLS_TLS13; }
 static void session_free(void *p) {
   mbedtls_ssl_session_free(p);
   free(p);
+}
+
+/* No version in common (docs/tls.md "Versions a server may refuse"): the
+ * server answered with a version below our floor of TLS 1.2, or sent a
+ * protocol_version alert (RFC 8446 §6.2) — which means "only older" when we
+ * offered 1.3 too, and possibly "only 1.3" when this build cannot. The
+ * alert's type has no getter in either API: it is the received message's
+ * second byte. */
+static int version_error(const dt__tls *s, int rc) {
+#if DT__MBEDTLS3
+  if (rc == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION) return DT_ETLS_OBSOLETE;
+  const unsigned char *in = s->ssl.MBEDTLS_PRIVATE(in_msg);
+#else
+  if (rc == MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION) return DT_ETLS_OBSOLETE;
+  const unsigned char *in = s->ssl.in_msg;
+#endif
+  if (rc == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && in &&
+      in[1] == MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION)
+    return DT__MBEDTLS_TLS13 ? DT_ETLS_OBSOLETE : DT_ETLS_NEED13;
+  return DT_ETLS;
 }
 
 static void fmt_err(char *out, size_t cap, const char *what, int rc) {
@@ -209,6 +229,15 @@ int dt__tls_ctx_new(dt__tls_ctx **out, const char *ca_file, int insecure,
 #endif
   mbedtls_ssl_conf_session_tickets(&t->conf,
                                    MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+#if DT__MBEDTLS_TLS13 && defined(MBEDTLS_SSL_SESSION_TICKETS) &&               \
+    defined(MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED)
+  /* TLS 1.3 resumes with the PSK of a NewSessionTicket (RFC 8446 §4.6.1).
+   * Since 3.6.1 a client ignores those unless asked; asked, mbedtls_ssl_read
+   * returns MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET for each one and
+   * mbedtls_ssl_get_session() exports it (3.6.0 always signalled). */
+  mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+      &t->conf, MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+#endif
   set_suites(t);
   set_groups(t);
   if (alpn && alpn[0]) {
@@ -256,6 +285,21 @@ static int bio_recv(void *p, unsigned char *buf, size_t len) {
   return (int)n;
 }
 
+/* Mbed TLS calls this for each certificate of the server's chain it
+ * verifies (mbedtls_ssl_set_verify(), mbedtls_x509_crt_verify()): only a
+ * full handshake has a Certificate message to verify. A resumed one has
+ * none — TLS 1.2 goes from ServerHello to ChangeCipherSpec (RFC 5246
+ * §7.3), TLS 1.3 with a PSK has no Certificate (RFC 8446 §2.2). The flags
+ * are left as Mbed TLS set them. */
+static int on_verify(void *p, mbedtls_x509_crt *crt, int depth,
+                     uint32_t *flags) {
+  (void)crt;
+  (void)depth;
+  (void)flags;
+  ((dt__tls *)p)->cert_seen = 1;
+  return 0;
+}
+
 int dt__tls_new(dt__tls **out, dt__tls_ctx *t, const char *host,
                 const char *key, dt__tls_send_fn send, void *ud) {
   *out = NULL;
@@ -276,6 +320,7 @@ int dt__tls_new(dt__tls **out, dt__tls_ctx *t, const char *host,
   if (!s->ip_len && mbedtls_ssl_set_hostname(&s->ssl, name) != 0)
     return DT_ETLS;
   mbedtls_ssl_set_bio(&s->ssl, s, bio_send, bio_recv, NULL);
+  mbedtls_ssl_set_verify(&s->ssl, on_verify, s);
   mbedtls_ssl_session *cached = dt__tls_cache_get(&t->cache, key);
   if (cached && mbedtls_ssl_set_session(&s->ssl, cached) == 0) s->offered = 1;
   return 0;
@@ -308,7 +353,9 @@ static int map_verify(uint32_t flags) {
   return DT_ECERT_OTHER;
 }
 
-/* Keeps the session so the next connection to this origin resumes it. */
+/* Keeps the session so the next connection to this origin resumes it.
+ * Each session exports once (mbedtls_ssl_get_session() since 3.0); a TLS
+ * 1.3 one again after each NewSessionTicket. */
 static void save_session(dt__tls *s) {
   mbedtls_ssl_session *sess = calloc(1, sizeof *sess);
   if (!sess) return;
@@ -321,35 +368,29 @@ static void save_session(dt__tls *s) {
 }
 
 /* Resumed (an abbreviated handshake): the server took back the session we
- * offered. TLS 1.2: the same session ID (RFC 5246 §7.4.1.2); Mbed TLS
- * 2.28 has no getter for it. */
-static int was_resumed(const dt__tls *s) {
-  if (!s->offered) return 0;
-#if DT__MBEDTLS3 && defined(MBEDTLS_SSL_SESSION_TICKETS)
-    /* 3.x keeps the handshake's resume flag private; the peer certificate
-     * is absent from a resumed session's handshake only. */
-#endif
-  const mbedtls_ssl_session *cached =
-      dt__tls_cache_get(&s->tctx->cache, s->key);
-  const mbedtls_ssl_session *now = s->ssl.MBEDTLS_PRIVATE(session);
-  return cached && now && now->MBEDTLS_PRIVATE(id_len) > 0 &&
-         now->MBEDTLS_PRIVATE(id_len) == cached->MBEDTLS_PRIVATE(id_len) &&
-         memcmp(now->MBEDTLS_PRIVATE(id), cached->MBEDTLS_PRIVATE(id),
-                now->MBEDTLS_PRIVATE(id_len)) == 0;
-}
+ * offered, so it sent no certificate (on_verify). Neither 2.28 nor 3.6 has
+ * a getter for the handshake's resume flag (it lives in the internal
+ * handshake parameters, freed when the handshake ends), and comparing
+ * session IDs says nothing in TLS 1.3, whose legacy_session_id is only
+ * echoed (RFC 8446 §4.1.3). */
+static int was_resumed(const dt__tls *s) { return s->offered && !s->cert_seen; }
 
 int dt__tls_handshake(dt__tls *s, char *msg, size_t cap) {
   int rc = mbedtls_ssl_handshake(&s->ssl);
   if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
     return 1;
   if (rc != 0) {
+    /* A session offered pins the ClientHello to its version (3.6 offers
+     * only that one when resuming): a server that has changed versions
+     * refuses it every time. Forgotten, the next connection starts over. */
+    if (s->offered) dt__tls_cache_put(&s->tctx->cache, s->key, NULL);
     fmt_err(msg, cap, "TLS handshake failed", rc);
-    return DT_ETLS;
+    return version_error(s, rc);
   }
   s->done = 1;
   const mbedtls_x509_crt *peer = peer_cert(s);
-  const unsigned char *ext = peer ? peer->MBEDTLS_PRIVATE(v3_ext).p : NULL;
-  size_t ext_len = peer ? peer->MBEDTLS_PRIVATE(v3_ext).len : 0;
+  const unsigned char *ext = peer ? peer->v3_ext.p : NULL; /* public in 3.x */
+  size_t ext_len = peer ? peer->v3_ext.len : 0;
   if (s->ip_len) {
     if (!peer || !dt__tls_san_has_ip(ext, ext_len, s->ip, s->ip_len))
       s->extra_flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
@@ -374,19 +415,36 @@ int dt__tls_handshake(dt__tls *s, char *msg, size_t cap) {
       return map_verify(flags);
     }
   }
+#if DT__MBEDTLS_TLS13
+  /* TLS 1.3: the handshake's session has no ticket to resume with; the
+   * sessions to keep come later, one per NewSessionTicket (dt__tls_read). */
+  if (mbedtls_ssl_get_version_number(&s->ssl) == MBEDTLS_SSL_VERSION_TLS1_3)
+    return 0;
+#endif
   save_session(s);
   return 0;
 }
 
 int dt__tls_read(dt__tls *s, char *buf, size_t cap, char *msg, size_t mcap) {
+  size_t stalled = (size_t)-1; /* s->in_len at the last early stop */
   for (;;) {
     int rc = mbedtls_ssl_read(&s->ssl, (unsigned char *)buf, cap);
     if (rc > 0) return rc;
-    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+    if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
+      /* Bytes of this chunk not read yet: Mbed TLS stopped early, as 3.6
+       * does on a TLS 1.3 NewSessionTicket (it keeps the message, says
+       * WANT_READ, and processes it on the next call). The chunk must be
+       * consumed before we return (tls.h): again, while that moves on. */
+      if (s->in_len > 0 && s->in_len != stalled) {
+        stalled = s->in_len;
+        continue;
+      }
       return 0;
+    }
 #if DT__MBEDTLS_TLS13 && defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
     if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
       save_session(s); /* TLS 1.3: the resumption PSK arrives here */
+      stalled = (size_t)-1;
       continue;
     }
 #endif
@@ -408,6 +466,12 @@ int dt__tls_write(dt__tls *s, const char *data, size_t len, char *msg,
     }
     if (rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc == MBEDTLS_ERR_SSL_WANT_READ)
       continue; /* our send BIO never blocks; retry */
+#if DT__MBEDTLS_TLS13 && defined(MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
+    if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+      save_session(s); /* a ticket read but not yet processed: done here */
+      continue;
+    }
+#endif
     fmt_err(msg, cap, "TLS write failed", rc);
     return DT_ESEND;
   }
@@ -443,6 +507,9 @@ void dt__tls_get_info(const dt__tls *s, dt__tls_info *info) {
   uint32_t flags = verify_flags(s);
   info->chain_ok = flags == 0;
   info->verified = !s->tctx->insecure && flags == 0;
+  /* info->group stays "": neither 2.28 nor 3.6 has a getter for the group
+   * the key exchange used; it is kept in the internal handshake parameters
+   * (library/ssl_misc.h), freed when the handshake ends. */
   info->resumed = s->resumed;
   info->offered = s->offered;
 }
