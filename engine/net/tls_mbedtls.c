@@ -106,6 +106,10 @@ static int version_error(const dt__tls *s, int rc) {
   if (rc == MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION) return DT_ETLS_OBSOLETE;
   const unsigned char *in = s->ssl.in_msg;
 #endif
+  /* Offering a cached session, 3.6 offers only that session's version: a
+   * refusal then says the server changed versions, not that it speaks only
+   * old ones (the session is forgotten; the next connection starts over). */
+  if (s->offered) return DT_ETLS;
   if (rc == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && in &&
       in[1] == MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION)
     return DT__MBEDTLS_TLS13 ? DT_ETLS_OBSOLETE : DT_ETLS_NEED13;
