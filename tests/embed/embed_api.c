@@ -19,25 +19,14 @@
  * RSS checked) with progress. */
 #include <detour.h>
 
+#include "embed_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
-static int failures;
 static char connect_to[64];
-
-#define EXPECT(name, cond, ...)                                                \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      failures++;                                                              \
-      printf("FAIL %s: ", name);                                               \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-      fflush(stdout);                                                          \
-      return;                                                                  \
-    }                                                                          \
-  } while (0)
 
 typedef struct nav_state {
   int calls;           /* fetch callbacks: must end at exactly 1 */
@@ -275,7 +264,7 @@ int main(int argc, char **argv) {
   if (argc > 2) stream_big(&loop, strtoull(argv[2], NULL, 10));
   if (uv_loop_close(&loop) != 0) {
     printf("FAIL loop: a handle was left open\n");
-    failures++;
+    embed_failures++;
   }
-  return failures;
+  return embed_failures;
 }

@@ -12,26 +12,14 @@
  * loop ends with the session idle; a later round reuses the session. */
 #include <detour.h>
 
+#include "embed_check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
 #define MAXN 64
-
-static int failures;
-
-#define EXPECT(name, cond, ...)                                                \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      failures++;                                                              \
-      printf("FAIL %s: ", name);                                               \
-      printf(__VA_ARGS__);                                                     \
-      printf("\n");                                                            \
-      fflush(stdout);                                                          \
-      return;                                                                  \
-    }                                                                          \
-  } while (0)
 
 typedef struct nav {
   int calls, err, status, reused;
@@ -157,5 +145,5 @@ int main(int argc, char **argv) {
   dt_ctx_close(the_ctx, NULL, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
-  return failures;
+  return embed_failures;
 }
