@@ -38,7 +38,8 @@ struct dt_ctx {
                        (reference-counted) from options.share */
   char tls_err[256];
   int tls_failed;
-  struct dt__conn *pool; /* idle connections, most recently used first */
+  struct dt__conn *pool;    /* idle connections, most recently used first */
+  struct dt__conn *pending; /* in a TLS handshake that may give h2 */
   uint64_t next_conn_id;
   size_t live;            /* open connections + requests in flight */
   struct dt_nav *navs;    /* navigations in flight (dt_ctx_close cancels) */

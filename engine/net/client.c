@@ -20,6 +20,7 @@
 #include "engine/net/http1.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,9 @@ struct dt__client {
   dt__conn *conn; /* HTTP/1.1: ours until the response ends */
   dt__conn *h2c;  /* HTTP/2: the shared connection our stream is on */
   int32_t sid;
-  int h2_bytes; /* a frame of our stream arrived */
+  int h2_bytes;           /* a frame of our stream arrived */
+  dt__conn_waiter waiter; /* waiting for another request's handshake */
+  int no_wait;            /* told: no h2 there, make our own connection */
   int reused, retried;
   dt__resp resp; /* the hop's response, whatever the protocol */
   dt__http1 parser;
@@ -140,6 +143,7 @@ static void finish(req *r, int err) {
     dt__conn_close(r->conn);
     r->conn = NULL;
   }
+  dt__conn_unwait(&r->waiter);
   if (r->h2c) { /* the connection stays for the other streams */
     dt__conn *c = r->h2c;
     r->h2c = NULL;
@@ -541,6 +545,7 @@ static void start_connect(req *r) {
     return;
   }
   r->conn = c;
+  if (r->is_https) dt__conn_may_h2(c);
   c->owner.on_connect = conn_connected;
   c->owner.on_tls = conn_tls;
   c->owner.on_eof = conn_eof;
@@ -595,6 +600,21 @@ static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *ai) {
   start_connect(r);
 }
 
+/* The handshake we waited for is over: its session, or our own way. */
+static void on_pending_ready(dt__conn_waiter *w, dt__conn *h2) {
+  req *r = (req *)(void *)((char *)w - offsetof(req, waiter));
+  if (r->ph == PH_DONE) return;
+  if (h2) {
+    r->reused = 1;
+    dt__ctx_tracef(r->ctx, "joining HTTP/2 connection #%llu",
+                   (unsigned long long)h2->id);
+    send_request(r, h2);
+    return;
+  }
+  r->no_wait = 1;
+  start_network(r);
+}
+
 /* Connection target: --connect-to, then --resolve, an IP literal, or DNS. */
 static void start_network(req *r) {
   dt__conn *c = r->opts.no_reuse ? NULL : dt__pool_take_h2(r->ctx, r->key);
@@ -612,6 +632,21 @@ static void start_network(req *r) {
     dt__ctx_tracef(r->ctx, "reusing connection #%llu to %s",
                    (unsigned long long)c->id, c->remote);
     send_request(r, c);
+    return;
+  }
+  /* Another request's connection to this origin is in its handshake with
+   * h2 offered: wait for it, as a browser does, rather than open a second
+   * one (RFC 9113 §9.1). */
+  c = r->opts.no_reuse || r->no_wait || !r->is_https
+          ? NULL
+          : dt__pool_pending(r->ctx, r->key);
+  if (c) {
+    dt__ctx_tracef(r->ctx, "waiting for connection #%llu's handshake (h2?)",
+                   (unsigned long long)c->id);
+    set_phase(r, PH_TLS);
+    arm(r, r->ctx->limits.tls_timeout_ms);
+    r->waiter.ready = on_pending_ready;
+    dt__conn_wait(c, &r->waiter);
     return;
   }
   const dt__resolve_entry *e =

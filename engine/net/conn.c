@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void pending_done(dt__conn *c);
+
 static void conn_release(dt__conn *c) {
   if (--c->open_handles > 0) return;
   dt_ctx *ctx = c->ctx;
@@ -65,9 +67,63 @@ void dt__conn_close(dt__conn *c) {
   /* the streams still open hear of it now; the session goes with the
    * connection's memory (conn_release) */
   if (c->h2) dt__h2_eof(c->h2, DT_ECONNRESET, "the connection was closed");
+  pending_done(c); /* waiters make their own connections */
   memset(&c->owner, 0, sizeof c->owner);
   if (c->wire) c->wire->vt->close(c->wire);
   uv_close((uv_handle_t *)&c->idle_timer, on_timer_closed);
+}
+
+/* ---- waiting for a handshake that may give h2 ---------------------------- */
+
+void dt__conn_may_h2(dt__conn *c) {
+  if (c->pending || c->ctx->http_version == DT_HTTP_1_1) return;
+  c->pending = 1;
+  c->pending_next = c->ctx->pending;
+  c->ctx->pending = c;
+}
+
+/* The handshake is over (or the connection is): off the list, and every
+ * waiter told whether it may use the session. */
+static void pending_done(dt__conn *c) {
+  if (c->pending) {
+    dt__conn **pp = &c->ctx->pending;
+    while (*pp && *pp != c)
+      pp = &(*pp)->pending_next;
+    if (*pp) *pp = c->pending_next;
+    c->pending = 0;
+    c->pending_next = NULL;
+  }
+  dt__conn *h2 = c->h2 && !c->closing && dt__h2_usable(c->h2) ? c : NULL;
+  while (c->waiters) {
+    dt__conn_waiter *w = c->waiters;
+    c->waiters = w->next;
+    w->next = NULL;
+    w->on = NULL;
+    w->ready(w, h2);
+  }
+}
+
+dt__conn *dt__pool_pending(dt_ctx *ctx, const char *key) {
+  for (dt__conn *c = ctx->pending; c; c = c->pending_next)
+    if (!c->closing && strcmp(c->key, key) == 0) return c;
+  return NULL;
+}
+
+void dt__conn_wait(dt__conn *c, dt__conn_waiter *w) {
+  w->on = c;
+  w->next = c->waiters;
+  c->waiters = w;
+}
+
+void dt__conn_unwait(dt__conn_waiter *w) {
+  if (!w->on) return;
+  for (dt__conn_waiter **pp = &w->on->waiters; *pp; pp = &(*pp)->next)
+    if (*pp == w) {
+      *pp = w->next;
+      break;
+    }
+  w->on = NULL;
+  w->next = NULL;
 }
 
 static void eof_up(dt__conn *c, int err, const char *msg) {
@@ -111,6 +167,7 @@ static void tls_input(dt__conn *c, const char *data, size_t len) {
       dt__tls_get_info(c->tls, &c->tls_info);
     }
     if (c->owner.on_tls) c->owner.on_tls(c, rc, msg);
+    pending_done(c); /* the owner has started h2, or not */
     if (rc != 0 || c->closing) return;
   }
   char plain[DT__CONN_PLAIN_BUF];

@@ -27,6 +27,18 @@
 
 typedef struct dt__conn dt__conn;
 
+/* A request waiting for another request's connection to the same origin
+ * to finish its handshake: if ALPN gives h2 it joins that session, as a
+ * browser's second request does, rather than opening a connection of its
+ * own (one connection per origin, RFC 9113 §9.1). */
+typedef struct dt__conn_waiter {
+  struct dt__conn_waiter *next;
+  /* H2: the connection whose session to use, or NULL (no h2 there: make
+   * your own). Called once, from the loop. */
+  void (*ready)(struct dt__conn_waiter *w, dt__conn *h2);
+  dt__conn *on; /* what it waits for; NULL once told */
+} dt__conn_waiter;
+
 /* Upcalls to the owner; err is a DT_E* with msg. */
 typedef struct dt__conn_owner {
   void (*on_connect)(dt__conn *c, int uv_status);
@@ -57,6 +69,9 @@ struct dt__conn {
   dt__tls_info tls_info; /* what the handshake gave (tls.h) */
   dt__h2 *h2;            /* ALPN h2: the shared session; else NULL */
   int h2_parked;         /* h2 with no open stream: idle */
+  int pending;           /* on ctx->pending: handshake with h2 offered */
+  dt__conn *pending_next;
+  dt__conn_waiter *waiters;
 };
 
 /* New connection object without a wire yet (counts as live in ctx). */
@@ -90,6 +105,16 @@ int dt__conn_h2_submit(dt__conn *c, dt_chain *chain, const dt__h2_request *rq,
 void dt__conn_h2_cancel(dt__conn *c, int32_t sid);
 /* A shared HTTP/2 connection for KEY that takes a new stream, or NULL. */
 dt__conn *dt__pool_take_h2(dt_ctx *ctx, const char *key);
+/* C (https, not yet connected) may become an HTTP/2 session: until its
+ * handshake ends, other requests to its origin wait for it
+ * (dt__pool_pending). Nothing when the context offers HTTP/1.1 only. */
+void dt__conn_may_h2(dt__conn *c);
+/* A connection for KEY on its way to a handshake that offers h2, or NULL. */
+dt__conn *dt__pool_pending(dt_ctx *ctx, const char *key);
+/* W waits for C's handshake (w->ready is called once); unwait takes it
+ * back before that (nothing when already told). */
+void dt__conn_wait(dt__conn *c, dt__conn_waiter *w);
+void dt__conn_unwait(dt__conn_waiter *w);
 
 /* Pool: take an idle connection for key (or NULL); put one back (closed
  * instead when the origin already keeps pool_idle_per_origin); close all. */

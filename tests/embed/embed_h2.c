@@ -9,7 +9,9 @@
  * Checks: N navigations started at once all answer over HTTP/2 on ONE
  * connection once the first has it (a browser's one connection per
  * origin); one of them canceled mid-flight leaves the others whole; the
- * loop ends with the session idle; a later round reuses the session. */
+ * loop ends with the session idle; a later round reuses the session; and
+ * on a fresh context, N navigations started before any connection exists
+ * still end on one (the others wait for the first handshake's h2). */
 #include <detour.h>
 
 #include "embed_check.h"
@@ -120,6 +122,42 @@ static void session_reused(uv_loop_t *loop) {
   printf("ok %s\n", name);
 }
 
+/* A fresh context, nothing connected yet: all N at once. The first opens
+ * the connection; the others wait for its handshake and join its h2
+ * session instead of opening their own. */
+static void cold_start(uv_loop_t *loop, const char *ca, const char *ct) {
+  const char *name = "cold_start_one_connection";
+  dt_ctx_options o;
+  dt_ctx_options_init(&o);
+  o.loop = loop;
+  o.no_preload = 1;
+  o.ca_file = ca;
+  dt_ctx *ctx = NULL;
+  EXPECT(name, dt_ctx_new(&ctx, &o) == 0 && dt_ctx_add_connect_to(ctx, ct) == 0,
+         "no context");
+  static nav cold[MAXN];
+  for (int i = 0; i < n_navs; i++)
+    EXPECT(name, start(ctx, &cold[i]) == 0, "navigation %d not started", i);
+  uv_run(loop, UV_RUN_DEFAULT);
+  int fresh = 0;
+  for (int i = 0; i < n_navs; i++) {
+    nav *s = &cold[i];
+    EXPECT(name, s->calls == 1 && s->err == 0 && s->status == 200,
+           "navigation %d: %d callbacks, %s, status %d", i, s->calls,
+           dt_err_name(s->err), s->status);
+    EXPECT(name, strcmp(s->version, "HTTP/2") == 0, "navigation %d over %s", i,
+           s->version);
+    EXPECT(name, s->conn_id == cold[0].conn_id,
+           "navigation %d on connection #%llu, navigation 0 on #%llu", i,
+           (unsigned long long)s->conn_id, (unsigned long long)cold[0].conn_id);
+    fresh += !s->reused;
+  }
+  EXPECT(name, fresh == 1, "%d navigations made a connection", fresh);
+  dt_ctx_close(ctx, NULL, NULL);
+  uv_run(loop, UV_RUN_DEFAULT);
+  printf("ok %s (%d navigations, one connection)\n", name, n_navs);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: %s HTTPS_PORT CA_FILE N\n", argv[0]);
@@ -142,6 +180,7 @@ int main(int argc, char **argv) {
   }
   many_streams(&loop);
   session_reused(&loop);
+  cold_start(&loop, argv[2], ct);
   dt_ctx_close(the_ctx, NULL, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);
   uv_loop_close(&loop);
