@@ -22,7 +22,10 @@ static const char help[] =
     "  -d, --data DATA           body (@FILE reads a file); method POST\n"
     "      --data-binary DATA    same, bytes kept as they are\n"
     "  -H, --header 'N: V'       extra request header (repeatable)\n"
-    "  -A, --user-agent UA       User-Agent\n"
+    "  -A, --user-agent UA       User-Agent (only: client hints stay)\n"
+    "      --identity browser|minimal  the profile browser's request fields\n"
+    "                            (default), or curl's Host/User-Agent/Accept\n"
+    "      --browser-version N   the browser's major version (UA, sec-ch-ua)\n"
     "      --initiator URL       navigate as a link/form on that page "
     "(Referer, Origin)\n"
     "navigation\n"
@@ -92,6 +95,8 @@ enum {
   O_IDLE_TIMEOUT,
   O_HTTP1_1,
   O_HTTP2,
+  O_IDENTITY,
+  O_BROWSER_VERSION,
   O_VERSION
 };
 
@@ -130,6 +135,8 @@ static const struct option longopts[] = {
     {"idle-timeout", required_argument, 0, O_IDLE_TIMEOUT},
     {"http1.1", no_argument, 0, O_HTTP1_1},
     {"http2", no_argument, 0, O_HTTP2},
+    {"identity", required_argument, 0, O_IDENTITY},
+    {"browser-version", required_argument, 0, O_BROWSER_VERSION},
     {"help", no_argument, 0, O_HELP},
     {"version", no_argument, 0, O_VERSION},
     {0, 0, 0, 0}};
@@ -256,6 +263,25 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_STALE_OFF: o->ctx.preload_disable_stale = 1; break;
     case O_HTTP1_1: o->ctx.http_version = DT_HTTP_1_1; break;
     case O_HTTP2: o->ctx.http_version = DT_HTTP_2; break;
+    case O_IDENTITY:
+      if (strcmp(optarg, "browser") == 0)
+        o->ctx.identity = DT_IDENTITY_BROWSER;
+      else if (strcmp(optarg, "minimal") == 0)
+        o->ctx.identity = DT_IDENTITY_MINIMAL;
+      else
+        rc = cli_usage_error("--identity is browser or minimal, got '%s'",
+                             optarg);
+      break;
+    case O_BROWSER_VERSION: {
+      unsigned long long v = 0;
+      if (cli_parse_uint(optarg, 9999, &v) || v == 0) {
+        rc = cli_usage_error("--browser-version wants 1..9999, got '%s'",
+                             optarg);
+        break;
+      }
+      o->ctx.browser_version = (unsigned)v;
+      break;
+    }
     case O_HELP: fputs(help, stdout); return -1;
     case O_VERSION: printf("%s\n", dt_version_info()); return -1;
     default: return cli_usage_error("try 'detour fetch --help'");

@@ -31,6 +31,7 @@ static void ctx_free(dt_ctx *ctx) {
   free(ctx->ovr);
   free(ctx->ca_file);
   free(ctx->user_agent);
+  free(ctx->accept_language);
   free(ctx);
 }
 
@@ -115,6 +116,11 @@ static int hsts_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
   return opt->hsts_off ? 0 : preload_setup(ctx, opt);
 }
 
+/* A field value that could split a request (CR, LF) is refused at once. */
+static int has_crlf(const char *s) {
+  return s && (strchr(s, '\r') || strchr(s, '\n'));
+}
+
 int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   if (!out) return DT_EINVAL;
   *out = NULL;
@@ -136,7 +142,12 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   ctx->clock = opt->clock;
   ctx->insecure = opt->insecure;
   ctx->http_version = opt->http_version;
-  if (opt->http_version < DT_HTTP_ANY || opt->http_version > DT_HTTP_2) {
+  ctx->identity = opt->identity;
+  ctx->browser_version = opt->browser_version;
+  if (opt->http_version < DT_HTTP_ANY || opt->http_version > DT_HTTP_2 ||
+      opt->identity < DT_IDENTITY_BROWSER ||
+      opt->identity > DT_IDENTITY_MINIMAL || opt->browser_version > 9999 ||
+      has_crlf(opt->user_agent) || has_crlf(opt->accept_language)) {
     free(ctx);
     return DT_EINVAL;
   }
@@ -144,8 +155,10 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   ctx->ovr = calloc(1, sizeof *ctx->ovr);
   ctx->ca_file = dupz(opt->ca_file);
   ctx->user_agent = dupz(opt->user_agent);
+  ctx->accept_language = dupz(opt->accept_language);
   if (!ctx->ovr || (opt->ca_file && !ctx->ca_file) ||
-      (opt->user_agent && !ctx->user_agent)) {
+      (opt->user_agent && !ctx->user_agent) ||
+      (opt->accept_language && !ctx->accept_language)) {
     ctx_free(ctx);
     return DT_ENOMEM;
   }

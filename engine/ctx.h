@@ -28,6 +28,9 @@ struct dt_ctx {
   dt_clock clock;
   int insecure;
   int http_version; /* dt_http_version: what ALPN offers */
+  int identity;     /* dt_identity */
+  unsigned browser_version;
+  char *accept_language;
   char *ca_file;
   char *user_agent;
   dt__overrides *ovr;

@@ -15,6 +15,63 @@
     .priority = "u=0, i",                                                      \
   }
 
+/* Knob 10's slots, short. */
+#define CONN DT__F_CONNECTION
+#define CLEN DT__F_CONTENT_LENGTH
+#define CC DT__F_CACHE_CONTROL
+#define CH DT__F_CH_UA
+#define CHM DT__F_CH_UA_MOBILE
+#define CHP DT__F_CH_UA_PLATFORM
+#define UIR DT__F_UPGRADE_INSECURE
+#define CT DT__F_CONTENT_TYPE
+#define UA DT__F_USER_AGENT
+#define ORIG DT__F_ORIGIN
+#define ACC DT__F_ACCEPT
+#define SFS DT__F_SEC_FETCH_SITE
+#define SFM DT__F_SEC_FETCH_MODE
+#define SFU DT__F_SEC_FETCH_USER
+#define SFD DT__F_SEC_FETCH_DEST
+#define REF DT__F_REFERER
+#define AE DT__F_ACCEPT_ENCODING
+#define AL DT__F_ACCEPT_LANGUAGE
+#define PRIO DT__F_PRIORITY
+#define OTH DT__F_OTHERS
+#define COOK DT__F_COOKIE
+
+/* Chromium 156, measured (docs/profiles.md "Request fields"): the first
+ * hop (typed, link or form: fields a kind does not have are skipped), a
+ * redirect hop (client hints move after Sec-Fetch-Dest), the hop after an
+ * HTTPS-Upgrades 307, and fetch(). */
+#define CHROMIUM_ORDERS                                                        \
+  {                                                                            \
+    [DT__KIND_FIRST] = {CONN, CLEN, CC,  CH,  CHM, CHP, UIR, CT, UA,  ORIG,    \
+                        ACC,  SFS,  SFM, SFU, SFD, REF, AE,  AL, OTH, COOK},   \
+    [DT__KIND_REDIRECT] =                                                      \
+        {CONN, CLEN, CC, UIR, CT,  UA,  ORIG, ACC, SFS, SFM,                   \
+         SFU,  SFD,  CH, CHM, CHP, REF, AE,   AL,  OTH, COOK},                 \
+    [DT__KIND_UPGRADE] =                                                       \
+        {CONN, CLEN, CC,  UIR, CT,  UA,  ORIG, ACC, CH,  CHM,                  \
+         CHP,  SFS,  SFM, SFU, SFD, REF, AE,   AL,  OTH, COOK},                \
+    [DT__KIND_API] = {CONN, CLEN, CHP, UA,  CH, CT, CHM, ACC, ORIG,            \
+                      SFS,  SFM,  SFD, REF, AE, AL, OTH, COOK},                \
+  }
+
+#define CHROMIUM_IDENTITY(cors)                                                \
+  {                                                                            \
+    .user_agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 "        \
+                  "(KHTML, like Gecko) Chrome/{v}.0.0.0 Safari/537.36",        \
+    .major = 156, .ch_ua = "\"Not:A-Brand\";v=\"8\", \"Chromium\";v=\"{v}\"",  \
+    .ch_ua_mobile = "?0", .ch_ua_platform = "\"Linux\"",                       \
+    .accept = "text/html,application/xhtml+xml,application/xml;q=0.9,image/"   \
+              "jxl,image/avif,image/webp,image/apng,*/*;q=0.8,application/"    \
+              "signed-exchange;v=b3;q=0.7",                                    \
+    .accept_language = "en-US,en;q=0.9",                                       \
+    .accept_encoding_secure = "gzip, deflate, br, zstd",                       \
+    .accept_encoding_plain = "gzip, deflate", .priority = NULL,                \
+    .form_cache_control = 1, .cors_with_initiator = (cors),                    \
+    .order = CHROMIUM_ORDERS, .source = "measured, Chromium 156",              \
+  }
+
 static const dt__profile profiles[] = {
     {
         .name = "chromium",
@@ -50,6 +107,8 @@ static const dt__profile profiles[] = {
          * the trailing `priority: u=0, i` as measured (docs/http2.md); a
          * navigation is HIGHEST priority: weight 256, exclusive. */
         .h2 = CHROMIUM_H2,
+        /* 10: measured on Chromium 156 (browser-wire §1). */
+        .request = CHROMIUM_IDENTITY(0),
     },
     {
         .name = "fetch",
@@ -75,6 +134,11 @@ static const dt__profile profiles[] = {
         /* 9: the standards fix no HTTP/2 shape; detour's default wire is
          * Chromium's. */
         .h2 = CHROMIUM_H2,
+        /* 10: the standards name the fields (Fetch Metadata, UIR, Fetch's
+         * Accept) but not their order or the browser's values: Chromium's,
+         * measured; with an initiator the request is fetch()'s, cors mode,
+         * as Chromium 156 sends it. */
+        .request = CHROMIUM_IDENTITY(1),
     },
     {
         .name = "firefox",
@@ -104,6 +168,34 @@ static const dt__profile profiles[] = {
                 .pseudo_order = "mpas",
                 .priority = "u=0, i",
                 .te_trailers = 1,
+            },
+        /* 10: measured on Firefox ESR 153 (browser-wire §7): the
+         * navigation's and the form POST's orders, no client hints,
+         * Priority over HTTP/1.1 too. Inferred (not measured): the
+         * redirect hop keeps the first hop's order, Referer of a link sits
+         * after Accept-Encoding as in the POST, Cookie after Connection,
+         * Accept-Language "en-US,en;q=0.5" (Firefox's default). */
+        .request =
+            {
+                .user_agent = "Mozilla/5.0 (X11; Linux x86_64; rv:{v}.0) "
+                              "Gecko/20100101 Firefox/{v}.0",
+                .major = 153,
+                .accept = "text/html,application/xhtml+xml,application/"
+                          "xml;q=0.9,*/*;q=0.8",
+                .accept_language = "en-US,en;q=0.5",
+                .accept_encoding_secure = "gzip, deflate, br, zstd",
+                .accept_encoding_plain = "gzip, deflate",
+                .priority = "u=0, i",
+                .order =
+                    {
+                        [DT__KIND_FIRST] = {UA, ACC, AL, AE, CT, CLEN, REF,
+                                            ORIG, CONN, COOK, UIR, SFD, SFM,
+                                            SFS, SFU, OTH, PRIO},
+                        [DT__KIND_FORM] = {UA, ACC, AL, AE, CT, CLEN, REF, ORIG,
+                                           UIR, CONN, COOK, SFD, SFM, SFS, SFU,
+                                           OTH, PRIO},
+                    },
+                .source = "measured, Firefox ESR 153 (some inferred)",
             },
     },
 };

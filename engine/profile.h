@@ -65,6 +65,69 @@ typedef struct dt__h2_shape {
   int te_trailers;          /* 1: `te: trailers` after the fields */
 } dt__h2_shape;
 
+/* Knob 10: who the request says it is — its fields' names, order and
+ * values for each kind of hop (engine/nav/identity.c; docs/profiles.md
+ * lists them with their sources). Host (or HTTP/2's pseudo-header fields)
+ * always comes first and is the client's; the rest is this table. */
+typedef enum dt__field {
+  DT__F_END = 0,
+  DT__F_CONNECTION,
+  DT__F_CONTENT_LENGTH,
+  DT__F_CACHE_CONTROL,
+  DT__F_CH_UA,
+  DT__F_CH_UA_MOBILE,
+  DT__F_CH_UA_PLATFORM,
+  DT__F_UPGRADE_INSECURE,
+  DT__F_CONTENT_TYPE,
+  DT__F_USER_AGENT,
+  DT__F_ORIGIN,
+  DT__F_ACCEPT,
+  DT__F_SEC_FETCH_SITE,
+  DT__F_SEC_FETCH_MODE,
+  DT__F_SEC_FETCH_USER,
+  DT__F_SEC_FETCH_DEST,
+  DT__F_REFERER,
+  DT__F_ACCEPT_ENCODING,
+  DT__F_ACCEPT_LANGUAGE,
+  DT__F_PRIORITY,
+  DT__F_OTHERS, /* the caller's fields no slot names, in their order */
+  DT__F_COOKIE,
+  DT__F_COUNT
+} dt__field;
+
+/* The kinds of hop whose field order a browser was measured to change. */
+typedef enum dt__hop_kind {
+  DT__KIND_FIRST = 0, /* the navigation's first request (typed or link) */
+  DT__KIND_FORM,      /* the first request of a form POST */
+  DT__KIND_REDIRECT,  /* after a followed 3xx or an HSTS internal 307 */
+  DT__KIND_UPGRADE,   /* after an HTTPS-Upgrades internal 307 */
+  DT__KIND_API,       /* fetch() (cors mode), every hop */
+  DT__KIND_COUNT
+} dt__hop_kind;
+
+#define DT__IDENTITY_MAX_SLOTS 24
+
+typedef struct dt__identity {
+  /* values; "{v}" stands for the major version */
+  const char *user_agent;
+  unsigned major;
+  const char *ch_ua; /* client hints; NULL: the browser sends none */
+  const char *ch_ua_mobile;
+  const char *ch_ua_platform;
+  const char *accept; /* a navigation's */
+  const char *accept_language;
+  const char *accept_encoding_secure; /* https and trustworthy origins */
+  const char *accept_encoding_plain;  /* plain http to anything else */
+  const char *priority;    /* sent over HTTP/1.1 too; NULL: never there */
+  int form_cache_control;  /* a form POST sends Cache-Control: max-age=0,
+                              on every hop of its navigation */
+  int cors_with_initiator; /* requests with an initiator are fetch()'s,
+                              cors mode (the fetch profile) */
+  /* the order per kind; an empty one (first slot END) is FIRST's */
+  dt__field order[DT__KIND_COUNT][DT__IDENTITY_MAX_SLOTS];
+  const char *source; /* where the values and orders come from */
+} dt__identity;
+
 typedef struct dt__profile {
   const char *name;    /* "chromium", "fetch", "firefox" */
   const char *summary; /* one line for --help and docs */
@@ -92,7 +155,8 @@ typedef struct dt__profile {
   dt__preload_mode preload_rule;            /* knob 8 */
 
   /* --- the wire (engine/net/) --- */
-  dt__h2_shape h2; /* knob 9 */
+  dt__h2_shape h2;      /* knob 9 */
+  dt__identity request; /* knob 10 */
 } dt__profile;
 
 /* The profile named NAME (ASCII case-insensitive), or NULL if unknown. */

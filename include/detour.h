@@ -819,7 +819,22 @@ typedef struct dt_ctx_options {
    * DT_HTTP_2, curl's --http2), or "http/1.1" only (curl's --http1.1).
    * Plain http is always HTTP/1.1: browsers never upgrade to h2c. */
   int http_version; /* dt_http_version; added in 0.3 */
+  /* Who the requests say they are (docs/profiles.md "Request fields"):
+   * DT_IDENTITY_BROWSER sends the profile's browser's fields, names, order
+   * and values per kind of hop; DT_IDENTITY_MINIMAL only Host, User-Agent
+   * (user_agent or "detour/VERSION") and Accept: * / * (curl's trio).
+   * user_agent replaces User-Agent only, as a browser's override does. */
+  int identity;                /* dt_identity; added in 0.3 */
+  unsigned browser_version;    /* the browser's major version in
+                                  User-Agent and sec-ch-ua; 0: the
+                                  profile's (Chromium 156, Firefox 153) */
+  const char *accept_language; /* NULL: the profile's ("en-US,en;q=0.9") */
 } dt_ctx_options;
+
+typedef enum dt_identity {
+  DT_IDENTITY_BROWSER = 0, /* the profile's browser (the default) */
+  DT_IDENTITY_MINIMAL      /* Host, User-Agent, Accept: as curl */
+} dt_identity;
 
 typedef enum dt_http_version {
   DT_HTTP_ANY = 0, /* h2, then http/1.1 (the default) */

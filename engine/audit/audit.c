@@ -474,6 +474,7 @@ int dt_audit_new(dt_audit **out, const dt_audit_options *caller,
   dt_limits cl = a->limits;
   co.limits = &cl;
   co.hsts_off = 1;
+  co.identity = DT_IDENTITY_MINIMAL; /* a script's fields, not a browser's */
   co.profile = NULL;
   co.preload = NULL;
   co.share = NULL;

@@ -21,6 +21,7 @@
 #include "engine/ctx.h"
 #include "engine/nav/hsts_decide.h"
 #include "engine/nav/hsts_note.h"
+#include "engine/nav/identity.h"
 #include "engine/nav/redirect.h"
 #include "engine/nav/upgrade.h"
 #include "engine/net/client.h"
@@ -37,7 +38,9 @@ struct dt_nav {
   dt_ctx *ctx;
   dt_chain *chain;
   dt__redirect_state st;
-  uint8_t *body; /* the caller's body, kept to replay on 307/308 */
+  dt__identity_nav idn; /* the request fields' state (identity.h) */
+  dt_url *initiator;    /* owned; NULL typed */
+  uint8_t *body;        /* the caller's body, kept to replay on 307/308 */
   size_t body_len;
   uint64_t t0; /* uv_hrtime at start, for the navigation's total timeout */
   dt_fetch_cb cb;
@@ -73,6 +76,7 @@ static void nav_closed(uv_handle_t *h) {
   void *ud = n->ud;
   unlink_nav(n);
   dt__redirect_cleanup(&n->st);
+  dt_url_free(n->initiator);
   free(n->body);
   free(n);
   ctx->nav_running--;
@@ -120,6 +124,7 @@ static int add_header(dt_chain *c, dt_hop *h, const char *name,
  * redirect"): nothing is sent, the hop only records the decision. Returns
  * 0 to go on, or an error (the chain carries it). */
 static int synthetic_hop(nav *n, const dt__redirect_request *rq,
+                         const dt_header *fields, size_t field_count,
                          const dt_hsts_decision *d) {
   dt_chain *c = n->chain;
   dt_url *up = dt__hsts_upgrade_url(rq->url);
@@ -131,10 +136,10 @@ static int synthetic_hop(nav *n, const dt__redirect_request *rq,
   h->synthetic = 1;
   h->method = dt__chain_strdup(c, rq->method);
   h->url = dt__chain_strdup(c, dt_url_get(rq->url, DT_URL_HREF));
-  for (size_t i = 0; i < rq->header_count; i++)
-    dt__hop_add_req_header(c, h, rq->headers[i].name,
-                           strlen(rq->headers[i].name), rq->headers[i].value,
-                           strlen(rq->headers[i].value));
+  /* what would have gone out (nothing did) */
+  for (size_t i = 0; i < field_count; i++)
+    dt__hop_add_req_header(c, h, fields[i].name, strlen(fields[i].name),
+                           fields[i].value, strlen(fields[i].value));
   h->req_body_bytes = rq->send_body ? n->body_len : 0;
   h->has_response = 1;
   h->status = 307;
@@ -248,13 +253,45 @@ static void on_hop(dt_chain *chain, dt_hop *hop, int err, void *ud) {
   }
 }
 
+/* The fields this hop sends: the profile browser's (identity.h), or, for
+ * the minimal identity, the carried ones (the client adds its trio). */
+static int hop_fields(nav *n, const dt__redirect_request *rq,
+                      dt__identity_out *io, const dt_header **f,
+                      size_t *count) {
+  if (n->ctx->identity == DT_IDENTITY_MINIMAL) {
+    *f = rq->headers;
+    *count = rq->header_count;
+    return 0;
+  }
+  /* The first request has the first-hop order; every later one, the hop
+   * after an HSTS internal 307 included, the redirect order (measured). */
+  dt__hop_kind kind = dt_chain_hop_count(n->chain) > 0 ? DT__KIND_REDIRECT
+                      : n->idn.form                    ? DT__KIND_FORM
+                                                       : DT__KIND_FIRST;
+  int rc =
+      dt__identity_fields(&n->idn, kind, rq->url, rq->method, rq->send_body,
+                          n->body_len, rq->headers, rq->header_count, io);
+  *f = io->f;
+  *count = io->n;
+  return rc;
+}
+
 static void step(nav *n) {
   for (;;) {
     dt__redirect_request rq;
     dt__redirect_current(&n->st, &rq);
+    dt__identity_out io;
+    const dt_header *fields;
+    size_t field_count;
+    if (hop_fields(n, &rq, &io, &fields, &field_count)) {
+      fail(n, DT_EINVAL,
+           "a request field's value holds CR or LF (or there are too many "
+           "fields): not sent");
+      return;
+    }
     dt_hsts_decision d;
     if (dt__hsts_decide(n->ctx, rq.url, &d)) {
-      int rc = synthetic_hop(n, &rq, &d);
+      int rc = synthetic_hop(n, &rq, fields, field_count, &d);
       if (rc) {
         fail(n, rc, NULL); /* the first error (the hop's) is kept */
         return;
@@ -284,9 +321,10 @@ static void step(nav *n) {
     o.hsts_host = strcmp(dt_url_scheme(rq.url), "https") == 0 &&
                   dt__hsts_host_known(n->ctx, rq.url, &known);
     n->verdict = DT__REDIRECT_FINAL;
+    o.exact_fields = n->ctx->identity != DT_IDENTITY_MINIMAL;
     int rc = dt__client_send(
         n->ctx, n->chain, hop, rq.method, dt_url_get(rq.url, DT_URL_HREF),
-        rq.headers, rq.header_count, rq.send_body ? n->body : NULL,
+        fields, field_count, rq.send_body ? n->body : NULL,
         rq.send_body ? n->body_len : 0, &o, on_hop, n, &n->client);
     if (rc) fail(n, rc, NULL);
     return;
@@ -370,7 +408,13 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
   };
   rc = dt__redirect_init(&n->st, &p);
   dt_url_free(url);
-  dt_url_free(initiator);
+  n->initiator = initiator;
+  n->idn.profile = ctx->profile;
+  n->idn.user_agent = ctx->user_agent;
+  n->idn.major = ctx->browser_version;
+  n->idn.accept_language = ctx->accept_language;
+  n->idn.initiator = initiator;
+  n->idn.form = strcmp(method, "POST") == 0 && p.has_body;
   if (rc) {
     fail(n, rc,
          rc == DT_ESCHEME ? "only http: and https: URLs can be fetched"

@@ -280,7 +280,12 @@ static const char *fetch_origin_value(const dt__redirect_state *st,
                                       const dt_url *url, const char *method,
                                       int tainted) {
   if (st->origin == NULL) return NULL;
-  if (method_is_get_or_head(method) && !st->origin_explicit) return NULL;
+  /* cors mode: a response tainting of "cors" sends Origin whatever the
+   * method (Fetch §4.6 HTTP-network-or-cache fetch, "append a request
+   * Origin header" step 2) */
+  if (method_is_get_or_head(method) && !st->origin_explicit &&
+      !(st->cors && st->cors_tainted))
+    return NULL;
   const char *v = tainted ? "null" : st->origin;
   switch (dt__referrer_policy_effective(st->referrer_policy)) {
   case DT__RP_NO_REFERRER: v = "null"; break;
@@ -450,6 +455,12 @@ int dt__redirect_init(dt__redirect_state *st, const dt__redirect_params *p) {
   }
   if ((p->initiator != NULL || caller_origin != NULL) && st->origin == NULL)
     goto fail;
+  /* fetch() with an initiator (the fetch profile): cors mode; tainting is
+   * "cors" once a URL is not same-origin with the request's origin (Fetch
+   * §4.1 main fetch step 12). */
+  st->cors = p->initiator != NULL && st->profile->request.cors_with_initiator;
+  st->cors_tainted = st->cors && st->origin &&
+                     !str_eq(st->origin, dt_url_get(st->url, DT_URL_ORIGIN));
   /* Chromium's first request carries what Blink computed, which is the
    * Fetch computation; later hops edit that header. */
   st->origin_value = fetch_origin_value(st, st->url, st->method, 0);
@@ -557,6 +568,9 @@ static const char R_PARSE[] =
     "Fetch §2.2.6 location URL step 3; §4.4 HTTP-redirect fetch step 5";
 static const char R_FRAGMENT[] = "Fetch §2.2.6 location URL step 4";
 static const char R_SCHEME[] = "Fetch §4.4 HTTP-redirect fetch step 6";
+static const char R_CREDENTIALS[] = "Fetch §4.4 HTTP-redirect fetch step 9";
+static const char R_HSTS_ORIGIN[] =
+    "Chromium RedirectUtil::UpdateHttpRequest on the internal 307; measured";
 static const char R_LIMIT[] =
     "Fetch §4.4 HTTP-redirect fetch step 7 (docs/decisions.md knob 4)";
 static const char R_STREAM[] = "Fetch §4.4 HTTP-redirect fetch step 11";
@@ -713,6 +727,16 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
     err = DT_EREDIRECT_SCHEME;
     goto fail;
   }
+  /* Fetch §4.4 step 9: in cors mode a Location with credentials is a
+   * network error (a navigation follows it, without them). */
+  if (st->cors && (dt_url_get(next, DT_URL_USERNAME)[0] ||
+                   dt_url_get(next, DT_URL_PASSWORD)[0])) {
+    step(out, R_CREDENTIALS,
+         "fetch() (cors mode): a redirect to a URL with credentials is a "
+         "network error");
+    err = DT_EREDIRECT_LOCATION;
+    goto fail;
+  }
   if (st->redirect_count >= st->max_redirects) {
     step(out, R_LIMIT, "redirect %u: at most %u are followed (%s)",
          st->redirect_count + 1, st->max_redirects, limit_source(st));
@@ -807,6 +831,9 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
   dt_url_free(st->url);
   st->url = next;
   next = NULL;
+  if (st->cors && st->origin &&
+      !str_eq(st->origin, dt_url_get(st->url, DT_URL_ORIGIN)))
+    st->cors_tainted = 1;
   if (st->referrer) dt_url_free(st->referrer);
   st->referrer = newref;
   newref = NULL;
@@ -875,6 +902,16 @@ dt__redirect_verdict dt__redirect_upgrade(dt__redirect_state *st,
   if (prof->synthetic_hop_recomputes_referrer) {
     if (st->referrer) dt_url_free(st->referrer);
     st->referrer = newref;
+  }
+  /* Chromium runs its internal 307 through RedirectUtil::UpdateHttpRequest
+   * like any redirect, and http→https is cross-origin: an Origin the
+   * request carries becomes "null" (measured on a cross-origin form POST).
+   * In Fetch the upgrade is not a redirect: the origin stays. */
+  if (prof->origin_rule == DT__ORIGIN_NULL_ON_CROSS_ORIGIN &&
+      st->origin_value != NULL && !str_eq(st->origin_value, "null")) {
+    st->origin_value = "null";
+    step(out, R_HSTS_ORIGIN,
+         "Origin: null (the internal 307 is a cross-origin redirect)");
   }
   dt_url_free(st->url);
   st->url = copy;

@@ -125,6 +125,9 @@ typedef struct dt__redirect_state {
   int origin_tainted;  /* Fetch redirect-taint not same-origin */
   int origin_nulled;   /* Chromium: a cross-origin hop happened */
   int origin_removed;  /* Chromium: the method changed */
+  int cors;            /* fetch()'s cors mode (the profile, an initiator) */
+  int cors_tainted;    /* Fetch response tainting "cors": a URL of the
+                          chain was not same-origin with the request's */
   size_t max_url_bytes;
   unsigned max_redirects; /* the profile's, or the caller's override */
   int manual;

@@ -726,8 +726,10 @@ static int prepare(req *r, const char *url, const dt_header *headers,
     return DT_ENOMEM;
   }
   const char *host = dt_url_get(r->url, DT_URL_HOST);
-  rc = dt__req_fields_build(&r->fields, r->method, r->ctx->user_agent, headers,
-                            header_count, body_len);
+  rc = r->opts.exact_fields
+           ? dt__req_fields_exact(&r->fields, r->method, headers, header_count)
+           : dt__req_fields_build(&r->fields, r->method, r->ctx->user_agent,
+                                  headers, header_count, body_len);
   if (!rc && (!dt__req_clean(r->target) || strchr(r->target, ' ') ||
               !dt__req_clean(host)))
     rc = DT_EINVAL;

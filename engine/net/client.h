@@ -30,6 +30,9 @@ typedef struct dt__client_opts {
                                  did not verify is fatal even with
                                  --insecure (RFC 6797 §8.4, §12.1) */
   dt__client_head_cb on_head; /* optional; gets the send's user_data */
+  int exact_fields;           /* 1: the headers are the request's fields,
+                                 in order (a browser identity made them):
+                                 nothing added but Host */
 } dt__client_opts;
 
 /* Sends METHOD (NULL → GET) to URL (absolute http/https) with the caller's

@@ -63,6 +63,26 @@ int dt__req_fields_build(dt__req_fields *out, const char *method,
   return 0;
 }
 
+int dt__req_fields_exact(dt__req_fields *out, const char *method,
+                         const dt_header *headers, size_t header_count) {
+  memset(out, 0, sizeof *out);
+  if (!method || !*method || !dt__req_clean(method) || strchr(method, ' '))
+    return DT_EINVAL;
+  for (size_t i = 0; i < header_count; i++) {
+    const dt_header *h = &headers[i];
+    if (!h->name || !h->value || !*h->name || !dt__req_clean(h->name) ||
+        !dt__req_clean(h->value) || strchr(h->name, ':'))
+      return DT_EINVAL;
+    if (dt__ascii_ieq(h->name, "host")) {
+      out->host_name = h->name;
+      out->host_value = h->value;
+      continue;
+    }
+    if (add(out, h->name, h->value)) return DT_EINVAL;
+  }
+  return 0;
+}
+
 static size_t size_of(const char *s) { return s ? strlen(s) + 1 : 0; }
 
 static const char *put(char **at, const char *s) {

@@ -9,7 +9,8 @@
 
 #include "detour.h"
 
-#define DT__REQ_MAX_FIELDS (DT_DEFAULT_MAX_HEADER_COUNT + 8)
+/* The caller's fields and a browser's own (engine/nav/identity.h). */
+#define DT__REQ_MAX_FIELDS (DT_DEFAULT_MAX_HEADER_COUNT + 24)
 
 typedef struct dt__req_fields {
   dt_header f[DT__REQ_MAX_FIELDS]; /* views of the caller's strings, or of
@@ -32,6 +33,10 @@ typedef struct dt__req_fields {
 int dt__req_fields_build(dt__req_fields *out, const char *method,
                          const char *ua, const dt_header *headers,
                          size_t header_count, size_t body_len);
+/* The fields exactly as given (a browser identity made them, in its order):
+ * checked as above, Host taken apart, nothing added. 0 or DT_EINVAL. */
+int dt__req_fields_exact(dt__req_fields *out, const char *method,
+                         const dt_header *headers, size_t header_count);
 /* Copies every string the fields point to, so the caller's may go. 0 or
  * DT_ENOMEM. dt__req_fields_free releases the copies. */
 int dt__req_fields_own(dt__req_fields *f);

@@ -134,7 +134,11 @@ class FetchTest(unittest.TestCase):
         hop = js["hops"][0]
         self.assertEqual(hop["request"]["method"], "GET")
         names = [h[0] for h in hop["request"]["headers"]]
-        self.assertEqual(names[:3], ["Host", "User-Agent", "Accept"])
+        # Chromium's fields to plain http on a host that is not
+        # potentially trustworthy (docs/profiles.md, request fields)
+        self.assertEqual(names, ["Host", "Connection", "Upgrade-Insecure-Requests",
+                                 "User-Agent", "Accept", "Accept-Encoding",
+                                 "Accept-Language"])
         self.assertEqual(hop["response"]["status"], 200)
         self.assertEqual(hop["response"]["body_bytes"], 6)
         self.assertFalse(hop["synthetic"])

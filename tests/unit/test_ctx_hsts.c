@@ -100,6 +100,9 @@ static void options_versioning(uv_loop_t *loop) {
   o.share = NULL;
   o.preload = NULL;
   o.limits = NULL;
+  o.identity = DT_IDENTITY_BROWSER;
+  o.browser_version = 0;
+  o.accept_language = NULL;
   o.http_version = 7; /* no such version */
   CHECK_INT(dt_ctx_new(&ctx, &o), DT_EINVAL);
   o.http_version = DT_HTTP_1_1;
