@@ -11,6 +11,9 @@ int cli_req_add_header(cli_request_opts *r, const char *line) {
   const char *colon = strchr(line, ':');
   if (!colon || colon == line)
     return cli_usage_error("-H wants 'Name: value', got '%s'", line);
+  if (strpbrk(line, "\r\n"))
+    return cli_usage_error("-H: a field with CR or LF could split the "
+                           "request; not sent");
   size_t nl = (size_t)(colon - line);
   char *b = malloc(strlen(line) + 2);
   if (!b) return cli_usage_error("out of memory");

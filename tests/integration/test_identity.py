@@ -1,0 +1,205 @@
+"""Request identity, seen from the server: the fields each kind of hop
+carries (names, order, values) per profile, as docs/profiles.md "Request
+fields" lists them from the measurements; Sec-Fetch-Site across a→b→a;
+what a form POST's fields become after a 302 (GET) and a 307 (kept); -A;
+--identity minimal; and refusals of a field that could split a request.
+
+The fixture's log records each request's fields in wire order, so every
+row compares the exact list the server got (Host included)."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dtfixture import Fixture, ca_file, run_detour  # noqa: E402
+
+SCENARIO = r"""
+route /id/page
+  body ok\n
+route /id/r1
+  host a.test
+  status 302
+  header Location: https://b.test/id/r2
+route /id/r2
+  status 302
+  header Location: https://a.test/id/end
+route /id/end
+  body ok\n
+route POST /id/form
+  status 302
+  header Location: /id/done
+route /id/done
+  body ok\n
+route POST /id/form307
+  status 307
+  header Location: /id/done307
+route POST /id/done307
+  body ok\n
+route /id/api
+  status 302
+  header Location: https://c.test/id/api2
+route /id/api2
+  body ok\n
+"""
+
+UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/156.0.0.0 Safari/537.36")
+CH = '"Not:A-Brand";v="8", "Chromium";v="156"'
+ACCEPT = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,image/avif,"
+          "image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7")
+CHS = ["sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform"]
+SF = ["Sec-Fetch-Site", "Sec-Fetch-Mode", "Sec-Fetch-User", "Sec-Fetch-Dest"]
+
+# Chromium 156, measured (browser-wire §1, in docs/profiles.md)
+TYPED_HTTPS = ["Host", "Connection", *CHS, "Upgrade-Insecure-Requests", "User-Agent",
+               "Accept", *SF, "Accept-Encoding", "Accept-Language"]
+REDIRECT_HOP = ["Host", "Connection", "Upgrade-Insecure-Requests", "User-Agent", "Accept",
+                *SF, *CHS, "Accept-Encoding", "Accept-Language"]
+PLAIN_HTTP = ["Host", "Connection", "Upgrade-Insecure-Requests", "User-Agent", "Accept",
+              "Accept-Encoding", "Accept-Language"]
+LINK_FIRST = ["Host", "Connection", *CHS, "Upgrade-Insecure-Requests", "User-Agent",
+              "Accept", *SF, "Referer", "Accept-Encoding", "Accept-Language"]
+LINK_REDIRECT = ["Host", "Connection", "Upgrade-Insecure-Requests", "User-Agent", "Accept",
+                 *SF, *CHS, "Referer", "Accept-Encoding", "Accept-Language"]
+FORM_FIRST = ["Host", "Connection", "Content-Length", "Cache-Control", *CHS,
+              "Upgrade-Insecure-Requests", "Content-Type", "User-Agent", "Origin", "Accept",
+              *SF, "Referer", "Accept-Encoding", "Accept-Language"]
+FORM_AFTER_302 = ["Host", "Connection", "Cache-Control", "Upgrade-Insecure-Requests",
+                  "User-Agent", "Accept", *SF, *CHS, "Referer", "Accept-Encoding",
+                  "Accept-Language"]
+FORM_AFTER_307 = ["Host", "Connection", "Content-Length", "Cache-Control",
+                  "Upgrade-Insecure-Requests", "Content-Type", "User-Agent", "Origin", "Accept",
+                  *SF, *CHS, "Referer", "Accept-Encoding", "Accept-Language"]
+FETCH_API = ["Host", "Connection", "sec-ch-ua-platform", "User-Agent", "sec-ch-ua",
+             "sec-ch-ua-mobile", "Accept", "Origin", "Sec-Fetch-Site", "Sec-Fetch-Mode",
+             "Sec-Fetch-Dest", "Referer", "Accept-Encoding", "Accept-Language"]
+FIREFOX_TYPED = ["Host", "User-Agent", "Accept", "Accept-Language", "Accept-Encoding",
+                 "Connection", "Upgrade-Insecure-Requests", "Sec-Fetch-Dest",
+                 "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User", "Priority"]
+FIREFOX_FORM = ["Host", "User-Agent", "Accept", "Accept-Language", "Accept-Encoding",
+                "Content-Type", "Content-Length", "Referer", "Origin",
+                "Upgrade-Insecure-Requests", "Connection", "Sec-Fetch-Dest", "Sec-Fetch-Mode",
+                "Sec-Fetch-Site", "Sec-Fetch-User", "Priority"]
+
+# (what, args, URL, [(path, names, {field: value})] for each request in order)
+ROWS = [
+    ("chromium typed https", [], "https://a.test/id/page",
+     [("/id/page", TYPED_HTTPS, {"User-Agent": UA, "sec-ch-ua": CH, "Accept": ACCEPT,
+                                 "Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate",
+                                 "Sec-Fetch-User": "?1", "Sec-Fetch-Dest": "document",
+                                 "Accept-Encoding": "gzip, deflate, br, zstd",
+                                 "Accept-Language": "en-US,en;q=0.9",
+                                 "Connection": "keep-alive",
+                                 "Upgrade-Insecure-Requests": "1"})]),
+    ("chromium plain http, not trustworthy", [], "http://a.test/id/page",
+     [("/id/page", PLAIN_HTTP, {"Accept-Encoding": "gzip, deflate"})]),
+    ("chromium typed: redirect hops, Sec-Fetch-Site stays none", [],
+     "https://a.test/id/r1",
+     [("/id/r1", TYPED_HTTPS, {"Sec-Fetch-Site": "none"}),
+      ("/id/r2", REDIRECT_HOP, {"Sec-Fetch-Site": "none"}),
+      ("/id/end", REDIRECT_HOP, {"Sec-Fetch-Site": "none"})]),
+    ("chromium link a→b→a: Sec-Fetch-Site only escalates",
+     ["--initiator", "https://a.test/id/page"], "https://a.test/id/r1",
+     [("/id/r1", LINK_FIRST, {"Sec-Fetch-Site": "same-origin",
+                              "Referer": "https://a.test/id/page"}),
+      ("/id/r2", LINK_REDIRECT, {"Sec-Fetch-Site": "cross-site"}),
+      ("/id/end", LINK_REDIRECT, {"Sec-Fetch-Site": "cross-site"})]),
+    ("chromium link from a subdomain: same-site",
+     ["--initiator", "https://www.a.test/"], "https://a.test/id/page",
+     [("/id/page", LINK_FIRST, {"Sec-Fetch-Site": "same-site"})]),
+    ("chromium form POST, then 302 → GET: Cache-Control kept",
+     ["--initiator", "https://a.test/id/page", "-d", "name=x"], "https://a.test/id/form",
+     [("/id/form", FORM_FIRST, {"Content-Length": "6", "Cache-Control": "max-age=0",
+                                "Content-Type": "application/x-www-form-urlencoded",
+                                "Origin": "https://a.test"}),
+      ("/id/done", FORM_AFTER_302, {"Cache-Control": "max-age=0"})]),
+    ("chromium form POST, then 307: everything re-sent",
+     ["--initiator", "https://a.test/id/page", "-d", "name=x"], "https://a.test/id/form307",
+     [("/id/form307", FORM_FIRST, {}),
+      ("/id/done307", FORM_AFTER_307, {"Content-Length": "6", "Cache-Control": "max-age=0",
+                                       "Origin": "https://a.test"})]),
+    ("-A changes User-Agent only", ["-A", "my-agent/2"], "https://a.test/id/page",
+     [("/id/page", TYPED_HTTPS, {"User-Agent": "my-agent/2", "sec-ch-ua": CH})]),
+    ("--browser-version moves UA and client hints", ["--browser-version", "160"],
+     "https://a.test/id/page",
+     [("/id/page", TYPED_HTTPS, {"User-Agent": UA.replace("156", "160"),
+                                 "sec-ch-ua": CH.replace("156", "160")})]),
+    ("-H replaces in place, adds after, removes with an empty value",
+     ["-H", "Accept-Language: fr", "-H", "X-Test: 1", "-H", "Accept-Encoding:"],
+     "https://a.test/id/page",
+     [("/id/page", ["Host", "Connection", *CHS, "Upgrade-Insecure-Requests", "User-Agent",
+                    "Accept", *SF, "Accept-Language", "X-Test"],
+       {"Accept-Language": "fr", "X-Test": "1"})]),
+    ("--identity minimal: curl's trio", ["--identity", "minimal"], "https://a.test/id/page",
+     [("/id/page", ["Host", "User-Agent", "Accept"], {"Accept": "*/*"})]),
+    ("fetch profile: fetch() in cors mode, Origin on a cross-origin GET",
+     ["--profile", "fetch", "--initiator", "https://b.test/app"], "https://a.test/id/api",
+     [("/id/api", FETCH_API, {"Origin": "https://b.test", "Sec-Fetch-Mode": "cors",
+                              "Sec-Fetch-Dest": "empty", "Accept": "*/*",
+                              "Sec-Fetch-Site": "cross-site"}),
+      # a.test → c.test while the origin is b.test: the redirect-taint
+      # makes it "null" (Fetch §4.4 step 14)
+      ("/id/api2", FETCH_API, {"Origin": "null"})]),
+    ("firefox typed", ["--profile", "firefox"], "https://a.test/id/page",
+     [("/id/page", FIREFOX_TYPED, {"Priority": "u=0, i",
+                                   "User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) "
+                                                 "Gecko/20100101 Firefox/153.0"})]),
+    ("firefox form POST", ["--profile", "firefox", "--initiator", "https://a.test/id/page",
+                           "-d", "name=x"], "https://a.test/id/form307",
+     [("/id/form307", FIREFOX_FORM, {}), ("/id/done307", None, {})]),
+]
+
+
+class Identity(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fx = Fixture(SCENARIO).start()
+        cls.home = os.environ.get("TMPDIR", "/tmp")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fx.stop()
+
+    def fetch(self, args, url):
+        ct = []
+        for n in ("a.test", "b.test", "c.test", "www.a.test"):
+            ct += ["--connect-to", f"{n}:443:127.0.0.1:{self.fx.https}",
+                   "--connect-to", f"{n}:80:127.0.0.1:{self.fx.http}"]
+        before = len(self.fx.requests())
+        rc, out, err, js = run_detour(["fetch", "--json", "--no-hsts-store", "--no-preload",
+                                       "--cacert", ca_file(), *ct, *args, url])
+        return rc, err, js, self.fx.requests()[before:]
+
+    def test_rows(self):
+        for what, args, url, want in ROWS:
+            with self.subTest(what):
+                rc, err, js, reqs = self.fetch(args, url)
+                self.assertEqual(rc, 0, err)
+                self.assertEqual([r["path"] for r in reqs], [w[0] for w in want])
+                for r, (path, names, values) in zip(reqs, want):
+                    got = [h[0] for h in r["headers"]]
+                    if names is not None:
+                        self.assertEqual(got, names, f"{what}: {path}")
+                    fields = {n.lower(): v for n, v in r["headers"]}
+                    for n, v in values.items():
+                        self.assertEqual(fields.get(n.lower()), v, f"{what}: {path} {n}")
+                # the chain records what went out, in the same order
+                hop_names = [h[0] for h in js["hops"][0]["request"]["headers"]]
+                self.assertEqual(hop_names, [h[0] for h in reqs[0]["headers"]])
+
+    def test_field_injection_refused(self):
+        # a value or an -A that could start a new line: a usage error, and
+        # nothing reaches the server
+        for args in (["-H", "X-Evil: a\r\nInjected: 1"], ["-A", "ua\nInjected: 1"],
+                     ["-H", "Accept-Language: en\rX: 1"]):
+            with self.subTest(args=args):
+                rc, err, js, reqs = self.fetch(args, "https://a.test/id/page")
+                self.assertNotEqual(rc, 0)
+                self.assertEqual(reqs, [])
+                self.assertIn("CR", err)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
