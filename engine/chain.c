@@ -32,8 +32,9 @@ typedef struct hop_slot {
   dt_hop_connection conn;
   dt_hsts_decision upgrade;
   dt_sts_note sts;
-  dt_header *req, *resp; /* growable arrays behind hop.req_headers etc. */
-  size_t req_cap, resp_cap;
+  dt_header *req, *resp, *rules; /* growable arrays behind hop.req_headers,
+                                    resp_headers, field_rules */
+  size_t req_cap, resp_cap, rules_cap;
   dt_step *steps;
   size_t steps_cap;
 } hop_slot;
@@ -198,6 +199,15 @@ int dt__hop_add_req_header(dt_chain *c, dt_hop *hop, const char *name,
   return r;
 }
 
+int dt__hop_add_field_rule(dt_chain *c, dt_hop *hop, const char *name,
+                           const char *rule) {
+  hop_slot *s = slot_of(hop);
+  int r = add_header(c, &s->rules, &s->rules_cap, &hop->field_rule_count, name,
+                     strlen(name), rule, strlen(rule));
+  hop->field_rules = s->rules;
+  return r;
+}
+
 int dt__hop_add_resp_header(dt_chain *c, dt_hop *hop, const char *name,
                             size_t nlen, const char *value, size_t vlen) {
   hop_slot *s = slot_of(hop);
@@ -253,6 +263,7 @@ void dt_chain_free(dt_chain *c) {
   if (!c) return;
   for (size_t i = 0; i < c->count; i++) {
     free(c->index[i]->req);
+    free(c->index[i]->rules);
     free(c->index[i]->resp);
     free(c->index[i]->steps);
   }

@@ -24,6 +24,9 @@ const uint8_t *dt__chain_memdup(dt_chain *chain, const void *p, size_t n);
 /* Header lists: appended in order, name and value copied. */
 int dt__hop_add_req_header(dt_chain *chain, dt_hop *hop, const char *name,
                            size_t nlen, const char *value, size_t vlen);
+/* Why the request field NAME went out as it did (identity.h's rule). */
+int dt__hop_add_field_rule(dt_chain *chain, dt_hop *hop, const char *name,
+                           const char *rule);
 int dt__hop_add_resp_header(dt_chain *chain, dt_hop *hop, const char *name,
                             size_t nlen, const char *value, size_t vlen);
 /* First response header with NAME (case-insensitive), or NULL. */

@@ -721,6 +721,11 @@ typedef struct dt_hop {
   const char *http_version;      /* the response's protocol: "HTTP/1.1",
                                     "HTTP/1.0", "HTTP/2"; NULL without a
                                     response (added in 0.3) */
+  /* Why each request field the profile's identity produced went out as it
+   * did: {name, rule}, in the fields' order (docs/profiles.md "Request
+   * fields"); none with the minimal identity (added in 0.3). */
+  const dt_header *field_rules;
+  size_t field_rule_count;
 } dt_hop;
 
 typedef struct dt_chain dt_chain; /* opaque; freed with dt_chain_free() */

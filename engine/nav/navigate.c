@@ -123,8 +123,18 @@ static int add_header(dt_chain *c, dt_hop *h, const char *name,
  * URLRequestRedirectJob shows it (docs/decisions.md, "The internal
  * redirect"): nothing is sent, the hop only records the decision. Returns
  * 0 to go on, or an error (the chain carries it). */
+/* The rule behind each field the identity made (none for the minimal
+ * identity: IO is NULL). */
+static int record_rules(dt_chain *c, dt_hop *h, const dt__identity_out *io) {
+  for (size_t i = 0; io && i < io->n; i++)
+    if (dt__hop_add_field_rule(c, h, io->f[i].name, io->why[i]))
+      return DT_ENOMEM;
+  return 0;
+}
+
 static int synthetic_hop(nav *n, const dt__redirect_request *rq,
                          const dt_header *fields, size_t field_count,
+                         const dt__identity_out *io,
                          const dt_hsts_decision *d) {
   dt_chain *c = n->chain;
   dt_url *up = dt__hsts_upgrade_url(rq->url);
@@ -140,6 +150,10 @@ static int synthetic_hop(nav *n, const dt__redirect_request *rq,
   for (size_t i = 0; i < field_count; i++)
     dt__hop_add_req_header(c, h, fields[i].name, strlen(fields[i].name),
                            fields[i].value, strlen(fields[i].value));
+  if (record_rules(c, h, io)) {
+    dt_url_free(up);
+    return DT_ENOMEM;
+  }
   h->req_body_bytes = rq->send_body ? n->body_len : 0;
   h->has_response = 1;
   h->status = 307;
@@ -291,7 +305,9 @@ static void step(nav *n) {
     }
     dt_hsts_decision d;
     if (dt__hsts_decide(n->ctx, rq.url, &d)) {
-      int rc = synthetic_hop(n, &rq, fields, field_count, &d);
+      int rc = synthetic_hop(
+          n, &rq, fields, field_count,
+          n->ctx->identity == DT_IDENTITY_MINIMAL ? NULL : &io, &d);
       if (rc) {
         fail(n, rc, NULL); /* the first error (the hop's) is kept */
         return;
@@ -299,7 +315,9 @@ static void step(nav *n) {
       continue; /* the next hop is https: decide cannot upgrade it again */
     }
     dt_hop *hop = dt__chain_add_hop(n->chain);
-    if (!hop) {
+    if (!hop ||
+        record_rules(n->chain, hop,
+                     n->ctx->identity == DT_IDENTITY_MINIMAL ? NULL : &io)) {
       fail(n, DT_ENOMEM, NULL);
       return;
     }

@@ -78,6 +78,9 @@ static void hop_json(dt__jw *w, const dt_hop *h) {
   dt__jw_str(w, h->url);
   dt__jw_key(w, "headers");
   headers_json(w, h->req_headers, h->req_header_count);
+  /* why each field went out so: [name, rule] pairs */
+  dt__jw_key(w, "field_rules");
+  headers_json(w, h->field_rules, h->field_rule_count);
   dt__jw_key(w, "body_bytes");
   dt__jw_uint(w, h->req_body_bytes);
   dt__jw_obj_close(w);

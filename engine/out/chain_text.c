@@ -4,6 +4,7 @@
  * server must not drive the user's terminal. */
 #include "detour.h"
 #include "engine/out/decision_text.h"
+#include "hsts/base/ascii.h"
 
 #include <string.h>
 
@@ -101,6 +102,20 @@ char *dt_chain_to_explain(const dt_chain *chain) {
               ? (h->conn->cert_verified ? "certificate verified"
                                         : "certificate NOT verified (-k)")
               : "");
+    /* the request fields a rule chose, beyond the profile's plain values
+     * (docs/profiles.md "Request fields") */
+    for (size_t k = 0; k < h->field_rule_count; k++) {
+      const dt_header *fr = &h->field_rules[k];
+      if (strncmp(fr->value, "profile (", 9) == 0) continue;
+      const char *v = NULL;
+      for (size_t j = 0; j < h->req_header_count && !v; j++)
+        if (strcmp(h->req_headers[j].name, fr->name) == 0 ||
+            dt__ascii_ieq(h->req_headers[j].name, fr->name))
+          v = h->req_headers[j].value;
+      dt__buf_printf(&b, "  field %s: ", fr->name);
+      dt__buf_put_escaped(&b, v ? v : "");
+      dt__buf_printf(&b, " [%s]\n", fr->value);
+    }
     if (h->has_response) {
       dt__buf_printf(&b, "  answer (%s): %d ",
                      h->http_version ? h->http_version : "HTTP/1.1", h->status);

@@ -189,6 +189,30 @@ class Identity(unittest.TestCase):
                 hop_names = [h[0] for h in js["hops"][0]["request"]["headers"]]
                 self.assertEqual(hop_names, [h[0] for h in reqs[0]["headers"]])
 
+    def test_rules_shown(self):
+        # --explain and the JSON say which rule made each field: a teacher
+        # can show why Sec-Fetch-Site changed on the way a → b → a
+        args = ["--initiator", "https://a.test/id/page"]
+        rc, err, js, _ = self.fetch(args, "https://a.test/id/r1")
+        self.assertEqual(rc, 0, err)
+        rules = [dict(h["request"]["field_rules"]) for h in js["hops"]]
+        self.assertIn("same-origin", rules[0]["Sec-Fetch-Site"])
+        self.assertIn("cross-site", rules[1]["Sec-Fetch-Site"])
+        self.assertIn("escalates", rules[2]["Sec-Fetch-Site"])
+        self.assertIn("Upgrade Insecure Requests", rules[0]["Upgrade-Insecure-Requests"])
+        ct = []
+        for n in ("a.test", "b.test"):
+            ct += ["--connect-to", f"{n}:443:127.0.0.1:{self.fx.https}"]
+        rc, out, err, _ = run_detour(["fetch", "--explain", "--no-hsts-store", "--no-preload",
+                                      "--cacert", ca_file(), *ct, *args,
+                                      "https://a.test/id/r1"])
+        self.assertEqual(rc, 0, err)
+        self.assertIn("field Sec-Fetch-Site: same-origin [Fetch Metadata", out)
+        self.assertIn("field Sec-Fetch-Site: cross-site [Fetch Metadata", out)
+        # the minimal identity has no rules to show
+        rc, err, js, _ = self.fetch(["--identity", "minimal"], "https://a.test/id/page")
+        self.assertEqual(js["hops"][0]["request"]["field_rules"], [])
+
     def test_field_injection_refused(self):
         # a value or an -A that could start a new line: a usage error, and
         # nothing reaches the server
