@@ -74,6 +74,7 @@ struct uv_loop_s; /* libuv's uv_loop_t, without including uv.h */
   X(ETLS_NEED13, -36, TLS,                                                     \
     "the server refused TLS 1.2 and this build has no TLS 1.3")                \
   X(EHTTP, -40, HTTP, "malformed HTTP response")                               \
+  X(EDECODE, -42, HTTP, "the body's content coding does not decode")           \
   X(ETRUNCATED, -41, HTTP,                                                     \
     "connection closed before the response was "                               \
     "complete")                                                                \
@@ -726,6 +727,12 @@ typedef struct dt_hop {
    * fields"); none with the minimal identity (added in 0.3). */
   const dt_header *field_rules;
   size_t field_rule_count;
+  /* Content codings undone ("gzip", "br", "zstd", "deflate"; several
+   * comma-separated), or NULL when the body came as it is; then
+   * resp_body_bytes counts the decoded bytes and resp_encoded_bytes those
+   * on the wire (after de-chunking). Added in 0.3. */
+  const char *content_decoded;
+  uint64_t resp_encoded_bytes;
 } dt_hop;
 
 typedef struct dt_chain dt_chain; /* opaque; freed with dt_chain_free() */

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-DETOUR_BUILD_DIR=build ./scripts/build.sh
+DETOUR_BUILD_DIR=build ./scripts/build.sh -DDETOUR_BUILD_TESTS=OFF -DDETOUR_BUILD_BENCH=OFF
 echo
 echo "\$ build/detour demo"
 exec build/detour demo "$@"

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs what detour needs on Debian 12, and nothing that is already there.
+#   scripts/setup.sh          to build and run detour (the quickstart)
+#   scripts/setup.sh --test   that, and what the test suite needs (CI)
 # Safe to run any number of times: it only calls apt-get when a package is
-# missing (and then runs `apt-get update` first).
+# missing (and then runs `apt-get update` first). It never leaves a service
+# running: nginx (a test server the tests start themselves) is installed
+# with Debian's policy-rc.d guard, so the package does not start its own.
 set -euo pipefail
 
 PKGS=(
@@ -9,15 +13,26 @@ PKGS=(
   libuv1-dev libmbedtls-dev libidn2-dev node-llhttp  # libraries (llhttp as C sources)
   libssl-dev                         # OpenSSL 3: the TLS backend with TLS 1.3
   libnghttp2-dev                     # HTTP/2
+  zlib1g-dev libbrotli-dev libzstd-dev  # content codings: gzip/deflate, br, zstd
   libunistring-dev                   # libidn2's own dependency, for static linking
-  libpsl-dev                         # public suffix list (audit)
-  python3 openssl ca-certificates    # integration tests; test CA generation
-  nginx-light                        # real-server audit tests
+  libpsl-dev                         # public suffix list (audit, Sec-Fetch-Site)
+  ca-certificates                    # the CAs https is checked against
+)
+TEST_PKGS=(
+  python3 openssl                    # integration tests; test CA generation
+  nginx-light                        # real-server tests (started by the tests)
   curl                               # peer baseline for benchmarks
+  zstd                               # zstd bodies for the coding tests
   clang libclang-rt-14-dev           # libFuzzer targets (optional build)
   clang-format                       # the tree's formatting check (lint.tree)
   git                                # lint.tree lists the tracked files
 )
+if [ "${1:-}" = "--test" ]; then
+  PKGS+=("${TEST_PKGS[@]}")
+elif [ -n "${1:-}" ]; then
+  echo "usage: scripts/setup.sh [--test]" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -38,6 +53,16 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts a daemon a package installs unless policy-rc.d says no
+# (exit 101): the tests run their own nginx, on their own ports.
+guard=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod 755 /usr/sbin/policy-rc.d
+  guard=1
+fi
+status=0
+$SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" || status=$?
+if [ -n "$guard" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+[ $status -eq 0 ] || { echo "setup: apt-get failed ($status)" >&2; exit $status; }
 echo "setup: done"

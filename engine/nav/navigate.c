@@ -23,8 +23,10 @@
 #include "engine/nav/hsts_note.h"
 #include "engine/nav/identity.h"
 #include "engine/nav/redirect.h"
+#include "engine/nav/referrer.h"
 #include "engine/nav/upgrade.h"
 #include "engine/net/client.h"
+#include "hsts/base/ascii.h"
 #include "hsts/base/headers.h"
 #include "hsts/base/sized.h"
 
@@ -215,6 +217,40 @@ static int64_t expected_length(const dt_hop *hop) {
   return v;
 }
 
+/* Content-Encoding on a final response (RFC 9110 §8.4): undo what a
+ * browser undoes. br and zstd arrive only where they were offered (https,
+ * trustworthy origins); over plain http a browser refuses them
+ * (ERR_CONTENT_DECODING_FAILED, measured). An unknown coding leaves the
+ * body as it came, as does the minimal identity (curl without
+ * --compressed). */
+static int decode_body(nav *n, dt__client *c, dt_hop *hop) {
+  if (n->ctx->identity == DT_IDENTITY_MINIMAL) return 0;
+  char joined[256] = "";
+  size_t k = 0;
+  for (size_t i = 0; i < hop->resp_header_count; i++)
+    if (dt__ascii_ieq(hop->resp_headers[i].name, "Content-Encoding"))
+      k += (size_t)snprintf(joined + k,
+                            k < sizeof joined ? sizeof joined - k : 0, "%s%s",
+                            k ? "," : "", hop->resp_headers[i].value);
+  if (!k || k >= sizeof joined) return 0;
+  dt__coding list[DT__CODING_MAX];
+  int cn = dt__coding_parse(joined, list, DT__CODING_MAX);
+  if (cn <= 0) return 0;
+  dt_url *u = NULL;
+  int secure = 0;
+  if (dt_url_parse(&u, hop->url, strlen(hop->url), NULL) == 0)
+    secure = dt__url_is_potentially_trustworthy(u);
+  dt_url_free(u);
+  for (int i = 0; i < cn && !secure; i++)
+    if (list[i] == DT__CODING_BR || list[i] == DT__CODING_ZSTD)
+      return dt__client_head_error(
+          c, DT_EDECODE,
+          "Content-Encoding: %s over plain http: a browser offers br and zstd "
+          "only to https and trustworthy origins and refuses them elsewhere",
+          dt__coding_name(list[i]));
+  return dt__client_set_decoding(c, list, cn) ? DT_ENOMEM : 0;
+}
+
 /* The head is in: note the STS field (Chromium notes it with the headers,
  * so a body cut short loses nothing), decide the redirect, and send the
  * body of a final response where the caller wants it. */
@@ -232,8 +268,14 @@ static int on_head(dt__client *c, dt_hop *hop, void *ud) {
    * marks the ones a browser would keep for good. */
   hop->permanent_redirect_cached = n->out.cacheable_permanent;
   if (record_steps(n->chain, hop, &n->out)) return DT_ENOMEM;
+  /* A final body's content codings are undone as it streams; a redirect's
+   * body never is (measured: a broken gzip 302 is followed). */
+  if (n->verdict == DT__REDIRECT_FINAL) {
+    int rc = decode_body(n, c, hop);
+    if (rc) return rc;
+  }
   if (n->verdict == DT__REDIRECT_FINAL && (n->on_body || n->on_progress)) {
-    n->expected = expected_length(hop);
+    n->expected = hop->content_decoded ? -1 : expected_length(hop);
     dt__client_set_sink(c, body_sink, n, n->on_body == NULL);
   }
   return 0;

@@ -189,6 +189,20 @@ void dt__client_set_sink(dt__client *r, dt__resp_sink sink, void *ud,
   dt__resp_set_sink(&r->resp, sink, ud, keep);
 }
 
+int dt__client_set_decoding(dt__client *r, const dt__coding *list, int n) {
+  return dt__resp_set_decoding(&r->resp, list, n);
+}
+
+int dt__client_head_error(dt__client *r, int err, const char *fmt, ...) {
+  char msg[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  dt__resp_fail(&r->resp, err, "%s", msg);
+  return err;
+}
+
 void dt__client_abort(dt__client *r, int err, const char *why) {
   if (r && r->ph != PH_DONE) fail(r, err, "%s", why);
 }

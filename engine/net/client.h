@@ -50,6 +50,16 @@ int dt__client_send(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
  * also kept in the hop, bounded as usual (progress without a body
  * callback). */
 void dt__client_set_sink(dt__client *c, dt__resp_sink sink, void *ud, int keep);
+/* Undoes the body's content codings (coding.h) from the head on (from the
+ * head callback). 0 or DT_ENOMEM. */
+int dt__client_set_decoding(dt__client *c, const dt__coding *list, int n);
+/* From the head callback: the hop fails with ERR and this message (the
+ * callback then returns ERR). Returns ERR. */
+int dt__client_head_error(dt__client *c, int err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 /* Ends the hop now with ERR (e.g. DT_ECANCELED) and WHY for the message;
  * cb still runs once, from the loop. Nothing when the hop has ended. */
 void dt__client_abort(dt__client *c, int err, const char *why);

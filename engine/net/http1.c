@@ -135,6 +135,7 @@ static int cb_message_complete(llhttp_t *ll) {
   dt__http1 *p = from(ll);
   if (p->state == DT__H1_HEAD)
     return 0; /* end of a 1xx: the real head follows */
+  if (dt__resp_end(p->resp)) return fail_from_resp(p);
   if (dt__resp_keep(p->resp)) {
     dt__resp_fail(p->resp, DT_ENOMEM, "out of memory (%zu body bytes)",
                   p->resp->body.len);

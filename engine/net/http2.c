@@ -154,6 +154,12 @@ static void stop_for_resp(stream *st) {
 
 static void complete(stream *st) {
   if (!live(st)) return;
+  if (dt__resp_end(st->resp)) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "%s", st->resp->msg);
+    end_stream(st, st->resp->err, msg, 0);
+    return;
+  }
   if (dt__resp_keep(st->resp)) {
     end_stream(st, DT_ENOMEM, "out of memory keeping the body", 0);
     return;

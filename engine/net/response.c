@@ -14,7 +14,11 @@ void dt__resp_init(dt__resp *r, dt_chain *chain, dt_hop *hop,
   r->body = dt__buf_make(lim->max_body_bytes);
 }
 
-void dt__resp_free(dt__resp *r) { dt__buf_free(&r->body); }
+void dt__resp_free(dt__resp *r) {
+  dt__buf_free(&r->body);
+  dt__decoder_free(r->dec);
+  r->dec = NULL;
+}
 
 void dt__resp_reset_head(dt__resp *r) {
   r->head_bytes = 0;
@@ -70,8 +74,55 @@ int dt__resp_head(dt__resp *r, const char *version, int status,
   return 0;
 }
 
+static int body_bytes(dt__resp *r, const char *data, size_t len);
+
+/* Decoded bytes come here. */
+static int decoded(void *ud, const char *data, size_t len) {
+  dt__resp *r = ud;
+  if (!r->sink && r->hop->resp_body_bytes + len > r->lim->max_body_bytes) {
+    dt__resp_fail(r, DT_ELIMIT_BODY_BYTES,
+                  "the decoded body exceeds %zu bytes after %llu bytes on the "
+                  "wire (a compressed body can expand without end)",
+                  r->lim->max_body_bytes,
+                  (unsigned long long)r->hop->resp_encoded_bytes);
+    return DT_ELIMIT_BODY_BYTES;
+  }
+  return body_bytes(r, data, len) ? (r->err ? r->err : DT_EINTERNAL) : 0;
+}
+
+int dt__resp_set_decoding(dt__resp *r, const dt__coding *list, int n) {
+  if (dt__decoder_new(&r->dec, list, n, decoded, r)) return DT_ENOMEM;
+  char names[64] = "";
+  size_t k = 0;
+  for (int i = 0; i < n; i++)
+    k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "",
+                          dt__coding_name(list[i]));
+  r->hop->content_decoded = dt__chain_strdup(r->chain, names);
+  return 0;
+}
+
+int dt__resp_end(dt__resp *r) {
+  if (r->err) return -1;
+  if (r->dec && dt__decoder_finish(r->dec))
+    return dt__resp_fail(r, DT_EDECODE, "%s", dt__decoder_error(r->dec));
+  return 0;
+}
+
 int dt__resp_body(dt__resp *r, const char *data, size_t len) {
   if (r->err) return -1;
+  if (r->dec) {
+    r->hop->resp_encoded_bytes += len;
+    int rc = dt__decoder_feed(r->dec, data, len);
+    if (rc && !r->err)
+      dt__resp_fail(r, rc, "%s",
+                    rc == DT_EDECODE ? dt__decoder_error(r->dec)
+                                     : dt_strerror(rc));
+    return rc ? -1 : 0;
+  }
+  return body_bytes(r, data, len);
+}
+
+static int body_bytes(dt__resp *r, const char *data, size_t len) {
   r->hop->resp_body_bytes += len;
   if (r->sink) {
     int rc = r->sink(r->sink_ud, data, len);

@@ -9,6 +9,7 @@
 
 #include "detour.h"
 #include "engine/chain.h"
+#include "engine/net/coding.h"
 #include "hsts/base/buf.h"
 
 /* Where a final response's body goes once its head is in: with no sink it
@@ -30,8 +31,9 @@ typedef struct dt__resp {
   dt__buf body; /* kept bytes */
   dt__resp_sink sink;
   void *sink_ud;
-  int sink_keep; /* keep the body as well (progress only) */
-  int err;       /* 0, or the sticky error */
+  int sink_keep;    /* keep the body as well (progress only) */
+  dt__decoder *dec; /* the body's content codings, undone as it streams */
+  int err;          /* 0, or the sticky error */
   char msg[256];
 } dt__resp;
 
@@ -56,6 +58,14 @@ int dt__resp_body(dt__resp *r, const char *data, size_t len);
  * DT_ENOMEM. */
 int dt__resp_keep(dt__resp *r);
 void dt__resp_on_head(dt__resp *r, dt__resp_head_cb cb, void *ud);
+/* Undoes LIST (coding.h) on the body from now on; the hop counts decoded
+ * and wire bytes. Without a sink, a decoded body past max_body_bytes stops
+ * with DT_ELIMIT_BODY_BYTES (a small body can expand without end). 0 or
+ * DT_ENOMEM. */
+int dt__resp_set_decoding(dt__resp *r, const dt__coding *list, int n);
+/* The message ended whole: a decoder must have reached its streams' ends.
+ * 0, or the error (DT_EDECODE). */
+int dt__resp_end(dt__resp *r);
 void dt__resp_set_sink(dt__resp *r, dt__resp_sink sink, void *ud, int keep);
 /* Records ERR with a printf-style message (first error wins); returns -1. */
 int dt__resp_fail(dt__resp *r, int err, const char *fmt, ...)

@@ -100,6 +100,12 @@ static void hop_json(dt__jw *w, const dt_hop *h) {
     headers_json(w, h->resp_headers, h->resp_header_count);
     dt__jw_key(w, "body_bytes");
     dt__jw_uint(w, h->resp_body_bytes);
+    /* content codings undone: the decoded count above, the wire's here */
+    dt__jw_key(w, "content_decoded");
+    dt__jw_str(w, h->content_decoded);
+    dt__jw_key(w, "encoded_bytes");
+    dt__jw_uint(w, h->content_decoded ? h->resp_encoded_bytes
+                                      : h->resp_body_bytes);
     dt__jw_key(w, "body_kept");
     dt__jw_uint(w, h->body_kept);
     dt__jw_key(w, "body_streamed");
