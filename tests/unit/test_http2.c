@@ -11,6 +11,7 @@
 #include "dt_test.h"
 
 #include <nghttp2/nghttp2.h>
+#include <zlib.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -659,6 +660,51 @@ static void test_sink_stops(const dt_limits *lim) {
   srv_free(&s);
 }
 
+/* gzip of "hello" (zlib's deflate, wbits 31), and a body that is not */
+static unsigned char gz[64];
+static size_t gz_len;
+
+static void respond_gzip(srv *s, int32_t sid) {
+  s->out = (const char *)gz;
+  s->out_len = gz_len;
+  respond_body(s, sid, "200");
+}
+
+/* A coded body over HTTP/2: undone as it streams; a broken one ends the
+ * stream with DT_EDECODE when it ends (engine/net/coding.c). */
+static void test_decoding(const dt_limits *lim) {
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+  z.next_in = (unsigned char *)"hello";
+  z.avail_in = 5;
+  z.next_out = gz;
+  z.avail_out = sizeof gz;
+  deflate(&z, Z_FINISH);
+  gz_len = z.total_out;
+  deflateEnd(&z);
+  dt__coding g = DT__CODING_GZIP;
+  for (int broken = 0; broken < 2; broken++) {
+    if (broken) gz_len -= 6; /* the stream never ends */
+    srv s;
+    srv_init(&s, &dt__profile_default()->h2, lim, respond_gzip);
+    creq c;
+    CHECK_INT(submit(&s, &c, lim, "GET", NULL, 0, NULL, 0), 0);
+    CHECK_INT(dt__resp_set_decoding(&c.resp, &g, 1), 0);
+    pump(&s);
+    CHECK_INT(c.done.calls, 1);
+    if (!broken) {
+      CHECK_INT(c.done.err, 0);
+      CHECK(c.hop->body_kept == 5 && memcmp(c.hop->body, "hello", 5) == 0);
+      CHECK_INT(c.hop->resp_encoded_bytes, gz_len);
+    } else {
+      CHECK_INT(c.done.err, DT_EDECODE);
+    }
+    creq_free(&c);
+    srv_free(&s);
+  }
+}
+
 int main(void) {
   dt_limits lim;
   dt_limits_default(&lim);
@@ -673,5 +719,6 @@ int main(void) {
   test_cut_and_cancel(&lim);
   test_garbage(&lim);
   test_sink_stops(&lim);
+  test_decoding(&lim);
   return dt_test_summary("test_http2");
 }
