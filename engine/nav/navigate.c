@@ -264,6 +264,10 @@ static int on_head(dt__client *c, dt_hop *hop, void *ud) {
   dt__hsts_observe(n->ctx, n->chain, hop, rq.url);
   n->verdict = dt__redirect_next(&n->st, hop->status, hop->resp_headers,
                                  hop->resp_header_count, &n->out);
+  /* a 401 to a URL with credentials: once more with them */
+  if (n->verdict == DT__REDIRECT_FINAL && hop->status == 401)
+    n->verdict = dt__redirect_auth_retry(&n->st, hop->status, hop->resp_headers,
+                                         hop->resp_header_count, &n->out);
   /* docs/decisions.md: detour does not cache permanent redirects, but
    * marks the ones a browser would keep for good. */
   hop->permanent_redirect_cached = n->out.cacheable_permanent;

@@ -578,6 +578,9 @@ static const char R_BADPORT[] = "Fetch §4.1 main fetch (§2.9 bad port)";
 static const char R_METHOD[] = "Fetch §4.4 HTTP-redirect fetch step 12";
 static const char R_KEEP[] = "Fetch §4.4 HTTP-redirect fetch steps 12 and 14";
 static const char R_AUTH[] = "Fetch §4.4 HTTP-redirect fetch step 13";
+static const char R_AUTH_RETRY[] =
+    "RFC 7617 Basic; Chromium 156, measured: credentials of the URL after a "
+    "401";
 static const char R_POLICY[] =
     "Fetch §4.4 HTTP-redirect fetch step 19; Referrer Policy §11.1";
 static const char R_REFERER[] =
@@ -917,6 +920,102 @@ dt__redirect_verdict dt__redirect_upgrade(dt__redirect_state *st,
   st->url = copy;
   if (prof->synthetic_hops_count) st->redirect_count++;
   st->synthetic_count++;
+  build_request_headers(st, arr);
+  dt__redirect_current(st, &out->next);
+  return finish(out, DT__REDIRECT_FOLLOW, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* A 401 answered with the URL's credentials. */
+
+static int hexval(char c) {
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
+}
+
+/* S, percent-decoded (the URL keeps userinfo percent-encoded), appended to
+ * OUT at *N (bounded by CAP). */
+static void put_decoded(char *out, size_t cap, size_t *n, const char *s) {
+  for (; *s && *n + 1 < cap; s++) {
+    if (s[0] == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
+      out[(*n)++] = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+      s += 2;
+    } else {
+      out[(*n)++] = *s;
+    }
+  }
+}
+
+static void base64(const unsigned char *in, size_t n, char *out) {
+  static const char t[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t o = 0;
+  for (size_t i = 0; i < n; i += 3) {
+    unsigned v = (unsigned)in[i] << 16;
+    if (i + 1 < n) v |= (unsigned)in[i + 1] << 8;
+    if (i + 2 < n) v |= in[i + 2];
+    out[o++] = t[(v >> 18) & 63];
+    out[o++] = t[(v >> 12) & 63];
+    out[o++] = i + 1 < n ? t[(v >> 6) & 63] : '=';
+    out[o++] = i + 2 < n ? t[v & 63] : '=';
+  }
+  out[o] = 0;
+}
+
+static int basic_challenge(const dt_header *h, size_t count) {
+  for (size_t i = 0; i < count; i++)
+    if (dt__ascii_ieq(h[i].name, "WWW-Authenticate")) {
+      const char *v = h[i].value;
+      while (*v == ' ' || *v == '\t')
+        v++;
+      if (dt__ascii_istarts(v, strlen(v), "basic") &&
+          (v[5] == 0 || v[5] == ' ' || v[5] == ','))
+        return 1;
+    }
+  return 0;
+}
+
+dt__redirect_verdict dt__redirect_auth_retry(dt__redirect_state *st, int status,
+                                             const dt_header *headers,
+                                             size_t count,
+                                             dt__redirect_out *out) {
+  /* when it does not apply, OUT stays as the redirect rules left it */
+  const char *user = dt_url_get(st->url, DT_URL_USERNAME);
+  const char *pass = dt_url_get(st->url, DT_URL_PASSWORD);
+  if (status != 401 || st->auth_retried || st->cors || (!user[0] && !pass[0]) ||
+      !basic_challenge(headers, count))
+    return DT__REDIRECT_FINAL;
+  for (size_t i = 0; i < st->header_count; i++)
+    if (dt__ascii_ieq(st->headers[i].name, "Authorization"))
+      return DT__REDIRECT_FINAL; /* the caller's own */
+  out_reset(out);
+  char plain[512];
+  size_t n = 0;
+  put_decoded(plain, sizeof plain, &n, user);
+  if (n + 1 < sizeof plain) plain[n++] = ':';
+  put_decoded(plain, sizeof plain, &n, pass);
+  char value[8 + 4 * (sizeof plain / 3 + 1) + 1] = "Basic ";
+  base64((const unsigned char *)plain, n, value + 6);
+  dt_header *grown =
+      realloc(st->headers, (st->header_count + 1) * sizeof(dt_header));
+  if (!grown) return finish(out, DT__REDIRECT_ERROR, DT_ENOMEM);
+  st->headers = grown;
+  char *nm = dup("Authorization"), *vv = dup(value);
+  dt_header *arr = NULL;
+  if (!nm || !vv || !(arr = malloc((st->header_count + 3) * sizeof *arr))) {
+    free(nm);
+    free(vv);
+    return finish(out, DT__REDIRECT_ERROR, DT_ENOMEM);
+  }
+  st->headers[st->header_count].name = nm;
+  st->headers[st->header_count].value = vv;
+  st->header_count++;
+  st->auth_retried = 1;
+  step(out, R_AUTH_RETRY,
+       "401 with WWW-Authenticate: Basic: the same request once more, with "
+       "the URL's credentials as Authorization");
   build_request_headers(st, arr);
   dt__redirect_current(st, &out->next);
   return finish(out, DT__REDIRECT_FOLLOW, 0);

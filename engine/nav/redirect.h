@@ -126,6 +126,7 @@ typedef struct dt__redirect_state {
   int origin_nulled;   /* Chromium: a cross-origin hop happened */
   int origin_removed;  /* Chromium: the method changed */
   int cors;            /* fetch()'s cors mode (the profile, an initiator) */
+  int auth_retried;    /* the URL's credentials were sent after a 401 */
   int cors_tainted;    /* Fetch response tainting "cors": a URL of the
                           chain was not same-origin with the request's */
   size_t max_url_bytes;
@@ -190,6 +191,17 @@ typedef struct dt__redirect_out {
 dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
                                        const dt_header *headers, size_t count,
                                        dt__redirect_out *out);
+
+/* A final 401 (STATUS, HEADERS) to a navigation whose URL carries
+ * credentials (https://user:pw@host/, as a followed Location may) and a
+ * WWW-Authenticate: Basic challenge: the same request again, once, with
+ * the credentials as Authorization (RFC 7617; measured on Chromium 156:
+ * first without, then with). FOLLOW, or FINAL when it does not apply
+ * (fetch()'s cors mode never gets here: such a Location is an error). */
+dt__redirect_verdict dt__redirect_auth_retry(dt__redirect_state *st, int status,
+                                             const dt_header *headers,
+                                             size_t count,
+                                             dt__redirect_out *out);
 
 /* The HSTS upgrade of the current request to UPGRADED (made by
  * dt__hsts_upgrade_url; copied, the caller still frees it). It is the

@@ -41,6 +41,15 @@ route /id/api
   header Location: https://c.test/id/api2
 route /id/api2
   body ok\n
+route /id/cred
+  status 302
+  header Location: https://user:p%40ss@b.test/id/auth
+route /id/auth
+  times 1
+  status 401
+  header WWW-Authenticate: Basic realm="detour"
+route /id/auth
+  body welcome\n
 """
 
 UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -212,6 +221,25 @@ class Identity(unittest.TestCase):
         # the minimal identity has no rules to show
         rc, err, js, _ = self.fetch(["--identity", "minimal"], "https://a.test/id/page")
         self.assertEqual(js["hops"][0]["request"]["field_rules"], [])
+
+    def test_credentials_in_a_location(self):
+        # a navigation follows https://user:pw@b.test/ without them, and on
+        # the 401 Basic challenge sends them once (measured on Chromium)
+        rc, err, js, reqs = self.fetch([], "https://a.test/id/cred")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([r["path"] for r in reqs], ["/id/cred", "/id/auth", "/id/auth"])
+        auth = [dict((n.lower(), v) for n, v in r["headers"]).get("authorization")
+                for r in reqs]
+        import base64
+        self.assertEqual(auth, [None, None,
+                                "Basic " + base64.b64encode(b"user:p@ss").decode()])
+        self.assertEqual([h["response"]["status"] for h in js["hops"]], [302, 401, 200])
+        self.assertIn("credentials", " ".join(s["text"] for s in js["hops"][1]["steps"]))
+        # fetch() (cors mode): such a redirect is a network error
+        rc, err, js, reqs = self.fetch(["--profile", "fetch", "--initiator",
+                                        "https://c.test/app"], "https://a.test/id/cred")
+        self.assertEqual(js["error"]["code"], "EREDIRECT_LOCATION", err)
+        self.assertEqual([r["path"] for r in reqs], ["/id/cred"])
 
     def test_field_injection_refused(self):
         # a value or an -A that could start a new line: a usage error, and
