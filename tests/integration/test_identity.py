@@ -222,6 +222,25 @@ class Identity(unittest.TestCase):
         rc, err, js, _ = self.fetch(["--identity", "minimal"], "https://a.test/id/page")
         self.assertEqual(js["hops"][0]["request"]["field_rules"], [])
 
+    def test_after_the_hsts_internal_307(self):
+        # the https request after an HSTS internal 307 has the redirect
+        # order (measured), and the synthetic hop records the same fields
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            store = os.path.join(d, "hsts.txt")
+            rc, _, err, _ = run_detour(["hsts", "--hsts-store", store, "add", "a.test"])
+            self.assertEqual(rc, 0, err)
+            ct = ["--connect-to", f"a.test:443:127.0.0.1:{self.fx.https}"]
+            before = len(self.fx.requests())
+            rc, _, err, js = run_detour(["fetch", "--json", "--hsts-store", store,
+                                         "--no-preload", "--cacert", ca_file(), *ct,
+                                         "http://a.test/id/page"])
+            self.assertEqual(rc, 0, err)
+            reqs = self.fx.requests()[before:]
+            self.assertTrue(js["hops"][0]["synthetic"])
+            self.assertEqual([h[0] for h in reqs[0]["headers"]], REDIRECT_HOP)
+            self.assertEqual([r["path"] for r in reqs], ["/id/page"])
+
     def test_credentials_in_a_location(self):
         # a navigation follows https://user:pw@b.test/ without them, and on
         # the 401 Basic challenge sends them once (measured on Chromium)
