@@ -69,7 +69,8 @@
     .accept_encoding_secure = "gzip, deflate, br, zstd",                       \
     .accept_encoding_plain = "gzip, deflate", .priority = NULL,                \
     .form_cache_control = 1, .cors_with_initiator = (cors),                    \
-    .order = CHROMIUM_ORDERS, .source = "measured, Chromium 156",              \
+    .refuse_br_over_plain = 1, .order = CHROMIUM_ORDERS,                       \
+    .source = "measured, Chromium 156",                                        \
   }
 
 static const dt__profile profiles[] = {

@@ -118,11 +118,14 @@ typedef struct dt__identity {
   const char *accept_language;
   const char *accept_encoding_secure; /* https and trustworthy origins */
   const char *accept_encoding_plain;  /* plain http to anything else */
-  const char *priority;    /* sent over HTTP/1.1 too; NULL: never there */
-  int form_cache_control;  /* a form POST sends Cache-Control: max-age=0,
-                              on every hop of its navigation */
-  int cors_with_initiator; /* requests with an initiator are fetch()'s,
-                              cors mode (the fetch profile) */
+  const char *priority;     /* sent over HTTP/1.1 too; NULL: never there */
+  int form_cache_control;   /* a form POST sends Cache-Control: max-age=0,
+                               on every hop of its navigation */
+  int cors_with_initiator;  /* requests with an initiator are fetch()'s,
+                               cors mode (the fetch profile) */
+  int refuse_br_over_plain; /* a br/zstd body over plain http: 1 the
+                               decoding error (Chromium), 0 left as it came
+                               (Firefox shows it raw); both measured */
   /* the order per kind; an empty one (first slot END) is FIRST's */
   dt__field order[DT__KIND_COUNT][DT__IDENTITY_MAX_SLOTS];
   const char *source; /* where the values and orders come from */

@@ -242,12 +242,15 @@ static int decode_body(nav *n, dt__client *c, dt_hop *hop) {
     secure = dt__url_is_potentially_trustworthy(u);
   dt_url_free(u);
   for (int i = 0; i < cn && !secure; i++)
-    if (list[i] == DT__CODING_BR || list[i] == DT__CODING_ZSTD)
+    if (list[i] == DT__CODING_BR || list[i] == DT__CODING_ZSTD) {
+      if (!n->ctx->profile->request.refuse_br_over_plain)
+        return 0; /* Firefox shows the body as it came (measured) */
       return dt__client_head_error(
           c, DT_EDECODE,
           "Content-Encoding: %s over plain http: a browser offers br and zstd "
           "only to https and trustworthy origins and refuses them elsewhere",
           dt__coding_name(list[i]));
+    }
   return dt__client_set_decoding(c, list, cn) ? DT_ENOMEM : 0;
 }
 
