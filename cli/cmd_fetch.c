@@ -38,6 +38,7 @@ static const char help[] =
     "      --no-hsts-store       keep the store in memory only\n"
     "      --no-hsts             no HSTS at all (no store, no preload list)\n"
     "      --no-preload          no preload list\n"
+    "      --no-https-upgrades   do not try https first for http URLs\n"
     "      --preload-file FILE   use a blob from `detour preload compile`\n"
     "      --disable-stale-preload  a list older than 70 days is not used "
     "(Chromium)\n"
@@ -97,6 +98,7 @@ enum {
   O_HTTP2,
   O_IDENTITY,
   O_BROWSER_VERSION,
+  O_NO_HTTPS_UPGRADES,
   O_VERSION
 };
 
@@ -137,6 +139,7 @@ static const struct option longopts[] = {
     {"http2", no_argument, 0, O_HTTP2},
     {"identity", required_argument, 0, O_IDENTITY},
     {"browser-version", required_argument, 0, O_BROWSER_VERSION},
+    {"no-https-upgrades", no_argument, 0, O_NO_HTTPS_UPGRADES},
     {"help", no_argument, 0, O_HELP},
     {"version", no_argument, 0, O_VERSION},
     {0, 0, 0, 0}};
@@ -268,6 +271,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_STALE_OFF: o->ctx.preload_disable_stale = 1; break;
     case O_HTTP1_1: o->ctx.http_version = DT_HTTP_1_1; break;
     case O_HTTP2: o->ctx.http_version = DT_HTTP_2; break;
+    case O_NO_HTTPS_UPGRADES: o->ctx.no_https_upgrades = 1; break;
     case O_IDENTITY:
       if (strcmp(optarg, "browser") == 0)
         o->ctx.identity = DT_IDENTITY_BROWSER;

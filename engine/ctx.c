@@ -4,6 +4,7 @@
 #include "engine/ctx.h"
 #include "hsts/base/sized.h"
 
+#include "engine/nav/https_upgrades.h"
 #include "engine/nav/navigate.h"
 #include "engine/net/conn.h"
 #include "hsts/base/error.h"
@@ -32,6 +33,8 @@ static void ctx_free(dt_ctx *ctx) {
   free(ctx->ca_file);
   free(ctx->user_agent);
   free(ctx->accept_language);
+  if (ctx->fallback) dt__fallback_clear(ctx->fallback);
+  free(ctx->fallback);
   free(ctx);
 }
 
@@ -143,6 +146,7 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   ctx->insecure = opt->insecure;
   ctx->http_version = opt->http_version;
   ctx->identity = opt->identity;
+  ctx->no_https_upgrades = opt->no_https_upgrades;
   ctx->browser_version = opt->browser_version;
   if (opt->http_version < DT_HTTP_ANY || opt->http_version > DT_HTTP_2 ||
       opt->identity < DT_IDENTITY_BROWSER ||
@@ -156,7 +160,8 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   ctx->ca_file = dupz(opt->ca_file);
   ctx->user_agent = dupz(opt->user_agent);
   ctx->accept_language = dupz(opt->accept_language);
-  if (!ctx->ovr || (opt->ca_file && !ctx->ca_file) ||
+  ctx->fallback = calloc(1, sizeof *ctx->fallback);
+  if (!ctx->ovr || !ctx->fallback || (opt->ca_file && !ctx->ca_file) ||
       (opt->user_agent && !ctx->user_agent) ||
       (opt->accept_language && !ctx->accept_language)) {
     ctx_free(ctx);

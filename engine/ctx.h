@@ -18,6 +18,7 @@
 
 struct dt__conn;
 struct dt_nav;
+struct dt__fallback_list;
 
 #define DT__CTX_MAX_WARNINGS 4
 #define DT__CTX_WARNING_BYTES 1200
@@ -29,6 +30,8 @@ struct dt_ctx {
   int insecure;
   int http_version; /* dt_http_version: what ALPN offers */
   int identity;     /* dt_identity */
+  int no_https_upgrades;
+  struct dt__fallback_list *fallback; /* HTTPS-Upgrades fell back here */
   unsigned browser_version;
   char *accept_language;
   char *ca_file;

@@ -110,6 +110,8 @@ static const dt__profile profiles[] = {
         .h2 = CHROMIUM_H2,
         /* 10: measured on Chromium 156 (browser-wire §1). */
         .request = CHROMIUM_IDENTITY(0),
+        /* 11: HTTPS-Upgrades, on by default (measured). */
+        .https_upgrades = DT__UPGRADES_CHROMIUM,
     },
     {
         .name = "fetch",
@@ -198,6 +200,8 @@ static const dt__profile profiles[] = {
                     },
                 .source = "measured, Firefox ESR 153 (some inferred)",
             },
+        /* 11: HTTPS-First, on by default in this ESR (measured). */
+        .https_upgrades = DT__UPGRADES_FIREFOX_FIRST,
     },
 };
 

@@ -131,6 +131,15 @@ typedef struct dt__identity {
   const char *source; /* where the values and orders come from */
 } dt__identity;
 
+/* Knob 11: trying https first for an http navigation (docs/
+ * https-upgrades.md). */
+typedef enum dt__https_upgrades {
+  DT__UPGRADES_OFF = 0,      /* the standards have none (fetch) */
+  DT__UPGRADES_CHROMIUM,     /* HTTPS-Upgrades, on by default */
+  DT__UPGRADES_FIREFOX_FIRST /* HTTPS-First: links only; a 404 or a slow
+                               https falls back */
+} dt__https_upgrades;
+
 typedef struct dt__profile {
   const char *name;    /* "chromium", "fetch", "firefox" */
   const char *summary; /* one line for --help and docs */
@@ -158,8 +167,9 @@ typedef struct dt__profile {
   dt__preload_mode preload_rule;            /* knob 8 */
 
   /* --- the wire (engine/net/) --- */
-  dt__h2_shape h2;      /* knob 9 */
-  dt__identity request; /* knob 10 */
+  dt__h2_shape h2;                   /* knob 9 */
+  dt__identity request;              /* knob 10 */
+  dt__https_upgrades https_upgrades; /* knob 11 */
 } dt__profile;
 
 /* The profile named NAME (ASCII case-insensitive), or NULL if unknown. */

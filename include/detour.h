@@ -733,6 +733,12 @@ typedef struct dt_hop {
    * on the wire (after de-chunking). Added in 0.3. */
   const char *content_decoded;
   uint64_t resp_encoded_bytes;
+  /* This hop's own error (DT_E*, 0 none) and message. The chain's error is
+   * the navigation's; a hop the navigation went on without (an https
+   * attempt HTTPS-Upgrades fell back from) has one and the chain none.
+   * Added in 0.3. */
+  int error;
+  const char *error_message;
 } dt_hop;
 
 typedef struct dt_chain dt_chain; /* opaque; freed with dt_chain_free() */
@@ -841,6 +847,9 @@ typedef struct dt_ctx_options {
                                   User-Agent and sec-ch-ua; 0: the
                                   profile's (Chromium 156, Firefox 153) */
   const char *accept_language; /* NULL: the profile's ("en-US,en;q=0.9") */
+  /* 1: no HTTPS-Upgrades / HTTPS-First for this context, whatever the
+   * profile (docs/https-upgrades.md); added in 0.3 */
+  int no_https_upgrades;
 } dt_ctx_options;
 
 typedef enum dt_identity {

@@ -506,6 +506,10 @@ static void judge_browser(coll *c, const coll *checker, const dt_chain *ch,
   for (size_t i = 0; i < n; i++) {
     const dt_hop *h = dt_chain_hop(ch, i);
     if (h->synthetic) {
+      /* HSTS's internal redirect (HTTPS-Upgrades makes synthetic 307s
+       * too: docs/https-upgrades.md) */
+      const char *why = resp_header(h, "Non-Authoritative-Reason");
+      if (!why || strcmp(why, "HSTS") != 0) continue;
       if (!internal++)
         addf(c, cid, (int)i, DT__AUDIT_REDIRECTS_HSTS_INTERNAL, "%s -> %s",
              h->url,

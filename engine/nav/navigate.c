@@ -21,6 +21,7 @@
 #include "engine/ctx.h"
 #include "engine/nav/hsts_decide.h"
 #include "engine/nav/hsts_note.h"
+#include "engine/nav/https_upgrades.h"
 #include "engine/nav/identity.h"
 #include "engine/nav/redirect.h"
 #include "engine/nav/referrer.h"
@@ -42,7 +43,15 @@ struct dt_nav {
   dt__redirect_state st;
   dt__identity_nav idn; /* the request fields' state (identity.h) */
   dt_url *initiator;    /* owned; NULL typed */
-  uint8_t *body;        /* the caller's body, kept to replay on 307/308 */
+  int last_internal;    /* the previous hop was a synthetic 307: its
+                           dt__internal_why + 1; 0 not */
+  /* HTTPS-Upgrades (https_upgrades.h): the hop in flight is the https
+   * attempt of ATTEMPT_HTTP; FALLBACK_PENDING: it failed by its answer
+   * (1: a status that fails it, 2: a redirect back to http) */
+  int attempt;
+  dt_url *attempt_http;
+  int fallback_pending;
+  uint8_t *body; /* the caller's body, kept to replay on 307/308 */
   size_t body_len;
   uint64_t t0; /* uv_hrtime at start, for the navigation's total timeout */
   dt_fetch_cb cb;
@@ -79,6 +88,7 @@ static void nav_closed(uv_handle_t *h) {
   unlink_nav(n);
   dt__redirect_cleanup(&n->st);
   dt_url_free(n->initiator);
+  dt_url_free(n->attempt_http);
   free(n->body);
   free(n);
   ctx->nav_running--;
@@ -134,12 +144,17 @@ static int record_rules(dt_chain *c, dt_hop *h, const dt__identity_out *io) {
   return 0;
 }
 
-static int synthetic_hop(nav *n, const dt__redirect_request *rq,
-                         const dt_header *fields, size_t field_count,
-                         const dt__identity_out *io,
-                         const dt_hsts_decision *d) {
+/* The synthetic 307 a browser makes for itself (WHY): to TARGET (NULL:
+ * the upgraded URL), moving the request there unless RECORD_ONLY (the
+ * redirect rules already did: an https page redirecting back to http).
+ * D: the HSTS decision, or NULL. */
+static int internal_hop(nav *n, const dt__redirect_request *rq,
+                        const dt_header *fields, size_t field_count,
+                        const dt__identity_out *io, dt__internal_why why,
+                        const dt_url *target, int record_only,
+                        const dt_hsts_decision *d) {
   dt_chain *c = n->chain;
-  dt_url *up = dt__hsts_upgrade_url(rq->url);
+  dt_url *up = target ? dt_url_dup(target) : dt__hsts_upgrade_url(rq->url);
   dt_hop *h = dt__chain_add_hop(c);
   if (!up || !h) {
     dt_url_free(up);
@@ -159,9 +174,12 @@ static int synthetic_hop(nav *n, const dt__redirect_request *rq,
   h->req_body_bytes = rq->send_body ? n->body_len : 0;
   h->has_response = 1;
   h->status = 307;
-  h->reason = "Internal Redirect";
+  /* as Chromium's devtools show each (measured) */
+  h->reason =
+      why == DT__INTERNAL_HSTS ? "Internal Redirect" : "Temporary Redirect";
   add_header(c, h, "Location", dt_url_get(up, DT_URL_HREF));
-  add_header(c, h, "Non-Authoritative-Reason", "HSTS");
+  add_header(c, h, "Non-Authoritative-Reason",
+             why == DT__INTERNAL_HSTS ? "HSTS" : "HttpsUpgrades");
   add_header(c, h, "Cross-Origin-Resource-Policy", "Cross-Origin");
   const char *origin =
       dt__header_value(rq->headers, rq->header_count, "Origin");
@@ -172,15 +190,26 @@ static int synthetic_hop(nav *n, const dt__redirect_request *rq,
   dt_hop_timing *t = dt__hop_timing(h);
   t->started_ms = dt_clock_now_ms(&n->ctx->clock);
   t->total_ms = 0;
-  *dt__hop_upgrade(h) = *d;
+  if (d) *dt__hop_upgrade(h) = *d;
+  n->last_internal = (int)why + 1;
   dt__redirect_out out;
-  dt__redirect_verdict vd = dt__redirect_upgrade(&n->st, up, &out);
+  dt__redirect_verdict vd = DT__REDIRECT_FOLLOW;
+  if (record_only) {
+    memset(&out, 0, sizeof out);
+    dt__hop_add_step(c, h,
+                     "HTTPS-Upgrades fallback: the https page redirected back "
+                     "to http (the host is not upgraded again)",
+                     "Chromium HTTPS-Upgrades (docs/https-upgrades.md); "
+                     "measured");
+  } else {
+    vd = dt__redirect_internal(&n->st, up, why, &out);
+  }
   dt_url_free(up);
   if (record_steps(c, h, &out)) return DT_ENOMEM;
   if (vd == DT__REDIRECT_ERROR) {
     dt__chain_set_error(c, out.err, "%s after %u redirects (%s)",
                         dt_strerror(out.err), n->st.redirect_count,
-                        out.note[0] ? out.note : "HSTS upgrade");
+                        out.note[0] ? out.note : "internal redirect");
     return out.err;
   }
   return 0;
@@ -267,6 +296,25 @@ static int on_head(dt__client *c, dt_hop *hop, void *ud) {
   dt__hsts_observe(n->ctx, n->chain, hop, rq.url);
   n->verdict = dt__redirect_next(&n->st, hop->status, hop->resp_headers,
                                  hop->resp_header_count, &n->out);
+  /* HTTPS-Upgrades: a status that fails the attempt (Firefox's 404), or
+   * an https page that redirects back to http on the same host */
+  if (n->attempt) {
+    dt__https_upgrades mode = n->ctx->profile->https_upgrades;
+    if (dt__https_upgrades_status_fails(mode, hop->status)) {
+      n->fallback_pending = 1;
+    } else if (n->verdict == DT__REDIRECT_FOLLOW &&
+               strcmp(dt_url_scheme(n->st.url), "http") == 0 &&
+               strcmp(dt_url_get(n->st.url, DT_URL_HOSTNAME),
+                      dt_url_get(n->attempt_http, DT_URL_HOSTNAME)) == 0) {
+      n->fallback_pending = 2;
+    }
+    /* the answer came: the attempt's short budget is over, the rest of
+     * the hop has the navigation's */
+    uint32_t total = n->ctx->limits.total_timeout_ms;
+    uint64_t spent = (uv_hrtime() - n->t0) / 1000000u;
+    dt__client_set_total_timeout(
+        c, total ? (spent < total ? (uint32_t)(total - spent) : 1) : 0);
+  }
   /* a 401 to a URL with credentials: once more with them */
   if (n->verdict == DT__REDIRECT_FINAL && hop->status == 401)
     n->verdict = dt__redirect_auth_retry(&n->st, hop->status, hop->resp_headers,
@@ -288,13 +336,76 @@ static int on_head(dt__client *c, dt_hop *hop, void *ud) {
   return 0;
 }
 
+static int hop_fields(nav *n, const dt__redirect_request *rq,
+                      dt__identity_out *io, const dt_header **f, size_t *count);
+
+/* The https attempt did not work: the host goes on the fallback list and
+ * the chain continues to the http URL through a synthetic 307, silently,
+ * as Chromium does (docs/https-upgrades.md). */
+static void fall_back(nav *n) {
+  dt_url *http = n->attempt_http;
+  n->attempt_http = NULL;
+  n->attempt = 0;
+  n->fallback_pending = 0;
+  dt__fallback_add(n->ctx->fallback, dt_url_get(http, DT_URL_HOSTNAME));
+  dt__redirect_request rq;
+  dt__redirect_current(&n->st, &rq);
+  dt__identity_out io;
+  const dt_header *fields;
+  size_t count;
+  int rc = hop_fields(n, &rq, &io, &fields, &count);
+  if (!rc)
+    rc = internal_hop(n, &rq, fields, count,
+                      n->ctx->identity == DT_IDENTITY_MINIMAL ? NULL : &io,
+                      DT__INTERNAL_HTTPS_FALLBACK, http, 0, NULL);
+  dt_url_free(http);
+  if (rc) {
+    fail(n, rc, NULL);
+    return;
+  }
+  step(n);
+}
+
 static void on_hop(dt_chain *chain, dt_hop *hop, int err, void *ud) {
   nav *n = ud;
   n->client = NULL;
+  if (n->attempt && ((err && err != DT_ECANCELED && err != DT_ENOMEM) ||
+                     n->fallback_pending == 1)) {
+    fall_back(n); /* the hop keeps its error; the chain goes on */
+    return;
+  }
   if (err) {
+    /* an attempt's error is the hop's only: the navigation's now */
+    if (n->attempt)
+      dt__chain_set_error(chain, hop->error, "%s",
+                          hop->error_message ? hop->error_message : "");
     finish(n); /* the client recorded the error on the chain */
     return;
   }
+  if (n->fallback_pending == 2) {
+    /* the https page sent us back to http: the rules already went there;
+     * a 307 records the fallback, the host is not upgraded again */
+    n->fallback_pending = 0;
+    dt__fallback_add(n->ctx->fallback,
+                     dt_url_get(n->attempt_http, DT_URL_HOSTNAME));
+    dt_url_free(n->attempt_http);
+    n->attempt_http = NULL;
+    dt__redirect_request rq;
+    dt__redirect_current(&n->st, &rq);
+    dt__identity_out io;
+    const dt_header *fields;
+    size_t count;
+    int rc = hop_fields(n, &rq, &io, &fields, &count);
+    if (!rc)
+      rc = internal_hop(n, &rq, fields, count,
+                        n->ctx->identity == DT_IDENTITY_MINIMAL ? NULL : &io,
+                        DT__INTERNAL_HTTPS_FALLBACK, rq.url, 1, NULL);
+    if (rc) {
+      fail(n, rc, NULL);
+      return;
+    }
+  }
+  n->attempt = 0;
   switch (n->verdict) {
   case DT__REDIRECT_FINAL:
     dt__chain_set_final_url(chain, hop->url);
@@ -328,9 +439,11 @@ static int hop_fields(nav *n, const dt__redirect_request *rq,
   }
   /* The first request has the first-hop order; every later one, the hop
    * after an HSTS internal 307 included, the redirect order (measured). */
-  dt__hop_kind kind = dt_chain_hop_count(n->chain) > 0 ? DT__KIND_REDIRECT
-                      : n->idn.form                    ? DT__KIND_FORM
-                                                       : DT__KIND_FIRST;
+  dt__hop_kind kind = n->last_internal == DT__INTERNAL_HTTPS_UPGRADE + 1
+                          ? DT__KIND_UPGRADE
+                      : dt_chain_hop_count(n->chain) > 0 ? DT__KIND_REDIRECT
+                      : n->idn.form                      ? DT__KIND_FORM
+                                                         : DT__KIND_FIRST;
   int rc =
       dt__identity_fields(&n->idn, kind, rq->url, rq->method, rq->send_body,
                           n->body_len, rq->headers, rq->header_count, io);
@@ -353,15 +466,36 @@ static void step(nav *n) {
       return;
     }
     dt_hsts_decision d;
+    const dt__identity_out *iop =
+        n->ctx->identity == DT_IDENTITY_MINIMAL ? NULL : &io;
     if (dt__hsts_decide(n->ctx, rq.url, &d)) {
-      int rc = synthetic_hop(
-          n, &rq, fields, field_count,
-          n->ctx->identity == DT_IDENTITY_MINIMAL ? NULL : &io, &d);
+      int rc = internal_hop(n, &rq, fields, field_count, iop, DT__INTERNAL_HSTS,
+                            NULL, 0, &d);
       if (rc) {
         fail(n, rc, NULL); /* the first error (the hop's) is kept */
         return;
       }
       continue; /* the next hop is https: decide cannot upgrade it again */
+    }
+    /* HSTS first; then HTTPS-Upgrades: https tried first, nothing sent in
+     * plaintext before it is decided */
+    if (!n->ctx->no_https_upgrades && !n->attempt &&
+        dt__https_upgrades_eligible(n->ctx->profile->https_upgrades, rq.url,
+                                    rq.method, n->initiator != NULL,
+                                    n->ctx->fallback)) {
+      dt_url *http = dt_url_dup(rq.url);
+      int rc = http ? internal_hop(n, &rq, fields, field_count, iop,
+                                   DT__INTERNAL_HTTPS_UPGRADE, NULL, 0, NULL)
+                    : DT_ENOMEM;
+      if (rc) {
+        dt_url_free(http);
+        fail(n, rc, NULL);
+        return;
+      }
+      n->attempt = 1;
+      dt_url_free(n->attempt_http);
+      n->attempt_http = http;
+      continue;
     }
     dt_hop *hop = dt__chain_add_hop(n->chain);
     if (!hop ||
@@ -370,8 +504,11 @@ static void step(nav *n) {
       fail(n, DT_ENOMEM, NULL);
       return;
     }
+    n->last_internal = 0;
     dt__client_opts o = {0};
     o.on_head = on_head;
+    /* an https attempt may fail without failing the navigation */
+    o.soft_fail = n->attempt;
     /* The total timeout is the navigation's, not each hop's. */
     uint32_t total = n->ctx->limits.total_timeout_ms;
     if (total) {
@@ -381,6 +518,12 @@ static void step(nav *n) {
         return;
       }
       o.total_timeout_ms = (uint32_t)(total - spent);
+    }
+    if (n->attempt) {
+      uint32_t budget =
+          dt__https_upgrades_timeout_ms(n->ctx->profile->https_upgrades);
+      if (!o.total_timeout_ms || o.total_timeout_ms > budget)
+        o.total_timeout_ms = budget;
     }
     /* A host the store or the list knows keeps HSTS's promise even when
      * this request went out as https by itself (§8.4: no click-through). */

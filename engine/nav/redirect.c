@@ -592,6 +592,8 @@ static const char R_ORIGIN_NULL[] =
     "Chromium RedirectUtil::UpdateHttpRequest (docs/decisions.md knob 5)";
 static const char R_HSTS[] = "RFC 6797 §8.3; Fetch §4.1 main fetch (HSTS)";
 static const char R_HSTS_COUNT[] = "docs/decisions.md knob 4b";
+static const char R_UPGRADES[] =
+    "Chromium HTTPS-Upgrades (docs/https-upgrades.md); measured";
 
 /* Who set the limit, for the note: the profile (knob 4) or the caller. */
 static const char *limit_source(const dt__redirect_state *st) {
@@ -870,13 +872,30 @@ fail:
 dt__redirect_verdict dt__redirect_upgrade(dt__redirect_state *st,
                                           const dt_url *upgraded,
                                           dt__redirect_out *out) {
+  return dt__redirect_internal(st, upgraded, DT__INTERNAL_HSTS, out);
+}
+
+dt__redirect_verdict dt__redirect_internal(dt__redirect_state *st,
+                                           const dt_url *upgraded,
+                                           dt__internal_why why,
+                                           dt__redirect_out *out) {
   out_reset(out);
   if (st == NULL || st->url == NULL || upgraded == NULL)
     return finish(out, DT__REDIRECT_ERROR, DT_EINVAL);
   const dt__profile *prof = st->profile;
-  step(out, R_HSTS,
-       "HSTS: %s → https, 307 Internal Redirect; method and body kept",
-       dt_url_get(st->url, DT_URL_HOST));
+  if (why == DT__INTERNAL_HSTS)
+    step(out, R_HSTS,
+         "HSTS: %s → https, 307 Internal Redirect; method and body kept",
+         dt_url_get(st->url, DT_URL_HOST));
+  else if (why == DT__INTERNAL_HTTPS_UPGRADE)
+    step(out, R_UPGRADES,
+         "HTTPS-Upgrades: %s tried over https first, 307 (nothing sent in "
+         "plaintext)",
+         dt_url_get(st->url, DT_URL_HOST));
+  else
+    step(out, R_UPGRADES,
+         "HTTPS-Upgrades fallback: https did not work, back to http (the "
+         "host is not upgraded again)");
   if (prof->synthetic_hops_count) {
     if (st->redirect_count >= st->max_redirects) {
       step(out, R_LIMIT, "internal redirect %u: at most %u are followed (%s)",

@@ -213,4 +213,18 @@ dt__redirect_verdict dt__redirect_upgrade(dt__redirect_state *st,
                                           const dt_url *upgraded,
                                           dt__redirect_out *out);
 
+/* Why the browser redirected internally (a synthetic 307). */
+typedef enum dt__internal_why {
+  DT__INTERNAL_HSTS = 0,      /* a Known HSTS Host */
+  DT__INTERNAL_HTTPS_UPGRADE, /* HTTPS-Upgrades: https first */
+  DT__INTERNAL_HTTPS_FALLBACK /* HTTPS-Upgrades: back to http */
+} dt__internal_why;
+/* dt__redirect_upgrade for any of them: the current request goes to URL,
+ * method, body and fields kept, counted as the profile counts internal
+ * redirects (knob 4b). */
+dt__redirect_verdict dt__redirect_internal(dt__redirect_state *st,
+                                           const dt_url *url,
+                                           dt__internal_why why,
+                                           dt__redirect_out *out);
+
 #endif

@@ -135,8 +135,14 @@ static void finish(req *r, int err) {
   dt__hop_timing(hop)->total_ms = ms_since(r->t0);
   if (err) {
     r->err = err;
-    dt__chain_set_error(r->chain, err, "%s %s:%d (%s): %s", phase_names[r->ph],
-                        r->host, r->port, where_addr(r), r->msg);
+    /* the hop always says what went wrong; the chain too unless the
+     * navigation may go on without this hop (an HTTPS-Upgrades attempt) */
+    char why[1400];
+    snprintf(why, sizeof why, "%s %s:%d (%s): %s", phase_names[r->ph], r->host,
+             r->port, where_addr(r), r->msg);
+    hop->error = err;
+    hop->error_message = dt__chain_strdup(r->chain, why);
+    if (!r->opts.soft_fail) dt__chain_set_error(r->chain, err, "%s", why);
     dt__ctx_tracef(r->ctx, "error %s: %s", dt_err_name(err), r->msg);
   }
   if (r->conn) {
@@ -261,6 +267,13 @@ static void on_total_timeout(uv_timer_t *t) {
   fail(r, DT_ETIMEOUT_TOTAL, "total time limit of %u ms reached",
        (unsigned)(r->opts.total_timeout_ms ? r->opts.total_timeout_ms
                                            : r->ctx->limits.total_timeout_ms));
+}
+
+void dt__client_set_total_timeout(dt__client *r, uint32_t ms) {
+  if (r->ph == PH_DONE) return;
+  r->opts.total_timeout_ms = ms;
+  uv_timer_stop(&r->total_timer);
+  if (ms) uv_timer_start(&r->total_timer, on_total_timeout, ms, 0);
 }
 
 /* ---- response ------------------------------------------------------------ */

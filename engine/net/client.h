@@ -30,6 +30,8 @@ typedef struct dt__client_opts {
                                  did not verify is fatal even with
                                  --insecure (RFC 6797 §8.4, §12.1) */
   dt__client_head_cb on_head; /* optional; gets the send's user_data */
+  int soft_fail;              /* 1: an error stays the hop's (hop->error):
+                                 the navigation may go on without it */
   int exact_fields;           /* 1: the headers are the request's fields,
                                  in order (a browser identity made them):
                                  nothing added but Host */
@@ -60,6 +62,9 @@ int dt__client_head_error(dt__client *c, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* Restarts the hop's total timer at MS from now (0: none): an
+ * HTTPS-Upgrades attempt's short budget ends once its head is in. */
+void dt__client_set_total_timeout(dt__client *c, uint32_t ms);
 /* Ends the hop now with ERR (e.g. DT_ECANCELED) and WHY for the message;
  * cb still runs once, from the loop. Nothing when the hop has ended. */
 void dt__client_abort(dt__client *c, int err, const char *why);

@@ -68,6 +68,8 @@ static void timing_json(dt__jw *w, const dt_hop_timing *t) {
   dt__jw_obj_close(w);
 }
 
+static void error_json(dt__jw *w, int err, const char *m);
+
 static void hop_json(dt__jw *w, const dt_hop *h) {
   dt__jw_obj_open(w);
   dt__jw_key(w, "request");
@@ -148,16 +150,16 @@ static void hop_json(dt__jw *w, const dt_hop *h) {
   dt__jw_arr_close(w);
   dt__jw_key(w, "permanent_redirect_cached");
   dt__jw_bool(w, h->permanent_redirect_cached);
+  dt__jw_key(w, "error"); /* the hop's own: docs/json-output.md */
+  error_json(w, h->error, h->error_message);
   dt__jw_obj_close(w);
 }
 
-void dt__chain_error_json(dt__jw *w, const dt_chain *chain) {
-  int err = dt_chain_error(chain);
+static void error_json(dt__jw *w, int err, const char *m) {
   if (!err) {
     dt__jw_null(w);
     return;
   }
-  const char *m = dt_chain_error_message(chain);
   dt__jw_obj_open(w);
   dt__jw_key(w, "code");
   dt__jw_str(w, dt_err_name(err));
@@ -166,6 +168,10 @@ void dt__chain_error_json(dt__jw *w, const dt_chain *chain) {
   dt__jw_key(w, "message");
   dt__jw_str(w, m ? m : dt_strerror(err));
   dt__jw_obj_close(w);
+}
+
+void dt__chain_error_json(dt__jw *w, const dt_chain *chain) {
+  error_json(w, dt_chain_error(chain), dt_chain_error_message(chain));
 }
 
 char *dt_chain_to_json(const dt_chain *chain) {

@@ -286,6 +286,30 @@ class Fixture:
             time.sleep(0.02)
 
 
+def certs_with_other(dst, names, cn=None):
+    """Copies the test CA dir to DST and re-makes its `other` certificate
+    for NAMES, signed by the same TEST CA (a listener declared with cert
+    `other` serves it). Pass dst to the fixture by setting cert_dir."""
+    shutil.copytree(cert_dir(), dst)
+    san = ",".join("DNS:" + n for n in names)
+    ext = os.path.join(dst, "names.ext")
+    with open(ext, "w") as f:
+        f.write("basicConstraints=critical,CA:FALSE\n"
+                "keyUsage=critical,digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=serverAuth\n"
+                f"subjectAltName={san}\n")
+    key, csr, crt = (os.path.join(dst, n) for n in ("other.key", "names.csr", "other.crt"))
+    def run(*a):
+        subprocess.run(a, check=True, capture_output=True)
+    run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-out", key)
+    run("openssl", "req", "-new", "-key", key, "-subj", f"/O=detour tests/CN={cn or names[0]}",
+        "-out", csr)
+    run("openssl", "x509", "-req", "-in", csr, "-CA", os.path.join(dst, "ca.crt"),
+        "-CAkey", os.path.join(dst, "ca.key"), "-CAcreateserial", "-days", "3650",
+        "-sha256", "-extfile", ext, "-out", crt)
+
+
 _version_line = None
 
 

@@ -100,28 +100,6 @@ def variants(case):
     return []
 
 
-def make_deep_certs(src, dst):
-    """Copies the test CA dir to DST and re-makes `other` for DEEP_NAMES,
-    signed by the same TEST CA (the fixture's `other` slot serves it)."""
-    shutil.copytree(src, dst)
-    san = ",".join("DNS:" + n for n in DEEP_NAMES)
-    ext = os.path.join(dst, "deep.ext")
-    with open(ext, "w") as f:
-        f.write("basicConstraints=critical,CA:FALSE\n"
-                "keyUsage=critical,digitalSignature,keyEncipherment\n"
-                "extendedKeyUsage=serverAuth\n"
-                f"subjectAltName={san}\n")
-    key, csr, crt = (os.path.join(dst, n) for n in ("other.key", "deep.csr", "other.crt"))
-    run = lambda *a: subprocess.run(a, check=True, capture_output=True)  # noqa: E731
-    run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-        "-out", key)
-    run("openssl", "req", "-new", "-key", key, "-subj", "/O=detour tests/CN=x.y.a.test",
-        "-out", csr)
-    run("openssl", "x509", "-req", "-in", csr, "-CA", os.path.join(dst, "ca.crt"),
-        "-CAkey", os.path.join(dst, "ca.key"), "-CAcreateserial", "-days", "3650",
-        "-sha256", "-extfile", ext, "-out", crt)
-
-
 def host_of(req):
     """The logged Host without its port, ASCII-lowercased."""
     h = (req.get("host") or "").lower()
@@ -152,7 +130,7 @@ class Conformance(unittest.TestCase):
     def _start(cls):
         cls.env = dict(os.environ, XDG_DATA_HOME=os.path.join(cls.tmp, "xdg"))
         certs = os.path.join(cls.tmp, "certs")
-        make_deep_certs(dtfixture.cert_dir(), certs)
+        dtfixture.certs_with_other(certs, DEEP_NAMES, cn="x.y.a.test")
         # {preload}: a tiny list compiled from fixtures/conformance/preload.json.
         cls.paths = {"preload": os.path.join(cls.tmp, "preload.bin")}
         rc, _, err, _ = run_detour(["preload", "compile", os.path.join(CASE_DIR, "preload.json"),

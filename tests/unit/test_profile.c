@@ -89,6 +89,13 @@ int main(void) {
   CHECK(dt__profile_find("chromium ") == NULL);
   CHECK(dt__profile_find(NULL) == NULL);
   CHECK(dt__profile_at(dt__profile_count()) == NULL);
+  /* knob 11 (docs/https-upgrades.md): Chromium's HTTPS-Upgrades, none in
+   * the standards, Firefox's HTTPS-First */
+  CHECK_INT(dt__profile_find("chromium")->https_upgrades,
+            DT__UPGRADES_CHROMIUM);
+  CHECK_INT(dt__profile_find("fetch")->https_upgrades, DT__UPGRADES_OFF);
+  CHECK_INT(dt__profile_find("firefox")->https_upgrades,
+            DT__UPGRADES_FIREFOX_FIRST);
   /* chromium is the default (docs/decisions.md). */
   CHECK(dt__profile_default() == dt__profile_find("chromium"));
   return dt_test_summary("test_profile");

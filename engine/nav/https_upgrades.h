@@ -1,0 +1,48 @@
+/* https_upgrades.h — Chromium's HTTPS-Upgrades and Firefox's HTTPS-First
+ * (internal): which http navigations are tried over https first, what
+ * counts as that attempt failing, and the hosts that fell back (not tried
+ * again). Profile knob 11; docs/https-upgrades.md has the rules and their
+ * sources. The navigation (navigate.c) records the synthetic 307s. */
+#ifndef DT_NAV_HTTPS_UPGRADES_H
+#define DT_NAV_HTTPS_UPGRADES_H
+
+#include "detour.h"
+#include "engine/profile.h"
+
+#include <stddef.h>
+
+/* The hosts that fell back, most recent last (bounded: the oldest goes). */
+#define DT__FALLBACK_MAX 1024
+
+typedef struct dt__fallback_list {
+  char *host[DT__FALLBACK_MAX];
+  size_t n;
+} dt__fallback_list;
+
+int dt__fallback_has(const dt__fallback_list *l, const char *host);
+/* 0 or DT_ENOMEM. */
+int dt__fallback_add(dt__fallback_list *l, const char *host);
+void dt__fallback_clear(dt__fallback_list *l);
+
+/* A unique public host name: a registrable domain under a suffix the
+ * public suffix list names (not .test, .local, .localhost, not one label,
+ * not an IP literal). */
+int dt__https_upgrades_unique_host(const dt_url *url);
+
+/* Is URL (requested with METHOD) tried over https first under MODE? The
+ * HSTS decision comes before and is not this one's. INITIATED: the
+ * navigation has an initiator (Firefox upgrades links only: a typed URL
+ * with its scheme is not). */
+int dt__https_upgrades_eligible(dt__https_upgrades mode, const dt_url *url,
+                                const char *method, int initiated,
+                                const dt__fallback_list *fallback);
+
+/* The attempt's time budget: Chromium falls back when https has not
+ * answered within about 3 s; Firefox probes http after about 2.2 s. */
+unsigned dt__https_upgrades_timeout_ms(dt__https_upgrades mode);
+
+/* Does an https response with STATUS fail the attempt by itself (Firefox
+ * falls back on a 404; Chromium shows any status)? */
+int dt__https_upgrades_status_fails(dt__https_upgrades mode, int status);
+
+#endif
