@@ -340,9 +340,11 @@ static int hop_fields(nav *n, const dt__redirect_request *rq,
                       dt__identity_out *io, const dt_header **f, size_t *count);
 
 /* The https attempt did not work: the host goes on the fallback list and
- * the chain continues to the http URL through a synthetic 307, silently,
- * as Chromium does (docs/https-upgrades.md). */
-static void fall_back(nav *n) {
+ * a synthetic 307 (HttpsUpgrades) takes the chain back to http, silently,
+ * as Chromium does (docs/https-upgrades.md) — to the attempt's http URL,
+ * or, RECORD_ONLY, where the https page's own redirect already took it.
+ * 0 or the error. */
+static int fallback_hop(nav *n, int record_only) {
   dt_url *http = n->attempt_http;
   n->attempt_http = NULL;
   n->attempt = 0;
@@ -357,13 +359,10 @@ static void fall_back(nav *n) {
   if (!rc)
     rc = internal_hop(n, &rq, fields, count,
                       n->ctx->identity == DT_IDENTITY_MINIMAL ? NULL : &io,
-                      DT__INTERNAL_HTTPS_FALLBACK, http, 0, NULL);
+                      DT__INTERNAL_HTTPS_FALLBACK, record_only ? rq.url : http,
+                      record_only, NULL);
   dt_url_free(http);
-  if (rc) {
-    fail(n, rc, NULL);
-    return;
-  }
-  step(n);
+  return rc;
 }
 
 static void on_hop(dt_chain *chain, dt_hop *hop, int err, void *ud) {
@@ -371,7 +370,11 @@ static void on_hop(dt_chain *chain, dt_hop *hop, int err, void *ud) {
   n->client = NULL;
   if (n->attempt && ((err && err != DT_ECANCELED && err != DT_ENOMEM) ||
                      n->fallback_pending == 1)) {
-    fall_back(n); /* the hop keeps its error; the chain goes on */
+    int rc = fallback_hop(n, 0); /* the hop keeps its error */
+    if (rc)
+      fail(n, rc, NULL);
+    else
+      step(n);
     return;
   }
   if (err) {
@@ -382,24 +385,9 @@ static void on_hop(dt_chain *chain, dt_hop *hop, int err, void *ud) {
     finish(n); /* the client recorded the error on the chain */
     return;
   }
+  /* the https page sent us back to http: the rules already went there */
   if (n->fallback_pending == 2) {
-    /* the https page sent us back to http: the rules already went there;
-     * a 307 records the fallback, the host is not upgraded again */
-    n->fallback_pending = 0;
-    dt__fallback_add(n->ctx->fallback,
-                     dt_url_get(n->attempt_http, DT_URL_HOSTNAME));
-    dt_url_free(n->attempt_http);
-    n->attempt_http = NULL;
-    dt__redirect_request rq;
-    dt__redirect_current(&n->st, &rq);
-    dt__identity_out io;
-    const dt_header *fields;
-    size_t count;
-    int rc = hop_fields(n, &rq, &io, &fields, &count);
-    if (!rc)
-      rc = internal_hop(n, &rq, fields, count,
-                        n->ctx->identity == DT_IDENTITY_MINIMAL ? NULL : &io,
-                        DT__INTERNAL_HTTPS_FALLBACK, rq.url, 1, NULL);
+    int rc = fallback_hop(n, 1);
     if (rc) {
       fail(n, rc, NULL);
       return;
