@@ -20,12 +20,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hsts/base/safefile.h"
 #include "hsts/store.h"
 
 #define DT__HSTS_FILE_VERSION 1
 #define DT__HSTS_FILE_MAGIC "detour-hsts-store"
 /* Bad line numbers remembered in a report (more are only counted). */
-#define DT__HSTS_FILE_BAD_KEPT 8
+#define DT__HSTS_FILE_BAD_KEPT DT__FILE_BAD_KEPT
 /* Longest line accepted; longer lines are bad lines (a bound, not a rule:
  * the longest valid entry line is under 320 bytes). */
 #define DT__HSTS_FILE_MAX_LINE 1024u
@@ -39,30 +40,14 @@
 #define DT__HSTS_FILE_REWRITE_SLACK_MS (24LL * 3600 * 1000)
 /* How long a save waits for another process's lock before giving up
  * (DT_ESTORE, nothing written, the journal kept). */
-#define DT__HSTS_FILE_LOCK_WAIT_MS 10000u
+#define DT__HSTS_FILE_LOCK_WAIT_MS DT__FILE_LOCK_WAIT_MS
 /* Range deletions ("clear", "delete observed between") kept in the file. */
 #define DT__HSTS_FILE_RANGES_KEPT 64u
 
-/* What a load, save, import or export did. Zero it (or let the call do it:
- * every call below clears it first). Plain value type, no pointers. */
-typedef struct dt__hsts_file_report {
-  int err;           /* 0 or the DT_E* code the call returned */
-  int sys_errno;     /* errno behind err, 0 if none */
-  int missing;       /* load: the file did not exist (not an error) */
-  size_t lines;      /* lines read (header and comments included) */
-  size_t loaded;     /* entries taken from the file or import */
-  size_t skipped;    /* bad lines skipped (each costs one entry) */
-  size_t expired;    /* expired entries dropped (rule 17) */
-  size_t tombstones; /* deletions read from the file */
-  size_t saved;      /* save/export: entries written */
-  int unchanged;     /* save: nothing new, the file was not rewritten */
-  size_t nbad;       /* how many of bad_lines[] are set */
-  size_t bad_lines[DT__HSTS_FILE_BAD_KEPT]; /* 1-based line numbers */
-  char path[512];     /* the file concerned (truncated if longer) */
-  char cause[256];    /* e.g. "Permission denied" */
-  char fix[256];      /* what the user can do */
-  char message[1200]; /* one sentence with path, cause and fix */
-} dt__hsts_file_report;
+/* What a load, save, import or export did: the kit's report
+ * (hsts/base/safefile.h), with "HSTS store" as what. Every call below
+ * clears it first. */
+typedef dt__file_report dt__hsts_file_report;
 
 /* Loads the store file PATH into S (merged: an entry replaces S's only if
  * it was observed later; deletions in the file remove S's older entries).
@@ -137,8 +122,5 @@ int dt__hsts_file_export_curl_path(dt__hsts_store *s, const char *path,
  * (CAP bytes). Returns 0, or DT_EINVAL when neither variable is usable
  * or the path does not fit (out is then ""). */
 int dt__hsts_file_default_path(char *out, size_t cap);
-
-/* CRC-32 (IEEE 802.3, the zlib one) of BUF; the per-line checksum. */
-uint32_t dt__hsts_crc32(const void *buf, size_t len);
 
 #endif

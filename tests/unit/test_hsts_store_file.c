@@ -200,7 +200,7 @@ static int writer_child(void *ud) {
 /* ---- tests ------------------------------------------------------------------
  */
 static void test_crc_and_paths(void) {
-  CHECK_INT(dt__hsts_crc32("123456789", 9), 0xcbf43926u); /* the check value */
+  CHECK_INT(dt__crc32("123456789", 9), 0xcbf43926u); /* the check value */
   char out[256];
   setenv("HOME", "/home/u", 1);
   setenv("XDG_DATA_HOME", "/data", 1);
@@ -463,8 +463,8 @@ static void test_damage(void) {
   snprintf(l1, sizeof l1, "h Upper.test - never 5");
   snprintf(l2, sizeof l2, "h dot.test. - never 5");
   snprintf(txt, sizeof txt, "detour-hsts-store 1\n%s %08x\n%s %08x\n", l1,
-           (unsigned)dt__hsts_crc32(l1, strlen(l1)), l2,
-           (unsigned)dt__hsts_crc32(l2, strlen(l2)));
+           (unsigned)dt__crc32(l1, strlen(l1)), l2,
+           (unsigned)dt__crc32(l2, strlen(l2)));
   s = fresh();
   dt__hsts_file_load_mem(s, txt, strlen(txt), &rep);
   CHECK_INT(rep.skipped, 2);

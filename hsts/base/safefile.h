@@ -1,0 +1,93 @@
+/* safefile.h — the crash-safe file kit (internal): what every file detour
+ * keeps shares — the HSTS store today (hsts/store_file.c), the user-data
+ * directory's other files next.
+ *
+ *   - a report with the path, the cause and the fix of any problem, one
+ *     sentence the CLI prints, and counts of bad lines skipped;
+ *   - a CRC-32 per record line (one damaged line costs one record);
+ *   - reads that refuse what must not be trusted before reading a byte
+ *     (not a regular file, world-writable, over a size bound);
+ *   - replacement that is atomic and durable: PATH.tmp (0600, O_EXCL after
+ *     removing a stale one), fsync, rename over PATH, fsync of the
+ *     directory; on failure PATH is untouched;
+ *   - a lock file PATH.lock held for a reload-merge-save, never waited on
+ *     forever.
+ * Pure C + POSIX; no libuv, no engine. */
+#ifndef DT_HSTS_BASE_SAFEFILE_H
+#define DT_HSTS_BASE_SAFEFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Bad line numbers remembered in a report (more are only counted). */
+#define DT__FILE_BAD_KEPT 8
+/* How long a lock is waited for before giving up (DT_ESTORE). */
+#define DT__FILE_LOCK_WAIT_MS 10000u
+
+/* What a load, save, import or export did. Plain value type. The counters
+ * a file does not use stay 0. */
+typedef struct dt__file_report {
+  int err;           /* 0 or the DT_E* code the call returned */
+  int sys_errno;     /* errno behind err, 0 if none */
+  int missing;       /* load: the file did not exist (not an error) */
+  size_t lines;      /* lines read (header and comments included) */
+  size_t loaded;     /* records taken from the file or import */
+  size_t skipped;    /* bad lines skipped (each costs one record) */
+  size_t expired;    /* expired records dropped */
+  size_t tombstones; /* deletions read from the file */
+  size_t saved;      /* save/export: records written */
+  int unchanged;     /* save: nothing new, the file was not rewritten */
+  size_t nbad;       /* how many of bad_lines[] are set */
+  size_t bad_lines[DT__FILE_BAD_KEPT]; /* 1-based line numbers */
+  char what[32];                       /* "HSTS store", "cookie jar", ... */
+  char path[512];     /* the file concerned (truncated if longer) */
+  char cause[256];    /* e.g. "Permission denied" */
+  char fix[256];      /* what the user can do */
+  char message[1200]; /* one sentence with what, path, cause and fix */
+} dt__file_report;
+
+/* Clears REP for a call on WHAT's file PATH (NULL: in memory). */
+void dt__file_report_start(dt__file_report *rep, const char *what,
+                           const char *path);
+/* One bad line (LINENO, 1-based) skipped. */
+void dt__file_report_bad(dt__file_report *rep, size_t lineno);
+/* Fills the error part: cause, fix, and the sentence. Returns ERR. */
+int dt__file_report_fail(dt__file_report *rep, int err, int sys_errno,
+                         const char *cause, const char *fix);
+/* An errno E from the file system while doing WHAT (on WHERE, or the
+ * report's path), as cause and fix. Returns DT_EIO. */
+int dt__file_report_errno(dt__file_report *rep, int e, const char *what,
+                          const char *where);
+
+/* CRC-32 (IEEE 802.3): 0xcbf43926 for "123456789". */
+uint32_t dt__crc32(const void *buf, size_t len);
+
+/* Reads PATH whole into *buf (free()) and *len. A missing file sets
+ * rep->missing and *buf = NULL, 0 returned. DT_ESTORE: not a regular
+ * file, world-writable (anyone could plant records), bigger than MAX.
+ * DT_EIO, DT_ENOMEM. */
+int dt__safefile_read(const char *path, size_t max, char **buf, size_t *len,
+                      dt__file_report *rep);
+/* mkdir -p of PATH's directory, new levels 0700 (what detour keeps says
+ * where a user went: private by default). */
+int dt__safefile_ensure_dir(const char *path, dt__file_report *rep);
+
+/* Writes the file's content to OUT, counting records in *COUNT. 0 or a
+ * DT_E*. */
+typedef int (*dt__safefile_gen)(FILE *out, void *ud, size_t *count);
+/* Replaces PATH atomically and durably with what GEN writes (through
+ * PATH.tmp). rep->saved is the count. 0, or DT_EIO with PATH untouched, or
+ * GEN's error. */
+int dt__safefile_replace(const char *path, dt__safefile_gen gen, void *ud,
+                         dt__file_report *rep);
+
+/* Takes the lock PATH.lock (created 0600), waiting at most the lock wait.
+ * Returns the lock's descriptor (give it to dt__safefile_unlock), or a
+ * negative DT_E* (DT_ESTORE when another process holds it too long). */
+int dt__safefile_lock(const char *path, dt__file_report *rep);
+void dt__safefile_unlock(int fd);
+/* The lock wait, for tests (the default DT__FILE_LOCK_WAIT_MS). */
+void dt__safefile_set_lock_wait(unsigned ms);
+
+#endif
