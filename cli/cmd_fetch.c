@@ -39,6 +39,9 @@ static const char help[] =
     "      --no-hsts             no HSTS at all (no store, no preload list)\n"
     "      --no-preload          no preload list\n"
     "      --no-https-upgrades   do not try https first for http URLs\n"
+    "      --user-data-dir DIR   what the browser remembers (HSTS store,\n"
+    "                            HTTPS-Upgrades fallbacks; default "
+    "~/.local/share/detour)\n"
     "      --preload-file FILE   use a blob from `detour preload compile`\n"
     "      --disable-stale-preload  a list older than 70 days is not used "
     "(Chromium)\n"
@@ -99,6 +102,7 @@ enum {
   O_IDENTITY,
   O_BROWSER_VERSION,
   O_NO_HTTPS_UPGRADES,
+  O_USER_DATA_DIR,
   O_VERSION
 };
 
@@ -140,6 +144,7 @@ static const struct option longopts[] = {
     {"identity", required_argument, 0, O_IDENTITY},
     {"browser-version", required_argument, 0, O_BROWSER_VERSION},
     {"no-https-upgrades", no_argument, 0, O_NO_HTTPS_UPGRADES},
+    {"user-data-dir", required_argument, 0, O_USER_DATA_DIR},
     {"help", no_argument, 0, O_HELP},
     {"version", no_argument, 0, O_VERSION},
     {0, 0, 0, 0}};
@@ -174,7 +179,7 @@ typedef struct fetch_opts {
   int max_body_set;    /* --max-body-bytes given: with -o, a cap on the file */
   cli_request_opts rq; /* -H, -d, --resolve, --connect-to */
   int json, explain, verbose, no_store;
-  const char *output, *store_opt, *har;
+  const char *output, *store_opt, *har, *user_data_dir;
 } fetch_opts;
 
 static int limit_opt(const char *name, const char *arg, size_t *out) {
@@ -272,6 +277,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_HTTP1_1: o->ctx.http_version = DT_HTTP_1_1; break;
     case O_HTTP2: o->ctx.http_version = DT_HTTP_2; break;
     case O_NO_HTTPS_UPGRADES: o->ctx.no_https_upgrades = 1; break;
+    case O_USER_DATA_DIR: o->user_data_dir = optarg; break;
     case O_IDENTITY:
       if (strcmp(optarg, "browser") == 0)
         o->ctx.identity = DT_IDENTITY_BROWSER;
@@ -387,12 +393,26 @@ int cli_cmd_fetch(int argc, char **argv) {
   dt_sync *s = NULL;
   dt_chain *chain = NULL;
   if (rc) goto out;
-  if (!o.ctx.hsts_off && !o.no_store) {
-    if (cli_hsts_store_path(o.store_opt, store_path, sizeof store_path) == 0)
-      o.ctx.hsts_store_path = store_path;
-    else
+  /* What the browser remembers: the user-data directory (--user-data-dir,
+   * else the default store's directory), the HSTS store in it unless
+   * --hsts-store names another file; --no-hsts-store keeps it all in
+   * memory. */
+  char udd[1024];
+  if (!o.no_store && o.user_data_dir) {
+    o.ctx.user_data_dir = o.user_data_dir;
+    if (o.store_opt) o.ctx.hsts_store_path = o.store_opt;
+  } else if (!o.no_store) {
+    if (cli_hsts_store_path(o.store_opt, store_path, sizeof store_path) == 0) {
+      if (!o.ctx.hsts_off) o.ctx.hsts_store_path = store_path;
+      if (!o.store_opt && cli_hsts_store_path(NULL, udd, sizeof udd) == 0 &&
+          strrchr(udd, '/')) {
+        *strrchr(udd, '/') = 0; /* the default store's directory */
+        o.ctx.user_data_dir = udd;
+      }
+    } else {
       cli_error("warning: no HSTS store path ($XDG_DATA_HOME and $HOME "
                 "unset): the store is kept in memory only");
+    }
   }
   rc = dt_sync_new(&s, &o.ctx);
   if (rc) {

@@ -35,6 +35,7 @@ static void ctx_free(dt_ctx *ctx) {
   free(ctx->accept_language);
   if (ctx->fallback) dt__fallback_clear(ctx->fallback);
   free(ctx->fallback);
+  free(ctx->fallback_path);
   free(ctx);
 }
 
@@ -101,7 +102,14 @@ static int hsts_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
   ctx->profile = dt__profile_lookup(opt->profile);
   if (!ctx->profile) return DT_EINVAL;
   ctx->hsts_off = opt->hsts_off;
-  const char *path = opt->hsts_off ? NULL : opt->hsts_store_path;
+  /* the user-data directory's store unless a file is named */
+  char udd_store[4200];
+  const char *path = opt->hsts_store_path;
+  if (!path && opt->user_data_dir &&
+      (size_t)snprintf(udd_store, sizeof udd_store, "%s/hsts.txt",
+                       opt->user_data_dir) < sizeof udd_store)
+    path = udd_store;
+  if (opt->hsts_off) path = NULL;
   dt_error e = {0};
   int rc = dt__store_open(&ctx->store, path, ctx->profile, &ctx->clock,
                           ctx->limits.hsts_max_entries, &e);
@@ -161,7 +169,16 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   ctx->user_agent = dupz(opt->user_agent);
   ctx->accept_language = dupz(opt->accept_language);
   ctx->fallback = calloc(1, sizeof *ctx->fallback);
-  if (!ctx->ovr || !ctx->fallback || (opt->ca_file && !ctx->ca_file) ||
+  if (opt->user_data_dir) {
+    size_t n = strlen(opt->user_data_dir) + sizeof "/https-upgrades.txt";
+    ctx->fallback_path = malloc(n);
+    if (ctx->fallback_path)
+      snprintf(ctx->fallback_path, n, "%s/https-upgrades.txt",
+               opt->user_data_dir);
+  }
+  if (!ctx->ovr || !ctx->fallback ||
+      (opt->user_data_dir && !ctx->fallback_path) ||
+      (opt->ca_file && !ctx->ca_file) ||
       (opt->user_agent && !ctx->user_agent) ||
       (opt->accept_language && !ctx->accept_language)) {
     ctx_free(ctx);
@@ -180,6 +197,14 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   if (rc) {
     ctx_free(ctx);
     return rc;
+  }
+  if (ctx->fallback_path) { /* a problem is a warning: memory only */
+    dt__file_report rep;
+    if (dt__fallback_load(ctx->fallback, ctx->fallback_path, &rep)) {
+      dt__ctx_warn(ctx, "%s It is kept in memory only.", rep.message);
+      free(ctx->fallback_path);
+      ctx->fallback_path = NULL;
+    }
   }
   uv_timer_init(ctx->loop, &ctx->close_timer);
   ctx->close_timer.data = ctx;
@@ -276,7 +301,18 @@ static void on_save_timer(uv_timer_t *t) { save_now(t->data); }
  * on a 10 s commit interval; curl writes its HSTS file at cleanup. By
  * default detour saves at once (nothing lost on a crash); with a delay the
  * first unsaved change arms one timer and later changes ride on it. */
+/* The user-data directory's other files, after a navigation: written at
+ * once when they changed (they change rarely: a fallback). A failure is a
+ * warning; the list stays in memory. */
+static void memory_settle(dt_ctx *ctx) {
+  if (!ctx->fallback_path || !ctx->fallback->dirty) return;
+  dt__file_report rep;
+  if (dt__fallback_save(ctx->fallback, ctx->fallback_path, &rep))
+    dt__ctx_warn(ctx, "%s", rep.message);
+}
+
 void dt__ctx_hsts_settle(dt_ctx *ctx) {
+  memory_settle(ctx);
   if (!ctx->store->path || !ctx->store->dirty) return;
   if (!ctx->hsts_save_delay_ms || ctx->closing) {
     save_now(ctx);

@@ -32,6 +32,7 @@ struct dt_ctx {
   int identity;     /* dt_identity */
   int no_https_upgrades;
   struct dt__fallback_list *fallback; /* HTTPS-Upgrades fell back here */
+  char *fallback_path;                /* its file, or NULL: memory only */
   unsigned browser_version;
   char *accept_language;
   char *ca_file;

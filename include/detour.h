@@ -850,6 +850,13 @@ typedef struct dt_ctx_options {
   /* 1: no HTTPS-Upgrades / HTTPS-First for this context, whatever the
    * profile (docs/https-upgrades.md); added in 0.3 */
   int no_https_upgrades;
+  /* The browser-profile directory (Chromium's --user-data-dir): what the
+   * context remembers across runs lives there — the HSTS store
+   * (DIR/hsts.txt unless hsts_store_path names another file) and the
+   * HTTPS-Upgrades fallback list (DIR/https-upgrades.txt), each
+   * crash-safe and shared safely between processes. NULL: only the HSTS
+   * store, at hsts_store_path, persists. Added in 0.3. */
+  const char *user_data_dir;
 } dt_ctx_options;
 
 typedef enum dt_identity {

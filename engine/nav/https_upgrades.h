@@ -8,6 +8,7 @@
 
 #include "detour.h"
 #include "engine/profile.h"
+#include "hsts/base/safefile.h"
 
 #include <stddef.h>
 
@@ -16,13 +17,29 @@
 
 typedef struct dt__fallback_list {
   char *host[DT__FALLBACK_MAX];
+  int64_t at[DT__FALLBACK_MAX]; /* when it fell back (ms, the ctx clock) */
   size_t n;
+  int dirty; /* added since the file was read or written */
 } dt__fallback_list;
 
 int dt__fallback_has(const dt__fallback_list *l, const char *host);
-/* 0 or DT_ENOMEM. */
-int dt__fallback_add(dt__fallback_list *l, const char *host);
+/* HOST fell back at AT_MS. 0 or DT_ENOMEM. */
+int dt__fallback_add(dt__fallback_list *l, const char *host, int64_t at_ms);
 void dt__fallback_clear(dt__fallback_list *l);
+
+/* The list on disk, in the user-data directory (docs/https-upgrades.md):
+ *   detour-https-upgrades 1
+ *   f <host> <at_ms> <crc>
+ * with the kit's guarantees (hsts/base/safefile.h). Load merges the file
+ * into L (a missing file is empty); save is a locked reload-merge-save, so
+ * processes sharing the directory lose nothing; both fill REP. */
+int dt__fallback_load(dt__fallback_list *l, const char *path,
+                      dt__file_report *rep);
+int dt__fallback_save(dt__fallback_list *l, const char *path,
+                      dt__file_report *rep);
+/* The file's bytes BUF merged into L (for the fuzz target). */
+int dt__fallback_load_mem(dt__fallback_list *l, const char *buf, size_t len,
+                          dt__file_report *rep);
 
 /* A unique public host name: a registrable domain under a suffix the
  * public suffix list names (not .test, .local, .localhost, not one label,

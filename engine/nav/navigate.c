@@ -349,7 +349,8 @@ static int fallback_hop(nav *n, int record_only) {
   n->attempt_http = NULL;
   n->attempt = 0;
   n->fallback_pending = 0;
-  dt__fallback_add(n->ctx->fallback, dt_url_get(http, DT_URL_HOSTNAME));
+  dt__fallback_add(n->ctx->fallback, dt_url_get(http, DT_URL_HOSTNAME),
+                   dt_clock_now_ms(&n->ctx->clock));
   dt__redirect_request rq;
   dt__redirect_current(&n->st, &rq);
   dt__identity_out io;

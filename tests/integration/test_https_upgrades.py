@@ -199,6 +199,38 @@ class HttpsUpgrades(unittest.TestCase):
                                 "http://refused.example.com/up/ok"])
         self.assertEqual(self.reasons(js), ["HttpsUpgrades", None, "HttpsUpgrades", None, None])
 
+    def test_fallback_remembered_across_processes(self):
+        # two processes sharing one user-data directory: the second does
+        # not try https for a host that fell back in the first; the HSTS
+        # store lives in the same directory
+        udd = os.path.join(self.tmp, "profile")
+        fx = self.fx
+        ct = ["--connect-to", f"refused.example.com:443:127.0.0.1:{self.closed}",
+              "--connect-to", f"refused.example.com:80:127.0.0.1:{fx.port('http')}"]
+        base = ["fetch", "--json", "--user-data-dir", udd, "--no-preload",
+                "--cacert", ca_file(), *ct, "http://refused.example.com/up/ok"]
+        rc, _, err, js = run_detour(base)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.reasons(js), ["HttpsUpgrades", None, "HttpsUpgrades", None])
+        path = os.path.join(udd, "https-upgrades.txt")
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        with open(path) as f:
+            self.assertIn("f refused.example.com ", f.read())
+        rc, _, err, js = run_detour(base)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.chain(js), [(False, 200, "http://refused.example.com/up/ok")])
+        # the HSTS store of the directory is DIR/hsts.txt
+        rc, _, err, _ = run_detour(["hsts", "--hsts-store", os.path.join(udd, "hsts.txt"),
+                                    "add", "refused.example.com"])
+        self.assertEqual(rc, 0, err)
+        rc, _, err, js = run_detour(base)
+        self.assertEqual(self.reasons(js)[0], "HSTS")
+        # a damaged file is a warning, the run goes on in memory
+        os.chmod(path, 0o666)
+        rc, _, err, js = run_detour(base[:1] + ["--no-hsts"] + base[1:])
+        self.assertEqual(rc, 0, err)
+        self.assertIn("world-writable", err)
+
     def test_an_https_error_status_is_shown(self):
         rc, err, js, ev = self.fetch("http://miss.example.com/up/missing")
         self.assertEqual(rc, 0, err)

@@ -101,6 +101,8 @@ static void options_versioning(uv_loop_t *loop) {
   o.preload = NULL;
   o.limits = NULL;
   o.identity = DT_IDENTITY_BROWSER;
+  o.no_https_upgrades = 0;
+  o.user_data_dir = NULL;
   o.browser_version = 0;
   o.accept_language = NULL;
   o.http_version = 7; /* no such version */

@@ -5,8 +5,13 @@
 
 #include "dt_test.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int eligible(dt__https_upgrades mode, const char *url,
                     const char *method, int initiated,
@@ -16,6 +21,112 @@ static int eligible(dt__https_upgrades mode, const char *url,
   int r = dt__https_upgrades_eligible(mode, u, method, initiated, fb);
   dt_url_free(u);
   return r;
+}
+
+/* The list's file: a round trip, damaged lines skipped, 0600; 20
+ * processes saving at once lose nothing; SIGKILL during saves never leaves
+ * a file that loses an acknowledged host or has a bad line. */
+static void file_tests(void) {
+  char dir[] = "/tmp/dt-upgrades-XXXXXX";
+  if (!mkdtemp(dir)) return;
+  char path[256];
+  snprintf(path, sizeof path, "%s/sub/https-upgrades.txt", dir);
+  dt__fallback_list a = {0}, b = {0};
+  dt__file_report rep;
+  CHECK_INT(dt__fallback_load(&a, path, &rep), 0); /* missing: empty */
+  CHECK(rep.missing);
+  dt__fallback_add(&a, "example.com", 100);
+  dt__fallback_add(&a, "www.example.org", 200);
+  CHECK_INT(dt__fallback_save(&a, path, &rep), 0);
+  CHECK_INT(rep.saved, 2);
+  struct stat st;
+  CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+  CHECK_INT(dt__fallback_load(&b, path, &rep), 0);
+  CHECK(b.n == 2 && dt__fallback_has(&b, "example.com") &&
+        dt__fallback_has(&b, "www.example.org") && !b.dirty);
+  dt__fallback_clear(&b);
+  /* a damaged line costs that line */
+  FILE *f = fopen(path, "a");
+  fputs("f evil.example 5 deadbeef\n", f);
+  fclose(f);
+  CHECK_INT(dt__fallback_load(&b, path, &rep), 0);
+  CHECK_INT(rep.skipped, 1);
+  CHECK_INT(b.n, 2);
+  dt__fallback_clear(&b);
+  /* world-writable: refused */
+  chmod(path, 0666);
+  CHECK_INT(dt__fallback_load(&b, path, &rep), DT_ESTORE);
+  CHECK(strstr(rep.message, "world-writable") != NULL);
+  chmod(path, 0600);
+  dt__fallback_clear(&a);
+  unlink(path);
+
+  /* 20 writers, 40 hosts each, saving after every host */
+  for (int w = 0; w < 20; w++) {
+    if (fork() == 0) {
+      dt__fallback_list l = {0};
+      char h[64];
+      int bad = 0;
+      for (int i = 0; i < 40; i++) {
+        snprintf(h, sizeof h, "w%d-%d.example.com", w, i);
+        dt__fallback_add(&l, h, w * 100 + i);
+        dt__file_report r;
+        if (dt__fallback_save(&l, path, &r)) bad = 1;
+      }
+      dt__fallback_clear(&l);
+      _exit(bad);
+    }
+  }
+  int ok = 1, status;
+  while (wait(&status) > 0)
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) ok = 0;
+  CHECK(ok);
+  CHECK_INT(dt__fallback_load(&b, path, &rep), 0);
+  CHECK_INT(rep.skipped, 0);
+  CHECK_INT(b.n, 800);
+  dt__fallback_clear(&b);
+  unlink(path);
+
+  /* SIGKILL while saving: every host acknowledged is in the file */
+  for (int round = 0; round < 30; round++) {
+    int pfd[2];
+    if (pipe(pfd)) break;
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(pfd[0]);
+      dt__fallback_list l = {0};
+      dt__file_report r;
+      dt__fallback_load(&l, path, &r);
+      char h[64];
+      for (int i = 0;; i++) {
+        snprintf(h, sizeof h, "r%d-%d.example.net", round, i);
+        dt__fallback_add(&l, h, round * 1000 + i);
+        if (dt__fallback_save(&l, path, &r) == 0 &&
+            write(pfd[1], &i, sizeof i) != sizeof i)
+          _exit(1);
+      }
+    }
+    close(pfd[1]);
+    usleep(2000 + (unsigned)(round * 977) % 20000);
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    int last = -1, v;
+    while (read(pfd[0], &v, sizeof v) == sizeof v)
+      last = v;
+    close(pfd[0]);
+    CHECK_INT(dt__fallback_load(&b, path, &rep), 0);
+    CHECK_INT(rep.skipped, 0);
+    char h[64];
+    for (int i = 0; i <= last; i++) {
+      snprintf(h, sizeof h, "r%d-%d.example.net", round, i);
+      if (b.n < DT__FALLBACK_MAX) CHECK_(dt__fallback_has(&b, h), "%s lost", h);
+    }
+    dt__fallback_clear(&b);
+  }
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  if (system(cmd)) {
+  }
 }
 
 int main(void) {
@@ -62,7 +173,7 @@ int main(void) {
   CHECK_INT(dt__https_upgrades_status_fails(DT__UPGRADES_CHROMIUM, 404), 0);
   CHECK_INT(dt__https_upgrades_timeout_ms(DT__UPGRADES_CHROMIUM), 3000);
   /* a host that fell back is not tried again; the list is bounded */
-  CHECK_INT(dt__fallback_add(&fb, "example.com"), 0);
+  CHECK_INT(dt__fallback_add(&fb, "example.com", 1), 0);
   CHECK_INT(
       eligible(DT__UPGRADES_CHROMIUM, "http://example.com/", "GET", 0, &fb), 0);
   CHECK_INT(
@@ -71,11 +182,12 @@ int main(void) {
   char name[64];
   for (int i = 0; i < DT__FALLBACK_MAX + 10; i++) {
     snprintf(name, sizeof name, "h%d.example.org", i);
-    CHECK(dt__fallback_add(&fb, name) == 0);
+    CHECK(dt__fallback_add(&fb, name, 2 + i) == 0);
   }
   CHECK_INT(fb.n, DT__FALLBACK_MAX);
   CHECK(!dt__fallback_has(&fb, "example.com")); /* the oldest went */
   CHECK(dt__fallback_has(&fb, name));
   dt__fallback_clear(&fb);
+  file_tests();
   return dt_test_summary("test_https_upgrades");
 }
