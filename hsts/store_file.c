@@ -269,18 +269,15 @@ static int parse_file(image *im, const char *buf, size_t len,
         "use the detour that wrote it (or a newer one), or use "
         "another store path; the file is left as it is");
   }
-  const char *p = nl ? nl + 1 : end;
-  size_t lineno = 1;
-  while (p < end) {
-    const char *e = memchr(p, '\n', (size_t)(end - p));
-    const char *le = e ? e : end;
-    size_t n = (size_t)(le - p);
+  const char *p = nl ? nl + 1 : end, *line;
+  size_t lineno = 1, n;
+  while (dt__safefile_line(&p, end, &line, &n)) {
     lineno++;
     rep->lines++;
     rec r;
-    if (n == 0 || p[0] == '#') {
+    if (n == 0 || line[0] == '#') {
       /* empty line or comment */
-    } else if (parse_line(p, n, &r) != 0) {
+    } else if (parse_line(line, n, &r) != 0) {
       dt__file_report_bad(rep, lineno);
     } else if (r.kind == 'h') {
       if (im->now > r.e.expires_ms)
@@ -294,7 +291,6 @@ static int parse_file(image *im, const char *buf, size_t len,
     } else {
       image_range(im, r.from, r.to);
     }
-    p = e ? e + 1 : end;
   }
   return 0;
 }
@@ -442,13 +438,10 @@ int dt__hsts_file_write(dt__hsts_store *s, FILE *out,
 static int load_buf(dt__hsts_store *s, const char *buf, size_t len,
                     dt__hsts_file_report *rep) {
   image im;
-  if (image_init(&im, s))
-    return dt__file_report_fail(rep, DT_ENOMEM, ENOMEM, "out of memory",
-                                "retry");
+  if (image_init(&im, s)) return dt__file_report_oom(rep);
   int rc = parse_file(&im, buf, len, rep);
   dt__hsts_store_shrink(im.f); /* the size is known now */
-  if (rc == DT_ENOMEM)
-    dt__file_report_fail(rep, DT_ENOMEM, ENOMEM, "out of memory", "retry");
+  if (rc == DT_ENOMEM) dt__file_report_oom(rep);
   if (rc == 0) image_into_store(&im, s);
   image_free(&im);
   return rc;
@@ -533,8 +526,7 @@ int dt__hsts_file_save(dt__hsts_store *s, const char *path,
   size_t len = 0;
   if (image_init(&im, s)) {
     dt__safefile_unlock(lfd);
-    return dt__file_report_fail(rep, DT_ENOMEM, ENOMEM, "out of memory",
-                                "retry");
+    return dt__file_report_oom(rep);
   }
   rc = dt__safefile_read(path, DT__HSTS_FILE_MAX_BYTES, &buf, &len, rep);
   int have_file = buf != NULL;
@@ -547,7 +539,7 @@ int dt__hsts_file_save(dt__hsts_store *s, const char *path,
   int changed = rc == 0 && (dt__hsts_store_ranges(s, &rg) > 0 ||
                             dt__hsts_store_each_change(s, material_cb, &im));
   if (rc == 0 && changed && journal_into_image(s, &im))
-    rc = dt__file_report_fail(rep, DT_ENOMEM, ENOMEM, "out of memory", "retry");
+    rc = dt__file_report_oom(rep);
   dt__hsts_store_shrink(im.f); /* S takes it: no growth slack */
   if (rc == 0 && (changed || !have_file))
     rc = dt__safefile_replace(path, gen_image, &im, rep);
@@ -558,7 +550,7 @@ int dt__hsts_file_save(dt__hsts_store *s, const char *path,
     dt__hsts_store_take(s, im.f);
     im.f = NULL;
   } else if (rc == DT_ENOMEM) {
-    dt__file_report_fail(rep, DT_ENOMEM, ENOMEM, "out of memory", "retry");
+    dt__file_report_oom(rep);
   }
   image_free(&im);
   dt__safefile_unlock(lfd);
@@ -627,21 +619,19 @@ static int parse_curl_line(const char *p, size_t n, dt__hsts_entry *e,
 static int import_buf(dt__hsts_store *s, const char *buf, size_t len,
                       dt__hsts_file_report *rep) {
   int64_t now = dt__hsts_store_now(s);
-  const char *p = buf, *end = buf + len;
-  size_t lineno = 0;
-  while (p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *le = nl ? nl : end;
-    size_t n = (size_t)(le - p);
+  const char *p = buf, *end = buf + len, *line;
+  size_t lineno = 0, n;
+  while (dt__safefile_line(&p, end, &line, &n)) {
+    const char *le = line + n;
     lineno++;
     rep->lines++;
-    const char *q = p;
+    const char *q = line;
     while (q < le && (*q == ' ' || *q == '\t' || *q == '\r'))
       q++;
     dt__hsts_entry e;
     if (q == le || *q == '#') {
       /* blank or comment (CURLOPT_HSTS(3)) */
-    } else if (parse_curl_line(p, n, &e, now) != 0) {
+    } else if (parse_curl_line(line, n, &e, now) != 0) {
       dt__file_report_bad(rep, lineno);
     } else if (now > e.expires_ms) {
       rep->expired++; /* curl/curl#21186: expired lines are not loaded */
@@ -649,15 +639,12 @@ static int import_buf(dt__hsts_store *s, const char *buf, size_t len,
       int rc =
           dt__hsts_store_add(s, e.host, strlen(e.host), e.include_subdomains,
                              e.expires_ms, now, NULL);
-      if (rc == DT_ENOMEM)
-        return dt__file_report_fail(rep, DT_ENOMEM, ENOMEM, "out of memory",
-                                    "retry");
+      if (rc == DT_ENOMEM) return dt__file_report_oom(rep);
       if (rc)
         dt__file_report_bad(rep, lineno);
       else
         rep->loaded++;
     }
-    p = nl ? nl + 1 : end;
   }
   return 0;
 }

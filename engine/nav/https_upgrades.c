@@ -58,25 +58,14 @@ void dt__fallback_clear(dt__fallback_list *l) {
 #define MAGIC "detour-https-upgrades 1"
 #define MAX_FILE (1u << 20)
 
-/* "f <host> <at_ms> <crc>": the CRC covers every byte before its space. */
-static int parse_line(const char *p, size_t n, char *host, size_t cap,
-                      int64_t *at) {
-  const char *sp = NULL;
-  for (size_t i = n; i > 0; i--)
-    if (p[i - 1] == ' ') {
-      sp = p + i - 1;
-      break;
-    }
-  if (!sp || n - (size_t)(sp - p) != 9) return -1;
-  char crc[9];
-  memcpy(crc, sp + 1, 8);
-  crc[8] = 0;
-  char want[9];
-  snprintf(want, sizeof want, "%08x", (unsigned)dt__crc32(p, (size_t)(sp - p)));
-  if (strcmp(crc, want) != 0) return -1;
-  if (sp < p + 4 || p[0] != 'f' || p[1] != ' ') return -1;
-  const char *h = p + 2, *e = memchr(h, ' ', (size_t)(sp - h));
-  if (!e || e == h || (size_t)(e - h) >= cap) return -1;
+/* One record "f <host> <at_ms>" (the kit has checked its CRC). */
+static int take_record(void *ud, const char *p, size_t n) {
+  dt__fallback_list *l = ud;
+  const char *end = p + n;
+  if (n < 4 || p[0] != 'f' || p[1] != ' ') return -1;
+  const char *h = p + 2, *e = memchr(h, ' ', (size_t)(end - h));
+  char host[256];
+  if (!e || e == h || (size_t)(e - h) >= sizeof host) return -1;
   memcpy(host, h, (size_t)(e - h));
   host[e - h] = 0;
   for (const char *c = host; *c; c++)
@@ -85,65 +74,29 @@ static int parse_line(const char *p, size_t n, char *host, size_t cap,
       return -1;
   int64_t v = 0;
   const char *d = e + 1;
-  if (d == sp) return -1;
-  for (; d < sp; d++) {
+  if (d == end) return -1;
+  for (; d < end; d++) {
     if (*d < '0' || *d > '9' || v > (INT64_MAX - 9) / 10) return -1;
     v = v * 10 + (*d - '0');
   }
-  *at = v;
-  return 0;
+  return put(l, host, v) ? DT_ENOMEM : 0;
 }
 
-/* Merges BUF into L; returns 0, DT_ESTORE (not this file), DT_ENOMEM. */
-static int merge(dt__fallback_list *l, const char *buf, size_t len,
-                 dt__file_report *rep) {
-  const char *p = buf, *end = buf + len;
-  size_t lineno = 0;
-  while (p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *le = nl ? nl : end;
-    lineno++;
-    rep->lines++;
-    size_t n = (size_t)(le - p);
-    if (lineno == 1) {
-      if (n != strlen(MAGIC) || memcmp(p, MAGIC, n) != 0)
-        return dt__file_report_fail(rep, DT_ESTORE, 0,
-                                    "not a detour HTTPS-Upgrades file",
-                                    "move it away or use another directory");
-    } else if (n && p[0] != '#') {
-      char host[256];
-      int64_t at;
-      if (parse_line(p, n, host, sizeof host, &at)) {
-        dt__file_report_bad(rep, lineno);
-      } else {
-        if (put(l, host, at))
-          return dt__file_report_fail(rep, DT_ENOMEM, 0, "out of memory",
-                                      "retry");
-        rep->loaded++;
-      }
-    }
-    p = nl ? nl + 1 : end;
-  }
-  return 0;
-}
+#define WHAT "HTTPS-Upgrades fallback list"
 
 int dt__fallback_load_mem(dt__fallback_list *l, const char *buf, size_t len,
                           dt__file_report *rep) {
-  dt__file_report_start(rep, "HTTPS-Upgrades fallback list", NULL);
-  return merge(l, buf, len, rep);
+  dt__file_report_start(rep, WHAT, NULL);
+  return dt__safefile_records(buf, len, MAGIC, take_record, l, rep);
 }
 
 int dt__fallback_load(dt__fallback_list *l, const char *path,
                       dt__file_report *rep) {
-  dt__file_report_start(rep, "HTTPS-Upgrades fallback list", path);
-  char *buf;
-  size_t len;
-  int rc = dt__safefile_read(path, MAX_FILE, &buf, &len, rep);
-  if (rc || !buf) return rc;
+  dt__file_report_start(rep, WHAT, path);
   int dirty = l->dirty;
-  rc = merge(l, buf, len, rep);
+  int rc =
+      dt__safefile_load_records(path, MAX_FILE, MAGIC, take_record, l, rep);
   l->dirty = dirty;
-  free(buf);
   return rc;
 }
 
@@ -158,7 +111,7 @@ static int gen(FILE *out, void *ud, size_t *count) {
     int n = snprintf(line, sizeof line, "f %s %lld", l->host[i],
                      (long long)l->at[i]);
     if (n < 0 || (size_t)n >= sizeof line) continue;
-    fprintf(out, "%s %08x\n", line, (unsigned)dt__crc32(line, (size_t)n));
+    dt__safefile_put_record(out, line, (size_t)n);
     (*count)++;
   }
   return ferror(out) ? DT_EIO : 0;
@@ -166,24 +119,15 @@ static int gen(FILE *out, void *ud, size_t *count) {
 
 int dt__fallback_save(dt__fallback_list *l, const char *path,
                       dt__file_report *rep) {
-  dt__file_report_start(rep, "HTTPS-Upgrades fallback list", path);
+  dt__file_report_start(rep, WHAT, path);
   if (!l->dirty) {
     rep->unchanged = 1;
     return 0;
   }
-  int rc = dt__safefile_ensure_dir(path, rep);
-  if (rc) return rc;
-  int lfd = dt__safefile_lock(path, rep);
-  if (lfd < 0) return lfd;
   /* what other processes wrote meanwhile, then ours on top */
-  char *buf;
-  size_t len;
-  rc = dt__safefile_read(path, MAX_FILE, &buf, &len, rep);
-  if (!rc && buf) rc = merge(l, buf, len, rep);
-  free(buf);
-  if (!rc) rc = dt__safefile_replace(path, gen, l, rep);
+  int rc = dt__safefile_save_merged(path, MAX_FILE, MAGIC, take_record, l, gen,
+                                    l, rep);
   if (!rc) l->dirty = 0;
-  dt__safefile_unlock(lfd);
   return rc;
 }
 

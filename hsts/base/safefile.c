@@ -102,6 +102,21 @@ int dt__file_report_fail(dt__file_report *rep, int err, int sys_errno,
   return err;
 }
 
+int dt__file_report_oom(dt__file_report *rep) {
+  return dt__file_report_fail(rep, DT_ENOMEM, ENOMEM, "out of memory", "retry");
+}
+
+int dt__safefile_line(const char **p, const char *end, const char **line,
+                      size_t *n) {
+  if (*p >= end) return 0;
+  const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+  const char *le = nl ? nl : end;
+  *line = *p;
+  *n = (size_t)(le - *p);
+  *p = nl ? nl + 1 : end;
+  return 1;
+}
+
 int dt__file_report_errno(dt__file_report *rep, int e, const char *what,
                           const char *where) {
   char cause[256];
@@ -194,9 +209,7 @@ int dt__safefile_read(const char *path, size_t max, char **buf, size_t *len,
   dt_error e;
   int rc = dt__file_read_fd(fd, path, max, buf, len, &e);
   close(fd);
-  if (rc == DT_ENOMEM)
-    return dt__file_report_fail(rep, DT_ENOMEM, ENOMEM, "out of memory",
-                                "retry");
+  if (rc == DT_ENOMEM) return dt__file_report_oom(rep);
   if (rc == DT_EINVAL) return too_big(rep, max);
   if (rc) return dt__file_report_errno(rep, EIO, "cannot read the file", NULL);
   return 0;
@@ -345,4 +358,80 @@ int dt__safefile_lock(const char *path, dt__file_report *rep) {
 
 void dt__safefile_unlock(int fd) {
   if (fd >= 0) close(fd); /* releases the flock */
+}
+
+/* ---- record-line files ----------------------------------------------------
+ */
+
+int dt__safefile_records(const char *buf, size_t len, const char *magic,
+                         dt__safefile_record_fn fn, void *ud,
+                         dt__file_report *rep) {
+  const char *p = buf, *end = buf + len, *line;
+  size_t lineno = 0, n;
+  while (dt__safefile_line(&p, end, &line, &n)) {
+    const char *le = line + n;
+    lineno++;
+    rep->lines++;
+    if (lineno == 1) {
+      if (n != strlen(magic) || memcmp(line, magic, n) != 0) {
+        char cause[64];
+        snprintf(cause, sizeof cause, "not a detour %s file", rep->what);
+        return dt__file_report_fail(rep, DT_ESTORE, 0, cause,
+                                    "move it away or use another directory");
+      }
+    } else if (n && line[0] != '#') {
+      /* the CRC is the last field: a damaged line is refused before its
+       * record is looked at */
+      const char *sp = le;
+      while (sp > line && sp[-1] != ' ')
+        sp--;
+      int rc = -1;
+      if (sp > line && le - sp == 8) {
+        char want[9];
+        snprintf(want, sizeof want, "%08x",
+                 (unsigned)dt__crc32(line, (size_t)(sp - 1 - line)));
+        if (memcmp(sp, want, 8) == 0)
+          rc = fn(ud, line, (size_t)(sp - 1 - line));
+      }
+      if (rc == DT_ENOMEM) return dt__file_report_oom(rep);
+      if (rc == 1)
+        rep->expired++;
+      else if (rc)
+        dt__file_report_bad(rep, lineno);
+      else
+        rep->loaded++;
+    }
+  }
+  return 0;
+}
+
+int dt__safefile_load_records(const char *path, size_t max, const char *magic,
+                              dt__safefile_record_fn fn, void *ud,
+                              dt__file_report *rep) {
+  char *buf;
+  size_t len;
+  int rc = dt__safefile_read(path, max, &buf, &len, rep);
+  if (rc || !buf) return rc;
+  rc = dt__safefile_records(buf, len, magic, fn, ud, rep);
+  free(buf);
+  return rc;
+}
+
+void dt__safefile_put_record(FILE *out, const char *rec, size_t n) {
+  fwrite(rec, 1, n, out);
+  fprintf(out, " %08x\n", (unsigned)dt__crc32(rec, n));
+}
+
+int dt__safefile_save_merged(const char *path, size_t max, const char *magic,
+                             dt__safefile_record_fn fn, void *fn_ud,
+                             dt__safefile_gen gen, void *gen_ud,
+                             dt__file_report *rep) {
+  int rc = dt__safefile_ensure_dir(path, rep);
+  if (rc) return rc;
+  int lfd = dt__safefile_lock(path, rep);
+  if (lfd < 0) return lfd;
+  rc = dt__safefile_load_records(path, max, magic, fn, fn_ud, rep);
+  if (!rc) rc = dt__safefile_replace(path, gen, gen_ud, rep);
+  dt__safefile_unlock(lfd);
+  return rc;
 }

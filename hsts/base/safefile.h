@@ -55,10 +55,17 @@ void dt__file_report_bad(dt__file_report *rep, size_t lineno);
 /* Fills the error part: cause, fix, and the sentence. Returns ERR. */
 int dt__file_report_fail(dt__file_report *rep, int err, int sys_errno,
                          const char *cause, const char *fix);
+/* Out of memory (DT_ENOMEM, "retry"). Returns DT_ENOMEM. */
+int dt__file_report_oom(dt__file_report *rep);
 /* An errno E from the file system while doing WHAT (on WHERE, or the
  * report's path), as cause and fix. Returns DT_EIO. */
 int dt__file_report_errno(dt__file_report *rep, int e, const char *what,
                           const char *where);
+
+/* The next line of [*P, END): sets *LINE and *N (without the '\n') and moves
+ * *P past it. Returns 0 when nothing is left. */
+int dt__safefile_line(const char **p, const char *end, const char **line,
+                      size_t *n);
 
 /* CRC-32 (IEEE 802.3): 0xcbf43926 for "123456789". */
 uint32_t dt__crc32(const void *buf, size_t len);
@@ -89,5 +96,36 @@ int dt__safefile_lock(const char *path, dt__file_report *rep);
 void dt__safefile_unlock(int fd);
 /* The lock wait, for tests (the default DT__FILE_LOCK_WAIT_MS). */
 void dt__safefile_set_lock_wait(unsigned ms);
+
+/* ---- record-line files -------------------------------------------------
+ * The shape of the user-data directory's files: line 1 is the file's MAGIC
+ * (name and version), then one record per line as "<record> <crc>", the
+ * CRC-32 of every byte before the last space in 8 lowercase hex digits;
+ * blank lines and '#' comments are skipped. A line whose CRC does not match
+ * or whose record the owner refuses costs that record only. */
+
+/* Takes one verified record (N bytes, no CRC, no newline). Returns 0 (taken),
+ * 1 (expired, dropped: rep->expired), -1 (bad record: rep->skipped) or
+ * DT_ENOMEM (stops the read). */
+typedef int (*dt__safefile_record_fn)(void *ud, const char *rec, size_t n);
+/* Passes BUF's records to FN. 0, DT_ESTORE (line 1 is not MAGIC: not this
+ * file, nothing taken) or DT_ENOMEM. rep->lines and ->loaded are counted. */
+int dt__safefile_records(const char *buf, size_t len, const char *magic,
+                         dt__safefile_record_fn fn, void *ud,
+                         dt__file_report *rep);
+/* Reads PATH (at most MAX bytes, as dt__safefile_read) and passes its
+ * records to FN; a missing file is 0 with rep->missing. */
+int dt__safefile_load_records(const char *path, size_t max, const char *magic,
+                              dt__safefile_record_fn fn, void *ud,
+                              dt__file_report *rep);
+/* Writes "REC <crc>\n" to OUT. */
+void dt__safefile_put_record(FILE *out, const char *rec, size_t n);
+/* One reload-merge-save: under PATH's lock, the file's records as they are
+ * now go to FN (what other processes wrote meanwhile), then PATH is replaced
+ * with what GEN writes. */
+int dt__safefile_save_merged(const char *path, size_t max, const char *magic,
+                             dt__safefile_record_fn fn, void *fn_ud,
+                             dt__safefile_gen gen, void *gen_ud,
+                             dt__file_report *rep);
 
 #endif

@@ -1,7 +1,8 @@
 /* test_hsts_base.c — the kit every layer shares (hsts/base/): the error
  * table and dt__fail, limits and clock, dates and times, the bounded
  * buffer, ASCII case, header lookup, the file reader and the host
- * canonicaliser. Linked with hsts/ alone: the kit needs libc only. */
+ * canonicaliser, the record-line file shape. Linked with hsts/ alone: the kit
+ * needs libc only. */
 #include "detour.h"
 #include "dt_test.h"
 
@@ -11,6 +12,7 @@
 #include "hsts/base/file.h"
 #include "hsts/base/headers.h"
 #include "hsts/base/host.h"
+#include "hsts/base/safefile.h"
 #include "hsts/base/time.h"
 
 #include <stdlib.h>
@@ -195,6 +197,75 @@ static void files(void) {
   rmdir(dir);
 }
 
+/* Record reader for records(): "ok", "old" (expired), "oom"; else bad. */
+static int take(void *ud, const char *rec, size_t n) {
+  int *seen = ud;
+  (*seen)++;
+  if (n == 2 && memcmp(rec, "ok", 2) == 0) return 0;
+  if (n == 3 && memcmp(rec, "old", 3) == 0) return 1;
+  if (n == 3 && memcmp(rec, "oom", 3) == 0) return DT_ENOMEM;
+  return -1;
+}
+
+static void record_lines(void) {
+  char line[64], buf[512];
+  /* a record line made by the writer is read back by the reader */
+  char path[] = "/tmp/dt-rec-XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  CHECK(f != NULL);
+  if (f) {
+    fputs("kit 1\n# comment\n\n", f);
+    dt__safefile_put_record(f, "ok", 2);
+    dt__safefile_put_record(f, "old", 3);
+    dt__safefile_put_record(f, "nope", 4);
+    fputs("ok 00000000\nok\nok deadbeefX\n", f); /* bad CRC, none, long */
+    snprintf(line, sizeof line, "ok %08x", (unsigned)dt__crc32("ok", 2));
+    fputs(line, f); /* the last line may lack its newline */
+    fclose(f);
+  }
+  dt__file_report rep;
+  int seen = 0;
+  dt__file_report_start(&rep, "kit", path);
+  CHECK_INT(dt__safefile_load_records(path, 4096, "kit 1", take, &seen, &rep),
+            0);
+  CHECK_INT(seen, 4); /* CRC failures never reach the owner */
+  CHECK_INT(rep.loaded, 2);
+  CHECK_INT(rep.expired, 1);
+  CHECK_INT(rep.skipped, 4);
+  CHECK_INT(rep.nbad, 4);
+  CHECK_INT(rep.bad_lines[0], 6); /* 1-based, comments and blanks count */
+  CHECK_INT(rep.lines, 10);
+  /* another file's magic: nothing is taken and the report says whose */
+  seen = 0;
+  dt__file_report_start(&rep, "kit", path);
+  CHECK_INT(dt__safefile_load_records(path, 4096, "kit 2", take, &seen, &rep),
+            DT_ESTORE);
+  CHECK_INT(seen, 0);
+  CHECK(strstr(rep.message, "not a detour kit file") != NULL);
+  /* out of memory stops the read at that record */
+  snprintf(buf, sizeof buf, "kit 1\noom %08x\nok %08x\n",
+           (unsigned)dt__crc32("oom", 3), (unsigned)dt__crc32("ok", 2));
+  seen = 0;
+  dt__file_report_start(&rep, "kit", NULL);
+  CHECK_INT(dt__safefile_records(buf, strlen(buf), "kit 1", take, &seen, &rep),
+            DT_ENOMEM);
+  CHECK_INT(seen, 1);
+  /* the line iterator: empty input, a lone newline, no final newline */
+  const char *p = "", *ln;
+  size_t n;
+  CHECK_INT(dt__safefile_line(&p, p, &ln, &n), 0);
+  p = "\nab";
+  const char *end = p + 3;
+  CHECK_INT(dt__safefile_line(&p, end, &ln, &n), 1);
+  CHECK_INT(n, 0);
+  CHECK_INT(dt__safefile_line(&p, end, &ln, &n), 1);
+  CHECK(n == 2 && memcmp(ln, "ab", 2) == 0);
+  CHECK_INT(dt__safefile_line(&p, end, &ln, &n), 0);
+  remove(path);
+}
+
 static void hosts(void) {
   char out[DT_MAX_HOST_BYTES + 1];
   size_t n;
@@ -231,6 +302,7 @@ int main(void) {
   buffers();
   ascii_and_headers();
   files();
+  record_lines();
   hosts();
   return dt_test_summary("test_hsts_base");
 }
