@@ -4,13 +4,12 @@
 #include "engine/nav/https_upgrades.h"
 
 #include "dt_test.h"
+#include "file_proofs.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static int eligible(dt__https_upgrades mode, const char *url,
@@ -21,6 +20,46 @@ static int eligible(dt__https_upgrades mode, const char *url,
   int r = dt__https_upgrades_eligible(mode, u, method, initiated, fb);
   dt_url_free(u);
   return r;
+}
+
+static void proof_host(char *h, size_t cap, int who, int i) {
+  snprintf(h, cap, "w%d-%d.example.com", who, i);
+}
+
+static int proof_step(const char *path, void **state, int who, int i) {
+  dt__fallback_list *l = *state;
+  dt__file_report r;
+  if (i < 0) {
+    if (l) dt__fallback_clear(l);
+    free(l);
+    return 0;
+  }
+  if (!l) {
+    *state = l = calloc(1, sizeof *l);
+    if (!l || dt__fallback_load(l, path, &r)) return -1;
+  }
+  char h[64];
+  proof_host(h, sizeof h, who, i);
+  dt__fallback_add(l, h, who * 1000 + i);
+  return dt__fallback_save(l, path, &r);
+}
+
+static int proof_check(const char *path, int who, int upto, size_t *skipped) {
+  dt__fallback_list *l = calloc(1, sizeof *l);
+  dt__file_report r;
+  int missing = -1;
+  if (l && dt__fallback_load(l, path, &r) == 0) {
+    *skipped = r.skipped;
+    missing = 0;
+    char h[64];
+    for (int i = 0; i <= upto && l->n < DT__FALLBACK_MAX; i++) {
+      proof_host(h, sizeof h, who, i);
+      missing += !dt__fallback_has(l, h);
+    }
+  }
+  if (l) dt__fallback_clear(l);
+  free(l);
+  return missing;
 }
 
 /* The list's file: a round trip, damaged lines skipped, 0600; 20
@@ -61,68 +100,11 @@ static void file_tests(void) {
   dt__fallback_clear(&a);
   unlink(path);
 
-  /* 20 writers, 40 hosts each, saving after every host */
-  for (int w = 0; w < 20; w++) {
-    if (fork() == 0) {
-      dt__fallback_list l = {0};
-      char h[64];
-      int bad = 0;
-      for (int i = 0; i < 40; i++) {
-        snprintf(h, sizeof h, "w%d-%d.example.com", w, i);
-        dt__fallback_add(&l, h, w * 100 + i);
-        dt__file_report r;
-        if (dt__fallback_save(&l, path, &r)) bad = 1;
-      }
-      dt__fallback_clear(&l);
-      _exit(bad);
-    }
-  }
-  int ok = 1, status;
-  while (wait(&status) > 0)
-    if (!WIFEXITED(status) || WEXITSTATUS(status)) ok = 0;
-  CHECK(ok);
-  CHECK_INT(dt__fallback_load(&b, path, &rep), 0);
-  CHECK_INT(rep.skipped, 0);
-  CHECK_INT(b.n, 800);
-  dt__fallback_clear(&b);
+  /* 20 writers, 40 hosts each, saving after every host; SIGKILL while
+   * saving (tests/support/file_proofs.h) */
+  CHECK_INT(dt_proof_concurrent(path, 20, 40, proof_step, proof_check), 0);
   unlink(path);
-
-  /* SIGKILL while saving: every host acknowledged is in the file */
-  for (int round = 0; round < 30; round++) {
-    int pfd[2];
-    if (pipe(pfd)) break;
-    pid_t pid = fork();
-    if (pid == 0) {
-      close(pfd[0]);
-      dt__fallback_list l = {0};
-      dt__file_report r;
-      dt__fallback_load(&l, path, &r);
-      char h[64];
-      for (int i = 0;; i++) {
-        snprintf(h, sizeof h, "r%d-%d.example.net", round, i);
-        dt__fallback_add(&l, h, round * 1000 + i);
-        if (dt__fallback_save(&l, path, &r) == 0 &&
-            write(pfd[1], &i, sizeof i) != sizeof i)
-          _exit(1);
-      }
-    }
-    close(pfd[1]);
-    usleep(2000 + (unsigned)(round * 977) % 20000);
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    int last = -1, v;
-    while (read(pfd[0], &v, sizeof v) == sizeof v)
-      last = v;
-    close(pfd[0]);
-    CHECK_INT(dt__fallback_load(&b, path, &rep), 0);
-    CHECK_INT(rep.skipped, 0);
-    char h[64];
-    for (int i = 0; i <= last; i++) {
-      snprintf(h, sizeof h, "r%d-%d.example.net", round, i);
-      if (b.n < DT__FALLBACK_MAX) CHECK_(dt__fallback_has(&b, h), "%s lost", h);
-    }
-    dt__fallback_clear(&b);
-  }
+  CHECK_INT(dt_proof_sigkill(path, 30, proof_step, proof_check), 0);
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   if (system(cmd)) {
