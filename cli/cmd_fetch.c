@@ -39,6 +39,7 @@ static const char help[] =
     "      --no-hsts             no HSTS at all (no store, no preload list)\n"
     "      --no-preload          no preload list\n"
     "      --no-https-upgrades   do not try https first for http URLs\n"
+    "      --no-redirect-cache   ask for every redirect again\n"
     "      --user-data-dir DIR   what the browser remembers (HSTS store,\n"
     "                            HTTPS-Upgrades fallbacks; default "
     "~/.local/share/detour)\n"
@@ -103,6 +104,7 @@ enum {
   O_BROWSER_VERSION,
   O_NO_HTTPS_UPGRADES,
   O_USER_DATA_DIR,
+  O_NO_REDIRECT_CACHE,
   O_VERSION
 };
 
@@ -145,6 +147,7 @@ static const struct option longopts[] = {
     {"browser-version", required_argument, 0, O_BROWSER_VERSION},
     {"no-https-upgrades", no_argument, 0, O_NO_HTTPS_UPGRADES},
     {"user-data-dir", required_argument, 0, O_USER_DATA_DIR},
+    {"no-redirect-cache", no_argument, 0, O_NO_REDIRECT_CACHE},
     {"help", no_argument, 0, O_HELP},
     {"version", no_argument, 0, O_VERSION},
     {0, 0, 0, 0}};
@@ -278,6 +281,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_HTTP2: o->ctx.http_version = DT_HTTP_2; break;
     case O_NO_HTTPS_UPGRADES: o->ctx.no_https_upgrades = 1; break;
     case O_USER_DATA_DIR: o->user_data_dir = optarg; break;
+    case O_NO_REDIRECT_CACHE: o->ctx.no_redirect_cache = 1; break;
     case O_IDENTITY:
       if (strcmp(optarg, "browser") == 0)
         o->ctx.identity = DT_IDENTITY_BROWSER;

@@ -6,6 +6,7 @@
 
 #include "engine/nav/https_upgrades.h"
 #include "engine/nav/navigate.h"
+#include "engine/nav/redirect_cache.h"
 #include "engine/net/conn.h"
 #include "hsts/base/error.h"
 
@@ -25,6 +26,14 @@ void dt_ctx_options_init(dt_ctx_options *opt) {
 
 static char *dupz(const char *s) { return s ? strdup(s) : NULL; }
 
+/* DIR/NAME, new; NULL on ENOMEM. */
+static char *in_dir(const char *dir, const char *name) {
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *p = malloc(n);
+  if (p) snprintf(p, n, "%s/%s", dir, name);
+  return p;
+}
+
 static void ctx_free(dt_ctx *ctx) {
   dt_hsts_store_free(ctx->store);
   dt_preload_free(ctx->preload);
@@ -36,6 +45,9 @@ static void ctx_free(dt_ctx *ctx) {
   if (ctx->fallback) dt__fallback_clear(ctx->fallback);
   free(ctx->fallback);
   free(ctx->fallback_path);
+  if (ctx->rcache) dt__rc_free(ctx->rcache);
+  free(ctx->rcache);
+  free(ctx->rcache_path);
   free(ctx);
 }
 
@@ -169,15 +181,16 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   ctx->user_agent = dupz(opt->user_agent);
   ctx->accept_language = dupz(opt->accept_language);
   ctx->fallback = calloc(1, sizeof *ctx->fallback);
+  if (!opt->no_redirect_cache) ctx->rcache = calloc(1, sizeof *ctx->rcache);
   if (opt->user_data_dir) {
-    size_t n = strlen(opt->user_data_dir) + sizeof "/https-upgrades.txt";
-    ctx->fallback_path = malloc(n);
-    if (ctx->fallback_path)
-      snprintf(ctx->fallback_path, n, "%s/https-upgrades.txt",
-               opt->user_data_dir);
+    ctx->fallback_path = in_dir(opt->user_data_dir, "https-upgrades.txt");
+    if (ctx->rcache)
+      ctx->rcache_path = in_dir(opt->user_data_dir, "redirects.txt");
   }
   if (!ctx->ovr || !ctx->fallback ||
       (opt->user_data_dir && !ctx->fallback_path) ||
+      (!opt->no_redirect_cache && !ctx->rcache) ||
+      (opt->user_data_dir && ctx->rcache && !ctx->rcache_path) ||
       (opt->ca_file && !ctx->ca_file) ||
       (opt->user_agent && !ctx->user_agent) ||
       (opt->accept_language && !ctx->accept_language)) {
@@ -204,6 +217,15 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
       dt__ctx_warn(ctx, "%s It is kept in memory only.", rep.message);
       free(ctx->fallback_path);
       ctx->fallback_path = NULL;
+    }
+  }
+  if (ctx->rcache_path) {
+    dt__file_report rep;
+    if (dt__rc_load(ctx->rcache, ctx->rcache_path, dt_clock_now_ms(&ctx->clock),
+                    &rep)) {
+      dt__ctx_warn(ctx, "%s It is kept in memory only.", rep.message);
+      free(ctx->rcache_path);
+      ctx->rcache_path = NULL;
     }
   }
   uv_timer_init(ctx->loop, &ctx->close_timer);
@@ -305,9 +327,13 @@ static void on_save_timer(uv_timer_t *t) { save_now(t->data); }
  * once when they changed (they change rarely: a fallback). A failure is a
  * warning; the list stays in memory. */
 static void memory_settle(dt_ctx *ctx) {
-  if (!ctx->fallback_path || !ctx->fallback->dirty) return;
   dt__file_report rep;
-  if (dt__fallback_save(ctx->fallback, ctx->fallback_path, &rep))
+  if (ctx->fallback_path && ctx->fallback->dirty &&
+      dt__fallback_save(ctx->fallback, ctx->fallback_path, &rep))
+    dt__ctx_warn(ctx, "%s", rep.message);
+  if (ctx->rcache_path && ctx->rcache->dirty &&
+      dt__rc_save(ctx->rcache, ctx->rcache_path, dt_clock_now_ms(&ctx->clock),
+                  &rep))
     dt__ctx_warn(ctx, "%s", rep.message);
 }
 

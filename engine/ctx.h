@@ -19,6 +19,7 @@
 struct dt__conn;
 struct dt_nav;
 struct dt__fallback_list;
+struct dt__redirect_cache;
 
 #define DT__CTX_MAX_WARNINGS 4
 #define DT__CTX_WARNING_BYTES 1200
@@ -33,6 +34,8 @@ struct dt_ctx {
   int no_https_upgrades;
   struct dt__fallback_list *fallback; /* HTTPS-Upgrades fell back here */
   char *fallback_path;                /* its file, or NULL: memory only */
+  struct dt__redirect_cache *rcache;  /* the redirect cache; NULL: off */
+  char *rcache_path;                  /* its file, or NULL: memory only */
   unsigned browser_version;
   char *accept_language;
   char *ca_file;
@@ -48,6 +51,7 @@ struct dt_ctx {
   struct dt__conn *pool;    /* idle connections, most recently used first */
   struct dt__conn *pending; /* in a TLS handshake that may give h2 */
   uint64_t next_conn_id;
+  uint64_t next_nav_id;
   size_t live;            /* open connections + requests in flight */
   struct dt_nav *navs;    /* navigations in flight (dt_ctx_close cancels) */
   uv_timer_t close_timer; /* closed by dt_ctx_close: cb always from loop */

@@ -112,6 +112,8 @@ static const dt__profile profiles[] = {
         .request = CHROMIUM_IDENTITY(0),
         /* 11: HTTPS-Upgrades, on by default (measured). */
         .https_upgrades = DT__UPGRADES_CHROMIUM,
+        /* 12: 301/308 without Cache-Control kept for good (measured). */
+        .redirect_cache_permanent = 1,
     },
     {
         .name = "fetch",
@@ -137,6 +139,9 @@ static const dt__profile profiles[] = {
         /* 9: the standards fix no HTTP/2 shape; detour's default wire is
          * Chromium's. */
         .h2 = CHROMIUM_H2,
+        /* 12: RFC 9111 §4.2.2 lets a cache use heuristic freshness; the
+         * fetch profile does what Chromium does with it. */
+        .redirect_cache_permanent = 1,
         /* 10: the standards name the fields (Fetch Metadata, UIR, Fetch's
          * Accept) but not their order or the browser's values: Chromium's,
          * measured; with an initiator the request is fetch()'s, cors mode,
@@ -202,6 +207,8 @@ static const dt__profile profiles[] = {
             },
         /* 11: HTTPS-First, on by default in this ESR (measured). */
         .https_upgrades = DT__UPGRADES_FIREFOX_FIRST,
+        /* 12: 301/308 without Cache-Control are not cached (measured). */
+        .redirect_cache_permanent = 0,
     },
 };
 

@@ -739,6 +739,10 @@ typedef struct dt_hop {
    * Added in 0.3. */
   int error;
   const char *error_message;
+  /* 1: served from the redirect cache, no request made (no connection);
+   * the response is the stored one (docs/redirect-cache.md). Added in
+   * 0.3. */
+  int from_cache;
 } dt_hop;
 
 typedef struct dt_chain dt_chain; /* opaque; freed with dt_chain_free() */
@@ -857,6 +861,9 @@ typedef struct dt_ctx_options {
    * crash-safe and shared safely between processes. NULL: only the HSTS
    * store, at hsts_store_path, persists. Added in 0.3. */
   const char *user_data_dir;
+  /* 1: no redirect cache (docs/redirect-cache.md): every redirect is
+   * asked for again; added in 0.3 */
+  int no_redirect_cache;
 } dt_ctx_options;
 
 typedef enum dt_identity {

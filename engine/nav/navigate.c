@@ -24,6 +24,7 @@
 #include "engine/nav/https_upgrades.h"
 #include "engine/nav/identity.h"
 #include "engine/nav/redirect.h"
+#include "engine/nav/redirect_cache.h"
 #include "engine/nav/referrer.h"
 #include "engine/nav/upgrade.h"
 #include "engine/net/client.h"
@@ -51,6 +52,7 @@ struct dt_nav {
   int attempt;
   dt_url *attempt_http;
   int fallback_pending;
+  uint64_t id;   /* this navigation's number in its context (from 1) */
   uint8_t *body; /* the caller's body, kept to replay on 307/308 */
   size_t body_len;
   uint64_t t0; /* uv_hrtime at start, for the navigation's total timeout */
@@ -322,6 +324,13 @@ static int on_head(dt__client *c, dt_hop *hop, void *ud) {
   /* docs/decisions.md: detour does not cache permanent redirects, but
    * marks the ones a browser would keep for good. */
   hop->permanent_redirect_cached = n->out.cacheable_permanent;
+  /* the browser keeps redirects it may serve again (redirect_cache.h) */
+  if (n->ctx->rcache && dt__redirect_is_redirect_status(hop->status) &&
+      dt__rc_store(n->ctx->rcache, hop->url, hop->method, hop->status,
+                   hop->reason, hop->resp_headers, hop->resp_header_count,
+                   dt_clock_now_ms(&n->ctx->clock),
+                   n->ctx->profile->redirect_cache_permanent, n->id))
+    return DT_ENOMEM;
   if (record_steps(n->chain, hop, &n->out)) return DT_ENOMEM;
   /* A final body's content codings are undone as it streams; a redirect's
    * body never is (measured: a broken gzip 302 is followed). */
@@ -441,6 +450,72 @@ static int hop_fields(nav *n, const dt__redirect_request *rq,
   return rc;
 }
 
+/* A redirect the browser serves from its cache: no request, the stored
+ * answer, the redirect rules as for any (docs/redirect-cache.md). Returns
+ * 1 to go on to the next hop, 0 when the navigation ended here. */
+static int cached_hop(nav *n, const dt__redirect_request *rq,
+                      const dt_header *fields, size_t field_count,
+                      const dt__identity_out *io, const dt__rc_entry *e) {
+  dt_chain *c = n->chain;
+  dt_hop *h = dt__chain_add_hop(c);
+  if (!h) {
+    fail(n, DT_ENOMEM, NULL);
+    return 0;
+  }
+  h->from_cache = 1;
+  h->method = dt__chain_strdup(c, rq->method);
+  h->url = dt__chain_strdup(c, dt_url_get(rq->url, DT_URL_HREF));
+  for (size_t i = 0; i < field_count; i++) /* what would have gone out */
+    dt__hop_add_req_header(c, h, fields[i].name, strlen(fields[i].name),
+                           fields[i].value, strlen(fields[i].value));
+  int rc = record_rules(c, h, io);
+  h->has_response = 1;
+  h->status = e->status;
+  h->reason = dt__chain_strdup(c, e->reason);
+  for (size_t i = 0; !rc && i < e->nfields; i++)
+    rc = add_header(c, h, e->fields[i].name, e->fields[i].value);
+  dt_hop_timing *t = dt__hop_timing(h);
+  t->started_ms = dt_clock_now_ms(&n->ctx->clock);
+  t->total_ms = 0;
+  char text[200], when[40];
+  dt_time_format(e->stored_ms, when);
+  if (e->expires_ms == DT__RC_FOREVER)
+    snprintf(text, sizeof text,
+             "from the redirect cache: stored %s, kept for good (no "
+             "freshness given)",
+             when);
+  else
+    snprintf(
+        text, sizeof text,
+        "from the redirect cache: stored %s, fresh "
+        "for %lld s more",
+        when,
+        (long long)((e->expires_ms - dt_clock_now_ms(&n->ctx->clock)) / 1000));
+  if (!rc)
+    rc = dt__hop_add_step(c, h, text,
+                          "RFC 9111 §4.2; measured on Chromium "
+                          "(docs/redirect-cache.md)");
+  if (rc) {
+    fail(n, DT_ENOMEM, NULL);
+    return 0;
+  }
+  n->verdict = dt__redirect_next(&n->st, h->status, h->resp_headers,
+                                 h->resp_header_count, &n->out);
+  h->permanent_redirect_cached = n->out.cacheable_permanent;
+  if (record_steps(c, h, &n->out)) {
+    fail(n, DT_ENOMEM, NULL);
+    return 0;
+  }
+  n->last_internal = 0;
+  /* an HTTPS-Upgrades attempt answered from the cache worked */
+  n->attempt = 0;
+  dt_url_free(n->attempt_http);
+  n->attempt_http = NULL;
+  if (n->verdict == DT__REDIRECT_FOLLOW) return 1;
+  on_hop(c, h, 0, n); /* final or an error: as for a hop from the network */
+  return 0;
+}
+
 static void step(nav *n) {
   for (;;) {
     dt__redirect_request rq;
@@ -485,6 +560,16 @@ static void step(nav *n) {
       dt_url_free(n->attempt_http);
       n->attempt_http = http;
       continue;
+    }
+    /* a redirect the cache keeps: no request (GET only) */
+    const dt__rc_entry *cached =
+        n->ctx->rcache && strcmp(rq.method, "GET") == 0
+            ? dt__rc_lookup(n->ctx->rcache, dt_url_get(rq.url, DT_URL_HREF),
+                            dt_clock_now_ms(&n->ctx->clock), n->id)
+            : NULL;
+    if (cached) {
+      if (cached_hop(n, &rq, fields, field_count, iop, cached)) continue;
+      return;
     }
     dt_hop *hop = dt__chain_add_hop(n->chain);
     if (!hop ||
@@ -556,6 +641,7 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
     return DT_ENOMEM;
   }
   n->ctx = ctx;
+  n->id = ++ctx->next_nav_id;
   n->chain = chain;
   n->cb = cb;
   n->ud = user_data;

@@ -150,6 +150,8 @@ static void hop_json(dt__jw *w, const dt_hop *h) {
   dt__jw_arr_close(w);
   dt__jw_key(w, "permanent_redirect_cached");
   dt__jw_bool(w, h->permanent_redirect_cached);
+  dt__jw_key(w, "from_cache");
+  dt__jw_bool(w, h->from_cache);
   dt__jw_key(w, "error"); /* the hop's own: docs/json-output.md */
   error_json(w, h->error, h->error_message);
   dt__jw_obj_close(w);

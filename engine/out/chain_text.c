@@ -20,7 +20,9 @@ static void hop_line(dt__buf *b, size_t i, const dt_hop *h) {
   } else {
     dt__buf_printf(b, "(no response)");
   }
-  if (h->synthetic) {
+  if (h->from_cache) {
+    dt__buf_printf(b, "  [from the redirect cache: nothing sent]");
+  } else if (h->synthetic) {
     dt__buf_printf(b, "  [internal: nothing sent]");
   } else if (h->conn && h->conn->remote_addr) {
     dt__buf_printf(b, "  %s %s", h->conn->reused ? "reused" : "new",
@@ -90,9 +92,11 @@ char *dt_chain_to_explain(const dt_chain *chain) {
     dt__buf_printf(&b, "\nhop %zu: %s ", i + 1, h->method);
     dt__buf_put_escaped(&b, h->url);
     dt__buf_printf(&b, "\n");
-    if (h->synthetic)
+    if (h->synthetic || h->from_cache)
       dt__buf_printf(&b,
-                     "  nothing sent: no DNS lookup, no connection, no byte\n");
+                     "  nothing sent%s: no DNS lookup, no connection, no "
+                     "byte\n",
+                     h->from_cache ? " (the redirect cache answered)" : "");
     else if (h->conn && h->conn->remote_addr)
       dt__buf_printf(
           &b, "  %s connection #%llu to %s%s%s\n",

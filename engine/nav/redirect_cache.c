@@ -1,0 +1,464 @@
+/* redirect_cache.c — see redirect_cache.h.
+ *
+ * File (docs/redirect-cache.md), one entry a line after the magic:
+ *   e <stored_ms> <expires_ms|forever> <status> <url> <reason>
+ * [<name>=<value>]... <crc> every text field percent-encoded (space, '%', '=',
+ * control bytes), the CRC-32 over the line before its space (the kit's rule).
+ */
+#include "engine/nav/redirect_cache.h"
+
+#include "hsts/base/ascii.h"
+#include "hsts/base/buf.h"
+#include "hsts/base/headers.h"
+#include "hsts/base/time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAGIC "detour-redirect-cache 1"
+#define MAX_FILE (64u << 20)
+
+/* ---- freshness (RFC 9111 §4.2) ------------------------------------------- */
+
+/* An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110 §5.6.7) in ms,
+ * or -1. (The obsolete forms are not read: such an Expires counts as
+ * already past, which RFC 9111 §5.3 allows for an invalid date.) */
+static int64_t http_date(const char *s) {
+  static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  int d, y, hh, mm, ss;
+  char wd[4], m[4], gmt[4];
+  if (sscanf(s, "%3s, %2d %3s %4d %2d:%2d:%2d %3s", wd, &d, m, &y, &hh, &mm,
+             &ss, gmt) != 8 ||
+      strcmp(gmt, "GMT") != 0)
+    return -1;
+  int mi = -1;
+  for (int i = 0; i < 12; i++)
+    if (strcmp(m, mon[i]) == 0) mi = i;
+  if (mi < 0 || !dt__civil_valid(y, mi + 1, d) || hh > 23 || mm > 59 || ss > 60)
+    return -1;
+  dt__civil c = {0};
+  c.year = y;
+  c.month = mi + 1;
+  c.day = d;
+  c.hour = hh;
+  c.minute = mm;
+  c.second = ss;
+  return dt__ms_from_civil(&c);
+}
+
+/* Cache-Control: no-store / no-cache (-1), max-age (seconds, first one),
+ * or nothing said (-2). */
+static int64_t cache_control(const dt_header *f, size_t count) {
+  int64_t max_age = -2;
+  size_t pos = 0;
+  for (const dt_header *h;
+       (h = dt__header_next(f, count, "Cache-Control", &pos));) {
+    const char *p = h->value;
+    while (*p) {
+      while (*p == ' ' || *p == '\t' || *p == ',')
+        p++;
+      const char *s = p;
+      while (*p && *p != ',')
+        p++;
+      size_t n = (size_t)(p - s);
+      while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+      if (dt__ascii_istarts(s, n, "no-store") ||
+          dt__ascii_istarts(s, n, "no-cache"))
+        return -1;
+      if (max_age == -2 && dt__ascii_istarts(s, n, "max-age=")) {
+        int64_t v = 0;
+        const char *d = s + 8;
+        if (d < s + n && *d == '"') d++; /* max-age="60": lenient */
+        int any = 0;
+        for (; d < s + n && *d >= '0' && *d <= '9'; d++, any = 1)
+          v = v < (INT64_MAX / 10 - 10) ? v * 10 + (*d - '0') : v;
+        if (any) max_age = v;
+      }
+    }
+  }
+  return max_age;
+}
+
+int64_t dt__rc_expiry(const char *method, int status, const dt_header *fields,
+                      size_t count, int64_t now_ms, int heuristic_permanent) {
+  if (!method || strcmp(method, "GET") != 0) return -1;
+  if (status != 301 && status != 302 && status != 307 && status != 308)
+    return -1;
+  int64_t cc = cache_control(fields, count);
+  if (cc == -1) return -1;
+  for (size_t i = 0; i < count; i++) /* HTTP/1.0's no-cache */
+    if (dt__ascii_ieq(fields[i].name, "Pragma") &&
+        dt__ascii_istarts(fields[i].value, strlen(fields[i].value), "no-cache"))
+      return -1;
+  int64_t age_ms = 0; /* RFC 9111 §4.2.3: an Age already spent */
+  const char *age = dt__header_value(fields, count, "Age");
+  if (age && *age >= '0' && *age <= '9') age_ms = strtoll(age, NULL, 10) * 1000;
+  if (cc >= 0) { /* max-age wins over Expires (§5.3) */
+    int64_t left = cc * 1000 - age_ms;
+    return left > 0 ? now_ms + left : -1;
+  }
+  const char *exp = dt__header_value(fields, count, "Expires");
+  if (exp) {
+    const char *date = dt__header_value(fields, count, "Date");
+    int64_t e = http_date(exp), d = date ? http_date(date) : now_ms;
+    if (e < 0 || d < 0 || e <= d) return -1;
+    int64_t left = e - d - age_ms;
+    return left > 0 ? now_ms + left : -1;
+  }
+  /* no freshness said: a permanent redirect is heuristically fresh, kept
+   * for good (Chromium, measured; RFC 9111 §4.2.2 allows it) */
+  if ((status == 301 || status == 308) && heuristic_permanent)
+    return DT__RC_FOREVER;
+  return -1;
+}
+
+/* ---- the entries --------------------------------------------------------- */
+
+static void entry_free(dt__rc_entry *e) {
+  free(e->url);
+  free(e->reason);
+  for (size_t i = 0; i < e->nfields; i++) {
+    free((char *)e->fields[i].name);
+    free((char *)e->fields[i].value);
+  }
+  memset(e, 0, sizeof *e);
+}
+
+static dt__rc_entry *find(dt__redirect_cache *c, const char *url) {
+  for (size_t i = 0; i < c->n; i++)
+    if (strcmp(c->e[i].url, url) == 0) return &c->e[i];
+  return NULL;
+}
+
+static void drop(dt__redirect_cache *c, size_t i) {
+  entry_free(&c->e[i]);
+  c->e[i] = c->e[--c->n];
+}
+
+/* A slot for a new entry: grows, or the oldest stored goes. */
+static dt__rc_entry *slot(dt__redirect_cache *c) {
+  if (c->n == DT__RC_MAX) {
+    size_t old = 0;
+    for (size_t i = 1; i < c->n; i++)
+      if (c->e[i].stored_ms < c->e[old].stored_ms) old = i;
+    drop(c, old);
+  }
+  if (c->n == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : 16;
+    dt__rc_entry *ne = realloc(c->e, cap * sizeof *ne);
+    if (!ne) return NULL;
+    c->e = ne;
+    c->cap = cap;
+  }
+  dt__rc_entry *e = &c->e[c->n++];
+  memset(e, 0, sizeof *e);
+  return e;
+}
+
+static char *dupz(const char *s) { return strdup(s ? s : ""); }
+
+/* Puts an entry (replacing URL's) from its parts; 0 or DT_ENOMEM. */
+static int put(dt__redirect_cache *c, const char *url, int status,
+               const char *reason, const dt_header *fields, size_t count,
+               int64_t stored, int64_t expires, int fresh_here) {
+  dt__rc_entry *old = find(c, url);
+  if (old) {
+    if (old->stored_ms > stored) return 0; /* the later answer wins */
+    drop(c, (size_t)(old - c->e));
+  }
+  dt__rc_entry *e = slot(c);
+  if (!e) return DT_ENOMEM;
+  e->url = dupz(url);
+  e->reason = dupz(reason);
+  e->status = status;
+  e->stored_ms = stored;
+  e->expires_ms = expires;
+  e->fresh_here = fresh_here;
+  int rc = e->url && e->reason ? 0 : DT_ENOMEM;
+  for (size_t i = 0; !rc && i < count && e->nfields < DT__RC_MAX_FIELDS; i++) {
+    dt_header *f = &e->fields[e->nfields];
+    f->name = dupz(fields[i].name);
+    f->value = dupz(fields[i].value);
+    if (!f->name || !f->value) rc = DT_ENOMEM;
+    e->nfields++;
+  }
+  if (rc) drop(c, (size_t)(e - c->e));
+  return rc;
+}
+
+/* The URL without its fragment: what a cache keys on. */
+static int key_of(const char *url, char *out, size_t cap) {
+  size_t n = strcspn(url, "#");
+  if (n >= cap) return -1;
+  memcpy(out, url, n);
+  out[n] = 0;
+  return 0;
+}
+
+int dt__rc_store(dt__redirect_cache *c, const char *url, const char *method,
+                 int status, const char *reason, const dt_header *fields,
+                 size_t count, int64_t now_ms, int heuristic_permanent,
+                 uint64_t nav_id) {
+  int64_t exp =
+      dt__rc_expiry(method, status, fields, count, now_ms, heuristic_permanent);
+  char key[DT__RC_MAX_URL];
+  if (exp < 0 || key_of(url, key, sizeof key)) return 0;
+  int rc = put(c, key, status, reason, fields, count, now_ms, exp, 1);
+  if (!rc) {
+    c->dirty = 1;
+    dt__rc_entry *e = find(c, key);
+    if (e) e->by = nav_id;
+  }
+  return rc;
+}
+
+const dt__rc_entry *dt__rc_lookup(dt__redirect_cache *c, const char *url,
+                                  int64_t now_ms, uint64_t nav_id) {
+  char key[DT__RC_MAX_URL];
+  if (key_of(url, key, sizeof key)) return NULL;
+  dt__rc_entry *e = find(c, key);
+  if (e && e->expires_ms != DT__RC_FOREVER && e->expires_ms <= now_ms) {
+    drop(c, (size_t)(e - c->e));
+    c->dirty = 1;
+    return NULL;
+  }
+  return e && e->by && e->by == nav_id ? NULL : e;
+}
+
+size_t dt__rc_clear(dt__redirect_cache *c, int64_t from_ms, int64_t to_ms) {
+  size_t n = 0;
+  for (size_t i = c->n; i > 0; i--)
+    if (c->e[i - 1].stored_ms >= from_ms && c->e[i - 1].stored_ms <= to_ms) {
+      drop(c, i - 1);
+      n++;
+    }
+  return n;
+}
+
+void dt__rc_free(dt__redirect_cache *c) {
+  for (size_t i = 0; i < c->n; i++)
+    entry_free(&c->e[i]);
+  free(c->e);
+  memset(c, 0, sizeof *c);
+}
+
+/* ---- the file ------------------------------------------------------------ */
+
+static void put_esc(dt__buf *b, const char *s) {
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch <= 0x20 || ch == '%' || ch == '=' || ch == 0x7f)
+      dt__buf_printf(b, "%%%02X", ch);
+    else
+      dt__buf_put(b, s, 1);
+  }
+}
+
+static int hexv(char ch) {
+  return ch >= '0' && ch <= '9'   ? ch - '0'
+         : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+         : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                                  : -1;
+}
+
+/* Decodes [s, e) into a new string, or NULL (bad escape, NUL, ENOMEM). */
+static char *unesc(const char *s, const char *e) {
+  char *out = malloc((size_t)(e - s) + 1), *w = out;
+  if (!out) return NULL;
+  for (; s < e; s++) {
+    if (*s == '%') {
+      if (e - s < 3 || hexv(s[1]) < 0 || hexv(s[2]) < 0) break;
+      char ch = (char)(hexv(s[1]) * 16 + hexv(s[2]));
+      if (!ch) break;
+      *w++ = ch;
+      s += 2;
+    } else {
+      *w++ = *s;
+    }
+  }
+  if (s != e) {
+    free(out);
+    return NULL;
+  }
+  *w = 0;
+  return out;
+}
+
+static int num(const char *s, const char *e, int64_t *out) {
+  if (s == e) return -1;
+  int64_t v = 0;
+  for (; s < e; s++) {
+    if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10) return -1;
+    v = v * 10 + (*s - '0');
+  }
+  *out = v;
+  return 0;
+}
+
+/* What a record read needs: the cache it goes into and the clock. */
+typedef struct {
+  dt__redirect_cache *c;
+  int64_t now_ms;
+} rec_ctx;
+
+/* One entry record (the kit has checked its CRC): 0, 1 (stale), -1 (bad) or
+ * DT_ENOMEM. */
+static int take_record(void *ud, const char *p, size_t n) {
+  dt__redirect_cache *c = ((rec_ctx *)ud)->c;
+  int64_t now_ms = ((rec_ctx *)ud)->now_ms;
+  const char *e = p + n;
+  const char *tok[4 + 2 + DT__RC_MAX_FIELDS][2];
+  size_t nt = 0;
+  for (const char *s = p; s < e && nt < sizeof tok / sizeof tok[0];) {
+    const char *t = memchr(s, ' ', (size_t)(e - s));
+    if (!t) t = e;
+    tok[nt][0] = s;
+    tok[nt][1] = t;
+    nt++;
+    s = t < e ? t + 1 : e;
+  }
+  if (nt < 6 || tok[0][1] - tok[0][0] != 1 || tok[0][0][0] != 'e') return -1;
+  int64_t stored, expires, status;
+  if (num(tok[1][0], tok[1][1], &stored)) return -1;
+  if (tok[2][1] - tok[2][0] == 7 && memcmp(tok[2][0], "forever", 7) == 0)
+    expires = DT__RC_FOREVER;
+  else if (num(tok[2][0], tok[2][1], &expires))
+    return -1;
+  if (num(tok[3][0], tok[3][1], &status) || status < 300 || status > 399)
+    return -1;
+  if (expires != DT__RC_FOREVER && expires <= now_ms) return 1; /* stale */
+  char *url = unesc(tok[4][0], tok[4][1]);
+  char *reason = unesc(tok[5][0], tok[5][1]);
+  dt_header f[DT__RC_MAX_FIELDS];
+  size_t nf = 0;
+  int bad = !url || !reason || strlen(url) >= DT__RC_MAX_URL;
+  for (size_t i = 6; !bad && i < nt; i++) {
+    const char *eq = memchr(tok[i][0], '=', (size_t)(tok[i][1] - tok[i][0]));
+    if (!eq) {
+      bad = 1;
+      break;
+    }
+    f[nf].name = unesc(tok[i][0], eq);
+    f[nf].value = unesc(eq + 1, tok[i][1]);
+    nf++;
+    if (!f[nf - 1].name || !f[nf - 1].value || !f[nf - 1].name[0]) bad = 1;
+  }
+  int rc =
+      bad ? -1 : put(c, url, (int)status, reason, f, nf, stored, expires, 0);
+  free(url);
+  free(reason);
+  for (size_t i = 0; i < nf; i++) {
+    free((char *)f[i].name);
+    free((char *)f[i].value);
+  }
+  return rc == DT_ENOMEM ? DT_ENOMEM : rc ? -1 : 0;
+}
+
+#define WHAT "redirect cache"
+
+int dt__rc_load_mem(dt__redirect_cache *c, const char *buf, size_t len,
+                    int64_t now_ms, dt__file_report *rep) {
+  dt__file_report_start(rep, WHAT, NULL);
+  rec_ctx rx = {c, now_ms};
+  return dt__safefile_records(buf, len, MAGIC, take_record, &rx, rep);
+}
+
+int dt__rc_load(dt__redirect_cache *c, const char *path, int64_t now_ms,
+                dt__file_report *rep) {
+  dt__file_report_start(rep, WHAT, path);
+  rec_ctx rx = {c, now_ms};
+  int dirty = c->dirty;
+  int rc =
+      dt__safefile_load_records(path, MAX_FILE, MAGIC, take_record, &rx, rep);
+  c->dirty = dirty;
+  return rc;
+}
+
+static int gen(FILE *out, void *ud, size_t *count) {
+  const dt__redirect_cache *c = ud;
+  fprintf(out,
+          "%s\n# redirects a browser serves again without asking "
+          "(docs/redirect-cache.md)\n",
+          MAGIC);
+  dt__buf b = dt__buf_make(0);
+  for (size_t i = 0; i < c->n; i++) {
+    const dt__rc_entry *e = &c->e[i];
+    dt__buf_clear(&b);
+    dt__buf_printf(&b, "e %lld ", (long long)e->stored_ms);
+    if (e->expires_ms == DT__RC_FOREVER)
+      dt__buf_printf(&b, "forever");
+    else
+      dt__buf_printf(&b, "%lld", (long long)e->expires_ms);
+    dt__buf_printf(&b, " %d ", e->status);
+    put_esc(&b, e->url);
+    dt__buf_put(&b, " ", 1);
+    put_esc(&b, e->reason);
+    for (size_t k = 0; k < e->nfields; k++) {
+      dt__buf_put(&b, " ", 1);
+      put_esc(&b, e->fields[k].name);
+      dt__buf_put(&b, "=", 1);
+      put_esc(&b, e->fields[k].value);
+    }
+    if (!b.p) break;
+    dt__safefile_put_record(out, b.p, b.len);
+    (*count)++;
+  }
+  int oom = !b.p && c->n;
+  dt__buf_free(&b);
+  return oom ? DT_ENOMEM : ferror(out) ? DT_EIO : 0;
+}
+
+/* A save writes the file as it is now (others' entries, a clear) with what
+ * this process stored on top: entries it only loaded are not written back,
+ * so a clear made meanwhile is not undone. */
+typedef struct {
+  dt__redirect_cache *mine, merged;
+} save_ctx;
+
+static int gen_merged(FILE *out, void *ud, size_t *count) {
+  save_ctx *sx = ud;
+  for (size_t i = 0; i < sx->mine->n; i++) {
+    const dt__rc_entry *e = &sx->mine->e[i];
+    if (e->fresh_here &&
+        put(&sx->merged, e->url, e->status, e->reason, e->fields, e->nfields,
+            e->stored_ms, e->expires_ms, 0) == DT_ENOMEM)
+      return DT_ENOMEM;
+  }
+  return gen(out, &sx->merged, count);
+}
+
+int dt__rc_save(dt__redirect_cache *c, const char *path, int64_t now_ms,
+                dt__file_report *rep) {
+  dt__file_report_start(rep, WHAT, path);
+  if (!c->dirty) {
+    rep->unchanged = 1;
+    return 0;
+  }
+  save_ctx sx = {.mine = c};
+  rec_ctx rx = {&sx.merged, now_ms};
+  int rc = dt__safefile_save_merged(path, MAX_FILE, MAGIC, take_record, &rx,
+                                    gen_merged, &sx, rep);
+  if (!rc) {
+    c->dirty = 0;
+    for (size_t i = 0; i < c->n; i++)
+      c->e[i].fresh_here = 0;
+  }
+  dt__rc_free(&sx.merged);
+  return rc;
+}
+
+int dt__rc_rewrite(dt__redirect_cache *c, const char *path,
+                   dt__file_report *rep) {
+  dt__file_report_start(rep, WHAT, path);
+  int rc = dt__safefile_ensure_dir(path, rep);
+  if (rc) return rc;
+  int lfd = dt__safefile_lock(path, rep);
+  if (lfd < 0) return lfd;
+  rc = dt__safefile_replace(path, gen, c, rep);
+  if (!rc) c->dirty = 0;
+  dt__safefile_unlock(lfd);
+  return rc;
+}
