@@ -718,7 +718,9 @@ typedef struct dt_hop {
   size_t step_count;
   int permanent_redirect_cached; /* a 301/308 without freshness: a
                                     browser keeps it for good (RFC 9111
-                                    §4.2.2); detour does not cache */
+                                    §4.2.2); so does detour's redirect
+                                    cache when the profile does (knob 12,
+                                    docs/redirect-cache.md) */
   const char *http_version;      /* the response's protocol: "HTTP/1.1",
                                     "HTTP/1.0", "HTTP/2"; NULL without a
                                     response (added in 0.3) */

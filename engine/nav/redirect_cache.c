@@ -247,57 +247,6 @@ void dt__rc_free(dt__redirect_cache *c) {
 
 /* ---- the file ------------------------------------------------------------ */
 
-static void put_esc(dt__buf *b, const char *s) {
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch <= 0x20 || ch == '%' || ch == '=' || ch == 0x7f)
-      dt__buf_printf(b, "%%%02X", ch);
-    else
-      dt__buf_put(b, s, 1);
-  }
-}
-
-static int hexv(char ch) {
-  return ch >= '0' && ch <= '9'   ? ch - '0'
-         : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-         : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-                                  : -1;
-}
-
-/* Decodes [s, e) into a new string, or NULL (bad escape, NUL, ENOMEM). */
-static char *unesc(const char *s, const char *e) {
-  char *out = malloc((size_t)(e - s) + 1), *w = out;
-  if (!out) return NULL;
-  for (; s < e; s++) {
-    if (*s == '%') {
-      if (e - s < 3 || hexv(s[1]) < 0 || hexv(s[2]) < 0) break;
-      char ch = (char)(hexv(s[1]) * 16 + hexv(s[2]));
-      if (!ch) break;
-      *w++ = ch;
-      s += 2;
-    } else {
-      *w++ = *s;
-    }
-  }
-  if (s != e) {
-    free(out);
-    return NULL;
-  }
-  *w = 0;
-  return out;
-}
-
-static int num(const char *s, const char *e, int64_t *out) {
-  if (s == e) return -1;
-  int64_t v = 0;
-  for (; s < e; s++) {
-    if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10) return -1;
-    v = v * 10 + (*s - '0');
-  }
-  *out = v;
-  return 0;
-}
-
 /* What a record read needs: the cache it goes into and the clock. */
 typedef struct {
   dt__redirect_cache *c;
@@ -309,40 +258,32 @@ typedef struct {
 static int take_record(void *ud, const char *p, size_t n) {
   dt__redirect_cache *c = ((rec_ctx *)ud)->c;
   int64_t now_ms = ((rec_ctx *)ud)->now_ms;
-  const char *e = p + n;
-  const char *tok[4 + 2 + DT__RC_MAX_FIELDS][2];
-  size_t nt = 0;
-  for (const char *s = p; s < e && nt < sizeof tok / sizeof tok[0];) {
-    const char *t = memchr(s, ' ', (size_t)(e - s));
-    if (!t) t = e;
-    tok[nt][0] = s;
-    tok[nt][1] = t;
-    nt++;
-    s = t < e ? t + 1 : e;
-  }
-  if (nt < 6 || tok[0][1] - tok[0][0] != 1 || tok[0][0][0] != 'e') return -1;
-  int64_t stored, expires, status;
-  if (num(tok[1][0], tok[1][1], &stored)) return -1;
-  if (tok[2][1] - tok[2][0] == 7 && memcmp(tok[2][0], "forever", 7) == 0)
-    expires = DT__RC_FOREVER;
-  else if (num(tok[2][0], tok[2][1], &expires))
+  dt__recfield tok[4 + 2 + DT__RC_MAX_FIELDS];
+  size_t nt = dt__record_split(p, n, tok, sizeof tok / sizeof tok[0]);
+  if (nt < 6 || nt > sizeof tok / sizeof tok[0] || !dt__record_is(tok[0], "e"))
     return -1;
-  if (num(tok[3][0], tok[3][1], &status) || status < 300 || status > 399)
+  int64_t stored, expires, status;
+  if (dt__record_int(tok[1], &stored)) return -1;
+  if (dt__record_is(tok[2], "forever"))
+    expires = DT__RC_FOREVER;
+  else if (dt__record_int(tok[2], &expires))
+    return -1;
+  if (dt__record_int(tok[3], &status) || status < 300 || status > 399)
     return -1;
   if (expires != DT__RC_FOREVER && expires <= now_ms) return 1; /* stale */
-  char *url = unesc(tok[4][0], tok[4][1]);
-  char *reason = unesc(tok[5][0], tok[5][1]);
+  char *url = dt__record_text(tok[4]);
+  char *reason = dt__record_text(tok[5]);
   dt_header f[DT__RC_MAX_FIELDS];
   size_t nf = 0;
   int bad = !url || !reason || strlen(url) >= DT__RC_MAX_URL;
   for (size_t i = 6; !bad && i < nt; i++) {
-    const char *eq = memchr(tok[i][0], '=', (size_t)(tok[i][1] - tok[i][0]));
+    const char *eq = memchr(tok[i].s, '=', (size_t)(tok[i].e - tok[i].s));
     if (!eq) {
       bad = 1;
       break;
     }
-    f[nf].name = unesc(tok[i][0], eq);
-    f[nf].value = unesc(eq + 1, tok[i][1]);
+    f[nf].name = dt__record_text((dt__recfield){tok[i].s, eq});
+    f[nf].value = dt__record_text((dt__recfield){eq + 1, tok[i].e});
     nf++;
     if (!f[nf - 1].name || !f[nf - 1].value || !f[nf - 1].name[0]) bad = 1;
   }
@@ -393,20 +334,20 @@ static int gen(FILE *out, void *ud, size_t *count) {
     else
       dt__buf_printf(&b, "%lld", (long long)e->expires_ms);
     dt__buf_printf(&b, " %d ", e->status);
-    put_esc(&b, e->url);
+    dt__record_put_text(&b, e->url);
     dt__buf_put(&b, " ", 1);
-    put_esc(&b, e->reason);
+    dt__record_put_text(&b, e->reason);
     for (size_t k = 0; k < e->nfields; k++) {
       dt__buf_put(&b, " ", 1);
-      put_esc(&b, e->fields[k].name);
+      dt__record_put_text(&b, e->fields[k].name);
       dt__buf_put(&b, "=", 1);
-      put_esc(&b, e->fields[k].value);
+      dt__record_put_text(&b, e->fields[k].value);
     }
-    if (!b.p) break;
+    if (b.failed) break;
     dt__safefile_put_record(out, b.p, b.len);
     (*count)++;
   }
-  int oom = !b.p && c->n;
+  int oom = b.failed;
   dt__buf_free(&b);
   return oom ? DT_ENOMEM : ferror(out) ? DT_EIO : 0;
 }

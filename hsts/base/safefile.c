@@ -435,3 +435,77 @@ int dt__safefile_save_merged(const char *path, size_t max, const char *magic,
   dt__safefile_unlock(lfd);
   return rc;
 }
+
+/* ---- record fields ------------------------------------------------------- */
+
+size_t dt__record_split(const char *rec, size_t n, dt__recfield *out,
+                        size_t max) {
+  const char *s = rec, *e = rec + n;
+  size_t nf = 0;
+  while (s < e) {
+    const char *t = memchr(s, ' ', (size_t)(e - s));
+    if (!t) t = e;
+    if (nf == max) return max + 1;
+    out[nf].s = s;
+    out[nf].e = t;
+    nf++;
+    s = t < e ? t + 1 : e;
+  }
+  return nf;
+}
+
+void dt__record_put_text(dt__buf *b, const char *s) {
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch <= 0x20 || ch == '%' || ch == '=' || ch == 0x7f)
+      dt__buf_printf(b, "%%%02X", ch);
+    else
+      dt__buf_put(b, s, 1);
+  }
+}
+
+static int hexv(char ch) {
+  return ch >= '0' && ch <= '9'   ? ch - '0'
+         : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+         : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                                  : -1;
+}
+
+char *dt__record_text(dt__recfield f) {
+  const char *s = f.s, *e = f.e;
+  char *out = malloc((size_t)(e - s) + 1), *w = out;
+  if (!out) return NULL;
+  for (; s < e; s++) {
+    if (*s == '%') {
+      if (e - s < 3 || hexv(s[1]) < 0 || hexv(s[2]) < 0) break;
+      char ch = (char)(hexv(s[1]) * 16 + hexv(s[2]));
+      if (!ch) break;
+      *w++ = ch;
+      s += 2;
+    } else {
+      *w++ = *s;
+    }
+  }
+  if (s != e) {
+    free(out);
+    return NULL;
+  }
+  *w = 0;
+  return out;
+}
+
+int dt__record_int(dt__recfield f, int64_t *out) {
+  if (f.s == f.e) return -1;
+  int64_t v = 0;
+  for (const char *s = f.s; s < f.e; s++) {
+    if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10) return -1;
+    v = v * 10 + (*s - '0');
+  }
+  *out = v;
+  return 0;
+}
+
+int dt__record_is(dt__recfield f, const char *w) {
+  size_t n = strlen(w);
+  return (size_t)(f.e - f.s) == n && memcmp(f.s, w, n) == 0;
+}

@@ -16,6 +16,8 @@
 #ifndef DT_HSTS_BASE_SAFEFILE_H
 #define DT_HSTS_BASE_SAFEFILE_H
 
+#include "hsts/base/buf.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -127,5 +129,25 @@ int dt__safefile_save_merged(const char *path, size_t max, const char *magic,
                              dt__safefile_record_fn fn, void *fn_ud,
                              dt__safefile_gen gen, void *gen_ud,
                              dt__file_report *rep);
+
+/* ---- record fields ------------------------------------------------------
+ * A record is space-separated fields; text fields are percent-encoded
+ * (bytes <= 0x20, '%', '=' and 0x7f as %XX) so any string fits one. */
+typedef struct dt__recfield {
+  const char *s, *e;
+} dt__recfield;
+/* Splits REC into at most MAX fields in OUT; the count, or MAX + 1 when
+ * there are more (the record is then not this version's). */
+size_t dt__record_split(const char *rec, size_t n, dt__recfield *out,
+                        size_t max);
+/* Appends S encoded to B. */
+void dt__record_put_text(dt__buf *b, const char *s);
+/* F decoded into a new string (free()), or NULL: a bad escape, an encoded
+ * NUL, out of memory. */
+char *dt__record_text(dt__recfield f);
+/* F as a non-negative decimal (no sign, no overflow): 0, or -1. */
+int dt__record_int(dt__recfield f, int64_t *out);
+/* F is exactly the word W. */
+int dt__record_is(dt__recfield f, const char *w);
 
 #endif
