@@ -2,8 +2,9 @@
 # The tree's own rules, checked (the suite runs this as lint.tree):
 #   1. cli/ is a user of include/detour.h only: no header of engine/ or
 #      hsts/ (its own cli.h and demo_site.h, and system headers, are fine);
-#   1b. the layers point one way (hsts/ < engine/url < engine/net and
-#      engine/hsts < engine/nav < engine/audit; engine/out reads chains);
+#   1b. the layers point one way (hsts/ < engine/url < engine/net,
+#      engine/hsts and engine/cookie < engine/nav < engine/audit;
+#      engine/out reads chains);
 #   2. nothing cites a file that does not ship with detour (the notes
 #      detour's rules were first gathered in live outside the repository;
 #      docs/ carries them now);
@@ -42,11 +43,12 @@ $hits"
 }
 layer_rule hsts/base 'engine/|hsts/[a-z_]+\.h'
 layer_rule hsts 'engine/'
-layer_rule engine/url 'engine/(net|hsts|nav|out|audit|ctx|chain)'
-layer_rule engine/hsts 'engine/(net|nav|out|audit|ctx|chain)'
-layer_rule engine/net 'engine/(hsts|nav|out|audit)/'
+layer_rule engine/url 'engine/(net|hsts|cookie|nav|out|audit|ctx|chain)'
+layer_rule engine/hsts 'engine/(net|cookie|nav|out|audit|ctx|chain)'
+layer_rule engine/cookie 'engine/(net|hsts|nav|out|audit|ctx|chain|profile)'
+layer_rule engine/net 'engine/(hsts|cookie|nav|out|audit)/'
 layer_rule engine/nav 'engine/(out|audit)/'
-layer_rule engine/out 'engine/(net|hsts|nav|audit|ctx)'
+layer_rule engine/out 'engine/(net|hsts|cookie|nav|audit|ctx)'
 for hub in engine/chain.h engine/profile.h; do
   hits=$(grep -Hn -E '#[[:space:]]*include[[:space:]]*"engine/' "$hub")
   [ -n "$hits" ] && say "$hub is a hub every layer reads: it includes no engine/ header:

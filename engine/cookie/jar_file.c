@@ -1,0 +1,357 @@
+/* jar_file.c — see jar_file.h.
+ *
+ * detour's file, one cookie a record after the magic (the kit's CRC after
+ * each):
+ *   c <created> <seq> <last_access> <expires> <flags> <samesite> <priority>
+ *     <domain> <path> <name> <value>
+ * flags: any of "h" host-only, "s" Secure, "o" HttpOnly, or "-"; samesite
+ * "-", "None", "Lax", "Strict"; priority "Low", "Medium", "High"; text
+ * fields percent-encoded (the kit's record fields). */
+#include "engine/cookie/jar_file.h"
+
+#include "hsts/base/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAGIC "detour-cookies 1"
+#define WHAT "cookie jar"
+
+/* ---- detour's file ------------------------------------------------------- */
+
+typedef struct {
+  dt__cookie_jar *j;
+  int64_t now_ms;
+} rec_ctx;
+
+static int flags_of(dt__recfield f, dt__cookie *c) {
+  if (dt__record_is(f, "-")) return 0;
+  for (const char *p = f.s; p < f.e; p++) {
+    if (*p == 'h')
+      c->host_only = 1;
+    else if (*p == 's')
+      c->secure = 1;
+    else if (*p == 'o')
+      c->http_only = 1;
+    else
+      return -1;
+  }
+  return 0;
+}
+
+static int samesite_of(dt__recfield f) {
+  return dt__record_is(f, "-")        ? DT__SAMESITE_UNSPECIFIED
+         : dt__record_is(f, "None")   ? DT__SAMESITE_NONE
+         : dt__record_is(f, "Lax")    ? DT__SAMESITE_LAX
+         : dt__record_is(f, "Strict") ? DT__SAMESITE_STRICT
+                                      : -1;
+}
+
+static int priority_of(dt__recfield f) {
+  return dt__record_is(f, "Low")      ? DT__PRIORITY_LOW
+         : dt__record_is(f, "Medium") ? DT__PRIORITY_MEDIUM
+         : dt__record_is(f, "High")   ? DT__PRIORITY_HIGH
+                                      : -1;
+}
+
+static void free_cookie(dt__cookie *c) {
+  free(c->name);
+  free(c->value);
+  free(c->domain);
+  free(c->path);
+  free(c);
+}
+
+/* One record: 0, 1 (expired), -1 (bad), DT_ENOMEM. */
+static int take_record(void *ud, const char *p, size_t n) {
+  rec_ctx *rx = ud;
+  dt__recfield f[12];
+  if (dt__record_split(p, n, f, 12) != 12 || !dt__record_is(f[0], "c"))
+    return -1;
+  dt__cookie *c = calloc(1, sizeof *c);
+  if (!c) return DT_ENOMEM;
+  int64_t seq;
+  int ss = samesite_of(f[6]), pr = priority_of(f[7]);
+  int bad = dt__record_int(f[1], &c->created_ms) ||
+            dt__record_int(f[2], &seq) ||
+            dt__record_int(f[3], &c->last_access_ms) ||
+            dt__record_int(f[4], &c->expires_ms) || flags_of(f[5], c) ||
+            ss < 0 || pr < 0;
+  c->seq = (uint64_t)seq;
+  c->samesite = (unsigned char)(ss < 0 ? 0 : ss);
+  c->priority = (unsigned char)(pr < 0 ? 0 : pr);
+  c->persistent = 1;
+  if (!bad) {
+    c->domain = dt__record_text(f[8]);
+    c->path = dt__record_text(f[9]);
+    c->name = dt__record_text(f[10]);
+    c->value = dt__record_text(f[11]);
+    bad = !c->domain || !c->path || !c->name || !c->value || !c->domain[0] ||
+          c->path[0] != '/' ||
+          strlen(c->name) + strlen(c->value) > DT__COOKIE_MAX_NAME_VALUE ||
+          strlen(c->path) > DT__JAR_MAX_PATH ||
+          strlen(c->domain) > DT_MAX_HOST_BYTES ||
+          (!c->name[0] && !c->value[0]);
+  }
+  if (bad || c->expires_ms <= rx->now_ms) {
+    free_cookie(c);
+    return bad ? -1 : 1;
+  }
+  return dt__jar_put(rx->j, c) ? DT_ENOMEM : 0;
+}
+
+int dt__jar_load_mem(dt__cookie_jar *j, const char *buf, size_t len,
+                     int64_t now_ms, dt__file_report *rep) {
+  dt__file_report_start(rep, WHAT, NULL);
+  rec_ctx rx = {j, now_ms};
+  return dt__safefile_records(buf, len, MAGIC, take_record, &rx, rep);
+}
+
+int dt__jar_load(dt__cookie_jar *j, const char *path, int64_t now_ms,
+                 dt__file_report *rep) {
+  dt__file_report_start(rep, WHAT, path);
+  rec_ctx rx = {j, now_ms};
+  int rc = dt__safefile_load_records(path, DT__JAR_FILE_MAX, MAGIC, take_record,
+                                     &rx, rep);
+  dt__jar_changes_saved(j); /* what was read is not this process's news */
+  return rc;
+}
+
+static int put_line(FILE *out, dt__buf *b, const dt__cookie *c) {
+  dt__buf_clear(b);
+  dt__buf_printf(b, "c %lld %llu %lld %lld %s%s%s%s ", (long long)c->created_ms,
+                 (unsigned long long)c->seq, (long long)c->last_access_ms,
+                 (long long)c->expires_ms, c->host_only ? "h" : "",
+                 c->secure ? "s" : "", c->http_only ? "o" : "",
+                 c->host_only || c->secure || c->http_only ? "" : "-");
+  const char *ss = dt__samesite_name((dt__samesite)c->samesite);
+  dt__buf_printf(b, "%s %s ", ss ? ss : "-",
+                 dt__priority_name((dt__cookie_priority)c->priority));
+  dt__record_put_text(b, c->domain);
+  dt__buf_put(b, " ", 1);
+  dt__record_put_text(b, c->path);
+  dt__buf_put(b, " ", 1);
+  dt__record_put_text(b, c->name);
+  dt__buf_put(b, " ", 1);
+  dt__record_put_text(b, c->value);
+  if (b->failed) return DT_ENOMEM;
+  dt__safefile_put_record(out, b->p, b->len);
+  return 0;
+}
+
+typedef struct {
+  dt__cookie_jar *mine, *merged;
+  int64_t now_ms;
+  dt__buf b;
+  FILE *out;
+  size_t *count;
+  int rc;
+} save_ctx;
+
+static int put_fresh(const dt__cookie *c, void *ud) {
+  save_ctx *sx = ud;
+  if (!c->persistent || !c->fresh) return 0;
+  dt__cookie *d = calloc(1, sizeof *d);
+  if (!d) return DT_ENOMEM;
+  *d = *c;
+  d->name = strdup(c->name);
+  d->value = strdup(c->value);
+  d->domain = strdup(c->domain);
+  d->path = strdup(c->path);
+  d->seq = 0; /* the merged jar numbers it after the file's */
+  if (!d->name || !d->value || !d->domain || !d->path) {
+    free_cookie(d);
+    return DT_ENOMEM;
+  }
+  return dt__jar_put(sx->merged, d);
+}
+
+static int write_one(const dt__cookie *c, void *ud) {
+  save_ctx *sx = ud;
+  if (!c->persistent) return 0;
+  int rc = put_line(sx->out, &sx->b, c);
+  if (!rc) (*sx->count)++;
+  return rc;
+}
+
+/* Under the lock, after the file's cookies went into sx->merged: this
+ * process's deletions and clears, then its new cookies, then the lot. */
+static int gen(FILE *out, void *ud, size_t *count) {
+  save_ctx *sx = ud;
+  const dt__jar_change *ch;
+  size_t nch = dt__jar_changes(sx->mine, &ch);
+  for (size_t i = 0; i < nch; i++) {
+    if (ch[i].kind == 1) {
+      dt__jar_clear(sx->merged, ch[i].domain, ch[i].from_ms, ch[i].to_ms);
+      continue;
+    }
+    /* a deletion: an expiring Set-Cookie for the key does it */
+    dt__jar_forget(sx->merged, ch[i].name, ch[i].domain, ch[i].host_only,
+                   ch[i].path);
+  }
+  int rc = dt__jar_each(sx->mine, sx->now_ms, put_fresh, sx);
+  if (rc) return rc;
+  fprintf(out, "%s\n# cookies a browser keeps (docs/cookies.md)\n", MAGIC);
+  sx->out = out;
+  sx->count = count;
+  rc = dt__jar_each(sx->merged, sx->now_ms, write_one, sx);
+  return rc ? rc : ferror(out) ? DT_EIO : 0;
+}
+
+int dt__jar_save(dt__cookie_jar *j, const char *path, int64_t now_ms,
+                 dt__file_report *rep) {
+  dt__file_report_start(rep, WHAT, path);
+  if (!dt__jar_dirty(j)) {
+    rep->unchanged = 1;
+    return 0;
+  }
+  save_ctx sx = {.mine = j, .now_ms = now_ms, .b = dt__buf_make(0)};
+  sx.merged = dt__jar_new();
+  if (!sx.merged) return dt__file_report_oom(rep);
+  /* the merged jar takes any number: the bounds are the live jar's */
+  dt__jar_set_bounds(sx.merged, SIZE_MAX, SIZE_MAX);
+  rec_ctx rx = {sx.merged, now_ms};
+  int rc = dt__safefile_save_merged(path, DT__JAR_FILE_MAX, MAGIC, take_record,
+                                    &rx, gen, &sx, rep);
+  if (rc == DT_ENOMEM) dt__file_report_oom(rep);
+  if (!rc) dt__jar_changes_saved(j);
+  dt__jar_free(sx.merged);
+  dt__buf_free(&sx.b);
+  return rc;
+}
+
+/* ---- curl's Netscape format ---------------------------------------------- */
+
+static int tf(const char *s, size_t n, int *out) {
+  if (n == 4 && memcmp(s, "TRUE", 4) == 0) return *out = 1, 0;
+  if (n == 5 && memcmp(s, "FALSE", 5) == 0) return *out = 0, 0;
+  return -1;
+}
+
+static char *dup_n(const char *s, size_t n) {
+  char *d = malloc(n + 1);
+  if (d) {
+    memcpy(d, s, n);
+    d[n] = 0;
+  }
+  return d;
+}
+
+/* One line: 0 put, 1 expired, -1 bad, DT_ENOMEM. */
+static int netscape_line(dt__cookie_jar *j, const char *p, size_t n,
+                         int64_t now_ms) {
+  int http_only = 0;
+  if (n >= 10 && memcmp(p, "#HttpOnly_", 10) == 0) {
+    http_only = 1;
+    p += 10;
+    n -= 10;
+  }
+  if (n && p[n - 1] == '\r') n--;
+  const char *f[7];
+  size_t fl[7], nf = 0;
+  for (const char *s = p, *e = p + n; nf < 7;) {
+    const char *t = nf < 6 ? memchr(s, '\t', (size_t)(e - s)) : e;
+    if (!t) return -1;
+    f[nf] = s;
+    fl[nf++] = (size_t)(t - s);
+    s = t < e ? t + 1 : e;
+  }
+  if (memchr(f[6], '\t', fl[6])) return -1;
+  int tail, secure;
+  if (tf(f[1], fl[1], &tail) || tf(f[3], fl[3], &secure)) return -1;
+  int64_t exp = 0;
+  if (!fl[4]) return -1;
+  for (size_t i = 0; i < fl[4]; i++) {
+    if (f[4][i] < '0' || f[4][i] > '9' || exp > (INT64_MAX / 1000 - 9) / 10)
+      return -1;
+    exp = exp * 10 + (f[4][i] - '0');
+  }
+  const char *dom = f[0];
+  size_t dl = fl[0];
+  if (dl && dom[0] == '.') { /* curl writes domain cookies with a dot */
+    dom++;
+    dl--;
+  }
+  if (!dl || dl > DT_MAX_HOST_BYTES || !fl[2] || f[2][0] != '/' ||
+      fl[2] > DT__JAR_MAX_PATH || fl[5] + fl[6] > DT__COOKIE_MAX_NAME_VALUE ||
+      fl[5] + fl[6] == 0)
+    return -1;
+  for (size_t i = 0; i < fl[5] + fl[6]; i++) {
+    unsigned char ch = (unsigned char)(i < fl[5] ? f[5][i] : f[6][i - fl[5]]);
+    if (ch < 0x20 || ch == 0x7f || ch == ';') return -1;
+  }
+  if (exp && exp * 1000 <= now_ms) return 1;
+  dt__cookie *c = calloc(1, sizeof *c);
+  if (!c) return DT_ENOMEM;
+  c->domain = malloc(dl + 1);
+  if (c->domain)
+    for (size_t i = 0; i < dl; i++) /* canonical hosts are lowercase */
+      c->domain[i] =
+          (char)(dom[i] >= 'A' && dom[i] <= 'Z' ? dom[i] + 32 : dom[i]);
+  if (c->domain) c->domain[dl] = 0;
+  c->path = dup_n(f[2], fl[2]);
+  c->name = dup_n(f[5], fl[5]);
+  c->value = dup_n(f[6], fl[6]);
+  if (!c->domain || !c->path || !c->name || !c->value) {
+    free_cookie(c);
+    return DT_ENOMEM;
+  }
+  c->host_only = !tail;
+  c->secure = (unsigned char)secure;
+  c->http_only = (unsigned char)http_only;
+  c->persistent = exp != 0;
+  c->expires_ms = exp * 1000;
+  c->created_ms = c->last_access_ms = now_ms;
+  c->priority = DT__PRIORITY_MEDIUM;
+  c->fresh = 1;
+  return dt__jar_put(j, c) ? DT_ENOMEM : 0;
+}
+
+int dt__jar_import_netscape(dt__cookie_jar *j, const char *buf, size_t len,
+                            int64_t now_ms, dt__file_report *rep) {
+  const char *p = buf, *end = buf + len, *line;
+  size_t n, lineno = 0;
+  while (dt__safefile_line(&p, end, &line, &n)) {
+    lineno++;
+    rep->lines++;
+    size_t k = 0;
+    while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
+      k++;
+    if (k == n) continue;
+    if (line[k] == '#' &&
+        !(n - k >= 10 && memcmp(line + k, "#HttpOnly_", 10) == 0))
+      continue; /* a comment (curl's header is one) */
+    int rc = netscape_line(j, line + k, n - k, now_ms);
+    if (rc == DT_ENOMEM) return dt__file_report_oom(rep);
+    if (rc == 1)
+      rep->expired++;
+    else if (rc)
+      dt__file_report_bad(rep, lineno);
+    else
+      rep->loaded++;
+  }
+  return 0;
+}
+
+static int export_one(const dt__cookie *c, void *ud) {
+  dt__buf *b = ud;
+  dt__buf_printf(b, "%s%s%s\t%s\t%s\t%s\t%lld\t%s\t%s\n",
+                 c->http_only ? "#HttpOnly_" : "", c->host_only ? "" : ".",
+                 c->domain, c->host_only ? "FALSE" : "TRUE", c->path,
+                 c->secure ? "TRUE" : "FALSE",
+                 c->persistent ? (long long)(c->expires_ms / 1000) : 0LL,
+                 c->name, c->value);
+  return b->failed ? DT_ENOMEM : 0;
+}
+
+char *dt__jar_export_netscape(dt__cookie_jar *j, int64_t now_ms) {
+  dt__buf b = dt__buf_make(0);
+  dt__buf_printf(&b, "# Netscape HTTP Cookie File\n"
+                     "# written by detour (docs/cookies.md); curl reads it "
+                     "with -b\n\n");
+  if (dt__jar_each(j, now_ms, export_one, &b)) {
+    dt__buf_free(&b);
+    return NULL;
+  }
+  return dt__buf_finish(&b);
+}
