@@ -1,7 +1,7 @@
 /* fuzz_rcache_load.c — the redirect cache's file loader
  * (engine/nav/redirect_cache.c) takes any bytes: a clear error or the
- * good lines, bad ones skipped and counted, within its bounds; what it
- * loads writes back and loads again the same. */
+ * good lines, bad ones skipped and counted, within its bounds; every entry
+ * it keeps is a redirect with its fields and URL in bounds. */
 #include "engine/nav/redirect_cache.h"
 
 #include <stdint.h>

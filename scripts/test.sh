@@ -2,7 +2,9 @@
 # The whole test suite: installs what is missing, builds with ASan+UBSan and
 # -Werror, once per TLS backend (build-test-openssl/, build-test-mbedtls/;
 # the benchmarks too, so they keep compiling; they
-# are run by hand, docs/benchmarks.md), runs every test with ctest.
+# are run by hand, docs/benchmarks.md), runs every test with ctest, then
+# fuzzes every libFuzzer target for FUZZ_SECONDS (15) each with clang
+# (scripts/fuzz.sh; FUZZ_SECONDS=0 skips it).
 # `.ci/run` runs this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,4 +22,8 @@ for tls in openssl mbedtls; do
     -DDETOUR_BUILD_TESTS=ON -DDETOUR_BUILD_BENCH=ON -DDETOUR_TLS=$tls
   (cd "$dir" && ctest --output-on-failure -j"$(nproc)" "$@") || status=1
 done
+if [ "${FUZZ_SECONDS:-15}" != 0 ]; then
+  echo "test: bounded fuzzing, ${FUZZ_SECONDS:-15}s per target (scripts/fuzz.sh)"
+  ./scripts/fuzz.sh || status=1
+fi
 exit $status

@@ -356,7 +356,36 @@ static int insert(dt__cookie_jar *j, dt__cookie *c, int64_t now) {
   return 0;
 }
 
+static int clean_text(const char *s, const char *forbid) {
+  for (; *s; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if ((ch < 0x20 && ch != '\t') || ch == 0x7f || strchr(forbid, ch)) return 0;
+  }
+  return 1;
+}
+
+int dt__cookie_valid(const dt__cookie *c) {
+  if (!c->name || !c->value || !c->domain || !c->path) return 0;
+  size_t dn = strlen(c->domain);
+  if (!dn || dn > DT_MAX_HOST_BYTES || c->path[0] != '/' ||
+      strlen(c->path) > DT__JAR_MAX_PATH || c->domain[0] == '.' ||
+      c->domain[dn - 1] == '.' || strstr(c->domain, ".."))
+    return 0;
+  for (const char *p = c->domain; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+          strchr(".-_:[]", *p)))
+      return 0;
+  size_t nv = strlen(c->name) + strlen(c->value);
+  return nv && nv <= DT__COOKIE_MAX_NAME_VALUE && clean_text(c->path, "") &&
+         clean_text(c->name, ";=") && clean_text(c->value, ";") &&
+         c->samesite <= DT__SAMESITE_STRICT && c->priority <= DT__PRIORITY_HIGH;
+}
+
 int dt__jar_put(dt__cookie_jar *j, dt__cookie *c) {
+  if (!dt__cookie_valid(c)) {
+    cookie_free(c);
+    return DT_EINVAL;
+  }
   if (c->fresh && c->persistent) j->dirty = 1;
   if (!c->seq)
     c->seq = ++j->seq;

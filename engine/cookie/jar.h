@@ -97,8 +97,9 @@ void dt__jar_set_bounds(dt__cookie_jar *j, size_t total_max, size_t domain_max);
 int dt__jar_set(dt__cookie_jar *j, const dt__cookie_req *r, const char *field,
                 size_t len, dt__cookie_set_result *out);
 /* Puts C as it is (an import, a file): replaces the cookie with the same
- * name, domain, host-only flag and path. Takes C's strings. 0, DT_ENOMEM
- * (C's strings freed). */
+ * name, domain, host-only flag and path. Takes C (and frees it when it is
+ * not kept). 0; DT_EINVAL when C is not a cookie a server could have set
+ * (dt__cookie_valid); DT_ENOMEM. */
 int dt__jar_put(dt__cookie_jar *j, dt__cookie *c);
 
 /* The cookies R matches by domain and path, the ones to send first in
@@ -123,6 +124,13 @@ int dt__jar_forget(dt__cookie_jar *j, const char *name, const char *domain,
                    int host_only, const char *path);
 /* Removes session cookies (the end of a browser session). */
 void dt__jar_end_session(dt__cookie_jar *j);
+
+/* C's fields are a cookie's: a lowercase host name or IP address as the
+ * domain (no empty label), a path starting with '/', name and value within 4096
+ * bytes and neither empty, and no control byte (nor ';' in name or value, nor
+ * '=' in the name) anywhere — what a file or an import says is checked, so a
+ * forged record can never put CR or LF into a request. */
+int dt__cookie_valid(const dt__cookie *c);
 
 /* §5.1.3 domain-match: HOST is DOMAIN or ends in "." DOMAIN, and is not
  * an IP address. §5.1.4 path-match. Exposed for tests. */

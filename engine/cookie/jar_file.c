@@ -70,7 +70,7 @@ static int take_record(void *ud, const char *p, size_t n) {
     return -1;
   dt__cookie *c = calloc(1, sizeof *c);
   if (!c) return DT_ENOMEM;
-  int64_t seq;
+  int64_t seq = 0;
   int ss = samesite_of(f[6]), pr = priority_of(f[7]);
   int bad = dt__record_int(f[1], &c->created_ms) ||
             dt__record_int(f[2], &seq) ||
@@ -86,18 +86,14 @@ static int take_record(void *ud, const char *p, size_t n) {
     c->path = dt__record_text(f[9]);
     c->name = dt__record_text(f[10]);
     c->value = dt__record_text(f[11]);
-    bad = !c->domain || !c->path || !c->name || !c->value || !c->domain[0] ||
-          c->path[0] != '/' ||
-          strlen(c->name) + strlen(c->value) > DT__COOKIE_MAX_NAME_VALUE ||
-          strlen(c->path) > DT__JAR_MAX_PATH ||
-          strlen(c->domain) > DT_MAX_HOST_BYTES ||
-          (!c->name[0] && !c->value[0]);
+    bad = !c->domain || !c->path || !c->name || !c->value;
   }
   if (bad || c->expires_ms <= rx->now_ms) {
     free_cookie(c);
     return bad ? -1 : 1;
   }
-  return dt__jar_put(rx->j, c) ? DT_ENOMEM : 0;
+  int rc = dt__jar_put(rx->j, c); /* checks the fields (dt__cookie_valid) */
+  return rc == DT_ENOMEM ? DT_ENOMEM : rc ? -1 : 0;
 }
 
 int dt__jar_load_mem(dt__cookie_jar *j, const char *buf, size_t len,
@@ -272,14 +268,7 @@ static int netscape_line(dt__cookie_jar *j, const char *p, size_t n,
     dom++;
     dl--;
   }
-  if (!dl || dl > DT_MAX_HOST_BYTES || !fl[2] || f[2][0] != '/' ||
-      fl[2] > DT__JAR_MAX_PATH || fl[5] + fl[6] > DT__COOKIE_MAX_NAME_VALUE ||
-      fl[5] + fl[6] == 0)
-    return -1;
-  for (size_t i = 0; i < fl[5] + fl[6]; i++) {
-    unsigned char ch = (unsigned char)(i < fl[5] ? f[5][i] : f[6][i - fl[5]]);
-    if (ch < 0x20 || ch == 0x7f || ch == ';') return -1;
-  }
+  if (memchr(p, 0, n)) return -1; /* text files have no NUL */
   if (exp && exp * 1000 <= now_ms) return 1;
   dt__cookie *c = calloc(1, sizeof *c);
   if (!c) return DT_ENOMEM;
@@ -304,7 +293,8 @@ static int netscape_line(dt__cookie_jar *j, const char *p, size_t n,
   c->created_ms = c->last_access_ms = now_ms;
   c->priority = DT__PRIORITY_MEDIUM;
   c->fresh = 1;
-  return dt__jar_put(j, c) ? DT_ENOMEM : 0;
+  int rc = dt__jar_put(j, c); /* checks the fields (dt__cookie_valid) */
+  return rc == DT_ENOMEM ? DT_ENOMEM : rc ? -1 : 0;
 }
 
 int dt__jar_import_netscape(dt__cookie_jar *j, const char *buf, size_t len,

@@ -505,6 +505,19 @@ static void files(void) {
   CHECK_INT(dt__jar_load(b, path, NOW, &rep), 0);
   CHECK_INT(rep.skipped, 1);
   CHECK_INT(dt__jar_count(b), 2);
+  /* a record whose CRC holds but whose value would put CR LF into a
+   * request is refused all the same (dt__cookie_valid) */
+  {
+    const char *rec = "c 1 9 1 99999999999999 - - Medium a.test / x a%0D%0AX:1";
+    fp = fopen(path, "a");
+    fprintf(fp, "%s %08x\n", rec, (unsigned)dt__crc32(rec, strlen(rec)));
+    fclose(fp);
+    dt__jar_free(b);
+    b = dt__jar_new();
+    CHECK_INT(dt__jar_load(b, path, NOW, &rep), 0);
+    CHECK_INT(rep.skipped, 2);
+    CHECK_INT(dt__jar_count(b), 2);
+  }
   /* deletions and clears made here reach the file at the next save, and
    * what another process saved meanwhile stays */
   dt__cookie_jar *other = dt__jar_new();
