@@ -179,6 +179,10 @@ static int put(dt__redirect_cache *c, const char *url, int status,
   e->fresh_here = fresh_here;
   int rc = e->url && e->reason ? 0 : DT_ENOMEM;
   for (size_t i = 0; !rc && i < count && e->nfields < DT__RC_MAX_FIELDS; i++) {
+    /* Set-Cookie is never kept: Chromium's cache persists headers "sans
+     * cookies" (HttpResponseHeaders::PERSIST_SANS_COOKIES), so a served
+     * redirect sets nothing, and no session token lands in the file */
+    if (dt__ascii_ieq(fields[i].name, "Set-Cookie")) continue;
     dt_header *f = &e->fields[e->nfields];
     f->name = dupz(fields[i].name);
     f->value = dupz(fields[i].value);

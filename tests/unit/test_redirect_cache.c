@@ -157,8 +157,10 @@ static void file(void) {
   dt__rc_store(&a, "http://a.test/", "GET", 301, "Moved Permanently", f, 2, NOW,
                1, 1);
   dt__rc_store(&a, "http://b.test/", "GET", 302, "", f, 1, NOW, 1, 1); /* no */
-  dt_header g[] = {{"Location", "/g"}, {"Cache-Control", "max-age=600"}};
-  dt__rc_store(&a, "http://c.test/", "GET", 307, "Temporary Redirect", g, 2,
+  dt_header g[] = {{"Location", "/g"},
+                   {"Set-Cookie", "sid=secret"},
+                   {"Cache-Control", "max-age=600"}};
+  dt__rc_store(&a, "http://c.test/", "GET", 307, "Temporary Redirect", g, 3,
                NOW, 1, 1);
   dt__file_report rep;
   CHECK_INT(dt__rc_save(&a, path, NOW, &rep), 0);
@@ -171,6 +173,18 @@ static void file(void) {
   CHECK(e && e->expires_ms == DT__RC_FOREVER &&
         strcmp(e->reason, "Moved Permanently") == 0 &&
         strcmp(e->fields[0].value, "https://a.test/a b?x=1%") == 0);
+  /* Set-Cookie is not kept (nor written to the file) */
+  e = dt__rc_lookup(&b, "http://c.test/", NOW, 1);
+  CHECK(e && e->nfields == 2 &&
+        strcmp(e->fields[1].name, "Cache-Control") == 0);
+  {
+    char text[4096] = "";
+    FILE *fr = fopen(path, "r");
+    size_t got = fr ? fread(text, 1, sizeof text - 1, fr) : 0;
+    if (fr) fclose(fr);
+    text[got] = 0;
+    CHECK(got > 0 && strstr(text, "c.test") && !strstr(text, "secret"));
+  }
   /* loaded later than its expiry: gone */
   dt__rc_free(&b);
   CHECK_INT(dt__rc_load(&b, path, NOW + 600001, &rep), 0);
