@@ -20,6 +20,8 @@ int cli_cmd_hsts(int argc, char **argv);
 int cli_cmd_preload(int argc, char **argv);
 int cli_cmd_demo(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);
+int cli_cmd_cookies(int argc, char **argv);
+int cli_cmd_cache(int argc, char **argv);
 
 /* "detour: <msg>" on stderr; returns CLI_EXIT_USAGE for `return`. */
 int cli_usage_error(const char *fmt, ...)
@@ -92,5 +94,12 @@ void cli_req_free(cli_request_opts *r);
 /* The HSTS store path: the option's value, else the default
  * ($XDG_DATA_HOME/detour/hsts.txt). Writes into OUT. 0 or DT_EINVAL. */
 int cli_hsts_store_path(const char *opt, char *out, size_t cap);
+/* The user-data directory: the option's value, else the default store's
+ * directory ($XDG_DATA_HOME/detour). Writes into OUT. 0 or DT_EINVAL. */
+int cli_user_data_dir(const char *opt, char *out, size_t cap);
+/* --since 1h|24h|7d|4w|all (Chromium's "clear browsing data" ranges, or
+ * any N followed by s, m, h, d, w): the start of the range in *FROM_MS
+ * (INT64_MIN for all). 0, or prints why and returns CLI_EXIT_USAGE. */
+int cli_parse_since(const char *arg, int64_t *from_ms);
 
 #endif

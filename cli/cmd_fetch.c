@@ -28,6 +28,17 @@ static const char help[] =
     "      --browser-version N   the browser's major version (UA, sec-ch-ua)\n"
     "      --initiator URL       navigate as a link/form on that page "
     "(Referer, Origin)\n"
+    "      --mode navigate|cors  a top-level navigation, or fetch() from the\n"
+    "                            --initiator page (default: the profile's)\n"
+    "      --credentials omit|same-origin|include  fetch()'s (default "
+    "same-origin)\n"
+    "cookies (docs/cookies.md)\n"
+    "  -b, --cookie DATA|FILE    'name=value; ...' for the URL, or curl's "
+    "cookie file\n"
+    "  -c, --cookie-jar FILE     write the jar there after the navigation "
+    "('-' = stdout)\n"
+    "      --no-cookies          no cookie jar: nothing sent, Set-Cookie "
+    "ignored\n"
     "navigation\n"
     "      --profile NAME        " CLI_PROFILES " (docs/profiles.md)\n"
     "      --no-follow           do not follow redirects\n"
@@ -40,9 +51,11 @@ static const char help[] =
     "      --no-preload          no preload list\n"
     "      --no-https-upgrades   do not try https first for http URLs\n"
     "      --no-redirect-cache   ask for every redirect again\n"
-    "      --user-data-dir DIR   what the browser remembers (HSTS store,\n"
-    "                            HTTPS-Upgrades fallbacks; default "
-    "~/.local/share/detour)\n"
+    "      --user-data-dir DIR   what the browser remembers (HSTS store, "
+    "cookies,\n"
+    "                            redirect cache, HTTPS-Upgrades fallbacks; "
+    "default\n"
+    "                            ~/.local/share/detour)\n"
     "      --preload-file FILE   use a blob from `detour preload compile`\n"
     "      --disable-stale-preload  a list older than 70 days is not used "
     "(Chromium)\n"
@@ -105,6 +118,9 @@ enum {
   O_NO_HTTPS_UPGRADES,
   O_USER_DATA_DIR,
   O_NO_REDIRECT_CACHE,
+  O_NO_COOKIES,
+  O_MODE,
+  O_CREDENTIALS,
   O_VERSION
 };
 
@@ -148,6 +164,11 @@ static const struct option longopts[] = {
     {"no-https-upgrades", no_argument, 0, O_NO_HTTPS_UPGRADES},
     {"user-data-dir", required_argument, 0, O_USER_DATA_DIR},
     {"no-redirect-cache", no_argument, 0, O_NO_REDIRECT_CACHE},
+    {"cookie", required_argument, 0, 'b'},
+    {"cookie-jar", required_argument, 0, 'c'},
+    {"no-cookies", no_argument, 0, O_NO_COOKIES},
+    {"mode", required_argument, 0, O_MODE},
+    {"credentials", required_argument, 0, O_CREDENTIALS},
     {"help", no_argument, 0, O_HELP},
     {"version", no_argument, 0, O_VERSION},
     {0, 0, 0, 0}};
@@ -183,6 +204,9 @@ typedef struct fetch_opts {
   cli_request_opts rq; /* -H, -d, --resolve, --connect-to */
   int json, explain, verbose, no_store;
   const char *output, *store_opt, *har, *user_data_dir;
+  const char *cookies[16]; /* -b, in order */
+  size_t ncookies;
+  const char *cookie_jar; /* -c */
 } fetch_opts;
 
 static int limit_opt(const char *name, const char *arg, size_t *out) {
@@ -204,7 +228,7 @@ static int timeout_opt(const char *name, uint32_t *ms) {
 static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
   int c, rc = 0;
   optind = 1;
-  while (!rc && (c = getopt_long(argc, argv, "X:d:H:A:o:kvm:", longopts,
+  while (!rc && (c = getopt_long(argc, argv, "X:d:H:A:o:kvm:b:c:", longopts,
                                  NULL)) != -1) {
     switch (c) {
     case 'X': o->req.method = optarg; break;
@@ -282,6 +306,33 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_NO_HTTPS_UPGRADES: o->ctx.no_https_upgrades = 1; break;
     case O_USER_DATA_DIR: o->user_data_dir = optarg; break;
     case O_NO_REDIRECT_CACHE: o->ctx.no_redirect_cache = 1; break;
+    case 'b':
+      if (o->ncookies == sizeof o->cookies / sizeof o->cookies[0])
+        rc = cli_usage_error("-b: at most 16");
+      else
+        o->cookies[o->ncookies++] = optarg;
+      break;
+    case 'c': o->cookie_jar = optarg; break;
+    case O_NO_COOKIES: o->ctx.no_cookies = 1; break;
+    case O_MODE:
+      if (strcmp(optarg, "navigate") == 0)
+        o->req.mode = DT_MODE_NAVIGATE;
+      else if (strcmp(optarg, "cors") == 0)
+        o->req.mode = DT_MODE_CORS;
+      else
+        rc = cli_usage_error("--mode is navigate or cors, got '%s'", optarg);
+      break;
+    case O_CREDENTIALS:
+      if (strcmp(optarg, "omit") == 0)
+        o->req.credentials = DT_CREDENTIALS_OMIT;
+      else if (strcmp(optarg, "same-origin") == 0)
+        o->req.credentials = DT_CREDENTIALS_SAME_ORIGIN;
+      else if (strcmp(optarg, "include") == 0)
+        o->req.credentials = DT_CREDENTIALS_INCLUDE;
+      else
+        rc = cli_usage_error(
+            "--credentials is omit, same-origin or include, got '%s'", optarg);
+      break;
     case O_IDENTITY:
       if (strcmp(optarg, "browser") == 0)
         o->ctx.identity = DT_IDENTITY_BROWSER;
@@ -323,6 +374,11 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
         "-o - takes stdout: drop --json/--explain/--har - (or -o FILE)");
   if (o->ctx.profile && !strcmp(o->ctx.profile, ""))
     return cli_usage_error("--profile wants a name");
+  if (o->req.mode == DT_MODE_CORS && !o->req.initiator)
+    return cli_usage_error("--mode cors is fetch() run by a page: give "
+                           "--initiator URL");
+  if ((o->ncookies || o->cookie_jar) && o->ctx.no_cookies)
+    return cli_usage_error("-b/-c and --no-cookies are exclusive");
   o->req.headers = o->rq.headers;
   o->req.header_count = o->rq.nheaders;
   o->req.body = (const uint8_t *)o->rq.body;
@@ -383,6 +439,43 @@ static int close_sink(sink *k) {
   return bad;
 }
 
+/* -b: "name=value; n2=v2" are cookies for URL (set as its response would
+ * set them: host-only, session, the jar's rules), anything else is curl's
+ * Netscape cookie file, as curl reads -b. */
+static int load_cookies(fetch_opts *o, dt_ctx *ctx, const char *url) {
+  for (size_t i = 0; i < o->ncookies; i++) {
+    const char *b = o->cookies[i];
+    if (!strchr(b, '=')) {
+      dt_cookie_import_report rep;
+      dt_error e = {0};
+      if (dt_ctx_cookies_import(ctx, b, &rep, &e)) return cli_fail(&e);
+      if (rep.skipped)
+        cli_error("warning: %s: %zu bad line%s skipped", b, rep.skipped,
+                  rep.skipped == 1 ? "" : "s");
+      continue;
+    }
+    char *copy = strdup(b);
+    if (!copy) return cli_exit_for(DT_ENOMEM);
+    for (char *save = NULL, *pair = strtok_r(copy, ";", &save); pair;
+         pair = strtok_r(NULL, ";", &save)) {
+      while (*pair == ' ')
+        pair++;
+      if (!*pair) continue;
+      char why[256];
+      int rc = dt_ctx_cookie_set(ctx, url, pair, why, sizeof why);
+      if (rc == DT_EURL) break; /* the navigation reports the URL */
+      if (rc) {
+        cli_error("-b '%s': not kept: %s", pair,
+                  why[0] ? why : dt_strerror(rc));
+        free(copy);
+        return CLI_EXIT_USAGE;
+      }
+    }
+    free(copy);
+  }
+  return 0;
+}
+
 int cli_cmd_fetch(int argc, char **argv) {
   fetch_opts o;
   memset(&o, 0, sizeof o);
@@ -408,11 +501,8 @@ int cli_cmd_fetch(int argc, char **argv) {
   } else if (!o.no_store) {
     if (cli_hsts_store_path(o.store_opt, store_path, sizeof store_path) == 0) {
       if (!o.ctx.hsts_off) o.ctx.hsts_store_path = store_path;
-      if (!o.store_opt && cli_hsts_store_path(NULL, udd, sizeof udd) == 0 &&
-          strrchr(udd, '/')) {
-        *strrchr(udd, '/') = 0; /* the default store's directory */
+      if (!o.store_opt && cli_user_data_dir(NULL, udd, sizeof udd) == 0)
         o.ctx.user_data_dir = udd;
-      }
     } else {
       cli_error("warning: no HSTS store path ($XDG_DATA_HOME and $HOME "
                 "unset): the store is kept in memory only");
@@ -435,6 +525,7 @@ int cli_cmd_fetch(int argc, char **argv) {
     cli_error("warning: %s", dt_ctx_warning(ctx, warned));
   if (o.verbose) dt_ctx_set_trace(ctx, trace, NULL);
   o.req.url = url;
+  if ((rc = load_cookies(&o, ctx, url)) != 0) goto out;
   if (o.output) {
     if ((rc = open_sink(&body, o.output)) != 0) {
       rc = cli_exit_for(rc);
@@ -452,6 +543,24 @@ int cli_cmd_fetch(int argc, char **argv) {
   }
   for (; dt_ctx_warning(ctx, warned); warned++) /* e.g. the store save */
     cli_error("warning: %s", dt_ctx_warning(ctx, warned));
+  if (o.cookie_jar) { /* -c: as curl, after the transfer, even on error */
+    dt_error e = {0};
+    int jrc;
+    if (!strcmp(o.cookie_jar, "-")) {
+      char *t = dt_ctx_cookies_export(ctx);
+      jrc = t ? 0 : DT_ENOMEM;
+      if (t) fputs(t, stdout);
+      dt_free(t);
+      cli_stdout_used();
+    } else {
+      jrc = dt_ctx_cookies_export_file(ctx, o.cookie_jar, &e);
+    }
+    if (jrc) {
+      cli_error("cannot write the cookie jar: %s",
+                e.message[0] ? e.message : dt_strerror(jrc));
+      err = err ? err : jrc;
+    }
+  }
   if (o.har) {
     char *har = dt_chain_to_har(chain);
     if (!har || cli_write_file(o.har, har, strlen(har)))

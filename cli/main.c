@@ -22,6 +22,9 @@ static const char usage[] =
     "  audit DOMAIN     judge a site's redirect and HSTS set-up as the "
     "preload\n"
     "                   checker and a browser do (--from FILE for many)\n"
+    "  cookies ...      the cookie jar: list, clear, import, export, header\n"
+    "  cache ...        the redirect cache and HTTPS-Upgrades fallbacks: "
+    "list, clear\n"
     "  demo             the main job on a built-in loopback site (a "
     "self-check)\n"
     "  version          versions of detour and its libraries\n"
@@ -33,9 +36,10 @@ static const struct {
   const char *name;
   int (*fn)(int, char **);
 } commands[] = {
-    {"fetch", cli_cmd_fetch}, {"url", cli_cmd_url},
-    {"hsts", cli_cmd_hsts},   {"preload", cli_cmd_preload},
-    {"demo", cli_cmd_demo},   {"audit", cli_cmd_audit},
+    {"fetch", cli_cmd_fetch},     {"url", cli_cmd_url},
+    {"hsts", cli_cmd_hsts},       {"preload", cli_cmd_preload},
+    {"demo", cli_cmd_demo},       {"audit", cli_cmd_audit},
+    {"cookies", cli_cmd_cookies}, {"cache", cli_cmd_cache},
 };
 
 /* --json promises one JSON document on stdout (docs/json-output.md). A
@@ -211,6 +215,49 @@ int cli_parse_seconds_ms(const char *s, uint32_t *ms) {
   }
   *ms = (uint32_t)(whole * 1000 + frac);
   return 0;
+}
+
+int cli_user_data_dir(const char *opt, char *out, size_t cap) {
+  if (opt) {
+    if (strlen(opt) >= cap) return DT_EINVAL;
+    strcpy(out, opt);
+    return 0;
+  }
+  if (dt_hsts_store_default_path(out, cap)) return DT_EINVAL;
+  char *slash = strrchr(out, '/');
+  if (!slash) return DT_EINVAL;
+  *slash = 0; /* the default store's directory */
+  return 0;
+}
+
+int cli_parse_since(const char *arg, int64_t *from_ms) {
+  if (!strcmp(arg, "all")) {
+    *from_ms = INT64_MIN;
+    return 0;
+  }
+  size_t n = strlen(arg);
+  unsigned long long v = 0;
+  static const struct {
+    char unit;
+    int64_t ms;
+  } units[] = {{'s', 1000},
+               {'m', 60000},
+               {'h', 3600000},
+               {'d', 86400000},
+               {'w', 604800000}};
+  for (size_t i = 0; n > 1 && i < sizeof units / sizeof units[0]; i++) {
+    if (arg[n - 1] != units[i].unit) continue;
+    char num[32];
+    if (n - 1 >= sizeof num) break;
+    memcpy(num, arg, n - 1);
+    num[n - 1] = 0;
+    if (cli_parse_uint(num, 100000000, &v) || v == 0) break;
+    *from_ms = dt_clock_now_ms(NULL) - (int64_t)v * units[i].ms;
+    return 0;
+  }
+  return cli_usage_error("--since wants all, or a number and s, m, h, d or w "
+                         "(1h, 24h, 7d, 4w), got '%s'",
+                         arg);
 }
 
 int cli_hsts_store_path(const char *opt, char *out, size_t cap) {

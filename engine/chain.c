@@ -37,6 +37,10 @@ typedef struct hop_slot {
   size_t req_cap, resp_cap, rules_cap;
   dt_step *steps;
   size_t steps_cap;
+  dt_hop_cookie *cookies;
+  size_t cookies_cap;
+  dt_hop_set_cookie *set_cookies;
+  size_t set_cookies_cap;
 } hop_slot;
 
 typedef struct hop_slab {
@@ -151,17 +155,24 @@ dt_sts_note *dt__hop_sts(dt_hop *hop) {
   return &slot_of(hop)->sts;
 }
 
+/* Room for one more element in *ARR (COUNT used of *CAP, SIZE each). */
+static int grow(void **arr, size_t *cap, size_t count, size_t size) {
+  if (count < *cap) return 0;
+  size_t ncap = *cap ? *cap * 2 : 8;
+  void *na = realloc(*arr, ncap * size);
+  if (!na) return DT_ENOMEM;
+  *arr = na;
+  *cap = ncap;
+  return 0;
+}
+
 int dt__hop_add_step(dt_chain *c, dt_hop *hop, const char *text,
                      const char *rule) {
   hop_slot *s = slot_of(hop);
-  if (hop->step_count == s->steps_cap) {
-    size_t cap = s->steps_cap ? s->steps_cap * 2 : 8;
-    dt_step *ns = realloc(s->steps, cap * sizeof *ns);
-    if (!ns) return DT_ENOMEM;
-    s->steps = ns;
-    s->steps_cap = cap;
-    hop->steps = ns;
-  }
+  if (grow((void **)&s->steps, &s->steps_cap, hop->step_count,
+           sizeof *s->steps))
+    return DT_ENOMEM;
+  hop->steps = s->steps;
   const char *t = dt__chain_strdup(c, text);
   const char *r = rule ? dt__chain_strdup(c, rule) : NULL;
   if (!t || (rule && !r)) return DT_ENOMEM;
@@ -171,16 +182,49 @@ int dt__hop_add_step(dt_chain *c, dt_hop *hop, const char *text,
   return 0;
 }
 
+/* *DST = S copied into the chain (NULL stays NULL); 0 or DT_ENOMEM. */
+static int keep(dt_chain *c, const char **dst, const char *s) {
+  *dst = s ? dt__chain_strdup(c, s) : NULL;
+  return s && !*dst ? DT_ENOMEM : 0;
+}
+
+int dt__hop_add_cookie(dt_chain *c, dt_hop *hop, const dt_hop_cookie *in) {
+  hop_slot *s = slot_of(hop);
+  if (grow((void **)&s->cookies, &s->cookies_cap, hop->cookie_count,
+           sizeof *s->cookies))
+    return DT_ENOMEM;
+  hop->cookies = s->cookies;
+  dt_hop_cookie *o = &s->cookies[hop->cookie_count];
+  if (keep(c, &o->name, in->name) || keep(c, &o->value, in->value) ||
+      keep(c, &o->domain, in->domain) || keep(c, &o->path, in->path) ||
+      keep(c, &o->blocked, in->blocked) || keep(c, &o->why, in->why))
+    return DT_ENOMEM;
+  hop->cookie_count++;
+  return 0;
+}
+
+int dt__hop_add_set_cookie(dt_chain *c, dt_hop *hop,
+                           const dt_hop_set_cookie *in) {
+  hop_slot *s = slot_of(hop);
+  if (grow((void **)&s->set_cookies, &s->set_cookies_cap, hop->set_cookie_count,
+           sizeof *s->set_cookies))
+    return DT_ENOMEM;
+  hop->set_cookies = s->set_cookies;
+  dt_hop_set_cookie *o = &s->set_cookies[hop->set_cookie_count];
+  *o = *in;
+  if (keep(c, &o->field, in->field) || keep(c, &o->outcome, in->outcome) ||
+      keep(c, &o->reason, in->reason) || keep(c, &o->why, in->why) ||
+      keep(c, &o->name, in->name) || keep(c, &o->domain, in->domain) ||
+      keep(c, &o->path, in->path) || keep(c, &o->same_site, in->same_site))
+    return DT_ENOMEM;
+  hop->set_cookie_count++;
+  return 0;
+}
+
 static int add_header(dt_chain *c, dt_header **arr, size_t *cap, size_t *count,
                       const char *name, size_t nlen, const char *value,
                       size_t vlen) {
-  if (*count == *cap) {
-    size_t ncap = *cap ? *cap * 2 : 8;
-    dt_header *na = realloc(*arr, ncap * sizeof *na);
-    if (!na) return DT_ENOMEM;
-    *arr = na;
-    *cap = ncap;
-  }
+  if (grow((void **)arr, cap, *count, sizeof **arr)) return DT_ENOMEM;
   const char *n = dt__chain_strndup(c, name, nlen);
   const char *v = dt__chain_strndup(c, value, vlen);
   if (!n || !v) return DT_ENOMEM;
@@ -266,6 +310,8 @@ void dt_chain_free(dt_chain *c) {
     free(c->index[i]->rules);
     free(c->index[i]->resp);
     free(c->index[i]->steps);
+    free(c->index[i]->cookies);
+    free(c->index[i]->set_cookies);
   }
   free(c->index);
   for (hop_slab *s = c->slabs, *n; s; s = n) {

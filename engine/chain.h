@@ -47,6 +47,10 @@ dt_hop_timing *dt__hop_timing(dt_hop *hop);
 dt_hop_connection *dt__hop_conn(dt_hop *hop);
 dt_hsts_decision *dt__hop_upgrade(dt_hop *hop);
 dt_sts_note *dt__hop_sts(dt_hop *hop);
+/* Appends a cookie record (its strings copied). 0 or DT_ENOMEM. */
+int dt__hop_add_cookie(dt_chain *chain, dt_hop *hop, const dt_hop_cookie *c);
+int dt__hop_add_set_cookie(dt_chain *chain, dt_hop *hop,
+                           const dt_hop_set_cookie *s);
 /* Appends one decision step (TEXT and RULE copied). 0 or DT_ENOMEM. */
 int dt__hop_add_step(dt_chain *chain, dt_hop *hop, const char *text,
                      const char *rule);

@@ -4,9 +4,8 @@
 #include "engine/ctx.h"
 #include "hsts/base/sized.h"
 
-#include "engine/nav/https_upgrades.h"
 #include "engine/nav/navigate.h"
-#include "engine/nav/redirect_cache.h"
+#include "engine/nav/user_data.h"
 #include "engine/net/conn.h"
 #include "hsts/base/error.h"
 
@@ -26,14 +25,6 @@ void dt_ctx_options_init(dt_ctx_options *opt) {
 
 static char *dupz(const char *s) { return s ? strdup(s) : NULL; }
 
-/* DIR/NAME, new; NULL on ENOMEM. */
-static char *in_dir(const char *dir, const char *name) {
-  size_t n = strlen(dir) + strlen(name) + 2;
-  char *p = malloc(n);
-  if (p) snprintf(p, n, "%s/%s", dir, name);
-  return p;
-}
-
 static void ctx_free(dt_ctx *ctx) {
   dt_hsts_store_free(ctx->store);
   dt_preload_free(ctx->preload);
@@ -42,12 +33,7 @@ static void ctx_free(dt_ctx *ctx) {
   free(ctx->ca_file);
   free(ctx->user_agent);
   free(ctx->accept_language);
-  if (ctx->fallback) dt__fallback_clear(ctx->fallback);
-  free(ctx->fallback);
-  free(ctx->fallback_path);
-  if (ctx->rcache) dt__rc_free(ctx->rcache);
-  free(ctx->rcache);
-  free(ctx->rcache_path);
+  dt__user_data_free(ctx);
   free(ctx);
 }
 
@@ -180,18 +166,7 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   ctx->ca_file = dupz(opt->ca_file);
   ctx->user_agent = dupz(opt->user_agent);
   ctx->accept_language = dupz(opt->accept_language);
-  ctx->fallback = calloc(1, sizeof *ctx->fallback);
-  if (!opt->no_redirect_cache) ctx->rcache = calloc(1, sizeof *ctx->rcache);
-  if (opt->user_data_dir) {
-    ctx->fallback_path = in_dir(opt->user_data_dir, "https-upgrades.txt");
-    if (ctx->rcache)
-      ctx->rcache_path = in_dir(opt->user_data_dir, "redirects.txt");
-  }
-  if (!ctx->ovr || !ctx->fallback ||
-      (opt->user_data_dir && !ctx->fallback_path) ||
-      (!opt->no_redirect_cache && !ctx->rcache) ||
-      (opt->user_data_dir && ctx->rcache && !ctx->rcache_path) ||
-      (opt->ca_file && !ctx->ca_file) ||
+  if (!ctx->ovr || (opt->ca_file && !ctx->ca_file) ||
       (opt->user_agent && !ctx->user_agent) ||
       (opt->accept_language && !ctx->accept_language)) {
     ctx_free(ctx);
@@ -211,22 +186,10 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
     ctx_free(ctx);
     return rc;
   }
-  if (ctx->fallback_path) { /* a problem is a warning: memory only */
-    dt__file_report rep;
-    if (dt__fallback_load(ctx->fallback, ctx->fallback_path, &rep)) {
-      dt__ctx_warn(ctx, "%s It is kept in memory only.", rep.message);
-      free(ctx->fallback_path);
-      ctx->fallback_path = NULL;
-    }
-  }
-  if (ctx->rcache_path) {
-    dt__file_report rep;
-    if (dt__rc_load(ctx->rcache, ctx->rcache_path, dt_clock_now_ms(&ctx->clock),
-                    &rep)) {
-      dt__ctx_warn(ctx, "%s It is kept in memory only.", rep.message);
-      free(ctx->rcache_path);
-      ctx->rcache_path = NULL;
-    }
+  rc = dt__user_data_open(ctx, opt); /* file problems are warnings */
+  if (rc) {
+    ctx_free(ctx);
+    return rc;
   }
   uv_timer_init(ctx->loop, &ctx->close_timer);
   ctx->close_timer.data = ctx;
@@ -323,22 +286,8 @@ static void on_save_timer(uv_timer_t *t) { save_now(t->data); }
  * on a 10 s commit interval; curl writes its HSTS file at cleanup. By
  * default detour saves at once (nothing lost on a crash); with a delay the
  * first unsaved change arms one timer and later changes ride on it. */
-/* The user-data directory's other files, after a navigation: written at
- * once when they changed (they change rarely: a fallback). A failure is a
- * warning; the list stays in memory. */
-static void memory_settle(dt_ctx *ctx) {
-  dt__file_report rep;
-  if (ctx->fallback_path && ctx->fallback->dirty &&
-      dt__fallback_save(ctx->fallback, ctx->fallback_path, &rep))
-    dt__ctx_warn(ctx, "%s", rep.message);
-  if (ctx->rcache_path && ctx->rcache->dirty &&
-      dt__rc_save(ctx->rcache, ctx->rcache_path, dt_clock_now_ms(&ctx->clock),
-                  &rep))
-    dt__ctx_warn(ctx, "%s", rep.message);
-}
-
 void dt__ctx_hsts_settle(dt_ctx *ctx) {
-  memory_settle(ctx);
+  dt__user_data_settle(ctx);
   if (!ctx->store->path || !ctx->store->dirty) return;
   if (!ctx->hsts_save_delay_ms || ctx->closing) {
     save_now(ctx);
@@ -391,6 +340,7 @@ void dt_ctx_close(dt_ctx *ctx, void (*cb)(void *user_data), void *user_data) {
   /* Unsaved HSTS changes (a delayed save) are written now; navigations
    * still finishing save their own when they end (closing is set). */
   save_now(ctx);
+  dt__user_data_settle(ctx);
   uv_close((uv_handle_t *)&ctx->save_timer, on_save_timer_closed);
   dt__pool_close_all(ctx);
   uv_close((uv_handle_t *)&ctx->close_timer, on_close_timer);

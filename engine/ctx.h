@@ -20,6 +20,7 @@ struct dt__conn;
 struct dt_nav;
 struct dt__fallback_list;
 struct dt__redirect_cache;
+struct dt__cookie_jar;
 
 #define DT__CTX_MAX_WARNINGS 4
 #define DT__CTX_WARNING_BYTES 1200
@@ -36,6 +37,8 @@ struct dt_ctx {
   char *fallback_path;                /* its file, or NULL: memory only */
   struct dt__redirect_cache *rcache;  /* the redirect cache; NULL: off */
   char *rcache_path;                  /* its file, or NULL: memory only */
+  struct dt__cookie_jar *jar;         /* the cookies; NULL: no_cookies */
+  char *jar_path;                     /* persistent ones, or NULL */
   unsigned browser_version;
   char *accept_language;
   char *ca_file;

@@ -114,6 +114,11 @@ static const dt__profile profiles[] = {
         .https_upgrades = DT__UPGRADES_CHROMIUM,
         /* 12: 301/308 without Cache-Control kept for good (measured). */
         .redirect_cache_permanent = 1,
+        /* 13-15: measured (browser-wire §2): initiator and current URL,
+         * Lax by default with the two minutes, third parties blocked. */
+        .samesite_whole_chain = 0,
+        .samesite_lax_by_default = 1,
+        .block_third_party_cookies = 1,
     },
     {
         .name = "fetch",
@@ -142,6 +147,12 @@ static const dt__profile profiles[] = {
         /* 12: RFC 9111 §4.2.2 lets a cache use heuristic freshness; the
          * fetch profile does what Chromium does with it. */
         .redirect_cache_permanent = 1,
+        /* 13: RFC 6265bis §5.2 counts every URL of the redirect chain;
+         * 14: lax-by-default is a MAY (§5.6.7.1), the base rule is none;
+         * 15: neither Fetch nor the RFC blocks third-party cookies. */
+        .samesite_whole_chain = 1,
+        .samesite_lax_by_default = 0,
+        .block_third_party_cookies = 0,
         /* 10: the standards name the fields (Fetch Metadata, UIR, Fetch's
          * Accept) but not their order or the browser's values: Chromium's,
          * measured; with an initiator the request is fetch()'s, cors mode,
@@ -209,6 +220,12 @@ static const dt__profile profiles[] = {
         .https_upgrades = DT__UPGRADES_FIREFOX_FIRST,
         /* 12: 301/308 without Cache-Control are not cached (measured). */
         .redirect_cache_permanent = 0,
+        /* 13-14: measured: Strict judged on the whole chain, no Lax by
+         * default; 15: not measured — state partitioning keeps a site's
+         * own cookies out of third-party requests (docs/cookies.md). */
+        .samesite_whole_chain = 1,
+        .samesite_lax_by_default = 0,
+        .block_third_party_cookies = 1,
     },
 };
 

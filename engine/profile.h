@@ -174,6 +174,23 @@ typedef struct dt__profile {
    * redirect cache for good (heuristic freshness, RFC 9111 §4.2.2): 1
    * Chromium, 0 Firefox (both measured); docs/redirect-cache.md. */
   int redirect_cache_permanent;
+
+  /* --- cookies (engine/nav/cookies.c; docs/cookies.md) --- */
+  /* Knob 13: SameSite judged on the whole redirect chain (every URL
+   * same-site with the current one: RFC 6265bis §5.2, Firefox measured)
+   * or on the initiator and the current URL only (Chromium measured; its
+   * kCookieSameSiteConsidersRedirectChain is off by default). */
+  int samesite_whole_chain;
+  /* Knob 14: a cookie without SameSite is Lax, still sent on a cross-site
+   * top-level POST for 2 minutes after its creation (Chromium; RFC
+   * 6265bis §5.6.7.1 lets a browser do it); 0: it goes everywhere
+   * (Firefox measured, and the RFC's base rule). */
+  int samesite_lax_by_default;
+  /* Knob 15: third-party cookies (a fetch() to another site than the
+   * page's) blocked, SameSite=None included (Chromium measured; Firefox's
+   * state partitioning keeps a site's own cookies out of such requests
+   * too), or allowed (the standards). */
+  int block_third_party_cookies;
 } dt__profile;
 
 /* The profile named NAME (ASCII case-insensitive), or NULL if unknown. */

@@ -690,6 +690,32 @@ typedef struct dt_hop_connection {
   const char *tls_library;  /* the TLS backend ("OpenSSL 3.0.19") or NULL */
 } dt_hop_connection;
 
+/* Cookies on a hop (docs/cookies.md). Reasons are Chromium's DevTools
+ * names (Network.CookieBlockedReason / SetCookieBlockedReason) where it
+ * has one: "SecureOnly", "SameSiteStrict", "InvalidPrefix", …; every
+ * string lives with the chain. */
+typedef struct dt_hop_cookie { /* one cookie the request matched */
+  const char *name;
+  const char *value;
+  const char *domain; /* ".a.test" for a domain cookie, "a.test" host-only */
+  const char *path;
+  const char *blocked; /* NULL: sent; else why it was held back */
+  const char *why;     /* the rule, in words */
+} dt_hop_cookie;
+typedef struct dt_hop_set_cookie { /* one Set-Cookie field, what it did */
+  const char *field;               /* the value as received */
+  const char *outcome;             /* "stored", "replaced", "deleted",
+                                      "nothing-to-delete", "rejected" */
+  const char *reason; /* rejected: why ("SameSiteNoneInsecure", …) */
+  const char *why;    /* the rule, in words */
+  const char *name;   /* NULL when the field did not parse */
+  const char *domain; /* as for dt_hop_cookie; NULL when not worked out */
+  const char *path;
+  int64_t expires_ms;    /* -1: a session cookie */
+  const char *same_site; /* "Strict", "Lax", "None"; NULL unspecified */
+  int secure, http_only;
+} dt_hop_set_cookie;
+
 typedef struct dt_hop {
   /* the request as sent */
   const char *method;
@@ -745,6 +771,14 @@ typedef struct dt_hop {
    * the response is the stored one (docs/redirect-cache.md). Added in
    * 0.3. */
   int from_cache;
+  /* Cookies (docs/cookies.md; added in 0.3): each cookie of the jar this
+   * request matched by domain and path — sent, in Cookie order, then the
+   * ones held back with why — and what each Set-Cookie field of the
+   * response did, applied before the next hop is computed. */
+  const dt_hop_cookie *cookies;
+  size_t cookie_count;
+  const dt_hop_set_cookie *set_cookies;
+  size_t set_cookie_count;
 } dt_hop;
 
 typedef struct dt_chain dt_chain; /* opaque; freed with dt_chain_free() */
@@ -792,8 +826,29 @@ typedef struct dt_request {
    * dt_fetch's user_data. */
   dt_body_cb on_body;
   dt_progress_cb on_progress;
+  /* What kind of request this is, for cookies and the request fields
+   * (docs/cookies.md; added in 0.3): a top-level navigation, or fetch()
+   * run by the initiator's page (DT_MODE_CORS needs an initiator).
+   * DT_MODE_DEFAULT is the profile's: a navigation, or in the fetch
+   * profile fetch() when there is an initiator. */
+  int mode;        /* dt_request_mode */
+  int credentials; /* dt_credentials: fetch()'s credentials mode */
 } dt_request;
 DT_EXTERN void dt_request_init(dt_request *req);
+
+typedef enum dt_request_mode {
+  DT_MODE_DEFAULT = 0, /* the profile's */
+  DT_MODE_NAVIGATE,    /* a top-level navigation (typed, link, form) */
+  DT_MODE_CORS         /* fetch() from the initiator's page */
+} dt_request_mode;
+/* fetch()'s credentials mode (Fetch §2.2.5): whether cookies go and are
+ * taken. Navigations always include them. */
+typedef enum dt_credentials {
+  DT_CREDENTIALS_DEFAULT = 0, /* "same-origin", fetch()'s default */
+  DT_CREDENTIALS_OMIT,
+  DT_CREDENTIALS_SAME_ORIGIN, /* only while every URL is the page's origin */
+  DT_CREDENTIALS_INCLUDE
+} dt_credentials;
 
 /* ------------------------------------------------------------------------ */
 /* Engine context: the loop, limits, clock, trust, name overrides, the
@@ -866,6 +921,12 @@ typedef struct dt_ctx_options {
   /* 1: no redirect cache (docs/redirect-cache.md): every redirect is
    * asked for again; added in 0.3 */
   int no_redirect_cache;
+  /* 1: no cookie jar: no Cookie sent, Set-Cookie ignored (curl without
+   * -b/-c). Otherwise cookies are kept as a browser keeps them
+   * (docs/cookies.md): persistent ones in DIR/cookies.txt with a
+   * user-data directory, session ones until the context closes. Added in
+   * 0.3. */
+  int no_cookies;
 } dt_ctx_options;
 
 typedef enum dt_identity {
@@ -910,6 +971,100 @@ DT_EXTERN const char *dt_ctx_profile(const dt_ctx *ctx);
  * security policy" page does; changes are saved like noted headers. Owned
  * by the context (never free it). */
 DT_EXTERN dt_hsts_store *dt_ctx_hsts_store(dt_ctx *ctx);
+/* ---- What the context remembers: list and clear (docs/user-data.md) ---
+ * Each part of the user-data directory, as a browser's settings pages and
+ * its "clear browsing data" show them. Changes are saved as navigations'
+ * are (at once, merged with other processes). */
+
+/* One cookie of the jar. Strings live until the jar next changes. */
+typedef struct dt_cookie {
+  const char *name, *value;
+  const char *domain; /* no leading dot; host_only says which kind */
+  const char *path;
+  int host_only, secure, http_only;
+  int persistent;     /* 0: a session cookie (ends with the context) */
+  int64_t expires_ms; /* persistent only */
+  int64_t created_ms, last_access_ms;
+  const char *same_site; /* "Strict", "Lax", "None"; NULL unspecified */
+  const char *priority;  /* "Low", "Medium", "High" */
+} dt_cookie;
+/* Calls CB for each cookie, oldest first; a non-zero return stops the walk
+ * and is returned. CB must not change the jar. DT_EINVAL without a jar
+ * (no_cookies). */
+DT_EXTERN int
+dt_ctx_cookies_each(dt_ctx *ctx, int (*cb)(const dt_cookie *c, void *user_data),
+                    void *user_data);
+DT_EXTERN size_t dt_ctx_cookie_count(const dt_ctx *ctx);
+/* Stores SET_COOKIE (a Set-Cookie value) as the response to a typed
+ * navigation to URL would (curl's -b 'name=value' goes this way). 0;
+ * DT_EINVAL with WHY (WHY_CAP bytes; may be NULL) saying the refusal
+ * ("SecureOnly: …"); DT_EURL; DT_ENOMEM. */
+DT_EXTERN int dt_ctx_cookie_set(dt_ctx *ctx, const char *url,
+                                const char *set_cookie, char *why,
+                                size_t why_cap);
+/* The Cookie value a typed navigation to URL would send: a new string
+ * (dt_free), "" when none; NULL on DT_EURL / DT_ENOMEM. */
+DT_EXTERN char *dt_ctx_cookie_header(dt_ctx *ctx, const char *url);
+/* curl's Netscape cookie file (-b/-c; "# Netscape HTTP Cookie File").
+ * Import reads PATH ("-": standard input); bad lines are skipped and
+ * counted. 0, DT_EIO (ERR), DT_ENOMEM, DT_EINVAL without a jar. */
+typedef struct dt_cookie_import_report {
+  size_t imported, skipped, expired; /* cookies, bad lines, expired ones */
+} dt_cookie_import_report;
+DT_EXTERN int dt_ctx_cookies_import(dt_ctx *ctx, const char *path,
+                                    dt_cookie_import_report *rep,
+                                    dt_error *err);
+/* Every cookie, session ones too, as curl's -c writes them: a new string
+ * (dt_free), or NULL. The _file form writes PATH atomically (0600). */
+DT_EXTERN char *dt_ctx_cookies_export(dt_ctx *ctx);
+DT_EXTERN int dt_ctx_cookies_export_file(dt_ctx *ctx, const char *path,
+                                         dt_error *err);
+
+/* One redirect the redirect cache serves (docs/redirect-cache.md). */
+typedef struct dt_cached_redirect {
+  const char *url; /* the request URL it answers */
+  int status;
+  const char *location; /* NULL when the stored answer has none */
+  int64_t stored_ms;
+  int64_t expires_ms; /* INT64_MAX: kept for good */
+} dt_cached_redirect;
+DT_EXTERN int dt_ctx_redirects_each(dt_ctx *ctx,
+                                    int (*cb)(const dt_cached_redirect *r,
+                                              void *user_data),
+                                    void *user_data);
+/* A host HTTPS-Upgrades fell back from, and when (it is not upgraded
+ * again; docs/https-upgrades.md). */
+DT_EXTERN int dt_ctx_upgrade_fallbacks_each(
+    dt_ctx *ctx, int (*cb)(const char *host, int64_t at_ms, void *user_data),
+    void *user_data);
+
+/* Forgets the cookies of DOMAIN and its subdomains created in [FROM_MS,
+ * TO_MS] (a browser's "delete site data"), and saves. */
+DT_EXTERN int dt_ctx_cookies_clear_domain(dt_ctx *ctx, const char *domain,
+                                          int64_t from_ms, int64_t to_ms,
+                                          size_t *removed, dt_error *err);
+
+/* "Clear browsing data": forgets what the parts in KINDS (DT_DATA_* ored)
+ * learned in [FROM_MS, TO_MS] (INT64_MIN, INT64_MAX: all time) — cookies
+ * by creation, HSTS entries by when their header was noted, redirects by
+ * when stored, fallbacks by when they happened — and saves at once.
+ * *REMOVED (may be NULL) gets how many items went. 0, or DT_EIO / DT_ESTORE
+ * when a file could not be written (the memory is cleared; ERR says which
+ * file). */
+typedef enum dt_data_kind {
+  DT_DATA_HSTS = 1,
+  DT_DATA_COOKIES = 2,
+  DT_DATA_REDIRECTS = 4,
+  DT_DATA_HTTPS_UPGRADES = 8,
+  DT_DATA_ALL = 15
+} dt_data_kind;
+DT_EXTERN int dt_ctx_clear_data(dt_ctx *ctx, unsigned kinds, int64_t from_ms,
+                                int64_t to_ms, size_t *removed, dt_error *err);
+/* Saves what is unsaved in every part of the user-data directory now
+ * (navigations do it as they end; for changes made through the calls
+ * above without a navigation). 0 or the first error (ERR). */
+DT_EXTERN int dt_ctx_save(dt_ctx *ctx, dt_error *err);
+
 /* The HSTS decision for URL, without fetching anything. 1 (known: *out says
  * by which entry), 0 (not: out->why), DT_EURL, DT_EINVAL. */
 DT_EXTERN int dt_ctx_hsts_decide(dt_ctx *ctx, const char *url,

@@ -53,6 +53,22 @@ void dt__fallback_clear(dt__fallback_list *l) {
   l->n = 0;
 }
 
+size_t dt__fallback_clear_between(dt__fallback_list *l, int64_t from_ms,
+                                  int64_t to_ms) {
+  size_t gone = 0;
+  for (size_t i = l->n; i-- > 0;)
+    if (l->at[i] >= from_ms && l->at[i] <= to_ms) {
+      free(l->host[i]);
+      l->host[i] = l->host[l->n - 1];
+      l->at[i] = l->at[l->n - 1];
+      l->n--;
+      gone++;
+    }
+  dt__clears_add(&l->cleared, from_ms, to_ms);
+  l->dirty = 1;
+  return gone;
+}
+
 /* ---- the file ------------------------------------------------------------ */
 
 #define MAGIC "detour-https-upgrades 1"
@@ -79,6 +95,7 @@ static int take_record(void *ud, const char *p, size_t n) {
     if (*d < '0' || *d > '9' || v > (INT64_MAX - 9) / 10) return -1;
     v = v * 10 + (*d - '0');
   }
+  if (dt__clears_cover(&l->cleared, v)) return 1; /* cleared here: gone */
   return put(l, host, v) ? DT_ENOMEM : 0;
 }
 
@@ -127,7 +144,10 @@ int dt__fallback_save(dt__fallback_list *l, const char *path,
   /* what other processes wrote meanwhile, then ours on top */
   int rc = dt__safefile_save_merged(path, MAX_FILE, MAGIC, take_record, l, gen,
                                     l, rep);
-  if (!rc) l->dirty = 0;
+  if (!rc) {
+    l->dirty = 0;
+    l->cleared.n = 0;
+  }
   return rc;
 }
 

@@ -19,13 +19,18 @@ typedef struct dt__fallback_list {
   char *host[DT__FALLBACK_MAX];
   int64_t at[DT__FALLBACK_MAX]; /* when it fell back (ms, the ctx clock) */
   size_t n;
-  int dirty; /* added since the file was read or written */
+  int dirty;          /* added since the file was read or written */
+  dt__clears cleared; /* clears the next save applies to the file */
 } dt__fallback_list;
 
 int dt__fallback_has(const dt__fallback_list *l, const char *host);
 /* HOST fell back at AT_MS. 0 or DT_ENOMEM. */
 int dt__fallback_add(dt__fallback_list *l, const char *host, int64_t at_ms);
 void dt__fallback_clear(dt__fallback_list *l);
+/* Forgets the hosts that fell back in [FROM_MS, TO_MS], here and (at the
+ * next save) in the file; how many. */
+size_t dt__fallback_clear_between(dt__fallback_list *l, int64_t from_ms,
+                                  int64_t to_ms);
 
 /* The list on disk, in the user-data directory (docs/https-upgrades.md):
  *   detour-https-upgrades 1

@@ -68,6 +68,13 @@ int dt__identity_site_rank(const dt_url *initiator, const dt_url *url) {
   return 3;
 }
 
+int dt__identity_is_api(const dt__identity_nav *nav) {
+  if (!nav->initiator) return 0; /* fetch() runs in a page */
+  return nav->mode == DT_MODE_CORS ||
+         (nav->mode == DT_MODE_DEFAULT &&
+          nav->profile->request.cors_with_initiator);
+}
+
 /* "{v}" in FMT becomes MAJOR. */
 static void with_major(char *out, size_t cap, const char *fmt, unsigned major) {
   size_t n = 0;
@@ -124,7 +131,7 @@ int dt__identity_fields(dt__identity_nav *nav, dt__hop_kind kind,
                         size_t carried_count, dt__identity_out *out) {
   const dt__identity *id = &nav->profile->request;
   memset(out, 0, sizeof *out);
-  int api = id->cors_with_initiator && nav->initiator != NULL;
+  int api = dt__identity_is_api(nav);
   out->api = api;
   if (api) kind = DT__KIND_API;
   const dt__field *order =
@@ -258,6 +265,12 @@ int dt__identity_fields(dt__identity_nav *nav, dt__hop_kind kind,
       value = c->value;
       why = f == DT__F_REFERER || f == DT__F_ORIGIN
                 ? "the redirect rules (see the hop's steps)"
+            : f == DT__F_COOKIE && nav->cookie_from_jar
+                ? (nav->cookie_from_caller
+                       ? "caller (-H), then the cookie jar's (RFC 6265bis "
+                         "§5.8.3), in the profile's place"
+                       : "the cookie jar (RFC 6265bis §5.8.3; see the hop's "
+                         "cookies), in the profile's place")
                 : "caller (-H), in the profile's place";
     }
     if (value) rc = put(out, name, value, why);

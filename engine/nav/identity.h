@@ -27,6 +27,11 @@ typedef struct dt__identity_nav {
   const char *accept_language; /* NULL: the profile's */
   const dt_url *initiator;     /* the page of a link or form; NULL typed */
   int form;                    /* the navigation began as a form POST */
+  int mode; /* dt_request_mode: fetch() or a navigation (DEFAULT: fetch()
+               with an initiator when the profile says so) */
+  int cookie_from_jar; /* this hop's carried Cookie holds the jar's cookies
+                          (after the caller's own when cookie_from_caller) */
+  int cookie_from_caller;
   int site_rank; /* Sec-Fetch-Site so far: 0 none, 1 same-origin, 2
                     same-site, 3 cross-site */
 } dt__identity_nav;
@@ -42,6 +47,9 @@ typedef struct dt__identity_out {
   char clen[24];
   char why_site[320];
 } dt__identity_out;
+
+/* 1 when NAV's hops are fetch()'s (cors mode), not a navigation's. */
+int dt__identity_is_api(const dt__identity_nav *nav);
 
 /* The fields of one hop of kind KIND (FIRST/FORM/REDIRECT/UPGRADE; API is
  * chosen here when the profile makes requests with an initiator

@@ -19,6 +19,7 @@
  * sequences them and records what they decided on the hop. */
 #include "engine/nav/navigate.h"
 #include "engine/ctx.h"
+#include "engine/nav/cookies.h"
 #include "engine/nav/hsts_decide.h"
 #include "engine/nav/hsts_note.h"
 #include "engine/nav/https_upgrades.h"
@@ -43,9 +44,15 @@ struct dt_nav {
   dt_chain *chain;
   dt__redirect_state st;
   dt__identity_nav idn; /* the request fields' state (identity.h) */
-  dt_url *initiator;    /* owned; NULL typed */
-  int last_internal;    /* the previous hop was a synthetic 307: its
-                           dt__internal_why + 1; 0 not */
+  dt__cookie_nav cn;    /* the cookies' view of the chain (cookies.h) */
+  dt__cookie_req creq;  /* the hop in flight, for its Set-Cookie fields */
+  /* the hop's request fields with its Cookie (with_cookies): the field
+   * views point here until the next hop */
+  dt_header carried[DT_DEFAULT_MAX_HEADER_COUNT + 1];
+  char *cookie_value;
+  dt_url *initiator; /* owned; NULL typed */
+  int last_internal; /* the previous hop was a synthetic 307: its
+                        dt__internal_why + 1; 0 not */
   /* HTTPS-Upgrades (https_upgrades.h): the hop in flight is the https
    * attempt of ATTEMPT_HTTP; FALLBACK_PENDING: it failed by its answer
    * (1: a status that fails it, 2: a redirect back to http) */
@@ -89,6 +96,8 @@ static void nav_closed(uv_handle_t *h) {
   void *ud = n->ud;
   unlink_nav(n);
   dt__redirect_cleanup(&n->st);
+  dt__cookie_nav_free(&n->cn);
+  free(n->cookie_value);
   dt_url_free(n->initiator);
   dt_url_free(n->attempt_http);
   free(n->body);
@@ -296,6 +305,11 @@ static int on_head(dt__client *c, dt_hop *hop, void *ud) {
    * host that just sent STS is upgraded internally (docs/redirect-rules.md,
    * "STS on a redirect"). */
   dt__hsts_observe(n->ctx, n->chain, hop, rq.url);
+  /* RFC 6265bis §5.7: the cookies a response sets are stored before the
+   * next hop is computed (measured: a 302's cookie goes on the next hop) */
+  if (n->ctx->jar &&
+      dt__cookies_from_response(n->ctx->jar, &n->creq, n->chain, hop))
+    return DT_ENOMEM;
   n->verdict = dt__redirect_next(&n->st, hop->status, hop->resp_headers,
                                  hop->resp_header_count, &n->out);
   /* HTTPS-Upgrades: a status that fails the attempt (Firefox's 404), or
@@ -463,6 +477,12 @@ static int cached_hop(nav *n, const dt__redirect_request *rq,
     return 0;
   }
   h->from_cache = 1;
+  if (n->ctx->jar) { /* no request, but the chain went through it */
+    dt__cookie_req r;
+    char why[8];
+    dt__cookie_nav_req(&n->cn, rq->url, rq->method,
+                       dt_clock_now_ms(&n->ctx->clock), &r, why, sizeof why);
+  }
   h->method = dt__chain_strdup(c, rq->method);
   h->url = dt__chain_strdup(c, dt_url_get(rq->url, DT_URL_HREF));
   for (size_t i = 0; i < field_count; i++) /* what would have gone out */
@@ -514,6 +534,60 @@ static int cached_hop(nav *n, const dt__redirect_request *rq,
   if (n->verdict == DT__REDIRECT_FOLLOW) return 1;
   on_hop(c, h, 0, n); /* final or an error: as for a hop from the network */
   return 0;
+}
+
+/* The hop's Cookie field: the jar's cookies for it (recorded on HOP),
+ * after the caller's own Cookie when there is one (curl's -H Cookie then
+ * -b, in one field: RFC 6265bis §5.8.3 step 4 wants one). The fields are
+ * made again with it. 0, DT_EINVAL, DT_ENOMEM. */
+static int with_cookies(nav *n, dt_hop *hop, const dt__redirect_request *rq,
+                        dt__identity_out *io, const dt_header **fields,
+                        size_t *count) {
+  if (!n->ctx->jar) return 0;
+  char why[200];
+  dt__cookie_nav_req(&n->cn, rq->url, rq->method,
+                     dt_clock_now_ms(&n->ctx->clock), &n->creq, why,
+                     sizeof why);
+  char *jar = NULL;
+  if (dt__cookies_for_request(n->ctx->jar, &n->creq, why, n->chain, hop, &jar))
+    return DT_ENOMEM;
+  if (!jar) return 0;
+  free(n->cookie_value);
+  n->cookie_value = NULL;
+  size_t k = 0, at = SIZE_MAX;
+  for (size_t i = 0; i < rq->header_count && k < DT_DEFAULT_MAX_HEADER_COUNT;
+       i++) {
+    if (at == SIZE_MAX && dt__ascii_ieq(rq->headers[i].name, "Cookie") &&
+        rq->headers[i].value[0])
+      at = k;
+    n->carried[k++] = rq->headers[i];
+  }
+  if (at != SIZE_MAX) { /* the caller's value, then the jar's */
+    size_t a = strlen(n->carried[at].value), b = strlen(jar);
+    n->cookie_value = malloc(a + 2 + b + 1);
+    if (n->cookie_value) {
+      memcpy(n->cookie_value, n->carried[at].value, a);
+      memcpy(n->cookie_value + a, "; ", 2);
+      memcpy(n->cookie_value + a + 2, jar, b + 1);
+      n->carried[at].value = n->cookie_value;
+    }
+    free(jar);
+    if (!n->cookie_value) return DT_ENOMEM;
+  } else if (k == DT_DEFAULT_MAX_HEADER_COUNT) {
+    free(jar);
+    return DT_EINVAL;
+  } else {
+    n->cookie_value = jar;
+    n->carried[k++] = (dt_header){"Cookie", jar};
+  }
+  dt__redirect_request with = *rq;
+  with.headers = n->carried;
+  with.header_count = k;
+  n->idn.cookie_from_jar = 1;
+  n->idn.cookie_from_caller = at != SIZE_MAX;
+  int rc = hop_fields(n, &with, io, fields, count);
+  n->idn.cookie_from_jar = n->idn.cookie_from_caller = 0;
+  return rc;
 }
 
 static void step(nav *n) {
@@ -572,10 +646,15 @@ static void step(nav *n) {
       return;
     }
     dt_hop *hop = dt__chain_add_hop(n->chain);
-    if (!hop ||
-        record_rules(n->chain, hop,
-                     n->ctx->identity == DT_IDENTITY_MINIMAL ? NULL : &io)) {
+    if (!hop) {
       fail(n, DT_ENOMEM, NULL);
+      return;
+    }
+    /* the jar's cookies for this hop, in its Cookie field */
+    int rc = with_cookies(n, hop, &rq, &io, &fields, &field_count);
+    if (rc || record_rules(n->chain, hop, iop)) {
+      fail(n, rc == DT_EINVAL ? DT_EINVAL : DT_ENOMEM,
+           rc == DT_EINVAL ? "too many request fields: not sent" : NULL);
       return;
     }
     n->last_internal = 0;
@@ -606,7 +685,7 @@ static void step(nav *n) {
                   dt__hsts_host_known(n->ctx, rq.url, &known);
     n->verdict = DT__REDIRECT_FINAL;
     o.exact_fields = n->ctx->identity != DT_IDENTITY_MINIMAL;
-    int rc = dt__client_send(
+    rc = dt__client_send(
         n->ctx, n->chain, hop, rq.method, dt_url_get(rq.url, DT_URL_HREF),
         fields, field_count, rq.send_body ? n->body : NULL,
         rq.send_body ? n->body_len : 0, &o, on_hop, n, &n->client);
@@ -632,6 +711,12 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
   dt__sized_copy(&rq_local, sizeof rq_local, caller);
   const dt_request *rq = &rq_local;
   if (!rq->url || rq->body_len > ctx->limits.max_request_body) return DT_EINVAL;
+  /* fetch() runs in a page: it needs one */
+  if (rq->mode < DT_MODE_DEFAULT || rq->mode > DT_MODE_CORS ||
+      rq->credentials < DT_CREDENTIALS_DEFAULT ||
+      rq->credentials > DT_CREDENTIALS_INCLUDE ||
+      (rq->mode == DT_MODE_CORS && !rq->initiator))
+    return DT_EINVAL;
   const char *method = rq->method ? rq->method : "GET";
   nav *n = calloc(1, sizeof *n);
   dt_chain *chain = dt__chain_new(method, rq->url);
@@ -700,6 +785,11 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
   n->idn.accept_language = ctx->accept_language;
   n->idn.initiator = initiator;
   n->idn.form = strcmp(method, "POST") == 0 && p.has_body;
+  n->idn.mode = rq->mode;
+  n->cn.profile = ctx->profile;
+  n->cn.initiator = initiator;
+  n->cn.api = dt__identity_is_api(&n->idn);
+  n->cn.credentials = rq->credentials;
   if (rc) {
     fail(n, rc,
          rc == DT_ESCHEME ? "only http: and https: URLs can be fetched"

@@ -239,6 +239,8 @@ size_t dt__rc_clear(dt__redirect_cache *c, int64_t from_ms, int64_t to_ms) {
       drop(c, i - 1);
       n++;
     }
+  dt__clears_add(&c->cleared, from_ms, to_ms);
+  c->dirty = 1;
   return n;
 }
 
@@ -255,6 +257,7 @@ void dt__rc_free(dt__redirect_cache *c) {
 typedef struct {
   dt__redirect_cache *c;
   int64_t now_ms;
+  const dt__clears *cleared; /* a save: what this process cleared */
 } rec_ctx;
 
 /* One entry record (the kit has checked its CRC): 0, 1 (stale), -1 (bad) or
@@ -275,6 +278,8 @@ static int take_record(void *ud, const char *p, size_t n) {
   if (dt__record_int(tok[3], &status) || status < 300 || status > 399)
     return -1;
   if (expires != DT__RC_FOREVER && expires <= now_ms) return 1; /* stale */
+  rec_ctx *rx = ud;
+  if (rx->cleared && dt__clears_cover(rx->cleared, stored)) return 1;
   char *url = dt__record_text(tok[4]);
   char *reason = dt__record_text(tok[5]);
   dt_header f[DT__RC_MAX_FIELDS];
@@ -307,14 +312,14 @@ static int take_record(void *ud, const char *p, size_t n) {
 int dt__rc_load_mem(dt__redirect_cache *c, const char *buf, size_t len,
                     int64_t now_ms, dt__file_report *rep) {
   dt__file_report_start(rep, WHAT, NULL);
-  rec_ctx rx = {c, now_ms};
+  rec_ctx rx = {c, now_ms, NULL};
   return dt__safefile_records(buf, len, MAGIC, take_record, &rx, rep);
 }
 
 int dt__rc_load(dt__redirect_cache *c, const char *path, int64_t now_ms,
                 dt__file_report *rep) {
   dt__file_report_start(rep, WHAT, path);
-  rec_ctx rx = {c, now_ms};
+  rec_ctx rx = {c, now_ms, NULL};
   int dirty = c->dirty;
   int rc =
       dt__safefile_load_records(path, MAX_FILE, MAGIC, take_record, &rx, rep);
@@ -383,27 +388,15 @@ int dt__rc_save(dt__redirect_cache *c, const char *path, int64_t now_ms,
     return 0;
   }
   save_ctx sx = {.mine = c};
-  rec_ctx rx = {&sx.merged, now_ms};
+  rec_ctx rx = {&sx.merged, now_ms, &c->cleared};
   int rc = dt__safefile_save_merged(path, MAX_FILE, MAGIC, take_record, &rx,
                                     gen_merged, &sx, rep);
   if (!rc) {
     c->dirty = 0;
+    c->cleared.n = 0;
     for (size_t i = 0; i < c->n; i++)
       c->e[i].fresh_here = 0;
   }
   dt__rc_free(&sx.merged);
-  return rc;
-}
-
-int dt__rc_rewrite(dt__redirect_cache *c, const char *path,
-                   dt__file_report *rep) {
-  dt__file_report_start(rep, WHAT, path);
-  int rc = dt__safefile_ensure_dir(path, rep);
-  if (rc) return rc;
-  int lfd = dt__safefile_lock(path, rep);
-  if (lfd < 0) return lfd;
-  rc = dt__safefile_replace(path, gen, c, rep);
-  if (!rc) c->dirty = 0;
-  dt__safefile_unlock(lfd);
   return rc;
 }

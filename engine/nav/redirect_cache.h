@@ -38,6 +38,7 @@ typedef struct dt__redirect_cache {
   dt__rc_entry *e;
   size_t n, cap;
   int dirty;
+  dt__clears cleared; /* clears the next save applies to the file */
 } dt__redirect_cache;
 
 /* How long the answer STATUS with FIELDS may be served from the cache,
@@ -58,20 +59,19 @@ int dt__rc_store(dt__redirect_cache *c, const char *url, const char *method,
  * within one navigation goes to the network every time, conformance C63). */
 const dt__rc_entry *dt__rc_lookup(dt__redirect_cache *c, const char *url,
                                   int64_t now_ms, uint64_t nav_id);
-/* Forgets entries stored in [FROM_MS, TO_MS]; how many. */
+/* Forgets entries stored in [FROM_MS, TO_MS], here and (at the next
+ * save) in the file; how many. */
 size_t dt__rc_clear(dt__redirect_cache *c, int64_t from_ms, int64_t to_ms);
 void dt__rc_free(dt__redirect_cache *c);
 
 /* The file (docs/redirect-cache.md): load merges it in (a missing file is
- * empty); save is a locked reload-merge-save of what this process stored;
- * rewrite replaces the file with C exactly (after a clear). */
+ * empty); save is a locked reload-merge-save of what this process stored
+ * and cleared. */
 int dt__rc_load(dt__redirect_cache *c, const char *path, int64_t now_ms,
                 dt__file_report *rep);
 int dt__rc_load_mem(dt__redirect_cache *c, const char *buf, size_t len,
                     int64_t now_ms, dt__file_report *rep);
 int dt__rc_save(dt__redirect_cache *c, const char *path, int64_t now_ms,
                 dt__file_report *rep);
-int dt__rc_rewrite(dt__redirect_cache *c, const char *path,
-                   dt__file_report *rep);
 
 #endif

@@ -152,6 +152,62 @@ static void hop_json(dt__jw *w, const dt_hop *h) {
   dt__jw_bool(w, h->permanent_redirect_cached);
   dt__jw_key(w, "from_cache");
   dt__jw_bool(w, h->from_cache);
+  dt__jw_key(w, "cookies"); /* docs/cookies.md */
+  dt__jw_arr_open(w);
+  for (size_t i = 0; i < h->cookie_count; i++) {
+    const dt_hop_cookie *c = &h->cookies[i];
+    dt__jw_obj_open(w);
+    dt__jw_key(w, "name");
+    dt__jw_str(w, c->name);
+    dt__jw_key(w, "domain");
+    dt__jw_str(w, c->domain);
+    dt__jw_key(w, "path");
+    dt__jw_str(w, c->path);
+    dt__jw_key(w, "sent");
+    dt__jw_bool(w, !c->blocked);
+    dt__jw_key(w, "blocked");
+    dt__jw_str(w, c->blocked);
+    dt__jw_key(w, "why");
+    dt__jw_str(w, c->why);
+    dt__jw_obj_close(w);
+  }
+  dt__jw_arr_close(w);
+  dt__jw_key(w, "set_cookies");
+  dt__jw_arr_open(w);
+  for (size_t i = 0; i < h->set_cookie_count; i++) {
+    const dt_hop_set_cookie *c = &h->set_cookies[i];
+    dt__jw_obj_open(w);
+    dt__jw_key(w, "field");
+    dt__jw_str(w, c->field);
+    dt__jw_key(w, "outcome");
+    dt__jw_str(w, c->outcome);
+    dt__jw_key(w, "reason");
+    dt__jw_str(w, c->reason);
+    dt__jw_key(w, "why");
+    dt__jw_str(w, c->why);
+    dt__jw_key(w, "name");
+    dt__jw_str(w, c->name);
+    dt__jw_key(w, "domain");
+    dt__jw_str(w, c->domain);
+    dt__jw_key(w, "path");
+    dt__jw_str(w, c->path);
+    dt__jw_key(w, "expires");
+    if (c->expires_ms < 0) {
+      dt__jw_null(w); /* a session cookie */
+    } else {
+      char t[32];
+      dt_time_format(c->expires_ms, t);
+      dt__jw_str(w, t);
+    }
+    dt__jw_key(w, "same_site");
+    dt__jw_str(w, c->same_site);
+    dt__jw_key(w, "secure");
+    dt__jw_bool(w, c->secure);
+    dt__jw_key(w, "http_only");
+    dt__jw_bool(w, c->http_only);
+    dt__jw_obj_close(w);
+  }
+  dt__jw_arr_close(w);
   dt__jw_key(w, "error"); /* the hop's own: docs/json-output.md */
   error_json(w, h->error, h->error_message);
   dt__jw_obj_close(w);

@@ -10,6 +10,41 @@
 
 #define TEXT_MAX (64u << 20) /* a bug guard: chains are bounded already */
 
+/* What the hop's cookies did, in a line or two: the ones sent, the ones
+ * held back and why, and each Set-Cookie's outcome (docs/cookies.md). */
+static void cookies_line(dt__buf *b, const dt_hop *h) {
+  size_t sent = 0, held = 0;
+  for (size_t i = 0; i < h->cookie_count; i++)
+    h->cookies[i].blocked ? held++ : sent++;
+  for (int pass = 0; pass < 2; pass++) {
+    if (!(pass ? held : sent)) continue;
+    dt__buf_printf(b, pass ? "    cookies held back: " : "    cookies sent: ");
+    size_t k = 0;
+    for (size_t i = 0; i < h->cookie_count; i++) {
+      const dt_hop_cookie *c = &h->cookies[i];
+      if (!c->blocked != !pass) continue;
+      if (k++) dt__buf_str(b, ", ");
+      dt__buf_put_escaped(b, c->name[0] ? c->name : "(no name)");
+      if (pass) dt__buf_printf(b, " (%s)", c->blocked);
+    }
+    dt__buf_str(b, "\n");
+  }
+  for (size_t i = 0; i < h->set_cookie_count; i++) {
+    const dt_hop_set_cookie *c = &h->set_cookies[i];
+    dt__buf_str(b, "    set-cookie ");
+    dt__buf_put_escaped(b, c->name ? (c->name[0] ? c->name : "(no name)")
+                                   : "(unparsed)");
+    dt__buf_printf(b, ": %s", c->outcome);
+    if (c->reason) dt__buf_printf(b, " (%s)", c->reason);
+    if (c->domain && strcmp(c->outcome, "rejected") != 0) {
+      dt__buf_str(b, " for ");
+      dt__buf_put_escaped(b, c->domain);
+      dt__buf_put_escaped(b, c->path ? c->path : "");
+    }
+    dt__buf_str(b, "\n");
+  }
+}
+
 static void hop_line(dt__buf *b, size_t i, const dt_hop *h) {
   dt__buf_printf(b, "%2zu  %-6s ", i + 1, h->method ? h->method : "?");
   dt__buf_put_escaped(b, h->url);
@@ -47,6 +82,7 @@ static void hop_line(dt__buf *b, size_t i, const dt_hop *h) {
     dt__buf_printf(b, "\n");
   }
   dt__buf_free(&note);
+  cookies_line(b, h);
 }
 
 char *dt_chain_to_text(const dt_chain *chain) {

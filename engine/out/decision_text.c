@@ -106,4 +106,23 @@ void dt__hop_explain(dt__buf *b, const dt_hop *h) {
   dt__buf_free(&first);
   for (size_t i = 0; i < h->step_count; i++)
     line(b, h->steps[i].text, h->steps[i].rule);
+  /* cookies: each one matched, and each Set-Cookie (docs/cookies.md) */
+  for (size_t i = 0; i < h->cookie_count; i++) {
+    const dt_hop_cookie *c = &h->cookies[i];
+    dt__buf t = dt__buf_make(0);
+    dt__buf_printf(&t, "cookie %s (%s%s): %s", c->name, c->domain, c->path,
+                   c->blocked ? "held back" : "sent");
+    if (c->blocked) dt__buf_printf(&t, ", %s", c->blocked);
+    line(b, t.p ? t.p : "", c->why);
+    dt__buf_free(&t);
+  }
+  for (size_t i = 0; i < h->set_cookie_count; i++) {
+    const dt_hop_set_cookie *c = &h->set_cookies[i];
+    dt__buf t = dt__buf_make(0);
+    dt__buf_printf(&t, "Set-Cookie %s: %s%s%s", c->name ? c->name : "?",
+                   c->outcome, c->reason ? ", " : "",
+                   c->reason ? c->reason : "");
+    line(b, t.p ? t.p : "", c->why);
+    dt__buf_free(&t);
+  }
 }

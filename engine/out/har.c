@@ -22,6 +22,48 @@ static const char *har_version(const dt_hop *h) {
 
 static double nonneg(double v) { return v < 0 ? 0 : v; }
 
+/* A response cookie the jar took (HAR 1.2 "cookies"): its value is the
+ * field's, between the first '=' and the first ';', trimmed. */
+static void har_set_cookie(dt__jw *w, const dt_hop_set_cookie *c) {
+  if (strcmp(c->outcome, "stored") != 0 && strcmp(c->outcome, "replaced") != 0)
+    return;
+  const char *f = c->field, *semi = strchr(f, ';');
+  size_t n = semi ? (size_t)(semi - f) : strlen(f);
+  const char *eq = memchr(f, '=', n);
+  const char *v = eq ? eq + 1 : f;
+  size_t vn = (size_t)(f + n - v);
+  while (vn && (*v == ' ' || *v == '\t')) {
+    v++;
+    vn--;
+  }
+  while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
+    vn--;
+  char value[4097];
+  if (vn >= sizeof value) vn = sizeof value - 1;
+  memcpy(value, v, vn);
+  value[vn] = 0;
+  dt__jw_obj_open(w);
+  dt__jw_key(w, "name");
+  dt__jw_str(w, c->name ? c->name : "");
+  dt__jw_key(w, "value");
+  dt__jw_str(w, value);
+  dt__jw_key(w, "path");
+  dt__jw_str(w, c->path ? c->path : "/");
+  dt__jw_key(w, "domain");
+  dt__jw_str(w, c->domain ? c->domain : "");
+  if (c->expires_ms >= 0) {
+    char t[32];
+    dt_time_format(c->expires_ms, t);
+    dt__jw_key(w, "expires");
+    dt__jw_str(w, t);
+  }
+  dt__jw_key(w, "httpOnly");
+  dt__jw_bool(w, c->http_only);
+  dt__jw_key(w, "secure");
+  dt__jw_bool(w, c->secure);
+  dt__jw_obj_close(w);
+}
+
 static void har_nv_list(dt__jw *w, const dt_header *h, size_t n) {
   dt__jw_arr_open(w);
   for (size_t i = 0; i < n; i++) {
@@ -87,8 +129,17 @@ static void har_entry(dt__jw *w, const dt_hop *h) {
   dt__jw_str(w, h->url);
   dt__jw_key(w, "httpVersion");
   dt__jw_str(w, har_version(h));
-  dt__jw_key(w, "cookies");
+  dt__jw_key(w, "cookies"); /* the ones sent (HAR 1.2 §cookies) */
   dt__jw_arr_open(w);
+  for (size_t i = 0; i < h->cookie_count; i++) {
+    if (h->cookies[i].blocked) continue;
+    dt__jw_obj_open(w);
+    dt__jw_key(w, "name");
+    dt__jw_str(w, h->cookies[i].name);
+    dt__jw_key(w, "value");
+    dt__jw_str(w, h->cookies[i].value ? h->cookies[i].value : "");
+    dt__jw_obj_close(w);
+  }
   dt__jw_arr_close(w);
   dt__jw_key(w, "headers");
   har_nv_list(w, h->req_headers, h->req_header_count);
@@ -119,8 +170,10 @@ static void har_entry(dt__jw *w, const dt_hop *h) {
   dt__jw_str(w, h->has_response && h->reason ? h->reason : "");
   dt__jw_key(w, "httpVersion");
   dt__jw_str(w, h->has_response ? har_version(h) : "");
-  dt__jw_key(w, "cookies");
+  dt__jw_key(w, "cookies"); /* the ones stored or replaced */
   dt__jw_arr_open(w);
+  for (size_t i = 0; i < h->set_cookie_count; i++)
+    har_set_cookie(w, &h->set_cookies[i]);
   dt__jw_arr_close(w);
   dt__jw_key(w, "headers");
   har_nv_list(w, h->resp_headers, h->resp_header_count);

@@ -436,6 +436,25 @@ int dt__safefile_save_merged(const char *path, size_t max, const char *magic,
   return rc;
 }
 
+/* ---- clears -------------------------------------------------------------- */
+
+void dt__clears_add(dt__clears *c, int64_t from_ms, int64_t to_ms) {
+  if (c->n < DT__CLEARS_MAX) {
+    c->from[c->n] = from_ms;
+    c->to[c->n++] = to_ms;
+    return;
+  }
+  size_t k = DT__CLEARS_MAX - 1; /* wider than asked: never narrower */
+  if (from_ms < c->from[k]) c->from[k] = from_ms;
+  if (to_ms > c->to[k]) c->to[k] = to_ms;
+}
+
+int dt__clears_cover(const dt__clears *c, int64_t t) {
+  for (size_t i = 0; i < c->n; i++)
+    if (t >= c->from[i] && t <= c->to[i]) return 1;
+  return 0;
+}
+
 /* ---- record fields ------------------------------------------------------- */
 
 size_t dt__record_split(const char *rec, size_t n, dt__recfield *out,

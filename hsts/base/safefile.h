@@ -130,6 +130,20 @@ int dt__safefile_save_merged(const char *path, size_t max, const char *magic,
                              dt__safefile_gen gen, void *gen_ud,
                              dt__file_report *rep);
 
+/* ---- clears --------------------------------------------------------------
+ * What a "clear browsing data" asks of the next save: the file's records
+ * made in these time ranges are dropped when the save merges the file in,
+ * so a clear reaches the file without undoing what other processes wrote
+ * outside it. Past DT__CLEARS_MAX ranges the last one widens. */
+#define DT__CLEARS_MAX 8
+typedef struct dt__clears {
+  int64_t from[DT__CLEARS_MAX], to[DT__CLEARS_MAX];
+  size_t n;
+} dt__clears;
+void dt__clears_add(dt__clears *c, int64_t from_ms, int64_t to_ms);
+/* 1 when T falls in a range. */
+int dt__clears_cover(const dt__clears *c, int64_t t);
+
 /* ---- record fields ------------------------------------------------------
  * A record is space-separated fields; text fields are percent-encoded
  * (bytes <= 0x20, '%', '=' and 0x7f as %XX) so any string fits one. */

@@ -202,7 +202,7 @@ static void file(void) {
   dt__redirect_cache other = {0};
   CHECK_INT(dt__rc_load(&other, path, NOW, &rep), 0);
   dt__rc_clear(&a, INT64_MIN, INT64_MAX);
-  CHECK_INT(dt__rc_rewrite(&a, path, &rep), 0); /* cleared on disk */
+  CHECK_INT(dt__rc_save(&a, path, NOW, &rep), 0); /* cleared on disk */
   dt_header h[] = {{"Location", "/h"}};
   dt__rc_store(&other, "http://d.test/", "GET", 308, "Permanent Redirect", h, 1,
                NOW, 1, 3);

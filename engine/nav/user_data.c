@@ -1,0 +1,355 @@
+/* user_data.c — see user_data.h. The three parts differ in what they hold
+ * but not in how they live: a table says which file each has and how it
+ * loads and saves, so the context's set-up, its settling after each
+ * navigation and "clear browsing data" treat them alike. */
+#include "engine/nav/user_data.h"
+
+#include "engine/cookie/jar_file.h"
+#include "engine/nav/https_upgrades.h"
+#include "engine/nav/redirect_cache.h"
+#include "engine/nav/referrer.h"
+#include "hsts/base/error.h"
+#include "hsts/base/file.h"
+#include "hsts/base/headers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the parts ------------------------------------------------------------
+ */
+
+static int64_t now(dt_ctx *c) { return dt_clock_now_ms(&c->clock); }
+
+static int fb_load(dt_ctx *c, dt__file_report *r) {
+  return dt__fallback_load(c->fallback, c->fallback_path, r);
+}
+static int fb_save(dt_ctx *c, dt__file_report *r) {
+  return c->fallback->dirty
+             ? dt__fallback_save(c->fallback, c->fallback_path, r)
+             : 0;
+}
+static int rc_load(dt_ctx *c, dt__file_report *r) {
+  return dt__rc_load(c->rcache, c->rcache_path, now(c), r);
+}
+static int rc_save(dt_ctx *c, dt__file_report *r) {
+  return c->rcache->dirty ? dt__rc_save(c->rcache, c->rcache_path, now(c), r)
+                          : 0;
+}
+static int jar_load(dt_ctx *c, dt__file_report *r) {
+  return dt__jar_load(c->jar, c->jar_path, now(c), r);
+}
+static int jar_save(dt_ctx *c, dt__file_report *r) {
+  return dt__jar_dirty(c->jar) ? dt__jar_save(c->jar, c->jar_path, now(c), r)
+                               : 0;
+}
+
+static const struct part {
+  const char *file;
+  size_t obj, path; /* offsets of the part's pointer and its path in ctx */
+  int (*load)(dt_ctx *c, dt__file_report *r);
+  int (*save)(dt_ctx *c, dt__file_report *r);
+} parts[] = {
+    {"https-upgrades.txt", offsetof(dt_ctx, fallback),
+     offsetof(dt_ctx, fallback_path), fb_load, fb_save},
+    {"redirects.txt", offsetof(dt_ctx, rcache), offsetof(dt_ctx, rcache_path),
+     rc_load, rc_save},
+    {"cookies.txt", offsetof(dt_ctx, jar), offsetof(dt_ctx, jar_path), jar_load,
+     jar_save},
+};
+#define NPARTS (sizeof parts / sizeof parts[0])
+
+static void *obj_of(dt_ctx *c, const struct part *p) {
+  return *(void **)((char *)c + p->obj);
+}
+static char **path_of(dt_ctx *c, const struct part *p) {
+  return (char **)((char *)c + p->path);
+}
+
+int dt__user_data_open(dt_ctx *ctx, const dt_ctx_options *opt) {
+  ctx->fallback = calloc(1, sizeof *ctx->fallback);
+  if (!opt->no_redirect_cache) ctx->rcache = calloc(1, sizeof *ctx->rcache);
+  if (!opt->no_cookies) ctx->jar = dt__jar_new();
+  if (!ctx->fallback || (!opt->no_redirect_cache && !ctx->rcache) ||
+      (!opt->no_cookies && !ctx->jar))
+    return DT_ENOMEM;
+  for (size_t i = 0; opt->user_data_dir && i < NPARTS; i++) {
+    const struct part *p = &parts[i];
+    if (!obj_of(ctx, p)) continue;
+    size_t n = strlen(opt->user_data_dir) + strlen(p->file) + 2;
+    char **path = path_of(ctx, p);
+    *path = malloc(n);
+    if (!*path) return DT_ENOMEM;
+    snprintf(*path, n, "%s/%s", opt->user_data_dir, p->file);
+    dt__file_report rep;
+    int rc = p->load(ctx, &rep);
+    if (rc == DT_ENOMEM) return rc;
+    if (rc) { /* a browser with an unreadable profile still browses */
+      dt__ctx_warn(ctx, "%s It is kept in memory only.", rep.message);
+      free(*path);
+      *path = NULL;
+    }
+  }
+  return 0;
+}
+
+/* Saves every part that has a file; the first error (REP says it). */
+static int save_all(dt_ctx *ctx, dt__file_report *first) {
+  int err = 0;
+  for (size_t i = 0; i < NPARTS; i++) {
+    const struct part *p = &parts[i];
+    if (!obj_of(ctx, p) || !*path_of(ctx, p)) continue;
+    dt__file_report rep;
+    int rc = p->save(ctx, &rep);
+    if (rc && !err) {
+      err = rc;
+      if (first) *first = rep;
+    }
+    if (rc) dt__ctx_warn(ctx, "%s", rep.message);
+  }
+  return err;
+}
+
+void dt__user_data_settle(dt_ctx *ctx) { save_all(ctx, NULL); }
+
+void dt__user_data_free(dt_ctx *ctx) {
+  if (ctx->fallback) dt__fallback_clear(ctx->fallback);
+  free(ctx->fallback);
+  if (ctx->rcache) dt__rc_free(ctx->rcache);
+  free(ctx->rcache);
+  dt__jar_free(ctx->jar); /* session cookies end with the context */
+  for (size_t i = 0; i < NPARTS; i++)
+    free(*path_of(ctx, &parts[i]));
+  ctx->fallback = NULL;
+  ctx->rcache = NULL;
+  ctx->jar = NULL;
+}
+
+static int saved(dt_ctx *ctx, dt_error *err) {
+  dt__file_report rep;
+  int rc = save_all(ctx, &rep);
+  if (rc) dt__fail(err, rc, "%s", rep.message);
+  return rc;
+}
+
+int dt_ctx_save(dt_ctx *ctx, dt_error *err) {
+  dt__error_clear(err);
+  if (!ctx) return DT_EINVAL;
+  int rc = saved(ctx, err);
+  if (!rc && ctx->store->path && ctx->store->dirty)
+    rc = dt_hsts_store_save(ctx->store, err);
+  return rc;
+}
+
+/* ---- listing --------------------------------------------------------------
+ */
+
+typedef struct {
+  int (*cb)(const dt_cookie *c, void *ud);
+  void *ud;
+} each_cookie;
+
+static int one_cookie(const dt__cookie *c, void *ud) {
+  each_cookie *e = ud;
+  dt_cookie out = {
+      .name = c->name,
+      .value = c->value,
+      .domain = c->domain,
+      .path = c->path,
+      .host_only = c->host_only,
+      .secure = c->secure,
+      .http_only = c->http_only,
+      .persistent = c->persistent,
+      .expires_ms = c->persistent ? c->expires_ms : 0,
+      .created_ms = c->created_ms,
+      .last_access_ms = c->last_access_ms,
+      .same_site = dt__samesite_name((dt__samesite)c->samesite),
+      .priority = dt__priority_name((dt__cookie_priority)c->priority),
+  };
+  return e->cb(&out, e->ud);
+}
+
+int dt_ctx_cookies_each(dt_ctx *ctx, int (*cb)(const dt_cookie *c, void *ud),
+                        void *ud) {
+  if (!ctx || !cb || !ctx->jar) return DT_EINVAL;
+  each_cookie e = {cb, ud};
+  return dt__jar_each(ctx->jar, now(ctx), one_cookie, &e);
+}
+
+size_t dt_ctx_cookie_count(const dt_ctx *ctx) {
+  return ctx && ctx->jar ? dt__jar_count(ctx->jar) : 0;
+}
+
+int dt_ctx_redirects_each(dt_ctx *ctx,
+                          int (*cb)(const dt_cached_redirect *r, void *ud),
+                          void *ud) {
+  if (!ctx || !cb || !ctx->rcache) return DT_EINVAL;
+  int64_t t = now(ctx);
+  for (size_t i = 0; i < ctx->rcache->n; i++) {
+    const dt__rc_entry *e = &ctx->rcache->e[i];
+    if (e->expires_ms != DT__RC_FOREVER && e->expires_ms <= t) continue;
+    dt_cached_redirect r = {e->url, e->status,
+                            dt__header_value(e->fields, e->nfields, "Location"),
+                            e->stored_ms, e->expires_ms};
+    int rc = cb(&r, ud);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+int dt_ctx_upgrade_fallbacks_each(dt_ctx *ctx,
+                                  int (*cb)(const char *host, int64_t at_ms,
+                                            void *ud),
+                                  void *ud) {
+  if (!ctx || !cb) return DT_EINVAL;
+  for (size_t i = 0; i < ctx->fallback->n; i++) {
+    int rc = cb(ctx->fallback->host[i], ctx->fallback->at[i], ud);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* ---- clearing -------------------------------------------------------------
+ */
+
+int dt_ctx_clear_data(dt_ctx *ctx, unsigned kinds, int64_t from_ms,
+                      int64_t to_ms, size_t *removed, dt_error *err) {
+  dt__error_clear(err);
+  if (removed) *removed = 0;
+  if (!ctx || !kinds || (kinds & ~(unsigned)DT_DATA_ALL) || from_ms > to_ms)
+    return DT_EINVAL;
+  size_t n = 0;
+  if ((kinds & DT_DATA_COOKIES) && ctx->jar)
+    n += dt__jar_clear(ctx->jar, NULL, from_ms, to_ms);
+  if ((kinds & DT_DATA_REDIRECTS) && ctx->rcache)
+    n += dt__rc_clear(ctx->rcache, from_ms, to_ms);
+  if (kinds & DT_DATA_HTTPS_UPGRADES)
+    n += dt__fallback_clear_between(ctx->fallback, from_ms, to_ms);
+  if (kinds & DT_DATA_HSTS)
+    n += dt_hsts_store_delete_observed_between(ctx->store, from_ms, to_ms);
+  if (removed) *removed = n;
+  return dt_ctx_save(ctx, err);
+}
+
+int dt_ctx_cookies_clear_domain(dt_ctx *ctx, const char *domain,
+                                int64_t from_ms, int64_t to_ms, size_t *removed,
+                                dt_error *err) {
+  dt__error_clear(err);
+  if (removed) *removed = 0;
+  if (!ctx || !domain || !ctx->jar || from_ms > to_ms) return DT_EINVAL;
+  char canon[DT_MAX_HOST_BYTES + 2];
+  const char *d = domain[0] == '.' ? domain + 1 : domain;
+  int n = dt_host_canonicalize(d, strlen(d), canon, sizeof canon);
+  if (n == DT_EINVAL) /* an IP address is its own domain */
+    snprintf(canon, sizeof canon, "%s", d);
+  else if (n < 0)
+    return dt__fail(err, DT_EINVAL, "'%s' is not a domain", domain);
+  size_t gone = dt__jar_clear(ctx->jar, canon, from_ms, to_ms);
+  if (removed) *removed = gone;
+  return dt_ctx_save(ctx, err);
+}
+
+/* ---- cookies from the caller ----------------------------------------------
+ */
+
+int dt_ctx_cookie_set(dt_ctx *ctx, const char *url, const char *set_cookie,
+                      char *why, size_t why_cap) {
+  if (why && why_cap) why[0] = 0;
+  if (!ctx || !url || !set_cookie || !ctx->jar) return DT_EINVAL;
+  dt_url *u = NULL;
+  int rc = dt_url_parse(&u, url, strlen(url), NULL);
+  if (rc) return rc;
+  /* as a typed navigation's response: top-level, same-site */
+  dt__cookie_req r = {.url = u,
+                      .method = "GET",
+                      .secure = dt__url_is_potentially_trustworthy(u),
+                      .same_site = 1,
+                      .top_level = 1,
+                      .lax_by_default = ctx->profile->samesite_lax_by_default,
+                      .now_ms = now(ctx)};
+  dt__cookie_set_result res;
+  rc = dt__jar_set(ctx->jar, &r, set_cookie, strlen(set_cookie), &res);
+  dt_url_free(u);
+  if (rc) return rc;
+  if (res.outcome == DT__COOKIE_REJECTED) {
+    if (why)
+      snprintf(why, why_cap, "%s: %s", dt__cookie_reason_name(res.reason),
+               dt__cookie_reason_message(res.reason));
+    return DT_EINVAL;
+  }
+  return 0;
+}
+
+char *dt_ctx_cookie_header(dt_ctx *ctx, const char *url) {
+  if (!ctx || !url) return NULL;
+  dt_url *u = NULL;
+  if (dt_url_parse(&u, url, strlen(url), NULL)) return NULL;
+  char *out = NULL;
+  if (ctx->jar) {
+    dt__cookie_req r = {.url = u,
+                        .method = "GET",
+                        .secure = dt__url_is_potentially_trustworthy(u),
+                        .same_site = 1,
+                        .top_level = 1,
+                        .now_ms = now(ctx)};
+    dt__cookie_pick pk[256];
+    size_t n = dt__jar_pick(ctx->jar, &r, pk, 256);
+    dt__buf b = dt__buf_make(0);
+    for (size_t i = 0; i < n && i < 256; i++) {
+      if (pk[i].withheld) continue;
+      if (b.len) dt__buf_put(&b, "; ", 2);
+      if (pk[i].c->name[0]) dt__buf_printf(&b, "%s=", pk[i].c->name);
+      dt__buf_str(&b, pk[i].c->value);
+    }
+    out = dt__buf_finish(&b);
+  } else {
+    out = strdup("");
+  }
+  dt_url_free(u);
+  return out;
+}
+
+int dt_ctx_cookies_import(dt_ctx *ctx, const char *path,
+                          dt_cookie_import_report *out, dt_error *err) {
+  dt__error_clear(err);
+  if (out) memset(out, 0, sizeof *out);
+  if (!ctx || !path || !ctx->jar) return DT_EINVAL;
+  char *buf = NULL;
+  size_t len = 0;
+  int rc = dt__file_read(path, DT__JAR_FILE_MAX, &buf, &len, err);
+  if (rc) return rc;
+  dt__file_report rep;
+  dt__file_report_start(&rep, "Netscape cookie file", path);
+  rc = dt__jar_import_netscape(ctx->jar, buf, len, now(ctx), &rep);
+  free(buf);
+  if (out) {
+    out->imported = rep.loaded;
+    out->skipped = rep.skipped;
+    out->expired = rep.expired;
+  }
+  if (rc) dt__fail(err, rc, "%s", rep.message);
+  return rc;
+}
+
+char *dt_ctx_cookies_export(dt_ctx *ctx) {
+  return ctx && ctx->jar ? dt__jar_export_netscape(ctx->jar, now(ctx)) : NULL;
+}
+
+static int gen_text(FILE *out, void *ud, size_t *count) {
+  fputs(ud, out);
+  *count = 1;
+  return ferror(out) ? DT_EIO : 0;
+}
+
+int dt_ctx_cookies_export_file(dt_ctx *ctx, const char *path, dt_error *err) {
+  dt__error_clear(err);
+  if (!ctx || !path || !ctx->jar) return DT_EINVAL;
+  char *text = dt_ctx_cookies_export(ctx);
+  if (!text) return dt__fail(err, DT_ENOMEM, "out of memory");
+  dt__file_report rep;
+  dt__file_report_start(&rep, "Netscape cookie file", path);
+  int rc = dt__safefile_replace(path, gen_text, text, &rep);
+  free(text);
+  if (rc) dt__fail(err, rc, "%s", rep.message);
+  return rc;
+}
