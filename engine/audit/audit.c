@@ -463,6 +463,7 @@ int dt_audit_new(dt_audit **out, const dt_audit_options *caller,
   base.loop = opt.loop;
   base.limits = &a->limits;
   base.hsts_store_path = NULL;
+  base.user_data_dir = NULL; /* each browser remembers only its target */
   base.data = NULL;
   open_preload(a, &base);
 

@@ -331,7 +331,30 @@ typedef enum dt__audit_severity {
     "site was not audited over HTTPS. Browsers connect if the server speaks "   \
     "TLS 1.3.",                                                                 \
     "Audit with detour built on OpenSSL 3 or Mbed TLS 3.6 (docs/tls.md).",      \
-    "detour (docs/tls.md)")
+    "detour (docs/tls.md)")                                                     \
+  /* --- detour: what a browser remembers (docs/cookies.md, issue 16) --- */    \
+  X(COOKIES_REFUSED, "cookies.refused", ERROR,                                  \
+    "The browser refuses a cookie this chain sets (the reason is Chromium's "   \
+    "DevTools name): whatever the site keeps in it is lost.",                   \
+    "Fix the Set-Cookie field as the reason says (Secure for SameSite=None "    \
+    "and prefixes, a Domain the host belongs to, Path=/ for __Host-).",         \
+    "detour (RFC 6265bis §5.7; Chromium CookieInclusionStatus)")                \
+  X(COOKIES_NOT_SECURE, "cookies.not_secure", WARNING,                          \
+    "A cookie set by an https response has no Secure attribute: browsers "      \
+    "send it over plain http too, where anyone on the path reads it.",          \
+    "Add Secure (and HSTS, so no plain http request is made at all).",          \
+    "detour (RFC 6265bis §8.6; measured on Chromium)")                          \
+  X(COOKIES_OVER_HTTP, "cookies.over_http", WARNING,                            \
+    "A cookie is set by a plain http response: anyone on the path reads or "    \
+    "changes it, and it cannot be Secure.",                                     \
+    "Redirect to https before setting cookies.", "detour (RFC 6265bis §8.3)")   \
+  X(REDIRECTS_HTTPS_UPGRADES_NO_HSTS, "redirects.https_upgrades_no_hsts",       \
+    WARNING,                                                                    \
+    "Chromium reached https only by trying it itself (HTTPS-Upgrades) and "     \
+    "the site sends no HSTS: other clients stay on http, and a failed https "   \
+    "attempt falls back to http silently.",                                     \
+    "Redirect http to https and send Strict-Transport-Security on https.",      \
+    "detour (docs/https-upgrades.md; RFC 6797)")
 
 typedef enum dt__audit_code {
 #define DT__AUDIT_ENUM(e, code, sev, msg, fix, src) DT__AUDIT_##e,

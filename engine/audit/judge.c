@@ -497,6 +497,46 @@ static void judge_tls(coll *c, const dt__audit_result *r) {
          hc->alpn ? hc->alpn : "none");
 }
 
+/* What the browser remembers from the chain (docs/cookies.md,
+ * docs/https-upgrades.md): cookies it refuses, cookies exposed to plain
+ * http, and https reached only by HTTPS-Upgrades with no HSTS to keep it. */
+static void judge_memory(coll *c, const dt_chain *ch) {
+  const int cid = DT__AUDIT_CHAIN_BROWSER;
+  size_t n = dt_chain_hop_count(ch);
+  int upgraded = 0, hsts = 0, fell_back = 0;
+  for (size_t i = 0; i < n; i++) {
+    const dt_hop *h = dt_chain_hop(ch, i);
+    const char *why = resp_header(h, "Non-Authoritative-Reason");
+    if (h->synthetic && why && strcmp(why, "HttpsUpgrades") == 0) {
+      if (strncmp(h->url, "http:", 5) == 0)
+        upgraded = 1;
+      else
+        fell_back = 1; /* the 307 back to http after a failed attempt */
+    }
+    if (h->sts && h->sts->outcome == DT_STS_NOTED) hsts = 1;
+    int https = strncmp(h->url, "https:", 6) == 0;
+    for (size_t k = 0; k < h->set_cookie_count; k++) {
+      const dt_hop_set_cookie *sc = &h->set_cookies[k];
+      const char *name = sc->name ? sc->name : "(unparsed)";
+      if (sc->reason)
+        addf(c, cid, (int)i, DT__AUDIT_COOKIES_REFUSED, "%s on %s: %s (%s)",
+             name, h->url, sc->reason, sc->why ? sc->why : "");
+      else if (!strcmp(sc->outcome, "stored") ||
+               !strcmp(sc->outcome, "replaced")) {
+        if (!https)
+          addf(c, cid, (int)i, DT__AUDIT_COOKIES_OVER_HTTP, "%s on %s", name,
+               h->url);
+        else if (!sc->secure)
+          addf(c, cid, (int)i, DT__AUDIT_COOKIES_NOT_SECURE, "%s on %s", name,
+               h->url);
+      }
+    }
+  }
+  if (upgraded && !fell_back && !hsts)
+    addf(c, cid, 0, DT__AUDIT_REDIRECTS_HTTPS_UPGRADES_NO_HSTS, "%s",
+         dt_chain_url(ch));
+}
+
 static void judge_browser(coll *c, const coll *checker, const dt_chain *ch,
                           const dt_chain *http_chain) {
   const int cid = DT__AUDIT_CHAIN_BROWSER;
@@ -577,6 +617,7 @@ static void judge_browser(coll *c, const coll *checker, const dt_chain *ch,
   if (dt_chain_error(ch) == DT_EREDIRECT_LIMIT)
     addf(c, cid, last_hop(ch), DT__AUDIT_REDIRECTS_BROWSER_LIMIT, "%s",
          dt_chain_error_message(ch) ? dt_chain_error_message(ch) : "");
+  judge_memory(c, ch);
 }
 
 /* Report order: checker errors, checker warnings (and info), then detour's

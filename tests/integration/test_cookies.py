@@ -389,5 +389,43 @@ class Cookies(unittest.TestCase):
                          [("a.test", "sid"), ("b.test", "sid")])
 
 
+AUDIT_SCENARIO = r"""
+route /
+  on http
+  status 301
+  header Set-Cookie: early=1
+  header Location: https://a.test/
+route /
+  on https
+  header Set-Cookie: plain=1
+  header Set-Cookie: safe=1; Secure
+  header Set-Cookie: n=1; SameSite=None
+  header Strict-Transport-Security: max-age=63072000; includeSubDomains; preload
+  body ok\n
+"""
+
+
+class AuditMemory(unittest.TestCase):
+    """`detour audit` reports what a browser would remember badly (docs/audit.md)."""
+
+    def test_cookie_findings(self):
+        with Fixture(AUDIT_SCENARIO) as fx:
+            rc, out, err, js = run_detour(["audit", "--json", "--cacert", ca_file(), "--no-preload",
+                                           *fx.connect_to_args(["a.test", "www.a.test"]),
+                                           "a.test"])
+        self.assertIsNotNone(js, err)
+        found = {}
+        for f in js["findings"]:
+            found.setdefault(f["code"], []).append(f["detail"])
+        self.assertEqual(len(found.get("cookies.refused", [])), 1, found)
+        self.assertIn("SameSiteNoneInsecure", found["cookies.refused"][0])
+        self.assertEqual(len(found.get("cookies.over_http", [])), 1, found)
+        self.assertIn("early", found["cookies.over_http"][0])
+        self.assertEqual(len(found.get("cookies.not_secure", [])), 1, found)
+        self.assertIn("plain", found["cookies.not_secure"][0])
+        self.assertNotIn("redirects.https_upgrades_no_hsts", found)
+        self.assertEqual(rc, 1)  # a refused cookie is an error
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
