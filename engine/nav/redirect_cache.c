@@ -282,7 +282,7 @@ static int take_record(void *ud, const char *p, size_t n) {
   if (rx->cleared && dt__clears_cover(rx->cleared, stored)) return 1;
   char *url = dt__record_text(tok[4]);
   char *reason = dt__record_text(tok[5]);
-  dt_header f[DT__RC_MAX_FIELDS];
+  dt_header f[DT__RC_MAX_FIELDS] = {{0}};
   size_t nf = 0;
   int bad = !url || !reason || strlen(url) >= DT__RC_MAX_URL;
   for (size_t i = 6; !bad && i < nt; i++) {
