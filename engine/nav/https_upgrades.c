@@ -13,11 +13,12 @@ int dt__fallback_has(const dt__fallback_list *l, const char *host) {
   return 0;
 }
 
-/* Keeps the newest when full: the oldest goes. */
-static int put(dt__fallback_list *l, const char *host, int64_t at) {
+/* Keeps the newest when full: the oldest goes. FRESH: added here. */
+static int put(dt__fallback_list *l, const char *host, int64_t at, int fresh) {
   for (size_t i = 0; i < l->n; i++)
     if (strcmp(l->host[i], host) == 0) {
       if (at > l->at[i]) l->at[i] = at;
+      if (fresh) l->fresh[i] = 1;
       return 0;
     }
   char *h = strdup(host);
@@ -33,16 +34,18 @@ static int put(dt__fallback_list *l, const char *host, int64_t at) {
     free(l->host[old]);
     l->host[old] = l->host[l->n - 1];
     l->at[old] = l->at[l->n - 1];
+    l->fresh[old] = l->fresh[l->n - 1];
     l->n--;
   }
   l->host[l->n] = h;
+  l->fresh[l->n] = (unsigned char)fresh;
   l->at[l->n++] = at;
   return 0;
 }
 
 int dt__fallback_add(dt__fallback_list *l, const char *host, int64_t at_ms) {
   if (dt__fallback_has(l, host)) return 0;
-  int rc = put(l, host, at_ms);
+  int rc = put(l, host, at_ms, 1);
   if (!rc) l->dirty = 1;
   return rc;
 }
@@ -61,6 +64,7 @@ size_t dt__fallback_clear_between(dt__fallback_list *l, int64_t from_ms,
       free(l->host[i]);
       l->host[i] = l->host[l->n - 1];
       l->at[i] = l->at[l->n - 1];
+      l->fresh[i] = l->fresh[l->n - 1];
       l->n--;
       gone++;
     }
@@ -74,14 +78,13 @@ size_t dt__fallback_clear_between(dt__fallback_list *l, int64_t from_ms,
 #define MAGIC "detour-https-upgrades 1"
 #define MAX_FILE (1u << 20)
 
-/* One record "f <host> <at_ms>" (the kit has checked its CRC). */
-static int take_record(void *ud, const char *p, size_t n) {
-  dt__fallback_list *l = ud;
+/* One record "f <host> <at_ms>" (the kit has checked its CRC) into HOST
+ * (256 bytes) and *AT: 0 or -1. */
+static int parse_record(const char *p, size_t n, char *host, int64_t *at) {
   const char *end = p + n;
   if (n < 4 || p[0] != 'f' || p[1] != ' ') return -1;
   const char *h = p + 2, *e = memchr(h, ' ', (size_t)(end - h));
-  char host[256];
-  if (!e || e == h || (size_t)(e - h) >= sizeof host) return -1;
+  if (!e || e == h || (size_t)(e - h) >= 256) return -1;
   memcpy(host, h, (size_t)(e - h));
   host[e - h] = 0;
   for (const char *c = host; *c; c++)
@@ -95,8 +98,15 @@ static int take_record(void *ud, const char *p, size_t n) {
     if (*d < '0' || *d > '9' || v > (INT64_MAX - 9) / 10) return -1;
     v = v * 10 + (*d - '0');
   }
-  if (dt__clears_cover(&l->cleared, v)) return 1; /* cleared here: gone */
-  return put(l, host, v) ? DT_ENOMEM : 0;
+  *at = v;
+  return 0;
+}
+
+static int take_record(void *ud, const char *p, size_t n) {
+  char host[256];
+  int64_t at;
+  if (parse_record(p, n, host, &at)) return -1;
+  return put(ud, host, at, 0) ? DT_ENOMEM : 0;
 }
 
 #define WHAT "HTTPS-Upgrades fallback list"
@@ -134,6 +144,31 @@ static int gen(FILE *out, void *ud, size_t *count) {
   return ferror(out) ? DT_EIO : 0;
 }
 
+/* A save: the file's records (less what MINE cleared) go into MERGED; then
+ * MINE's additions on top, and MERGED is written. */
+typedef struct {
+  dt__fallback_list *mine, *merged;
+} save_ctx;
+
+static int take_for_save(void *ud, const char *p, size_t n) {
+  save_ctx *sx = ud;
+  char host[256];
+  int64_t at;
+  if (parse_record(p, n, host, &at)) return -1;
+  if (dt__clears_cover(&sx->mine->cleared, at))
+    return 1; /* cleared by this process: not brought back */
+  return put(sx->merged, host, at, 0) ? DT_ENOMEM : 0;
+}
+
+static int gen_merged(FILE *out, void *ud, size_t *count) {
+  save_ctx *sx = ud;
+  for (size_t i = 0; i < sx->mine->n; i++)
+    if (sx->mine->fresh[i] &&
+        put(sx->merged, sx->mine->host[i], sx->mine->at[i], 0))
+      return DT_ENOMEM;
+  return gen(out, sx->merged, count);
+}
+
 int dt__fallback_save(dt__fallback_list *l, const char *path,
                       dt__file_report *rep) {
   dt__file_report_start(rep, WHAT, path);
@@ -141,13 +176,18 @@ int dt__fallback_save(dt__fallback_list *l, const char *path,
     rep->unchanged = 1;
     return 0;
   }
-  /* what other processes wrote meanwhile, then ours on top */
-  int rc = dt__safefile_save_merged(path, MAX_FILE, MAGIC, take_record, l, gen,
-                                    l, rep);
+  save_ctx sx = {l, calloc(1, sizeof *sx.merged)};
+  if (!sx.merged) return dt__file_report_oom(rep);
+  int rc = dt__safefile_save_merged(path, MAX_FILE, MAGIC, take_for_save, &sx,
+                                    gen_merged, &sx, rep);
   if (!rc) {
     l->dirty = 0;
     l->cleared.n = 0;
+    for (size_t i = 0; i < l->n; i++)
+      l->fresh[i] = 0;
   }
+  dt__fallback_clear(sx.merged);
+  free(sx.merged);
   return rc;
 }
 

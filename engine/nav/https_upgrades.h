@@ -18,6 +18,8 @@
 typedef struct dt__fallback_list {
   char *host[DT__FALLBACK_MAX];
   int64_t at[DT__FALLBACK_MAX]; /* when it fell back (ms, the ctx clock) */
+  unsigned char fresh[DT__FALLBACK_MAX]; /* added by this process since its
+                                            last save: what a save adds */
   size_t n;
   int dirty;          /* added since the file was read or written */
   dt__clears cleared; /* clears the next save applies to the file */
@@ -36,8 +38,10 @@ size_t dt__fallback_clear_between(dt__fallback_list *l, int64_t from_ms,
  *   detour-https-upgrades 1
  *   f <host> <at_ms> <crc>
  * with the kit's guarantees (hsts/base/safefile.h). Load merges the file
- * into L (a missing file is empty); save is a locked reload-merge-save, so
- * processes sharing the directory lose nothing; both fill REP. */
+ * into L (a missing file is empty); save is a locked reload-merge-save —
+ * the file as it is now, less what L cleared, plus the hosts L added — so
+ * processes sharing the directory lose nothing and a clear is not undone
+ * by a process that had loaded the cleared hosts; both fill REP. */
 int dt__fallback_load(dt__fallback_list *l, const char *path,
                       dt__file_report *rep);
 int dt__fallback_save(dt__fallback_list *l, const char *path,

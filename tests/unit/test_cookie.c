@@ -531,12 +531,24 @@ static void files(void) {
   other = dt__jar_new();
   dt__jar_load(other, path, NOW, &rep);
   CHECK_INT(dt__jar_count(other), 2); /* dom and o; p deleted */
+  dt__cookie_jar *stale = dt__jar_new(); /* has loaded dom too */
+  dt__jar_load(stale, path, NOW, &rep);
   CHECK_INT(dt__jar_clear(other, "a.test", INT64_MIN, INT64_MAX), 1);
   CHECK_INT(dt__jar_save(other, path, NOW, &rep), 0);
   dt__jar_free(other);
   other = dt__jar_new();
   dt__jar_load(other, path, NOW, &rep);
   CHECK_INT(dt__jar_count(other), 1);
+  dt__jar_free(other);
+  /* saving its own cookie, it does not bring the cleared one back */
+  set_on(stale, "https://s.test/", "s=1; Max-Age=600", &res);
+  CHECK_INT(dt__jar_save(stale, path, NOW, &rep), 0);
+  dt__jar_free(stale);
+  other = dt__jar_new();
+  dt__jar_load(other, path, NOW, &rep);
+  CHECK_INT(dt__jar_count(other), 2); /* o and s */
+  header_at(other, "https://sub.a.test/", h, sizeof h);
+  CHECK_STR(h, "");
   dt__jar_free(other);
   /* not ours */
   fp = fopen(path, "w");

@@ -98,6 +98,32 @@ static void file_tests(void) {
   CHECK(strstr(rep.message, "world-writable") != NULL);
   chmod(path, 0600);
   dt__fallback_clear(&a);
+  /* a clear reaches the file, and a process that had loaded the cleared
+   * hosts does not bring them back when it saves its own */
+  dt__fallback_list *x = calloc(1, sizeof *x), *y = calloc(1, sizeof *y);
+  CHECK_INT(dt__fallback_load(x, path, &rep), 0);
+  CHECK_INT(dt__fallback_load(y, path, &rep), 0);
+  CHECK_INT(x->n, 2);
+  CHECK_INT(dt__fallback_clear_between(x, INT64_MIN, INT64_MAX), 2);
+  CHECK_INT(dt__fallback_save(x, path, &rep), 0);
+  dt__fallback_add(y, "new.example", 300);
+  CHECK_INT(dt__fallback_save(y, path, &rep), 0);
+  dt__fallback_clear(&b);
+  CHECK_INT(dt__fallback_load(&b, path, &rep), 0);
+  CHECK(b.n == 1 && dt__fallback_has(&b, "new.example"));
+  /* a range clear keeps what is outside it */
+  dt__fallback_add(x, "later.example", 5000);
+  CHECK_INT(dt__fallback_save(x, path, &rep), 0);
+  CHECK_INT(dt__fallback_clear_between(x, 0, 1000), 0); /* not in x's memory */
+  CHECK_INT(dt__fallback_save(x, path, &rep), 0);
+  dt__fallback_clear(&b);
+  CHECK_INT(dt__fallback_load(&b, path, &rep), 0);
+  CHECK(b.n == 1 && dt__fallback_has(&b, "later.example"));
+  dt__fallback_clear(&b);
+  dt__fallback_clear(x);
+  dt__fallback_clear(y);
+  free(x);
+  free(y);
   unlink(path);
 
   /* 20 writers, 40 hosts each, saving after every host; SIGKILL while
