@@ -50,8 +50,8 @@ static dt_chain *upgraded_chain(int with_hsts, int fell_back) {
   dt_chain *c = dt__chain_new("GET", "http://example.com/");
   dt_hop *h = hop(c, "http://example.com/", 307);
   h->synthetic = 1;
-  dt__hop_add_resp_header(c, h, "Non-Authoritative-Reason", 24,
-                          "HttpsUpgrades", 13);
+  dt__hop_add_resp_header(c, h, "Non-Authoritative-Reason", 24, "HttpsUpgrades",
+                          13);
   h = hop(c, "https://example.com/", fell_back ? 0 : 200);
   if (fell_back) {
     h->has_response = 0;

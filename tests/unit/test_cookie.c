@@ -530,7 +530,7 @@ static void files(void) {
   dt__jar_free(other);
   other = dt__jar_new();
   dt__jar_load(other, path, NOW, &rep);
-  CHECK_INT(dt__jar_count(other), 2); /* dom and o; p deleted */
+  CHECK_INT(dt__jar_count(other), 2);    /* dom and o; p deleted */
   dt__cookie_jar *stale = dt__jar_new(); /* has loaded dom too */
   dt__jar_load(stale, path, NOW, &rep);
   CHECK_INT(dt__jar_clear(other, "a.test", INT64_MIN, INT64_MAX), 1);
