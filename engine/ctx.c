@@ -7,9 +7,9 @@
 #include "engine/nav/navigate.h"
 #include "engine/nav/user_data.h"
 #include "engine/net/conn.h"
+#include "engine/url/idna.h"
 #include "hsts/base/error.h"
 
-#include <idn2.h>
 #include <llhttp.h>
 #include <nghttp2/nghttp2.h>
 #include <stdarg.h>
@@ -352,10 +352,9 @@ const char *dt_version_info(void) {
   static char buf[320];
   if (!buf[0])
     snprintf(buf, sizeof buf,
-             "detour %s (libuv %s, %s, llhttp %d.%d.%d, nghttp2 %s, libidn2 "
-             "%s)",
+             "detour %s (libuv %s, %s, llhttp %d.%d.%d, nghttp2 %s, %s)",
              DETOUR_VERSION, uv_version_string(), dt__tls_backend(),
              LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH,
-             nghttp2_version(0)->version_str, idn2_check_version(NULL));
+             nghttp2_version(0)->version_str, dt__idna_version());
   return buf;
 }

@@ -10,7 +10,9 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake pkg-config   # toolchain
-  libuv1-dev libmbedtls-dev libidn2-dev node-llhttp  # libraries (llhttp as C sources)
+  libuv1-dev libmbedtls-dev node-llhttp  # libraries (llhttp as C sources)
+  libicu-dev                         # IDNA: ICU's UTS #46, as browsers run it (the default)
+  libidn2-dev                        # IDNA for small devices (-DDETOUR_IDNA=libidn2)
   libssl-dev                         # OpenSSL 3: the TLS backend with TLS 1.3
   libnghttp2-dev                     # HTTP/2
   zlib1g-dev libbrotli-dev libzstd-dev  # content codings: gzip/deflate, br, zstd

@@ -22,6 +22,12 @@ for tls in openssl mbedtls; do
     -DDETOUR_BUILD_TESTS=ON -DDETOUR_BUILD_BENCH=ON -DDETOUR_TLS=$tls
   (cd "$dir" && ctest --output-on-failure -j"$(nproc)" "$@") || status=1
 done
+# The small-device IDNA backend (-DDETOUR_IDNA=libidn2): the URL tests, with
+# its differences from browsers listed in tests/url-known-failures-libidn2.txt.
+echo "test: IDNA backend libidn2 (build-test-idn2, unit.test_url)"
+DETOUR_BUILD_DIR=build-test-idn2 DETOUR_BUILD_TARGET=test_url ./scripts/build.sh \
+  -DDETOUR_SANITIZE=ON -DDETOUR_WERROR=ON -DDETOUR_BUILD_TESTS=ON -DDETOUR_IDNA=libidn2
+(cd build-test-idn2 && ctest --output-on-failure -R '^unit\.test_url$') || status=1
 if [ "${FUZZ_SECONDS:-15}" != 0 ]; then
   echo "test: bounded fuzzing, ${FUZZ_SECONDS:-15}s per target (scripts/fuzz.sh)"
   ./scripts/fuzz.sh || status=1

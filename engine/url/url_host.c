@@ -3,15 +3,15 @@
  * The host parser (URL Standard §3.5) turns the text between "//" (and
  * userinfo) and the port into one of: an IPv6 address ("[...]"), an IPv4
  * address (any of the forms inet_aton accepts: hex, octal, 1-4 parts), an
- * ASCII domain (after UTS #46 non-transitional processing via libidn2), or
+ * ASCII domain (after UTS #46 processing, engine/url/idna.h), or
  * for non-special schemes an opaque host (percent-encoded as is).
  *
  * Also here: byte strings (dt__sb), the percent-encode sets of §1.3, and
  * dt_host_canonicalize(), which hsts/ and the CLI use for typed hosts. */
+#include "engine/url/idna.h"
 #include "engine/url/url_internal.h"
 #include "hsts/base/ascii.h"
 
-#include <idn2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,90 +352,50 @@ static void put_lower(dt__sb *out, const char *s, size_t n) {
   }
 }
 
-/* True when D (n bytes) is ASCII with no label starting "xn--": then the
- * Standard's "domain to ASCII" is just ASCII lowercasing. */
-static int ascii_fast_path(const char *d, size_t n) {
-  for (size_t i = 0; i < n; i++) {
+static int is_ascii(const char *d, size_t n) {
+  for (size_t i = 0; i < n; i++)
     if ((unsigned char)d[i] >= 0x80) return 0;
-    if ((i == 0 || d[i - 1] == '.') && n - i >= 4 &&
-        (d[i] == 'x' || d[i] == 'X') && (d[i + 1] == 'n' || d[i + 1] == 'N') &&
-        d[i + 2] == '-' && d[i + 3] == '-')
-      return 0;
-  }
   return 1;
 }
 
-/* UTS #46 ToASCII (non-transitional) of D by libidn2, lowercased into OUT.
- * Returns 0, DT_ENOMEM, or DT_EURL with libidn2's code in *idn_rc. */
-static int idn2_one(const char *d, size_t n, dt__sb *out, int *idn_rc) {
-  *idn_rc = IDN2_OK;
-  /* libidn2 wants a C string; a NUL inside is a forbidden code point. */
-  if (memchr(d, '\0', n)) return DT_EURL;
-  char *z = malloc(n + 1);
-  if (z == NULL) return DT_ENOMEM;
-  memcpy(z, d, n);
-  z[n] = '\0';
-  char *res = NULL;
-  int rc = idn2_to_ascii_8z(z, &res, IDN2_NONTRANSITIONAL);
-  free(z);
-  *idn_rc = rc;
-  if (rc != IDN2_OK) {
-    free(res);
-    return rc == IDN2_MALLOC ? DT_ENOMEM : DT_EURL;
-  }
-  put_lower(out, res, strlen(res));
-  free(res);
-  return 0;
+/* The backend this build links (engine/url/idna.h). */
+int dt__idna_to_ascii(const char *d, size_t n, dt__sb *out) {
+#ifdef DT_IDNA_LIBIDN2
+  return dt__idna_idn2_to_ascii(d, n, out);
+#else
+  return dt__idna_icu_to_ascii(d, n, out);
+#endif
 }
 
-/* Length of a UTS #46 label separator at D (n bytes left), else 0: '.' and
- * the three full stops IDNA maps to it (U+3002, U+FF0E, U+FF61). */
-static size_t full_stop(const char *d, size_t n) {
-  if (d[0] == '.') return 1;
-  if (n >= 3 && ((d[0] == '\xe3' && d[1] == '\x80' && d[2] == '\x82') ||
-                 (d[0] == '\xef' && d[1] == '\xbc' && d[2] == '\x8e') ||
-                 (d[0] == '\xef' && d[1] == '\xbd' && d[2] == '\xa1')))
-    return 3;
-  return 0;
+const char *dt__idna_version(void) {
+#ifdef DT_IDNA_LIBIDN2
+  return dt__idna_idn2_version();
+#else
+  return dt__idna_icu_version();
+#endif
 }
 
-/* "domain to ASCII" with beStrict false (URL Standard §3.5): UTS #46 with
- * CheckHyphens=false, CheckBidi and CheckJoiners true, UseSTD3ASCIIRules and
- * VerifyDnsLength false, non-transitional.
- *
- * A pure-ASCII domain without an "xn--" label only needs ASCII lowercasing
- * (the Standard says so). Anything else goes through libidn2, which is
- * stricter than UTS #46 in three ways: it checks hyphens (CheckHyphens=true),
- * DNS lengths, and IDNA2008 validity (symbols such as U+2603 are
- * DISALLOWED). For the first two, when the whole domain fails for that
- * reason, each label is retried alone, so ASCII labels ("-a", long ones)
- * never meet libidn2; a non-ASCII label that itself fails stays a failure. */
+/* "domain to ASCII" with beStrict false (URL Standard §3.5). Since the
+ * 2025 revision an ASCII domain is only ASCII-lowercased: an "xn--" label
+ * is kept as written even when it is not valid Punycode ("xn--a",
+ * "xn--ls8h=", web-platform-tests toascii.json). Anything else goes through
+ * UTS #46 (engine/url/idna.h), with Unicode 16.0's mapping first where the
+ * system's IDNA data is older (idna_unicode16.c). */
 static int domain_to_ascii(const char *d, size_t n, dt__sb *out) {
-  if (ascii_fast_path(d, n)) {
+  if (is_ascii(d, n)) {
     put_lower(out, d, n);
     return 0;
   }
-  int idn_rc;
-  int rc = idn2_one(d, n, out, &idn_rc);
-  if (rc == DT_EURL &&
-      (idn_rc == IDN2_HYPHEN_STARTEND || idn_rc == IDN2_2HYPHEN ||
-       idn_rc == IDN2_TOO_BIG_DOMAIN || idn_rc == IDN2_TOO_BIG_LABEL)) {
-    dt__sb_clear(out);
-    rc = 0;
-    size_t i = 0;
-    for (;;) {
-      size_t j = i, stop = 0;
-      while (j < n && (stop = full_stop(d + j, n - j)) == 0)
-        j++;
-      if (ascii_fast_path(d + i, j - i))
-        put_lower(out, d + i, j - i);
-      else if (j > i && (rc = idn2_one(d + i, j - i, out, &idn_rc)) != 0)
-        break;
-      if (j >= n) break;
-      dt__sb_putc(out, '.');
-      i = j + stop;
-    }
+  if (memchr(d, '\0', n)) return DT_EURL; /* a forbidden code point */
+  dt__sb newer = {0};
+  int rc;
+  if (dt__idna_premap(d, n, &newer)) {
+    rc = dt__sb_bad(&newer);
+    if (rc == 0) rc = dt__idna_to_ascii(dt__sb_cstr(&newer), newer.len, out);
+  } else {
+    rc = dt__idna_to_ascii(d, n, out);
   }
+  dt__sb_free(&newer);
   if (rc == 0 && out->len == 0) rc = DT_EURL; /* empty result: failure */
   return rc;
 }
