@@ -18,7 +18,7 @@
 typedef struct node {
   const struct dt__json_doc *doc;
   dt__json_type type;
-  size_t line;
+  size_t line, col;        /* where the value starts (col: bytes, 1-based) */
   size_t key_off, key_len; /* member key in arena, key_off NONE if none */
   size_t str_off, str_len; /* string value */
   double num;
@@ -247,6 +247,7 @@ static int read_string(parser *ps, size_t *off, size_t *len) {
 }
 
 static size_t parse_value(parser *ps, int depth);
+static size_t parse_value_at(parser *ps, int depth);
 
 static void append_child(parser *ps, size_t parent, size_t child) {
   node *P = &ps->doc->nodes[parent];
@@ -363,17 +364,28 @@ static size_t parse_value(parser *ps, int depth) {
     fail(ps, "unexpected end of input");
     return NONE;
   }
+  /* Where the value starts, for callers' messages: a node is made once
+   * the value is read, when the cursor may be lines further on. */
+  size_t line = ps->line, col = (size_t)(ps->p - ps->line_start) + 1;
+  size_t me = parse_value_at(ps, depth);
+  if (me != NONE) {
+    ps->doc->nodes[me].line = line;
+    ps->doc->nodes[me].col = col;
+  }
+  return me;
+}
+
+static size_t parse_value_at(parser *ps, int depth) {
   switch (*ps->p) {
   case '{': return parse_container(ps, depth, 1);
   case '[': return parse_container(ps, depth, 0);
   case '"': {
-    size_t line = ps->line, off, len;
+    size_t off, len;
     if (read_string(ps, &off, &len)) return NONE;
     size_t me = new_node(ps, DT_JSON_STRING);
     if (me == NONE) return NONE;
     ps->doc->nodes[me].str_off = off;
     ps->doc->nodes[me].str_len = len;
-    ps->doc->nodes[me].line = line;
     return me;
   }
   case 't':
@@ -480,3 +492,4 @@ int dt__json_bool(const dt__json *v) {
   return v && N(v)->type == DT_JSON_BOOL && N(v)->num != 0;
 }
 size_t dt__json_line(const dt__json *v) { return v ? N(v)->line : 0; }
+size_t dt__json_col(const dt__json *v) { return v ? N(v)->col : 0; }

@@ -3,10 +3,11 @@
  * Reads a whole document into an immutable tree (one node array plus one
  * string arena; two allocations grow as needed). Optionally accepts the
  * `//` and slash-star comments that Chromium's transport_security_state_
- * static.json carries. Every node remembers its line, so callers can report
- * "line N" for bad input. Strings are decoded to UTF-8 and NUL-terminated;
- * they may contain NUL, so the length is returned too. A lone UTF-16
- * surrogate in a \u escape becomes U+FFFD, as a USVString conversion does.
+ * static.json carries. Every node remembers its line and column, so callers
+ * can report "line N, column M" for bad input. Strings are decoded to UTF-8 and
+ * NUL-terminated; they may contain NUL, so the length is returned too. A lone
+ * UTF-16 surrogate in a \u escape becomes U+FFFD, as a USVString conversion
+ * does.
  *
  * Pure C, libc only: used by hsts/ (preload compiler) and by tests. */
 #ifndef DT_HSTS_JSON_H
@@ -61,6 +62,8 @@ const dt__json *dt__json_at(const dt__json *arr, size_t i);
 const char *dt__json_string(const dt__json *v, size_t *len);
 double dt__json_number(const dt__json *v); /* 0 if not a number */
 int dt__json_bool(const dt__json *v);      /* 1 for true, else 0 */
+/* Where V starts: its 1-based line and column (bytes); 0 for NULL. */
 size_t dt__json_line(const dt__json *v);
+size_t dt__json_col(const dt__json *v);
 
 #endif

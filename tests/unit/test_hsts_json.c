@@ -74,6 +74,12 @@ int main(void) {
     const dt__json *e = dt__json_at(dt__json_get(r, "entries"), 0);
     CHECK_INT(dt__json_line(e), 6);
     CHECK_STR(dt__json_string(dt__json_get(e, "name"), NULL), "a.test");
+    /* Each value's column (bytes, 1-based) is where it starts. */
+    CHECK_INT(dt__json_col(e), 5);
+    CHECK_INT(dt__json_col(dt__json_get(e, "name")), 14);
+    CHECK_INT(dt__json_line(r), 3);
+    CHECK_INT(dt__json_col(r), 5);
+    CHECK_INT(dt__json_col(NULL), 0);
   }
   dt__json_free(d);
   bad(commented, 0, 1, "comment without flag");
