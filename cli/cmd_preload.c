@@ -20,8 +20,8 @@ static const char help[] =
     "than\n"
     "                 70 days is unused with --disable-stale-preload, as in\n"
     "                 Chromium)\n"
-    "  info           entries, include_subdomains, size, list date, "
-    "checksum\n";
+    "  info           entries, include_subdomains, overrides, size, list "
+    "date,\n                 checksum\n";
 
 typedef struct popts {
   const char *blob, *output, *date, *profile;
@@ -46,7 +46,7 @@ static int cmd_compile(const popts *o, const char *in) {
   }
   char *json;
   size_t len;
-  int rc = cli_read_file(in, 512u * 1024 * 1024, &json, &len);
+  int rc = cli_read_file(in, DT_PRELOAD_MAX_JSON_BYTES, &json, &len);
   if (rc) return cli_exit_for(rc);
   unsigned char *blob = NULL;
   size_t blen = 0;
@@ -71,11 +71,13 @@ static int cmd_compile(const popts *o, const char *in) {
     char date[11];
     dt_date_format(days, date);
     fprintf(stderr,
-            "compiled %zu force-https entries (%zu include_subdomains) into "
-            "%zu bytes, list date %s; skipped %zu entries whose mode is not "
-            "force-https; merged %zu case duplicates\n",
-            st.compiled, st.include_subdomains, st.blob_bytes, date,
-            st.skipped_mode, st.case_duplicates);
+            "compiled %zu force-https entries (%zu include_subdomains) and "
+            "%zu overrides (entries without mode: no HSTS for their subtree "
+            "under chromium) into %zu bytes, list date %s; merged %zu case "
+            "duplicates; skipped %zu IP-address names; unknown fields "
+            "ignored: %zu\n",
+            st.compiled, st.include_subdomains, st.overrides, st.blob_bytes,
+            date, st.case_duplicates, st.skipped_ip, st.unknown_fields);
   }
   return 0;
 }
@@ -90,15 +92,17 @@ static int cmd_info(const popts *o) {
     dt_preload_info in;
     dt_preload_get_info(p, &in);
     long long age = (long long)dt_preload_age_days(p, NULL);
+    uint32_t names = in.entries + in.overrides;
     printf("source             %s\nentries            %u\n"
-           "include_subdomains %u\nblob bytes         %zu (%.2f per name)\n"
+           "include_subdomains %u\noverrides          %u\n"
+           "blob bytes         %zu (%.2f per name)\n"
            "lookup tables      %zu bytes (derived at open)\n"
            "list date          %s (%lld days old%s)\nchecksum           "
            "xxh64:%s\n",
            o->blob ? o->blob : "embedded in libdetour", in.entries,
-           in.include_subdomains, in.blob_bytes,
-           in.entries ? (double)in.blob_bytes / in.entries : 0.0,
-           in.derived_bytes, in.list_date, age,
+           in.include_subdomains, in.overrides, in.blob_bytes,
+           names ? (double)in.blob_bytes / names : 0.0, in.derived_bytes,
+           in.list_date, age,
            age > DT_PRELOAD_STALE_DAYS ? ", STALE: older than 70 days" : "",
            in.checksum_hex);
   }

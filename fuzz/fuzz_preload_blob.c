@@ -25,7 +25,9 @@ static const char *const hosts[] = {"a.test",
                                     "",
                                     "zz",
                                     "e.d.c.b.a.test",
-                                    "0xaa55.me"};
+                                    "0xaa55.me",
+                                    "x.chart.apis.google.com",
+                                    "pins.test"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size == 0) return 0;

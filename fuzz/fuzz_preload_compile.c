@@ -11,8 +11,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const hosts[] = {"a.test", "www.a.test", "b.a.test", "dev",
-                                    "x.dev",  "A.TEST.",    "",         "q"};
+static const char *const hosts[] = {
+    "a.test", "www.a.test", "b.a.test",
+    "dev",    "x.dev",      "A.TEST.",
+    "",       "q",          "x.chart.apis.google.com"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > (1u << 20)) return 0;
@@ -29,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       abort(); /* the compiler wrote a blob its own loader refuses */
     dt__preload_info info;
     dt__preload_get_info(p, &info);
-    if (info.entries != st.compiled) abort();
+    if (info.entries != st.compiled || info.overrides != st.overrides) abort();
     for (size_t i = 0; i < sizeof hosts / sizeof *hosts; i++)
       for (int m = 0; m < 2; m++)
         dt__preload_lookup(p, hosts[i], strlen(hosts[i]), (dt__preload_mode)m,

@@ -47,7 +47,7 @@ struct dt__preload {
   int no_filter; /* DT__PRELOAD_NO_FILTER */
   dt__preload_hdr h;
   /* Sections of the blob. */
-  const uint8_t *sep, *boff, *meta, *S, *escp, *escs, *noinc, *tld, *fuse,
+  const uint8_t *sep, *boff, *meta, *S, *escp, *escs, *noinc, *ovr, *tld, *fuse,
       *stream;
   /* Derived at open (derived_bytes; docs/preload-format.md gives the size
    * for the shipped list), so the lookup neither parses nor allocates.
@@ -189,6 +189,7 @@ static const char *const k_sec_name[DT__PRELOAD_NSEC] = {
     "prefix escapes",
     "length escapes",
     "no-include_subdomains list",
+    "override list",
     "code lengths",
     "one-label map",
     "filter",
@@ -211,9 +212,16 @@ static int check_layout(dt__preload *p, unsigned flags,
     return DT_EPRELOAD;
   }
   dt__preload_hdr_read(b, h);
+  if (h->version >= 1 && h->version < DT__PRELOAD_VERSION) {
+    set_err(err,
+            "unsupported blob version %lu: an older format (this build reads "
+            "%u); compile the list again with `detour preload compile`",
+            (unsigned long)h->version, DT__PRELOAD_VERSION);
+    return DT_EPRELOAD;
+  }
   if (h->version != DT__PRELOAD_VERSION) {
-    set_err(err, "unsupported blob version %lu (this build reads 3)",
-            (unsigned long)h->version);
+    set_err(err, "unsupported blob version %lu (this build reads %u)",
+            (unsigned long)h->version, DT__PRELOAD_VERSION);
     return DT_EPRELOAD;
   }
   if (h->header_size != DT__PRELOAD_HDR_SIZE) {
@@ -236,18 +244,13 @@ static int check_layout(dt__preload *p, unsigned flags,
     return DT_EPRELOAD;
   }
   if (h->n_blocks != ((size_t)h->entries + BLK - 1) / BLK ||
-      h->n_noinc > h->entries ||
+      h->n_noinc > h->entries || h->n_ovr > h->n_noinc ||
       (size_t)h->include_subdomains + h->n_noinc != h->entries ||
       h->fuse_seg == 0 || (h->fuse_seg & (h->fuse_seg - 1)) ||
       h->fuse_nseg == 0 || h->stream_bits > DT__PRELOAD_B_OFF) {
     set_err(err, "inconsistent counts in header");
     return DT_EPRELOAD;
   }
-  for (size_t i = 112; i < DT__PRELOAD_OFF_CHECKSUM; i++)
-    if (b[i]) {
-      set_err(err, "reserved header byte %lu is not zero", (unsigned long)i);
-      return DT_EPRELOAD;
-    }
   uint32_t off[DT__PRELOAD_NSEC];
   size_t total = dt__preload_layout(h, off);
   if (total != len || memcmp(off, h->off, sizeof off) != 0) {
@@ -261,6 +264,7 @@ static int check_layout(dt__preload *p, unsigned flags,
   p->escp = b + off[DT__PRELOAD_SEC_ESCP];
   p->escs = b + off[DT__PRELOAD_SEC_ESCS];
   p->noinc = b + off[DT__PRELOAD_SEC_NOINC];
+  p->ovr = b + off[DT__PRELOAD_SEC_OVR];
   p->tld = b + off[DT__PRELOAD_SEC_TLD];
   p->fuse = b + off[DT__PRELOAD_SEC_FUSE];
   p->stream = b + off[DT__PRELOAD_SEC_STREAM];
@@ -547,7 +551,7 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
   rc = DT_EPRELOAD;
   kd->ready = 0;
   kd->lens = p->base + h->off[DT__PRELOAD_SEC_CODELEN];
-  size_t pos = 0, ni = 0;
+  size_t pos = 0, ni = 0, no = 0;
   uint8_t prevk[DT_MAX_HOST_BYTES + 1];
   const uint8_t *prev = NULL;
   size_t prevn = 0;
@@ -589,13 +593,18 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
       rc = DT_ENOMEM;
       goto out;
     }
-    int inc = 1;
+    int inc = 1, ovr = 0;
     if (ni < h->n_noinc && dt__preload_rd32(p->noinc + 4 * ni) == (uint32_t)i) {
       inc = 0;
       ni++;
     }
+    if (no < h->n_ovr && dt__preload_rd32(p->ovr + 4 * no) == (uint32_t)i) {
+      ovr = 1;
+      no++;
+    }
     /* The arena may move: keys[i].k holds the offset until the end. */
-    keys[i] = (dt__preload_key_ref){NULL, (uint32_t)kn, (uint8_t)inc};
+    keys[i] =
+        (dt__preload_key_ref){NULL, (uint32_t)kn, (uint8_t)inc, (uint8_t)ovr};
     ko[i] = arena.len - kn;
     memcpy(prevk, key, kn);
     prev = prevk;
@@ -603,9 +612,9 @@ static int verify(const dt__preload *p, dt__preload_error *err) {
   }
   for (size_t i = 0; i < n; i++)
     keys[i].k = (const uint8_t *)arena.p + ko[i];
-  if (ni != h->n_noinc || pos != h->stream_bits) {
+  if (ni != h->n_noinc || no != h->n_ovr || pos != h->stream_bits) {
     set_err(err, "entries and tables disagree (%lu flags unused)",
-            (unsigned long)(h->n_noinc - ni));
+            (unsigned long)(h->n_noinc - ni + h->n_ovr - no));
     goto out;
   }
   int erc = dt__preload_emit(keys, n, h->list_date, &blob, &blen);
@@ -737,8 +746,9 @@ void dt__preload_free(dt__preload *p) {
 void dt__preload_get_info(const dt__preload *p, dt__preload_info *info) {
   memset(info, 0, sizeof *info);
   if (!p) return;
-  info->entries = p->h.entries;
+  info->entries = p->h.entries - p->h.n_ovr;
   info->include_subdomains = p->h.include_subdomains;
+  info->overrides = p->h.n_ovr;
   info->blob_bytes = p->len;
   info->list_date_days = p->h.list_date;
   dt_date_format(p->h.list_date, info->list_date);
@@ -776,6 +786,7 @@ const char *dt__preload_reason_name(dt__preload_reason r) {
   case DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS:
     return "ancestor-without-include-subdomains";
   case DT__PRELOAD_R_CANCELLED: return "cancelled-by-deeper-entry";
+  case DT__PRELOAD_R_OVERRIDDEN: return "overridden-by-non-hsts-entry";
   case DT__PRELOAD_R_BAD_HOST: return "bad-host";
   case DT__PRELOAD_R_DISABLED_STALE: return "disabled-stale";
   }
@@ -1134,6 +1145,21 @@ static int entry_noinc(const dt__preload *p, size_t ix) {
   return lo < p->h.n_noinc && dt__preload_rd32(p->noinc + 4 * lo) == ix;
 }
 
+/* Is entry IX, which lacks include_subdomains, an override (not
+ * force-https)? Asked only for such entries (every override is one), and
+ * the shipped list has none, so this costs nothing on the usual path. */
+static int entry_override(const dt__preload *p, size_t ix) {
+  size_t lo = 0, hi = p->h.n_ovr;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (dt__preload_rd32(p->ovr + 4 * mid) < ix)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < p->h.n_ovr && dt__preload_rd32(p->ovr + 4 * lo) == ix;
+}
+
 #ifndef PL_SSE2
 /* Host byte → key byte: ASCII lowered, label bytes kept, '.' kept,
  * anything else 0 (not a name we can look up). One load per byte instead
@@ -1320,10 +1346,14 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
    * label, ...), each hashed only when reached: the filter (the top-level
    * label only when the one-label map has its bit: few one-label names are
    * listed), then the blocks. The first ancestor that passes fixes how far
-   * the host is coded. Chromium: the first entry found decides, unless it
-   * is an ancestor without include_subdomains: then the next one found
-   * with it is what that entry cancelled. Fetch/Firefox: the host's own
-   * entry, else the deepest ancestor with include_subdomains. */
+   * the host is coded. Chromium: the first entry found decides
+   * (PreloadDecoder::ReadEntry overwrites its result at every entry on a
+   * label boundary, so the deepest wins; for an ancestor, force_https &=
+   * include_subdomains); when it says no — an ancestor without
+   * include_subdomains, or an override — the next one found with it is
+   * what that entry cancelled. Fetch/Firefox: the host's own entry, else
+   * the deepest ancestor with include_subdomains; overrides are not in
+   * their lists. */
   const uint8_t *hend = key.buf + 16 + key.len;
   /* The key's first 8 bytes and the next 4 (the 16 bytes before the
    * host in the key's buffer are zero). */
@@ -1333,6 +1363,7 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
   uint64_t D = key.dots;
   size_t d = key.labels - 1, len0 = key.len; /* d: a long host's only */
   size_t deep = SIZE_MAX; /* deepest entry found, when it did not decide */
+  int deep_ovr = 0, cancelled = 0; /* it is an override; one was cancelled */
   host_code hc;
   hc.hend = hend;
   hc.M = 0;
@@ -1365,8 +1396,11 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
       long ix = find(p, &hc, kp, kp2, ml, hh, g);
       if (ix >= 0) {
         int inc = !entry_noinc(p, (size_t)ix), exact = ml == len0;
+        /* Every override is in the no-include_subdomains list, so an entry
+         * with the flag (nearly all) is never looked for among them. */
+        int ovr = !inc && entry_override(p, (size_t)ix);
         /* The usual outcomes in one test, without a branch on which. */
-        if (exact |
+        if ((exact & !ovr) |
             (inc & ((mode == DT__PRELOAD_ANY_ANCESTOR) | (deep == SIZE_MAX)))) {
           m->reason = exact ? DT__PRELOAD_R_EXACT : DT__PRELOAD_R_ANCESTOR;
           if (names) put_name(m->name, &key, ml);
@@ -1375,11 +1409,14 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
           return 1;
         }
         if (inc) { /* chromium: a deeper entry without it decided */
-          m->reason = DT__PRELOAD_R_CANCELLED;
+          cancelled = 1;
           if (names) put_name(m->cancelled, &key, ml);
           break;
         }
-        if (deep == SIZE_MAX) deep = ml;
+        if (deep == SIZE_MAX && (!ovr || mode == DT__PRELOAD_MOST_SPECIFIC)) {
+          deep = ml;
+          deep_ovr = ovr;
+        }
       }
     }
     if (top) break;
@@ -1391,8 +1428,9 @@ int dt__preload_lookup(const dt__preload *p, const char *host, size_t len,
     }
   }
   if (deep != SIZE_MAX) {
-    if (m->reason != DT__PRELOAD_R_CANCELLED)
-      m->reason = DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS;
+    m->reason = deep_ovr    ? DT__PRELOAD_R_OVERRIDDEN
+                : cancelled ? DT__PRELOAD_R_CANCELLED
+                            : DT__PRELOAD_R_ANCESTOR_NO_SUBDOMAINS;
     if (names) put_name(m->name, &key, deep);
   }
   return 0;

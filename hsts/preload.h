@@ -7,13 +7,19 @@
  * handle is a few validated offsets into the caller's bytes.
  *
  * Matching (docs/decisions.md knob 8): the list's entries are looked up for the
- * host and each of its ancestors (label suffixes).
- *  - DT__PRELOAD_MOST_SPECIFIC (chromium): the deepest entry found decides,
- *    so a deeper entry without include_subdomains cancels an ancestor's for
- *    its whole subtree (Chromium's HSTSPreloadDecoder::ReadEntry).
+ * host and each of its ancestors (label suffixes). An entry is force-https
+ * (HSTS) or an override: an entry of Chromium's file without "mode" (pins
+ * or Expect-CT only), kept because it still matches in Chromium.
+ *  - DT__PRELOAD_MOST_SPECIFIC (chromium): the deepest entry found decides
+ *    (net/http/transport_security_state.cc, PreloadDecoder::ReadEntry: each
+ *    entry at a label boundary overwrites the result, and for an ancestor
+ *    force_https &= include_subdomains). So a deeper entry without
+ *    include_subdomains cancels an ancestor's for its whole subtree, and an
+ *    override answers "no HSTS" for itself and everything under it.
  *  - DT__PRELOAD_ANY_ANCESTOR (fetch, firefox): an exact entry, or any
  *    ancestor with include_subdomains (RFC 6797 §8.2; Firefox's
- *    GetPreloadStatus inside the IsSecureURI walk). */
+ *    GetPreloadStatus inside the IsSecureURI walk). Overrides are ignored:
+ *    Firefox builds its list from the force-https entries only. */
 #ifndef DT_HSTS_PRELOAD_H
 #define DT_HSTS_PRELOAD_H
 
@@ -23,7 +29,7 @@
 #include "detour.h"
 
 #define DT__PRELOAD_MAGIC "DTHSTSPL" /* 8 bytes at offset 0 */
-#define DT__PRELOAD_VERSION 3u
+#define DT__PRELOAD_VERSION 4u
 /* Chromium's IsBuildTimely: static HSTS is off once the build is >= 70 days
  * old. detour reports it and, by default, keeps enforcing (docs/decisions.md).
  */
@@ -32,13 +38,17 @@
 #define DT__PRELOAD_MAX_BLOB (64u * 1024u * 1024u)
 /* Upper bound on entries the compiler accepts. */
 #define DT__PRELOAD_MAX_ENTRIES 4000000u
+/* Upper bound on the JSON the compiler reads (Chromium's file is ~16 MB;
+ * the 2026 list in its schema 7.9 MB): a file over it is refused from its
+ * size, before a byte is read. */
+#define DT__PRELOAD_MAX_JSON DT_PRELOAD_MAX_JSON_BYTES
 
 typedef struct dt__preload dt__preload; /* opaque handle */
 
-/* An error with a message and, for the compiler, the input line (0 when
- * the problem has no line, e.g. a truncated blob). */
+/* An error with a message and, for the compiler, the input line and
+ * column (0 when the problem has no place, e.g. a truncated blob). */
 typedef struct dt__preload_error {
-  size_t line;
+  size_t line, col;
   char msg[256];
 } dt__preload_error;
 
@@ -78,6 +88,8 @@ void dt__preload_free(dt__preload *p);
 typedef struct dt__preload_info {
   uint32_t entries;            /* force-https entries in the blob */
   uint32_t include_subdomains; /* of which with include_subdomains */
+  uint32_t overrides; /* entries that are not force-https (besides ENTRIES):
+                         they match and give no HSTS (chromium) */
   size_t blob_bytes;
   int32_t list_date_days; /* days since 1970-01-01 (UTC) */
   char list_date[11];     /* "YYYY-MM-DD" */
@@ -117,23 +129,29 @@ typedef enum dt__preload_reason {
   DT__PRELOAD_R_CANCELLED,              /* chromium: a deeper entry without
                                            include_subdomains overrides an
                                            ancestor that has it */
+  DT__PRELOAD_R_OVERRIDDEN,             /* chromium: the deciding entry is not
+                                           force-https (pins or Expect-CT only) */
   DT__PRELOAD_R_BAD_HOST,               /* not a domain name we can look up */
   DT__PRELOAD_R_DISABLED_STALE /* list disabled: stale (embedder's choice) */
 } dt__preload_reason;
 
 /* Short stable token for --json ("exact", "ancestor", "no-entry",
  * "ancestor-without-include-subdomains", "cancelled-by-deeper-entry",
- * "bad-host", "disabled-stale"). Static string. */
+ * "overridden-by-non-hsts-entry", "bad-host", "disabled-stale"). Static
+ * string. */
 const char *dt__preload_reason_name(dt__preload_reason r);
 
 typedef struct dt__preload_match {
   int known; /* 1 → the host is a Known HSTS Host */
   dt__preload_reason reason;
-  /* The entry that decided (known), or for CANCELLED / ANCESTOR_NO_SUBDOMAINS
-   * the deepest entry found. Empty name when none. */
+  /* The entry that decided (known), or for CANCELLED, OVERRIDDEN and
+   * ANCESTOR_NO_SUBDOMAINS the deepest entry found. Empty name when none.
+   * An override's include_subdomains is 0 (the blob does not keep it). */
   char name[DT_MAX_HOST_BYTES + 1];
   int include_subdomains;
-  /* For CANCELLED: the ancestor whose include_subdomains was overridden. */
+  /* For CANCELLED and OVERRIDDEN: the nearest force-https ancestor with
+   * include_subdomains above the deciding entry, which would have applied
+   * without it; empty when there is none. */
   char cancelled[DT_MAX_HOST_BYTES + 1];
 } dt__preload_match;
 
@@ -183,28 +201,48 @@ typedef struct dt__preload_compile_stats {
   size_t entries_total;      /* objects in "entries" */
   size_t compiled;           /* force-https entries in the blob */
   size_t include_subdomains; /* of which with include_subdomains */
+  size_t overrides;          /* entries without "mode" in the blob */
   size_t force_https;        /* entries with mode "force-https" */
-  size_t skipped_mode;       /* mode absent or not "force-https" */
+  size_t skipped_ip;         /* names that are IPv4 addresses (an all-numeric
+                                last label): skipped, see docs */
+  size_t unknown_fields;     /* fields of entries that Chromium's file does
+                                not define (ignored) */
   size_t lowercased;         /* names that had ASCII uppercase (lowered) */
-  size_t case_duplicates;    /* force-https names equal to another once
-                                lowered, with the same flags: merged */
+  size_t case_duplicates;    /* names equal to another once lowered, with
+                                the same mode and flags: merged */
   size_t blob_bytes;
 } dt__preload_compile_stats;
 
 /* Compiles JSON (len bytes, Chromium's schema, // comments allowed) into a
  * new blob: *blob is malloc'ed, free it with free(). stats may be NULL.
- * Errors: DT_EPARSE with err->line set for malformed JSON, a wrong schema,
- * a bad name (empty label, label > 63, name > 253, a character outside
- * [a-z0-9-_], a leading/trailing dot) or a duplicate name; DT_ENOMEM.
+ * Every field Chromium's file defines for an entry is read ("name",
+ * "policy", "mode", "include_subdomains", "include_subdomains_for_pinning",
+ * "pins", "expect_ct", "expect_ct_report_uri") and its type checked; any
+ * other field is ignored and counted. An entry without "mode" is kept as an
+ * override (docs/preload-format.md, "Source").
+ * Errors: DT_EPARSE with err->line and err->col set for malformed JSON, a
+ * wrong schema, a field of the wrong type or listed twice, a "mode" other
+ * than "force-https", an empty "entries", a bad name (empty label, label >
+ * 63, name > 253, a character outside [a-z0-9-_], a leading/trailing dot,
+ * an IPv6 address) or a duplicate name (both lines in the message);
+ * DT_EINVAL for JSON over DT__PRELOAD_MAX_JSON; DT_ENOMEM.
  * ASCII uppercase in a name is lowered and counted (Chromium matches
  * lowercased hosts); a name that equals another only once lowered, with
- * the same include_subdomains, is merged and counted; with a different
- * flag it is a duplicate error. */
+ * the same mode and include_subdomains, is merged and counted; otherwise
+ * it is a duplicate error. */
 int dt__preload_compile(const char *json, size_t len,
                         const dt__preload_compile_opts *opts,
                         unsigned char **blob, size_t *blob_len,
                         dt__preload_compile_stats *stats,
                         dt__preload_error *err);
+/* The same from the file PATH: a regular file over DT__PRELOAD_MAX_JSON is
+ * refused from its size (stat) before it is opened or read (DT_EINVAL, the
+ * message names the limit); DT_EIO when it cannot be read. */
+int dt__preload_compile_file(const char *path,
+                             const dt__preload_compile_opts *opts,
+                             unsigned char **blob, size_t *blob_len,
+                             dt__preload_compile_stats *stats,
+                             dt__preload_error *err);
 
 /* XXH64 (seed) of len bytes; exposed for tests and the tool. */
 uint64_t dt__preload_xxh64(const void *data, size_t len, uint64_t seed);

@@ -1,4 +1,4 @@
-/* preload_emit.c — writes a preload blob (format 3, preload_format.h) from
+/* preload_emit.c — writes a preload blob (format 4, preload_format.h) from
  * sorted keys. Called by the compiler (preload_compile.c) after it has read
  * and checked the JSON, and by the untrusted open (preload.c), which
  * decodes a blob's keys and writes them again to check every byte.
@@ -207,15 +207,19 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
   uint8_t sym[256] = {0};
   for (unsigned c = 0; c < 256; c++)
     sym[c] = (uint8_t)dt__preload_sym((unsigned char)c);
-  size_t noinc = 0, nesc_s = 0, nesc_p = 0, incsub = 0;
+  /* An override is written as without include_subdomains (KEYS' INC is
+   * ignored for it), so the flag means "HSTS for the subtree". */
+  size_t noinc = 0, nesc_s = 0, nesc_p = 0, incsub = 0, novr = 0;
   for (size_t i = 0; i < n; i++) {
     size_t bi = i / DT__PRELOAD_BLOCK;
     P[i] = i % DT__PRELOAD_RESTART ? lcp(&keys[i], &keys[i - 1])
                                    : dt__preload_cpre(sep[bi], sep[bi + 1]);
     for (size_t j = P[i]; j < keys[i].n; j++)
       freq[j ? sym[keys[i].k[j - 1]] : 0][sym[keys[i].k[j]] - 1]++;
-    noinc += !keys[i].inc;
-    incsub += keys[i].inc;
+    int inc = keys[i].inc && !keys[i].ovr;
+    noinc += !inc;
+    incsub += inc;
+    novr += keys[i].ovr != 0;
   }
   uint8_t lens[NS][NS - 1];
   uint32_t code[NS][NS - 1];
@@ -258,6 +262,7 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
   h.n_escp = (uint32_t)nesc_p;
   h.n_escs = (uint32_t)nesc_s;
   h.n_noinc = (uint32_t)noinc;
+  h.n_ovr = (uint32_t)novr;
   h.stream_bits = (uint32_t)bits;
   fuse_geometry(n, &h.fuse_seg, &h.fuse_nseg);
   fuse = malloc(
@@ -287,6 +292,7 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
     dt__st_le32(b + DT__PRELOAD_HDR_U32 + 4 * i, v[i]);
   for (size_t i = 0; i < DT__PRELOAD_NSEC; i++)
     dt__st_le32(b + DT__PRELOAD_HDR_OFFS + 4 * i, h.off[i]);
+  dt__st_le32(b + DT__PRELOAD_HDR_NOVR, h.n_ovr);
   /* Separators (padding all ones) and the code lengths. */
   for (size_t bi = 0; bi < dt__preload_sep_slots(nbk); bi++)
     dt__st_le64(b + h.off[DT__PRELOAD_SEC_SEP] + 8 * bi,
@@ -298,6 +304,7 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
   uint8_t *escp = b + h.off[DT__PRELOAD_SEC_ESCP];
   uint8_t *escs = b + h.off[DT__PRELOAD_SEC_ESCS];
   uint8_t *ni = b + h.off[DT__PRELOAD_SEC_NOINC];
+  uint8_t *ov = b + h.off[DT__PRELOAD_SEC_OVR];
   uint8_t *tld = b + h.off[DT__PRELOAD_SEC_TLD];
   size_t pos = 0;
   uint32_t bflags = 0;
@@ -325,10 +332,14 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
       escs += 8;
       bflags |= DT__PRELOAD_B_SESC;
     }
-    if (!keys[i].inc) {
+    if (!keys[i].inc || keys[i].ovr) {
       dt__st_le32(ni, (uint32_t)i);
       ni += 4;
       bflags |= DT__PRELOAD_B_NOINC;
+    }
+    if (keys[i].ovr) {
+      dt__st_le32(ov, (uint32_t)i);
+      ov += 4;
     }
     if (!memchr(keys[i].k, '.', keys[i].n))
       tld[(hs[i] & 255) >> 3] |= (uint8_t)(1u << (hs[i] & 7));

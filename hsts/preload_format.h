@@ -1,4 +1,4 @@
-/* preload_format.h — the blob's byte layout (format version 3), shared by
+/* preload_format.h — the blob's byte layout (format version 4), shared by
  * the writer (preload_emit.c), the reader (preload.c) and the tests.
  * docs/preload-format.md is the prose version and says why each piece is
  * there. All integers are little-endian and read through byte loads, so a
@@ -18,7 +18,11 @@
  * a restart) and S = a fifth hash bit << 7 | the suffix's length in bits
  * (127: look it up in the escape table). A binary fuse filter over every
  * key's hash turns most absent ancestors away; a 256-bit map does the same
- * for one-label names. */
+ * for one-label names. Two sorted lists of entry numbers carry the flags:
+ * the entries without include_subdomains, and among them the overrides —
+ * entries of Chromium's file that are not force-https (pins or Expect-CT
+ * only), which still match and decide for their subtree in Chromium
+ * (net/http/transport_security_state.cc, PreloadDecoder::ReadEntry). */
 #ifndef DT_HSTS_PRELOAD_FORMAT_H
 #define DT_HSTS_PRELOAD_FORMAT_H
 
@@ -29,8 +33,9 @@
 #include "hsts/base/bytes.h"
 
 /* ---- header: 128 bytes ------------------------------------------------------
- * 0 magic "DTHSTSPL", then u32 fields at the offsets below, 112..119 zero,
- * 120 the XXH64 checksum (dt__preload_blob_checksum). */
+ * 0 magic "DTHSTSPL", then u32 fields at the offsets below: 8..67 the
+ * counts, 68..115 the section offsets, 116 the overrides' count; 120 the
+ * XXH64 checksum (dt__preload_blob_checksum). */
 #define DT__PRELOAD_HDR_SIZE 128u
 #define DT__PRELOAD_OFF_CHECKSUM 120u
 #define DT__PRELOAD_BLOCK 32u  /* entries a block: part of the format */
@@ -59,6 +64,8 @@ enum {
   DT__PRELOAD_SEC_ESCP,    /* (entry u32, p − c_b u32), sorted by entry */
   DT__PRELOAD_SEC_ESCS,    /* (entry u32, suffix bits u32), sorted */
   DT__PRELOAD_SEC_NOINC,   /* entry u32, sorted: no include_subdomains */
+  DT__PRELOAD_SEC_OVR,     /* entry u32, sorted: not force-https (overrides;
+                              each is in NOINC too) */
   DT__PRELOAD_SEC_CODELEN, /* 40 contexts x symbols 1..39: code lengths */
   DT__PRELOAD_SEC_TLD,     /* 256-bit map of one-label keys' hash & 255 */
   DT__PRELOAD_SEC_FUSE,    /* fuse filter cells, 6 bits each, + 8 bytes */
@@ -74,12 +81,18 @@ typedef struct dt__preload_hdr {
   uint32_t fuse_seg, fuse_nseg; /* segment length (power of 2), segments */
   uint32_t stream_bits;
   uint32_t off[DT__PRELOAD_NSEC];
+  uint32_t n_ovr; /* overrides: entries that are not force-https */
   uint64_t checksum;
 } dt__preload_hdr;
 
-/* Byte position of the first u32 field and of the section offsets. */
+/* Byte position of the first u32 field, of the section offsets and of the
+ * overrides' count (after the offsets: format 4 added both it and the
+ * twelfth offset in what were format 3's reserved bytes 112..119). */
 #define DT__PRELOAD_HDR_U32 8u
 #define DT__PRELOAD_HDR_OFFS 68u
+#define DT__PRELOAD_HDR_NOVR (DT__PRELOAD_HDR_OFFS + 4u * DT__PRELOAD_NSEC)
+_Static_assert(DT__PRELOAD_HDR_NOVR + 4 <= DT__PRELOAD_OFF_CHECKSUM,
+               "the header's fields overlap the checksum");
 
 static inline uint32_t dt__preload_rd32(const uint8_t *p) {
   return dt__ld_le32(p);
@@ -109,6 +122,7 @@ static inline void dt__preload_hdr_read(const uint8_t *b, dt__preload_hdr *h) {
   h->stream_bits = v[14];
   for (size_t i = 0; i < DT__PRELOAD_NSEC; i++)
     h->off[i] = dt__preload_rd32(b + DT__PRELOAD_HDR_OFFS + 4 * i);
+  h->n_ovr = dt__preload_rd32(b + DT__PRELOAD_HDR_NOVR);
   h->checksum = dt__preload_rd64(b + DT__PRELOAD_OFF_CHECKSUM);
 }
 
@@ -131,7 +145,8 @@ static inline size_t dt__preload_layout(const dt__preload_hdr *h,
                                         uint32_t off[DT__PRELOAD_NSEC]) {
   if (h->entries > 64u * 1024 * 1024 || h->fuse_seg > (1u << 20) ||
       h->fuse_nseg > (1u << 24) || h->n_escp > h->entries ||
-      h->n_escs > h->entries || h->n_noinc > h->entries)
+      h->n_escs > h->entries || h->n_noinc > h->entries ||
+      h->n_ovr > h->n_noinc)
     return 0;
   size_t sz[DT__PRELOAD_NSEC];
   sz[DT__PRELOAD_SEC_SEP] = 8 * dt__preload_sep_slots(h->n_blocks);
@@ -141,6 +156,7 @@ static inline size_t dt__preload_layout(const dt__preload_hdr *h,
   sz[DT__PRELOAD_SEC_ESCP] = 8 * (size_t)h->n_escp;
   sz[DT__PRELOAD_SEC_ESCS] = 8 * (size_t)h->n_escs;
   sz[DT__PRELOAD_SEC_NOINC] = 4 * (size_t)h->n_noinc;
+  sz[DT__PRELOAD_SEC_OVR] = 4 * (size_t)h->n_ovr;
   sz[DT__PRELOAD_SEC_CODELEN] = DT__PRELOAD_CODELEN_BYTES;
   sz[DT__PRELOAD_SEC_TLD] = 32;
   sz[DT__PRELOAD_SEC_FUSE] =
@@ -285,16 +301,19 @@ static inline int dt__preload_canon(const uint8_t *len, uint32_t *code) {
 /* ---- the writer (preload_emit.c)
  * --------------------------------------------- KEYS: n reversed, lowered,
  * valid names (>= 1 label, labels 1..63, total
- * <= 253), strictly increasing bytewise; INC their include_subdomains.
- * Writes a complete blob (*blob malloc'ed). Deterministic: the same keys
- * and date give the same bytes, which is how an untrusted open checks a
- * blob (it decodes the keys and writes them again). Returns 0, DT_ENOMEM,
- * or DT_EINVAL (the filter could not be built, or the blob would exceed
- * DT__PRELOAD_MAX_BLOB). */
+ * <= 253), strictly increasing bytewise; INC their include_subdomains, OVR
+ * whether they are overrides (not force-https: written as without
+ * include_subdomains whatever INC says, since Chromium's answer for an
+ * override never depends on it). Writes a complete blob (*blob malloc'ed).
+ * Deterministic: the same keys and date give the same bytes, which is how an
+ * untrusted open checks a blob (it decodes the keys and writes them again).
+ * Returns 0, DT_ENOMEM, or DT_EINVAL (the filter could not be built, or the
+ * blob would exceed DT__PRELOAD_MAX_BLOB). */
 typedef struct dt__preload_key_ref {
   const uint8_t *k;
   uint32_t n;
   uint8_t inc;
+  uint8_t ovr;
 } dt__preload_key_ref;
 int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
                      int32_t list_date, uint8_t **blob, size_t *blob_len);

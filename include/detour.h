@@ -537,6 +537,10 @@ typedef struct dt_preload_info {
   char list_date[11];     /* "YYYY-MM-DD" */
   char checksum_hex[17];  /* XXH64 of the blob, as stored in it */
   int embedded;           /* 1: the list built into libdetour */
+  uint32_t overrides;     /* entries that are not force-https (pins or
+                             Expect-CT only in Chromium's file), besides
+                             ENTRIES: under the chromium profile they match
+                             and answer "no HSTS" for their subtree */
 } dt_preload_info;
 DT_EXTERN void dt_preload_get_info(const dt_preload *p, dt_preload_info *out);
 /* Chromium stops using a list 70 days after it was built. */
@@ -544,8 +548,9 @@ DT_EXTERN void dt_preload_get_info(const dt_preload *p, dt_preload_info *out);
 /* Days since the list date by CLOCK (NULL: system); negative before it. */
 DT_EXTERN int64_t dt_preload_age_days(const dt_preload *p,
                                       const dt_clock *clock);
-/* {"entries", "include_subdomains", "blob_bytes", "derived_bytes",
- * "list_date", "checksum", "age_days", "stale", "source"}. New string. */
+/* {"entries", "include_subdomains", "overrides", "blob_bytes",
+ * "derived_bytes", "list_date", "checksum", "age_days", "stale",
+ * "source"}. New string. */
 DT_EXTERN char *dt_preload_info_to_json(const dt_preload *p,
                                         const dt_clock *clock);
 
@@ -554,8 +559,9 @@ typedef struct dt_preload_match {
   int known;
   const char *reason;                /* "exact", "ancestor", "no-entry",
                                         "ancestor-without-include-subdomains",
-                                        "cancelled-by-deeper-entry", "bad-host",
-                                        "disabled-stale"; static */
+                                        "cancelled-by-deeper-entry",
+                                        "overridden-by-non-hsts-entry",
+                                        "bad-host", "disabled-stale"; static */
   char entry[DT_MAX_HOST_BYTES + 1]; /* the deciding (or deepest) entry, ""
                                         when none */
   int include_subdomains;
@@ -578,14 +584,23 @@ typedef struct dt_preload_compile_stats {
   size_t entries_total;      /* objects in "entries" */
   size_t compiled;           /* force-https entries in the blob */
   size_t include_subdomains; /* of which with include_subdomains */
-  size_t skipped_mode;       /* mode absent or not "force-https" */
+  size_t overrides;          /* entries without "mode" (pins or Expect-CT
+                                only), kept: they match in Chromium */
   size_t case_duplicates;    /* names equal once lowered: merged */
   size_t blob_bytes;
   int32_t list_date_days;
+  size_t unknown_fields; /* entry fields Chromium's file does not define,
+                            ignored */
+  size_t skipped_ip;     /* names that are IPv4 addresses, skipped (an IP
+                            literal is never looked up) */
 } dt_preload_compile_stats;
+/* The largest JSON the compiler takes; a larger file is refused from its
+ * size before it is read. */
+#define DT_PRELOAD_MAX_JSON_BYTES (512u * 1024u * 1024u)
 /* Compiles Chromium's transport_security_state_static.json (JSON, LEN
  * bytes) dated LIST_DATE_DAYS into a new blob (*blob, dt_free). 0,
- * DT_EPARSE (ERR has the line and why), DT_ENOMEM. STATS may be NULL. */
+ * DT_EPARSE (ERR has the line, the column and why), DT_EINVAL (LEN over
+ * DT_PRELOAD_MAX_JSON_BYTES), DT_ENOMEM. STATS may be NULL. */
 DT_EXTERN int dt_preload_compile(const char *json, size_t len,
                                  int32_t list_date_days, unsigned char **blob,
                                  size_t *blob_len,

@@ -77,6 +77,7 @@ void dt_preload_get_info(const dt_preload *p, dt_preload_info *out) {
   dt__preload_get_info(p->p, &in);
   out->entries = in.entries;
   out->include_subdomains = in.include_subdomains;
+  out->overrides = in.overrides;
   out->blob_bytes = in.blob_bytes;
   out->derived_bytes = in.derived_bytes;
   out->list_date_days = in.list_date_days;
@@ -145,7 +146,7 @@ int dt_preload_compile(const char *json, size_t len, int32_t list_date_days,
   size_t rlen = 0;
   int rc = dt__preload_compile(json, len, &o, &raw, &rlen, &st, &pe);
   if (rc)
-    return dt__fail_at(err, rc, pe.line, 0, "%s",
+    return dt__fail_at(err, rc, pe.line, pe.col, "%s",
                        pe.msg[0] ? pe.msg : dt_strerror(rc));
   /* The compiler's blob comes from malloc, as dt_free expects. */
   *blob = raw;
@@ -155,8 +156,10 @@ int dt_preload_compile(const char *json, size_t len, int32_t list_date_days,
     stats->entries_total = st.entries_total;
     stats->compiled = st.compiled;
     stats->include_subdomains = st.include_subdomains;
-    stats->skipped_mode = st.skipped_mode;
+    stats->overrides = st.overrides;
     stats->case_duplicates = st.case_duplicates;
+    stats->unknown_fields = st.unknown_fields;
+    stats->skipped_ip = st.skipped_ip;
     stats->blob_bytes = st.blob_bytes;
     stats->list_date_days = list_date_days;
   }

@@ -207,6 +207,8 @@ char *dt_preload_info_to_json(const dt_preload *p, const dt_clock *clock) {
   dt__jw_uint(&w, in.entries);
   dt__jw_key(&w, "include_subdomains");
   dt__jw_uint(&w, in.include_subdomains);
+  dt__jw_key(&w, "overrides");
+  dt__jw_uint(&w, in.overrides);
   dt__jw_key(&w, "blob_bytes");
   dt__jw_uint(&w, in.blob_bytes);
   dt__jw_key(&w, "derived_bytes");
@@ -269,10 +271,14 @@ char *dt_preload_compile_stats_to_json(const dt_preload_compile_stats *st) {
   dt__jw_uint(&w, st->compiled);
   dt__jw_key(&w, "include_subdomains");
   dt__jw_uint(&w, st->include_subdomains);
-  dt__jw_key(&w, "skipped_mode");
-  dt__jw_uint(&w, st->skipped_mode);
+  dt__jw_key(&w, "overrides");
+  dt__jw_uint(&w, st->overrides);
   dt__jw_key(&w, "case_duplicates");
   dt__jw_uint(&w, st->case_duplicates);
+  dt__jw_key(&w, "unknown_fields");
+  dt__jw_uint(&w, st->unknown_fields);
+  dt__jw_key(&w, "skipped_ip");
+  dt__jw_uint(&w, st->skipped_ip);
   dt__jw_key(&w, "blob_bytes");
   dt__jw_uint(&w, st->blob_bytes);
   dt__jw_key(&w, "list_date");

@@ -4,7 +4,8 @@
 # detour_preload_compile, after a change of the blob format. Each blob is
 # written three times, behind the fuzz target's mode byte (fuzz/
 # fuzz_preload_blob.c): 0 as is, 1 checksum recomputed, 2 opened trusted.
-# truncated.bin is a blob cut inside its header; png.bin is kept.
+# truncated.bin is a blob cut inside its header; png.bin is kept. (An
+# empty list no longer compiles: empty.json stays a compile seed only.)
 set -eu
 build=${1:?usage: gen_preload_seeds.sh BUILD_DIR}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,5 +24,5 @@ rm -f "$out"/*-m[012].bin
 seed chromium-2016-head chromium-2016-head
 seed list-2026-head list-2026-head
 seed small small
-seed empty empty
+seed overrides overrides
 head -c 60 "$out/small-m0.bin" >"$out/truncated.bin"

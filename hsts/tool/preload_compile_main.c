@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hsts/base/file.h"
 #include "hsts/preload.h"
 
 static int write_c(const char *path, const unsigned char *blob, size_t n) {
@@ -68,19 +67,11 @@ int main(int argc, char **argv) {
             argv[0]);
     return 2;
   }
-  char *json;
-  size_t len;
-  dt_error rerr;
-  if (dt__file_read(in, 1u << 30, &json, &len, &rerr)) {
-    fprintf(stderr, "%s: %s\n", argv[0], rerr.message);
-    return 1;
-  }
   unsigned char *blob;
   size_t blen;
   dt__preload_compile_stats st;
   dt__preload_error err;
-  int rc = dt__preload_compile(json, len, &opts, &blob, &blen, &st, &err);
-  free(json);
+  int rc = dt__preload_compile_file(in, &opts, &blob, &blen, &st, &err);
   if (rc) {
     fprintf(stderr, "%s: %s: %s (%s)\n", argv[0], in, err.msg, dt_err_name(rc));
     return 1;
@@ -104,11 +95,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "%s: cannot write output\n", argv[0]);
     return 1;
   }
-  printf("preload: %zu entries read, %zu compiled (%zu include_subdomains), "
-         "%zu skipped (mode not force-https), %zu lowercased; %zu bytes (%.2f "
-         "B/name)\n",
-         st.entries_total, st.compiled, st.include_subdomains, st.skipped_mode,
-         st.lowercased, st.blob_bytes,
-         st.compiled ? (double)st.blob_bytes / (double)st.compiled : 0.0);
+  size_t names = st.compiled + st.overrides;
+  printf("preload: %zu entries read, %zu compiled (%zu include_subdomains) "
+         "and %zu overrides (no mode), %zu IP-address names skipped, %zu "
+         "lowercased, unknown fields ignored: %zu; %zu bytes (%.2f B/name)\n",
+         st.entries_total, st.compiled, st.include_subdomains, st.overrides,
+         st.skipped_ip, st.lowercased, st.unknown_fields, st.blob_bytes,
+         names ? (double)st.blob_bytes / (double)names : 0.0);
   return 0;
 }

@@ -19,7 +19,9 @@ LIST = """{
     {"name": "a.test", "policy": "test", "mode": "force-https", "include_subdomains": true},
     {"name": "deep.a.test", "policy": "test", "mode": "force-https"},
     {"name": "b.test", "policy": "test", "mode": "force-https"},
-    {"name": "pinned.test", "policy": "test", "pins": "google"}
+    {"name": "pinned.test", "policy": "test", "pins": "google"},
+    {"name": "pins.a.test", "policy": "test", "include_subdomains": true, "pins": "google",
+     "expect_staple": true}
   ]
 }
 """
@@ -59,10 +61,12 @@ class PreloadCli(unittest.TestCase):
 
     def test_compile_counts_and_info(self):
         self.assertEqual(self.compiled["entries"], 3)
-        self.assertEqual(self.compiled["skipped_mode"], 1)  # pins only, no force-https
+        self.assertEqual(self.compiled["overrides"], 2)  # pins only: kept, no HSTS
+        self.assertEqual(self.compiled["unknown_fields"], 1)  # expect_staple
         rc, _, _, js = self.pre("info")
         self.assertEqual(rc, 0)
-        self.assertEqual((js["entries"], js["include_subdomains"]), (3, 1))
+        self.assertEqual((js["entries"], js["include_subdomains"], js["overrides"]),
+                         (3, 1, 2))
         self.assertEqual(js["list_date"], "2026-11-01T00:00:00Z")
         self.assertEqual(js["blob_bytes"], os.path.getsize(self.blob))
         self.assertEqual(len(js["checksum"]), 16)
@@ -92,6 +96,33 @@ class PreloadCli(unittest.TestCase):
         self.assertEqual((js["known"], js["reason"]),
                          (False, "ancestor-without-include-subdomains"))
 
+    def test_query_entry_without_mode(self):
+        """An entry with pins only still matches in Chromium: no HSTS for it
+        and under it, whatever its ancestors say; fetch and firefox do not
+        have it in their lists."""
+        rc, _, _, js = self.pre("query", "x.pins.a.test")
+        self.assertEqual(rc, 0)
+        self.assertEqual((js["known"], js["entry"]["name"], js["reason"], js["cancelled"]),
+                         (False, "pins.a.test", "overridden-by-non-hsts-entry", "a.test"))
+        rc, _, _, js = self.pre("--profile", "firefox", "query", "x.pins.a.test")
+        self.assertEqual((js["known"], js["entry"]["name"], js["reason"]),
+                         (True, "a.test", "ancestor"))
+        rc, _, _, js = self.pre("query", "pinned.test")
+        self.assertEqual((js["known"], js["reason"]),
+                         (False, "overridden-by-non-hsts-entry"))
+        rc, out, _, _ = run_detour(["preload", "--preload-file", self.blob, "query",
+                                    "pins.a.test"], env=self.env)
+        self.assertIn("not preloaded: overridden-by-non-hsts-entry", out)
+
+    def test_compile_summary_counts_what_it_kept_and_ignored(self):
+        src = os.path.join(self.tmp.name, "list.json")
+        rc, _, err, _ = run_detour(["preload", "compile", "--date", "2026-11-01", src,
+                                    "-o", os.path.join(self.tmp.name, "y.bin")],
+                                   env=self.env)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("2 overrides", err)
+        self.assertIn("unknown fields ignored: 1", err)
+
     def fetch(self, url, *extra):
         args = ["fetch", "--json", "--cacert", ca_file(), "--preload-file", self.blob,
                 "--hsts-store", os.path.join(self.tmp.name, "hsts.txt"),
@@ -111,6 +142,18 @@ class PreloadCli(unittest.TestCase):
         self.assertEqual(hop["reason"]["list_date"], "2026-11-01")
         self.assertIn("preload entry a.test, includeSubDomains", hop["note"])
         self.assertEqual(self.fx.connections("http"), plain)
+
+    def test_navigation_under_an_entry_without_mode(self):
+        """Chromium does not force https under a pins-only entry, even below a
+        force-https ancestor with include_subdomains; Firefox's list has only
+        the force-https entries, so the ancestor applies there."""
+        for profile, upgraded in (("chromium", False), ("firefox", True)):
+            args = ["fetch", "--json", "--no-hsts-store", "--profile", profile,
+                    "--preload-file", self.blob, "--cacert", ca_file(),
+                    *self.fx.connect_to_args(["x.pins.a.test"]), "http://x.pins.a.test/"]
+            rc, _, err, js = run_detour(args, env=self.env)
+            self.assertIsNotNone(js, err)
+            self.assertEqual(js["hops"][0]["synthetic"], upgraded, profile)
 
     def test_max_age_zero_cannot_switch_off_a_preloaded_host(self):
         rc, js, _ = self.fetch("https://b.test/zero")
@@ -180,7 +223,16 @@ class PreloadCli(unittest.TestCase):
         rc, _, err, _ = run_detour(["preload", "compile", src, "-o",
                                     os.path.join(self.tmp.name, "x.bin")], env=self.env)
         self.assertEqual(rc, 2)
-        self.assertIn("broken.json: line 3", err)
+        self.assertIn("broken.json: line 3, column 12: empty label", err)
+
+    def test_compile_refuses_a_mode_chromium_does_not_have(self):
+        src = os.path.join(self.tmp.name, "mode.json")
+        with open(src, "w") as f:
+            f.write('{"entries": [\n  {"name": "ok.test", "mode": "force-http"}\n]}\n')
+        rc, _, err, _ = run_detour(["preload", "compile", src, "-o",
+                                    os.path.join(self.tmp.name, "x.bin")], env=self.env)
+        self.assertEqual(rc, 2)
+        self.assertIn('mode.json: line 2, column 31: "mode" is not "force-https"', err)
 
 
 if __name__ == "__main__":

@@ -214,15 +214,24 @@ int main(void) {
   dt__json_doc *doc = NULL;
   CHECK_INT(dt__json_parse(&doc, json, jlen, DT_JSON_ALLOW_COMMENTS, NULL), 0);
   const dt__json *ents = dt__json_get(dt__json_root(doc), "entries");
-  g_nref = dt__json_count(ents);
-  g_ref = calloc(g_nref, sizeof *g_ref);
-  size_t i = 0;
-  for (const dt__json *e = dt__json_first(ents); e; e = dt__json_next(e), i++) {
-    g_ref[i].name = dt__json_string(dt__json_get(e, "name"), NULL);
-    g_ref[i].incsub = dt__json_bool(dt__json_get(e, "include_subdomains"));
+  g_ref = calloc(dt__json_count(ents), sizeof *g_ref);
+  size_t skipped_ip = 0;
+  for (const dt__json *e = dt__json_first(ents); e; e = dt__json_next(e)) {
+    const char *nm = dt__json_string(dt__json_get(e, "name"), NULL);
+    /* The compiler skips a name whose last label is a number (an IPv4
+     * address: the list has "1.0.0.1"); the reference does too. */
+    const char *last = strrchr(nm, '.') ? strrchr(nm, '.') + 1 : nm;
+    if (strspn(last, "0123456789") == strlen(last)) {
+      skipped_ip++;
+      continue;
+    }
+    g_ref[g_nref].name = nm;
+    g_ref[g_nref++].incsub =
+        dt__json_bool(dt__json_get(e, "include_subdomains"));
   }
   qsort(g_ref, g_nref, sizeof *g_ref, cmp_ref);
-  CHECK_INT(g_nref, 94600);
+  CHECK_INT(g_nref, 94599);
+  CHECK_INT(skipped_ip, 1);
 
   /* 1. The blob the build embedded (default.bin), opened untrusted. */
   dt__preload *p = NULL;
@@ -233,8 +242,9 @@ int main(void) {
   if (rc == 0) {
     dt__preload_info info;
     dt__preload_get_info(p, &info);
-    CHECK_INT(info.entries, 94600);
+    CHECK_INT(info.entries, 94599);
     CHECK_INT(info.include_subdomains, 94350);
+    CHECK_INT(info.overrides, 0); /* the list has force-https entries only */
     CHECK_STR(info.list_date, "2026-06-01");
     /* What docs/embedding.md promises a context costs besides the blob:
      * the pair table (78 KB) and the smaller tables, under 112 KB. */

@@ -1,11 +1,16 @@
 /* test_preload_blob.c — bad blobs are refused with DT_EPRELOAD and a clear
  * message (truncated, each header byte flipped, body bytes changed, wrong
- * version, foreign files); compile errors carry the line; the genuine 2016
- * Chromium file compiles with the right counts; XXH64 test vectors. */
+ * version, foreign files); compile errors carry the line and the column; a
+ * list file over the size limit is refused before it is read; the genuine
+ * 2016 Chromium file compiles with the right counts, its entries without
+ * "mode" kept as overrides; XXH64 test vectors. */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dt_test.h"
 #include "hsts/base/file.h"
@@ -31,7 +36,7 @@ static int open_expect(const uint8_t *b, size_t n, unsigned flags, int want,
   uint8_t *copy = malloc(n ? n : 1);
   memcpy(copy, b, n);
   dt__preload *p = NULL;
-  dt__preload_error err = {0, ""};
+  dt__preload_error err = {0, 0, ""};
   int rc = dt__preload_open_mem(&p, copy, n, flags, &err);
   int ok = rc == want && (!msg || strstr(err.msg, msg)) && (rc != 0 || p);
   if (!ok)
@@ -55,7 +60,7 @@ static int open_expect(const uint8_t *b, size_t n, unsigned flags, int want,
 typedef struct compile_row {
   const char *json;
   int rc;
-  size_t line;
+  size_t line, col;
   const char *msg;
 } compile_row;
 
@@ -64,64 +69,112 @@ static const compile_row compile_rows[] = {
     {"// c\n{\"pinsets\": [],\n \"entries\": [\n  {\"name\": \"a.test\", "
      "\"mode\": \"force-https\", "
      "\"pins\": \"x\"}\n]}",
-     0, 0, NULL},
-    /* Malformed JSON: the reader's line. */
-    {"{\n\"entries\": [\n{\"name\": \"a.test\",}\n]}", DT_EPARSE, 3,
+     0, 0, 0, NULL},
+    /* Malformed JSON: the reader's line and column. */
+    {"{\n\"entries\": [\n{\"name\": \"a.test\",}\n]}", DT_EPARSE, 3, 19,
      "malformed JSON"},
-    {"{\"entries\": [", DT_EPARSE, 1, "malformed JSON"},
-    {"", DT_EPARSE, 1, "malformed JSON"},
+    {"{\"entries\": [", DT_EPARSE, 1, 14, "malformed JSON"},
+    {"", DT_EPARSE, 1, 1, "malformed JSON"},
     /* Schema. */
-    {"[]", DT_EPARSE, 1, "top level is not an object"},
-    {"{\"x\": 1}", DT_EPARSE, 1, "no \"entries\" array"},
-    {"{\"entries\": {}}", DT_EPARSE, 1, "no \"entries\" array"},
-    {"{\"entries\": [\n 3]}", DT_EPARSE, 2, "entry is not an object"},
-    {"{\"entries\": [\n{\"mode\": \"force-https\"}]}", DT_EPARSE, 2,
+    {"[]", DT_EPARSE, 1, 1, "top level is not an object"},
+    {"{\"x\": 1}", DT_EPARSE, 1, 1, "no \"entries\" array"},
+    {"{\"entries\": {}}", DT_EPARSE, 1, 13, "no \"entries\" array"},
+    {"{\"entries\": [\n 3]}", DT_EPARSE, 2, 2, "entry is not an object"},
+    {"{\"entries\": [\n{\"mode\": \"force-https\"}]}", DT_EPARSE, 2, 1,
      "without a string \"name\""},
-    {"{\"entries\": [\n{\"name\": 5}]}", DT_EPARSE, 2,
-     "without a string \"name\""},
+    {"{\"entries\": [\n{\"name\": 5}]}", DT_EPARSE, 2, 10,
+     "\"name\" is not a string"},
     {"{\"entries\": [\n\n{\"name\": \"a.test\", \"mode\": 1}]}", DT_EPARSE, 3,
-     "\"mode\" is not a string"},
+     28, "\"mode\" is not a string"},
     {"{\"entries\": [\n{\"name\": \"a.test\", \"mode\": \"force-https\", "
      "\"include_subdomains\": 1}]}",
-     DT_EPARSE, 2, "not a boolean"},
-    /* Bad names (the line of the entry). */
+     DT_EPARSE, 2, 65, "\"include_subdomains\" is not a boolean"},
+    /* Every field Chromium's file defines has its type checked. */
+    {"{\"entries\": [\n{\"name\": \"a.test\", \"policy\": 7}]}", DT_EPARSE, 2,
+     30, "\"policy\" is not a string"},
+    {"{\"entries\": [\n{\"name\": \"a.test\", \"pins\": true}]}", DT_EPARSE, 2,
+     28, "\"pins\" is not a string"},
+    {"{\"entries\": [\n{\"name\": \"a.test\",\n  \"expect_ct\": \"yes\"}]}",
+     DT_EPARSE, 3, 16, "\"expect_ct\" is not a boolean"},
+    {"{\"entries\": [\n{\"name\": \"a.test\", \"expect_ct\": true, "
+     "\"expect_ct_report_uri\": 5}]}",
+     DT_EPARSE, 2, 63, "\"expect_ct_report_uri\" is not a string"},
+    {"{\"entries\": [\n{\"name\": \"a.test\", "
+     "\"include_subdomains_for_pinning\": \"true\"}]}",
+     DT_EPARSE, 2, 54, "\"include_subdomains_for_pinning\" is not a boolean"},
+    {"{\"entries\": [\n{\"name\": \"a.test\", \"mode\": \"force-https\",\n "
+     "\"mode\": \"force-https\"}]}",
+     DT_EPARSE, 3, 10, "\"mode\" twice in one entry (first at line 2)"},
+    /* Chromium's only mode is "force-https": anything else is refused. */
+    {"{\"entries\": [\n{\"name\": \"a.test\", \"mode\": \"force-http\"}]}",
+     DT_EPARSE, 2, 28, "\"mode\" is not \"force-https\": \"force-http\""},
+    {"{\"entries\": [\n{\"name\": \"a.test\", \"mode\": \"\"}]}", DT_EPARSE, 2,
+     28, "\"mode\" is not \"force-https\""},
+    /* An empty list is a mistake. */
+    {"{\"entries\": []}", DT_EPARSE, 1, 13, "\"entries\" is empty"},
+    {"// c\n{\n  \"pinsets\": [],\n  \"entries\": [\n  ]\n}", DT_EPARSE, 4, 14,
+     "\"entries\" is empty"},
+    /* Bad names (where the name is). */
     {"{\"entries\": [\n{\"name\": \"\", \"mode\": \"force-https\"}]}",
-     DT_EPARSE, 2, "empty name"},
+     DT_EPARSE, 2, 10, "empty name"},
     {"{\"entries\": [\n{\"name\": \"a..test\", \"mode\": \"force-https\"}]}",
-     DT_EPARSE, 2, "empty label"},
+     DT_EPARSE, 2, 10, "empty label"},
     {"{\"entries\": [\n{\"name\": \".a.test\", \"mode\": \"force-https\"}]}",
-     DT_EPARSE, 2, "empty label"},
+     DT_EPARSE, 2, 10, "empty label"},
     {"{\"entries\": [\n{\"name\": \"a.test.\", \"mode\": \"force-https\"}]}",
-     DT_EPARSE, 2, "empty label"},
+     DT_EPARSE, 2, 10, "empty label"},
     {"{\"entries\": [\n{\"name\": \"a b.test\", \"mode\": \"force-https\"}]}",
-     DT_EPARSE, 2, "character outside"},
+     DT_EPARSE, 2, 10, "character outside"},
     {"{\"entries\": [\n{\"name\": \"\xc3\xa4.test\", \"mode\": "
      "\"force-https\"}]}",
-     DT_EPARSE, 2, "character outside"},
+     DT_EPARSE, 2, 10, "character outside"},
     {"{\"entries\": [\n{\"name\": \"a\\u0000.test\", \"mode\": "
      "\"force-https\"}]}",
-     DT_EPARSE, 2, "NUL byte"},
+     DT_EPARSE, 2, 10, "NUL byte"},
     {"{\"entries\": [\n{\"name\": "
      "\"1234567890123456789012345678901234567890123456789012345678901234."
      "test\", "
      "\"mode\": \"force-https\"}]}",
-     DT_EPARSE, 2, "label longer than 63"},
-    /* A bad name is refused even in an entry that would be skipped. */
-    {"{\"entries\": [\n{\"name\": \"a..b\"}]}", DT_EPARSE, 2, "empty label"},
-    /* Duplicates: the second line, and the first in the message. */
+     DT_EPARSE, 2, 10, "label longer than 63"},
+    /* An IPv6 address is not a name (IPv4: skipped, below). */
+    {"{\"entries\": [\n{\"mode\": \"force-https\", \"name\": "
+     "\"2606:4700:4700::1111\"}]}",
+     DT_EPARSE, 2, 33, "name is an IPv6 address: \"2606:4700:4700::1111\""},
+    /* A bad name is refused in an entry without "mode" too. */
+    {"{\"entries\": [\n{\"name\": \"a..b\"}]}", DT_EPARSE, 2, 10,
+     "empty label"},
+    /* Duplicates: the second place, and the first in the message. */
     {"{\"entries\": [\n{\"name\": \"a.test\", \"mode\": \"force-https\"},\n"
      "{\"name\": \"b.test\", \"mode\": \"force-https\"},\n"
      "{\"name\": \"a.test\", \"mode\": \"force-https\", "
      "\"include_subdomains\": true}]}",
-     DT_EPARSE, 4, "duplicate name (first at line 2): \"a.test\""},
-    /* Equal once lowered: merged with the same flags, refused otherwise. */
+     DT_EPARSE, 4, 10,
+     "duplicate name (first at line 2, column 10): \"a.test\""},
+    /* ... also once with "mode" and once without (either order). */
+    {"{\"entries\": [\n{\"name\": \"a.test\", \"pins\": \"x\"},\n"
+     "  {\"name\": \"a.test\", \"mode\": \"force-https\"}]}",
+     DT_EPARSE, 3, 12,
+     "duplicate name (first at line 2, column 10; once force-https, once "
+     "without \"mode\"): \"a.test\""},
+    {"{\"entries\": [\n{\"name\": \"a.test\", \"mode\": \"force-https\"},\n"
+     "{\"name\": \"a.test\", \"expect_ct\": true}]}",
+     DT_EPARSE, 3, 10, "once force-https, once without \"mode\""},
+    {"{\"entries\": [\n{\"name\": \"a.test\", \"pins\": \"x\"},\n"
+     "{\"name\": \"a.test\", \"pins\": \"y\"}]}",
+     DT_EPARSE, 3, 10,
+     "duplicate name (first at line 2, column 10): \"a.test\""},
+    /* Equal once lowered: merged with the same mode and flags, refused
+     * otherwise. */
     {"{\"entries\": [\n{\"name\": \"dev\", \"mode\": \"force-https\"},\n"
      "{\"name\": \"DEV\", \"mode\": \"force-https\"}]}",
-     0, 0, NULL},
+     0, 0, 0, NULL},
     {"{\"entries\": [\n{\"name\": \"dev\", \"mode\": \"force-https\"},\n"
      "{\"name\": \"DEV\", \"mode\": \"force-https\", \"include_subdomains\": "
      "true}]}",
-     DT_EPARSE, 3, "duplicate name (first at line 2): \"dev\""},
+     DT_EPARSE, 3, 10, "duplicate name (first at line 2, column 10): \"dev\""},
+    {"{\"entries\": [\n{\"name\": \"dev\", \"mode\": \"force-https\"},\n"
+     "{\"name\": \"DEV\"}]}",
+     DT_EPARSE, 3, 10, "once force-https, once without \"mode\""},
 };
 
 int main(void) {
@@ -141,12 +194,15 @@ int main(void) {
     dt__preload_compile_opts o = {20605};
     unsigned char *blob = NULL;
     size_t blen = 0;
-    dt__preload_error err = {0, ""};
+    dt__preload_error err = {0, 0, ""};
     int rc = dt__preload_compile(r->json, strlen(r->json), &o, &blob, &blen,
                                  NULL, &err);
-    CHECK_INT(rc, r->rc);
+    CHECK_(rc == r->rc, "row %zu: rc %d, wanted %d (%s)", i, rc, r->rc,
+           err.msg);
     if (r->rc) {
-      CHECK_INT(err.line, r->line);
+      CHECK_(err.line == r->line && err.col == r->col,
+             "row %zu: at %zu:%zu, wanted %zu:%zu (%s)", i, err.line, err.col,
+             r->line, r->col, err.msg);
       CHECK_(strstr(err.msg, r->msg) != NULL, "row %zu: \"%s\" lacks \"%s\"", i,
              err.msg, r->msg);
       CHECK(blob == NULL);
@@ -154,7 +210,87 @@ int main(void) {
     free(blob);
   }
 
-  /* The genuine 2016 file: comments, pinsets, pin-only entries (no mode). */
+  /* An IPv4 name is skipped and counted, not refused: Chromium's own file
+   * has had "1.0.0.1" since 2018. Unknown fields are counted. */
+  {
+    const char *ip =
+        "{\"entries\": [\n{\"name\": \"1.0.0.1\", \"mode\": "
+        "\"force-https\"},\n{\"name\": \"a.10\", \"pins\": \"x\"},\n"
+        "{\"name\": \"10.a\", \"mode\": \"force-https\", "
+        "\"expect_staple\": true, \"x\": [1, {}]}]}";
+    dt__preload_compile_opts o = {20605};
+    unsigned char *blob = NULL;
+    size_t blen = 0;
+    dt__preload_compile_stats st;
+    CHECK_INT(dt__preload_compile(ip, strlen(ip), &o, &blob, &blen, &st, NULL),
+              0);
+    CHECK_INT(st.skipped_ip, 2);
+    CHECK_INT(st.compiled, 1);
+    CHECK_INT(st.overrides, 0);
+    CHECK_INT(st.unknown_fields, 2);
+    free(blob);
+  }
+
+  /* The size limit comes before any byte is read: a sparse file one byte
+   * over it is refused at once, its size and the limit named, and this
+   * process reads next to nothing meanwhile (/proc/self/io's rchar counts
+   * every byte read() returns). The in-memory compiler has the same
+   * bound, checked before it looks at the text. */
+  {
+    char path[] = "/tmp/detour-preload-big-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+      CHECK_INT(ftruncate(fd, (off_t)DT__PRELOAD_MAX_JSON + 1), 0);
+      close(fd);
+      unsigned long long r0 = 0, r1 = 0;
+      char line[128];
+      FILE *io = fopen("/proc/self/io", "r");
+      while (io && fgets(line, sizeof line, io))
+        sscanf(line, "rchar: %llu", &r0);
+      if (io) fclose(io);
+      dt__preload_compile_opts o = {20605};
+      unsigned char *blob = NULL;
+      size_t blen = 0;
+      dt__preload_error err;
+      struct timespec t0, t1;
+      clock_gettime(CLOCK_MONOTONIC, &t0);
+      int rc = dt__preload_compile_file(path, &o, &blob, &blen, NULL, &err);
+      clock_gettime(CLOCK_MONOTONIC, &t1);
+      io = fopen("/proc/self/io", "r");
+      while (io && fgets(line, sizeof line, io))
+        sscanf(line, "rchar: %llu", &r1);
+      if (io) fclose(io);
+      double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+      CHECK_INT(rc, DT_EINVAL);
+      CHECK(blob == NULL);
+      CHECK_(strstr(err.msg, "536870913 bytes") &&
+                 strstr(err.msg, "limit of 536870912 bytes (512 MiB)"),
+             "message: %s", err.msg);
+      CHECK_(ms < 200, "refusing took %.1f ms", ms);
+      CHECK_(!io || r1 - r0 < 64 * 1024, "read %llu bytes", r1 - r0);
+      remove(path);
+    }
+    dt__preload_compile_opts o = {20605};
+    unsigned char *blob = NULL;
+    size_t blen = 0;
+    dt__preload_error err;
+    /* LEN is all that is looked at: the text is never read. */
+    CHECK_INT(dt__preload_compile("{}", (size_t)DT__PRELOAD_MAX_JSON + 1, &o,
+                                  &blob, &blen, NULL, &err),
+              DT_EINVAL);
+    CHECK(strstr(err.msg, "limit of 536870912 bytes") != NULL);
+    /* A file that is not there: DT_EIO with its name. */
+    CHECK_INT(dt__preload_compile_file(DETOUR_SOURCE_DIR "/no/such.json", &o,
+                                       &blob, &blen, NULL, &err),
+              DT_EIO);
+    CHECK(strstr(err.msg, "no/such.json") != NULL);
+  }
+
+  /* The genuine 2016 file: comments, pinsets, entries without "mode" (pins
+   * or Expect-CT only), which are kept as overrides, and fields Chromium's
+   * file has since dropped (expect_staple...), counted. */
   size_t jlen = 0;
   char *json = read_file(
       DETOUR_SOURCE_DIR "/fixtures/preload/chromium-2016-sample.json", &jlen);
@@ -173,23 +309,61 @@ int main(void) {
      * name once lowered (same flags), so 13,138 distinct names. */
     CHECK_INT(st.force_https, 13139);
     CHECK_INT(st.compiled, 13138);
+    CHECK_INT(st.include_subdomains, 12890);
     CHECK_INT(st.case_duplicates, 1);
-    CHECK_INT(st.skipped_mode, 260);
+    CHECK_INT(st.overrides, 260);
     CHECK_INT(st.lowercased, 1);
+    CHECK_INT(st.skipped_ip, 0);
+    /* expect_staple, expect_staple_report_uri (2 each) and
+     * include_subdomains_for_expect_staple (1). */
+    CHECK_INT(st.unknown_fields, 5);
     dt__preload *p = NULL;
     CHECK_INT(dt__preload_open_mem(&p, blob, blen, 0, &err), 0);
     dt__preload_info info;
     dt__preload_get_info(p, &info);
     CHECK_INT(info.entries, 13138);
+    CHECK_INT(info.overrides, 260);
+    CHECK_INT(info.include_subdomains, 12890);
     CHECK_INT(info.blob_bytes, blen);
-    dt__preload_match m;
-    CHECK_INT(
-        dt__preload_lookup(p, "0xaa55.me", 9, DT__PRELOAD_MOST_SPECIFIC, &m),
-        1);
-    /* A pin-only entry (no mode) is not an HSTS entry. */
-    CHECK_INT(dt__preload_lookup(p, "pinningtest.appspot.com", 23,
-                                 DT__PRELOAD_MOST_SPECIFIC, &m),
-              0);
+    printf("2016 file: %zu bytes, %.2f B/name over %u names\n", blen,
+           (double)blen / (info.entries + info.overrides),
+           info.entries + info.overrides);
+    static const struct {
+      const char *host;
+      int mode, known;
+      dt__preload_reason reason;
+      const char *name, *cancelled;
+    } known[] = {
+        {"0xaa55.me", 0, 1, DT__PRELOAD_R_EXACT, "0xaa55.me", ""},
+        /* Pins only: no HSTS, for the name and under it (chromium). */
+        {"pinningtest.appspot.com", 0, 0, DT__PRELOAD_R_OVERRIDDEN,
+         "pinningtest.appspot.com", ""},
+        {"pinningtest.appspot.com", 1, 0, DT__PRELOAD_R_NO_ENTRY, "", ""},
+        {"chart.apis.google.com", 0, 0, DT__PRELOAD_R_OVERRIDDEN,
+         "chart.apis.google.com", "apis.google.com"},
+        {"x.chart.apis.google.com", 0, 0, DT__PRELOAD_R_OVERRIDDEN,
+         "chart.apis.google.com", "apis.google.com"},
+        {"chart.apis.google.com", 1, 1, DT__PRELOAD_R_ANCESTOR,
+         "apis.google.com", ""},
+        {"x.apis.google.com", 0, 1, DT__PRELOAD_R_ANCESTOR, "apis.google.com",
+         ""},
+        {"foo.appspot.com", 0, 0, DT__PRELOAD_R_OVERRIDDEN, "appspot.com", ""},
+        {"webfilings.appspot.com", 0, 1, DT__PRELOAD_R_EXACT,
+         "webfilings.appspot.com", ""},
+        {"preloaded-expect-ct.badssl.com", 0, 0, DT__PRELOAD_R_OVERRIDDEN,
+         "preloaded-expect-ct.badssl.com", ""},
+    };
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++) {
+      dt__preload_match m;
+      int k = dt__preload_lookup(p, known[i].host, strlen(known[i].host),
+                                 (dt__preload_mode)known[i].mode, &m);
+      CHECK_(k == known[i].known && m.reason == known[i].reason &&
+                 strcmp(m.name, known[i].name) == 0 &&
+                 strcmp(m.cancelled, known[i].cancelled) == 0,
+             "2016 file, %s mode %d: %d %s \"%s\" cancelled \"%s\"",
+             known[i].host, known[i].mode, k, dt__preload_reason_name(m.reason),
+             m.name, m.cancelled);
+    }
     dt__preload_free(p);
     free(blob);
     free(json);
@@ -204,7 +378,10 @@ int main(void) {
                     "{\"name\": \"b.a.test\", \"mode\": \"force-https\"},\n"
                     "{\"name\": \"c.test\", \"mode\": \"force-https\"},\n"
                     "{\"name\": \"d.test\", \"mode\": \"force-https\", "
-                    "\"include_subdomains\": true}]}";
+                    "\"include_subdomains\": true},\n"
+                    "{\"name\": \"e.d.test\", \"pins\": \"x\", "
+                    "\"include_subdomains\": true},\n"
+                    "{\"name\": \"p.test\", \"expect_ct\": true}]}";
   dt__preload_compile_opts o = {20605};
   unsigned char *blob = NULL;
   size_t n = 0;
@@ -240,9 +417,13 @@ int main(void) {
    * names (the untrusted open rewrites them), padding included. The one
    * exception is a valid blob of another list: an index in the
    * no-include_subdomains list moved to another entry of a block that
-   * already has one. Such a blob opens and answers for that list. */
+   * already has one, or one in the override list moved to another entry
+   * without include_subdomains. Such a blob opens and answers for that
+   * list. */
   dt__preload_hdr h;
   dt__preload_hdr_read(blob, &h);
+  CHECK_INT(h.n_ovr, 2);
+  CHECK_INT(h.n_noinc, 4);
   size_t forged = 0, refused = 0, other_list = 0;
   for (size_t k = DT__PRELOAD_HDR_SIZE; k < n; k++)
     for (unsigned v = 0; v < 256; v += 37) {
@@ -254,31 +435,55 @@ int main(void) {
       dt__preload *fp = NULL;
       if (dt__preload_open_mem(&fp, c, n, 0, NULL) != 0)
         refused++;
-      else if (k >= h.off[DT__PRELOAD_SEC_NOINC] &&
-               k < h.off[DT__PRELOAD_SEC_NOINC] + 4 * h.n_noinc)
+      else if ((k >= h.off[DT__PRELOAD_SEC_NOINC] &&
+                k < h.off[DT__PRELOAD_SEC_NOINC] + 4 * h.n_noinc) ||
+               (k >= h.off[DT__PRELOAD_SEC_OVR] &&
+                k < h.off[DT__PRELOAD_SEC_OVR] + 4 * h.n_ovr))
         other_list += open_expect(c, n, 0, 0, NULL);
       else
         fprintf(stderr, "  forged byte %zu = %u opened\n", k, v);
       dt__preload_free(fp);
     }
-  CHECK_(refused + other_list == forged && other_list < 8,
+  CHECK_(refused + other_list == forged && other_list < 12,
          "%zu of %zu forged blobs refused, %zu another valid list", refused,
          forged, other_list);
-  /* Wrong version, with a valid checksum: 2 is the layout before this
-   * one; 4 is the future. */
+  /* Wrong version, with a valid checksum: 1 to 3 are the layouts before
+   * this one (the message says how to get a blob this build reads); 5 is
+   * the future. */
   memcpy(c, blob, n);
-  c[8] = 2;
+  for (uint8_t v = 1; v <= 3; v++) {
+    char want[64];
+    c[8] = v;
+    fix_checksum(c, n);
+    snprintf(want, sizeof want, "unsupported blob version %u", v);
+    CHECK(open_expect(c, n, 0, DT_EPRELOAD, want));
+    CHECK(open_expect(c, n, DT__PRELOAD_TRUSTED, DT_EPRELOAD,
+                      "compile the list again with `detour preload compile`"));
+  }
+  c[8] = 5;
   fix_checksum(c, n);
-  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "unsupported blob version 2"));
-  c[8] = 4;
-  fix_checksum(c, n);
-  CHECK(open_expect(c, n, 0, DT_EPRELOAD, "unsupported blob version 4"));
+  CHECK(open_expect(c, n, 0, DT_EPRELOAD,
+                    "unsupported blob version 5 (this build reads 4)"));
   /* What even a trusted open checks, each with a valid checksum. */
   memcpy(c, blob, n); /* one more entry without include_subdomains */
   c[28]--;
   fix_checksum(c, n);
   CHECK(open_expect(c, n, DT__PRELOAD_TRUSTED, DT_EPRELOAD,
                     "inconsistent counts"));
+  memcpy(c, blob, n); /* more overrides than entries without the flag */
+  c[DT__PRELOAD_HDR_NOVR] = 5;
+  fix_checksum(c, n);
+  CHECK(open_expect(c, n, DT__PRELOAD_TRUSTED, DT_EPRELOAD,
+                    "inconsistent counts"));
+  memcpy(c, blob, n); /* an override's index moved onto an entry that has
+                         include_subdomains: the rewrite differs */
+  {
+    uint8_t *ov = c + h.off[DT__PRELOAD_SEC_OVR];
+    uint32_t first = dt__preload_rd32(ov);
+    ov[0] = (uint8_t)(first == 0 ? 3 : 0); /* a.test, d.test have it */
+    fix_checksum(c, n);
+    CHECK(open_expect(c, n, 0, DT_EPRELOAD, "not in canonical form"));
+  }
   memcpy(c, blob, n); /* a section moved */
   c[DT__PRELOAD_HDR_OFFS + 4 * DT__PRELOAD_SEC_FUSE] += 64;
   fix_checksum(c, n);
