@@ -312,13 +312,7 @@ int dt__jar_import_netscape(dt__cookie_jar *j, const char *buf, size_t len,
         !(n - k >= 10 && memcmp(line + k, "#HttpOnly_", 10) == 0))
       continue; /* a comment (curl's header is one) */
     int rc = netscape_line(j, line + k, n - k, now_ms);
-    if (rc == DT_ENOMEM) return dt__file_report_oom(rep);
-    if (rc == 1)
-      rep->expired++;
-    else if (rc)
-      dt__file_report_bad(rep, lineno);
-    else
-      rep->loaded++;
+    if (dt__file_report_record(rep, rc, lineno)) return DT_ENOMEM;
   }
   return 0;
 }

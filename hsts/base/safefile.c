@@ -90,6 +90,17 @@ void dt__file_report_bad(dt__file_report *rep, size_t lineno) {
   if (rep->nbad < DT__FILE_BAD_KEPT) rep->bad_lines[rep->nbad++] = lineno;
 }
 
+int dt__file_report_record(dt__file_report *rep, int rc, size_t lineno) {
+  if (rc == DT_ENOMEM) return dt__file_report_oom(rep);
+  if (rc == 1)
+    rep->expired++;
+  else if (rc)
+    dt__file_report_bad(rep, lineno);
+  else
+    rep->loaded++;
+  return 0;
+}
+
 int dt__file_report_fail(dt__file_report *rep, int err, int sys_errno,
                          const char *cause, const char *fix) {
   rep->err = err;
@@ -393,13 +404,7 @@ int dt__safefile_records(const char *buf, size_t len, const char *magic,
         if (memcmp(sp, want, 8) == 0)
           rc = fn(ud, line, (size_t)(sp - 1 - line));
       }
-      if (rc == DT_ENOMEM) return dt__file_report_oom(rep);
-      if (rc == 1)
-        rep->expired++;
-      else if (rc)
-        dt__file_report_bad(rep, lineno);
-      else
-        rep->loaded++;
+      if (dt__file_report_record(rep, rc, lineno)) return DT_ENOMEM;
     }
   }
   return 0;

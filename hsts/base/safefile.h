@@ -54,6 +54,10 @@ void dt__file_report_start(dt__file_report *rep, const char *what,
                            const char *path);
 /* One bad line (LINENO, 1-based) skipped. */
 void dt__file_report_bad(dt__file_report *rep, size_t lineno);
+/* Tallies what a record reader said of line LINENO: 0 loaded, 1 expired,
+ * DT_ENOMEM (the load fails: returns it, with the report filled), any
+ * other code a bad line skipped. Returns 0 or DT_ENOMEM. */
+int dt__file_report_record(dt__file_report *rep, int rc, size_t lineno);
 /* Fills the error part: cause, fix, and the sentence. Returns ERR. */
 int dt__file_report_fail(dt__file_report *rep, int err, int sys_errno,
                          const char *cause, const char *fix);
