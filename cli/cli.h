@@ -102,4 +102,26 @@ int cli_user_data_dir(const char *opt, char *out, size_t cap);
  * (INT64_MIN for all). 0, or prints why and returns CLI_EXIT_USAGE. */
 int cli_parse_since(const char *arg, int64_t *from_ms);
 
+/* ---- many inputs, one a line (lines.c) ---------------------------------
+ * `detour url -`, `detour preload query -`, `audit --from FILE`: a list
+ * read a line at a time, so memory stays bounded however long it is. */
+#define CLI_LINE_MAX 4096
+typedef struct cli_lines {
+  FILE *in;
+  const char *name; /* for messages: the path, or "stdin" */
+  unsigned long long lineno;
+  unsigned long long too_long; /* lines skipped: over CLI_LINE_MAX bytes */
+  int read_error;              /* errno of a read error that ended it */
+  char buf[CLI_LINE_MAX + 2];
+} cli_lines;
+/* Opens PATH ("-": stdin). 0, or prints why and returns DT_EIO. */
+int cli_lines_open(cli_lines *l, const char *path);
+/* The next line, CR/LF stripped, in *LINE (inside L, valid until the next
+ * call): 1; 0 at the end. A line longer than CLI_LINE_MAX is reported
+ * with its number and skipped; a read error is reported and ends the
+ * list (cli_lines_close says so). */
+int cli_lines_next(cli_lines *l, char **line);
+/* Closes the list; DT_EIO when a read error cut it short, else 0. */
+int cli_lines_close(cli_lines *l);
+
 #endif

@@ -15,11 +15,12 @@ static const char help[] =
     "blob\n"
     "                 (IN '-' reads stdin: zcat list.json.gz | detour "
     "preload compile -)\n"
-    "  query HOST [--profile NAME] [--disable-stale-preload]\n"
+    "  query HOST|- [--profile NAME] [--disable-stale-preload]\n"
     "                 which entry decides for HOST, and why (a list older "
     "than\n"
     "                 70 days is unused with --disable-stale-preload, as in\n"
-    "                 Chromium)\n"
+    "                 Chromium); HOST '-' reads one host a line from stdin\n"
+    "                 and prints one answer a line (JSON Lines with --json)\n"
     "  info           entries, include_subdomains, overrides, size, list "
     "date,\n                 checksum\n";
 
@@ -110,21 +111,52 @@ static int cmd_info(const popts *o) {
   return rc;
 }
 
-static int cmd_query(const popts *o, const char *host) {
-  if (!dt_profile_exists(o->profile)) return cli_unknown_profile(o->profile);
-  dt_preload *p;
-  int rc = open_list(o, &p);
-  if (rc) return rc;
+/* One answer for HOST. LINENO > 0: one line of a list (`query -`): the
+ * input and its line go with the answer, and a bad host is an answer too.
+ * Returns 1 known, 0 not known, -1 HOST is not a host name. */
+static int query_one(const popts *o, dt_preload *p, const char *host,
+                     unsigned long long lineno) {
   dt_preload_match m;
   dt_error e = {0};
   int known = dt_preload_query(p, host, o->profile, o->stale_off, NULL, &m, &e);
-  if (known < 0) {
-    dt_preload_free(p);
-    cli_error("%s", e.message);
-    return CLI_EXIT_USAGE;
-  }
   if (o->json) {
-    rc = cli_print_owned(dt_preload_match_to_json(&m)) ? CLI_EXIT_USAGE : 0;
+    dt_json *w = NULL;
+    if (lineno) {
+      w = dt_json_new(0);
+      dt_json_obj_open(w);
+      dt_json_key(w, "line");
+      dt_json_uint(w, lineno);
+      dt_json_key(w, "input");
+      dt_json_str(w, host);
+    }
+    if (known < 0) {
+      if (w == NULL) {
+        cli_error("%s", e.message);
+        return -1;
+      }
+      dt_json_key(w, "error");
+      char *ej = dt_error_to_json(&e);
+      dt_json_raw(w, ej);
+      dt_free(ej);
+    } else if (w) {
+      dt_json_key(w, "match");
+      char *mj = dt_preload_match_to_json(&m);
+      dt_json_raw(w, mj);
+      dt_free(mj);
+    } else {
+      cli_print_owned(dt_preload_match_to_json(&m));
+      return known;
+    }
+    dt_json_obj_close(w);
+    cli_print_owned(dt_json_finish(w));
+    return known;
+  }
+  if (lineno) printf("%s\t", host);
+  if (known < 0) {
+    if (lineno)
+      printf("error: %s\n", e.message);
+    else
+      cli_error("%s", e.message);
   } else if (known) {
     printf("%s is preloaded: entry %s%s (%s)\n", m.host, m.entry,
            m.include_subdomains ? ", include_subdomains" : "", m.reason);
@@ -135,6 +167,35 @@ static int cmd_query(const popts *o, const char *host) {
              m.cancelled);
     printf("\n");
   }
+  return known;
+}
+
+static int cmd_query(const popts *o, const char *host) {
+  if (!dt_profile_exists(o->profile)) return cli_unknown_profile(o->profile);
+  dt_preload *p;
+  int rc = open_list(o, &p);
+  if (rc) return rc;
+  if (strcmp(host, "-") != 0) {
+    rc = query_one(o, p, host, 0) < 0 ? CLI_EXIT_USAGE : 0;
+    dt_preload_free(p);
+    return rc;
+  }
+  /* Many hosts, one a line: an unlisted host is an answer (0); a line
+   * that is not a host name makes the exit status 2 once all are done. */
+  cli_lines l;
+  if (cli_lines_open(&l, "-") != 0) {
+    dt_preload_free(p);
+    return cli_exit_for(DT_EIO);
+  }
+  cli_stdout_used();
+  char *line;
+  while (cli_lines_next(&l, &line)) {
+    if (line[0] == '\0') continue;
+    if (query_one(o, p, line, l.lineno) < 0) rc = CLI_EXIT_USAGE;
+  }
+  fflush(stdout);
+  if (l.too_long) rc = CLI_EXIT_USAGE;
+  if (cli_lines_close(&l) != 0) rc = cli_exit_for(DT_EIO);
   dt_preload_free(p);
   return rc;
 }

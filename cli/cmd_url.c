@@ -1,5 +1,7 @@
 /* cmd_url.c — `detour url INPUT [--base URL]`: the URL Standard's parse,
- * the way a browser resolves a Location header. */
+ * the way a browser resolves a Location header. `detour url -` reads many
+ * inputs, one a line, and prints one result a line (JSON Lines with
+ * --json), so a list is checked in one process. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -7,10 +9,78 @@
 
 static const char help[] =
     "usage: detour url [--base URL] [--json] INPUT\n"
+    "       detour url [--base URL] [--json] -\n"
     "\n"
     "Parses INPUT with the WHATWG URL Standard (against --base, as a "
     "Location\n"
-    "header is resolved against the current URL) and prints its parts.\n";
+    "header is resolved against the current URL) and prints its parts.\n"
+    "\n"
+    "With '-', reads one input a line from stdin and prints one result a "
+    "line:\n"
+    "INPUT, a tab, then the href or 'error: why' (with --json, one JSON "
+    "document\n"
+    "a line: {\"line\", \"input\", \"url\"} or {\"line\", \"input\", "
+    "\"error\"}).\n"
+    "Blank lines are skipped. The exit status is 0 when every input parsed, "
+    "3 when\n"
+    "one did not.\n";
+
+/* The error document of docs/json-output.md for RC, as raw JSON. */
+static void put_error(dt_json *w, int rc) {
+  dt_error e = {.code = rc};
+  char *ej = dt_error_to_json(&e);
+  dt_json_raw(w, ej);
+  dt_free(ej);
+}
+
+/* One input of a list: one line of output. Returns the parse's code. */
+static int url_line(const char *in, unsigned long long lineno,
+                    const dt_url *base, int json) {
+  dt_url *url = NULL;
+  int rc = dt_url_parse(&url, in, strlen(in), base);
+  if (json) {
+    dt_json *w = dt_json_new(0);
+    dt_json_obj_open(w);
+    dt_json_key(w, "line");
+    dt_json_uint(w, lineno);
+    dt_json_key(w, "input");
+    dt_json_str(w, in);
+    if (rc == 0) {
+      dt_json_key(w, "url");
+      char *uj = dt_url_to_json(url);
+      dt_json_raw(w, uj);
+      dt_free(uj);
+    } else {
+      dt_json_key(w, "error");
+      put_error(w, rc);
+    }
+    dt_json_obj_close(w);
+    cli_print_owned(dt_json_finish(w));
+  } else if (rc == 0) {
+    printf("%s\t%s\n", in, dt_url_get(url, DT_URL_HREF));
+  } else {
+    printf("%s\terror: %s\n", in, dt_strerror(rc));
+  }
+  dt_url_free(url);
+  return rc;
+}
+
+static int url_list(const dt_url *base, int json) {
+  cli_lines l;
+  if (cli_lines_open(&l, "-") != 0) return cli_exit_for(DT_EIO);
+  cli_stdout_used();
+  int first_fail = 0;
+  char *line;
+  while (cli_lines_next(&l, &line)) {
+    if (line[0] == '\0') continue;
+    int rc = url_line(line, l.lineno, base, json);
+    if (rc && !first_fail) first_fail = rc;
+  }
+  fflush(stdout);
+  if (cli_lines_close(&l) != 0) return cli_exit_for(DT_EIO);
+  if (l.too_long && !first_fail) first_fail = DT_ELIMIT_URL;
+  return first_fail ? cli_exit_for(first_fail) : 0;
+}
 
 int cli_cmd_url(int argc, char **argv) {
   static const struct option longopts[] = {{"base", required_argument, 0, 'b'},
@@ -31,7 +101,8 @@ int cli_cmd_url(int argc, char **argv) {
     default: return cli_usage_error("try 'detour url --help'");
     }
   }
-  if (optind != argc - 1) return cli_usage_error("url wants exactly one INPUT");
+  if (optind != argc - 1)
+    return cli_usage_error("url wants exactly one INPUT (or '-')");
   const char *in = argv[optind];
   dt_url *base = NULL, *url = NULL;
   int rc = 0;
@@ -40,6 +111,11 @@ int cli_cmd_url(int argc, char **argv) {
               strlen(base_s) > 200 ? "..." : "", dt_strerror(rc));
     return cli_exit_for(rc);
   }
+  if (strcmp(in, "-") == 0) {
+    rc = url_list(base, json);
+    dt_url_free(base);
+    return rc;
+  }
   rc = dt_url_parse(&url, in, strlen(in), base);
   if (rc && json) { /* docs/json-output.md: failure is a document too */
     dt_json *w = dt_json_new(0);
@@ -47,10 +123,7 @@ int cli_cmd_url(int argc, char **argv) {
     dt_json_key(w, "href");
     dt_json_null(w);
     dt_json_key(w, "error");
-    dt_error e = {.code = rc};
-    char *ej = dt_error_to_json(&e);
-    dt_json_raw(w, ej);
-    dt_free(ej);
+    put_error(w, rc);
     dt_json_obj_close(w);
     cli_print_owned(dt_json_finish(w));
   }
