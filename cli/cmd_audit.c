@@ -15,7 +15,6 @@
 #include <unistd.h>
 #include <uv.h>
 
-#define LINE_MAX_BYTES 4096
 #define MAX_CONCURRENCY 4096u
 
 static const char help[] =
@@ -210,12 +209,12 @@ static int parse(audit_opts *o, int argc, char **argv) {
 typedef struct run {
   audit_opts *o;
   dt_audit *audit;
-  FILE *in; /* bulk: the list */
-  unsigned long long lineno, index, done, with_errors;
+  cli_lines list; /* bulk: the targets, a line each */
+  int list_open;
+  unsigned long long index, done, with_errors;
   int single_rc; /* single target: its exit status */
   int finished;
   uint64_t t0, last_progress;
-  char line[LINE_MAX_BYTES];
 } run;
 
 static void progress(run *r, int final) {
@@ -291,26 +290,17 @@ static int split_line(char *line, const char **method, const char **target) {
 static int next_target(dt_audit_target *t, void *ud) {
   run *r = ud;
   for (;;) {
-    if (!fgets(r->line, sizeof r->line, r->in)) return 0;
-    r->lineno++;
-    size_t n = strlen(r->line);
-    if (n == sizeof r->line - 1 && r->line[n - 1] != '\n') {
-      /* Longer than any target can be: skip the rest of the line. */
-      int ch;
-      while ((ch = fgetc(r->in)) != EOF && ch != '\n')
-        ;
-      cli_error("%s:%llu: line longer than %d bytes, skipped", r->o->from,
-                r->lineno, LINE_MAX_BYTES);
-      r->with_errors++;
-      continue;
-    }
+    char *line;
+    unsigned long long skipped = r->list.too_long;
+    if (!cli_lines_next(&r->list, &line)) return 0;
+    r->with_errors += r->list.too_long - skipped; /* reported, skipped */
     const char *method, *target;
-    if (!split_line(r->line, &method, &target)) continue;
+    if (!split_line(line, &method, &target)) continue;
     unsigned long long k = r->index++;
     if (r->o->shard_n && k % r->o->shard_n != r->o->shard_i - 1) continue;
     t->target = target;
     t->method = method;
-    t->tag = r->lineno;
+    t->tag = r->list.lineno;
     return 1;
   }
 }
@@ -367,16 +357,20 @@ int cli_cmd_audit(int argc, char **argv) {
   if (rc) goto out;
   r->t0 = uv_hrtime();
   if (o.from) {
-    r->in = strcmp(o.from, "-") == 0 ? stdin : fopen(o.from, "r");
-    if (!r->in) {
-      rc = cli_usage_error("cannot open %s", o.from);
+    if (cli_lines_open(&r->list, o.from) != 0) {
+      rc = cli_exit_for(DT_EIO);
       goto out;
     }
+    r->list_open = 1;
     dt_audit_run_stream(r->audit, next_target, on_bulk, r);
     while (!r->finished && uv_run(&loop, UV_RUN_ONCE))
       ;
     progress(r, 1);
     rc = r->with_errors ? 1 : 0;
+    /* A read error cut the list short: not a clean run, whatever was
+     * audited before it. */
+    r->list_open = 0;
+    if (cli_lines_close(&r->list) != 0) rc = cli_exit_for(DT_EIO);
   } else {
     dt_audit_target t = {0};
     t.target = o.target;
@@ -402,7 +396,7 @@ out:
       uv_run(&loop, UV_RUN_DEFAULT);
       uv_loop_close(&loop);
     }
-    if (r->in && r->in != stdin) fclose(r->in);
+    if (r->list_open) cli_lines_close(&r->list);
     free(r);
   }
   cli_req_free(&o.rq);

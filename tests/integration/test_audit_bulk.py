@@ -127,6 +127,21 @@ class AuditBulk(unittest.TestCase):
         for m in SAN:
             self.assertNotIn(m, err)
 
+    def test_a_list_that_cannot_be_read_is_an_error(self):
+        # A directory opens on Linux and reads as an error: it must not pass
+        # as an empty list (exit 11, the file error class, with the path).
+        with tempfile.TemporaryDirectory() as d:
+            p = subprocess.run([detour_bin(), "audit", "--from", d], capture_output=True,
+                               timeout=60)
+            err = p.stderr.decode()
+            self.assertEqual(p.returncode, 11, err)
+            self.assertIn("is a directory", err)
+            self.assertIn(d, err)
+            p = subprocess.run([detour_bin(), "audit", "--from", d + "/missing"],
+                               capture_output=True, timeout=60)
+            self.assertEqual(p.returncode, 11)
+            self.assertIn("missing", p.stderr.decode())
+
     def test_mixed_list(self):
         urls = [f"https://a.test/p{i}" for i in range(250)]
         lines = ["# a comment", ""] + urls + ["a.test", "www.a.test", "127.0.0.1",
