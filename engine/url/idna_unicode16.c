@@ -21,6 +21,7 @@
  * old ICU refuses them (docs/url.md lists the difference). Unicode 17.0
  * changed no existing character's mapping. */
 #include "engine/url/idna.h"
+#include "hsts/base/utf8.h"
 
 #include <stdint.h>
 
@@ -55,31 +56,6 @@ static uint32_t delta_map(uint32_t cp, int *hit) {
   return cp;
 }
 
-static void put_utf8(dt__sb *out, uint32_t cp) {
-  char b[4];
-  size_t n;
-  if (cp < 0x80) {
-    b[0] = (char)cp;
-    n = 1;
-  } else if (cp < 0x800) {
-    b[0] = (char)(0xc0 | (cp >> 6));
-    b[1] = (char)(0x80 | (cp & 0x3f));
-    n = 2;
-  } else if (cp < 0x10000) {
-    b[0] = (char)(0xe0 | (cp >> 12));
-    b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    b[2] = (char)(0x80 | (cp & 0x3f));
-    n = 3;
-  } else {
-    b[0] = (char)(0xf0 | (cp >> 18));
-    b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    b[3] = (char)(0x80 | (cp & 0x3f));
-    n = 4;
-  }
-  dt__sb_putn(out, b, n);
-}
-
 int dt__idna_premap(const char *d, size_t n, dt__sb *out) {
   const unsigned char *u = (const unsigned char *)d;
   int changed = 0;
@@ -110,7 +86,8 @@ int dt__idna_premap(const char *d, size_t n, dt__sb *out) {
     uint32_t to = cp >= 0x4c0 ? delta_map(cp, &hit) : (hit = 0, cp);
     if (hit) {
       changed = 1;
-      if (to) put_utf8(out, to);
+      char b[4];
+      if (to) dt__sb_putn(out, b, dt__utf8_encode(to, b));
     } else {
       dt__sb_putn(out, d + i, k);
     }

@@ -1,6 +1,7 @@
 /* json.c — see json.h. A recursive-descent reader with a cursor, an end
  * pointer and an explicit depth bound (no input can overflow the stack). */
 #include "hsts/base/json.h"
+#include "hsts/base/utf8.h"
 
 #include "hsts/base/buf.h"
 
@@ -149,27 +150,7 @@ static int read_hex4(parser *ps, unsigned *out) {
 
 static int put_utf8(parser *ps, unsigned cp) {
   char b[4];
-  size_t n;
-  if (cp < 0x80) {
-    b[0] = (char)cp;
-    n = 1;
-  } else if (cp < 0x800) {
-    b[0] = (char)(0xC0 | (cp >> 6));
-    b[1] = (char)(0x80 | (cp & 0x3F));
-    n = 2;
-  } else if (cp < 0x10000) {
-    b[0] = (char)(0xE0 | (cp >> 12));
-    b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[2] = (char)(0x80 | (cp & 0x3F));
-    n = 3;
-  } else {
-    b[0] = (char)(0xF0 | (cp >> 18));
-    b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    b[3] = (char)(0x80 | (cp & 0x3F));
-    n = 4;
-  }
-  return arena_put(ps, b, n);
+  return arena_put(ps, b, dt__utf8_encode(cp, b));
 }
 
 /* Reads a string at ps->p (on the opening quote) into the arena. */
