@@ -316,9 +316,10 @@ int main(int argc, char **argv) {
     if (t < best_compile) best_compile = t;
   }
   printf("list: %s (%zu bytes of JSON)\n", path, jlen);
+  size_t blob_names = st.compiled + st.overrides; /* every name it holds */
   printf("compile: %zu entries -> %zu bytes blob, %.2f bytes/name; best of 3: "
          "%.1f ms\n",
-         st.compiled, blen, (double)blen / (double)st.compiled,
+         blob_names, blen, (double)blen / (double)blob_names,
          best_compile * 1e3);
 
   /* Start-up: the embedded blob is opened trusted (structure check, no
@@ -352,10 +353,21 @@ int main(int argc, char **argv) {
   size_t n = dt__json_count(ents), i = 0;
   const char **names = malloc(n * sizeof *names);
   unsigned char *inc = malloc(n);
+  /* The peers hold what the blob holds: not the names the compiler skips
+   * (an IPv4 address, "1.0.0.1" in 2026: docs/preload-format.md, "Source"),
+   * which stay in NAMES so the mix drawn from it is the same as before. */
+  const char **pnames = malloc(n * sizeof *pnames);
+  unsigned char *pinc = malloc(n);
+  size_t pn = 0;
   for (const dt__json *e = dt__json_first(ents); e; e = dt__json_next(e), i++) {
     names[i] = dt__json_string(dt__json_get(e, "name"), NULL);
     inc[i] =
         (unsigned char)dt__json_bool(dt__json_get(e, "include_subdomains"));
+    const char *last = strrchr(names[i], '.');
+    last = last ? last + 1 : names[i];
+    if (strspn(last, "0123456789") == strlen(last)) continue;
+    pnames[pn] = names[i];
+    pinc[pn++] = inc[i];
   }
   hset hs = {0};
   hs.cap = 1;
@@ -365,15 +377,15 @@ int main(int argc, char **argv) {
   hs.inc = calloc(hs.cap, 1);
   size_t hs_bytes = hs.cap * (sizeof *hs.keys + 1);
   t0 = now_s();
-  for (i = 0; i < n; i++) {
-    hset_add(&hs, names[i], inc[i]);
-    hs_bytes += strlen(names[i]) + 1;
+  for (i = 0; i < pn; i++) {
+    hset_add(&hs, pnames[i], pinc[i]);
+    hs_bytes += strlen(pnames[i]) + 1;
   }
   double t_hs_build = now_s() - t0;
-  llist ll = {names, inc, n};
+  llist ll = {pnames, pinc, pn};
   fptab fp = {calloc(FP_SLOTS, 5)};
-  for (i = 0; i < n; i++)
-    fp_add(&fp, fp_hash_name(names[i], strlen(names[i])), inc[i]);
+  for (i = 0; i < pn; i++)
+    fp_add(&fp, fp_hash_name(pnames[i], strlen(pnames[i])), pinc[i]);
 
   /* The mix: half listed names or subdomains of them, half unlisted names
    * (random labels under the TLDs of listed names). */
@@ -712,6 +724,8 @@ int main(int argc, char **argv) {
   free(fp.b);
   free(names);
   free(inc);
+  free(pnames);
+  free(pinc);
   dt__json_free(doc);
   dt__preload_free(p);
   free(blob);
