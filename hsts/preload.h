@@ -38,9 +38,9 @@
 #define DT__PRELOAD_MAX_BLOB (64u * 1024u * 1024u)
 /* Upper bound on entries the compiler accepts. */
 #define DT__PRELOAD_MAX_ENTRIES 4000000u
-/* Upper bound on the JSON the compiler reads (Chromium's file is ~16 MB;
- * the 2026 list in its schema 7.9 MB): a file over it is refused from its
- * size, before a byte is read. */
+/* Upper bound on the JSON the compiler reads (the 2026 list is 7.9 MB in
+ * Chromium's schema): a file over it is refused from its size, before a
+ * byte is read. */
 #define DT__PRELOAD_MAX_JSON DT_PRELOAD_MAX_JSON_BYTES
 
 typedef struct dt__preload dt__preload; /* opaque handle */
