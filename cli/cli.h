@@ -89,6 +89,10 @@ int cli_req_add_resolve(cli_request_opts *r, const char *spec);
 int cli_req_add_connect_to(cli_request_opts *r, const char *spec);
 /* Gives CTX every --resolve and --connect-to. */
 int cli_req_apply_overrides(const cli_request_opts *r, dt_ctx *ctx);
+/* What the library would refuse to send (-A, -H, -X, …), said with the
+ * value and why before anything starts: 0, or CLI_EXIT_USAGE. Either
+ * argument may be NULL. */
+int cli_check_wire(const dt_ctx_options *ctx, const dt_request *req);
 void cli_req_free(cli_request_opts *r);
 
 /* The HSTS store path: the option's value, else the default

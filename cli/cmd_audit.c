@@ -201,7 +201,14 @@ static int parse(audit_opts *o, int argc, char **argv) {
   }
   if ((o->method || o->rq.body) && !o->from && !strstr(o->target, "://"))
     return cli_usage_error("-X/-d need a URL target (the form's URL)");
-  return 0;
+  /* -A, -X and -H are checked as the library will check them, with the
+   * value named, before any audit starts. */
+  dt_request rq;
+  dt_request_init(&rq);
+  rq.method = o->method;
+  rq.headers = o->rq.headers;
+  rq.header_count = o->rq.nheaders;
+  return cli_check_wire(&o->ctx, &rq);
 }
 
 /* ---- the run ------------------------------------------------------------ */

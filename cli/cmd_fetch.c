@@ -238,12 +238,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
                             o->limits.max_request_body);
       break;
     case 'H': rc = cli_req_add_header(&o->rq, optarg); break;
-    case 'A':
-      if (strpbrk(optarg, "\r\n"))
-        rc = cli_usage_error("-A: a User-Agent with CR or LF could split the "
-                             "request; not sent");
-      o->ctx.user_agent = optarg;
-      break;
+    case 'A': o->ctx.user_agent = optarg; break;
     case 'o': o->output = optarg; break;
     case 'k': o->ctx.insecure = 1; break;
     case 'v': o->verbose = 1; break;
@@ -384,7 +379,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
   o->req.body = (const uint8_t *)o->rq.body;
   o->req.body_len = o->rq.body_len;
   if (!o->req.method) o->req.method = o->req.body ? "POST" : "GET";
-  return 0;
+  return cli_check_wire(&o->ctx, &o->req);
 }
 
 /* -o FILE: the final body streams to the file as it arrives, so a body of

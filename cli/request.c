@@ -11,9 +11,6 @@ int cli_req_add_header(cli_request_opts *r, const char *line) {
   const char *colon = strchr(line, ':');
   if (!colon || colon == line)
     return cli_usage_error("-H wants 'Name: value', got '%s'", line);
-  if (strpbrk(line, "\r\n"))
-    return cli_usage_error("-H: a field with CR or LF could split the "
-                           "request; not sent");
   size_t nl = (size_t)(colon - line);
   char *b = malloc(strlen(line) + 2);
   if (!b) return cli_usage_error("out of memory");
@@ -27,6 +24,22 @@ int cli_req_add_header(cli_request_opts *r, const char *line) {
   r->headers[r->nheaders].name = b;
   r->headers[r->nheaders].value = b + nl + 1;
   r->nheaders++;
+  return 0;
+}
+
+int cli_check_wire(const dt_ctx_options *ctx, const dt_request *req) {
+  /* The library's own checks (engine/net/wire.h), run before anything
+   * starts so the message names the value: nothing of this reaches a
+   * server. */
+  dt_error e = {0};
+  dt_request rq;
+  if (req) { /* the URL is checked where it is parsed, later */
+    rq = *req;
+    if (!rq.url) rq.url = "https://a.test/";
+  }
+  if ((ctx && dt_ctx_options_check(ctx, &e)) ||
+      (req && dt_request_check(&rq, &e)))
+    return cli_usage_error("%s", e.message);
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "engine/nav/navigate.h"
 #include "engine/nav/user_data.h"
 #include "engine/net/conn.h"
+#include "engine/net/wire.h"
 #include "engine/url/idna.h"
 #include "hsts/base/error.h"
 
@@ -125,9 +126,17 @@ static int hsts_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
   return opt->hsts_off ? 0 : preload_setup(ctx, opt);
 }
 
-/* A field value that could split a request (CR, LF) is refused at once. */
-static int has_crlf(const char *s) {
-  return s && (strchr(s, '\r') || strchr(s, '\n'));
+int dt_ctx_options_check(const dt_ctx_options *opt, dt_error *err) {
+  if (!opt) return dt__fail(err, DT_EINVAL, "no options");
+  if (opt->user_agent && !dt__wire_value(opt->user_agent))
+    return dt__fail(err, DT_EINVAL,
+                    "the User-Agent holds CR or LF, which would split the "
+                    "request: not sent");
+  if (opt->accept_language && !dt__wire_value(opt->accept_language))
+    return dt__fail(err, DT_EINVAL,
+                    "the Accept-Language holds CR or LF, which would split "
+                    "the request: not sent");
+  return 0;
 }
 
 int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
@@ -157,7 +166,7 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   if (opt->http_version < DT_HTTP_ANY || opt->http_version > DT_HTTP_2 ||
       opt->identity < DT_IDENTITY_BROWSER ||
       opt->identity > DT_IDENTITY_MINIMAL || opt->browser_version > 9999 ||
-      has_crlf(opt->user_agent) || has_crlf(opt->accept_language)) {
+      dt_ctx_options_check(opt, NULL)) {
     free(ctx);
     return DT_EINVAL;
   }

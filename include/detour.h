@@ -963,6 +963,11 @@ DT_EXTERN void dt_ctx_options_init(dt_ctx_options *opt); /* loop left NULL */
  * caller struct is read only as far as its size). 0, DT_EINVAL (no loop,
  * an unknown profile), DT_ENOMEM. */
 DT_EXTERN int dt_ctx_new(dt_ctx **out, const dt_ctx_options *opt);
+/* What dt_ctx_new checks in the values OPT would put on the wire: the
+ * user_agent and accept_language hold no CR, LF (or NUL) — a value that
+ * could split a request (docs/embedding.md "What may go on the wire").
+ * 0, or DT_EINVAL with ERR naming the value. */
+DT_EXTERN int dt_ctx_options_check(const dt_ctx_options *opt, dt_error *err);
 /* The caller's slot (dt_ctx_options.data, or what dt_ctx_set_data set). */
 DT_EXTERN void *dt_ctx_data(const dt_ctx *ctx);
 DT_EXTERN void dt_ctx_set_data(dt_ctx *ctx, void *data);
@@ -1113,6 +1118,12 @@ typedef void (*dt_fetch_cb)(dt_chain *chain, void *user_data);
  * DT_EINVAL / DT_ENOMEM otherwise (CB never runs). */
 DT_EXTERN int dt_fetch(dt_ctx *ctx, const dt_request *req, dt_fetch_cb cb,
                        void *user_data, dt_nav **nav);
+/* What dt_fetch checks before anything is sent, with the reason in ERR:
+ * a URL is given; the method is an RFC 9110 token; every field name is a
+ * token and no value holds CR or LF; mode and credentials are known values
+ * (cors needs an initiator). 0 or DT_EINVAL. dt_fetch returns DT_EINVAL
+ * for the same requests (the request's body limit is the context's). */
+DT_EXTERN int dt_request_check(const dt_request *req, dt_error *err);
 /* Stops a navigation: its connection is closed, and its callback runs once
  * from the loop with a chain whose error is DT_ECANCELED. 0, or DT_EINVAL
  * when NAV has already finished (its callback is queued with the real

@@ -14,6 +14,7 @@
 #include "engine/nav/identity.h"
 
 #include "engine/nav/referrer.h"
+#include "engine/net/wire.h"
 #include "hsts/base/ascii.h"
 
 #include <libpsl.h>
@@ -92,12 +93,6 @@ static void with_major(char *out, size_t cap, const char *fmt, unsigned major) {
   out[n < cap ? n : cap - 1] = 0;
 }
 
-static int clean(const char *s) {
-  for (; *s; s++)
-    if (*s == '\r' || *s == '\n') return 0;
-  return 1;
-}
-
 /* The carried field named NAME (the last one: a caller's -H replaces what
  * came before), or NULL. */
 static const dt_header *carried_field(const dt_header *c, size_t n,
@@ -117,7 +112,7 @@ static int slot_of_name(const char *name) {
 static int put(dt__identity_out *out, const char *name, const char *value,
                const char *why) {
   if (out->n == DT__IDENTITY_MAX_FIELDS) return DT_EINVAL;
-  if (!clean(name) || !clean(value)) return DT_EINVAL;
+  if (!dt__wire_token(name) || !dt__wire_value(value)) return DT_EINVAL;
   out->f[out->n].name = name;
   out->f[out->n].value = value;
   out->why[out->n] = why;

@@ -29,7 +29,9 @@
 #include "engine/nav/referrer.h"
 #include "engine/nav/upgrade.h"
 #include "engine/net/client.h"
+#include "engine/net/wire.h"
 #include "hsts/base/ascii.h"
+#include "hsts/base/error.h"
 #include "hsts/base/headers.h"
 #include "hsts/base/sized.h"
 
@@ -700,6 +702,27 @@ void dt_request_init(dt_request *req) {
   req->size = sizeof *req;
 }
 
+int dt_request_check(const dt_request *caller, dt_error *err) {
+  if (!caller || caller->size < REQUEST_SIZE_MIN)
+    return dt__fail(err, DT_EINVAL, "no request, or an unknown struct size");
+  dt_request rq;
+  dt_request_init(&rq);
+  dt__sized_copy(&rq, sizeof rq, caller);
+  if (!rq.url) return dt__fail(err, DT_EINVAL, "the request has no URL");
+  if (rq.mode < DT_MODE_DEFAULT || rq.mode > DT_MODE_CORS)
+    return dt__fail(err, DT_EINVAL, "unknown mode %d", (int)rq.mode);
+  if (rq.credentials < DT_CREDENTIALS_DEFAULT ||
+      rq.credentials > DT_CREDENTIALS_INCLUDE)
+    return dt__fail(err, DT_EINVAL, "unknown credentials mode %d",
+                    (int)rq.credentials);
+  /* fetch() runs in a page: it needs one */
+  if (rq.mode == DT_MODE_CORS && !rq.initiator)
+    return dt__fail(err, DT_EINVAL,
+                    "cors mode is fetch() from a page: it needs an initiator");
+  return dt__wire_check(rq.method ? rq.method : "GET", rq.headers,
+                        rq.header_count, "the request field", err);
+}
+
 int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
              void *user_data, dt_nav **handle) {
   if (handle) *handle = NULL;
@@ -710,12 +733,7 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
   dt_request_init(&rq_local);
   dt__sized_copy(&rq_local, sizeof rq_local, caller);
   const dt_request *rq = &rq_local;
-  if (!rq->url || rq->body_len > ctx->limits.max_request_body) return DT_EINVAL;
-  /* fetch() runs in a page: it needs one */
-  if (rq->mode < DT_MODE_DEFAULT || rq->mode > DT_MODE_CORS ||
-      rq->credentials < DT_CREDENTIALS_DEFAULT ||
-      rq->credentials > DT_CREDENTIALS_INCLUDE ||
-      (rq->mode == DT_MODE_CORS && !rq->initiator))
+  if (dt_request_check(rq, NULL) || rq->body_len > ctx->limits.max_request_body)
     return DT_EINVAL;
   const char *method = rq->method ? rq->method : "GET";
   nav *n = calloc(1, sizeof *n);

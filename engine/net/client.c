@@ -18,6 +18,7 @@
 #include "engine/ctx.h"
 #include "engine/net/conn.h"
 #include "engine/net/http1.h"
+#include "engine/net/wire.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -757,12 +758,12 @@ static int prepare(req *r, const char *url, const dt_header *headers,
            ? dt__req_fields_exact(&r->fields, r->method, headers, header_count)
            : dt__req_fields_build(&r->fields, r->method, r->ctx->user_agent,
                                   headers, header_count, body_len);
-  if (!rc && (!dt__req_clean(r->target) || strchr(r->target, ' ') ||
-              !dt__req_clean(host)))
+  if (!rc && (!dt__wire_target(r->target) || !dt__wire_target(host)))
     rc = DT_EINVAL;
   if (rc) {
     snprintf(r->msg, sizeof r->msg,
-             "method or a header contains CR/LF or is empty");
+             "the method, a field, the target or the host is not what HTTP "
+             "allows (engine/net/wire.h): not sent");
     return rc;
   }
   if (dt__req_fields_own(&r->fields) ||

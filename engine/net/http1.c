@@ -9,6 +9,7 @@
 #include "engine/net/http1.h"
 
 #include "engine/net/request.h"
+#include "engine/net/wire.h"
 #include "hsts/base/headers.h"
 
 #include <stdarg.h>
@@ -251,9 +252,15 @@ int dt__http1_write_request(dt_chain *chain, dt_hop *hop, const char *method,
                             size_t body_len, char **out, size_t *out_len) {
   *out = NULL;
   *out_len = 0;
-  if (!target || !host || !dt__req_clean(target) || strchr(target, ' ') ||
-      !dt__req_clean(host))
+  /* The last guard (engine/net/wire.h): nothing that could end the line or
+   * split the request is written. */
+  if (!dt__wire_token(method) || !dt__wire_target(target) ||
+      !dt__wire_target(host))
     return DT_EINVAL;
+  for (size_t i = 0; i < fields->n; i++)
+    if (!dt__wire_token(fields->f[i].name) ||
+        !dt__wire_value(fields->f[i].value))
+      return DT_EINVAL;
   dt__buf b = dt__buf_make(0);
   int rc = 0;
   dt__buf_printf(&b, "%s %s HTTP/1.1\r\n", method, target);

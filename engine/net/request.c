@@ -1,5 +1,6 @@
 /* request.c — see request.h. */
 #include "engine/net/request.h"
+#include "engine/net/wire.h"
 
 #include "hsts/base/ascii.h"
 #include "hsts/base/headers.h"
@@ -7,12 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int dt__req_clean(const char *s) {
-  for (; *s; s++)
-    if (*s == '\r' || *s == '\n') return 0;
-  return 1;
-}
 
 static int add(dt__req_fields *out, const char *name, const char *value) {
   if (out->n == DT__REQ_MAX_FIELDS) return DT_EINVAL;
@@ -26,13 +21,9 @@ int dt__req_fields_build(dt__req_fields *out, const char *method,
                          const char *ua, const dt_header *headers,
                          size_t header_count, size_t body_len) {
   memset(out, 0, sizeof *out);
-  if (!method || !*method || !dt__req_clean(method) || strchr(method, ' '))
+  if (!method || dt__wire_check(method, headers, header_count, "field", NULL) ||
+      (ua && !dt__wire_value(ua)))
     return DT_EINVAL;
-  for (size_t i = 0; i < header_count; i++)
-    if (!headers[i].name || !headers[i].value || !*headers[i].name ||
-        !dt__req_clean(headers[i].name) || !dt__req_clean(headers[i].value) ||
-        strchr(headers[i].name, ':'))
-      return DT_EINVAL;
   /* Defaults in browser order; a caller field of the same name takes the
    * default's place (curl -H semantics). */
   static const char *const defnames[] = {"User-Agent", "Accept"};
@@ -66,13 +57,10 @@ int dt__req_fields_build(dt__req_fields *out, const char *method,
 int dt__req_fields_exact(dt__req_fields *out, const char *method,
                          const dt_header *headers, size_t header_count) {
   memset(out, 0, sizeof *out);
-  if (!method || !*method || !dt__req_clean(method) || strchr(method, ' '))
+  if (!method || dt__wire_check(method, headers, header_count, "field", NULL))
     return DT_EINVAL;
   for (size_t i = 0; i < header_count; i++) {
     const dt_header *h = &headers[i];
-    if (!h->name || !h->value || !*h->name || !dt__req_clean(h->name) ||
-        !dt__req_clean(h->value) || strchr(h->name, ':'))
-      return DT_EINVAL;
     if (dt__ascii_ieq(h->name, "host")) {
       out->host_name = h->name;
       out->host_value = h->value;

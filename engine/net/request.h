@@ -28,8 +28,8 @@ typedef struct dt__req_fields {
  * body is sent or the method is POST/PUT (RFC 9110 §8.6). A caller's Host
  * is kept apart (host_name, host_value): HTTP/1.1 sends it first, HTTP/2
  * as :authority. 0, or DT_EINVAL
- * (an empty or CR/LF-carrying method, name or value; a name with ':'; too
- * many fields). */
+ * (a method or name that is not a token, a value or UA with CR or LF —
+ * engine/net/wire.h; too many fields). */
 int dt__req_fields_build(dt__req_fields *out, const char *method,
                          const char *ua, const dt_header *headers,
                          size_t header_count, size_t body_len);
@@ -41,7 +41,5 @@ int dt__req_fields_exact(dt__req_fields *out, const char *method,
  * DT_ENOMEM. dt__req_fields_free releases the copies. */
 int dt__req_fields_own(dt__req_fields *f);
 void dt__req_fields_free(dt__req_fields *f);
-/* 1 when S holds no CR or LF (nothing that could start a new line). */
-int dt__req_clean(const char *s);
 
 #endif

@@ -498,6 +498,35 @@ class FetchTest(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertTrue(js["version"].startswith("detour "))
 
+    def test_values_that_would_split_a_request_send_nothing(self):
+        # Issue 18 part 1: -A, -H and -X are checked in one place before
+        # anything starts; the listener must see no connection at all.
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        srv.settimeout(0.3)
+        url = "http://127.0.0.1:%d/" % srv.getsockname()[1]
+        cases = [
+            (["-A", "detour\r\nX-Injected: 1"], "User-Agent"),
+            (["-H", "X-A: 1\r\n\r\nGET /smuggled HTTP/1.1"], "X-A"),
+            (["-H", "X Bad: 1"], "'X Bad'"),
+            (["-X", "GET / HTTP/1.1\r\nHost: evil"], "method"),
+        ]
+        try:
+            for args, named in cases:
+                rc, out, err, _ = run_detour(["fetch", *args, url])
+                self.assertEqual(rc, 2, (args, err))
+                self.assertIn(named, err)
+                self.assertIn("not sent", err)
+            for args, named in cases[:3]:
+                rc, _, err, _ = run_detour(["audit", *args, url])
+                self.assertEqual(rc, 2, (args, err))
+                self.assertIn(named, err)
+            with self.assertRaises(socket.timeout):
+                srv.accept()
+        finally:
+            srv.close()
+
     def test_usage_and_url_errors(self):
         rc, _, err, _ = run_detour(["fetch"], env=self.env)
         self.assertEqual(rc, 2)
