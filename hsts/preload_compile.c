@@ -55,9 +55,9 @@ static int fail_at(dt__preload_error *err, size_t line, size_t col,
     int k = col ? snprintf(at, sizeof at, "line %zu, column %zu", line, col)
                 : snprintf(at, sizeof at, "line %zu", line);
     /* A long name is cut in the message (the return values say so). */
-    k = name ? snprintf(err->msg, sizeof err->msg, "%s: %.100s: \"%.100s\"", at,
-                        msg, name)
-             : snprintf(err->msg, sizeof err->msg, "%s: %.180s", at, msg);
+    k = name ? snprintf(err->msg, sizeof err->msg, "%.40s: %.100s: \"%.100s\"",
+                        at, msg, name)
+             : snprintf(err->msg, sizeof err->msg, "%.40s: %.180s", at, msg);
     (void)k;
   }
   return DT_EPARSE;
@@ -384,7 +384,8 @@ int dt__preload_compile_file(const char *path,
   dt_error fe;
   int rc = dt__file_read(path, DT__PRELOAD_MAX_JSON, &json, &len, &fe);
   if (rc) {
-    if (err && snprintf(err->msg, sizeof err->msg, "%s", fe.message) < 0)
+    if (err && snprintf(err->msg, sizeof err->msg, "%.*s",
+                        (int)sizeof err->msg - 1, fe.message) < 0)
       err->msg[0] = '\0';
     return rc;
   }

@@ -446,12 +446,13 @@ static void chromium_shape(void) {
       for (const char *s = strchr(nm, '.'); s; s = strchr(s + 1, '.'))
         chr_agree(q, s + 1, s + 1);
       for (size_t j = 0; j < nl; j++) {
-        snprintf(h, sizeof h, "%s.%s", labels[j], nm);
+        snprintf(h, sizeof h, "%s.%.300s", labels[j], nm);
         chr_agree(q, h, h);
-        snprintf(h, sizeof h, "%s.%s.%s", labels[(i + j) % nl], labels[j], nm);
+        snprintf(h, sizeof h, "%s.%s.%.300s", labels[(i + j) % nl], labels[j],
+                 nm);
         chr_agree(q, h, h);
       }
-      snprintf(h, sizeof h, "x%s", nm); /* xa.test is not under a.test */
+      snprintf(h, sizeof h, "x%.300s", nm); /* xa.test is not under a.test */
       chr_agree(q, h, h);
       size_t k = 0; /* uppercase and trailing dots change nothing */
       for (; nm[k]; k++)
