@@ -503,12 +503,15 @@ int cli_cmd_fetch(int argc, char **argv) {
                 "unset): the store is kept in memory only");
     }
   }
+  dt_error start_err = {0};
+  o.ctx.error = &start_err;
   rc = dt_sync_new(&s, &o.ctx);
   if (rc) {
     if (rc == DT_EINVAL && o.ctx.profile && !dt_profile_exists(o.ctx.profile))
       rc = cli_unknown_profile(o.ctx.profile);
     else {
-      cli_error("cannot start: %s", dt_strerror(rc));
+      cli_error("cannot start: %s",
+                start_err.message[0] ? start_err.message : dt_strerror(rc));
       rc = cli_exit_for(rc);
     }
     goto out;

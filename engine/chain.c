@@ -56,6 +56,8 @@ struct dt_chain {
   size_t count, index_cap;
   const char *url, *method, *final_url, *error_message;
   int error;
+  const char *warnings[DT__CHAIN_MAX_WARNINGS];
+  size_t nwarnings;
 };
 
 static void *arena_alloc(dt_chain *c, size_t n) {
@@ -299,6 +301,17 @@ const char *dt_chain_final_url(const dt_chain *c) {
   return c->error ? NULL : c->final_url;
 }
 int dt_chain_error(const dt_chain *c) { return c->error; }
+void dt__chain_add_warning(dt_chain *c, const char *msg) {
+  if (c->nwarnings < DT__CHAIN_MAX_WARNINGS && msg) {
+    const char *w = dt__chain_strdup(c, msg);
+    if (w) c->warnings[c->nwarnings++] = w;
+  }
+}
+
+const char *dt_chain_warning(const dt_chain *c, size_t i) {
+  return c && i < c->nwarnings ? c->warnings[i] : NULL;
+}
+
 const char *dt_chain_error_message(const dt_chain *c) {
   return c->error_message;
 }

@@ -33,6 +33,10 @@ int dt__hop_add_resp_header(dt_chain *chain, dt_hop *hop, const char *name,
 const char *dt__hop_resp_header(const dt_hop *hop, const char *name);
 int dt__chain_set_final_url(dt_chain *chain, const char *url);
 /* Records the error (first one wins) with a printf-style message. */
+/* A context warning the caller should see with this chain (JSON
+ * "warnings"); kept up to DT__CHAIN_MAX_WARNINGS. */
+#define DT__CHAIN_MAX_WARNINGS 8
+void dt__chain_add_warning(dt_chain *chain, const char *msg);
 void dt__chain_set_error(dt_chain *chain, int err, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

@@ -69,11 +69,17 @@ static int preload_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
                                        opt->preload_blob_len, &e)
                  : dt_preload_open_embedded(&ctx->preload, &e);
     if (rc == DT_ENOMEM) return rc;
-    if (rc) {
-      dt__ctx_warn(ctx,
-                   "%s; the list is not used (fix: pass a blob made by "
-                   "`detour preload compile`, or --no-preload)",
-                   e.message);
+    if (rc && (opt->preload_file || opt->preload_blob)) {
+      /* A list the caller named and cannot have is an error: going on
+       * without it would turn preloaded HSTS off unseen (issue 18). */
+      dt__fail(opt->error, rc,
+               "%s (fix: pass a blob made by `detour preload compile`, or "
+               "--no-preload to run without a list)",
+               e.message);
+      return rc;
+    }
+    if (rc) { /* the embedded list: cannot fail unless the build is bad */
+      dt__ctx_warn(ctx, "%s; the list is not used", e.message);
       return 0;
     }
   }
@@ -94,12 +100,15 @@ static int preload_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
 }
 
 /* The profile, the HSTS store (loaded from its file when there is one) and
- * the preload list. Problems with files are warnings: a browser with an
- * unreadable profile directory still browses. An unknown profile name is
- * the caller's mistake (DT_EINVAL). */
+ * the preload list. Problems with the store's file are warnings: a browser
+ * with an unreadable profile directory still browses (every chain carries
+ * the warning). An unknown profile name, or a preload list the caller
+ * named and cannot have, is the caller's mistake: an error. */
 static int hsts_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
   ctx->profile = dt__profile_lookup(opt->profile);
-  if (!ctx->profile) return DT_EINVAL;
+  if (!ctx->profile)
+    return dt__fail(opt->error, DT_EINVAL, "unknown profile '%.64s'",
+                    opt->profile ? opt->profile : "");
   ctx->hsts_off = opt->hsts_off;
   /* the user-data directory's store unless a file is named */
   char udd_store[4200];
@@ -149,10 +158,18 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   dt_ctx_options_init(&local);
   dt__sized_copy(&local, sizeof local, caller);
   const dt_ctx_options *opt = &local;
-  if (!opt->loop) return DT_EINVAL;
-  if (opt->share && opt->share->loop != opt->loop) return DT_EINVAL;
+  if (!opt->loop) return dt__fail(opt->error, DT_EINVAL, "no loop");
+  if (opt->share && opt->share->loop != opt->loop)
+    return dt__fail(opt->error, DT_EINVAL,
+                    "the shared context runs on another loop");
+  if (dt_ctx_options_check(opt, opt->error)) return DT_EINVAL;
+  if (opt->http_version < DT_HTTP_ANY || opt->http_version > DT_HTTP_2 ||
+      opt->identity < DT_IDENTITY_BROWSER ||
+      opt->identity > DT_IDENTITY_MINIMAL || opt->browser_version > 9999)
+    return dt__fail(opt->error, DT_EINVAL,
+                    "http_version, identity or browser_version out of range");
   dt_ctx *ctx = calloc(1, sizeof *ctx);
-  if (!ctx) return DT_ENOMEM;
+  if (!ctx) return dt__fail(opt->error, DT_ENOMEM, "out of memory");
   ctx->loop = opt->loop;
   dt_limits_default(&ctx->limits);
   if (opt->limits)
@@ -163,13 +180,6 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   ctx->identity = opt->identity;
   ctx->no_https_upgrades = opt->no_https_upgrades;
   ctx->browser_version = opt->browser_version;
-  if (opt->http_version < DT_HTTP_ANY || opt->http_version > DT_HTTP_2 ||
-      opt->identity < DT_IDENTITY_BROWSER ||
-      opt->identity > DT_IDENTITY_MINIMAL || opt->browser_version > 9999 ||
-      dt_ctx_options_check(opt, NULL)) {
-    free(ctx);
-    return DT_EINVAL;
-  }
   ctx->data = opt->data;
   ctx->ovr = calloc(1, sizeof *ctx->ovr);
   ctx->ca_file = dupz(opt->ca_file);
@@ -193,6 +203,8 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   int rc = hsts_setup(ctx, opt);
   if (rc) {
     ctx_free(ctx);
+    if (opt->error && opt->error->code != rc)
+      dt__fail(opt->error, rc, "%s", dt_strerror(rc));
     return rc;
   }
   rc = dt__user_data_open(ctx, opt); /* file problems are warnings */

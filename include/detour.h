@@ -806,6 +806,10 @@ DT_EXTERN const char *dt_chain_final_url(const dt_chain *chain); /* or NULL
                                                                     on error */
 DT_EXTERN int dt_chain_error(const dt_chain *chain); /* 0 or DT_E* */
 DT_EXTERN const char *dt_chain_error_message(const dt_chain *chain);
+/* The context's warnings when the navigation ended (a store that could not
+ * be loaded or saved, a stale preload list, ...): the I-th, or NULL. A
+ * run that must not pass unprotected checks these (JSON "warnings"). */
+DT_EXTERN const char *dt_chain_warning(const dt_chain *chain, size_t i);
 DT_EXTERN void dt_chain_free(dt_chain *chain);
 
 /* Streaming: the final response's body bytes as they arrive. HOP is the
@@ -942,6 +946,9 @@ typedef struct dt_ctx_options {
    * user-data directory, session ones until the context closes. Added in
    * 0.3. */
   int no_cookies;
+  /* When dt_ctx_new (or dt_sync_new) fails, the reason: which value, file
+   * or blob and why (NULL: not wanted). Added in 0.3. */
+  dt_error *error;
 } dt_ctx_options;
 
 typedef enum dt_identity {
@@ -961,7 +968,12 @@ DT_EXTERN void dt_ctx_options_init(dt_ctx_options *opt); /* loop left NULL */
 
 /* Creates a context. Copies what it needs from OPT (a smaller, older
  * caller struct is read only as far as its size). 0, DT_EINVAL (no loop,
- * an unknown profile), DT_ENOMEM. */
+ * an unknown profile, a value that could split a request), DT_EPRELOAD or
+ * DT_EIO (a preload_file or preload_blob that cannot be used: a list the
+ * caller named is never silently dropped), DT_ENOMEM; opt->error says
+ * why. A store file that cannot be read is not an error (the store is
+ * kept in memory, dt_ctx_warning says why, and every chain carries the
+ * warning: dt_chain_warning). */
 DT_EXTERN int dt_ctx_new(dt_ctx **out, const dt_ctx_options *opt);
 /* What dt_ctx_new checks in the values OPT would put on the wire: the
  * user_agent and accept_language hold no CR, LF (or NUL) — a value that

@@ -109,6 +109,10 @@ static void nav_closed(uv_handle_t *h) {
    * with hsts_save_delay_ms, arm the delayed save): by default a crash
    * after the callback must not lose an STS header. */
   dt__ctx_hsts_settle(ctx);
+  /* What the caller must not miss (a store that could not be loaded or
+   * saved: this run was not protected as the next will assume). */
+  for (size_t i = 0; dt_ctx_warning(ctx, i); i++)
+    dt__chain_add_warning(chain, dt_ctx_warning(ctx, i));
   cb(chain, ud);
   dt__ctx_unref(ctx);
 }

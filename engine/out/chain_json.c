@@ -250,6 +250,11 @@ char *dt_chain_to_json(const dt_chain *chain) {
   dt__jw_str(&w, dt_chain_final_url(chain));
   dt__jw_key(&w, "error");
   dt__chain_error_json(&w, chain);
+  dt__jw_key(&w, "warnings"); /* e.g. the HSTS store could not be loaded */
+  dt__jw_arr_open(&w);
+  for (size_t i = 0; dt_chain_warning(chain, i); i++)
+    dt__jw_str(&w, dt_chain_warning(chain, i));
+  dt__jw_arr_close(&w);
   dt__jw_obj_close(&w);
   return dt__jw_finish(&w);
 }

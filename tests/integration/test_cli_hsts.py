@@ -48,6 +48,24 @@ class HstsCli(unittest.TestCase):
     def hsts(self, *args):
         return run_detour(["hsts", "--hsts-store", self.store, *args], env=self.env)
 
+    def test_a_store_that_cannot_be_loaded_is_in_the_chain(self):
+        """Issue 18 part 2: a store file that cannot be loaded does not stop a
+        navigation (a browser with a broken profile still browses), but the
+        chain says so in JSON, so a CI run cannot pass unprotected unseen."""
+        bad = os.path.join(self.tmp.name, "a-directory")
+        os.mkdir(bad)
+        with Fixture(SCENARIO) as fx:
+            rc, _, err, js = run_detour(["fetch", "--json", "--hsts-store", bad,
+                                         *fx.connect_to_args(["a.test"]),
+                                         "http://a.test/hello"], env=self.env)
+            self.assertEqual(rc, 0, err)
+            self.assertTrue(any(bad in w and "memory only" in w for w in js["warnings"]),
+                            js["warnings"])
+            rc, _, err, js = run_detour(["fetch", "--json", "--hsts-store", self.store,
+                                         *fx.connect_to_args(["a.test"]),
+                                         "http://a.test/hello"], env=self.env)
+            self.assertFalse(any("store" in w for w in js["warnings"]), js["warnings"])
+
     def test_json_errors_are_documents(self):
         """--json: a command that fails before it has a result still prints one
         JSON document, the error, with the exit status's class."""

@@ -207,13 +207,20 @@ class PreloadCli(unittest.TestCase):
         rc, _, err, _ = run_detour(["preload", "--preload-file", bad, "info"], env=self.env)
         self.assertNotEqual(rc, 0)
         self.assertIn("checksum", err.lower())
-        # a navigation goes on without the list, and says so
-        args = ["fetch", "--json", "--no-hsts-store", "--preload-file", bad,
-                *self.fx.connect_to_args(["a.test"]), "http://a.test/"]
-        rc, _, err, js = run_detour(args, env=self.env)
-        self.assertEqual(rc, 0)
-        self.assertIn("not used", err)
-        self.assertFalse(js["hops"][0]["synthetic"])
+        # A list the user named and cannot have stops the navigation before
+        # any traffic (issue 18 part 2): going on without it would turn
+        # preloaded HSTS off unseen. Exit 11, the path and the cause, and
+        # nothing reaches the server.
+        before = self.fx.connections()
+        for blob in (bad, os.path.join(self.tmp.name, "missing.bin")):
+            args = ["fetch", "--json", "--no-hsts-store", "--preload-file", blob,
+                    *self.fx.connect_to_args(["a.test"]), "http://a.test/"]
+            rc, out, err, js = run_detour(args, env=self.env)
+            self.assertEqual(rc, 11, err)
+            self.assertIn(blob, err)
+            self.assertIn("--no-preload", err)
+            self.assertEqual(js["error"]["class"], "io")
+        self.assertEqual(self.fx.connections(), before)
 
     def test_compile_errors_name_the_line(self):
         src = os.path.join(self.tmp.name, "broken.json")

@@ -105,6 +105,9 @@ static void options_versioning(uv_loop_t *loop) {
   o.user_data_dir = NULL;
   o.browser_version = 0;
   o.accept_language = NULL;
+  o.no_redirect_cache = 0;
+  o.no_cookies = 0;
+  o.error = NULL;
   o.http_version = 7; /* no such version */
   CHECK_INT(dt_ctx_new(&ctx, &o), DT_EINVAL);
   o.http_version = DT_HTTP_1_1;
