@@ -96,10 +96,14 @@ int cli_check_wire(const dt_ctx_options *ctx, const dt_request *req);
 void cli_req_free(cli_request_opts *r);
 
 /* The HSTS store path: the option's value, else the default
- * ($XDG_DATA_HOME/detour/hsts.txt). Writes into OUT. 0 or DT_EINVAL. */
+ * ($XDG_DATA_HOME/detour/hsts.txt). Writes into OUT. 0; -1 when there is
+ * no option and no default ($XDG_DATA_HOME and $HOME unset: the caller
+ * says what it does then); CLI_EXIT_USAGE, said, for an empty or
+ * over-long option. */
 int cli_hsts_store_path(const char *opt, char *out, size_t cap);
 /* The user-data directory: the option's value, else the default store's
- * directory ($XDG_DATA_HOME/detour). Writes into OUT. 0 or DT_EINVAL. */
+ * directory ($XDG_DATA_HOME/detour). Writes into OUT. Returns as
+ * cli_hsts_store_path. */
 int cli_user_data_dir(const char *opt, char *out, size_t cap);
 /* --since 1h|24h|7d|4w|all (Chromium's "clear browsing data" ranges, or
  * any N followed by s, m, h, d, w): the start of the range in *FROM_MS

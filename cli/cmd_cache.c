@@ -137,11 +137,13 @@ int cli_cmd_cache(int argc, char **argv) {
   int64_t from = INT64_MIN;
   if (since && cli_parse_since(since, &from)) return CLI_EXIT_USAGE;
   char udd[1024];
-  if (cli_user_data_dir(udd_opt, udd, sizeof udd)) {
+  int prc = cli_user_data_dir(udd_opt, udd, sizeof udd);
+  if (prc == -1) {
     cli_error("no user-data directory: set --user-data-dir, $XDG_DATA_HOME "
               "or $HOME");
     return CLI_EXIT_USAGE;
   }
+  if (prc) return prc;
   dt_ctx_options opt;
   dt_ctx_options_init(&opt);
   opt.user_data_dir = udd;

@@ -34,11 +34,13 @@ typedef struct copts {
 /* A context on the directory; its cookie file must be readable here (a
  * problem is an error, unlike fetch, which goes on in memory). */
 static int open_ctx(copts *o, dt_sync **s) {
-  if (cli_user_data_dir(o->udd_opt, o->udd, sizeof o->udd)) {
+  int prc = cli_user_data_dir(o->udd_opt, o->udd, sizeof o->udd);
+  if (prc == -1) {
     cli_error("no user-data directory: set --user-data-dir, $XDG_DATA_HOME "
               "or $HOME");
     return CLI_EXIT_USAGE;
   }
+  if (prc) return prc;
   dt_ctx_options opt;
   dt_ctx_options_init(&opt);
   opt.user_data_dir = o->udd;

@@ -491,16 +491,24 @@ int cli_cmd_fetch(int argc, char **argv) {
    * memory. */
   char udd[1024];
   if (!o.no_store && o.user_data_dir) {
-    o.ctx.user_data_dir = o.user_data_dir;
-    if (o.store_opt) o.ctx.hsts_store_path = o.store_opt;
+    if ((rc = cli_user_data_dir(o.user_data_dir, udd, sizeof udd)) != 0 ||
+        (o.store_opt && (rc = cli_hsts_store_path(o.store_opt, store_path,
+                                                  sizeof store_path)) != 0))
+      goto out;
+    o.ctx.user_data_dir = udd;
+    if (o.store_opt) o.ctx.hsts_store_path = store_path;
   } else if (!o.no_store) {
-    if (cli_hsts_store_path(o.store_opt, store_path, sizeof store_path) == 0) {
+    int prc = cli_hsts_store_path(o.store_opt, store_path, sizeof store_path);
+    if (prc == 0) {
       if (!o.ctx.hsts_off) o.ctx.hsts_store_path = store_path;
       if (!o.store_opt && cli_user_data_dir(NULL, udd, sizeof udd) == 0)
         o.ctx.user_data_dir = udd;
-    } else {
+    } else if (prc == -1) {
       cli_error("warning: no HSTS store path ($XDG_DATA_HOME and $HOME "
                 "unset): the store is kept in memory only");
+    } else {
+      rc = prc;
+      goto out;
     }
   }
   dt_error start_err = {0};

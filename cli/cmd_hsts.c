@@ -45,10 +45,12 @@ static void time_text(int64_t ms, char out[32]) {
  * fetch, which goes on memory-only): managing a store we cannot read would
  * mislead. */
 static int open_store(hopts *o, dt_hsts_store **s) {
-  if (cli_hsts_store_path(o->store_opt, o->path, sizeof o->path)) {
+  int prc = cli_hsts_store_path(o->store_opt, o->path, sizeof o->path);
+  if (prc == -1) {
     cli_error("no HSTS store path: set --hsts-store, $XDG_DATA_HOME or $HOME");
     return CLI_EXIT_USAGE;
   }
+  if (prc) return prc;
   dt_hsts_store_options opt;
   dt_hsts_store_options_init(&opt);
   opt.profile = o->profile;

@@ -217,15 +217,22 @@ int cli_parse_seconds_ms(const char *s, uint32_t *ms) {
   return 0;
 }
 
+/* A path the user typed for option WHAT: not empty, and it fits. */
+static int path_opt(const char *what, const char *opt, char *out, size_t cap) {
+  if (!*opt)
+    return cli_usage_error("%s wants a path, not an empty string", what);
+  if (strlen(opt) >= cap)
+    return cli_usage_error("%s: the path is longer than %zu bytes", what,
+                           cap - 1);
+  strcpy(out, opt);
+  return 0;
+}
+
 int cli_user_data_dir(const char *opt, char *out, size_t cap) {
-  if (opt) {
-    if (strlen(opt) >= cap) return DT_EINVAL;
-    strcpy(out, opt);
-    return 0;
-  }
-  if (dt_hsts_store_default_path(out, cap)) return DT_EINVAL;
+  if (opt) return path_opt("--user-data-dir", opt, out, cap);
+  if (dt_hsts_store_default_path(out, cap)) return -1;
   char *slash = strrchr(out, '/');
-  if (!slash) return DT_EINVAL;
+  if (!slash) return -1;
   *slash = 0; /* the default store's directory */
   return 0;
 }
@@ -261,10 +268,6 @@ int cli_parse_since(const char *arg, int64_t *from_ms) {
 }
 
 int cli_hsts_store_path(const char *opt, char *out, size_t cap) {
-  if (opt) {
-    if (strlen(opt) >= cap) return DT_EINVAL;
-    strcpy(out, opt);
-    return 0;
-  }
-  return dt_hsts_store_default_path(out, cap);
+  if (opt) return path_opt("--hsts-store", opt, out, cap);
+  return dt_hsts_store_default_path(out, cap) ? -1 : 0;
 }

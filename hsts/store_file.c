@@ -709,8 +709,9 @@ int dt__hsts_file_export_curl_path(dt__hsts_store *s, const char *path,
   dt__hsts_file_report dummy;
   if (!rep) rep = &dummy;
   rep_start(rep, path);
-  int rc = dt__safefile_ensure_dir(path, rep);
-  if (rc) return rc;
+  /* An export goes where the user said, like every other -o: a missing
+   * directory is an error with its fix, never created behind their back
+   * (the store's own directory is created: detour owns it). */
   return dt__safefile_replace(path, gen_curl, s, rep);
 }
 

@@ -66,6 +66,31 @@ class HstsCli(unittest.TestCase):
                                          "http://a.test/hello"], env=self.env)
             self.assertFalse(any("store" in w for w in js["warnings"]), js["warnings"])
 
+    def test_bad_path_options_say_so(self):
+        """Issue 18 part 6: an empty or over-long --hsts-store/--user-data-dir
+        is a usage error that names the option (it was silently ignored, or
+        blamed on $HOME); --max-redirs abc is refused, not read as garbage;
+        hsts export -o does not create directories, like every other -o."""
+        long_path = "/tmp/" + "a" * 5000
+        for args, named in ((["fetch", "--hsts-store", "", "http://a.test/"], "--hsts-store"),
+                            (["fetch", "--hsts-store", long_path, "http://a.test/"],
+                             "longer than"),
+                            (["fetch", "--user-data-dir", "", "http://a.test/"],
+                             "--user-data-dir"),
+                            (["hsts", "--hsts-store", "", "list"], "--hsts-store"),
+                            (["cookies", "--user-data-dir", "", "list"], "--user-data-dir"),
+                            (["cache", "--user-data-dir", long_path, "list"], "longer than"),
+                            (["fetch", "--max-redirs", "abc", "http://a.test/"], "'abc'")):
+            rc, _, err, _ = run_detour(args, env=self.env)
+            self.assertEqual(rc, 2, (args, err))
+            self.assertIn(named, err)
+            self.assertNotIn("$HOME", err)
+        target = os.path.join(self.tmp.name, "missing", "dir", "out.txt")
+        rc, _, err = self.hsts("export", "--format", "curl", "-o", target)[:3]
+        self.assertEqual(rc, 11, err)
+        self.assertIn("mkdir -p", err)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "missing")))
+
     def test_json_errors_are_documents(self):
         """--json: a command that fails before it has a result still prints one
         JSON document, the error, with the exit status's class."""

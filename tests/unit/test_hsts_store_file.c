@@ -880,8 +880,12 @@ static void test_curl(void) {
   fclose(mf);
   CHECK(strstr(out, "\nms.test \"20300101 00:00:00\"\n") != NULL);
   free(out);
-  /* Export to a path: atomic, mode 0600; import from that path. */
+  /* Export to a path: atomic, mode 0600; import from that path. A missing
+   * directory is an error with its fix, as for every -o (issue 18). */
   const char *cp = pth("curl/hsts-cache.txt");
+  CHECK_INT(dt__hsts_file_export_curl_path(s, cp, &rep), DT_EIO);
+  CHECK(strstr(rep.message, "mkdir -p") != NULL);
+  CHECK_INT(mkdir(pth("curl"), 0700), 0);
   CHECK_INT(dt__hsts_file_export_curl_path(s, cp, &rep), 0);
   CHECK_INT(mode_of(cp), 0600);
   dt__hsts_store *u = fresh();
