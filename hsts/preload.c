@@ -233,6 +233,16 @@ static int check_layout(dt__preload *p, unsigned flags,
             (unsigned long)h->total_size);
     return DT_EPRELOAD;
   }
+  /* A date no real list has (before Chromium's list existed, or far in the
+   * future) would make a forged blob look fresh for ever (issue 18). */
+  if (h->list_date < DT__PRELOAD_DATE_MIN ||
+      h->list_date > DT__PRELOAD_DATE_MAX) {
+    set_err(err,
+            "list date out of range (%ld days since 1970; a list is "
+            "dated 2010-01-01 to 2099-12-31)",
+            (long)h->list_date);
+    return DT_EPRELOAD;
+  }
   if (!(flags & DT__PRELOAD_TRUSTED) &&
       dt__preload_blob_checksum(b, len) != h->checksum) {
     set_err(err, "checksum mismatch: the blob is corrupted");
@@ -759,11 +769,12 @@ void dt__preload_get_info(const dt__preload *p, dt__preload_info *info) {
   info->derived_bytes = sizeof *p + p->derived_bytes;
 }
 
-int32_t dt__preload_age_days(const dt__preload *p, const dt_clock *clock) {
+int64_t dt__preload_age_days(const dt__preload *p, const dt_clock *clock) {
   int64_t now = dt_clock_now_ms(clock);
-  /* Floor division so times before 1970 still give whole days. */
+  /* Floor division so times before 1970 still give whole days; 64-bit, so
+   * no clock and no (bounded) list date can wrap it into "fresh". */
   int64_t day = now >= 0 ? now / 86400000 : -((-now + 86399999) / 86400000);
-  return (int32_t)(day - (p ? p->h.list_date : 0));
+  return day - (p ? (int64_t)p->h.list_date : 0);
 }
 
 int dt__preload_is_stale(const dt__preload *p, const dt_clock *clock) {

@@ -104,7 +104,7 @@ void dt__preload_get_info(const dt__preload *p, dt__preload_info *info);
 /* Age of the list against CLOCK (NULL → system clock): days since the list
  * date (negative if the clock is before it), and whether it is stale
  * (older than DT__PRELOAD_STALE_DAYS). */
-int32_t dt__preload_age_days(const dt__preload *p, const dt_clock *clock);
+int64_t dt__preload_age_days(const dt__preload *p, const dt_clock *clock);
 int dt__preload_is_stale(const dt__preload *p, const dt_clock *clock);
 /* The embedder's choice (docs/decisions.md: "an embedder may choose to disable
  * a stale list"): when DISABLE is 1 and the list is stale against CLOCK now,

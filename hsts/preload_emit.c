@@ -184,7 +184,9 @@ int dt__preload_emit(const dt__preload_key_ref *keys, size_t n,
   enum { NS = DT__PRELOAD_NSYM };
   *blob = NULL;
   *blob_len = 0;
-  if (n > DT__PRELOAD_MAX_ENTRIES) return DT_EINVAL;
+  if (n > DT__PRELOAD_MAX_ENTRIES || list_date < DT__PRELOAD_DATE_MIN ||
+      list_date > DT__PRELOAD_DATE_MAX)
+    return DT_EINVAL;
   size_t nbk = (n + DT__PRELOAD_BLOCK - 1) / DT__PRELOAD_BLOCK;
   uint64_t *sep = calloc(nbk + 1, 8);
   uint8_t *cut = calloc(nbk + 1, 1);

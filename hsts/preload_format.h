@@ -37,6 +37,11 @@
  * counts, 68..115 the section offsets, 116 the overrides' count; 120 the
  * XXH64 checksum (dt__preload_blob_checksum). */
 #define DT__PRELOAD_HDR_SIZE 128u
+/* The list dates a blob may carry: 2010-01-01 (before Chromium's list
+ * existed no list is real) to 2099-12-31, as days since 1970-01-01. The
+ * compiler refuses others and so does opening. */
+#define DT__PRELOAD_DATE_MIN 14610
+#define DT__PRELOAD_DATE_MAX 47481
 #define DT__PRELOAD_OFF_CHECKSUM 120u
 #define DT__PRELOAD_BLOCK 32u  /* entries a block: part of the format */
 #define DT__PRELOAD_RESTART 4u /* front coding restarts: part of the format */
@@ -75,7 +80,7 @@ enum {
 
 typedef struct dt__preload_hdr {
   uint32_t version, header_size, total_size;
-  int32_t list_date; /* days since 1970-01-01 */
+  int32_t list_date; /* days since 1970-01-01, DATE_MIN..DATE_MAX */
   uint32_t entries, include_subdomains, block_size, restart, n_blocks;
   uint32_t n_escp, n_escs, n_noinc;
   uint32_t fuse_seg, fuse_nseg; /* segment length (power of 2), segments */

@@ -5,6 +5,7 @@
 
 #include "engine/profile.h"
 #include "hsts/base/error.h"
+#include "hsts/preload_format.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,12 @@ int dt_preload_compile(const char *json, size_t len, int32_t list_date_days,
     return dt__fail(err, DT_EPARSE,
                     "the input is gzip-compressed: decompress it first "
                     "(zcat list.json.gz | detour preload compile - ...)");
+  if (list_date_days < DT__PRELOAD_DATE_MIN ||
+      list_date_days > DT__PRELOAD_DATE_MAX)
+    return dt__fail(err, DT_EINVAL,
+                    "the list date must be 2010-01-01 to 2099-12-31 (a "
+                    "date outside would make the list look fresh for ever "
+                    "or never)");
   dt__preload_compile_opts o = {list_date_days};
   dt__preload_compile_stats st;
   dt__preload_error pe = {0};

@@ -486,6 +486,18 @@ class FetchTest(unittest.TestCase):
             self.assertEqual(e["response"]["status"], h["response"]["status"])
             self.assertIn(h["request"]["url"], text)
 
+    def test_a_har_that_cannot_be_written_is_said_once(self):
+        # Issue 18 part 6: the navigation succeeded and only the HAR write
+        # failed: exit 11 with the path and cause, never "(null)".
+        har_path = os.path.join(self.tmp.name, "missing-dir", "chain.har")
+        for extra in ([], ["--json"]):
+            args = ["fetch", "--no-hsts-store", "--har", har_path, *extra,
+                    *self.fx.connect_to_args(["a.test"]), "http://a.test/hello"]
+            rc, out, err, _ = run_detour(args, env=self.env)
+            self.assertEqual(rc, 11, err)
+            self.assertIn("cannot create " + har_path, err)
+            self.assertNotIn("(null)", err + out)
+
     def test_help_and_version(self):
         rc, out, _, _ = run_detour(["fetch", "--help"], env=self.env)
         self.assertEqual(rc, 0)

@@ -13,6 +13,7 @@
 #include "dt_test.h"
 #include "hsts/base/json.h"
 #include "hsts/preload.h"
+#include "hsts/preload_format.h"
 
 static const char *list =
     "// a small list covering each rule\n"
@@ -551,6 +552,37 @@ int main(void) {
   CHECK_INT(dt__preload_age_days(p, &clk), -1);
   CHECK_INT(dt__preload_apply_stale_policy(p, 1, &clk), 0);
   CHECK_INT(dt__preload_lookup(p, "a.test", 6, CH, NULL), 1);
+  /* The age is 64-bit: a clock 2^31 days on is stale, not wrapped into a
+   * negative age that is never stale (issue 18). */
+  now = (20605LL + 2147483648LL) * 86400000LL;
+  CHECK(dt__preload_age_days(p, &clk) == 2147483648LL);
+  CHECK_INT(dt__preload_is_stale(p, &clk), 1);
+
+  /* A list date outside 2010-01-01..2099-12-31 is refused when a blob is
+   * written and when one is opened (a forged far-future date would never
+   * be stale). */
+  {
+    dt__preload_key_ref one = {(const uint8_t *)"tset.a", 6, 1, 0};
+    uint8_t *b2 = NULL;
+    size_t n2 = 0;
+    CHECK_INT(dt__preload_emit(&one, 1, DT__PRELOAD_DATE_MAX + 1, &b2, &n2),
+              DT_EINVAL);
+    CHECK_INT(dt__preload_emit(&one, 1, DT__PRELOAD_DATE_MIN - 1, &b2, &n2),
+              DT_EINVAL);
+    CHECK_INT(dt__preload_emit(&one, 1, 20605, &b2, &n2), 0);
+    if (b2) {
+      /* Forge the date (bytes 20..23) and fix the checksum: still refused. */
+      int32_t far = 2000000000;
+      memcpy(b2 + 20, &far, 4);
+      uint64_t ck = dt__preload_blob_checksum(b2, n2);
+      memcpy(b2 + DT__PRELOAD_OFF_CHECKSUM, &ck, 8);
+      dt__preload *fp = NULL;
+      dt__preload_error fe = {0};
+      CHECK_INT(dt__preload_open_mem(&fp, b2, n2, 0, &fe), DT_EPRELOAD);
+      CHECK(strstr(fe.msg, "list date out of range") != NULL);
+      free(b2);
+    }
+  }
 
   dt__preload_free(p);
   free(blob);
