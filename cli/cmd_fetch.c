@@ -73,7 +73,8 @@ static const char help[] =
     "  -m, --max-time S          whole navigation (seconds)\n"
     "      --dns-timeout S, --tls-timeout S, --first-byte-timeout S,\n"
     "      --idle-timeout S      the other phases (seconds; docs/cli.md)\n"
-    "      --max-header-bytes N  response head limit\n"
+    "      --max-header-bytes N  response head limit (256 KiB, Chromium's)\n"
+    "      --max-header-count N  response header fields (1000)\n"
     "      --max-body-bytes N    body bytes kept per hop\n"
     "output\n"
     "      --json                the chain as JSON (docs/json-output.md)\n"
@@ -94,6 +95,7 @@ enum {
   O_CONNECT_TO,
   O_CONNECT_TIMEOUT,
   O_MAX_HEADER_BYTES,
+  O_MAX_HEADER_COUNT,
   O_MAX_BODY_BYTES,
   O_PROFILE,
   O_NO_FOLLOW,
@@ -141,6 +143,7 @@ static const struct option longopts[] = {
     {"connect-to", required_argument, 0, O_CONNECT_TO},
     {"connect-timeout", required_argument, 0, O_CONNECT_TIMEOUT},
     {"max-header-bytes", required_argument, 0, O_MAX_HEADER_BYTES},
+    {"max-header-count", required_argument, 0, O_MAX_HEADER_COUNT},
     {"max-body-bytes", required_argument, 0, O_MAX_BODY_BYTES},
     {"profile", required_argument, 0, O_PROFILE},
     {"no-follow", no_argument, 0, O_NO_FOLLOW},
@@ -270,6 +273,9 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_CACERT: o->ctx.ca_file = optarg; break;
     case O_RESOLVE: rc = cli_req_add_resolve(&o->rq, optarg); break;
     case O_CONNECT_TO: rc = cli_req_add_connect_to(&o->rq, optarg); break;
+    case O_MAX_HEADER_COUNT:
+      rc = limit_opt("--max-header-count", optarg, &o->limits.max_header_count);
+      break;
     case O_MAX_HEADER_BYTES:
       rc = limit_opt("--max-header-bytes", optarg, &o->limits.max_header_bytes);
       break;

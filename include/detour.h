@@ -168,8 +168,11 @@ DT_EXTERN int dt_file_read(const char *path, size_t max, char **out,
  * defaults live here. Fill a dt_limits with dt_limits_default() and change
  * what you need. A timeout of 0 disables it. */
 
-#define DT_DEFAULT_MAX_HEADER_BYTES (64u * 1024u)
-#define DT_DEFAULT_MAX_HEADER_COUNT 100u
+/* Chromium's response head limit (net/http/http_stream_parser.cc,
+ * kMaxHeaderBufSize: 256 KiB). Chromium has no field-count limit; detour
+ * bounds the count for memory at 1,000 (--max-header-count). */
+#define DT_DEFAULT_MAX_HEADER_BYTES (256u * 1024u)
+#define DT_DEFAULT_MAX_HEADER_COUNT 1000u
 #define DT_DEFAULT_MAX_BODY_BYTES (16u * 1024u * 1024u)
 #define DT_DEFAULT_MAX_URL_BYTES (64u * 1024u)
 #define DT_DEFAULT_MAX_REQUEST_BODY (64u * 1024u * 1024u)

@@ -13,10 +13,11 @@
 #define DT_NAV_IDENTITY_H
 
 #include "detour.h"
+#include "engine/net/request.h"
 #include "engine/profile.h"
 
 /* as many as the client carries (engine/net/request.h) */
-#define DT__IDENTITY_MAX_FIELDS (DT_DEFAULT_MAX_HEADER_COUNT + 24)
+#define DT__IDENTITY_MAX_FIELDS (DT__REQ_MAX_CALLER_FIELDS + 24)
 
 /* One navigation's identity. Zero it, then set what applies. */
 typedef struct dt__identity_nav {

@@ -50,7 +50,7 @@ struct dt_nav {
   dt__cookie_req creq;  /* the hop in flight, for its Set-Cookie fields */
   /* the hop's request fields with its Cookie (with_cookies): the field
    * views point here until the next hop */
-  dt_header carried[DT_DEFAULT_MAX_HEADER_COUNT + 1];
+  dt_header carried[DT__REQ_MAX_CALLER_FIELDS + 1];
   char *cookie_value;
   dt_url *initiator; /* owned; NULL typed */
   int last_internal; /* the previous hop was a synthetic 307: its
@@ -561,7 +561,7 @@ static int with_cookies(nav *n, dt_hop *hop, const dt__redirect_request *rq,
   free(n->cookie_value);
   n->cookie_value = NULL;
   size_t k = 0, at = SIZE_MAX;
-  for (size_t i = 0; i < rq->header_count && k < DT_DEFAULT_MAX_HEADER_COUNT;
+  for (size_t i = 0; i < rq->header_count && k < DT__REQ_MAX_CALLER_FIELDS;
        i++) {
     if (at == SIZE_MAX && dt__ascii_ieq(rq->headers[i].name, "Cookie") &&
         rq->headers[i].value[0])
@@ -579,7 +579,7 @@ static int with_cookies(nav *n, dt_hop *hop, const dt__redirect_request *rq,
     }
     free(jar);
     if (!n->cookie_value) return DT_ENOMEM;
-  } else if (k == DT_DEFAULT_MAX_HEADER_COUNT) {
+  } else if (k == DT__REQ_MAX_CALLER_FIELDS) {
     free(jar);
     return DT_EINVAL;
   } else {

@@ -34,12 +34,13 @@
 
 #include "detour.h"
 #include "engine/nav/referrer.h"
+#include "engine/net/request.h"
 #include "engine/profile.h"
 
 #include <stddef.h>
 
 /* Carried request headers (the caller's); more is DT_EINVAL at init. */
-#define DT__REDIRECT_MAX_HEADERS DT_DEFAULT_MAX_HEADER_COUNT
+#define DT__REDIRECT_MAX_HEADERS DT__REQ_MAX_CALLER_FIELDS
 /* Explanation lines per decision and their size (bounded, truncated). */
 #define DT__REDIRECT_MAX_STEPS 12
 #define DT__REDIRECT_STEP_BYTES 192

@@ -10,7 +10,10 @@
 #include "detour.h"
 
 /* The caller's fields and a browser's own (engine/nav/identity.h). */
-#define DT__REQ_MAX_FIELDS (DT_DEFAULT_MAX_HEADER_COUNT + 24)
+/* A request's own fields a caller may add (-H, dt_request.headers): a
+ * request bound, apart from the response's header-count limit. */
+#define DT__REQ_MAX_CALLER_FIELDS 100u
+#define DT__REQ_MAX_FIELDS (DT__REQ_MAX_CALLER_FIELDS + 24)
 
 typedef struct dt__req_fields {
   dt_header f[DT__REQ_MAX_FIELDS]; /* views of the caller's strings, or of

@@ -70,7 +70,8 @@ route /big
 route /cut-big
   body-bytes 3000000
   close-after 2000000
-"""
+""" + "route /many\n" + "".join("  header X-Field-%d: %d\n" % (i, i) for i in range(600)) + \
+    "route /head-200k\n  huge-headers 200000\n"
 
 
 def check_har_1_2(t, har):
@@ -331,6 +332,18 @@ class FetchTest(unittest.TestCase):
         rc, js, _ = self.fetch("http://a.test/huge", "--max-header-bytes", "65536")
         self.assertEqual(rc, 8)
         self.assertEqual(js["error"]["code"], "ELIMIT_HEADER_BYTES")
+        # Chromium's head limit (256 KiB) is the default: a 200 KB head passes.
+        rc, js, _ = self.fetch("http://a.test/head-200k")
+        self.assertEqual(rc, 0, js["error"])
+        # Field count: 600 fields pass the default (1,000), not a lower cap,
+        # and --max-header-count raises or lowers it (issue 18 part 6).
+        rc, js, _ = self.fetch("http://a.test/many")
+        self.assertEqual(rc, 0, js["error"])
+        rc, js, _ = self.fetch("http://a.test/many", "--max-header-count", "100")
+        self.assertEqual((rc, js["error"]["code"]), (8, "ELIMIT_HEADER_COUNT"))
+        rc, _, err, _ = run_detour(["fetch", "--max-header-count", "x", "http://a.test/"])
+        self.assertEqual(rc, 2)
+        self.assertIn("--max-header-count", err)
 
     def test_close_mid_body(self):
         rc, js, _ = self.fetch("http://a.test/mid-body")

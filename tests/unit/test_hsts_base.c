@@ -71,8 +71,8 @@ static void limits_and_clock(void) {
   dt_limits lim;
   dt_limits_default(&lim);
   CHECK_INT(lim.size, sizeof lim);
-  CHECK_INT(lim.max_header_bytes, 65536);
-  CHECK_INT(lim.max_header_count, 100);
+  CHECK_INT(lim.max_header_bytes, 262144);
+  CHECK_INT(lim.max_header_count, 1000);
   CHECK_INT(lim.max_body_bytes, 16 * 1024 * 1024);
   CHECK_INT(lim.hsts_max_entries, 100000);
   int64_t t = 1700000000123;
