@@ -219,6 +219,14 @@ static int header_is_rebuilt(const char *name) {
   return 0;
 }
 
+/* Never sent at all: Proxy-Authorization is for the next inbound proxy
+ * (RFC 9110 §11.7.2) and detour connects directly, so an origin server —
+ * any origin a redirect leads to — would receive the proxy's credentials
+ * (issue 18). */
+static int header_is_never_sent(const char *name) {
+  return ieq(name, "proxy-authorization");
+}
+
 /* Fetch "request-body-header name" (step 12.2); Content-Length is never
  * carried in the first place. */
 static int header_is_request_body(const char *name) {
@@ -409,7 +417,7 @@ int dt__redirect_init(dt__redirect_state *st, const dt__redirect_params *p) {
       err = DT_EINVAL;
       goto fail;
     }
-    if (header_is_rebuilt(h->name)) continue;
+    if (header_is_rebuilt(h->name) || header_is_never_sent(h->name)) continue;
     if (ieq(h->name, "referer")) {
       caller_referer = h->value; /* the last one wins */
       continue;

@@ -70,6 +70,9 @@ route /big
 route /cut-big
   body-bytes 3000000
   close-after 2000000
+route /to-b
+  status 302
+  header Location: http://b.test/hello
 """ + "route /many\n" + "".join("  header X-Field-%d: %d\n" % (i, i) for i in range(600)) + \
     "route /head-200k\n  huge-headers 200000\n"
 
@@ -498,6 +501,26 @@ class FetchTest(unittest.TestCase):
             self.assertEqual(e["request"]["url"], h["request"]["url"])
             self.assertEqual(e["response"]["status"], h["response"]["status"])
             self.assertIn(h["request"]["url"], text)
+
+    def test_proxy_authorization_is_never_sent(self):
+        # Issue 18 part 6: detour has no proxy, so Proxy-Authorization would
+        # reach an origin (any origin a redirect leads to). A custom field
+        # follows redirects, as curl's -H does (docs/redirect-rules.md).
+        args = ["fetch", "--json", "--no-hsts-store",
+                "-H", "Proxy-Authorization: Basic cHJveHk6c2VjcmV0",
+                "-H", "X-Custom: 1",
+                *self.fx.connect_to_args(["a.test", "b.test"]), "http://a.test/to-b"]
+        rc, _, err, js = run_detour(args, env=self.env)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(len(js["hops"]), 2)
+        for path in ("/to-b", "/hello"):
+            seen = self.requests_for(path)[-1]
+            names = [h[0].lower() for h in seen["headers"]]
+            self.assertNotIn("proxy-authorization", names, path)
+            self.assertIn("x-custom", names, path)
+        for hop in js["hops"]:
+            names = [h[0].lower() for h in hop["request"]["headers"]]
+            self.assertNotIn("proxy-authorization", names)
 
     def test_a_har_that_cannot_be_written_is_said_once(self):
         # Issue 18 part 6: the navigation succeeded and only the HAR write
