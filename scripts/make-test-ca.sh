@@ -4,7 +4,8 @@
 # Writes into OUTDIR (idempotent: does nothing when every file exists):
 #   ca.crt/ca.key               "detour TEST CA — test only" (trusted by tests via --cacert)
 #   server.crt/server.key       a.test *.a.test b.test *.b.test c.test *.c.test localhost
-#                               127.0.0.1, signed by the test CA
+#                               127.0.0.1 github.io (a public suffix: HSTS refusal
+#                               tests), signed by the test CA
 #   untrusted.crt/.key          same names, signed by a second CA nobody trusts
 #   untrusted-ca.crt            that second CA (kept only for debugging)
 #   expired.crt/.key            same names, test CA, valid 2020-01-01 .. 2020-01-02
@@ -29,7 +30,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 key() { "$OPENSSL" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
 
-SAN="DNS:a.test,DNS:*.a.test,DNS:b.test,DNS:*.b.test,DNS:c.test,DNS:*.c.test,DNS:localhost,IP:127.0.0.1"
+SAN="DNS:a.test,DNS:*.a.test,DNS:b.test,DNS:*.b.test,DNS:c.test,DNS:*.c.test,DNS:localhost,IP:127.0.0.1,DNS:github.io"
 
 leaf_ext() { # $1 = SAN list
   cat <<EXT

@@ -3,6 +3,7 @@
  * adds what a caller needs around them: host canonicalisation, the
  * profile's max-age cap, the file, and messages that say what to do. */
 #include "engine/hsts/store.h"
+#include "engine/hsts/suffix.h"
 #include "hsts/base/sized.h"
 
 #include "hsts/base/error.h"
@@ -145,6 +146,8 @@ int dt_hsts_store_add(dt_hsts_store *s, const char *host, uint64_t max_age_s,
                     "entry instead)");
   int rc = api_host(host, h, &why, err);
   if (rc) return rc;
+  if (dt__hsts_suffix_refused(h, include_subdomains))
+    return dt__fail(err, DT_EINVAL, "%s: %s", h, DT__HSTS_SUFFIX_MESSAGE);
   /* As for a header: the profile's cap, then receive time + max-age,
    * saturating (RFC 6797 §6.1.1; docs/hsts-rules.md rule 10). */
   uint64_t cap = s->profile->hsts_max_age_cap;

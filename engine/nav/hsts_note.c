@@ -3,6 +3,8 @@
 
 #include "engine/chain.h"
 #include "engine/ctx.h"
+#include "engine/hsts/suffix.h"
+#include "hsts/sts_header.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +43,20 @@ void dt__hsts_observe(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
     return;
   }
   const char *host = dt_url_get(url, DT_URL_HOSTNAME);
+  /* No includeSubDomains entry for a public suffix (engine/hsts/suffix.h):
+   * refused before the store sees it, so an older entry stays as it was. */
+  dt__sts_result pre;
+  if (dt__sts_parse(value, strlen(value), ctx->profile->hsts_max_age_cap,
+                    &pre) == 0 &&
+      pre.max_age > 0 &&
+      dt__hsts_suffix_refused(host, pre.include_subdomains)) {
+    n->outcome = DT_STS_REFUSED_HOST;
+    n->outcome_name = outcome_name(n->outcome);
+    n->code = DT__HSTS_SUFFIX_CODE;
+    n->message = DT__HSTS_SUFFIX_MESSAGE;
+    snprintf(n->host, sizeof n->host, "%s", host);
+    return;
+  }
   dt__hsts_note_result r;
   int64_t now = dt_clock_now_ms(&ctx->clock);
   dt__hsts_note(ctx->store->s, host, strlen(host), value, strlen(value), now,

@@ -48,6 +48,30 @@ class HstsCli(unittest.TestCase):
     def hsts(self, *args):
         return run_detour(["hsts", "--hsts-store", self.store, *args], env=self.env)
 
+    def test_no_include_subdomains_entry_for_a_public_suffix(self):
+        """Issue 18 part 6: github.io (a public suffix) sending includeSubDomains
+        would force https on every site under it: refused with the reason,
+        from a header and from `hsts add`; without includeSubDomains it is an
+        ordinary entry."""
+        with Fixture(SCENARIO) as fx:
+            rc, _, err, js = run_detour(["fetch", "--json", "--hsts-store", self.store,
+                                         "--cacert", ca_file(),
+                                         *fx.connect_to_args(["github.io"]),
+                                         "https://github.io/sts"], env=self.env)
+            self.assertEqual(rc, 0, err)
+            sts = js["hops"][0]["hsts"]
+            self.assertEqual(sts["outcome"], "refused-host", sts)
+            self.assertEqual(sts["rejected"]["code"], "public-suffix")
+        rc, out, err, js = self.hsts("--json", "query", "github.io")
+        self.assertFalse(js["known"])
+        rc, _, err, _ = self.hsts("add", "github.io", "--include-subdomains")
+        self.assertEqual(rc, 2, err)
+        self.assertIn("public suffix", err)
+        rc, _, err, _ = self.hsts("add", "github.io")
+        self.assertEqual(rc, 0, err)
+        rc, _, err, _ = self.hsts("add", "a.test", "--include-subdomains")
+        self.assertEqual(rc, 0, err)
+
     def test_a_store_that_cannot_be_loaded_is_in_the_chain(self):
         """Issue 18 part 2: a store file that cannot be loaded does not stop a
         navigation (a browser with a broken profile still browses), but the
