@@ -139,8 +139,13 @@ static void finish(req *r, int err) {
     /* the hop always says what went wrong; the chain too unless the
      * navigation may go on without this hop (an HTTPS-Upgrades attempt) */
     char why[1400];
-    snprintf(why, sizeof why, "%s %s:%d (%s): %s", phase_names[r->ph], r->host,
-             r->port, where_addr(r), r->msg);
+    /* Bytes flow from the first one on; until the head is complete the
+     * failure is the head's, not the body's (issue 18). */
+    const char *ph = r->ph == PH_BODY && !hop->has_response
+                         ? "response head"
+                         : phase_names[r->ph];
+    snprintf(why, sizeof why, "%s %s:%d (%s): %s", ph, r->host, r->port,
+             where_addr(r), r->msg);
     hop->error = err;
     hop->error_message = dt__chain_strdup(r->chain, why);
     if (!r->opts.soft_fail) dt__chain_set_error(r->chain, err, "%s", why);

@@ -161,6 +161,14 @@ void dt__http1_init(dt__http1 *p, dt__resp *resp, int is_head) {
   p->settings.on_body = cb_body;
   p->settings.on_message_complete = cb_message_complete;
   llhttp_init(&p->parser, HTTP_RESPONSE, &p->settings);
+  /* Field values as browsers and curl read them (issue 18): LF-only line
+   * ends and any byte but NUL/CR/LF in a value (DEL, obs-text) are taken,
+   * as Chromium's HttpUtil::AssembleRawHeaders and curl do, where llhttp's
+   * strict default refuses the response. This is llhttp's lenient-headers
+   * flag and nothing more: chunked lengths, Transfer-Encoding conflicts and
+   * keep-alive stay strict (engine/net/README.md "What HTTP/1.1 accepts"). A
+   * client that never forwards a response cannot be used to split one. */
+  llhttp_set_lenient_headers(&p->parser, 1);
   p->parser.data = p;
   p->resp = resp;
   p->is_head = is_head;
