@@ -735,7 +735,7 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
 
   if (!is_http_scheme(next)) {
     step(out, R_SCHEME,
-         "redirect to %.20s: is not http or https: network error",
+         "redirect to a %.20s URL: not http or https, a network error",
          dt_url_get(next, DT_URL_PROTOCOL));
     err = DT_EREDIRECT_SCHEME;
     goto fail;

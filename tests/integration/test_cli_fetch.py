@@ -79,6 +79,9 @@ route /del-in-value
   garbage HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: b\x7fc\r\n\r\nok
 route /bad-name
   garbage HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A b\r\n\r\nok
+route /to-ftp
+  status 302
+  header Location: ftp://a.test/file
 route /sts-cut
   on https
   header Strict-Transport-Security: max-age=1000
@@ -528,6 +531,15 @@ class FetchTest(unittest.TestCase):
         self.assertEqual(rc, 7)
         self.assertTrue(js["error"]["message"].startswith("response head "),
                         js["error"]["message"])
+
+    def test_a_bad_redirect_target_is_named(self):
+        # Issue 18 part 6: the message names the target's scheme plainly.
+        rc, js, _ = self.fetch("http://a.test/to-ftp")
+        self.assertEqual((rc, js["error"]["code"]), (10, "EREDIRECT_SCHEME"))
+        msg = js["error"]["message"]
+        self.assertIn("ftp: URL", msg)
+        self.assertNotIn("::", msg)
+        self.assertNotIn(":0", msg)
 
     def test_sts_is_noted_when_the_body_is_then_cut(self):
         # Issue 18 part 6: a complete head with an STS field counts even if
