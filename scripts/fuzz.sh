@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bounded fuzzing: builds every libFuzzer target with clang (ASan+UBSan,
-# build-test-fuzz/) and runs each for FUZZ_SECONDS (default 15) from a copy
+# build-test-fuzz/) and runs each for FUZZ_SECONDS (default 30) from a copy
 # of its seed corpus (fuzz/corpus/<name>/, with fuzz/<name>.dict when there
 # is one), two at a time. A crash, a leak, a sanitizer report or a timeout
 # fails the run; what was found stays in build-test-fuzz/findings/. The
@@ -9,7 +9,7 @@
 #   FUZZ_SECONDS=300 ./scripts/fuzz.sh [target...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECS=${FUZZ_SECONDS:-15}
+SECS=${FUZZ_SECONDS:-30}
 DIR=${DETOUR_FUZZ_DIR:-build-test-fuzz}
 CC=clang DETOUR_BUILD_DIR=$DIR ./scripts/build.sh -DCMAKE_C_COMPILER=clang \
   -DDETOUR_FUZZ=ON -DDETOUR_BUILD_TESTS=OFF -DDETOUR_BUILD_BENCH=OFF \

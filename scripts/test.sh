@@ -3,7 +3,7 @@
 # -Werror, once per TLS backend (build-test-openssl/, build-test-mbedtls/;
 # the benchmarks too, so they keep compiling; they
 # are run by hand, docs/benchmarks.md), runs every test with ctest, then
-# fuzzes every libFuzzer target for FUZZ_SECONDS (15) each with clang
+# fuzzes every libFuzzer target for FUZZ_SECONDS (30) each with clang
 # (scripts/fuzz.sh; FUZZ_SECONDS=0 skips it).
 # `.ci/run` runs this.
 set -euo pipefail
@@ -28,8 +28,8 @@ echo "test: IDNA backend libidn2 (build-test-idn2, unit.test_url)"
 DETOUR_BUILD_DIR=build-test-idn2 DETOUR_BUILD_TARGET=test_url ./scripts/build.sh \
   -DDETOUR_SANITIZE=ON -DDETOUR_WERROR=ON -DDETOUR_BUILD_TESTS=ON -DDETOUR_IDNA=libidn2
 (cd build-test-idn2 && ctest --output-on-failure -R '^unit\.test_url$') || status=1
-if [ "${FUZZ_SECONDS:-15}" != 0 ]; then
-  echo "test: bounded fuzzing, ${FUZZ_SECONDS:-15}s per target (scripts/fuzz.sh)"
+if [ "${FUZZ_SECONDS:-30}" != 0 ]; then
+  echo "test: bounded fuzzing, ${FUZZ_SECONDS:-30}s per target (scripts/fuzz.sh)"
   ./scripts/fuzz.sh || status=1
 fi
 exit $status
