@@ -42,13 +42,21 @@ static int same_str(const char *a, const char *b) {
   return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+static void settle_now(dt_ctx *ctx);
+
 /* The context's save scheduling, run on every change to its store. Saves
- * happen when a navigation ends (dt__ctx_hsts_settle) or, for a change
- * made through the API outside a navigation, right away. */
+ * happen when a navigation ends (off the loop, before its callback:
+ * dt__ctx_save_then) or, for a change made through the API outside a
+ * navigation, right away on the caller's thread, so the call returns with
+ * it on disk. */
 static void on_store_change(void *ud) {
   dt_ctx *ctx = ud;
-  if (!ctx->nav_running) dt__ctx_hsts_settle(ctx);
+  if (!ctx->nav_running) settle_now(ctx);
 }
+
+/* A save of the store on the caller's thread comes after the one in
+ * flight off the loop (one file, saves in the order they began). */
+static void before_store_save(void *ud) { dt__user_data_flush(ud); }
 
 /* The preload list: shared, a handle, a file, a buffer or the embedded
  * one. A list that cannot be used is a warning: HSTS still works from the
@@ -131,6 +139,7 @@ static int hsts_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
     dt__ctx_warn(ctx, "%s", dt_hsts_store_warning(ctx->store, i));
   ctx->store->memory_only_on_failure = 1;
   ctx->store->on_change = on_store_change;
+  ctx->store->before_save = before_store_save;
   ctx->store->change_ud = ctx;
   return opt->hsts_off ? 0 : preload_setup(ctx, opt);
 }
@@ -301,21 +310,36 @@ static void save_now(dt_ctx *ctx) {
     dt__ctx_warn(ctx, "%s", ctx->store->warnings[i]);
 }
 
-static void on_save_timer(uv_timer_t *t) { save_now(t->data); }
+/* The delayed save: off the loop, like a navigation's. */
+static void on_save_timer(uv_timer_t *t) {
+  dt__user_data_save_async(t->data, 1, NULL, NULL);
+}
 
-/* Chromium's TransportSecurityPersister writes through ImportantFileWriter
- * on a 10 s commit interval; curl writes its HSTS file at cleanup. By
- * default detour saves at once (nothing lost on a crash); with a delay the
- * first unsaved change arms one timer and later changes ride on it. */
-void dt__ctx_hsts_settle(dt_ctx *ctx) {
-  dt__user_data_settle(ctx);
-  if (!ctx->store->path || !ctx->store->dirty) return;
-  if (!ctx->hsts_save_delay_ms || ctx->closing) {
-    save_now(ctx);
-    return;
-  }
-  if (!uv_is_active((uv_handle_t *)&ctx->save_timer))
+/* Whether the store is saved with the other parts now, or (with
+ * hsts_save_delay_ms) by its timer, which this arms. Chromium's
+ * TransportSecurityPersister writes through ImportantFileWriter on a 10 s
+ * commit interval; curl writes its HSTS file at cleanup. By default detour
+ * saves at once (nothing lost on a crash); with a delay the first unsaved
+ * change arms one timer and later changes ride on it. */
+static int hsts_now(dt_ctx *ctx) {
+  if (!ctx->hsts_save_delay_ms || ctx->closing) return 1;
+  if (ctx->store->path && ctx->store->dirty &&
+      !uv_is_active((uv_handle_t *)&ctx->save_timer))
     uv_timer_start(&ctx->save_timer, on_save_timer, ctx->hsts_save_delay_ms, 0);
+  return 0;
+}
+
+static void settle_now(dt_ctx *ctx) {
+  dt__user_data_save_now(ctx, NULL); /* a failure is a warning */
+  if (ctx->store->path && ctx->store->dirty && hsts_now(ctx)) save_now(ctx);
+}
+
+void dt__ctx_hsts_settle(dt_ctx *ctx) {
+  dt__user_data_save_async(ctx, hsts_now(ctx), NULL, NULL);
+}
+
+int dt__ctx_save_then(dt_ctx *ctx, void (*cb)(void *), void *ud) {
+  return dt__user_data_save_async(ctx, hsts_now(ctx), cb, ud);
 }
 
 /* ---- closing ------------------------------------------------------------ */
@@ -358,10 +382,11 @@ void dt_ctx_close(dt_ctx *ctx, void (*cb)(void *user_data), void *user_data) {
    * down does not wait out the total timeout. Their callbacks run from the
    * loop, before the close callback. */
   dt__nav_cancel_all(ctx);
-  /* Unsaved HSTS changes (a delayed save) are written now; navigations
-   * still finishing save their own when they end (closing is set). */
-  save_now(ctx);
-  dt__user_data_settle(ctx);
+  /* Unsaved changes (a delayed save) are written now, off the loop; the
+   * close waits for the save (it holds a reference). Navigations still
+   * finishing save their own when they end (closing is set). */
+  uv_timer_stop(&ctx->save_timer);
+  dt__user_data_save_async(ctx, 1, NULL, NULL);
   uv_close((uv_handle_t *)&ctx->save_timer, on_save_timer_closed);
   dt__pool_close_all(ctx);
   uv_close((uv_handle_t *)&ctx->close_timer, on_close_timer);

@@ -21,6 +21,8 @@ struct dt_nav;
 struct dt__fallback_list;
 struct dt__redirect_cache;
 struct dt__cookie_jar;
+struct dt__save_batch;
+struct dt__save_waiter;
 
 #define DT__CTX_MAX_WARNINGS 4
 #define DT__CTX_WARNING_BYTES 1200
@@ -69,6 +71,11 @@ struct dt_ctx {
   unsigned hsts_save_delay_ms; /* 0: save after each navigation */
   uv_timer_t save_timer; /* armed by the first unsaved change (unref'ed) */
   int save_timer_closed;
+  /* Saves off the loop (engine/nav/user_data.c): the batch in flight, and
+   * who waits for the next one (changes made while it runs). */
+  struct dt__save_batch *saving;
+  struct dt__save_waiter *save_next;
+  int save_again, save_again_hsts;
   int nav_running;             /* navigations between start and callback */
   dt_preload *preload;         /* referenced; NULL: no list */
   int preload_stale_off;       /* a stale list matches nothing */
@@ -83,9 +90,15 @@ void dt__ctx_warn(dt_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* A navigation ended: save what it changed now, or arm the delayed save
- * (hsts_save_delay_ms). */
+/* A navigation ended: save what is unsaved (off the loop), or arm the
+ * delayed save of the HSTS store (hsts_save_delay_ms). */
 void dt__ctx_hsts_settle(dt_ctx *ctx);
+/* Before a navigation's callback: CB(UD) runs from the loop once what
+ * changed until now is saved (the HSTS store too, unless its save is
+ * delayed), so a crash after the callback loses nothing; 1, or 0 when
+ * nothing was unsaved (CB is not called). The files are written off the
+ * loop (engine/nav/user_data.h). */
+int dt__ctx_save_then(dt_ctx *ctx, void (*cb)(void *), void *ud);
 
 /* Trace helpers: no-ops without a trace callback. */
 void dt__ctx_trace(dt_ctx *ctx, char dir, const char *data, size_t len);

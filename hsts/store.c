@@ -36,8 +36,14 @@
 #define NIL UINT32_MAX
 #define SLOT_DEL UINT32_MAX
 #define RANGES_MAX 1024u
+/* Entries whose value before their first change since the last save is
+ * remembered (for the file's one-day rule, store_file.c); past this many
+ * a change is simply written. */
+#define PREV_MAX 4096u
 
 enum { F_USED = 1, F_ISD = 2, F_DIRTY = 4, F_TOMB = 8, F_KNOCK = 16 };
+#define LIVE_DIRTY(f)                                                          \
+  (((f) & (F_USED | F_TOMB | F_DIRTY)) == (F_USED | F_DIRTY))
 
 /* A record is split in two arrays under one index: what a lookup reads
  * (ent: 32 bytes, two to a cache line, with the name when it fits) and
@@ -56,6 +62,14 @@ typedef struct ent_cold {
   int64_t observed;
   uint32_t prev, next; /* LRU; `next` chains free records */
 } ent_cold;
+/* An entry as the file had it before this process first changed it since
+ * the last save (index and hash say which entry: a record reused for
+ * another name no longer matches). */
+typedef struct prev_rec {
+  int64_t expires, observed;
+  uint32_t i, hash;
+  uint8_t flags;
+} prev_rec;
 
 struct dt__hsts_store {
   dt_clock clock;
@@ -71,6 +85,13 @@ struct dt__hsts_store {
   uint32_t lru_head, lru_tail;   /* live entries, head = most recent */
   uint32_t tomb_head, tomb_tail; /* tombstones, head = newest */
   size_t live, tombs;
+  /* Live entries changed since the last save (F_DIRTY). A change moves an
+   * entry to the head of the LRU list, so they are found by walking from
+   * the head until this many are seen: a save costs what changed, not the
+   * store's size (hsts/base/journal.h). Tombstones are all journal. */
+  size_t ndirty;
+  prev_rec *prev;
+  size_t nprev, prev_cap;
   int64_t *ranges; /* pairs */
   size_t nranges;
   dt__hsts_store_stats st;
@@ -365,6 +386,7 @@ static void remove_ent(dt__hsts_store *s, uint32_t i) {
   } else {
     lru_unlink(s, i);
     s->live--;
+    if (e->flags & F_DIRTY) s->ndirty--;
   }
   if (e->name_len > INLINE_NAME) s->arena_garbage += e->name_len;
   e->flags = 0;
@@ -517,12 +539,30 @@ static void to_entry(const dt__hsts_store *s, const ent *e, dt__hsts_entry *o) {
   o->observed_ms = s->cold[e - s->ents].observed;
 }
 
+/* Remembers live entry I as the file has it, before its first change. */
+static void note_prev(dt__hsts_store *s, uint32_t i) {
+  if (s->nprev == s->prev_cap) {
+    if (s->prev_cap >= PREV_MAX) return; /* the change is simply written */
+    size_t cap = s->prev_cap ? s->prev_cap * 2 : 8;
+    prev_rec *np =
+        s_realloc(s, s->prev, s->prev_cap * sizeof *np, cap * sizeof *np);
+    if (!np) return;
+    s->prev = np;
+    s->prev_cap = cap;
+  }
+  const ent *e = &s->ents[i];
+  s->prev[s->nprev++] =
+      (prev_rec){e->expires, s->cold[i].observed, i, e->hash, e->flags};
+}
+
 /* Sets the exact key's entry (a knockout with KNOCK); JOURNAL marks it
  * dirty for the next save. */
 static int put(dt__hsts_store *s, const char *key, size_t n, int isd, int knock,
                int64_t expires, int64_t observed, int journal) {
   uint32_t h = hash_name(key, n);
   uint32_t i = find(s, key, n, h, NULL);
+  uint8_t was = i == NIL ? 0 : s->ents[i].flags;
+  if (journal && (was & F_USED) && !(was & (F_TOMB | F_DIRTY))) note_prev(s, i);
   if (i == NIL) {
     int rc = new_ent(s, key, n, h, 0, &i);
     if (rc) return rc;
@@ -537,6 +577,8 @@ static int put(dt__hsts_store *s, const char *key, size_t n, int isd, int knock,
     lru_touch(s, i);
   }
   ent *e = &s->ents[i];
+  s->ndirty -= LIVE_DIRTY(was) ? 1 : 0;
+  s->ndirty += journal ? 1 : 0;
   e->flags = (uint8_t)(F_USED | (isd ? F_ISD : 0) | (knock ? F_KNOCK : 0) |
                        (journal ? F_DIRTY : 0));
   e->expires = expires;
@@ -575,6 +617,7 @@ static void free_contents(dt__hsts_store *s) {
   free(s->tags);
   free(s->arena);
   free(s->ranges);
+  free(s->prev);
 }
 void dt__hsts_store_free(dt__hsts_store *s) {
   if (!s) return;
@@ -658,6 +701,7 @@ static int delete_key(dt__hsts_store *s, const char *key, size_t n,
     had = 1;
     lru_unlink(s, i);
     s->live--;
+    if (s->ents[i].flags & F_DIRTY) s->ndirty--;
     make_tomb_room(s); /* I is in no list now: never its own victim */
     tomb_push(s, i);
     s->tombs++;
@@ -933,30 +977,72 @@ void dt__hsts_store_get_stats(const dt__hsts_store *s,
   st->max_entries = s->max_entries;
 }
 
+/* The least recently used of the ndirty changed live entries (walking
+ * from the head, where a change puts an entry), or NIL. */
+static uint32_t last_dirty(const dt__hsts_store *s) {
+  uint32_t last = NIL;
+  size_t seen = 0;
+  for (uint32_t i = s->lru_head; i != NIL && seen < s->ndirty;
+       i = s->cold[i].next)
+    if (s->ents[i].flags & F_DIRTY) {
+      last = i;
+      seen++;
+    }
+  return last;
+}
+
+static int prev_cmp(const void *a, const void *b) {
+  const prev_rec *x = a, *y = b;
+  return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* C's value before this process changed it, if remembered. */
+static void fill_prev(const dt__hsts_store *s, const prev_rec *sorted,
+                      uint32_t i, dt__hsts_change *c) {
+  c->has_prev = 0;
+  if (!sorted) return;
+  prev_rec key = {0};
+  key.i = i;
+  const prev_rec *p = bsearch(&key, sorted, s->nprev, sizeof *sorted, prev_cmp);
+  if (!p || p->hash != s->ents[i].hash) return;
+  c->has_prev = 1;
+  c->prev.include_subdomains = (p->flags & F_ISD) != 0;
+  c->prev.knockout = (p->flags & F_KNOCK) != 0;
+  c->prev.expires_ms = p->expires;
+  c->prev.observed_ms = p->observed;
+}
+
 int dt__hsts_store_each_change(const dt__hsts_store *s, dt__hsts_change_cb cb,
                                void *user_data) {
   dt__hsts_change c;
-  /* Tombstones first (they are outside the LRU list), then changed live
-   * entries least recently used first, so a store that applies them in
-   * this order ends with the same recency order. */
+  memset(&c, 0, sizeof c);
+  /* Tombstones first (they are outside the LRU list), oldest first; then
+   * changed live entries least recently used first, so a store that
+   * applies them in this order ends with the same recency order. Both
+   * walks cost what changed, not the store's size. */
   c.deleted = 1;
-  for (uint32_t i = 0; i < s->ents_len; i++) {
-    const ent *x = &s->ents[i];
-    if ((x->flags & (F_USED | F_TOMB | F_DIRTY)) != (F_USED | F_TOMB | F_DIRTY))
-      continue;
-    to_entry(s, x, &c.e);
+  for (uint32_t i = s->tomb_tail; i != NIL; i = s->cold[i].prev) {
+    to_entry(s, &s->ents[i], &c.e);
     int rc = cb(&c, user_data);
     if (rc) return rc;
   }
   c.deleted = 0;
-  for (uint32_t i = s->lru_tail; i != NIL; i = s->cold[i].prev) {
+  /* The remembered values, by index (a copy: S is not changed here). */
+  prev_rec *sorted = NULL;
+  if (s->nprev && (sorted = malloc(s->nprev * sizeof *sorted))) {
+    memcpy(sorted, s->prev, s->nprev * sizeof *sorted);
+    qsort(sorted, s->nprev, sizeof *sorted, prev_cmp);
+  }
+  int rc = 0;
+  for (uint32_t i = last_dirty(s); i != NIL && !rc; i = s->cold[i].prev) {
     const ent *x = &s->ents[i];
     if (!(x->flags & F_DIRTY)) continue;
     to_entry(s, x, &c.e);
-    int rc = cb(&c, user_data);
-    if (rc) return rc;
+    fill_prev(s, sorted, i, &c);
+    rc = cb(&c, user_data);
   }
-  return 0;
+  free(sorted);
+  return rc;
 }
 
 size_t dt__hsts_store_ranges(const dt__hsts_store *s, const int64_t **ranges) {
@@ -964,18 +1050,69 @@ size_t dt__hsts_store_ranges(const dt__hsts_store *s, const int64_t **ranges) {
   return s->nranges;
 }
 
+size_t dt__hsts_store_changes(const dt__hsts_store *s) {
+  return s->ndirty + s->tombs + s->nranges;
+}
+
 void dt__hsts_store_journal_reset(dt__hsts_store *s) {
-  for (uint32_t i = 0; i < s->ents_len; i++) {
-    ent *e = &s->ents[i];
-    if (!(e->flags & F_USED)) continue;
-    if (e->flags & F_TOMB)
-      remove_ent(s, i);
-    else
-      e->flags &= (uint8_t)~F_DIRTY;
-  }
+  while (s->tomb_tail != NIL)
+    remove_ent(s, s->tomb_tail);
+  for (uint32_t i = s->lru_head; i != NIL && s->ndirty; i = s->cold[i].next)
+    if (s->ents[i].flags & F_DIRTY) {
+      s->ents[i].flags &= (uint8_t)~F_DIRTY;
+      s->ndirty--;
+    }
   s_free(s, s->ranges, s->nranges * 2 * sizeof *s->ranges);
   s->ranges = NULL;
   s->nranges = 0;
+  s_free(s, s->prev, s->prev_cap * sizeof *s->prev);
+  s->prev = NULL;
+  s->nprev = s->prev_cap = 0;
+}
+
+int dt__hsts_store_check(const dt__hsts_store *s) {
+  size_t dirty = 0, tombs = 0, live = 0;
+  for (uint32_t i = 0; i < s->ents_len; i++) {
+    uint8_t f = s->ents[i].flags;
+    if (!(f & F_USED)) continue;
+    if (f & F_TOMB) {
+      tombs++;
+      if (!(f & F_DIRTY)) return -1; /* a deletion is journal until saved */
+    } else {
+      live++;
+      dirty += (f & F_DIRTY) != 0;
+    }
+  }
+  if (dirty != s->ndirty || tombs != s->tombs || live != s->live) return -1;
+  /* every changed entry is found by the walk each_change makes */
+  size_t seen = 0;
+  for (uint32_t i = s->lru_head; i != NIL; i = s->cold[i].next)
+    seen += (s->ents[i].flags & F_DIRTY) != 0;
+  return seen == dirty && s->nprev <= PREV_MAX ? 0 : -1;
+}
+
+static int replay_cb(const dt__hsts_change *c, void *ud) {
+  dt__hsts_store *d = ud;
+  size_t n = strlen(c->e.host);
+  uint32_t i = find(d, c->e.host, n, hash_name(c->e.host, n), NULL);
+  /* the later observation wins, as in the file (docs/hsts-store-format.md) */
+  int64_t t = i == NIL ? INT64_MIN : d->cold[i].observed;
+  if (i != NIL && !(d->ents[i].flags & F_TOMB) && t > c->e.observed_ms)
+    return 0;
+  if (c->deleted) {
+    delete_key(d, c->e.host, n, c->e.observed_ms);
+    return 0;
+  }
+  return put(d, c->e.host, n, c->e.include_subdomains, c->e.knockout,
+             c->e.expires_ms, c->e.observed_ms, 1);
+}
+
+int dt__hsts_store_replay(dt__hsts_store *dst, const dt__hsts_store *src) {
+  for (size_t k = 0; k < src->nranges; k++) {
+    dt__hsts_store_merge_range(dst, src->ranges[2 * k], src->ranges[2 * k + 1]);
+    add_range(dst, src->ranges[2 * k], src->ranges[2 * k + 1]);
+  }
+  return dt__hsts_store_each_change(src, replay_cb, dst);
 }
 
 void dt__hsts_store_take(dt__hsts_store *s, dt__hsts_store *from) {

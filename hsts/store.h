@@ -191,21 +191,42 @@ void dt__hsts_store_get_stats(const dt__hsts_store *s,
 
 /* ---- journal (used by store_file.c; internal to the persistence) --------- */
 /* A journal record: a changed entry (noted/added since the last sync) or a
- * tombstone (deleted_ms set: the host was deleted at that time). */
+ * tombstone (deleted: the host was deleted at e.observed_ms). HAS_PREV:
+ * the entry as it was before its first change since the last sync (what
+ * the file has: the one-day rule of docs/hsts-store-format.md compares
+ * the two; remembered for up to 4,096 entries). */
 typedef struct dt__hsts_change {
   dt__hsts_entry e;
   int deleted;
+  int has_prev;
+  struct {
+    int include_subdomains, knockout;
+    int64_t expires_ms, observed_ms;
+  } prev;
 } dt__hsts_change;
 typedef int (*dt__hsts_change_cb)(const dt__hsts_change *c, void *user_data);
 /* Every journalled change since the last dt__hsts_store_journal_reset:
- * tombstones first, then changed entries least recently used first. */
+ * tombstones first, then changed entries least recently used first. Costs
+ * what changed (and what was looked up since), not the store's size. */
 int dt__hsts_store_each_change(const dt__hsts_store *s, dt__hsts_change_cb cb,
                                void *user_data);
 /* Journalled range deletions ([from, to] of observed times; clear is
  * [INT64_MIN, now]). Returns the count; *ranges points into the store. */
 size_t dt__hsts_store_ranges(const dt__hsts_store *s, const int64_t **ranges);
-/* Forgets the journal: tombstones are dropped, changes marked clean. */
+/* How many changes the journal holds (entries, tombstones, ranges): 0
+ * when a save has nothing to write. */
+size_t dt__hsts_store_changes(const dt__hsts_store *s);
+/* Forgets the journal: tombstones are dropped, changes marked clean. Costs
+ * what changed. */
 void dt__hsts_store_journal_reset(dt__hsts_store *s);
+/* The journal's bookkeeping holds (the changed-entry count the walks rely
+ * on, tombstones all journal): 0, or -1. O(size): for tests and fuzzing. */
+int dt__hsts_store_check(const dt__hsts_store *s);
+/* Applies SRC's journal to DST as DST's own journalled changes (ranges,
+ * then deletions, then entries; the later observation wins): a store that
+ * takes a newer picture of the file keeps what this process changed since
+ * it asked for it. 0 or DT_ENOMEM. */
+int dt__hsts_store_replay(dt__hsts_store *dst, const dt__hsts_store *src);
 /* Moves the content of FROM into S (S's journal and entries are replaced,
  * S keeps its clock and limit, evicting down to it). FROM is freed: the
  * caller's pointer is dead after the call. */

@@ -14,12 +14,19 @@
  * not parse, is skipped and counted: one damaged line costs one record,
  * never the file (the idea of Firefox's per-slot checksums).
  *
- * Saving is a locked reload-merge-save (wget2's answer to parallel runs,
- * curl/curl#21847): under flock on PATH.lock the file is re-read into an
- * "image" (entries, deletions, ranges), this process's journal is applied
- * to it with "the later observation wins", and the image is written to
- * PATH.tmp, fsynced, renamed over PATH, and the directory fsynced. Readers
- * take no lock: rename makes every version they can see complete. */
+ * Records may come in any order and merge by "the later observation wins"
+ * (an h record covered by a d or r record anywhere is dropped), so a save
+ * appends this process's changes as records at the end of the file (the
+ * kit's journal, hsts/base/journal.h: under flock on PATH.lock, one write,
+ * fdatasync) and the file means what a full rewrite would have said; now
+ * and then the journal is compacted: the file is read into an "image"
+ * (entries, deletions, ranges) and written anew (PATH.tmp, fsync, rename,
+ * fsync of the directory). Under the lock the save also reads what other
+ * processes appended since this one last read the file (its view), so the
+ * store in memory learns their entries, as with curl/curl#21847's fix of
+ * reloading before saving. Readers take no lock: every version of the file
+ * they can open is complete but for, at worst, a last line a crash cut
+ * short, which is dropped. */
 #include "hsts/store_file.h"
 
 #include "hsts/base/file.h"
@@ -157,12 +164,17 @@ typedef struct image {
  * when the load or save started, so one operation sees one "now". */
 static int64_t image_clock(void *ud) { return *(const int64_t *)ud; }
 
-static int image_init(image *im, dt__hsts_store *s) {
-  memset(im, 0, sizeof *im);
-  im->now = dt__hsts_store_now(s);
+static size_t max_of(const dt__hsts_store *s) {
   dt__hsts_store_stats st;
   dt__hsts_store_get_stats(s, &st);
-  size_t max = st.max_entries;
+  return st.max_entries;
+}
+
+/* An empty image read at NOW with MAX entries at most. IM must stay where
+ * it is while it lives (its stores read the clock through it). */
+static int image_init(image *im, int64_t now, size_t max) {
+  memset(im, 0, sizeof *im);
+  im->now = now;
   dt_clock clk = {image_clock, &im->now};
   if (dt__hsts_store_new(&im->f, max, &clk)) return DT_ENOMEM;
   if (dt__hsts_store_new(&im->t, max, &clk)) {
@@ -233,28 +245,22 @@ static int image_entry(image *im, const dt__hsts_entry *e) {
   return 0;
 }
 
-/* Parses a whole store file into IM. Returns 0, DT_ESTORE (not ours, or a
- * newer version: nothing was added) or DT_ENOMEM. */
-static int parse_file(image *im, const char *buf, size_t len,
-                      dt__hsts_file_report *rep) {
-  if (len == 0) return 0; /* an empty file is an empty store */
-  const char *end = buf + len;
-  const char *nl = memchr(buf, '\n', len);
-  size_t hl = nl ? (size_t)(nl - buf) : len;
+/* Is LINE (N bytes, no '\n' nor '\r') the header of a store file this
+ * build reads? 0, or DT_ESTORE with the cause and the fix. */
+static int check_header(const char *line, size_t n, dt__hsts_file_report *rep) {
   size_t ml = sizeof DT__HSTS_FILE_MAGIC - 1;
-  rep->lines = 1;
-  if (hl <= ml || memcmp(buf, DT__HSTS_FILE_MAGIC " ", ml + 1) != 0)
+  if (n <= ml || memcmp(line, DT__HSTS_FILE_MAGIC " ", ml + 1) != 0)
     return dt__file_report_fail(
         rep, DT_ESTORE, 0,
         "not a detour HSTS store (the first line is not "
         "\"" DT__HSTS_FILE_MAGIC " 1\")",
         "move the file away or use another store path; a curl "
         "--hsts file can be imported instead");
-  const char *v = buf + ml + 1, *ve = v;
-  while (ve < buf + hl && *ve >= '0' && *ve <= '9')
+  const char *v = line + ml + 1, *ve = v;
+  while (ve < line + n && *ve >= '0' && *ve <= '9')
     ve++;
   int64_t ver;
-  if (ve == v || (ve < buf + hl && *ve != ' ') ||
+  if (ve == v || (ve < line + n && *ve != ' ') ||
       parse_i64(v, (size_t)(ve - v), &ver))
     return dt__file_report_fail(
         rep, DT_ESTORE, 0, "the header line has no format version",
@@ -269,8 +275,16 @@ static int parse_file(image *im, const char *buf, size_t len,
         "use the detour that wrote it (or a newer one), or use "
         "another store path; the file is left as it is");
   }
-  const char *p = nl ? nl + 1 : end, *line;
-  size_t lineno = 1, n;
+  return 0;
+}
+
+/* The records of [P, END) into IM (lines counted from LINENO + 1). A last
+ * line without its '\n' that does not parse is an append a crash cut
+ * short (hsts/base/journal.h): rep->torn, not a damaged line. */
+static int parse_records(image *im, const char *p, const char *end,
+                         size_t lineno, dt__hsts_file_report *rep) {
+  const char *line;
+  size_t n;
   while (dt__safefile_line(&p, end, &line, &n)) {
     lineno++;
     rep->lines++;
@@ -278,7 +292,10 @@ static int parse_file(image *im, const char *buf, size_t len,
     if (n == 0 || line[0] == '#') {
       /* empty line or comment */
     } else if (parse_line(line, n, &r) != 0) {
-      dt__file_report_bad(rep, lineno);
+      if (p == end && end[-1] != '\n')
+        rep->torn = 1;
+      else
+        dt__file_report_bad(rep, lineno);
     } else if (r.kind == 'h') {
       if (im->now > r.e.expires_ms)
         rep->expired++;
@@ -293,6 +310,19 @@ static int parse_file(image *im, const char *buf, size_t len,
     }
   }
   return 0;
+}
+
+/* Parses a whole store file into IM. Returns 0, DT_ESTORE (not ours, or a
+ * newer version: nothing was added) or DT_ENOMEM. */
+static int parse_file(image *im, const char *buf, size_t len,
+                      dt__hsts_file_report *rep) {
+  if (len == 0) return 0; /* an empty file is an empty store */
+  const char *p = buf, *line;
+  size_t n;
+  dt__safefile_line(&p, buf + len, &line, &n); /* a CRLF header reads too */
+  rep->lines = 1;
+  int rc = check_header(line, n, rep);
+  return rc ? rc : parse_records(im, p, buf + len, 1, rep);
 }
 
 /* ---- applying an image to a store, a journal to an image ----------------- */
@@ -321,22 +351,6 @@ static void image_into_store(image *im, dt__hsts_store *s) {
     dt__hsts_store_merge_range(s, im->ranges[2 * i], im->ranges[2 * i + 1]);
   dt__hsts_store_each(im->t, apply_delete_cb, s);
   dt__hsts_store_each_oldest_first(im->f, apply_entry_cb, s);
-}
-
-static int journal_change_cb(const dt__hsts_change *c, void *ud) {
-  image *im = ud;
-  if (c->deleted) return image_delete(im, c->e.host, c->e.observed_ms);
-  return image_entry(im, &c->e);
-}
-
-/* S's journal onto the image: its range deletions, deletions and noted
- * entries; a later observation wins (docs/hsts-store-format.md, "Merge"). */
-static int journal_into_image(dt__hsts_store *s, image *im) {
-  const int64_t *rg;
-  size_t nr = dt__hsts_store_ranges(s, &rg);
-  for (size_t i = 0; i < nr; i++)
-    image_range(im, rg[2 * i], rg[2 * i + 1]);
-  return dt__hsts_store_each_change(s, journal_change_cb, im);
 }
 
 /* ---- writing ------------------------------------------------------------- */
@@ -434,11 +448,12 @@ int dt__hsts_file_write(dt__hsts_store *s, FILE *out,
   return 0;
 }
 
-/* ---- load / save --------------------------------------------------------- */
+/* ---- load ---------------------------------------------------------------- */
 static int load_buf(dt__hsts_store *s, const char *buf, size_t len,
                     dt__hsts_file_report *rep) {
   image im;
-  if (image_init(&im, s)) return dt__file_report_oom(rep);
+  if (image_init(&im, dt__hsts_store_now(s), max_of(s)))
+    return dt__file_report_oom(rep);
   int rc = parse_file(&im, buf, len, rep);
   dt__hsts_store_shrink(im.f); /* the size is known now */
   if (rc == DT_ENOMEM) dt__file_report_oom(rep);
@@ -448,19 +463,22 @@ static int load_buf(dt__hsts_store *s, const char *buf, size_t len,
 }
 
 /* The bytes BUF[0..len) or the file PATH (when BUF is NULL) through PARSE,
- * with a fresh report. A missing file is an empty store for detour's own
- * format (a first run) and an error for an import. */
+ * with a fresh report (and VIEW, when not NULL, set to what was read). A
+ * missing file is an empty store for detour's own format (a first run) and
+ * an error for an import. */
 typedef int (*parse_fn)(dt__hsts_store *, const char *, size_t,
                         dt__hsts_file_report *);
 static int parse_input(dt__hsts_store *s, const char *path, const char *buf,
                        size_t len, parse_fn parse, int missing_is_error,
-                       dt__hsts_file_report *rep) {
+                       dt__safefile_view *view, dt__hsts_file_report *rep) {
   dt__hsts_file_report dummy;
   if (!rep) rep = &dummy;
   rep_start(rep, path);
   if (!path) return parse(s, buf, len, rep);
   char *file;
-  int rc = dt__safefile_read(path, DT__HSTS_FILE_MAX_BYTES, &file, &len, rep);
+  dt__safefile_view v;
+  int rc = dt__safefile_read_view(path, DT__HSTS_FILE_MAX_BYTES, &file, &len,
+                                  &v, rep);
   if (rc) return rc;
   if (!file)
     return missing_is_error
@@ -470,91 +488,353 @@ static int parse_input(dt__hsts_store *s, const char *path, const char *buf,
                : 0;
   rc = parse(s, file, len, rep);
   free(file);
+  if (!rc && view) *view = v;
   return rc;
 }
 
 int dt__hsts_file_load_mem(dt__hsts_store *s, const char *buf, size_t len,
                            dt__hsts_file_report *rep) {
-  return parse_input(s, NULL, buf, len, load_buf, 0, rep);
+  return parse_input(s, NULL, buf, len, load_buf, 0, NULL, rep);
 }
 
 int dt__hsts_file_load(dt__hsts_store *s, const char *path,
                        dt__hsts_file_report *rep) {
-  return parse_input(s, path, NULL, 0, load_buf, 0, rep);
+  return parse_input(s, path, NULL, 0, load_buf, 0, NULL, rep);
+}
+
+int dt__hsts_file_load_view(dt__hsts_store *s, const char *path,
+                            dt__safefile_view *view,
+                            dt__hsts_file_report *rep) {
+  if (view) memset(view, 0, sizeof *view);
+  return parse_input(s, path, NULL, 0, load_buf, 0, view, rep);
 }
 
 void dt__hsts_file_set_lock_wait(unsigned ms) {
   dt__safefile_set_lock_wait(ms);
 }
 
-/* Would applying change C alter what the file says? An entry the file
- * already has, with the same includeSubDomains and an expiry within a day,
- * is not worth a rewrite: Firefox's rule (SetHSTSState), so a run that
- * meets the same headers again does not rewrite the file every time.
- * A deletion counts unless the file already records one as late: its
- * tombstone keeps other processes' older notes from coming back. */
-static int material_cb(const dt__hsts_change *c, void *ud) {
-  image *im = ud;
-  int64_t t;
-  if (c->deleted)
-    return !(tomb_time(im, c->e.host, &t) && t >= c->e.observed_ms);
-  if (im->now > c->e.expires_ms) return 0; /* would be dropped anyway */
-  if (covered(im, c->e.host, c->e.observed_ms)) return 0;
+/* ---- save: the journal (hsts/base/journal.h) ------------------------------
+ */
+
+/* Would applying the entry change C alter what the file (IM) says? An
+ * entry the file already has, with the same includeSubDomains and an
+ * expiry within a day, is not worth writing: Firefox's rule
+ * (SetHSTSState), so a run that meets the same headers again does not
+ * write every time. */
+static int material(image *im, const dt__hsts_entry *e) {
+  if (im->now > e->expires_ms) return 0; /* would be dropped anyway */
+  if (covered(im, e->host, e->observed_ms)) return 0;
   dt__hsts_entry f;
-  if (!dt__hsts_store_get(im->f, c->e.host, strlen(c->e.host), &f)) return 1;
-  if (f.observed_ms > c->e.observed_ms) return 0; /* the file wins */
-  if (f.include_subdomains != c->e.include_subdomains ||
-      f.knockout != c->e.knockout)
+  if (!dt__hsts_store_get(im->f, e->host, strlen(e->host), &f)) return 1;
+  if (f.observed_ms > e->observed_ms) return 0; /* the file wins */
+  if (f.include_subdomains != e->include_subdomains ||
+      f.knockout != e->knockout)
     return 1;
-  int64_t a = f.expires_ms, b = c->e.expires_ms;
+  int64_t a = f.expires_ms, b = e->expires_ms;
   if ((a == DT__HSTS_NEVER) != (b == DT__HSTS_NEVER)) return 1;
   uint64_t diff = a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
   return diff > DT__HSTS_FILE_REWRITE_SLACK_MS;
 }
 
-int dt__hsts_file_save(dt__hsts_store *s, const char *path,
-                       dt__hsts_file_report *rep) {
+/* The same rule against what the file had before this process changed
+ * the entry (its remembered value): 1 when the change may not matter. */
+static int within_a_day(const dt__hsts_change *c) {
+  if (!c->has_prev || c->prev.include_subdomains != c->e.include_subdomains ||
+      c->prev.knockout != c->e.knockout)
+    return 0;
+  int64_t a = c->prev.expires_ms, b = c->e.expires_ms;
+  if ((a == DT__HSTS_NEVER) != (b == DT__HSTS_NEVER)) return 0;
+  uint64_t diff = a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
+  return diff <= DT__HSTS_FILE_REWRITE_SLACK_MS;
+}
+
+struct dt__hsts_save {
+  dt__journal_job *job; /* recs: the records written whatever the file says */
+  dt__buf opt;          /* records the file may already say (within a day) */
+  int has_range;        /* the job clears a range: every record is written */
+  int reset;            /* the journal is reset when the save succeeds (sync) */
+  size_t max;           /* the store's bound, for the images */
+  int64_t now;          /* one "now" for the whole save */
+  image *im;            /* the file as it is after the save (it had changed) */
+  char *seen;           /* what others appended since the view */
+  size_t nseen;
+};
+
+/* One record line "BODY <crc>\n" into B. */
+static void put_rec(dt__buf *b, const char *body, int n) {
+  if (n < 0) return;
+  dt__buf_put(b, body, (size_t)n);
+  dt__buf_printf(b, " %08x\n", (unsigned)dt__crc32(body, (size_t)n));
+}
+
+static int entry_line(const dt__hsts_entry *e, char *line, size_t cap) {
+  char exp[24];
+  if (e->expires_ms == DT__HSTS_NEVER)
+    snprintf(exp, sizeof exp, "never");
+  else
+    snprintf(exp, sizeof exp, "%lld", (long long)e->expires_ms);
+  return snprintf(line, cap, "h %s %c %s %lld", e->host,
+                  e->knockout             ? 'k'
+                  : e->include_subdomains ? 'i'
+                                          : '-',
+                  exp, (long long)e->observed_ms);
+}
+
+static int begin_change_cb(const dt__hsts_change *c, void *ud) {
+  dt__hsts_save *j = ud;
+  char line[DT__HSTS_FILE_MAX_LINE];
+  if (c->deleted) {
+    /* written unless the file already records a deletion as late (its d
+     * record is what keeps others' older notes out): known only when the
+     * save reads the whole file */
+    put_rec(&j->opt, line,
+            snprintf(line, sizeof line, "d %s %lld", c->e.host,
+                     (long long)c->e.observed_ms));
+    return 0;
+  }
+  if (j->now > c->e.expires_ms) return 0; /* expired: a load drops it */
+  put_rec(within_a_day(c) ? &j->opt : &j->job->recs, line,
+          entry_line(&c->e, line, sizeof line));
+  return 0;
+}
+
+/* Hosts named by the h and d records of SEEN, and whether it has an r. */
+typedef struct touched {
+  dt__hsts_store *hosts;
+  int range;
+} touched;
+
+static int touched_init(touched *t, const char *seen, size_t n) {
+  t->range = 0;
+  if (dt__hsts_store_new(&t->hosts, 0, NULL)) return DT_ENOMEM;
+  const char *p = seen, *end = seen + n, *line;
+  size_t ln;
+  while (dt__safefile_line(&p, end, &line, &ln)) {
+    rec r;
+    if (ln == 0 || line[0] == '#' || parse_line(line, ln, &r)) continue;
+    if (r.kind == 'r')
+      t->range = 1;
+    else if (dt__hsts_store_add(t->hosts, r.e.host, strlen(r.e.host), 0,
+                                DT__HSTS_NEVER, 0, NULL) == DT_ENOMEM)
+      return DT_ENOMEM;
+  }
+  return 0;
+}
+
+/* Under the lock, before writing (journal.h): decides which of the
+ * records the file may already say are written, against what the file
+ * says now — the whole file when it is not the one this process last read
+ * (then the store takes its picture afterwards), else what others
+ * appended since (then the store learns it afterwards). */
+static int hsts_prepare(void *ud, const char *seen, size_t n, int whole,
+                        dt__buf *recs, dt__file_report *rep) {
+  dt__hsts_save *j = ud;
+  const char *p = j->opt.p, *end = p ? p + j->opt.len : p, *line;
+  size_t ln;
+  if (whole) {
+    j->im = malloc(sizeof *j->im);
+    if (!j->im || image_init(j->im, j->now, j->max)) {
+      free(j->im);
+      j->im = NULL;
+      return dt__file_report_oom(rep);
+    }
+    dt__hsts_file_report r;
+    rep_start(&r, NULL);
+    int rc = parse_file(j->im, seen, n, &r);
+    if (rc) return rc == DT_ENOMEM ? dt__file_report_oom(rep) : rc;
+    while (p && dt__safefile_line(&p, end, &line, &ln)) {
+      rec x;
+      int64_t t;
+      if (!parse_line(line, ln, &x) &&
+          (x.kind == 'd'
+               ? !(tomb_time(j->im, x.e.host, &t) && t >= x.e.observed_ms)
+               : material(j->im, &x.e))) {
+        dt__buf_put(recs, line, ln);
+        dt__buf_put(recs, "\n", 1);
+      }
+    }
+    /* the picture after the save: the file and what is written now */
+    rc = parse_records(j->im, recs->p ? recs->p : "",
+                       recs->p ? recs->p + recs->len : "", 0, &r);
+    dt__hsts_store_shrink(j->im->f);
+    return rc ? dt__file_report_oom(rep) : 0;
+  }
+  touched t;
+  int rc = touched_init(&t, seen, n);
+  while (!rc && p && dt__safefile_line(&p, end, &line, &ln)) {
+    rec x;
+    /* the file had it as this process last read it, unless another
+     * process has written about the host (or cleared a range) since */
+    if (!parse_line(line, ln, &x) &&
+        (x.kind == 'd' || j->has_range || t.range ||
+         dt__hsts_store_get(t.hosts, x.e.host, strlen(x.e.host), NULL))) {
+      dt__buf_put(recs, line, ln);
+      dt__buf_put(recs, "\n", 1);
+    }
+  }
+  dt__hsts_store_free(t.hosts);
+  if (!rc && n) {
+    j->seen = malloc(n);
+    if (!j->seen) return dt__file_report_oom(rep);
+    memcpy(j->seen, seen, n);
+    j->nseen = n;
+  }
+  return rc ? dt__file_report_oom(rep) : 0;
+}
+
+/* Compaction: the whole file read into an image and written anew (expired
+ * entries and old deletions go, docs/hsts-store-format.md). */
+static int hsts_compact(void *ud, const char *buf, size_t len, FILE *out,
+                        size_t *count, dt__file_report *rep) {
+  dt__hsts_save *j = ud;
+  image im;
+  if (image_init(&im, j->now, j->max)) return dt__file_report_oom(rep);
+  dt__hsts_file_report r;
+  rep_start(&r, NULL);
+  int rc = parse_file(&im, buf, len, &r);
+  if (rc == DT_ENOMEM) rc = dt__file_report_oom(rep);
+  if (!rc) rc = gen_image(out, &im, count);
+  image_free(&im);
+  return rc;
+}
+
+static int hsts_header(const char *line, size_t n, dt__file_report *rep) {
+  return check_header(line, n, rep);
+}
+
+static const dt__journal_kind hsts_kind = {
+    "HSTS store",
+    DT__HSTS_FILE_MAX_BYTES,
+    DT__HSTS_FILE_MAGIC " 1\n# detour HSTS store: one record per line, "
+                        "CRC-32 last. See docs/hsts-store-format.md.\n",
+    hsts_header,
+    hsts_compact,
+    hsts_prepare};
+
+dt__hsts_save *dt__hsts_save_begin(dt__hsts_store *s, const char *path,
+                                   const dt__safefile_view *view,
+                                   const char *pending, size_t npending,
+                                   int reset_now, int *err) {
+  *err = DT_ENOMEM;
+  dt__hsts_save *j = calloc(1, sizeof *j);
+  if (!j || !(j->job = dt__journal_job_new(&hsts_kind, path, j))) {
+    free(j);
+    return NULL;
+  }
+  j->now = dt__hsts_store_now(s);
+  j->max = max_of(s);
+  j->reset = !reset_now;
+  j->opt = dt__buf_make(DT__HSTS_FILE_MAX_BYTES);
+  j->job->want_seen = 1;
+  if (view) j->job->view = *view;
+  dt__buf *recs = &j->job->recs;
+  dt__buf_put(recs, pending, npending);
+  const int64_t *rg;
+  size_t nr = dt__hsts_store_ranges(s, &rg);
+  j->has_range = nr > 0;
+  char line[96];
+  for (size_t i = 0; i < nr; i++)
+    put_rec(recs, line,
+            snprintf(line, sizeof line, "r %lld %lld", (long long)rg[2 * i],
+                     (long long)rg[2 * i + 1]));
+  dt__hsts_store_each_change(s, begin_change_cb, j);
+  if (recs->failed || j->opt.failed) {
+    dt__hsts_save_free(j);
+    return NULL;
+  }
+  *err = 0;
+  if (reset_now) dt__hsts_store_journal_reset(s);
+  return j;
+}
+
+int dt__hsts_save_run(dt__hsts_save *j) { return dt__journal_run(j->job); }
+
+void dt__hsts_save_free(dt__hsts_save *j) {
+  if (!j) return;
+  if (j->im) {
+    image_free(j->im);
+    free(j->im);
+  }
+  free(j->seen);
+  dt__buf_free(&j->opt);
+  dt__journal_job_free(j->job);
+  free(j);
+}
+
+int dt__hsts_save_end(dt__hsts_store *s, dt__hsts_save *j,
+                      dt__safefile_view *view, dt__buf *pending,
+                      dt__hsts_file_report *rep) {
+  int rc = j->job->rc;
+  *rep = j->job->rep;
+  if (rc) {
+    /* the journal is kept (sync), or the records wait for the next save */
+    if (!j->reset && pending) {
+      dt__buf_put(pending, j->job->recs.p, j->job->recs.len);
+      dt__buf_put(pending, j->opt.p, j->opt.len);
+    }
+    dt__hsts_save_free(j);
+    return rc;
+  }
+  if (view) *view = j->job->view;
+  if (j->reset) dt__hsts_store_journal_reset(s);
+  if (j->im) {
+    /* The file had changed under this process (another compacted it):
+     * the store takes its picture, with what this process changed since
+     * the save began on top. */
+    if (dt__hsts_store_replay(j->im->f, s) == DT_ENOMEM) {
+      dt__hsts_save_free(j);
+      return dt__file_report_oom(rep);
+    }
+    dt__hsts_store_take(s, j->im->f);
+    j->im->f = NULL;
+  } else if (j->nseen) {
+    /* what others appended since this process last read the file */
+    image im;
+    if (image_init(&im, j->now, j->max) == 0) {
+      dt__hsts_file_report r;
+      rep_start(&r, NULL);
+      if (parse_records(&im, j->seen, j->seen + j->nseen, 0, &r) == 0)
+        image_into_store(&im, s);
+      image_free(&im);
+    }
+  }
+  dt__hsts_save_free(j);
+  return 0;
+}
+
+int dt__hsts_file_save_view(dt__hsts_store *s, const char *path,
+                            dt__safefile_view *view,
+                            dt__hsts_file_report *rep) {
   dt__hsts_file_report dummy;
   if (!rep) rep = &dummy;
-  rep_start(rep, path);
-  int rc = dt__safefile_ensure_dir(path, rep);
-  if (rc) return rc;
-  int lfd = dt__safefile_lock(path, rep);
-  if (lfd < 0) return lfd;
-  image im;
-  char *buf = NULL;
-  size_t len = 0;
-  if (image_init(&im, s)) {
-    dt__safefile_unlock(lfd);
+  int err;
+  dt__hsts_save *j = dt__hsts_save_begin(s, path, view, NULL, 0, 0, &err);
+  if (!j) {
+    rep_start(rep, path);
     return dt__file_report_oom(rep);
   }
-  rc = dt__safefile_read(path, DT__HSTS_FILE_MAX_BYTES, &buf, &len, rep);
-  int have_file = buf != NULL;
-  if (rc == 0 && buf) rc = parse_file(&im, buf, len, rep);
-  free(buf);
-  /* Nothing to add: the file already says everything this process knows,
-   * so it is not rewritten (write amplification, docs/hsts-rules.md §3: curl
-   * rewrites on every exit). S still takes the file's content. */
-  const int64_t *rg;
-  int changed = rc == 0 && (dt__hsts_store_ranges(s, &rg) > 0 ||
-                            dt__hsts_store_each_change(s, material_cb, &im));
-  if (rc == 0 && changed && journal_into_image(s, &im))
-    rc = dt__file_report_oom(rep);
-  dt__hsts_store_shrink(im.f); /* S takes it: no growth slack */
-  if (rc == 0 && (changed || !have_file))
-    rc = dt__safefile_replace(path, gen_image, &im, rep);
-  else if (rc == 0)
-    rep->unchanged = 1;
-  if (rc == 0) {
-    /* S now holds what the file holds; its journal is in the file. */
-    dt__hsts_store_take(s, im.f);
-    im.f = NULL;
-  } else if (rc == DT_ENOMEM) {
-    dt__file_report_oom(rep);
+  dt__hsts_save_run(j);
+  return dt__hsts_save_end(s, j, view, NULL, rep);
+}
+
+int dt__hsts_file_save(dt__hsts_store *s, const char *path,
+                       dt__hsts_file_report *rep) {
+  return dt__hsts_file_save_view(s, path, NULL, rep);
+}
+
+int dt__hsts_file_compact(dt__hsts_store *s, const char *path,
+                          dt__hsts_file_report *rep) {
+  dt__hsts_file_report dummy;
+  if (!rep) rep = &dummy;
+  int err;
+  dt__hsts_save *j = dt__hsts_save_begin(s, path, NULL, NULL, 0, 0, &err);
+  if (!j) {
+    rep_start(rep, path);
+    return dt__file_report_oom(rep);
   }
-  image_free(&im);
-  dt__safefile_unlock(lfd);
-  return rc;
+  j->job->force_compact = 1;
+  dt__hsts_save_run(j);
+  return dt__hsts_save_end(s, j, NULL, NULL, rep);
 }
 
 /* ---- curl's --hsts format ------------------------------------------------ */
@@ -651,12 +931,12 @@ static int import_buf(dt__hsts_store *s, const char *buf, size_t len,
 
 int dt__hsts_file_import_curl_mem(dt__hsts_store *s, const char *buf,
                                   size_t len, dt__hsts_file_report *rep) {
-  return parse_input(s, NULL, buf, len, import_buf, 0, rep);
+  return parse_input(s, NULL, buf, len, import_buf, 0, NULL, rep);
 }
 
 int dt__hsts_file_import_curl(dt__hsts_store *s, const char *path,
                               dt__hsts_file_report *rep) {
-  return parse_input(s, path, NULL, 0, import_buf, 1, rep);
+  return parse_input(s, path, NULL, 0, import_buf, 1, NULL, rep);
 }
 
 typedef struct curl_writer {

@@ -1,12 +1,15 @@
 /* store_file.h — the HSTS store on disk (docs/hsts-store-format.md):
- * a versioned text file with a CRC32 per line, atomic replacement
- * (temp file, fsync, rename, fsync of the directory), and a locked
- * reload-merge-save so that several processes sharing one file lose
- * nothing (the curl/curl#21847 problem). Also import from and export to
- * curl's --hsts cache format.
+ * a versioned text file with a CRC32 per line whose records merge in any
+ * order, saved by appending this process's changes under a lock (the
+ * kit's journal, hsts/base/journal.h: one write and an fdatasync, the
+ * file compacted now and then by an atomic replace), so that several
+ * processes sharing one file lose nothing (the curl/curl#21847 problem)
+ * and a save costs what changed. Also import from and export to curl's
+ * --hsts cache format.
  *
  * Internal (dt__ names); the engine and the CLI wrap it. Pure C + POSIX
- * (open, flock, fsync, rename); no libuv. Every problem is reported with
+ * (open, flock, fsync, rename); no libuv: a save's middle step runs on any
+ * thread (the engine runs it off the loop). Every problem is reported with
  * the path, the cause and the fix, and the caller can go on with the store
  * in memory only.
  *
@@ -20,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hsts/base/journal.h"
 #include "hsts/base/safefile.h"
 #include "hsts/store.h"
 
@@ -68,21 +72,63 @@ int dt__hsts_file_load(dt__hsts_store *s, const char *path,
 int dt__hsts_file_load_mem(dt__hsts_store *s, const char *buf, size_t len,
                            dt__hsts_file_report *rep);
 
-/* Saves S to PATH under an exclusive flock on "PATH.lock": reloads the
- * file, applies S's journal to it (entries noted here, deletions, range
- * deletions; the later observation wins), writes the result to
- * "PATH.tmp" (mode 0600), fsyncs it, renames it over PATH and fsyncs the
- * directory. Missing directories are created with mode 0700. When S has
- * no change that would alter the file (nothing new, or only expiries that
- * moved by less than a day), the file is only re-read, not rewritten
- * (rep->unchanged). Afterwards S holds the merged content and its journal
- * is empty. Returns 0, DT_EIO
- * (cannot create, write or rename: disk full, permissions), DT_ESTORE
- * (the existing file is refused, as for load; it is never overwritten),
- * DT_ENOMEM. On error S is unchanged (its journal kept for a later try).
- * REP may be NULL. */
+/* As dt__hsts_file_load, and VIEW (not NULL) says what was read, so a
+ * later save reads only what other processes appended since. */
+int dt__hsts_file_load_view(dt__hsts_store *s, const char *path,
+                            dt__safefile_view *view, dt__hsts_file_report *rep);
+
+/* Saves S to PATH under an exclusive flock on "PATH.lock" (journal.h):
+ * S's journal (range deletions, deletions, entries noted here) is appended
+ * to the file as records, which mean what a merge would say (the later
+ * observation wins). Missing directories are created with mode 0700, a
+ * new file with 0600. An entry the file already has with the same flags
+ * and an expiry within a day is not written (Firefox's rule); with nothing
+ * to write the file is untouched (rep->unchanged). Afterwards S holds what
+ * the file holds, other processes' entries included, and its journal is
+ * empty. Returns 0, DT_EIO (cannot create or write: disk full,
+ * permissions; the file is as it was), DT_ESTORE (the existing file is
+ * refused, as for load; it is never written), DT_ENOMEM. On error S is
+ * unchanged (its journal kept for a later try). REP may be NULL. Without
+ * a view the whole file is read at every save; _view keeps VIEW (from
+ * dt__hsts_file_load_view) up to date, so a save reads only what others
+ * appended. */
 int dt__hsts_file_save(dt__hsts_store *s, const char *path,
                        dt__hsts_file_report *rep);
+int dt__hsts_file_save_view(dt__hsts_store *s, const char *path,
+                            dt__safefile_view *view, dt__hsts_file_report *rep);
+
+/* A save that also compacts the file whatever its journal's size: it is
+ * written anew with only what it says (superseded records, deletions
+ * older than DT__HSTS_FILE_TOMB_KEEP_MS and expired entries go). Saves do
+ * this on their own when the journal outgrows a quarter of the file. */
+int dt__hsts_file_compact(dt__hsts_store *s, const char *path,
+                          dt__hsts_file_report *rep);
+
+/* The save in three steps, for a save off the loop thread (the engine):
+ *   _begin (S's thread) takes S's journal into a job: with RESET_NOW S's
+ *     journal is emptied at once (changes made while the job runs stay
+ *     for the next save) and PENDING (NPENDING bytes of record lines an
+ *     earlier failed save gave back) goes first; without, S's journal is
+ *     emptied by a successful _end. VIEW (may be NULL) is copied. NULL
+ *     when out of memory (*ERR DT_ENOMEM);
+ *   _run (any thread) touches only the job and the file;
+ *   _end (S's thread) fills REP and VIEW, makes S hold what the file
+ *     holds (the others' records appended since the view, or the file's
+ *     whole picture when another process compacted it, with S's newer
+ *     changes on top) and frees the job. On failure with RESET_NOW the
+ *     job's record lines are appended to PENDING for the next save.
+ *     Returns the save's code. */
+typedef struct dt__hsts_save dt__hsts_save;
+dt__hsts_save *dt__hsts_save_begin(dt__hsts_store *s, const char *path,
+                                   const dt__safefile_view *view,
+                                   const char *pending, size_t npending,
+                                   int reset_now, int *err);
+int dt__hsts_save_run(dt__hsts_save *j);
+int dt__hsts_save_end(dt__hsts_store *s, dt__hsts_save *j,
+                      dt__safefile_view *view, dt__buf *pending,
+                      dt__hsts_file_report *rep);
+/* Frees a job that is not ended (out of memory on the way). */
+void dt__hsts_save_free(dt__hsts_save *j);
 
 /* Sets the lock wait for every later save in this process (tests use a
  * short one; 0 = try once). Not thread-safe: set it at start-up. */

@@ -24,6 +24,7 @@ struct dt__cookie_jar {
   dt__jar_change *ch;
   size_t nch, capch;
   int dirty;
+  dt__buf pending; /* record lines a failed save did not write */
 };
 
 /* ---- cookies and groups -------------------------------------------------- */
@@ -291,6 +292,7 @@ void dt__jar_free(dt__cookie_jar *j) {
   free(j->g);
   free_changes(j);
   free(j->ch);
+  dt__buf_free(&j->pending);
   free(j);
 }
 
@@ -301,7 +303,10 @@ void dt__jar_set_bounds(dt__cookie_jar *j, size_t total_max,
 }
 
 size_t dt__jar_count(const dt__cookie_jar *j) { return j->count; }
-int dt__jar_dirty(const dt__cookie_jar *j) { return j->dirty; }
+int dt__jar_dirty(const dt__cookie_jar *j) {
+  return j->dirty || j->pending.len;
+}
+dt__buf *dt__jar_pending(dt__cookie_jar *j) { return &j->pending; }
 
 size_t dt__jar_changes(const dt__cookie_jar *j, const dt__jar_change **out) {
   *out = j->ch;

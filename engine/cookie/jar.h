@@ -13,6 +13,7 @@
 
 #include "detour.h"
 #include "engine/cookie/cookie.h"
+#include "hsts/base/buf.h"
 
 /* Chromium's bounds (CookieMonster): a group over 180 is purged to 150, a
  * jar over 3300 to 3000 (docs/cookies.md "Bounds"); the order is jar.c's
@@ -148,6 +149,9 @@ typedef struct dt__jar_change {
 } dt__jar_change;
 size_t dt__jar_changes(const dt__cookie_jar *j, const dt__jar_change **out);
 void dt__jar_changes_saved(dt__cookie_jar *j);
+/* Changed since the last save, or holding lines a failed save did not
+ * write (dt__jar_pending: the file's record lines, for the next save). */
 int dt__jar_dirty(const dt__cookie_jar *j);
+dt__buf *dt__jar_pending(dt__cookie_jar *j);
 
 #endif

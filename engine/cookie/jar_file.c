@@ -1,12 +1,18 @@
 /* jar_file.c — see jar_file.h.
  *
- * detour's file, one cookie a record after the magic (the kit's CRC after
- * each):
+ * detour's file, version 2, one record a line after the magic (the kit's
+ * CRC after each), read in file order:
  *   c <created> <seq> <last_access> <expires> <flags> <samesite> <priority>
- *     <domain> <path> <name> <value>
+ *     <domain> <path> <name> <value>        a cookie (replaces its key's)
+ *   d <h|-> <domain> <path> <name>          the cookie with that key went
+ *   x <from> <to> [<domain>]                a clear: cookies above created
+ *                                           in [from, to] (on DOMAIN or
+ *                                           under it) went
  * flags: any of "h" host-only, "s" Secure, "o" HttpOnly, or "-"; samesite
  * "-", "None", "Lax", "Strict"; priority "Low", "Medium", "High"; text
- * fields percent-encoded (the kit's record fields). */
+ * fields percent-encoded (the kit's record fields). seq 0 (a journal's
+ * cookies) numbers the cookie after those read before it. Version 1 (c
+ * records only) still loads. */
 #include "engine/cookie/jar_file.h"
 
 #include "hsts/base/buf.h"
@@ -14,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC "detour-cookies 1"
+static const char *const magics[] = {"detour-cookies 2", "detour-cookies 1",
+                                     NULL};
 #define WHAT "cookie jar"
+#define COMMENT "# cookies a browser keeps (docs/cookies.md)\n"
 
 /* ---- detour's file ------------------------------------------------------- */
 
@@ -62,9 +70,42 @@ static void free_cookie(dt__cookie *c) {
   free(c);
 }
 
-/* One record: 0, 1 (expired), -1 (bad), DT_ENOMEM. */
+/* "d <h|-> <domain> <path> <name>": the cookie with that key went. */
+static int take_deletion(dt__cookie_jar *j, const char *p, size_t n) {
+  dt__recfield f[6];
+  if (dt__record_split(p, n, f, 5) != 5 ||
+      !(dt__record_is(f[1], "h") || dt__record_is(f[1], "-")))
+    return -1;
+  char *domain = dt__record_text(f[2]), *path = dt__record_text(f[3]),
+       *name = dt__record_text(f[4]);
+  int rc = domain && path && name ? 0 : -1;
+  if (!rc) dt__jar_forget(j, name, domain, dt__record_is(f[1], "h"), path);
+  free(domain);
+  free(path);
+  free(name);
+  return rc;
+}
+
+/* "x <from> <to> [<domain>]": a clear of what came before it. */
+static int take_clear(dt__cookie_jar *j, const char *p, size_t n) {
+  dt__recfield f[5];
+  size_t nf = dt__record_split(p, n, f, 4);
+  int64_t from, to;
+  if ((nf != 3 && nf != 4) || dt__record_sint(f[1], &from) ||
+      dt__record_sint(f[2], &to) || from > to)
+    return -1;
+  char *domain = nf == 4 ? dt__record_text(f[3]) : NULL;
+  if (nf == 4 && !domain) return -1;
+  dt__jar_clear(j, domain, from, to);
+  free(domain);
+  return 0;
+}
+
+/* One record, in file order: 0, 1 (expired), -1 (bad), DT_ENOMEM. */
 static int take_record(void *ud, const char *p, size_t n) {
   rec_ctx *rx = ud;
+  if (n > 1 && p[1] == ' ' && p[0] == 'd') return take_deletion(rx->j, p, n);
+  if (n > 1 && p[1] == ' ' && p[0] == 'x') return take_clear(rx->j, p, n);
   dt__recfield f[12];
   if (dt__record_split(p, n, f, 12) != 12 || !dt__record_is(f[0], "c"))
     return -1;
@@ -100,23 +141,24 @@ int dt__jar_load_mem(dt__cookie_jar *j, const char *buf, size_t len,
                      int64_t now_ms, dt__file_report *rep) {
   dt__file_report_start(rep, WHAT, NULL);
   rec_ctx rx = {j, now_ms};
-  return dt__safefile_records(buf, len, MAGIC, take_record, &rx, rep);
+  return dt__safefile_records(buf, len, magics, take_record, &rx, rep);
 }
 
 int dt__jar_load(dt__cookie_jar *j, const char *path, int64_t now_ms,
                  dt__file_report *rep) {
   dt__file_report_start(rep, WHAT, path);
   rec_ctx rx = {j, now_ms};
-  int rc = dt__safefile_load_records(path, DT__JAR_FILE_MAX, MAGIC, take_record,
-                                     &rx, rep);
+  int rc = dt__safefile_load_records(path, DT__JAR_FILE_MAX, magics,
+                                     take_record, &rx, rep);
   dt__jar_changes_saved(j); /* what was read is not this process's news */
   return rc;
 }
 
-static int put_line(FILE *out, dt__buf *b, const dt__cookie *c) {
+/* The record of C into B (cleared first); SEQ as written. */
+static void cookie_record(dt__buf *b, const dt__cookie *c, uint64_t seq) {
   dt__buf_clear(b);
   dt__buf_printf(b, "c %lld %llu %lld %lld %s%s%s%s ", (long long)c->created_ms,
-                 (unsigned long long)c->seq, (long long)c->last_access_ms,
+                 (unsigned long long)seq, (long long)c->last_access_ms,
                  (long long)c->expires_ms, c->host_only ? "h" : "",
                  c->secure ? "s" : "", c->http_only ? "o" : "",
                  c->host_only || c->secure || c->http_only ? "" : "-");
@@ -130,90 +172,160 @@ static int put_line(FILE *out, dt__buf *b, const dt__cookie *c) {
   dt__record_put_text(b, c->name);
   dt__buf_put(b, " ", 1);
   dt__record_put_text(b, c->value);
-  if (b->failed) return DT_ENOMEM;
-  dt__safefile_put_record(out, b->p, b->len);
-  return 0;
 }
 
 typedef struct {
-  dt__cookie_jar *mine, *merged;
-  int64_t now_ms;
   dt__buf b;
   FILE *out;
   size_t *count;
-  int rc;
-} save_ctx;
-
-static int put_fresh(const dt__cookie *c, void *ud) {
-  save_ctx *sx = ud;
-  if (!c->persistent || !c->fresh) return 0;
-  dt__cookie *d = calloc(1, sizeof *d);
-  if (!d) return DT_ENOMEM;
-  *d = *c;
-  d->name = strdup(c->name);
-  d->value = strdup(c->value);
-  d->domain = strdup(c->domain);
-  d->path = strdup(c->path);
-  d->seq = 0; /* the merged jar numbers it after the file's */
-  if (!d->name || !d->value || !d->domain || !d->path) {
-    free_cookie(d);
-    return DT_ENOMEM;
-  }
-  return dt__jar_put(sx->merged, d);
-}
+} write_ctx;
 
 static int write_one(const dt__cookie *c, void *ud) {
-  save_ctx *sx = ud;
+  write_ctx *w = ud;
   if (!c->persistent) return 0;
-  int rc = put_line(sx->out, &sx->b, c);
-  if (!rc) (*sx->count)++;
+  cookie_record(&w->b, c, c->seq);
+  if (w->b.failed) return DT_ENOMEM;
+  dt__safefile_put_record(w->out, w->b.p, w->b.len);
+  (*w->count)++;
+  return 0;
+}
+
+/* ---- saving: the journal (hsts/base/journal.h) ----------------------------
+ */
+
+static int header(const char *line, size_t n, dt__file_report *rep) {
+  for (int i = 0; magics[i]; i++)
+    if (n == strlen(magics[i]) && memcmp(line, magics[i], n) == 0) return i;
+  return dt__file_report_fail(rep, DT_ESTORE, 0, "not a detour " WHAT " file",
+                              "move it away or use another directory");
+}
+
+/* The file anew: its records replayed into a fresh jar (which takes any
+ * number: the bounds are the live jar's, applied when it loads), written
+ * out in creation order; UD points to the job's now (expired cookies are
+ * left out). */
+static int compact(void *ud, const char *buf, size_t len, FILE *out,
+                   size_t *count, dt__file_report *rep) {
+  int64_t now_ms = *(const int64_t *)ud;
+  dt__cookie_jar *j = dt__jar_new();
+  if (!j) return dt__file_report_oom(rep);
+  dt__jar_set_bounds(j, SIZE_MAX, SIZE_MAX);
+  rec_ctx rx = {j, now_ms};
+  dt__file_report r;
+  dt__file_report_start(&r, WHAT, NULL);
+  int rc = dt__safefile_records(buf, len, magics, take_record, &rx, &r);
+  write_ctx w = {dt__buf_make(0), out, count};
+  fprintf(out, "%s\n" COMMENT, magics[0]);
+  if (!rc) rc = dt__jar_each(j, now_ms, write_one, &w);
+  if (rc == DT_ENOMEM) rc = dt__file_report_oom(rep);
+  if (!rc && ferror(out)) rc = DT_EIO;
+  dt__buf_free(&w.b);
+  dt__jar_free(j);
   return rc;
 }
 
-/* Under the lock, after the file's cookies went into sx->merged: this
- * process's deletions and clears, then its new cookies, then the lot. */
-static int gen(FILE *out, void *ud, size_t *count) {
-  save_ctx *sx = ud;
-  const dt__jar_change *ch;
-  size_t nch = dt__jar_changes(sx->mine, &ch);
-  for (size_t i = 0; i < nch; i++) {
-    if (ch[i].kind == 1) {
-      dt__jar_clear(sx->merged, ch[i].domain, ch[i].from_ms, ch[i].to_ms);
-      continue;
-    }
-    /* a deletion: an expiring Set-Cookie for the key does it */
-    dt__jar_forget(sx->merged, ch[i].name, ch[i].domain, ch[i].host_only,
-                   ch[i].path);
+static const dt__journal_kind kind = {
+    WHAT,   DT__JAR_FILE_MAX, "detour-cookies 2\n" COMMENT,
+    header, compact,          NULL};
+
+const dt__journal_kind *dt__jar_journal_kind(void) { return &kind; }
+
+static void put_line(dt__buf *out, const dt__buf *rec) {
+  dt__buf_put(out, rec->p, rec->len);
+  dt__buf_printf(out, " %08x\n", (unsigned)dt__crc32(rec->p, rec->len));
+}
+
+typedef struct {
+  dt__buf *recs, b;
+} fresh_ctx;
+
+static int put_fresh(const dt__cookie *c, void *ud) {
+  fresh_ctx *fx = ud;
+  if (!c->persistent || !c->fresh) return 0;
+  /* seq 0: numbered after the file's cookies when read, as a browser
+   * orders cookies it learnt after the ones it had */
+  cookie_record(&fx->b, c, 0);
+  put_line(fx->recs, &fx->b);
+  return fx->b.failed ? DT_ENOMEM : 0;
+}
+
+dt__journal_job *dt__jar_save_begin(dt__cookie_jar *j, const char *path,
+                                    int64_t now_ms, int *err) {
+  *err = DT_ENOMEM;
+  if (!dt__jar_dirty(j)) {
+    *err = 0;
+    return NULL;
   }
-  int rc = dt__jar_each(sx->mine, sx->now_ms, put_fresh, sx);
-  if (rc) return rc;
-  fprintf(out, "%s\n# cookies a browser keeps (docs/cookies.md)\n", MAGIC);
-  sx->out = out;
-  sx->count = count;
-  rc = dt__jar_each(sx->merged, sx->now_ms, write_one, sx);
-  return rc ? rc : ferror(out) ? DT_EIO : 0;
+  int64_t *ud = malloc(sizeof *ud);
+  dt__journal_job *job = ud ? dt__journal_job_new(&kind, path, ud) : NULL;
+  if (!job) {
+    free(ud);
+    return NULL;
+  }
+  *ud = now_ms;
+  /* what an earlier save could not write; this process's deletions and
+   * clears in the order made; then its new cookies */
+  dt__buf *pending = dt__jar_pending(j);
+  dt__buf_put(&job->recs, pending->p, pending->len);
+  fresh_ctx fx = {&job->recs, dt__buf_make(0)};
+  const dt__jar_change *ch;
+  size_t nch = dt__jar_changes(j, &ch);
+  for (size_t i = 0; i < nch; i++) {
+    dt__buf_clear(&fx.b);
+    if (ch[i].kind == 1) {
+      dt__buf_printf(&fx.b, "x %lld %lld", (long long)ch[i].from_ms,
+                     (long long)ch[i].to_ms);
+      if (ch[i].domain) {
+        dt__buf_put(&fx.b, " ", 1);
+        dt__record_put_text(&fx.b, ch[i].domain);
+      }
+    } else {
+      dt__buf_printf(&fx.b, "d %s ", ch[i].host_only ? "h" : "-");
+      dt__record_put_text(&fx.b, ch[i].domain);
+      dt__buf_put(&fx.b, " ", 1);
+      dt__record_put_text(&fx.b, ch[i].path);
+      dt__buf_put(&fx.b, " ", 1);
+      dt__record_put_text(&fx.b, ch[i].name);
+    }
+    put_line(&job->recs, &fx.b);
+  }
+  int rc = dt__jar_each(j, now_ms, put_fresh, &fx);
+  int failed = rc || fx.b.failed || job->recs.failed;
+  dt__buf_free(&fx.b);
+  if (failed) {
+    free(ud);
+    dt__journal_job_free(job);
+    return NULL;
+  }
+  *err = 0;
+  dt__buf_free(pending);
+  dt__jar_changes_saved(j);
+  return job;
+}
+
+int dt__jar_save_end(dt__cookie_jar *j, dt__journal_job *job,
+                     dt__file_report *rep) {
+  int rc = job->rc;
+  *rep = job->rep;
+  if (rc) /* kept for the next save */
+    dt__buf_put(dt__jar_pending(j), job->recs.p, job->recs.len);
+  free(job->ud);
+  dt__journal_job_free(job);
+  return rc;
 }
 
 int dt__jar_save(dt__cookie_jar *j, const char *path, int64_t now_ms,
                  dt__file_report *rep) {
-  dt__file_report_start(rep, WHAT, path);
-  if (!dt__jar_dirty(j)) {
+  int err;
+  dt__journal_job *job = dt__jar_save_begin(j, path, now_ms, &err);
+  if (!job) {
+    dt__file_report_start(rep, WHAT, path);
+    if (err) return dt__file_report_oom(rep);
     rep->unchanged = 1;
     return 0;
   }
-  save_ctx sx = {.mine = j, .now_ms = now_ms, .b = dt__buf_make(0)};
-  sx.merged = dt__jar_new();
-  if (!sx.merged) return dt__file_report_oom(rep);
-  /* the merged jar takes any number: the bounds are the live jar's */
-  dt__jar_set_bounds(sx.merged, SIZE_MAX, SIZE_MAX);
-  rec_ctx rx = {sx.merged, now_ms};
-  int rc = dt__safefile_save_merged(path, DT__JAR_FILE_MAX, MAGIC, take_record,
-                                    &rx, gen, &sx, rep);
-  if (rc == DT_ENOMEM) dt__file_report_oom(rep);
-  if (!rc) dt__jar_changes_saved(j);
-  dt__jar_free(sx.merged);
-  dt__buf_free(&sx.b);
-  return rc;
+  dt__journal_run(job);
+  return dt__jar_save_end(j, job, rep);
 }
 
 /* ---- curl's Netscape format ---------------------------------------------- */

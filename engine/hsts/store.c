@@ -50,7 +50,7 @@ int dt__store_open(dt_hsts_store **out, const char *path,
   }
   if (path) {
     dt__hsts_file_report rep;
-    int rc = dt__hsts_file_load(s->s, path, &rep);
+    int rc = dt__hsts_file_load_view(s->s, path, &s->view, &rep);
     if (rc) {
       dt_hsts_store_free(s);
       return dt__fail(err, rc, "%s", rep.message);
@@ -83,6 +83,7 @@ int dt_hsts_store_open(dt_hsts_store **out, const char *path,
 void dt_hsts_store_free(dt_hsts_store *s) {
   if (!s) return;
   dt__hsts_store_free(s->s);
+  dt__buf_free(&s->pending);
   free(s->path);
   free(s);
 }
@@ -293,19 +294,57 @@ int dt_hsts_store_export_curl_file(dt_hsts_store *s, const char *path,
   return rc ? dt__fail(err, rc, "%s", rep.message) : 0;
 }
 
-int dt_hsts_store_save(dt_hsts_store *s, dt_error *err) {
-  if (!s) return dt__fail(err, DT_EINVAL, "no store");
-  if (!s->path || !s->dirty) return 0;
-  dt__hsts_file_report rep;
-  int rc = dt__hsts_file_save(s->s, s->path, &rep);
-  if (rc == 0) {
-    s->dirty = 0;
-    return 0;
-  }
+/* A failed save: a context's store goes on in memory only (a browser
+ * with an unusable profile directory still browses), a store the caller
+ * opened keeps its path and its changes for a later try. */
+static int save_failed(dt_hsts_store *s, int rc,
+                       const dt__hsts_file_report *rep, dt_error *err) {
   if (s->memory_only_on_failure) {
-    dt__store_warn(s, "%s The HSTS store is kept in memory only.", rep.message);
+    dt__store_warn(s, "%s The HSTS store is kept in memory only.",
+                   rep->message);
     free(s->path);
     s->path = NULL;
+    dt__buf_free(&s->pending);
   }
-  return dt__fail(err, rc, "%s", rep.message);
+  return dt__fail(err, rc, "%s", rep->message);
+}
+
+int dt_hsts_store_save(dt_hsts_store *s, dt_error *err) {
+  if (!s) return dt__fail(err, DT_EINVAL, "no store");
+  if (s->path && s->before_save) s->before_save(s->change_ud);
+  if (!s->path || !s->dirty) return 0;
+  /* On the caller's thread, from what this store last read of the file
+   * (its view): the save reads only what others appended since. */
+  int e;
+  dt__hsts_save *j = dt__hsts_save_begin(s->s, s->path, &s->view, s->pending.p,
+                                         s->pending.len, 0, &e);
+  if (!j) return dt__fail(err, e, "cannot save the HSTS store: out of memory");
+  dt__hsts_save_run(j);
+  dt__hsts_file_report rep;
+  int rc = dt__hsts_save_end(s->s, j, &s->view, NULL, &rep);
+  if (rc) return save_failed(s, rc, &rep, err);
+  dt__buf_free(&s->pending);
+  s->dirty = 0;
+  return 0;
+}
+
+dt__hsts_save *dt__store_save_begin(dt_hsts_store *s, int *err) {
+  *err = 0;
+  if (!s->path || !s->dirty) return NULL;
+  dt__hsts_save *j = dt__hsts_save_begin(s->s, s->path, &s->view, s->pending.p,
+                                         s->pending.len, 1, err);
+  if (j) {
+    dt__buf_free(&s->pending); /* in the job now */
+    s->dirty = 0;
+  }
+  return j;
+}
+
+int dt__store_save_end(dt_hsts_store *s, dt__hsts_save *j) {
+  dt__hsts_file_report rep;
+  int rc = dt__hsts_save_end(s->s, j, &s->view, &s->pending, &rep);
+  if (!rc) return 0;
+  s->dirty = 1; /* the changes wait in pending for the next save */
+  if (!s->path) return rc;
+  return save_failed(s, rc, &rep, NULL);
 }

@@ -54,10 +54,12 @@ void dt__fallback_clear(dt__fallback_list *l) {
   for (size_t i = 0; i < l->n; i++)
     free(l->host[i]);
   l->n = 0;
+  dt__buf_free(&l->pending);
 }
 
-size_t dt__fallback_clear_between(dt__fallback_list *l, int64_t from_ms,
-                                  int64_t to_ms) {
+/* Forgets the hosts that fell back in [FROM_MS, TO_MS]: how many. */
+static size_t drop_between(dt__fallback_list *l, int64_t from_ms,
+                           int64_t to_ms) {
   size_t gone = 0;
   for (size_t i = l->n; i-- > 0;)
     if (l->at[i] >= from_ms && l->at[i] <= to_ms) {
@@ -68,6 +70,12 @@ size_t dt__fallback_clear_between(dt__fallback_list *l, int64_t from_ms,
       l->n--;
       gone++;
     }
+  return gone;
+}
+
+size_t dt__fallback_clear_between(dt__fallback_list *l, int64_t from_ms,
+                                  int64_t to_ms) {
+  size_t gone = drop_between(l, from_ms, to_ms);
   dt__clears_add(&l->cleared, from_ms, to_ms);
   l->dirty = 1;
   return gone;
@@ -75,8 +83,10 @@ size_t dt__fallback_clear_between(dt__fallback_list *l, int64_t from_ms,
 
 /* ---- the file ------------------------------------------------------------ */
 
-#define MAGIC "detour-https-upgrades 1"
+static const char *const magics[] = {"detour-https-upgrades 2",
+                                     "detour-https-upgrades 1", NULL};
 #define MAX_FILE (1u << 20)
+#define WHAT "HTTPS-Upgrades fallback list"
 
 /* One record "f <host> <at_ms>" (the kit has checked its CRC) into HOST
  * (256 bytes) and *AT: 0 or -1. */
@@ -102,19 +112,28 @@ static int parse_record(const char *p, size_t n, char *host, int64_t *at) {
   return 0;
 }
 
+/* A record in file order: a host, or a clear of what came before it. */
 static int take_record(void *ud, const char *p, size_t n) {
+  dt__fallback_list *l = ud;
+  if (n && p[0] == 'x') {
+    dt__recfield f[4];
+    int64_t from, to;
+    if (dt__record_split(p, n, f, 3) != 3 || !dt__record_is(f[0], "x") ||
+        dt__record_sint(f[1], &from) || dt__record_sint(f[2], &to) || from > to)
+      return -1;
+    drop_between(l, from, to);
+    return 0;
+  }
   char host[256];
   int64_t at;
   if (parse_record(p, n, host, &at)) return -1;
-  return put(ud, host, at, 0) ? DT_ENOMEM : 0;
+  return put(l, host, at, 0) ? DT_ENOMEM : 0;
 }
-
-#define WHAT "HTTPS-Upgrades fallback list"
 
 int dt__fallback_load_mem(dt__fallback_list *l, const char *buf, size_t len,
                           dt__file_report *rep) {
   dt__file_report_start(rep, WHAT, NULL);
-  return dt__safefile_records(buf, len, MAGIC, take_record, l, rep);
+  return dt__safefile_records(buf, len, magics, take_record, l, rep);
 }
 
 int dt__fallback_load(dt__fallback_list *l, const char *path,
@@ -122,17 +141,16 @@ int dt__fallback_load(dt__fallback_list *l, const char *path,
   dt__file_report_start(rep, WHAT, path);
   int dirty = l->dirty;
   int rc =
-      dt__safefile_load_records(path, MAX_FILE, MAGIC, take_record, l, rep);
+      dt__safefile_load_records(path, MAX_FILE, magics, take_record, l, rep);
   l->dirty = dirty;
   return rc;
 }
 
-static int gen(FILE *out, void *ud, size_t *count) {
-  const dt__fallback_list *l = ud;
+static int gen(FILE *out, const dt__fallback_list *l, size_t *count) {
   fprintf(out,
           "%s\n# hosts whose https failed: not upgraded again "
           "(docs/https-upgrades.md)\n",
-          MAGIC);
+          magics[0]);
   for (size_t i = 0; i < l->n; i++) {
     char line[320];
     int n = snprintf(line, sizeof line, "f %s %lld", l->host[i],
@@ -144,51 +162,111 @@ static int gen(FILE *out, void *ud, size_t *count) {
   return ferror(out) ? DT_EIO : 0;
 }
 
-/* A save: the file's records (less what MINE cleared) go into MERGED; then
- * MINE's additions on top, and MERGED is written. */
-typedef struct {
-  dt__fallback_list *mine, *merged;
-} save_ctx;
+/* ---- saving: the journal (hsts/base/journal.h) ----------------------------
+ */
 
-static int take_for_save(void *ud, const char *p, size_t n) {
-  save_ctx *sx = ud;
-  char host[256];
-  int64_t at;
-  if (parse_record(p, n, host, &at)) return -1;
-  if (dt__clears_cover(&sx->mine->cleared, at))
-    return 1; /* cleared by this process: not brought back */
-  return put(sx->merged, host, at, 0) ? DT_ENOMEM : 0;
+static int header(const char *line, size_t n, dt__file_report *rep) {
+  for (int i = 0; magics[i]; i++)
+    if (n == strlen(magics[i]) && memcmp(line, magics[i], n) == 0) return i;
+  return dt__file_report_fail(rep, DT_ESTORE, 0, "not a detour " WHAT " file",
+                              "move it away or use another directory");
 }
 
-static int gen_merged(FILE *out, void *ud, size_t *count) {
-  save_ctx *sx = ud;
-  for (size_t i = 0; i < sx->mine->n; i++)
-    if (sx->mine->fresh[i] &&
-        put(sx->merged, sx->mine->host[i], sx->mine->at[i], 0))
-      return DT_ENOMEM;
-  return gen(out, sx->merged, count);
+/* The file anew: its records replayed into a fresh list, written out. */
+static int compact(void *ud, const char *buf, size_t len, FILE *out,
+                   size_t *count, dt__file_report *rep) {
+  (void)ud;
+  dt__fallback_list *l = calloc(1, sizeof *l);
+  if (!l) return dt__file_report_oom(rep);
+  dt__file_report r;
+  dt__file_report_start(&r, WHAT, NULL);
+  int rc = dt__safefile_records(buf, len, magics, take_record, l, &r);
+  if (rc == DT_ENOMEM) rc = dt__file_report_oom(rep);
+  if (!rc) rc = gen(out, l, count);
+  dt__fallback_clear(l);
+  free(l);
+  return rc;
+}
+
+static const dt__journal_kind kind = {
+    WHAT,
+    MAX_FILE,
+    "detour-https-upgrades 2\n# hosts whose https failed: not upgraded again "
+    "(docs/https-upgrades.md)\n",
+    header,
+    compact,
+    NULL};
+
+const dt__journal_kind *dt__fallback_journal_kind(void) { return &kind; }
+
+static void put_line(dt__buf *b, const char *line, int n) {
+  if (n < 0) return;
+  dt__buf_printf(b, "%.*s %08x\n", n, line,
+                 (unsigned)dt__crc32(line, (size_t)n));
+}
+
+dt__journal_job *dt__fallback_save_begin(dt__fallback_list *l, const char *path,
+                                         int *err) {
+  *err = 0;
+  if (!l->dirty && !l->pending.len) return NULL;
+  dt__journal_job *j = dt__journal_job_new(&kind, path, NULL);
+  if (!j) {
+    *err = DT_ENOMEM;
+    return NULL;
+  }
+  /* what an earlier save could not write, then the clears, then the hosts
+   * added: a clear forgets what came before it in the file */
+  dt__buf_put(&j->recs, l->pending.p, l->pending.len);
+  char line[320];
+  for (size_t i = 0; i < l->cleared.n; i++) {
+    int n =
+        snprintf(line, sizeof line, "x %lld %lld",
+                 (long long)l->cleared.from[i], (long long)l->cleared.to[i]);
+    put_line(&j->recs, line, n);
+  }
+  for (size_t i = 0; i < l->n; i++)
+    if (l->fresh[i]) {
+      int n = snprintf(line, sizeof line, "f %s %lld", l->host[i],
+                       (long long)l->at[i]);
+      if (n > 0 && (size_t)n < sizeof line) put_line(&j->recs, line, n);
+    }
+  if (j->recs.failed) {
+    dt__journal_job_free(j);
+    *err = DT_ENOMEM;
+    return NULL;
+  }
+  dt__buf_free(&l->pending);
+  l->dirty = 0;
+  l->cleared.n = 0;
+  for (size_t i = 0; i < l->n; i++)
+    l->fresh[i] = 0;
+  return j;
+}
+
+int dt__fallback_save_end(dt__fallback_list *l, dt__journal_job *j,
+                          dt__file_report *rep) {
+  int rc = j->rc;
+  *rep = j->rep;
+  if (rc) { /* kept for the next save */
+    dt__buf_put(&l->pending, j->recs.p, j->recs.len);
+    l->dirty = 1;
+  }
+  dt__journal_job_free(j);
+  return rc;
 }
 
 int dt__fallback_save(dt__fallback_list *l, const char *path,
                       dt__file_report *rep) {
-  dt__file_report_start(rep, WHAT, path);
-  if (!l->dirty) {
+  int err;
+  dt__journal_job *j = dt__fallback_save_begin(l, path, &err);
+  if (!j) {
+    dt__file_report_start(rep, WHAT, path);
+    if (err) return dt__file_report_oom(rep);
     rep->unchanged = 1;
     return 0;
   }
-  save_ctx sx = {l, calloc(1, sizeof *sx.merged)};
-  if (!sx.merged) return dt__file_report_oom(rep);
-  int rc = dt__safefile_save_merged(path, MAX_FILE, MAGIC, take_for_save, &sx,
-                                    gen_merged, &sx, rep);
-  if (!rc) {
-    l->dirty = 0;
-    l->cleared.n = 0;
-    for (size_t i = 0; i < l->n; i++)
-      l->fresh[i] = 0;
-  }
-  dt__fallback_clear(sx.merged);
-  free(sx.merged);
-  return rc;
+  dt__journal_run(j);
+  return dt__fallback_save_end(l, j, rep);
 }
 
 int dt__https_upgrades_unique_host(const dt_url *url) {

@@ -105,9 +105,9 @@ static void nav_closed(uv_handle_t *h) {
   free(n->body);
   free(n);
   ctx->nav_running--;
-  /* Persist what this navigation learned before telling the caller (or,
-   * with hsts_save_delay_ms, arm the delayed save): by default a crash
-   * after the callback must not lose an STS header. */
+  /* What this navigation learned is saved (on_done_timer); what others
+   * changed meanwhile is saved now off the loop, or the delayed save of
+   * the store is armed (hsts_save_delay_ms). */
   dt__ctx_hsts_settle(ctx);
   /* What the caller must not miss (a store that could not be loaded or
    * saved: this run was not protected as the next will assume). */
@@ -117,7 +117,17 @@ static void nav_closed(uv_handle_t *h) {
   dt__ctx_unref(ctx);
 }
 
+static void on_saved(void *ud) {
+  nav *n = ud;
+  uv_close((uv_handle_t *)&n->done, nav_closed);
+}
+
+/* What the navigation learned (the HSTS store, cookies, the redirect
+ * cache, fallbacks) is saved before its callback, off the loop: a crash
+ * after the callback loses nothing, and other navigations run meanwhile. */
 static void on_done_timer(uv_timer_t *t) {
+  nav *n = t->data;
+  if (dt__ctx_save_then(n->ctx, on_saved, n)) return;
   uv_close((uv_handle_t *)t, nav_closed);
 }
 

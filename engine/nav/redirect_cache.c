@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC "detour-redirect-cache 1"
+static const char *const magics[] = {"detour-redirect-cache 2",
+                                     "detour-redirect-cache 1", NULL};
 #define MAX_FILE (64u << 20)
 
 /* ---- freshness (RFC 9111 §4.2) ------------------------------------------- */
@@ -232,13 +233,19 @@ const dt__rc_entry *dt__rc_lookup(dt__redirect_cache *c, const char *url,
   return e && e->by && e->by == nav_id ? NULL : e;
 }
 
-size_t dt__rc_clear(dt__redirect_cache *c, int64_t from_ms, int64_t to_ms) {
+static size_t drop_between(dt__redirect_cache *c, int64_t from_ms,
+                           int64_t to_ms) {
   size_t n = 0;
   for (size_t i = c->n; i > 0; i--)
     if (c->e[i - 1].stored_ms >= from_ms && c->e[i - 1].stored_ms <= to_ms) {
       drop(c, i - 1);
       n++;
     }
+  return n;
+}
+
+size_t dt__rc_clear(dt__redirect_cache *c, int64_t from_ms, int64_t to_ms) {
+  size_t n = drop_between(c, from_ms, to_ms);
   dt__clears_add(&c->cleared, from_ms, to_ms);
   c->dirty = 1;
   return n;
@@ -248,6 +255,7 @@ void dt__rc_free(dt__redirect_cache *c) {
   for (size_t i = 0; i < c->n; i++)
     entry_free(&c->e[i]);
   free(c->e);
+  dt__buf_free(&c->pending);
   memset(c, 0, sizeof *c);
 }
 
@@ -257,14 +265,25 @@ void dt__rc_free(dt__redirect_cache *c) {
 typedef struct {
   dt__redirect_cache *c;
   int64_t now_ms;
-  const dt__clears *cleared; /* a save: what this process cleared */
 } rec_ctx;
 
-/* One entry record (the kit has checked its CRC): 0, 1 (stale), -1 (bad) or
- * DT_ENOMEM. */
+/* A clear record "x <from> <to>": what came before it in [from, to] goes. */
+static int take_clear(dt__redirect_cache *c, const char *p, size_t n) {
+  dt__recfield f[4];
+  int64_t from, to;
+  if (dt__record_split(p, n, f, 3) != 3 || !dt__record_is(f[0], "x") ||
+      dt__record_sint(f[1], &from) || dt__record_sint(f[2], &to) || from > to)
+    return -1;
+  drop_between(c, from, to);
+  return 0;
+}
+
+/* One record (the kit has checked its CRC), in file order: an entry (0, 1
+ * stale, -1 bad, DT_ENOMEM) or a clear. */
 static int take_record(void *ud, const char *p, size_t n) {
   dt__redirect_cache *c = ((rec_ctx *)ud)->c;
   int64_t now_ms = ((rec_ctx *)ud)->now_ms;
+  if (n && p[0] == 'x') return take_clear(c, p, n);
   dt__recfield tok[4 + 2 + DT__RC_MAX_FIELDS];
   size_t nt = dt__record_split(p, n, tok, sizeof tok / sizeof tok[0]);
   if (nt < 6 || nt > sizeof tok / sizeof tok[0] || !dt__record_is(tok[0], "e"))
@@ -278,8 +297,6 @@ static int take_record(void *ud, const char *p, size_t n) {
   if (dt__record_int(tok[3], &status) || status < 300 || status > 399)
     return -1;
   if (expires != DT__RC_FOREVER && expires <= now_ms) return 1; /* stale */
-  rec_ctx *rx = ud;
-  if (rx->cleared && dt__clears_cover(rx->cleared, stored)) return 1;
   char *url = dt__record_text(tok[4]);
   char *reason = dt__record_text(tok[5]);
   dt_header f[DT__RC_MAX_FIELDS] = {{0}};
@@ -312,46 +329,50 @@ static int take_record(void *ud, const char *p, size_t n) {
 int dt__rc_load_mem(dt__redirect_cache *c, const char *buf, size_t len,
                     int64_t now_ms, dt__file_report *rep) {
   dt__file_report_start(rep, WHAT, NULL);
-  rec_ctx rx = {c, now_ms, NULL};
-  return dt__safefile_records(buf, len, MAGIC, take_record, &rx, rep);
+  rec_ctx rx = {c, now_ms};
+  return dt__safefile_records(buf, len, magics, take_record, &rx, rep);
 }
 
 int dt__rc_load(dt__redirect_cache *c, const char *path, int64_t now_ms,
                 dt__file_report *rep) {
   dt__file_report_start(rep, WHAT, path);
-  rec_ctx rx = {c, now_ms, NULL};
+  rec_ctx rx = {c, now_ms};
   int dirty = c->dirty;
   int rc =
-      dt__safefile_load_records(path, MAX_FILE, MAGIC, take_record, &rx, rep);
+      dt__safefile_load_records(path, MAX_FILE, magics, take_record, &rx, rep);
   c->dirty = dirty;
   return rc;
 }
 
-static int gen(FILE *out, void *ud, size_t *count) {
-  const dt__redirect_cache *c = ud;
-  fprintf(out,
-          "%s\n# redirects a browser serves again without asking "
-          "(docs/redirect-cache.md)\n",
-          MAGIC);
+/* The record of entry E into B (cleared first). */
+static void entry_record(dt__buf *b, const dt__rc_entry *e) {
+  dt__buf_clear(b);
+  dt__buf_printf(b, "e %lld ", (long long)e->stored_ms);
+  if (e->expires_ms == DT__RC_FOREVER)
+    dt__buf_printf(b, "forever");
+  else
+    dt__buf_printf(b, "%lld", (long long)e->expires_ms);
+  dt__buf_printf(b, " %d ", e->status);
+  dt__record_put_text(b, e->url);
+  dt__buf_put(b, " ", 1);
+  dt__record_put_text(b, e->reason);
+  for (size_t k = 0; k < e->nfields; k++) {
+    dt__buf_put(b, " ", 1);
+    dt__record_put_text(b, e->fields[k].name);
+    dt__buf_put(b, "=", 1);
+    dt__record_put_text(b, e->fields[k].value);
+  }
+}
+
+#define COMMENT                                                                \
+  "# redirects a browser serves again without asking "                         \
+  "(docs/redirect-cache.md)\n"
+
+static int gen(FILE *out, const dt__redirect_cache *c, size_t *count) {
+  fprintf(out, "%s\n" COMMENT, magics[0]);
   dt__buf b = dt__buf_make(0);
   for (size_t i = 0; i < c->n; i++) {
-    const dt__rc_entry *e = &c->e[i];
-    dt__buf_clear(&b);
-    dt__buf_printf(&b, "e %lld ", (long long)e->stored_ms);
-    if (e->expires_ms == DT__RC_FOREVER)
-      dt__buf_printf(&b, "forever");
-    else
-      dt__buf_printf(&b, "%lld", (long long)e->expires_ms);
-    dt__buf_printf(&b, " %d ", e->status);
-    dt__record_put_text(&b, e->url);
-    dt__buf_put(&b, " ", 1);
-    dt__record_put_text(&b, e->reason);
-    for (size_t k = 0; k < e->nfields; k++) {
-      dt__buf_put(&b, " ", 1);
-      dt__record_put_text(&b, e->fields[k].name);
-      dt__buf_put(&b, "=", 1);
-      dt__record_put_text(&b, e->fields[k].value);
-    }
+    entry_record(&b, &c->e[i]);
     if (b.failed) break;
     dt__safefile_put_record(out, b.p, b.len);
     (*count)++;
@@ -361,42 +382,114 @@ static int gen(FILE *out, void *ud, size_t *count) {
   return oom ? DT_ENOMEM : ferror(out) ? DT_EIO : 0;
 }
 
-/* A save writes the file as it is now (others' entries, a clear) with what
- * this process stored on top: entries it only loaded are not written back,
- * so a clear made meanwhile is not undone. */
-typedef struct {
-  dt__redirect_cache *mine, merged;
-} save_ctx;
+/* ---- saving: the journal (hsts/base/journal.h) ----------------------------
+ */
 
-static int gen_merged(FILE *out, void *ud, size_t *count) {
-  save_ctx *sx = ud;
-  for (size_t i = 0; i < sx->mine->n; i++) {
-    const dt__rc_entry *e = &sx->mine->e[i];
-    if (e->fresh_here &&
-        put(&sx->merged, e->url, e->status, e->reason, e->fields, e->nfields,
-            e->stored_ms, e->expires_ms, 0) == DT_ENOMEM)
-      return DT_ENOMEM;
+static int header(const char *line, size_t n, dt__file_report *rep) {
+  for (int i = 0; magics[i]; i++)
+    if (n == strlen(magics[i]) && memcmp(line, magics[i], n) == 0) return i;
+  return dt__file_report_fail(rep, DT_ESTORE, 0, "not a detour " WHAT " file",
+                              "move it away or use another directory");
+}
+
+/* The file anew: its records replayed into a fresh cache and written out;
+ * UD points to the job's now (stale entries are left out). */
+static int compact(void *ud, const char *buf, size_t len, FILE *out,
+                   size_t *count, dt__file_report *rep) {
+  dt__redirect_cache c = {0};
+  rec_ctx rx = {&c, *(const int64_t *)ud};
+  dt__file_report r;
+  dt__file_report_start(&r, WHAT, NULL);
+  int rc = dt__safefile_records(buf, len, magics, take_record, &rx, &r);
+  if (rc == DT_ENOMEM) rc = dt__file_report_oom(rep);
+  if (!rc) rc = gen(out, &c, count);
+  dt__rc_free(&c);
+  return rc;
+}
+
+static const dt__journal_kind kind = {
+    WHAT, MAX_FILE, "detour-redirect-cache 2\n" COMMENT, header, compact, NULL};
+
+const dt__journal_kind *dt__rc_journal_kind(void) { return &kind; }
+
+static void put_line(dt__buf *out, const char *rec, size_t n) {
+  dt__buf_put(out, rec, n);
+  dt__buf_printf(out, " %08x\n", (unsigned)dt__crc32(rec, n));
+}
+
+dt__journal_job *dt__rc_save_begin(dt__redirect_cache *c, const char *path,
+                                   int64_t now_ms, int *err) {
+  *err = DT_ENOMEM;
+  if (!c->dirty && !c->pending.len) {
+    *err = 0;
+    return NULL;
   }
-  return gen(out, &sx->merged, count);
+  int64_t *ud = malloc(sizeof *ud);
+  dt__journal_job *j = ud ? dt__journal_job_new(&kind, path, ud) : NULL;
+  if (!j) {
+    free(ud);
+    return NULL;
+  }
+  *ud = now_ms;
+  /* what an earlier save could not write, then the clears (they forget
+   * what came before them), then what this process stored */
+  dt__buf_put(&j->recs, c->pending.p, c->pending.len);
+  dt__buf b = dt__buf_make(0);
+  for (size_t i = 0; i < c->cleared.n; i++) {
+    dt__buf_clear(&b);
+    dt__buf_printf(&b, "x %lld %lld", (long long)c->cleared.from[i],
+                   (long long)c->cleared.to[i]);
+    put_line(&j->recs, b.p, b.len);
+  }
+  for (size_t i = 0; i < c->n; i++)
+    if (c->e[i].fresh_here) {
+      entry_record(&b, &c->e[i]);
+      put_line(&j->recs, b.p, b.len);
+    }
+  int failed = b.failed || j->recs.failed;
+  dt__buf_free(&b);
+  if (failed) {
+    free(ud);
+    dt__journal_job_free(j);
+    return NULL;
+  }
+  *err = 0;
+  dt__buf_free(&c->pending);
+  c->dirty = 0;
+  c->cleared.n = 0;
+  for (size_t i = 0; i < c->n; i++)
+    c->e[i].fresh_here = 0;
+  if (!j->recs.len) { /* only stale entries dropped: the file need not know */
+    free(ud);
+    dt__journal_job_free(j);
+    return NULL;
+  }
+  return j;
+}
+
+int dt__rc_save_end(dt__redirect_cache *c, dt__journal_job *j,
+                    dt__file_report *rep) {
+  int rc = j->rc;
+  *rep = j->rep;
+  if (rc) { /* kept for the next save */
+    dt__buf_put(&c->pending, j->recs.p, j->recs.len);
+    c->dirty = 1;
+  }
+  free(j->ud);
+  dt__journal_job_free(j);
+  return rc;
 }
 
 int dt__rc_save(dt__redirect_cache *c, const char *path, int64_t now_ms,
                 dt__file_report *rep) {
-  dt__file_report_start(rep, WHAT, path);
-  if (!c->dirty) {
+  int err;
+  dt__journal_job *j = dt__rc_save_begin(c, path, now_ms, &err);
+  if (!j) {
+    dt__file_report_start(rep, WHAT, path);
+    if (err) return dt__file_report_oom(rep);
     rep->unchanged = 1;
     return 0;
   }
-  save_ctx sx = {.mine = c};
-  rec_ctx rx = {&sx.merged, now_ms, &c->cleared};
-  int rc = dt__safefile_save_merged(path, MAX_FILE, MAGIC, take_record, &rx,
-                                    gen_merged, &sx, rep);
-  if (!rc) {
-    c->dirty = 0;
-    c->cleared.n = 0;
-    for (size_t i = 0; i < c->n; i++)
-      c->e[i].fresh_here = 0;
-  }
-  dt__rc_free(&sx.merged);
-  return rc;
+  dt__journal_run(j);
+  return dt__rc_save_end(c, j, rep);
 }

@@ -13,7 +13,7 @@
 #define DT_NAV_REDIRECT_CACHE_H
 
 #include "detour.h"
-#include "hsts/base/safefile.h"
+#include "hsts/base/journal.h"
 
 #include <stdint.h>
 
@@ -39,6 +39,7 @@ typedef struct dt__redirect_cache {
   size_t n, cap;
   int dirty;
   dt__clears cleared; /* clears the next save applies to the file */
+  dt__buf pending;    /* record lines a failed save did not write */
 } dt__redirect_cache;
 
 /* How long the answer STATUS with FIELDS may be served from the cache,
@@ -62,16 +63,32 @@ const dt__rc_entry *dt__rc_lookup(dt__redirect_cache *c, const char *url,
 /* Forgets entries stored in [FROM_MS, TO_MS], here and (at the next
  * save) in the file; how many. */
 size_t dt__rc_clear(dt__redirect_cache *c, int64_t from_ms, int64_t to_ms);
+/* Frees what C holds (its unsaved lines too); C is then empty. */
 void dt__rc_free(dt__redirect_cache *c);
 
-/* The file (docs/redirect-cache.md): load merges it in (a missing file is
- * empty); save is a locked reload-merge-save of what this process stored
- * and cleared. */
+/* The file (docs/redirect-cache.md), version 2 (version 1, without clears,
+ * still loads):
+ *   e <stored> <expires|forever> <status> <url> <reason> [<name>=<value>]...
+ *   x <from_ms> <to_ms>      a clear: entries above stored in [from, to]
+ *                            are forgotten
+ * Load merges it in (a missing file is empty), records in file order. A
+ * save appends what this process cleared and then what it stored
+ * (hsts/base/journal.h); _begin/_end split it for a save off the loop as
+ * the fallback list's do (https_upgrades.h). */
 int dt__rc_load(dt__redirect_cache *c, const char *path, int64_t now_ms,
                 dt__file_report *rep);
 int dt__rc_load_mem(dt__redirect_cache *c, const char *buf, size_t len,
                     int64_t now_ms, dt__file_report *rep);
 int dt__rc_save(dt__redirect_cache *c, const char *path, int64_t now_ms,
                 dt__file_report *rep);
+dt__journal_job *dt__rc_save_begin(dt__redirect_cache *c, const char *path,
+                                   int64_t now_ms, int *err);
+int dt__rc_save_end(dt__redirect_cache *c, dt__journal_job *j,
+                    dt__file_report *rep);
+
+/* The file for the journal (hsts/base/journal.h): its header check and
+ * its compaction, exposed for the fuzz target. Its compaction's user data
+ * points to the int64_t now (ms). */
+const dt__journal_kind *dt__rc_journal_kind(void);
 
 #endif

@@ -24,38 +24,45 @@ static int64_t now(dt_ctx *c) { return dt_clock_now_ms(&c->clock); }
 static int fb_load(dt_ctx *c, dt__file_report *r) {
   return dt__fallback_load(c->fallback, c->fallback_path, r);
 }
-static int fb_save(dt_ctx *c, dt__file_report *r) {
-  return c->fallback->dirty
-             ? dt__fallback_save(c->fallback, c->fallback_path, r)
-             : 0;
+static dt__journal_job *fb_begin(dt_ctx *c, int *err) {
+  return dt__fallback_save_begin(c->fallback, c->fallback_path, err);
+}
+static int fb_end(dt_ctx *c, dt__journal_job *j, dt__file_report *r) {
+  return dt__fallback_save_end(c->fallback, j, r);
 }
 static int rc_load(dt_ctx *c, dt__file_report *r) {
   return dt__rc_load(c->rcache, c->rcache_path, now(c), r);
 }
-static int rc_save(dt_ctx *c, dt__file_report *r) {
-  return c->rcache->dirty ? dt__rc_save(c->rcache, c->rcache_path, now(c), r)
-                          : 0;
+static dt__journal_job *rc_begin(dt_ctx *c, int *err) {
+  return dt__rc_save_begin(c->rcache, c->rcache_path, now(c), err);
+}
+static int rc_end(dt_ctx *c, dt__journal_job *j, dt__file_report *r) {
+  return dt__rc_save_end(c->rcache, j, r);
 }
 static int jar_load(dt_ctx *c, dt__file_report *r) {
   return dt__jar_load(c->jar, c->jar_path, now(c), r);
 }
-static int jar_save(dt_ctx *c, dt__file_report *r) {
-  return dt__jar_dirty(c->jar) ? dt__jar_save(c->jar, c->jar_path, now(c), r)
-                               : 0;
+static dt__journal_job *jar_begin(dt_ctx *c, int *err) {
+  return dt__jar_save_begin(c->jar, c->jar_path, now(c), err);
+}
+static int jar_end(dt_ctx *c, dt__journal_job *j, dt__file_report *r) {
+  return dt__jar_save_end(c->jar, j, r);
 }
 
 static const struct part {
   const char *file;
   size_t obj, path; /* offsets of the part's pointer and its path in ctx */
   int (*load)(dt_ctx *c, dt__file_report *r);
-  int (*save)(dt_ctx *c, dt__file_report *r);
+  /* a save: its changes into a job (NULL: none) and the job's outcome */
+  dt__journal_job *(*begin)(dt_ctx *c, int *err);
+  int (*end)(dt_ctx *c, dt__journal_job *j, dt__file_report *r);
 } parts[] = {
     {"https-upgrades.txt", offsetof(dt_ctx, fallback),
-     offsetof(dt_ctx, fallback_path), fb_load, fb_save},
+     offsetof(dt_ctx, fallback_path), fb_load, fb_begin, fb_end},
     {"redirects.txt", offsetof(dt_ctx, rcache), offsetof(dt_ctx, rcache_path),
-     rc_load, rc_save},
+     rc_load, rc_begin, rc_end},
     {"cookies.txt", offsetof(dt_ctx, jar), offsetof(dt_ctx, jar_path), jar_load,
-     jar_save},
+     jar_begin, jar_end},
 };
 #define NPARTS (sizeof parts / sizeof parts[0])
 
@@ -93,14 +100,223 @@ int dt__user_data_open(dt_ctx *ctx, const dt_ctx_options *opt) {
   return 0;
 }
 
-/* Saves every part that has a file; the first error (REP says it). */
-static int save_all(dt_ctx *ctx, dt__file_report *first) {
+/* ---- saving off the loop ----------------------------------------------------
+ * A batch holds each changed part's job (and the HSTS store's). Its file
+ * work runs once: on a worker, or on the loop when a save made there must
+ * follow it (dt__user_data_flush takes it before a worker does, or waits
+ * for the worker). Its end runs once on the loop. */
+
+typedef struct dt__save_waiter {
+  void (*cb)(void *);
+  void *ud;
+  struct dt__save_waiter *next;
+} waiter;
+
+typedef struct dt__save_batch dt__save_batch;
+struct dt__save_batch {
+  uv_work_t req;
+  dt_ctx *ctx;
+  uv_mutex_t mu;
+  uv_cond_t cv;
+  int state; /* 0 queued, 1 running, 2 its file work done */
+  int ended; /* its end already ran on the loop (a flush) */
+  dt__journal_job *jobs[NPARTS];
+  dt__hsts_save *hsts;
+  waiter *waiters;
+};
+
+/* The file work: only the jobs' data and the files (any thread). */
+static void batch_files(dt__save_batch *b) {
+  for (size_t i = 0; i < NPARTS; i++)
+    if (b->jobs[i]) dt__journal_run(b->jobs[i]);
+  if (b->hsts) dt__hsts_save_run(b->hsts);
+}
+
+static void on_work(uv_work_t *req) {
+  dt__save_batch *b = req->data;
+  uv_mutex_lock(&b->mu);
+  int mine = b->state == 0;
+  if (mine) b->state = 1;
+  uv_mutex_unlock(&b->mu);
+  if (!mine) return; /* the loop took it (a flush) */
+  batch_files(b);
+  uv_mutex_lock(&b->mu);
+  b->state = 2;
+  uv_cond_broadcast(&b->cv);
+  uv_mutex_unlock(&b->mu);
+}
+
+/* Back on the loop: each part learns how its save went. */
+static void batch_end(dt__save_batch *b) {
+  dt_ctx *ctx = b->ctx;
+  b->ended = 1;
+  for (size_t i = 0; i < NPARTS; i++) {
+    if (!b->jobs[i]) continue;
+    dt__file_report rep;
+    if (parts[i].end(ctx, b->jobs[i], &rep))
+      dt__ctx_warn(ctx, "%s", rep.message);
+    b->jobs[i] = NULL;
+  }
+  if (b->hsts) {
+    size_t before = ctx->store->nwarnings;
+    dt__store_save_end(ctx->store, b->hsts); /* a failure is a warning */
+    b->hsts = NULL;
+    for (size_t i = before; i < ctx->store->nwarnings; i++)
+      dt__ctx_warn(ctx, "%s", ctx->store->warnings[i]);
+  }
+}
+
+static int parts_dirty(dt_ctx *ctx, int with_hsts) {
+  if (with_hsts && ctx->store->path && ctx->store->dirty) return 1;
+  if (ctx->fallback_path &&
+      (ctx->fallback->dirty || ctx->fallback->pending.len))
+    return 1;
+  if (ctx->rcache_path && (ctx->rcache->dirty || ctx->rcache->pending.len))
+    return 1;
+  return ctx->jar_path && dt__jar_dirty(ctx->jar);
+}
+
+static void on_after_work(uv_work_t *req, int status);
+
+/* Starts a batch of what changed (WAITERS wait for it). 0 when there was
+ * nothing to save: the waiters are handed back in *WAITERS. */
+static int batch_start(dt_ctx *ctx, int with_hsts, waiter **waiters) {
+  dt__save_batch *b = calloc(1, sizeof *b);
+  if (!b) return 0;
+  b->ctx = ctx;
+  int any = 0, err;
+  for (size_t i = 0; i < NPARTS; i++) {
+    const struct part *p = &parts[i];
+    if (!obj_of(ctx, p) || !*path_of(ctx, p)) continue;
+    b->jobs[i] = p->begin(ctx, &err);
+    any |= b->jobs[i] != NULL;
+  }
+  if (with_hsts) {
+    b->hsts = dt__store_save_begin(ctx->store, &err);
+    any |= b->hsts != NULL;
+  }
+  if (!any || uv_mutex_init(&b->mu)) {
+    batch_end(b); /* nothing, or a job to give back: out of memory */
+    free(b);
+    return 0;
+  }
+  uv_cond_init(&b->cv);
+  b->req.data = b;
+  if (uv_queue_work(ctx->loop, &b->req, on_work, on_after_work)) {
+    /* cannot fail with these arguments; if it did, the save is done here */
+    batch_files(b);
+    batch_end(b);
+    uv_cond_destroy(&b->cv);
+    uv_mutex_destroy(&b->mu);
+    free(b);
+    return 0;
+  }
+  b->waiters = *waiters;
+  *waiters = NULL;
+  dt__ctx_ref(ctx); /* the context stays until the batch has ended */
+  ctx->saving = b;
+  return 1;
+}
+
+static void call_waiters(waiter *w) {
+  while (w) {
+    waiter *next = w->next;
+    if (w->cb) w->cb(w->ud);
+    free(w);
+    w = next;
+  }
+}
+
+static void on_after_work(uv_work_t *req, int status) {
+  (void)status; /* never canceled */
+  dt__save_batch *b = req->data;
+  dt_ctx *ctx = b->ctx;
+  if (!b->ended) batch_end(b);
+  waiter *done = b->waiters;
+  ctx->saving = NULL;
+  uv_cond_destroy(&b->cv);
+  uv_mutex_destroy(&b->mu);
+  free(b);
+  /* what changed while this batch ran, for those waiting on it */
+  if (ctx->save_next || ctx->save_again) {
+    waiter *next = ctx->save_next;
+    int hsts = ctx->save_again_hsts;
+    ctx->save_next = NULL;
+    ctx->save_again = ctx->save_again_hsts = 0;
+    if (!batch_start(ctx, hsts, &next)) call_waiters(next);
+  }
+  call_waiters(done);
+  dt__ctx_unref(ctx); /* last: the context may be freed by it */
+}
+
+int dt__user_data_save_async(dt_ctx *ctx, int with_hsts, void (*cb)(void *),
+                             void *ud) {
+  int dirty = parts_dirty(ctx, with_hsts);
+  if (!dirty && !ctx->saving) return 0;
+  waiter *w = cb ? calloc(1, sizeof *w) : NULL;
+  if (cb && !w) { /* out of memory: save on this thread */
+    dt__user_data_flush(ctx);
+    dt__user_data_save_now(ctx, NULL);
+    if (with_hsts) dt_hsts_store_save(ctx->store, NULL);
+    return 0;
+  }
+  if (w) {
+    w->cb = cb;
+    w->ud = ud;
+  }
+  if (!ctx->saving) {
+    if (batch_start(ctx, with_hsts, &w)) return 1;
+    free(w); /* nothing was left to save after all */
+    return 0;
+  }
+  if (dirty) { /* after the batch in flight: the next one */
+    ctx->save_again = 1;
+    ctx->save_again_hsts |= with_hsts;
+    if (w) {
+      w->next = ctx->save_next;
+      ctx->save_next = w;
+    }
+  } else if (w) { /* what it changed is in the batch in flight */
+    w->next = ctx->saving->waiters;
+    ctx->saving->waiters = w;
+  }
+  return w != NULL;
+}
+
+void dt__user_data_flush(dt_ctx *ctx) {
+  dt__save_batch *b = ctx->saving;
+  if (!b || b->ended) return;
+  uv_mutex_lock(&b->mu);
+  if (b->state == 0) { /* no worker has it: do it here */
+    b->state = 1;
+    uv_mutex_unlock(&b->mu);
+    batch_files(b);
+    uv_mutex_lock(&b->mu);
+    b->state = 2;
+  }
+  while (b->state != 2)
+    uv_cond_wait(&b->cv, &b->mu);
+  uv_mutex_unlock(&b->mu);
+  batch_end(b); /* its waiters still hear it from the loop */
+}
+
+int dt__user_data_save_now(dt_ctx *ctx, dt__file_report *first) {
+  dt__user_data_flush(ctx);
   int err = 0;
   for (size_t i = 0; i < NPARTS; i++) {
     const struct part *p = &parts[i];
     if (!obj_of(ctx, p) || !*path_of(ctx, p)) continue;
+    int e;
+    dt__journal_job *j = p->begin(ctx, &e);
     dt__file_report rep;
-    int rc = p->save(ctx, &rep);
+    int rc = e;
+    if (j) {
+      dt__journal_run(j);
+      rc = p->end(ctx, j, &rep);
+    } else if (e) {
+      dt__file_report_start(&rep, p->file, *path_of(ctx, p));
+      dt__file_report_oom(&rep);
+    }
     if (rc && !err) {
       err = rc;
       if (first) *first = rep;
@@ -109,8 +325,6 @@ static int save_all(dt_ctx *ctx, dt__file_report *first) {
   }
   return err;
 }
-
-void dt__user_data_settle(dt_ctx *ctx) { save_all(ctx, NULL); }
 
 void dt__user_data_free(dt_ctx *ctx) {
   if (ctx->fallback) dt__fallback_clear(ctx->fallback);
@@ -125,17 +339,12 @@ void dt__user_data_free(dt_ctx *ctx) {
   ctx->jar = NULL;
 }
 
-static int saved(dt_ctx *ctx, dt_error *err) {
-  dt__file_report rep;
-  int rc = save_all(ctx, &rep);
-  if (rc) dt__fail(err, rc, "%s", rep.message);
-  return rc;
-}
-
 int dt_ctx_save(dt_ctx *ctx, dt_error *err) {
   dt__error_clear(err);
   if (!ctx) return DT_EINVAL;
-  int rc = saved(ctx, err);
+  dt__file_report rep;
+  int rc = dt__user_data_save_now(ctx, &rep);
+  if (rc) dt__fail(err, rc, "%s", rep.message);
   if (!rc && ctx->store->path && ctx->store->dirty)
     rc = dt_hsts_store_save(ctx->store, err);
   return rc;

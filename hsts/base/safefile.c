@@ -7,12 +7,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
 
 /* ---- CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) --------------------- */
 static const uint32_t crc_tab[256] = {
@@ -122,6 +126,9 @@ int dt__safefile_line(const char **p, const char *end, const char **line,
   if (*p >= end) return 0;
   const char *nl = memchr(*p, '\n', (size_t)(end - *p));
   const char *le = nl ? nl : end;
+  /* A CRLF file (copied through Windows, an editor's setting) reads as the
+   * same lines: the '\r' is not part of the line, nor of its CRC. */
+  if (le > *p && le[-1] == '\r') le--;
   *line = *p;
   *n = (size_t)(le - *p);
   *p = nl ? nl + 1 : end;
@@ -168,10 +175,61 @@ static int too_big(dt__file_report *rep, size_t max) {
                               "far smaller");
 }
 
-int dt__safefile_read(const char *path, size_t max, char **buf, size_t *len,
-                      dt__file_report *rep) {
+int dt__safefile_trusted(const struct stat *st, dt__file_report *rep) {
+  const char *what = rep->what[0] ? rep->what : "file";
+  char cause[240], fix[240];
+  if (!S_ISREG(st->st_mode))
+    return dt__file_report_fail(rep, DT_ESTORE, 0, "not a regular file",
+                                "give the path of a regular file (detour "
+                                "creates it)");
+  /* OpenSSH refuses a key or config file that someone else could have
+   * written (group- or world-writable, or owned by another user than the
+   * reader or root) rather than trust what it says; a kept file decides
+   * where requests go, so detour does the same. Wget 1.x refuses a
+   * world-writable HSTS file but says only "HSTS will be disabled"
+   * (docs/hsts-rules.md §4 item 9): say why and how to fix it. */
+  if (st->st_mode & (S_IWOTH | S_IWGRP)) {
+    int world = (st->st_mode & S_IWOTH) != 0;
+    snprintf(cause, sizeof cause,
+             "the file is %s-writable, so %s could change this %s; it was "
+             "not loaded",
+             world ? "world" : "group",
+             world ? "any local user" : "other users of its group", what);
+    snprintf(fix, sizeof fix,
+             "run chmod %s on it (detour creates its files with mode "
+             "0600), or use another path",
+             world ? "o-w" : "g-w");
+    return dt__file_report_fail(rep, DT_ESTORE, 0, cause, fix);
+  }
+  uid_t me = geteuid();
+  if (st->st_uid != me && st->st_uid != 0) {
+    snprintf(cause, sizeof cause,
+             "the file belongs to another user (uid %lu; detour runs as uid "
+             "%lu), who could change this %s; it was not loaded",
+             (unsigned long)st->st_uid, (unsigned long)me, what);
+    snprintf(fix, sizeof fix,
+             "make it yours (chown %lu on it) if its content is yours, or "
+             "move it away or use another path",
+             (unsigned long)me);
+    return dt__file_report_fail(rep, DT_ESTORE, 0, cause, fix);
+  }
+  return 0;
+}
+
+/* The end of the last whole line of BUF (LEN bytes): what a view has read
+ * (a last line without its '\n' may be an append still being written). */
+static size_t whole_lines(const char *buf, size_t len) {
+  while (len && buf[len - 1] != '\n')
+    len--;
+  return len;
+}
+
+int dt__safefile_read_view(const char *path, size_t max, char **buf,
+                           size_t *len, dt__safefile_view *view,
+                           dt__file_report *rep) {
   *buf = NULL;
   *len = 0;
+  if (view) memset(view, 0, sizeof *view);
   int fd;
   /* O_NONBLOCK: a FIFO planted at the path must not hang the open; it is
    * refused below as "not a regular file" (regular files ignore it). */
@@ -192,38 +250,35 @@ int dt__safefile_read(const char *path, size_t max, char **buf, size_t *len,
     close(fd);
     return dt__file_report_errno(rep, e, "cannot stat the file", NULL);
   }
-  if (!S_ISREG(st.st_mode)) {
+  int rc = dt__safefile_trusted(&st, rep);
+  if (rc) {
     close(fd);
-    return dt__file_report_fail(rep, DT_ESTORE, 0, "not a regular file",
-                                "give the path of a regular file (detour "
-                                "creates it)");
-  }
-  if (st.st_mode & S_IWOTH) {
-    /* Wget 1.x refuses such a file too, but says only "HSTS will be
-     * disabled" (docs/hsts-rules.md §4 item 9): say why and how to fix it. */
-    close(fd);
-    char cause[200];
-    snprintf(cause, sizeof cause,
-             "the file is world-writable, so any local user could change "
-             "this %s; it was not loaded",
-             rep->what[0] ? rep->what : "file");
-    return dt__file_report_fail(rep, DT_ESTORE, 0, cause,
-                                "run chmod o-w on it (detour creates its "
-                                "files with mode 0600), or use another path");
+    return rc;
   }
   if ((uint64_t)st.st_size > max) {
     close(fd);
     return too_big(rep, max);
   }
-  /* The file may have grown since fstat (another writer; rename makes that
-   * rare): the reader takes what is there, up to the bound. */
+  /* The file may have grown since fstat (another writer appending): the
+   * reader takes what is there, up to the bound. */
   dt_error e;
-  int rc = dt__file_read_fd(fd, path, max, buf, len, &e);
+  rc = dt__file_read_fd(fd, path, max, buf, len, &e);
   close(fd);
   if (rc == DT_ENOMEM) return dt__file_report_oom(rep);
   if (rc == DT_EINVAL) return too_big(rep, max);
   if (rc) return dt__file_report_errno(rep, EIO, "cannot read the file", NULL);
+  if (view) {
+    view->known = 1;
+    view->dev = (uint64_t)st.st_dev;
+    view->ino = (uint64_t)st.st_ino;
+    view->off = whole_lines(*buf, *len);
+  }
   return 0;
+}
+
+int dt__safefile_read(const char *path, size_t max, char **buf, size_t *len,
+                      dt__file_report *rep) {
+  return dt__safefile_read_view(path, max, buf, len, NULL, rep);
 }
 
 /* The directory part of PATH into DIR ("." when there is none). */
@@ -284,10 +339,53 @@ static int side_path(const char *path, const char *suffix, char *out,
   return 0;
 }
 
-int dt__safefile_replace(const char *path, dt__safefile_gen gen, void *ud,
+int dt__safefile_resolve(const char *path, char *out, size_t cap,
                          dt__file_report *rep) {
-  char tmp[4200];
-  int rc = side_path(path, ".tmp", tmp, sizeof tmp, rep);
+  char cur[4096], target[4096];
+  if ((size_t)snprintf(cur, sizeof cur, "%s", path) >= sizeof cur)
+    return dt__file_report_fail(rep, DT_EINVAL, 0, "the path is too long",
+                                "use a shorter path");
+  /* A link as the path is followed to the file it names (a profile kept
+   * in a dotfiles repository and linked into place): written through
+   * rename, the link itself would become a separate regular file and the
+   * link and its target would take different locks. Links in the
+   * directories above are left to the kernel: PATH.tmp and PATH.lock
+   * resolve through them to the same directory. */
+  for (int hops = 0;; hops++) {
+    struct stat st;
+    if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) break;
+    if (hops == 40)
+      return dt__file_report_errno(rep, ELOOP, "cannot follow the link", cur);
+    ssize_t n = readlink(cur, target, sizeof target - 1);
+    if (n < 0)
+      return dt__file_report_errno(rep, errno, "cannot read the link", cur);
+    if ((size_t)n >= sizeof target - 1)
+      return dt__file_report_fail(rep, DT_EINVAL, 0,
+                                  "the link names a path that is too long",
+                                  "use a shorter path");
+    target[n] = 0;
+    char dir[4096];
+    dir_of(cur, dir, sizeof dir);
+    int w = target[0] == '/' || strcmp(dir, ".") == 0
+                ? snprintf(cur, sizeof cur, "%s", target)
+                : snprintf(cur, sizeof cur, "%s/%s", dir, target);
+    if (w < 0 || (size_t)w >= sizeof cur)
+      return dt__file_report_fail(rep, DT_EINVAL, 0,
+                                  "the link names a path that is too long",
+                                  "use a shorter path");
+  }
+  if ((size_t)snprintf(out, cap, "%s", cur) >= cap)
+    return dt__file_report_fail(rep, DT_EINVAL, 0, "the path is too long",
+                                "use a shorter path");
+  return 0;
+}
+
+int dt__safefile_replace(const char *path_in, dt__safefile_gen gen, void *ud,
+                         dt__file_report *rep) {
+  char path[4096], tmp[4200];
+  int rc = dt__safefile_resolve(path_in, path, sizeof path, rep);
+  if (rc) return rc;
+  rc = side_path(path, ".tmp", tmp, sizeof tmp, rep);
   if (rc) return rc;
   /* A temp file left by a crashed writer is garbage: readers never look
    * at it, and it is replaced here. O_EXCL after unlink so a planted
@@ -329,9 +427,67 @@ int dt__safefile_replace(const char *path, dt__safefile_gen gen, void *ud,
 static unsigned lock_wait_ms = DT__FILE_LOCK_WAIT_MS;
 void dt__safefile_set_lock_wait(unsigned ms) { lock_wait_ms = ms; }
 
-int dt__safefile_lock(const char *path, dt__file_report *rep) {
-  char lock[4200];
-  int rc = side_path(path, ".lock", lock, sizeof lock, rep);
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* flock(FD, LOCK_EX) on the lock file LOCK, for at most MS: 0, EWOULDBLOCK
+ * (still held), or another errno. A holder gives the lock back by closing
+ * the lock file (dt__safefile_unlock; the kernel closes it for a process
+ * that dies), and inotify reports that close, so the wait sleeps until it
+ * rather than polling. The wakeup is rechecked with flock (another waiter
+ * may win); a dead holder's close can be reported a moment before its
+ * lock is gone, so a wait without news rechecks every 100 ms. Without
+ * inotify (another OS, no instance left) it rechecks every 10 ms. */
+static int wait_lock(int fd, const char *lock, unsigned ms) {
+  int64_t deadline = mono_ms() + ms;
+  int in = -1;
+  for (;;) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) break;
+    int e = errno;
+    if (e == EINTR) continue;
+    if (e != EWOULDBLOCK) {
+      if (in >= 0) close(in);
+      return e;
+    }
+    int64_t left = deadline - mono_ms();
+    if (left <= 0) {
+      if (in >= 0) close(in);
+      return EWOULDBLOCK;
+    }
+#ifdef __linux__
+    if (in == -1) {
+      in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+      if (in >= 0 &&
+          inotify_add_watch(in, lock, IN_CLOSE_WRITE | IN_CLOSE_NOWRITE) < 0) {
+        close(in);
+        in = -1;
+      }
+      if (in >= 0) continue; /* a close before the watch: flock again */
+      in = -2;               /* no watch: recheck on a short period instead */
+    }
+#else
+    (void)lock;
+#endif
+    struct pollfd pf = {in >= 0 ? in : -1, POLLIN, 0};
+    int step = in >= 0 ? 100 : 10;
+    if (poll(&pf, 1, (int)(left < step ? left : step)) > 0) {
+      char ev[4096]; /* the events themselves do not matter: drain them */
+      while (read(in, ev, sizeof ev) > 0) {
+      }
+    }
+  }
+  if (in >= 0) close(in);
+  return 0;
+}
+
+int dt__safefile_lock(const char *path_in, dt__file_report *rep) {
+  char path[4096], lock[4200];
+  int rc = dt__safefile_resolve(path_in, path, sizeof path, rep);
+  if (rc) return rc;
+  rc = side_path(path, ".lock", lock, sizeof lock, rep);
   if (rc) return rc;
   /* The lock is a separate file: the file itself is replaced by rename,
    * so a lock on it would be on a file that no longer has the name. */
@@ -342,22 +498,12 @@ int dt__safefile_lock(const char *path, dt__file_report *rep) {
   if (fd < 0)
     return dt__file_report_errno(rep, errno, "cannot open the lock file", lock);
   /* flock(LOCK_EX), but never forever: a hung process holding the lock
-   * must not hang every other run. Polls every 10 ms. */
-  unsigned waited = 0;
-  for (;;) {
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
-    if (errno == EINTR) continue;
-    if (errno != EWOULDBLOCK) {
-      int e = errno;
-      close(fd);
-      return dt__file_report_errno(rep, e, "cannot lock", lock);
-    }
-    if (waited >= lock_wait_ms) break;
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-    waited += 10;
-  }
+   * must not hang every other run. */
+  int e = wait_lock(fd, lock, lock_wait_ms);
+  if (e == 0) return fd;
   close(fd);
+  if (e != EWOULDBLOCK)
+    return dt__file_report_errno(rep, e, "cannot lock", lock);
   char cause[256];
   snprintf(cause, sizeof cause,
            "another process has held the lock %.150s for more than %u ms", lock,
@@ -368,13 +514,26 @@ int dt__safefile_lock(const char *path, dt__file_report *rep) {
 }
 
 void dt__safefile_unlock(int fd) {
-  if (fd >= 0) close(fd); /* releases the flock */
+  if (fd < 0) return;
+  /* Unlocked before the close, so a waiter woken by the close (inotify)
+   * finds the lock free. */
+  (void)flock(fd, LOCK_UN);
+  close(fd);
 }
 
 /* ---- record-line files ----------------------------------------------------
  */
 
-int dt__safefile_records(const char *buf, size_t len, const char *magic,
+int dt__safefile_magic(const char *buf, size_t len, const char *const *magics) {
+  const char *p = buf, *line;
+  size_t n;
+  if (!dt__safefile_line(&p, buf + len, &line, &n)) return -1;
+  for (int i = 0; magics[i]; i++)
+    if (n == strlen(magics[i]) && memcmp(line, magics[i], n) == 0) return i;
+  return -1;
+}
+
+int dt__safefile_records(const char *buf, size_t len, const char *const *magics,
                          dt__safefile_record_fn fn, void *ud,
                          dt__file_report *rep) {
   const char *p = buf, *end = buf + len, *line;
@@ -384,7 +543,7 @@ int dt__safefile_records(const char *buf, size_t len, const char *magic,
     lineno++;
     rep->lines++;
     if (lineno == 1) {
-      if (n != strlen(magic) || memcmp(line, magic, n) != 0) {
+      if (dt__safefile_magic(buf, len, magics) < 0) {
         char cause[64];
         snprintf(cause, sizeof cause, "not a detour %s file", rep->what);
         return dt__file_report_fail(rep, DT_ESTORE, 0, cause,
@@ -404,20 +563,25 @@ int dt__safefile_records(const char *buf, size_t len, const char *magic,
         if (memcmp(sp, want, 8) == 0)
           rc = fn(ud, line, (size_t)(sp - 1 - line));
       }
+      if (rc == -1 && p == end && end[-1] != '\n') {
+        rep->torn = 1; /* an append cut short: not damage (journal.h) */
+        continue;
+      }
       if (dt__file_report_record(rep, rc, lineno)) return DT_ENOMEM;
     }
   }
   return 0;
 }
 
-int dt__safefile_load_records(const char *path, size_t max, const char *magic,
+int dt__safefile_load_records(const char *path, size_t max,
+                              const char *const *magics,
                               dt__safefile_record_fn fn, void *ud,
                               dt__file_report *rep) {
   char *buf;
   size_t len;
   int rc = dt__safefile_read(path, max, &buf, &len, rep);
   if (rc || !buf) return rc;
-  rc = dt__safefile_records(buf, len, magic, fn, ud, rep);
+  rc = dt__safefile_records(buf, len, magics, fn, ud, rep);
   free(buf);
   return rc;
 }
@@ -425,20 +589,6 @@ int dt__safefile_load_records(const char *path, size_t max, const char *magic,
 void dt__safefile_put_record(FILE *out, const char *rec, size_t n) {
   fwrite(rec, 1, n, out);
   fprintf(out, " %08x\n", (unsigned)dt__crc32(rec, n));
-}
-
-int dt__safefile_save_merged(const char *path, size_t max, const char *magic,
-                             dt__safefile_record_fn fn, void *fn_ud,
-                             dt__safefile_gen gen, void *gen_ud,
-                             dt__file_report *rep) {
-  int rc = dt__safefile_ensure_dir(path, rep);
-  if (rc) return rc;
-  int lfd = dt__safefile_lock(path, rep);
-  if (lfd < 0) return lfd;
-  rc = dt__safefile_load_records(path, max, magic, fn, fn_ud, rep);
-  if (!rc) rc = dt__safefile_replace(path, gen, gen_ud, rep);
-  dt__safefile_unlock(lfd);
-  return rc;
 }
 
 /* ---- clears -------------------------------------------------------------- */
@@ -526,6 +676,22 @@ int dt__record_int(dt__recfield f, int64_t *out) {
     v = v * 10 + (*s - '0');
   }
   *out = v;
+  return 0;
+}
+
+int dt__record_sint(dt__recfield f, int64_t *out) {
+  const char *p = f.s;
+  int neg = p < f.e && *p == '-';
+  p += neg;
+  if (p == f.e || f.e - p > 19) return -1;
+  uint64_t v = 0;
+  for (; p < f.e; p++) {
+    if (*p < '0' || *p > '9') return -1;
+    v = v * 10 + (uint64_t)(*p - '0'); /* 19 digits cannot wrap */
+  }
+  /* the whole range: a clear of "everything" is [INT64_MIN, INT64_MAX] */
+  if (v > (uint64_t)INT64_MAX + (uint64_t)neg) return -1;
+  *out = neg ? (int64_t)(0 - v) : (int64_t)v;
   return 0;
 }
 

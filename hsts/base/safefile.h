@@ -1,17 +1,24 @@
 /* safefile.h — the crash-safe file kit (internal): what every file detour
- * keeps shares — the HSTS store today (hsts/store_file.c), the user-data
- * directory's other files next.
+ * keeps shares — the HSTS store (hsts/store_file.c) and the user-data
+ * directory's cookie jar, redirect cache and fallback list
+ * (docs/user-data.md).
  *
  *   - a report with the path, the cause and the fix of any problem, one
  *     sentence the CLI prints, and counts of bad lines skipped;
- *   - a CRC-32 per record line (one damaged line costs one record);
+ *   - a CRC-32 per record line (one damaged line costs one record); a line
+ *     may end in CRLF: the '\r' is not part of the line nor of its CRC;
  *   - reads that refuse what must not be trusted before reading a byte
- *     (not a regular file, world-writable, over a size bound);
+ *     (not a regular file, group- or world-writable, owned by another
+ *     user, over a size bound), as OpenSSH refuses such key files;
+ *   - a symbolic link as the path is followed once, so the lock, the temp
+ *     file and the rename sit beside the file it names and the link stays;
  *   - replacement that is atomic and durable: PATH.tmp (0600, O_EXCL after
  *     removing a stale one), fsync, rename over PATH, fsync of the
  *     directory; on failure PATH is untouched;
- *   - a lock file PATH.lock held for a reload-merge-save, never waited on
- *     forever.
+ *   - a lock file PATH.lock held for a save, never waited on forever, and
+ *     waited on without polling (woken when the holder closes it);
+ *   - the journal (journal.h): a save appends its records and compacts the
+ *     file now and then.
  * Pure C + POSIX; no libuv, no engine. */
 #ifndef DT_HSTS_BASE_SAFEFILE_H
 #define DT_HSTS_BASE_SAFEFILE_H
@@ -21,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 /* Bad line numbers remembered in a report (more are only counted). */
 #define DT__FILE_BAD_KEPT 8
@@ -36,6 +44,8 @@ typedef struct dt__file_report {
   size_t lines;      /* lines read (header and comments included) */
   size_t loaded;     /* records taken from the file or import */
   size_t skipped;    /* bad lines skipped (each costs one record) */
+  size_t torn;       /* 1: the last line was an append cut short (a crash
+                        while saving: dropped, not counted as damage) */
   size_t expired;    /* expired records dropped */
   size_t tombstones; /* deletions read from the file */
   size_t saved;      /* save/export: records written */
@@ -68,20 +78,44 @@ int dt__file_report_oom(dt__file_report *rep);
 int dt__file_report_errno(dt__file_report *rep, int e, const char *what,
                           const char *where);
 
-/* The next line of [*P, END): sets *LINE and *N (without the '\n') and moves
- * *P past it. Returns 0 when nothing is left. */
+/* The next line of [*P, END): sets *LINE and *N (without the '\n' and a
+ * '\r' before it: a file copied through a CRLF system still reads) and
+ * moves *P past it. Returns 0 when nothing is left. */
 int dt__safefile_line(const char **p, const char *end, const char **line,
                       size_t *n);
 
 /* CRC-32 (IEEE 802.3): 0xcbf43926 for "123456789". */
 uint32_t dt__crc32(const void *buf, size_t len);
 
+/* What of a file this process has read: which file (device, inode) and
+ * how far (the end of its last whole line), so a later save reads only
+ * what other processes appended since (journal.h). */
+typedef struct dt__safefile_view {
+  int known; /* 0: nothing read yet (or the file was missing) */
+  uint64_t dev, ino, off;
+} dt__safefile_view;
+
 /* Reads PATH whole into *buf (free()) and *len. A missing file sets
  * rep->missing and *buf = NULL, 0 returned. DT_ESTORE: not a regular
- * file, world-writable (anyone could plant records), bigger than MAX.
- * DT_EIO, DT_ENOMEM. */
+ * file, group- or world-writable or owned by another user (anyone else
+ * could plant records), bigger than MAX. DT_EIO, DT_ENOMEM. VIEW (may be
+ * NULL) says what was read. */
 int dt__safefile_read(const char *path, size_t max, char **buf, size_t *len,
                       dt__file_report *rep);
+int dt__safefile_read_view(const char *path, size_t max, char **buf,
+                           size_t *len, dt__safefile_view *view,
+                           dt__file_report *rep);
+/* Whether the open file FD (its stat ST) may be trusted: a regular file,
+ * not group- or world-writable, owned by this user (or root, as OpenSSH
+ * allows). 0, or DT_ESTORE with the cause and the fix (chmod, chown). */
+int dt__safefile_trusted(const struct stat *st, dt__file_report *rep);
+/* PATH with symbolic links at its last component followed (PATH itself
+ * when it is not a link, or names nothing yet) into OUT (CAP bytes): the
+ * file a save must lock, write beside and rename over, so a link stays a
+ * link (and a link and its target share one lock). 0, or DT_EINVAL (too
+ * long), DT_EIO (a loop, an unreadable link) with the report filled. */
+int dt__safefile_resolve(const char *path, char *out, size_t cap,
+                         dt__file_report *rep);
 /* mkdir -p of PATH's directory, new levels 0700 (what detour keeps says
  * where a user went: private by default). */
 int dt__safefile_ensure_dir(const char *path, dt__file_report *rep);
@@ -95,44 +129,46 @@ typedef int (*dt__safefile_gen)(FILE *out, void *ud, size_t *count);
 int dt__safefile_replace(const char *path, dt__safefile_gen gen, void *ud,
                          dt__file_report *rep);
 
-/* Takes the lock PATH.lock (created 0600), waiting at most the lock wait.
- * Returns the lock's descriptor (give it to dt__safefile_unlock), or a
- * negative DT_E* (DT_ESTORE when another process holds it too long). */
+/* Takes the lock PATH.lock (created 0600), waiting at most the lock wait
+ * (asleep until the holder closes the lock file, not polling). Returns the
+ * lock's descriptor (give it to dt__safefile_unlock), or a negative DT_E*
+ * (DT_ESTORE when another process holds it too long). */
 int dt__safefile_lock(const char *path, dt__file_report *rep);
 void dt__safefile_unlock(int fd);
 /* The lock wait, for tests (the default DT__FILE_LOCK_WAIT_MS). */
 void dt__safefile_set_lock_wait(unsigned ms);
 
 /* ---- record-line files -------------------------------------------------
- * The shape of the user-data directory's files: line 1 is the file's MAGIC
- * (name and version), then one record per line as "<record> <crc>", the
- * CRC-32 of every byte before the last space in 8 lowercase hex digits;
- * blank lines and '#' comments are skipped. A line whose CRC does not match
- * or whose record the owner refuses costs that record only. */
+ * The shape of the user-data directory's files: line 1 is the file's magic
+ * (name and version: MAGICS lists the ones a reader takes, NULL-ended, the
+ * current version first), then one record per line as "<record> <crc>",
+ * the CRC-32 of every byte before the last space in 8 lowercase hex
+ * digits; blank lines and '#' comments are skipped. A line whose CRC does
+ * not match or whose record the owner refuses costs that record only; a
+ * last line without its '\n' that fails is an append cut short (rep->torn).
+ * Records are taken in file order: a journal's records (journal.h) come
+ * after the ones they change. */
 
 /* Takes one verified record (N bytes, no CRC, no newline). Returns 0 (taken),
  * 1 (expired, dropped: rep->expired), -1 (bad record: rep->skipped) or
  * DT_ENOMEM (stops the read). */
 typedef int (*dt__safefile_record_fn)(void *ud, const char *rec, size_t n);
-/* Passes BUF's records to FN. 0, DT_ESTORE (line 1 is not MAGIC: not this
- * file, nothing taken) or DT_ENOMEM. rep->lines and ->loaded are counted. */
-int dt__safefile_records(const char *buf, size_t len, const char *magic,
+/* Which of MAGICS the first line of BUF is: its index, or -1. */
+int dt__safefile_magic(const char *buf, size_t len, const char *const *magics);
+/* Passes BUF's records to FN. 0, DT_ESTORE (line 1 is none of MAGICS: not
+ * this file, nothing taken) or DT_ENOMEM. rep->lines and ->loaded are
+ * counted. */
+int dt__safefile_records(const char *buf, size_t len, const char *const *magics,
                          dt__safefile_record_fn fn, void *ud,
                          dt__file_report *rep);
 /* Reads PATH (at most MAX bytes, as dt__safefile_read) and passes its
  * records to FN; a missing file is 0 with rep->missing. */
-int dt__safefile_load_records(const char *path, size_t max, const char *magic,
+int dt__safefile_load_records(const char *path, size_t max,
+                              const char *const *magics,
                               dt__safefile_record_fn fn, void *ud,
                               dt__file_report *rep);
 /* Writes "REC <crc>\n" to OUT. */
 void dt__safefile_put_record(FILE *out, const char *rec, size_t n);
-/* One reload-merge-save: under PATH's lock, the file's records as they are
- * now go to FN (what other processes wrote meanwhile), then PATH is replaced
- * with what GEN writes. */
-int dt__safefile_save_merged(const char *path, size_t max, const char *magic,
-                             dt__safefile_record_fn fn, void *fn_ud,
-                             dt__safefile_gen gen, void *gen_ud,
-                             dt__file_report *rep);
 
 /* ---- clears --------------------------------------------------------------
  * What a "clear browsing data" asks of the next save: the file's records
@@ -165,6 +201,9 @@ void dt__record_put_text(dt__buf *b, const char *s);
 char *dt__record_text(dt__recfield f);
 /* F as a non-negative decimal (no sign, no overflow): 0, or -1. */
 int dt__record_int(dt__recfield f, int64_t *out);
+/* F as a decimal with an optional '-' (a clear's range may start at
+ * INT64_MIN): 0, or -1. */
+int dt__record_sint(dt__recfield f, int64_t *out);
 /* F is exactly the word W. */
 int dt__record_is(dt__recfield f, const char *w);
 

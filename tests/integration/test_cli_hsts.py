@@ -412,6 +412,60 @@ class FetchNotes(unittest.TestCase):
         self.assertIn("world-writable", err)
         self.assertFalse(js["hops"][0]["synthetic"])  # its entries were not trusted
 
+    def test_group_writable_or_foreign_store_refused(self):
+        """Issue 18 part 6: refused as OpenSSH refuses such key files — anyone
+        in the group, or the owner, could have planted its entries."""
+        self.fetch("https://a.test/sts")
+        os.chmod(self.store, 0o620)
+        rc, js, err = self.fetch("http://a.test/hello")
+        self.assertEqual(rc, 0)
+        for want in (self.store, "group-writable", "chmod g-w"):
+            self.assertIn(want, err)
+        self.assertFalse(js["hops"][0]["synthetic"])
+        os.chmod(self.store, 0o600)
+        if os.geteuid() == 0:
+            os.chown(self.store, 65534, 65534)
+            rc, js, err = self.fetch("http://a.test/hello")
+            self.assertEqual(rc, 0)
+            for want in (self.store, "another user (uid 65534", "chown"):
+                self.assertIn(want, err)
+            self.assertFalse(js["hops"][0]["synthetic"])
+
+    def test_crlf_store_loads(self):
+        """Issue 18 part 6: a store copied through a CRLF system loads (the \r
+        is not part of a line nor of its CRC), and saves."""
+        self.fetch("https://a.test/sts")
+        with open(self.store, "rb") as f:
+            text = f.read()
+        with open(self.store, "wb") as f:
+            f.write(text.replace(b"\n", b"\r\n"))
+        rc, js, err = self.fetch("http://a.test/hello")
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("warning", err)
+        self.assertTrue(js["hops"][0]["synthetic"])  # upgraded from the file
+        rc, js, err = self.fetch("https://b.test/sts")
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(self.query("b.test")["known"])
+        self.assertTrue(self.query("a.test")["known"])
+
+    def test_symlinked_store_stays_a_link(self):
+        """Issue 18 part 5: the store's path is a link: the save writes the file
+        it names (one lock for both), and the link stays a link."""
+        real = os.path.join(self.tmp.name, "elsewhere", "hsts.txt")
+        os.makedirs(os.path.dirname(real))
+        os.symlink(real, self.store)
+        self.fetch("https://a.test/sts")
+        self.fetch("https://b.test/sts")
+        self.assertTrue(os.path.islink(self.store))
+        self.assertTrue(os.path.exists(real + ".lock"))
+        self.assertFalse(os.path.exists(self.store + ".lock"))
+        rc, out, err, js = run_detour(["hsts", "--json", "--hsts-store", real, "query",
+                                       "b.test"], env=self.env)
+        self.assertTrue(js["known"], err)
+        rc, out, err, js = run_detour(["hsts", "--json", "--hsts-store", real, "query",
+                                       "a.test"], env=self.env)
+        self.assertTrue(js["known"], err)
+
 
 
 if __name__ == "__main__":

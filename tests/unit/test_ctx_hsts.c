@@ -58,6 +58,21 @@ static dt_ctx *make(uv_loop_t *loop, const char *profile) {
   return ctx;
 }
 
+/* Does the store file say HOST is known? (What it says, read as a load
+ * reads it: a journal may hold an entry's line and its deletion after.) */
+static int file_knows(const char *host) {
+  dt_hsts_store *s = NULL;
+  dt_hsts_entry e;
+  dt_hsts_store_options o;
+  dt_hsts_store_options_init(&o);
+  o.clock.now_ms = fake_now;
+  o.clock.user_data = &now_v;
+  int k = dt_hsts_store_open(&s, path, &o, NULL) == 0 &&
+          dt_hsts_store_get(s, host, &e);
+  dt_hsts_store_free(s);
+  return k;
+}
+
 static void on_closed(void *ud) { (*(int *)ud)++; }
 static void close_ctx(uv_loop_t *loop, dt_ctx *ctx) {
   int closed = 0;
@@ -224,7 +239,7 @@ int main(void) {
   CHECK_INT(dt_hsts_store_delete(ST(ctx), "A.TEST."), 1);
   CHECK_INT(dt_hsts_store_delete(ST(ctx), "a.test"), 0);
   CHECK_INT(upgraded(ctx, "http://a.test/"), 0);
-  CHECK(!dt_test_file_has_line(path, "h a.test "));
+  CHECK(!file_knows("a.test"));
   CHECK(dt_test_file_has_line(path, "h xn--bcher-kva.example "));
 
   /* A time range: only what was observed in it. */
@@ -234,7 +249,7 @@ int main(void) {
             1);
   CHECK_INT(dt_hsts_store_get(ST(ctx), "late.test", &e), 0);
   CHECK_INT(dt_hsts_store_get(ST(ctx), "xn--bcher-kva.example", &e), 1);
-  CHECK(!dt_test_file_has_line(path, "h late.test "));
+  CHECK(!file_knows("late.test"));
   close_ctx(&loop, ctx);
 
   /* A new context reads it back; the fetch profile has no cap. (The

@@ -208,6 +208,8 @@ static int take(void *ud, const char *rec, size_t n) {
 }
 
 static void record_lines(void) {
+  static const char *const kit1[] = {"kit 1", NULL}, *const kit2[] = {"kit 2",
+                                                                      NULL};
   char line[64], buf[512];
   /* a record line made by the writer is read back by the reader */
   char path[] = "/tmp/dt-rec-XXXXXX";
@@ -228,8 +230,7 @@ static void record_lines(void) {
   dt__file_report rep;
   int seen = 0;
   dt__file_report_start(&rep, "kit", path);
-  CHECK_INT(dt__safefile_load_records(path, 4096, "kit 1", take, &seen, &rep),
-            0);
+  CHECK_INT(dt__safefile_load_records(path, 4096, kit1, take, &seen, &rep), 0);
   CHECK_INT(seen, 4); /* CRC failures never reach the owner */
   CHECK_INT(rep.loaded, 2);
   CHECK_INT(rep.expired, 1);
@@ -240,7 +241,7 @@ static void record_lines(void) {
   /* another file's magic: nothing is taken and the report says whose */
   seen = 0;
   dt__file_report_start(&rep, "kit", path);
-  CHECK_INT(dt__safefile_load_records(path, 4096, "kit 2", take, &seen, &rep),
+  CHECK_INT(dt__safefile_load_records(path, 4096, kit2, take, &seen, &rep),
             DT_ESTORE);
   CHECK_INT(seen, 0);
   CHECK(strstr(rep.message, "not a detour kit file") != NULL);
@@ -249,7 +250,7 @@ static void record_lines(void) {
            (unsigned)dt__crc32("oom", 3), (unsigned)dt__crc32("ok", 2));
   seen = 0;
   dt__file_report_start(&rep, "kit", NULL);
-  CHECK_INT(dt__safefile_records(buf, strlen(buf), "kit 1", take, &seen, &rep),
+  CHECK_INT(dt__safefile_records(buf, strlen(buf), kit1, take, &seen, &rep),
             DT_ENOMEM);
   CHECK_INT(seen, 1);
   /* the line iterator: empty input, a lone newline, no final newline */
