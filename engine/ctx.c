@@ -30,12 +30,15 @@ static void ctx_free(dt_ctx *ctx) {
   dt_hsts_store_free(ctx->store);
   dt_preload_free(ctx->preload);
   dt__tls_ctx_unref(ctx->tls);
-  free(ctx->ovr);
+  if (!ctx->ovr_borrowed) free(ctx->ovr);
   free(ctx->ca_file);
   free(ctx->user_agent);
   free(ctx->accept_language);
   dt__user_data_free(ctx);
+  free(ctx->rbuf);
+  dt_ctx *owner = ctx->pool_owner;
   free(ctx);
+  if (owner) dt__ctx_unref(owner); /* its close may complete now */
 }
 
 static int same_str(const char *a, const char *b) {
@@ -171,6 +174,11 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   if (opt->share && opt->share->loop != opt->loop)
     return dt__fail(opt->error, DT_EINVAL,
                     "the shared context runs on another loop");
+  if (opt->share_pool && opt->share &&
+      (opt->share->closing ||
+       (opt->share->pool_owner && opt->share->pool_owner->closing)))
+    return dt__fail(opt->error, DT_EINVAL,
+                    "the context to share a pool with is closing");
   if (dt_ctx_options_check(opt, opt->error)) return DT_EINVAL;
   if (opt->http_version < DT_HTTP_ANY || opt->http_version > DT_HTTP_2 ||
       opt->identity < DT_IDENTITY_BROWSER ||
@@ -190,11 +198,10 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   ctx->no_https_upgrades = opt->no_https_upgrades;
   ctx->browser_version = opt->browser_version;
   ctx->data = opt->data;
-  ctx->ovr = calloc(1, sizeof *ctx->ovr);
   ctx->ca_file = dupz(opt->ca_file);
   ctx->user_agent = dupz(opt->user_agent);
   ctx->accept_language = dupz(opt->accept_language);
-  if (!ctx->ovr || (opt->ca_file && !ctx->ca_file) ||
+  if ((opt->ca_file && !ctx->ca_file) ||
       (opt->user_agent && !ctx->user_agent) ||
       (opt->accept_language && !ctx->accept_language)) {
     ctx_free(ctx);
@@ -221,6 +228,26 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
     ctx_free(ctx);
     return rc;
   }
+  /* Another tab of share's browser (share_pool): its routes, as a
+   * browser's host resolver rules belong to the network context its socket
+   * pools do — referenced, copied before an entry is added here (a table
+   * is ~100 KB, most of a context) — and its pool when this context would
+   * make the same connections: the same TLS (trust, session cache, ALPN)
+   * and profile, whose HTTP/2 SETTINGS a session keeps. The owner stays
+   * until this context is freed (counted in its live). */
+  dt_ctx *owner = opt->share && opt->share->pool_owner ? opt->share->pool_owner
+                                                       : opt->share;
+  if (opt->share_pool && owner) {
+    ctx->pool_owner = owner;
+    dt__ctx_ref(owner);
+    ctx->pool_shared =
+        ctx->tls && ctx->tls == owner->tls && ctx->profile == owner->profile;
+    ctx->ovr = owner->ovr;
+    ctx->ovr_borrowed = 1;
+  } else if (!(ctx->ovr = calloc(1, sizeof *ctx->ovr))) {
+    ctx_free(ctx);
+    return dt__fail(opt->error, DT_ENOMEM, "out of memory");
+  }
   uv_timer_init(ctx->loop, &ctx->close_timer);
   ctx->close_timer.data = ctx;
   ctx->hsts_save_delay_ms = opt->hsts_save_delay_ms;
@@ -229,6 +256,15 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   ctx->save_timer.data = ctx;
   *out = ctx;
   return 0;
+}
+
+char *dt__ctx_rbuf(dt_ctx *ctx) {
+  if (!ctx->rbuf) ctx->rbuf = malloc(DT__TCP_READ_BUF);
+  return ctx->rbuf;
+}
+
+dt_ctx *dt__ctx_pool(dt_ctx *ctx) {
+  return ctx->pool_shared && !ctx->pool_owner->closing ? ctx->pool_owner : ctx;
 }
 
 void *dt_ctx_data(const dt_ctx *ctx) { return ctx ? ctx->data : NULL; }
@@ -256,12 +292,28 @@ void dt__ctx_warn(dt_ctx *ctx, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* A context routing with its pool owner's table gets its own copy before
+ * it adds an entry of its own. */
+static int own_overrides(dt_ctx *ctx) {
+  if (!ctx->ovr_borrowed) return 0;
+  dt__overrides *o = malloc(sizeof *o);
+  if (!o) return DT_ENOMEM;
+  memcpy(o, ctx->ovr, sizeof *o);
+  ctx->ovr = o;
+  ctx->ovr_borrowed = 0;
+  return 0;
+}
+
 int dt_ctx_add_resolve(dt_ctx *ctx, const char *spec) {
-  return ctx ? dt__overrides_add_resolve(ctx->ovr, spec) : DT_EINVAL;
+  if (!ctx) return DT_EINVAL;
+  int rc = own_overrides(ctx);
+  return rc ? rc : dt__overrides_add_resolve(ctx->ovr, spec);
 }
 
 int dt_ctx_add_connect_to(dt_ctx *ctx, const char *spec) {
-  return ctx ? dt__overrides_add_connect_to(ctx->ovr, spec) : DT_EINVAL;
+  if (!ctx) return DT_EINVAL;
+  int rc = own_overrides(ctx);
+  return rc ? rc : dt__overrides_add_connect_to(ctx->ovr, spec);
 }
 
 void dt_ctx_set_trace(dt_ctx *ctx, dt_trace_cb cb, void *user_data) {

@@ -45,7 +45,9 @@ struct dt_ctx {
   char *accept_language;
   char *ca_file;
   char *user_agent;
-  dt__overrides *ovr;
+  dt__overrides *ovr; /* --resolve, --connect-to; pool_owner's while
+                       ovr_borrowed */
+  int ovr_borrowed;
   dt_trace_cb trace;
   void *trace_ud;
   void *data;       /* the caller's slot */
@@ -53,8 +55,12 @@ struct dt_ctx {
                        (reference-counted) from options.share */
   char tls_err[256];
   int tls_failed;
-  struct dt__conn *pool;    /* idle connections, most recently used first */
-  struct dt__conn *pending; /* in a TLS handshake that may give h2 */
+  struct dt__conn *pool;     /* idle connections, most recently used first */
+  struct dt__conn *pending;  /* in a TLS handshake that may give h2 */
+  struct dt_ctx *pool_owner; /* options.share_pool: the context whose
+                                routes (ovr) and, with pool_shared, pool
+                                this one uses (counted in its live) */
+  int pool_shared;
   uint64_t next_conn_id;
   uint64_t next_nav_id;
   size_t live;            /* open connections + requests in flight */
@@ -76,10 +82,12 @@ struct dt_ctx {
   struct dt__save_batch *saving;
   struct dt__save_waiter *save_next;
   int save_again, save_again_hsts;
-  int nav_running;             /* navigations between start and callback */
-  dt_preload *preload;         /* referenced; NULL: no list */
-  int preload_stale_off;       /* a stale list matches nothing */
-  char rbuf[DT__TCP_READ_BUF]; /* every connection's reads (tcp.h) */
+  int nav_running;       /* navigations between start and callback */
+  dt_preload *preload;   /* referenced; NULL: no list */
+  int preload_stale_off; /* a stale list matches nothing */
+  char *rbuf; /* every connection's reads (tcp.h), DT__TCP_READ_BUF bytes
+                 made with the first connection: a context whose
+                 connections live in another's pool never needs it */
   size_t nwarnings;
   char warnings[DT__CTX_MAX_WARNINGS][DT__CTX_WARNING_BYTES];
 };
@@ -109,6 +117,13 @@ void dt__ctx_tracef(dt_ctx *ctx, const char *fmt, ...)
     ;
 /* The TLS context, created on first use; NULL with ctx->tls_err set. */
 dt__tls_ctx *dt__ctx_tls(dt_ctx *ctx);
+/* The context whose pool a navigation of CTX takes connections from and
+ * makes them in: CTX, or its pool_owner (pool_shared) while that one is not
+ * closing. */
+dt_ctx *dt__ctx_pool(dt_ctx *ctx);
+/* The read buffer every connection of CTX shares (DT__TCP_READ_BUF bytes),
+ * made on first use; NULL when out of memory. */
+char *dt__ctx_rbuf(dt_ctx *ctx);
 /* Counts a live object; the close callback waits for the count to drop. */
 void dt__ctx_ref(dt_ctx *ctx);
 void dt__ctx_unref(dt_ctx *ctx);

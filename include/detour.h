@@ -952,6 +952,17 @@ typedef struct dt_ctx_options {
   /* When dt_ctx_new (or dt_sync_new) fails, the reason: which value, file
    * or blob and why (NULL: not wanted). Added in 0.3. */
   dt_error *error;
+  /* 1: this context is another tab of share's browser (share, or the
+   * context share itself shares with): it routes with that context's
+   * --resolve and --connect-to entries (dt_ctx_add_* here first copies
+   * them), and takes and returns connections in its pool (its pool_idle_*
+   * limits; connection bytes reach its trace) when the TLS configuration
+   * is shared (above) and the profile is the same, since an HTTP/2 session
+   * keeps the SETTINGS of the profile that opened it. A connection keeps no
+   * cookie, HSTS or cache state: what the context remembers stays its own.
+   * That context's close completes once every context sharing with it has
+   * closed. Added in 0.3. */
+  int share_pool;
 } dt_ctx_options;
 
 typedef enum dt_identity {

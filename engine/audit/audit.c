@@ -10,11 +10,16 @@
  *                  own (fresh memory-only HSTS store, the preload list)
  *   last chain in ─► dt__audit_judge ─► callback ─► freed
  *
- * What targets share: the checker's context (its pool keeps connections
- * warm across targets), one preload handle, and — through
- * dt_ctx_options.share — the checker's TLS trust and session cache, so a
- * browser context costs no CA parse and its handshakes resume. A stream
- * keeps at most `concurrency` targets in flight. */
+ * What targets share (docs/audit.md, "What bulk audits share"): the
+ * checker's context (its pool keeps connections warm across targets), one
+ * preload handle, the checker's TLS trust and session cache (through
+ * dt_ctx_options.share: no CA parse per browser, resumed handshakes), and
+ * one pool for every target's browser (dt_ctx_options.share_pool: a
+ * browser's tabs share its sockets, and a connection remembers nothing a
+ * navigation reads), apart from the checker's, which is another client.
+ * What a browser remembers — HSTS, cookies, cached redirects, HTTPS-Upgrades
+ * fallbacks — stays per target. A stream keeps at most `concurrency`
+ * targets in flight. */
 #include "engine/audit/audit.h"
 #include "hsts/base/sized.h"
 
@@ -39,6 +44,7 @@ typedef struct job job;
 struct dt_audit {
   uv_loop_t *loop;
   dt_ctx *checker;
+  dt_ctx *browsers;     /* holds the browsers' shared pool; never navigates */
   dt_ctx_options bopts; /* the browser contexts' template */
   dt_limits limits;
   dt_preload *preload; /* shared by every browser context; NULL: none */
@@ -205,12 +211,24 @@ static void start_nav(job *j, dt_ctx *ctx, int id, const dt_request *rq) {
 
 /* ---- one target ---------------------------------------------------------- */
 
+/* Its routes (--resolve, --connect-to) are the browsers' pool's, shared
+ * (dt_ctx_options.share_pool): no table per target. */
 static int browser_ctx(dt_audit *a, dt_ctx **out) {
-  int rc = dt_ctx_new(out, &a->bopts);
+  return dt_ctx_new(out, &a->bopts);
+}
+
+/* --resolve and --connect-to on CTX; 0 or the first error (ERR says which
+ * spec). */
+static int add_routes(dt_audit *a, dt_ctx *ctx, dt_error *err) {
+  int rc = 0;
   for (size_t i = 0; !rc && i < a->nresolve; i++)
-    rc = dt_ctx_add_resolve(*out, a->resolve[i]);
+    if ((rc = dt_ctx_add_resolve(ctx, a->resolve[i])) != 0)
+      dt__fail(err, rc, "bad --resolve '%s' (want HOST:PORT:ADDR[,ADDR])",
+               a->resolve[i]);
   for (size_t i = 0; !rc && i < a->nconnect_to; i++)
-    rc = dt_ctx_add_connect_to(*out, a->connect_to[i]);
+    if ((rc = dt_ctx_add_connect_to(ctx, a->connect_to[i])) != 0)
+      dt__fail(err, rc, "bad --connect-to '%s' (want HOST:PORT:HOST2:PORT2)",
+               a->connect_to[i]);
   return rc;
 }
 
@@ -430,6 +448,21 @@ static void open_preload(dt_audit *a, const dt_ctx_options *o) {
   }
 }
 
+/* An audit's pools (the checker's, the browsers'): up to one idle
+ * connection per origin for each audit in flight, so a busy list of one
+ * site reuses instead of handshaking; and none kept idle longer than an
+ * audit can last (its navigations' timeout), as by then every target that
+ * could have taken it has started — against a list of distinct sites each
+ * pool would otherwise hold a few sockets per site for the pool's full
+ * idle time (docs/audit.md, "Many sites"). */
+static void pool_limits(dt_limits *l, unsigned concurrency) {
+  if (l->pool_idle_per_origin < concurrency)
+    l->pool_idle_per_origin = concurrency;
+  if (l->total_timeout_ms &&
+      (!l->pool_idle_ms || l->pool_idle_ms > l->total_timeout_ms))
+    l->pool_idle_ms = l->total_timeout_ms;
+}
+
 int dt_audit_new(dt_audit **out, const dt_audit_options *caller,
                  dt_error *err) {
   if (!out) return dt__fail(err, DT_EINVAL, "no handle to make");
@@ -479,35 +512,55 @@ int dt_audit_new(dt_audit **out, const dt_audit_options *caller,
   co.profile = NULL;
   co.preload = NULL;
   co.share = NULL;
-  if (cl.pool_idle_per_origin < a->concurrency)
-    cl.pool_idle_per_origin = a->concurrency;
+  pool_limits(&cl, a->concurrency);
   int rc = dt_ctx_new(&a->checker, &co);
   if (rc) {
     audit_free(a);
     return dt__fail(err, rc, "cannot start the checker: %s", dt_strerror(rc));
   }
-  for (size_t i = 0; !rc && i < a->nresolve; i++)
-    if ((rc = dt_ctx_add_resolve(a->checker, a->resolve[i])) != 0)
-      dt__fail(err, rc, "bad --resolve '%s' (want HOST:PORT:ADDR[,ADDR])",
-               a->resolve[i]);
-  for (size_t i = 0; !rc && i < a->nconnect_to; i++)
-    if ((rc = dt_ctx_add_connect_to(a->checker, a->connect_to[i])) != 0)
-      dt__fail(err, rc, "bad --connect-to '%s' (want HOST:PORT:HOST2:PORT2)",
-               a->connect_to[i]);
+  rc = add_routes(a, a->checker, err);
   if (rc) {
     dt_ctx_close(a->checker, NULL, NULL);
     audit_free(a);
     return rc;
   }
-  /* Each target's browser: a fresh memory-only store, the shared list, and
-   * the checker's TLS trust and sessions. */
+  /* The browsers' connections: one pool for every target's browser, as a
+   * browser's tabs share its socket pool (grouped by origin; Chromium's
+   * ClientSocketPool) — a connection keeps no HSTS, cookie or cache state,
+   * so a target's browser still starts with nothing remembered. It is not
+   * the checker's pool: the checker is another client (hstspreload's Go
+   * client), and an HTTP/2 session keeps the SETTINGS of the profile that
+   * opened it. Its limits are the checker's (pool_limits). */
+  dt_ctx_options po = base;
+  dt_limits pl = a->limits;
+  po.limits = &pl;
+  po.hsts_off = 1; /* it navigates nowhere: no store, list or jar */
+  po.no_cookies = 1;
+  po.no_redirect_cache = 1;
+  po.preload = NULL;
+  po.share = a->checker; /* its TLS: trust and session cache */
+  pool_limits(&pl, a->concurrency);
+  rc = dt_ctx_new(&a->browsers, &po);
+  if (rc) {
+    dt__fail(err, rc, "cannot start the browsers' pool: %s", dt_strerror(rc));
+  } else if ((rc = add_routes(a, a->browsers, err)) != 0) {
+    dt_ctx_close(a->browsers, NULL, NULL);
+  }
+  if (rc) {
+    dt_ctx_close(a->checker, NULL, NULL);
+    audit_free(a);
+    return rc;
+  }
+  /* Each target's browser: a fresh memory-only store, the shared list, the
+   * checker's TLS trust and sessions, and the browsers' pool and routes. */
   a->bopts = base;
   a->bopts.hsts_off = 0;
   a->bopts.preload = a->preload;
   a->bopts.no_preload = a->preload == NULL;
   a->bopts.preload_file = NULL;
   a->bopts.preload_blob = NULL;
-  a->bopts.share = a->checker;
+  a->bopts.share = a->browsers;
+  a->bopts.share_pool = 1;
   uv_timer_init(a->loop, &a->stream_end);
   a->stream_end.data = a;
   *out = a;
@@ -531,11 +584,20 @@ static void checker_closed(void *ud) {
   uv_close((uv_handle_t *)&a->stream_end, stream_end_closed);
 }
 
-static void maybe_closed(dt_audit *a) {
-  if (!a->closing || a->inflight || a->streaming || !a->checker) return;
+static void browsers_closed(void *ud) {
+  dt_audit *a = ud;
   dt_ctx *c = a->checker;
   a->checker = NULL;
   dt_ctx_close(c, checker_closed, a);
+}
+
+/* Once nothing is in flight: the browsers' pool, then the checker whose TLS
+ * it shares, then the stream's timer. */
+static void maybe_closed(dt_audit *a) {
+  if (!a->closing || a->inflight || a->streaming || !a->browsers) return;
+  dt_ctx *b = a->browsers;
+  a->browsers = NULL;
+  dt_ctx_close(b, browsers_closed, a);
 }
 
 void dt_audit_close(dt_audit *a, void (*cb)(void *user_data), void *user_data) {

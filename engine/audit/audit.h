@@ -24,7 +24,9 @@
  *
  * The checker is not a browser: its walks run on a context with HSTS off,
  * so no walk upgrades another's URLs. The browser navigation gets a context
- * of its own per audit, so one audit never sees HSTS another one noted.
+ * of its own per audit, so one audit never sees HSTS another one noted; its
+ * connections come from a pool all the browsers share (a connection holds
+ * no such memory), never from the checker's.
  *
  * Everything is bounded: findings (DT__AUDIT_MAX_FINDINGS), one evidence
  * entry per finding, the chains' own limits. */

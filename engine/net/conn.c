@@ -23,6 +23,7 @@ static void on_wire_closed(dt__transport *w) { conn_release(w->up); }
 
 int dt__conn_new(dt_ctx *ctx, const char *key, dt__conn **out) {
   *out = NULL;
+  ctx = dt__ctx_pool(ctx); /* a shared pool's connections are its owner's */
   dt__conn *c = calloc(1, sizeof *c);
   if (!c) return DT_ENOMEM;
   c->ctx = ctx;
@@ -104,6 +105,7 @@ static void pending_done(dt__conn *c) {
 }
 
 dt__conn *dt__pool_pending(dt_ctx *ctx, const char *key) {
+  ctx = dt__ctx_pool(ctx);
   for (dt__conn *c = ctx->pending; c; c = c->pending_next)
     if (!c->closing && strcmp(c->key, key) == 0) return c;
   return NULL;
@@ -221,7 +223,8 @@ static void tcp_connected(dt__tcp *t, int status, void *ud) {
 
 int dt__conn_connect(dt__conn *c, const struct sockaddr *addr) {
   dt__tcp *t;
-  int rc = dt__tcp_new(c->ctx->loop, c->ctx->rbuf, sizeof c->ctx->rbuf, &t);
+  char *rbuf = dt__ctx_rbuf(c->ctx);
+  int rc = rbuf ? dt__tcp_new(c->ctx->loop, rbuf, DT__TCP_READ_BUF, &t) : 1;
   if (rc) return UV_ENOMEM;
   rc = dt__tcp_connect(t, addr, tcp_connected, c);
   dt__conn_attach(c, &t->base, t->remote);
@@ -348,6 +351,7 @@ static void on_idle_timeout(uv_timer_t *t) {
 }
 
 dt__conn *dt__pool_take_h2(dt_ctx *ctx, const char *key) {
+  ctx = dt__ctx_pool(ctx);
   for (dt__conn *c = ctx->pool; c; c = c->pool_next)
     if (c->h2 && !c->dead && dt__h2_usable(c->h2) && strcmp(c->key, key) == 0)
       return c;
@@ -355,6 +359,7 @@ dt__conn *dt__pool_take_h2(dt_ctx *ctx, const char *key) {
 }
 
 dt__conn *dt__pool_take(dt_ctx *ctx, const char *key) {
+  ctx = dt__ctx_pool(ctx);
   for (dt__conn *c = ctx->pool; c; c = c->pool_next) {
     if (!c->h2 && !c->dead && strcmp(c->key, key) == 0) {
       remove_from_pool(c);

@@ -32,6 +32,12 @@ class BulkNginx(Nginx):
         with open(self.template) as f:
             text = f.read()
         text = text.replace("worker_connections 64;", "worker_connections 8192;")
+        # Which connection served each request and which client sent it (the
+        # checker says detour/VERSION, a browser Mozilla/5.0 ...): what the
+        # audit shares is read from the server's own log.
+        wire = "log_format wire '$scheme $host $request_method $request_uri $status"
+        assert wire + "';" in text
+        text = text.replace(wire + "';", wire + ' $connection "$http_user_agent"\';')
         if not access_log:
             text = text.replace("access_log @TMPDIR@/access.log wire;", "access_log off;")
         self._tpl_dir = tempfile.mkdtemp(prefix="detour-bulk-conf-")
@@ -141,6 +147,50 @@ class AuditBulk(unittest.TestCase):
                                capture_output=True, timeout=60)
             self.assertEqual(p.returncode, 11)
             self.assertIn("missing", p.stderr.decode())
+
+    def wire_since(self, offset):
+        """The access log's (scheme, connection, user agent) after OFFSET,
+        every earlier request included: nginx logs after answering, so a
+        barrier request, logged by the same single process after all the
+        others, says the log is complete."""
+        path = os.path.join(self.ng.dir, "access.log")
+        self.ng.request("http", "barrier.test", self.ng.BARRIER, timeout=10)
+        deadline = time.monotonic() + 10
+        while True:
+            with open(path) as f:
+                f.seek(offset)
+                text = f.read()
+            if self.ng.BARRIER in text or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        out = []
+        for line in text.splitlines():
+            p = line.split(" ", 6)
+            if len(p) == 7 and p[3] != self.ng.BARRIER:
+                out.append((p[0], p[5], p[6].strip('"')))
+        return out
+
+    def test_browsers_share_one_pool_apart_from_the_checker(self):
+        # 30 targets one at a time: every target's browser makes its https
+        # request on the connection the previous one left in the shared pool
+        # (one connection for all, where each browser used to open its own:
+        # 30), and no connection ever carries both a checker's request and a
+        # browser's: they are two clients (docs/audit.md).
+        log = os.path.join(self.ng.dir, "access.log")
+        offset = os.path.getsize(log)
+        rc, out, err, _, _ = run_bulk(self.ng, self.lst(["a.test"] * 30),
+                                      "--concurrency", "1")
+        self.clean(err)
+        self.assertEqual((rc, len(out)), (0, 30), err)
+        wire = self.wire_since(offset)
+        browser = {(s, c) for s, c, ua in wire if ua.startswith("Mozilla/")}
+        checker = {(s, c) for s, c, ua in wire if ua.startswith("detour/")}
+        self.assertGreaterEqual(sum(1 for _, _, ua in wire if ua.startswith("Mozilla/")), 30)
+        self.assertLessEqual(len(browser), 2, sorted(browser))
+        self.assertTrue(browser.isdisjoint(checker), browser & checker)
+        # and each browser still started with nothing remembered: every one
+        # of them went through the same first hops (docs/audit.md)
+        self.assertEqual(len({tuple(f["code"] for f in js["findings"]) for js in out}), 1)
 
     def test_mixed_list(self):
         urls = [f"https://a.test/p{i}" for i in range(250)]
