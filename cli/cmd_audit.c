@@ -15,7 +15,12 @@
 #include <unistd.h>
 #include <uv.h>
 
-#define MAX_CONCURRENCY 4096u
+/* The window's bound. Each audit in flight holds about 0.2 MB and up to
+ * six sockets (docs/audit.md, "What an audit in flight costs"); past about a
+ * thousand the pools' idle lists grow with the window and audits a minute
+ * fall (docs/benchmarks.md): a larger window costs memory and descriptors
+ * and buys nothing. */
+#define MAX_CONCURRENCY 1024u
 
 static const char help[] =
     "usage: detour audit [options] DOMAIN|URL\n"
@@ -37,7 +42,10 @@ static const char help[] =
     "      --from FILE           one DOMAIN, URL or 'METHOD URL' a line ('-' "
     "=\n"
     "                            stdin; # comments); JSON Lines out\n"
-    "      --concurrency N       audits in flight at once (default 64)\n"
+    "      --concurrency N       audits in flight at once (default 64, at "
+    "most\n"
+    "                            1024); each holds about 0.2 MB and up to 6\n"
+    "                            sockets (docs/audit.md)\n"
     "      --shard I/N           only the I-th of N slices of the list "
     "(1-based)\n"
     "      --progress, --no-progress  progress on stderr (default: when a "
@@ -373,6 +381,16 @@ int cli_cmd_audit(int argc, char **argv) {
     while (!r->finished && uv_run(&loop, UV_RUN_ONCE))
       ;
     progress(r, 1);
+    /* A list with no target in it (or a slice without one) is not an
+     * error, but it is not silent either: a CI job whose list came out
+     * empty should see that nothing was audited. */
+    if (r->done == 0) {
+      if (o.shard_n)
+        cli_error("audit: 0 targets in %s (shard %u/%u)", r->list.name,
+                  o.shard_i, o.shard_n);
+      else
+        cli_error("audit: 0 targets in %s", r->list.name);
+    }
     rc = r->with_errors ? 1 : 0;
     /* A read error cut the list short: not a clean run, whatever was
      * audited before it. */

@@ -106,6 +106,55 @@ def asan_env():
     return env
 
 
+class AuditBulkList(unittest.TestCase):
+    """What a list says without a server."""
+
+    def test_an_empty_list_says_0_targets(self):
+        # An empty list, or one without a target line, or a slice with none,
+        # is a clean run that audited nothing: it says so on stderr (stdout
+        # stays JSON Lines: no line) rather than printing nothing at all.
+        with tempfile.TemporaryDirectory() as d:
+            empty = os.path.join(d, "empty.txt")
+            open(empty, "w").close()
+            blank = os.path.join(d, "blank.txt")
+            with open(blank, "w") as f:
+                f.write("# nothing yet\n\n")
+            two = os.path.join(d, "two.txt")
+            with open(two, "w") as f:
+                f.write("a.test\nb.test\n")
+            for args, inp, name in ((["--from", empty], b"", empty),
+                                    (["--from", blank], b"", blank),
+                                    (["--from", "-"], b"", "stdin"),
+                                    (["--from", two, "--shard", "3/3"], b"", two)):
+                p = subprocess.run([detour_bin(), "audit", *args], input=inp,
+                                   capture_output=True, timeout=60)
+                err = p.stderr.decode()
+                self.assertEqual((p.returncode, p.stdout), (0, b""), (args, err))
+                self.assertIn("audit: 0 targets", err, args)
+                self.assertIn(name, err, args)
+                for m in SAN:
+                    self.assertNotIn(m, err)
+
+    def test_the_window_is_bounded(self):
+        # Each audit in flight costs memory and sockets (docs/audit.md): past
+        # 1,024 a larger window buys nothing, so it is a usage error that
+        # says the bound, and --help says the cost.
+        with tempfile.TemporaryDirectory() as d:
+            empty = os.path.join(d, "empty.txt")
+            open(empty, "w").close()
+            p = subprocess.run([detour_bin(), "audit", "--from", empty, "--concurrency", "1024"],
+                               capture_output=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            for n in ("1025", "4096", "0"):
+                p = subprocess.run([detour_bin(), "audit", "--from", empty, "--concurrency", n],
+                                   capture_output=True, timeout=60)
+                self.assertEqual(p.returncode, 2, (n, p.stderr))
+                self.assertIn("--concurrency wants 1..1024", p.stderr.decode())
+        p = subprocess.run([detour_bin(), "audit", "--help"], capture_output=True, timeout=60)
+        self.assertIn("at most\n", p.stdout.decode())
+        self.assertIn("1024); each holds about 0.2 MB", p.stdout.decode())
+
+
 @unittest.skipUnless(nginx_bin(), "nginx not installed (scripts/setup.sh installs nginx-light)")
 class AuditBulk(unittest.TestCase):
 
