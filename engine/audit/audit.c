@@ -412,14 +412,15 @@ static void audit_free(dt_audit *a) {
   free(a);
 }
 
-/* The preload list the browser navigations use, opened once. A list that
- * cannot be used is a warning, as for a context: HSTS still works from the
- * (fresh, empty) dynamic store. */
-static void open_preload(dt_audit *a, const dt_ctx_options *o) {
-  if (o->no_preload) return;
+/* The preload list the browser navigations use, opened once. A list the
+ * caller named (a file, a blob) that cannot be used is an error, as for a
+ * context (issue 18): auditing without it would judge every preloaded site
+ * as a browser without a list. 0 or the error, ERR filled. */
+static int open_preload(dt_audit *a, const dt_ctx_options *o, dt_error *err) {
+  if (o->no_preload) return 0;
   if (o->preload) { /* the caller's: it outlives the auditor */
     a->preload = o->preload;
-    return;
+    return 0;
   }
   a->own_preload = 1;
   dt_error e = {0};
@@ -429,12 +430,14 @@ static void open_preload(dt_audit *a, const dt_ctx_options *o) {
                                                    o->preload_blob_len, &e)
                              : dt_preload_open_embedded(&a->preload, &e);
   if (rc) {
-    warn(a,
-         "%s; the list is not used (fix: pass a blob made by `detour "
-         "preload compile`, or --no-preload)",
-         e.message);
     a->preload = NULL;
-    return;
+    if (rc == DT_ENOMEM || o->preload_file || o->preload_blob)
+      return dt__fail(err, rc,
+                      "%s (fix: pass a blob made by `detour preload "
+                      "compile`, or --no-preload to audit without a list)",
+                      e.message);
+    warn(a, "%s; the list is not used", e.message);
+    return 0;
   }
   int64_t age = dt_preload_age_days(a->preload, &o->clock);
   if (age > DT_PRELOAD_STALE_DAYS) {
@@ -446,6 +449,7 @@ static void open_preload(dt_audit *a, const dt_ctx_options *o) {
              ? "it is disabled (stale list policy)"
              : "still enforcing it (rebuild detour for a fresh list)");
   }
+  return 0;
 }
 
 /* An audit's pools (the checker's, the browsers'): up to one idle
@@ -498,7 +502,11 @@ int dt_audit_new(dt_audit **out, const dt_audit_options *caller,
   base.hsts_store_path = NULL;
   base.user_data_dir = NULL; /* each browser remembers only its target */
   base.data = NULL;
-  open_preload(a, &base);
+  int prc = open_preload(a, &base, err);
+  if (prc) {
+    audit_free(a);
+    return prc;
+  }
 
   /* The checker is not a browser: no HSTS upgrades, redirects with
    * Chromium's method rules (as Go's client), and a pool that may keep one

@@ -221,6 +221,14 @@ class PreloadCli(unittest.TestCase):
             self.assertIn("--no-preload", err)
             self.assertEqual(js["error"]["class"], "io")
         self.assertEqual(self.fx.connections(), before)
+        # The audit too: a named list it cannot use is an error, not an
+        # audit without a list.
+        rc, _, err, _ = run_detour(["audit", "--preload-file", bad,
+                                    *self.fx.connect_to_args(["a.test"]), "a.test"],
+                                   env=self.env)
+        self.assertEqual(rc, 11, err)
+        self.assertIn(bad, err)
+        self.assertEqual(self.fx.connections(), before)
 
     def test_compile_errors_name_the_line(self):
         src = os.path.join(self.tmp.name, "broken.json")
