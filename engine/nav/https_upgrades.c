@@ -166,10 +166,7 @@ static int gen(FILE *out, const dt__fallback_list *l, size_t *count) {
  */
 
 static int header(const char *line, size_t n, dt__file_report *rep) {
-  for (int i = 0; magics[i]; i++)
-    if (n == strlen(magics[i]) && memcmp(line, magics[i], n) == 0) return i;
-  return dt__file_report_fail(rep, DT_ESTORE, 0, "not a detour " WHAT " file",
-                              "move it away or use another directory");
+  return dt__journal_magic(magics, WHAT, line, n, rep);
 }
 
 /* The file anew: its records replayed into a fresh list, written out. */

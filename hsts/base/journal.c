@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -314,4 +315,15 @@ int dt__journal_run(dt__journal_job *j) {
   dt__safefile_unlock(lfd);
   if (rc && !rep->err) rep->err = rc;
   return j->rc = rc;
+}
+
+int dt__journal_magic(const char *const *magics, const char *what,
+                      const char *line, size_t n, dt__file_report *rep) {
+  for (int i = 0; magics[i]; i++)
+    if (n == strlen(magics[i]) && memcmp(line, magics[i], n) == 0)
+      return i ? 1 : 0;
+  char cause[96];
+  snprintf(cause, sizeof cause, "not a detour %.60s file", what);
+  return dt__file_report_fail(rep, DT_ESTORE, 0, cause,
+                              "move it away or use another directory");
 }

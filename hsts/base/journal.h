@@ -73,6 +73,12 @@ typedef struct dt__journal_kind {
                  dt__file_report *rep);
 } dt__journal_kind;
 
+/* A header check for a kind whose versions are MAGICS (NULL-terminated,
+ * the current one first): 0 for MAGICS[0], 1 for an older one, else
+ * DT_ESTORE with the report saying the file is not a WHAT file. */
+int dt__journal_magic(const char *const *magics, const char *what,
+                      const char *line, size_t n, dt__file_report *rep);
+
 /* One save. The owner fills kind, ud, path, recs and view (prepare needs
  * want_seen), runs it, then reads rc, rep, view and compacted. */
 typedef struct dt__journal_job {

@@ -134,10 +134,12 @@ static int set_on(dt__cookie_jar *j, const char *url, const char *field,
 /* The Cookie value R would send, into OUT. */
 static void header_for(dt__cookie_jar *j, dt__cookie_req *r, char *out,
                        size_t cap) {
-  dt__cookie_pick pk[64];
-  size_t n = dt__jar_pick(j, r, pk, 64), w = 0;
+  /* Room for a whole site (Chromium keeps 180 a domain): the SIGKILL proof
+   * may save 100+ cookies for one site before it is killed. */
+  dt__cookie_pick pk[256];
+  size_t n = dt__jar_pick(j, r, pk, 256), w = 0;
   out[0] = 0;
-  for (size_t i = 0; i < n && i < 64; i++) {
+  for (size_t i = 0; i < n && i < 256; i++) {
     if (pk[i].withheld) continue;
     int k = snprintf(out + w, cap - w, "%s%s%s%s", w ? "; " : "", pk[i].c->name,
                      pk[i].c->name[0] ? "=" : "", pk[i].c->value);
