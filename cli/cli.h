@@ -75,6 +75,7 @@ typedef struct cli_request_opts {
   size_t nheaders;
   char *body; /* -d / --data-binary; NULL: none */
   size_t body_len;
+  int body_json; /* the body came from --json */
   const char *resolve[CLI_MAX_OVERRIDES], *connect_to[CLI_MAX_OVERRIDES];
   size_t nresolve, nconnect_to;
 } cli_request_opts;
@@ -82,9 +83,27 @@ typedef struct cli_request_opts {
 /* Each returns 0, or prints why and returns CLI_EXIT_USAGE. */
 int cli_req_add_header(cli_request_opts *r, const char *line); /* 'N: v' */
 /* ARG is the body, or @FILE (at most MAX bytes); without BINARY, CR and LF
- * are dropped from a file's bytes as curl's -d does. */
+ * are dropped from a file's bytes as curl's -d does. Replaces any body
+ * (the audit replays one form). */
 int cli_req_set_body(cli_request_opts *r, const char *arg, int binary,
                      size_t max);
+/* curl's body options, each adding to the body as curl does: -d/--data
+ * (@FILE without CR/LF), --data-binary (@FILE as is), --data-raw (no @)
+ * join with '&'; JSON pieces (@FILE as is) concatenate — for a caller with
+ * a JSON body option (detour fetch's --json is its output format, so curl's
+ * --json has no name there). MAX bounds the whole body. */
+typedef enum cli_body_kind {
+  CLI_BODY_DATA,
+  CLI_BODY_BINARY,
+  CLI_BODY_RAW,
+  CLI_BODY_JSON
+} cli_body_kind;
+int cli_req_add_body(cli_request_opts *r, const char *arg, cli_body_kind kind,
+                     size_t max);
+/* After the options: the fields curl adds for a body unless -H set them —
+ * Content-Type: application/x-www-form-urlencoded for -d and its kin,
+ * application/json and Accept: application/json for --json. */
+int cli_req_body_fields(cli_request_opts *r);
 int cli_req_add_resolve(cli_request_opts *r, const char *spec);
 int cli_req_add_connect_to(cli_request_opts *r, const char *spec);
 /* Gives CTX every --resolve and --connect-to. */

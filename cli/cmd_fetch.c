@@ -19,8 +19,11 @@ static const char help[] =
     "\n"
     "request\n"
     "  -X, --request METHOD      method (default GET, POST with -d)\n"
-    "  -d, --data DATA           body (@FILE reads a file); method POST\n"
-    "      --data-binary DATA    same, bytes kept as they are\n"
+    "  -d, --data DATA           body (@FILE reads a file); method POST;\n"
+    "                            repeated: joined with '&'; Content-Type\n"
+    "                            urlencoded unless -H sets one (as curl)\n"
+    "      --data-binary DATA    same, @FILE's bytes kept as they are\n"
+    "      --data-raw DATA       same, '@' not special\n"
     "  -H, --header 'N: V'       extra request header (repeatable)\n"
     "  -A, --user-agent UA       User-Agent (only: client hints stay)\n"
     "      --identity browser|minimal  the profile browser's request fields\n"
@@ -88,6 +91,7 @@ static const char help[] =
 
 enum {
   O_DATA_BINARY = 256,
+  O_DATA_RAW,
   O_JSON,
   O_HAR,
   O_CACERT,
@@ -130,6 +134,7 @@ static const struct option longopts[] = {
     {"request", required_argument, 0, 'X'},
     {"data", required_argument, 0, 'd'},
     {"data-binary", required_argument, 0, O_DATA_BINARY},
+    {"data-raw", required_argument, 0, O_DATA_RAW},
     {"header", required_argument, 0, 'H'},
     {"user-agent", required_argument, 0, 'A'},
     {"output", required_argument, 0, 'o'},
@@ -237,7 +242,11 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case 'X': o->req.method = optarg; break;
     case 'd':
     case O_DATA_BINARY:
-      rc = cli_req_set_body(&o->rq, optarg, c == O_DATA_BINARY,
+    case O_DATA_RAW:
+      rc = cli_req_add_body(&o->rq, optarg,
+                            c == 'd'             ? CLI_BODY_DATA
+                            : c == O_DATA_BINARY ? CLI_BODY_BINARY
+                                                 : CLI_BODY_RAW,
                             o->limits.max_request_body);
       break;
     case 'H': rc = cli_req_add_header(&o->rq, optarg); break;
@@ -380,6 +389,8 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
                            "--initiator URL");
   if ((o->ncookies || o->cookie_jar) && o->ctx.no_cookies)
     return cli_usage_error("-b/-c and --no-cookies are exclusive");
+  int brc = cli_req_body_fields(&o->rq); /* curl's Content-Type for -d */
+  if (brc) return brc;
   o->req.headers = o->rq.headers;
   o->req.header_count = o->rq.nheaders;
   o->req.body = (const uint8_t *)o->rq.body;

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int cli_req_add_header(cli_request_opts *r, const char *line) {
   if (r->nheaders >= CLI_MAX_HEADERS)
@@ -64,6 +65,70 @@ int cli_req_set_body(cli_request_opts *r, const char *arg, int binary,
   if (!r->body) return cli_usage_error("out of memory");
   memcpy(r->body, arg, r->body_len + 1);
   return 0;
+}
+
+int cli_req_add_body(cli_request_opts *r, const char *arg, cli_body_kind kind,
+                     size_t max) {
+  char *part = NULL;
+  size_t n = 0;
+  if (arg[0] == '@' && kind != CLI_BODY_RAW) {
+    if (cli_read_file(arg + 1, max, &part, &n)) return CLI_EXIT_USAGE;
+    if (kind == CLI_BODY_DATA) { /* curl -d @file drops CR and LF */
+      size_t w = 0;
+      for (size_t i = 0; i < n; i++)
+        if (part[i] != '\r' && part[i] != '\n') part[w++] = part[i];
+      n = w;
+    }
+  } else {
+    n = strlen(arg);
+    part = malloc(n + 1);
+    if (!part) return cli_usage_error("out of memory");
+    memcpy(part, arg, n + 1);
+  }
+  int json = kind == CLI_BODY_JSON;
+  if (r->body && json != r->body_json) {
+    free(part);
+    return cli_usage_error("--json and -d/--data-* cannot be mixed (curl "
+                           "neither)");
+  }
+  /* curl: -d pieces joined with '&', --json pieces concatenated */
+  size_t sep = r->body && !json ? 1 : 0;
+  if (r->body_len + sep + n > max) {
+    free(part);
+    return cli_usage_error("the request body would exceed %zu bytes", max);
+  }
+  char *b = realloc(r->body, r->body_len + sep + n + 1);
+  if (!b) {
+    free(part);
+    return cli_usage_error("out of memory");
+  }
+  if (sep) b[r->body_len] = '&';
+  memcpy(b + r->body_len + sep, part, n);
+  r->body = b;
+  r->body_len += sep + n;
+  r->body[r->body_len] = 0;
+  r->body_json = json;
+  free(part);
+  return 0;
+}
+
+static int has_header(const cli_request_opts *r, const char *name) {
+  for (size_t i = 0; i < r->nheaders; i++)
+    if (!strcasecmp(r->headers[i].name, name)) return 1;
+  return 0;
+}
+
+int cli_req_body_fields(cli_request_opts *r) {
+  if (!r->body) return 0;
+  int rc = 0;
+  if (!has_header(r, "Content-Type"))
+    rc = cli_req_add_header(r, r->body_json
+                                   ? "Content-Type: application/json"
+                                   : "Content-Type: "
+                                     "application/x-www-form-urlencoded");
+  if (!rc && r->body_json && !has_header(r, "Accept"))
+    rc = cli_req_add_header(r, "Accept: application/json");
+  return rc;
 }
 
 static int add_spec(const char **list, size_t *n, const char *spec,

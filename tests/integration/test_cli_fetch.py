@@ -532,6 +532,29 @@ class FetchTest(unittest.TestCase):
         self.assertTrue(js["error"]["message"].startswith("response head "),
                         js["error"]["message"])
 
+    def test_data_options_as_curl(self):
+        # Issue 19 part 4: -d sends curl's urlencoded Content-Type unless -H
+        # sets one, in either identity; -d pieces join with '&'; --data-raw
+        # takes '@' literally.
+        for extra in (["--identity", "minimal"], []):
+            args = ["fetch", "--json", "--no-hsts-store", *extra, "-d", "a=1", "-d", "b=2",
+                    "--data-raw", "@x", *self.fx.connect_to_args(["a.test"]),
+                    "http://a.test/hello"]
+            rc, _, err, _ = run_detour(args, env=self.env)
+            self.assertEqual(rc, 0, err)
+            seen = self.requests_for("/hello")[-1]
+            self.assertEqual(seen["method"], "POST")
+            self.assertEqual(seen["body"], "a=1&b=2&@x")
+            ct = [v for n, v in seen["headers"] if n.lower() == "content-type"]
+            self.assertEqual(ct, ["application/x-www-form-urlencoded"], extra)
+        args = ["fetch", "--json", "--no-hsts-store", "--identity", "minimal", "-d", "x",
+                "-H", "Content-Type: text/plain", *self.fx.connect_to_args(["a.test"]),
+                "http://a.test/hello"]
+        rc, _, err, _ = run_detour(args, env=self.env)
+        ct = [v for n, v in self.requests_for("/hello")[-1]["headers"]
+              if n.lower() == "content-type"]
+        self.assertEqual(ct, ["text/plain"])
+
     def test_a_bad_redirect_target_is_named(self):
         # Issue 18 part 6: the message names the target's scheme plainly.
         rc, js, _ = self.fetch("http://a.test/to-ftp")
