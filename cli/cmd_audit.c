@@ -263,41 +263,56 @@ static void on_bulk(const dt_audit_result *res, void *ud) {
   r->done++;
   if (res->errors || res->error) r->with_errors++;
   char *js = dt_audit_result_to_json(res, r->o->chains);
-  if (js) {
+  if (js && js[0] == '{' && js[1] != '}') {
     if (r->o->progress) fputs("\r\033[K", stderr);
     cli_stdout_used();
-    fputs(js, stdout);
-    fputc('\n', stdout);
+    /* Each result names its input line first (the tag is the line). */
+    printf("{\"line\":%llu,%s\n", (unsigned long long)res->tag, js + 1);
     fflush(stdout); /* stream: a reader sees each result when it is done */
     dt_free(js);
   } else {
+    dt_free(js);
     cli_error("out of memory writing a result");
   }
   progress(r, 0);
 }
 
-/* One target line: "DOMAIN", "URL" or "METHOD URL"; surrounding blanks and
- * a trailing CR are ignored. Returns 0 for a blank or comment line. */
+/* The methods a line may start with (RFC 9110 §9.3, PATCH RFC 5789): any
+ * other first word is not a method but a mistake. */
+static int known_method(const char *w) {
+  static const char *const m[] = {"GET",    "HEAD",    "POST",  "PUT",
+                                  "DELETE", "OPTIONS", "PATCH", NULL};
+  for (int i = 0; m[i]; i++)
+    if (!strcmp(w, m[i])) return 1;
+  return 0;
+}
+
+/* One target line: "DOMAIN", "URL" or "METHOD URL", a '#' starting a
+ * comment to the end of the line (issue 19: "a.test # prod" audits a.test).
+ * Returns 1 with the parts, 0 for a blank or comment line, -1 for a line
+ * that is none of these (a first word that is no method, words left over). */
 static int split_line(char *line, const char **method, const char **target) {
-  size_t n = strlen(line);
-  while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
-               line[n - 1] == ' ' || line[n - 1] == '\t'))
-    line[--n] = 0;
-  char *p = line;
-  while (*p == ' ' || *p == '\t')
-    p++;
-  if (!*p || *p == '#') return 0;
-  char *sp = strpbrk(p, " \t");
+  char *hash = strchr(line, '#');
+  if (hash) *hash = 0;
+  char *w[3] = {NULL, NULL, NULL};
+  int nw = 0;
+  for (char *t = strtok(line, " \t\r\n"); t; t = strtok(NULL, " \t\r\n"))
+    if (nw < 3)
+      w[nw++] = t;
+    else
+      nw = 4;
   *method = NULL;
-  if (sp) {
-    *sp++ = 0;
-    while (*sp == ' ' || *sp == '\t')
-      sp++;
-    *method = p;
-    p = sp;
+  if (nw == 0) return 0;
+  if (nw == 1) {
+    *target = w[0];
+    return 1;
   }
-  *target = p;
-  return 1;
+  if (nw == 2 && known_method(w[0])) {
+    *method = w[0];
+    *target = w[1];
+    return 1;
+  }
+  return -1;
 }
 
 /* The stream's source: the next target line of the list (the library calls
@@ -310,7 +325,15 @@ static int next_target(dt_audit_target *t, void *ud) {
     if (!cli_lines_next(&r->list, &line)) return 0;
     r->with_errors += r->list.too_long - skipped; /* reported, skipped */
     const char *method, *target;
-    if (!split_line(line, &method, &target)) continue;
+    int sl = split_line(line, &method, &target);
+    if (sl == 0) continue;
+    if (sl < 0) {
+      cli_error("%s:%llu: not a target ('DOMAIN', 'URL' or 'METHOD URL' with "
+                "a known method; '#' starts a comment): skipped",
+                r->list.name, r->list.lineno);
+      r->with_errors++;
+      continue;
+    }
     unsigned long long k = r->index++;
     if (r->o->shard_n && k % r->o->shard_n != r->o->shard_i - 1) continue;
     t->target = target;

@@ -265,6 +265,20 @@ class AuditBulk(unittest.TestCase):
         self.assertEqual([f["code"] for f in by["127.0.0.1"][0]["findings"]],
                          ["domain.format.is_ip_address"])
 
+    def test_lines_for_people(self):
+        # Issue 19 part 5: '#' starts a comment anywhere on a line, a first
+        # word is a method only when it is one, and every result names its
+        # input line.
+        lines = ["# production", "", "a.test   # the apex", "prod a.test",
+                 "GET https://a.test/x # a form", "a.test b.test", "www.a.test"]
+        rc, out, err, _, _ = run_bulk(self.ng, self.lst(lines), "--concurrency", "2")
+        self.clean(err)
+        got = sorted((js["line"], js["target"]) for js in out)
+        self.assertEqual(got, [(3, "a.test"), (5, "https://a.test/x"), (7, "www.a.test")], err)
+        self.assertIn(":4: not a target", err)
+        self.assertIn(":6: not a target", err)
+        self.assertEqual(rc, 1)  # the two skipped lines are errors of the run
+
     def test_all_good_exits_zero_and_keeps_chains_on_request(self):
         rc, out, err, _, _ = run_bulk(self.ng, self.lst(["a.test"] * 20), "--chains")
         self.clean(err)
