@@ -302,13 +302,8 @@ dt__journal_job *dt__jar_save_begin(dt__cookie_jar *j, const char *path,
 
 int dt__jar_save_end(dt__cookie_jar *j, dt__journal_job *job,
                      dt__file_report *rep) {
-  int rc = job->rc;
-  *rep = job->rep;
-  if (rc) /* kept for the next save */
-    dt__buf_put(dt__jar_pending(j), job->recs.p, job->recs.len);
   free(job->ud);
-  dt__journal_job_free(job);
-  return rc;
+  return dt__journal_job_end(job, dt__jar_pending(j), rep);
 }
 
 int dt__jar_save(dt__cookie_jar *j, const char *path, int64_t now_ms,

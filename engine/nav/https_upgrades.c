@@ -242,13 +242,8 @@ dt__journal_job *dt__fallback_save_begin(dt__fallback_list *l, const char *path,
 
 int dt__fallback_save_end(dt__fallback_list *l, dt__journal_job *j,
                           dt__file_report *rep) {
-  int rc = j->rc;
-  *rep = j->rep;
-  if (rc) { /* kept for the next save */
-    dt__buf_put(&l->pending, j->recs.p, j->recs.len);
-    l->dirty = 1;
-  }
-  dt__journal_job_free(j);
+  int rc = dt__journal_job_end(j, &l->pending, rep);
+  if (rc) l->dirty = 1; /* the records wait for the next save */
   return rc;
 }
 

@@ -466,14 +466,9 @@ dt__journal_job *dt__rc_save_begin(dt__redirect_cache *c, const char *path,
 
 int dt__rc_save_end(dt__redirect_cache *c, dt__journal_job *j,
                     dt__file_report *rep) {
-  int rc = j->rc;
-  *rep = j->rep;
-  if (rc) { /* kept for the next save */
-    dt__buf_put(&c->pending, j->recs.p, j->recs.len);
-    c->dirty = 1;
-  }
   free(j->ud);
-  dt__journal_job_free(j);
+  int rc = dt__journal_job_end(j, &c->pending, rep);
+  if (rc) c->dirty = 1; /* the records wait for the next save */
   return rc;
 }
 

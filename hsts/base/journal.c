@@ -327,3 +327,12 @@ int dt__journal_magic(const char *const *magics, const char *what,
   return dt__file_report_fail(rep, DT_ESTORE, 0, cause,
                               "move it away or use another directory");
 }
+
+int dt__journal_job_end(dt__journal_job *j, dt__buf *pending,
+                        dt__file_report *rep) {
+  int rc = j->rc;
+  *rep = j->rep;
+  if (rc) dt__buf_put(pending, j->recs.p, j->recs.len);
+  dt__journal_job_free(j);
+  return rc;
+}

@@ -100,6 +100,11 @@ typedef struct dt__journal_job {
 dt__journal_job *dt__journal_job_new(const dt__journal_kind *kind,
                                      const char *path, void *ud);
 void dt__journal_job_free(dt__journal_job *j);
+/* Ends a job that ran (its ud already released by the owner): the job's
+ * report into REP, and on failure its records back into PENDING, kept for
+ * the next save. Frees J; returns its rc. */
+int dt__journal_job_end(dt__journal_job *j, dt__buf *pending,
+                        dt__file_report *rep);
 /* Runs the save J describes (any thread; J's data and the file only).
  * Returns J->rc: 0 (rep.unchanged when there was nothing to append),
  * DT_EIO (the file is as it was), DT_ESTORE (a refused file, or the lock
