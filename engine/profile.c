@@ -68,8 +68,8 @@
     .accept_language = "en-US,en;q=0.9",                                       \
     .accept_encoding_secure = "gzip, deflate, br, zstd",                       \
     .accept_encoding_plain = "gzip, deflate", .priority = NULL,                \
-    .form_cache_control = 1, .cors_with_initiator = (cors),                    \
-    .refuse_br_over_plain = 1, .order = CHROMIUM_ORDERS,                       \
+    .priority_api = NULL, .form_cache_control = 1,                             \
+    .cors_with_initiator = (cors), .order = CHROMIUM_ORDERS,                   \
     .source = "measured, Chromium 156",                                        \
   }
 
@@ -119,6 +119,14 @@ static const dt__profile profiles[] = {
         .samesite_whole_chain = 0,
         .samesite_lax_by_default = 1,
         .block_third_party_cookies = 1,
+        /* 16: measured: a br or zstd body over plain http is
+         * ERR_CONTENT_DECODING_FAILED (br and zstd are offered only to
+         * trustworthy URLs). */
+        .unoffered_coding = DT__UNOFFERED_ERROR,
+        /* 17: measured: fetch() redirected to a Location with userinfo
+         * fails, same-origin too; 17b never reached. */
+        .api_location_credentials = DT__API_CREDENTIALS_ERROR,
+        .api_auth_retry = 0,
     },
     {
         .name = "fetch",
@@ -158,6 +166,14 @@ static const dt__profile profiles[] = {
          * measured; with an initiator the request is fetch()'s, cors mode,
          * as Chromium 156 sends it. */
         .request = CHROMIUM_IDENTITY(1),
+        /* 16: Fetch "handle content codings": codings the user agent
+         * supports are decoded; nothing there depends on the offer. */
+        .unoffered_coding = DT__UNOFFERED_DECODE,
+        /* 17: HTTP-redirect fetch steps 9-10; 17b: the 401 step prompts
+         * the end user (the use-URL-credentials flag is unset for
+         * fetch()), and detour has no user to ask. */
+        .api_location_credentials = DT__API_CREDENTIALS_CROSS_ORIGIN_ERROR,
+        .api_auth_retry = 0,
     },
     {
         .name = "firefox",
@@ -188,12 +204,14 @@ static const dt__profile profiles[] = {
                 .priority = "u=0, i",
                 .te_trailers = 1,
             },
-        /* 10: measured on Firefox ESR 153 (browser-wire §7): the
-         * navigation's and the form POST's orders, no client hints,
-         * Priority over HTTP/1.1 too. Inferred (not measured): the
-         * redirect hop keeps the first hop's order, Referer of a link sits
-         * after Accept-Encoding as in the POST, Cookie after Connection,
-         * Accept-Language "en-US,en;q=0.5" (Firefox's default). */
+        /* 10: measured on Firefox ESR 153 (docs/profiles.md "Request
+         * fields"): the user agent, Accept, the navigation's order (Cookie
+         * after Connection) and the form POST's, no client hints, no
+         * Cache-Control, Priority over HTTP/1.1 too. Inferred (not
+         * measured): the later hops keep the first hop's order, a link's
+         * Referer sits after Accept-Encoding as in the POST,
+         * Accept-Language "en-US,en;q=0.5" (an en-US Firefox's default),
+         * fetch()'s fields in the navigation's order. */
         .request =
             {
                 .user_agent = "Mozilla/5.0 (X11; Linux x86_64; rv:{v}.0) "
@@ -205,6 +223,10 @@ static const dt__profile profiles[] = {
                 .accept_encoding_secure = "gzip, deflate, br, zstd",
                 .accept_encoding_plain = "gzip, deflate",
                 .priority = "u=0, i",
+                /* fetch(): urgency 4, not incremental (Firefox's source
+                 * docs, networking/http/prioritization: "Fetch"); not
+                 * measured */
+                .priority_api = "u=4",
                 .order =
                     {
                         [DT__KIND_FIRST] = {UA, ACC, AL, AE, CT, CLEN, REF,
@@ -226,6 +248,15 @@ static const dt__profile profiles[] = {
         .samesite_whole_chain = 1,
         .samesite_lax_by_default = 0,
         .block_third_party_cookies = 1,
+        /* 16: measured: a br or zstd body over plain http is shown raw,
+         * not an error (br and zstd were not offered there). */
+        .unoffered_coding = DT__UNOFFERED_RAW,
+        /* 17: measured: fetch() follows a Location with userinfo to its
+         * own origin; a cross-origin one in cors mode fails as in Fetch
+         * (inferred: the measurement followed same-origin and no-cors).
+         * 17b: measured: the 401 Basic is answered with them. */
+        .api_location_credentials = DT__API_CREDENTIALS_CROSS_ORIGIN_ERROR,
+        .api_auth_retry = 1,
     },
 };
 

@@ -118,14 +118,14 @@ typedef struct dt__identity {
   const char *accept_language;
   const char *accept_encoding_secure; /* https and trustworthy origins */
   const char *accept_encoding_plain;  /* plain http to anything else */
-  const char *priority;     /* sent over HTTP/1.1 too; NULL: never there */
-  int form_cache_control;   /* a form POST sends Cache-Control: max-age=0,
-                               on every hop of its navigation */
-  int cors_with_initiator;  /* requests with an initiator are fetch()'s,
-                               cors mode (the fetch profile) */
-  int refuse_br_over_plain; /* a br/zstd body over plain http: 1 the
-                               decoding error (Chromium), 0 left as it came
-                               (Firefox shows it raw); both measured */
+  /* RFC 9218 Priority: a navigation's, sent over HTTP/1.1 too, and
+   * fetch()'s (cors mode); NULL: none */
+  const char *priority;
+  const char *priority_api;
+  int form_cache_control;  /* a form POST sends Cache-Control: max-age=0,
+                              on every hop of its navigation */
+  int cors_with_initiator; /* requests with an initiator are fetch()'s,
+                              cors mode (the fetch profile) */
   /* the order per kind; an empty one (first slot END) is FIRST's */
   dt__field order[DT__KIND_COUNT][DT__IDENTITY_MAX_SLOTS];
   const char *source; /* where the values and orders come from */
@@ -139,6 +139,32 @@ typedef enum dt__https_upgrades {
   DT__UPGRADES_FIREFOX_FIRST /* HTTPS-First: links only; a 404 or a slow
                                https falls back */
 } dt__https_upgrades;
+
+/* Knob 16: a br or zstd body over plain http to a host that is not
+ * potentially trustworthy — codings the request did not offer there
+ * (knob 10's accept_encoding_plain). */
+typedef enum dt__unoffered_coding {
+  /* Chromium 156, measured: ERR_CONTENT_DECODING_FAILED (DT_EDECODE) */
+  DT__UNOFFERED_ERROR = 0,
+  /* Firefox ESR 153, measured: the body is shown as it came, undecoded */
+  DT__UNOFFERED_RAW,
+  /* Fetch "handle content codings": a coding the user agent supports is
+   * decoded, offered or not (RFC 9110 §8.4 lets a server send one the
+   * client did not ask for; §12.5.3's SHOULD binds the server) */
+  DT__UNOFFERED_DECODE
+} dt__unoffered_coding;
+
+/* Knob 17: fetch() (cors mode) redirected to a Location with userinfo
+ * (`https://user:pw@b.test/`). A navigation follows it in every profile
+ * (without the credentials; a 401 Basic is answered with them once). */
+typedef enum dt__api_location_credentials {
+  /* Chromium 156, measured: a network error, whatever the origin */
+  DT__API_CREDENTIALS_ERROR = 0,
+  /* Fetch HTTP-redirect fetch steps 9-10: a network error when the
+   * Location's origin is not the request's origin, or the response
+   * tainting is already "cors"; followed otherwise */
+  DT__API_CREDENTIALS_CROSS_ORIGIN_ERROR
+} dt__api_location_credentials;
 
 typedef struct dt__profile {
   const char *name;    /* "chromium", "fetch", "firefox" */
@@ -191,6 +217,17 @@ typedef struct dt__profile {
    * state partitioning keeps a site's own cookies out of such requests
    * too), or allowed (the standards). */
   int block_third_party_cookies;
+
+  /* --- content codings (engine/nav/navigate.c; docs/codings.md) --- */
+  dt__unoffered_coding unoffered_coding; /* knob 16 */
+
+  /* --- fetch() and credentials in a Location (engine/nav/redirect.c) --- */
+  dt__api_location_credentials api_location_credentials; /* knob 17 */
+  /* Knob 17b: fetch() that followed such a Location answers a 401 with
+   * `WWW-Authenticate: Basic` once with the URL's credentials (Firefox
+   * measured: 1); 0: the 401 is the answer (Fetch would prompt the end
+   * user, HTTP-network-or-cache fetch's 401 step; detour has none). */
+  int api_auth_retry;
 } dt__profile;
 
 /* The profile named NAME (ASCII case-insensitive), or NULL if unknown. */

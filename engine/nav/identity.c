@@ -233,7 +233,10 @@ int dt__identity_fields(dt__identity_nav *nav, dt__hop_kind kind,
     case DT__F_ACCEPT_LANGUAGE:
       value = nav->accept_language ? nav->accept_language : id->accept_language;
       break;
-    case DT__F_PRIORITY: value = id->priority; break;
+    case DT__F_PRIORITY:
+      /* RFC 9218 urgency: a document's, or fetch()'s */
+      value = api ? id->priority_api : id->priority;
+      break;
     default: break;
     }
     if (f == DT__F_OTHERS) {

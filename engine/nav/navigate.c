@@ -274,11 +274,13 @@ static int64_t expected_length(const dt_hop *hop) {
 }
 
 /* Content-Encoding on a final response (RFC 9110 §8.4): undo what a
- * browser undoes. br and zstd arrive only where they were offered (https,
- * trustworthy origins); over plain http a browser refuses them
- * (ERR_CONTENT_DECODING_FAILED, measured). An unknown coding leaves the
- * body as it came, as does the minimal identity (curl without
- * --compressed). */
+ * browser undoes. br and zstd are offered only where they may come (https,
+ * trustworthy origins); what a body that comes with them over plain http
+ * anyway becomes is the profile's (knob 16, docs/codings.md): an error
+ * (Chromium), the body as it came (Firefox), or decoded (Fetch). Either of
+ * the last two is a step on the hop, so --explain and the JSON say why the
+ * body looks as it does. An unknown coding leaves the body as it came, as
+ * does the minimal identity (curl without --compressed). */
 static int decode_body(nav *n, dt__client *c, dt_hop *hop) {
   if (n->ctx->identity == DT_IDENTITY_MINIMAL) return 0;
   char joined[256] = "";
@@ -297,16 +299,43 @@ static int decode_body(nav *n, dt__client *c, dt_hop *hop) {
   if (dt_url_parse(&u, hop->url, strlen(hop->url), NULL) == 0)
     secure = dt__url_is_potentially_trustworthy(u);
   dt_url_free(u);
-  for (int i = 0; i < cn && !secure; i++)
-    if (list[i] == DT__CODING_BR || list[i] == DT__CODING_ZSTD) {
-      if (!n->ctx->profile->request.refuse_br_over_plain)
-        return 0; /* Firefox shows the body as it came (measured) */
+  int unoffered = -1;
+  for (int i = 0; i < cn && !secure && unoffered < 0; i++)
+    if (list[i] == DT__CODING_BR || list[i] == DT__CODING_ZSTD) unoffered = i;
+  if (unoffered >= 0) {
+    const char *name = dt__coding_name(list[unoffered]);
+    char text[200];
+    switch (n->ctx->profile->unoffered_coding) {
+    case DT__UNOFFERED_RAW:
+      snprintf(text, sizeof text,
+               "Content-Encoding: %s over plain http, where it was not "
+               "offered: the body is passed as it came, not decoded",
+               name);
+      return dt__hop_add_step(n->chain, hop, text,
+                              "profile knob 16: Firefox shows it raw "
+                              "(measured on Firefox ESR 153)")
+                 ? DT_ENOMEM
+                 : 0;
+    case DT__UNOFFERED_DECODE:
+      snprintf(text, sizeof text,
+               "Content-Encoding: %s over plain http, where it was not "
+               "offered: decoded, as a coding detour supports",
+               name);
+      if (dt__hop_add_step(n->chain, hop, text,
+                           "profile knob 16: Fetch \"handle content "
+                           "codings\" decodes any supported coding"))
+        return DT_ENOMEM;
+      break;
+    case DT__UNOFFERED_ERROR:
+    default:
       return dt__client_head_error(
           c, DT_EDECODE,
-          "Content-Encoding: %s over plain http: a browser offers br and zstd "
-          "only to https and trustworthy origins and refuses them elsewhere",
-          dt__coding_name(list[i]));
+          "Content-Encoding: %s over plain http, where it was not offered: "
+          "refused, as Chromium refuses it (ERR_CONTENT_DECODING_FAILED; "
+          "--profile firefox keeps such a body as it came)",
+          name);
     }
+  }
   return dt__client_set_decoding(c, list, cn) ? DT_ENOMEM : 0;
 }
 
@@ -807,6 +836,7 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
       .max_redirects_set = rq->max_redirects_set,
       .max_redirects = rq->max_redirects,
       .manual = rq->no_follow,
+      .mode = rq->mode,
   };
   rc = dt__redirect_init(&n->st, &p);
   dt_url_free(url);

@@ -463,10 +463,14 @@ int dt__redirect_init(dt__redirect_state *st, const dt__redirect_params *p) {
   }
   if ((p->initiator != NULL || caller_origin != NULL) && st->origin == NULL)
     goto fail;
-  /* fetch() with an initiator (the fetch profile): cors mode; tainting is
-   * "cors" once a URL is not same-origin with the request's origin (Fetch
-   * §4.1 main fetch step 12). */
-  st->cors = p->initiator != NULL && st->profile->request.cors_with_initiator;
+  /* fetch() run by the initiator's page — DT_MODE_CORS, or the profile's
+   * default (the fetch profile's) — is cors mode; tainting is "cors" once
+   * a URL is not same-origin with the request's origin (Fetch §4.1 main
+   * fetch step 12). */
+  st->cors =
+      p->initiator != NULL &&
+      (p->mode == DT_MODE_CORS || (p->mode == DT_MODE_DEFAULT &&
+                                   st->profile->request.cors_with_initiator));
   st->cors_tainted = st->cors && st->origin &&
                      !str_eq(st->origin, dt_url_get(st->url, DT_URL_ORIGIN));
   /* Chromium's first request carries what Blink computed, which is the
@@ -576,7 +580,10 @@ static const char R_PARSE[] =
     "Fetch §2.2.6 location URL step 3; §4.4 HTTP-redirect fetch step 5";
 static const char R_FRAGMENT[] = "Fetch §2.2.6 location URL step 4";
 static const char R_SCHEME[] = "Fetch §4.4 HTTP-redirect fetch step 6";
-static const char R_CREDENTIALS[] = "Fetch §4.4 HTTP-redirect fetch step 9";
+static const char R_CREDENTIALS[] =
+    "Fetch §4.4 HTTP-redirect fetch steps 9-10 (docs/decisions.md knob 17)";
+static const char R_CREDENTIALS_ANY[] =
+    "Chromium 156 fetch(), measured (docs/decisions.md knob 17)";
 static const char R_HSTS_ORIGIN[] =
     "Chromium RedirectUtil::UpdateHttpRequest on the internal 307; measured";
 static const char R_LIMIT[] =
@@ -589,6 +596,9 @@ static const char R_AUTH[] = "Fetch §4.4 HTTP-redirect fetch step 13";
 static const char R_AUTH_RETRY[] =
     "RFC 7617 Basic; Chromium 156, measured: credentials of the URL after a "
     "401";
+static const char R_AUTH_RETRY_API[] =
+    "RFC 7617 Basic; Firefox ESR 153 fetch(), measured (docs/decisions.md "
+    "knob 17b)";
 static const char R_POLICY[] =
     "Fetch §4.4 HTTP-redirect fetch step 19; Referrer Policy §11.1";
 static const char R_REFERER[] =
@@ -740,15 +750,34 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
     err = DT_EREDIRECT_SCHEME;
     goto fail;
   }
-  /* Fetch §4.4 step 9: in cors mode a Location with credentials is a
-   * network error (a navigation follows it, without them). */
+  /* fetch() (cors mode) and a Location with credentials: knob 17. A
+   * navigation follows it, without them. */
   if (st->cors && (dt_url_get(next, DT_URL_USERNAME)[0] ||
                    dt_url_get(next, DT_URL_PASSWORD)[0])) {
+    if (prof->api_location_credentials == DT__API_CREDENTIALS_ERROR) {
+      step(out, R_CREDENTIALS_ANY,
+           "fetch(): a redirect to a URL with credentials is a network "
+           "error, to any origin");
+      err = DT_EREDIRECT_LOCATION;
+      goto fail;
+    }
+    /* Fetch step 9: to another origin than the request's; step 10: the
+     * response tainting is already "cors" (a cross-origin resource
+     * redirecting back to a same-origin URL). */
+    int other =
+        !st->origin || !str_eq(st->origin, dt_url_get(next, DT_URL_ORIGIN));
+    if (other || st->cors_tainted) {
+      step(out, R_CREDENTIALS,
+           other ? "fetch() (cors mode): a redirect to a URL with credentials "
+                   "on another origin than the page's is a network error"
+                 : "fetch() (cors mode): a redirect to a URL with credentials "
+                   "after the chain left the page's origin is a network error");
+      err = DT_EREDIRECT_LOCATION;
+      goto fail;
+    }
     step(out, R_CREDENTIALS,
-         "fetch() (cors mode): a redirect to a URL with credentials is a "
-         "network error");
-    err = DT_EREDIRECT_LOCATION;
-    goto fail;
+         "fetch() (cors mode): a redirect to a URL with credentials on the "
+         "page's own origin is followed, without them");
   }
   if (st->redirect_count >= st->max_redirects) {
     step(out, R_LIMIT, "redirect %u: at most %u are followed (%s)",
@@ -1011,7 +1040,13 @@ dt__redirect_verdict dt__redirect_auth_retry(dt__redirect_state *st, int status,
   /* when it does not apply, OUT stays as the redirect rules left it */
   const char *user = dt_url_get(st->url, DT_URL_USERNAME);
   const char *pass = dt_url_get(st->url, DT_URL_PASSWORD);
-  if (status != 401 || st->auth_retried || st->cors || (!user[0] && !pass[0]) ||
+  /* fetch(): only where the profile answers it (knob 17b), and never once
+   * the response tainting is "cors" (Fetch HTTP-network-or-cache fetch,
+   * the 401 step) */
+  int api = st->cors;
+  if (api && (!st->profile->api_auth_retry || st->cors_tainted))
+    return DT__REDIRECT_FINAL;
+  if (status != 401 || st->auth_retried || (!user[0] && !pass[0]) ||
       !basic_challenge(headers, count))
     return DT__REDIRECT_FINAL;
   for (size_t i = 0; i < st->header_count; i++)
@@ -1040,7 +1075,7 @@ dt__redirect_verdict dt__redirect_auth_retry(dt__redirect_state *st, int status,
   st->headers[st->header_count].value = vv;
   st->header_count++;
   st->auth_retried = 1;
-  step(out, R_AUTH_RETRY,
+  step(out, api ? R_AUTH_RETRY_API : R_AUTH_RETRY,
        "401 with WWW-Authenticate: Basic: the same request once more, with "
        "the URL's credentials as Authorization");
   build_request_headers(st, arr);

@@ -103,6 +103,9 @@ typedef struct dt__redirect_params {
   int manual; /* 1: redirects are not followed: a redirect
                  response is FINAL with a note (Fetch redirect
                  mode "manual", --no-follow) */
+  int mode;   /* dt_request_mode: with an initiator, CORS is fetch() (cors
+                 mode), DEFAULT the profile's (knob 10's
+                 cors_with_initiator) */
 } dt__redirect_params;
 
 /* The state of one navigation, Fetch's "request" between hops. Fields are
@@ -126,7 +129,8 @@ typedef struct dt__redirect_state {
   int origin_tainted;  /* Fetch redirect-taint not same-origin */
   int origin_nulled;   /* Chromium: a cross-origin hop happened */
   int origin_removed;  /* Chromium: the method changed */
-  int cors;            /* fetch()'s cors mode (the profile, an initiator) */
+  int cors;            /* fetch()'s cors mode (an initiator, and the
+                          request's mode or the profile's) */
   int auth_retried;    /* the URL's credentials were sent after a 401 */
   int cors_tainted;    /* Fetch response tainting "cors": a URL of the
                           chain was not same-origin with the request's */
@@ -197,8 +201,9 @@ dt__redirect_verdict dt__redirect_next(dt__redirect_state *st, int status,
  * credentials (https://user:pw@host/, as a followed Location may) and a
  * WWW-Authenticate: Basic challenge: the same request again, once, with
  * the credentials as Authorization (RFC 7617; measured on Chromium 156:
- * first without, then with). FOLLOW, or FINAL when it does not apply
- * (fetch()'s cors mode never gets here: such a Location is an error). */
+ * first without, then with). FOLLOW, or FINAL when it does not apply.
+ * fetch() (cors mode) gets it only when the profile answers the 401
+ * (knob 17b) and the chain never left the page's origin. */
 dt__redirect_verdict dt__redirect_auth_retry(dt__redirect_state *st, int status,
                                              const dt_header *headers,
                                              size_t count,

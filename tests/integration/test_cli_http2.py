@@ -54,6 +54,29 @@ class CliHttp2(unittest.TestCase):
         self.assertNotIn("host", names)
         self.assertEqual(hop["request"]["headers"][1][1], "a.test")
 
+    def test_shape_per_profile(self):
+        # knob 9 with knob 10's fields: chromium and fetch send Chromium's
+        # shape (measured), firefox its own (measured: :method :path
+        # :authority :scheme, no client hints, priority, te: trailers); the
+        # unit test test_http2 checks the same order as a server decodes it
+        want = {"chromium": ([":method", ":authority", ":scheme", ":path"], True, None),
+                "fetch": ([":method", ":authority", ":scheme", ":path"], True, None),
+                "firefox": ([":method", ":path", ":authority", ":scheme"], False, "trailers")}
+        for profile, (pseudo, hints, te) in want.items():
+            with self.subTest(profile=profile):
+                rc, _, err, js = self.fetch("--json", "--profile", profile, "https://a.test/")
+                self.assertEqual(rc, 0, err)
+                hop = js["hops"][0]
+                self.assertEqual(hop["response"]["http_version"], "HTTP/2")
+                names = [h[0] for h in hop["request"]["headers"]]
+                fields = dict(hop["request"]["headers"])
+                self.assertEqual(names[:4], pseudo)
+                self.assertEqual("sec-ch-ua" in fields, hints)
+                self.assertEqual(fields.get("te"), te)
+                self.assertEqual(fields.get("priority"), "u=0, i")
+                self.assertEqual(names.count("priority"), 1)
+                self.assertNotIn("connection", names)
+
     def test_redirect_on_the_same_connection(self):
         # /contact -> 301 /contact/ (nginx's directory redirect): one origin,
         # one HTTP/2 connection for both hops

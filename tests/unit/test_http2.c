@@ -5,6 +5,7 @@
  * HEADERS priority, bodies, resets) and answers as each case scripts it;
  * the hop must come out as a browser's would. */
 #include "engine/chain.h"
+#include "engine/nav/identity.h"
 #include "engine/net/http2.h"
 #include "engine/profile.h"
 
@@ -381,6 +382,87 @@ static void test_firefox_wire(const dt_limits *lim) {
   srv_free(&s);
 }
 
+/* A navigation's whole request over HTTP/2, per profile, as the server
+ * decodes it: the profile's fields (knob 10, as the navigation makes them)
+ * put on the wire in its shape (knob 9). Chromium (measured): :method
+ * :authority :scheme :path, the HTTP/1.1 order without Connection,
+ * priority last. Firefox (measured): :method :path :authority :scheme, no
+ * client hints, its priority field, te: trailers after the fields. */
+static void test_identity_over_h2(const dt_limits *lim) {
+  static const struct {
+    const char *profile;
+    const char *want[20];
+  } rows[] = {
+      {"chromium",
+       {":method", ":authority", ":scheme", ":path", "sec-ch-ua",
+        "sec-ch-ua-mobile", "sec-ch-ua-platform", "upgrade-insecure-requests",
+        "user-agent", "accept", "sec-fetch-site", "sec-fetch-mode",
+        "sec-fetch-user", "sec-fetch-dest", "accept-encoding",
+        "accept-language", "priority", NULL}},
+      {"fetch",
+       {":method", ":authority", ":scheme", ":path", "sec-ch-ua",
+        "sec-ch-ua-mobile", "sec-ch-ua-platform", "upgrade-insecure-requests",
+        "user-agent", "accept", "sec-fetch-site", "sec-fetch-mode",
+        "sec-fetch-user", "sec-fetch-dest", "accept-encoding",
+        "accept-language", "priority", NULL}},
+      {"firefox",
+       {":method", ":path", ":authority", ":scheme", "user-agent", "accept",
+        "accept-language", "accept-encoding", "upgrade-insecure-requests",
+        "sec-fetch-dest", "sec-fetch-mode", "sec-fetch-site", "sec-fetch-user",
+        "priority", "te", NULL}},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    const dt__profile *p = dt__profile_find(rows[i].profile);
+    dt__identity_nav nav = {0};
+    nav.profile = p;
+    dt_url *u = NULL;
+    CHECK_INT(dt_url_parse(&u, "https://a.test/p?q", 18, NULL), 0);
+    dt__identity_out o;
+    CHECK_INT(
+        dt__identity_fields(&nav, DT__KIND_FIRST, u, "GET", 0, 0, NULL, 0, &o),
+        0);
+    dt_url_free(u);
+    srv s;
+    srv_init(&s, &p->h2, lim, respond_204);
+    creq c;
+    memset(&c, 0, sizeof c);
+    c.chain = dt__chain_new("GET", "https://a.test/p?q");
+    c.hop = dt__chain_add_hop(c.chain);
+    dt__resp_init(&c.resp, c.chain, c.hop, lim);
+    dt__req_fields f;
+    CHECK_INT(dt__req_fields_exact(&f, "GET", o.f, o.n), 0);
+    dt__h2_request rq = {"GET", "https", "a.test", "/p?q", &f, NULL, 0};
+    dt__h2_owner ow = {on_activity, on_done, &c.done};
+    char msg[200];
+    CHECK_INT(dt__h2_submit(s.cli, c.chain, &rq, &c.resp, &ow, &c.sid, msg,
+                            sizeof msg),
+              0);
+    CHECK_INT(dt__h2_flush(s.cli), 0);
+    CHECK_INT(pump(&s), 0);
+    CHECK_INT(s.nreq, 1);
+    seen_req *r = &s.req[0];
+    size_t n = 0;
+    while (rows[i].want[n])
+      n++;
+    CHECK_(r->n == n, "%s: %zu fields at the server, want %zu", rows[i].profile,
+           r->n, n);
+    for (size_t k = 0; k < n && k < r->n; k++)
+      CHECK_(strcmp(r->names[k], rows[i].want[k]) == 0,
+             "%s: field %zu is %s, "
+             "want %s",
+             rows[i].profile, k, r->names[k], rows[i].want[k]);
+    for (size_t k = 0; k < r->n; k++) {
+      if (strcmp(r->names[k], "priority") == 0)
+        CHECK_STR(r->values[k], "u=0, i");
+      if (strcmp(r->names[k], "te") == 0) CHECK_STR(r->values[k], "trailers");
+    }
+    CHECK_INT(c.done.err, 0);
+    dt__req_fields_free(&f);
+    creq_free(&c);
+    srv_free(&s);
+  }
+}
+
 static void respond_echo_len(srv *s, int32_t sid) {
   static char buf[32];
   seen_req *r = req_of(s, sid);
@@ -711,6 +793,7 @@ int main(void) {
   memset(big, 'z', sizeof big);
   test_chromium_wire(&lim);
   test_firefox_wire(&lim);
+  test_identity_over_h2(&lim);
   test_post_body(&lim);
   test_big_body();
   test_header_limit();

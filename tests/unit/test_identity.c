@@ -264,8 +264,259 @@ static void check_caller(void) {
   dt_url_free(u);
 }
 
+/* The same hops for every profile (docs/conformance.md "Request fields,
+ * codings and credentials per profile"): one scenario per row, the names
+ * each profile must send in order — chromium's and fetch's measured on
+ * Chromium 156, firefox's on Firefox ESR 153 (first and form orders; the
+ * redirect hop's is inferred) — then the values that differ. */
+#define CH3 "sec-ch-ua,sec-ch-ua-mobile,sec-ch-ua-platform,"
+#define SF4 "Sec-Fetch-Site,Sec-Fetch-Mode,Sec-Fetch-User,Sec-Fetch-Dest,"
+#define FF_SF "Sec-Fetch-Dest,Sec-Fetch-Mode,Sec-Fetch-Site,Sec-Fetch-User,"
+#define FF_HEAD "User-Agent,Accept,Accept-Language,Accept-Encoding,"
+#define CR_FIRST                                                               \
+  "Connection," CH3 "Upgrade-Insecure-Requests,User-Agent,Accept," SF4
+#define CR_REDIRECT                                                            \
+  "Connection,Upgrade-Insecure-Requests,User-Agent,Accept," SF4 CH3
+#define FF_FIRST FF_HEAD "Connection,Upgrade-Insecure-Requests," FF_SF
+#define CR_API                                                                 \
+  "Connection,sec-ch-ua-platform,User-Agent,sec-ch-ua,sec-ch-ua-mobile,"       \
+  "Accept,Origin,Sec-Fetch-Site,Sec-Fetch-Mode,Sec-Fetch-Dest,Referer,"        \
+  "Accept-Encoding,Accept-Language"
+
+typedef struct conf_row {
+  const char *what, *initiator, *url, *method;
+  dt__hop_kind kind;
+  int form, body, mode;
+  const char *carried;
+  const char *want[3]; /* chromium, fetch, firefox */
+} conf_row;
+
+static const char *const profiles3[3] = {"chromium", "fetch", "firefox"};
+
+static const conf_row conf[] = {
+    {"typed https",
+     NULL,
+     "https://a.test/",
+     "GET",
+     DT__KIND_FIRST,
+     0,
+     0,
+     0,
+     "",
+     {CR_FIRST "Accept-Encoding,Accept-Language",
+      CR_FIRST "Accept-Encoding,Accept-Language", FF_FIRST "Priority"}},
+    {"redirect hop",
+     NULL,
+     "https://b.test/",
+     "GET",
+     DT__KIND_REDIRECT,
+     0,
+     0,
+     0,
+     "",
+     {CR_REDIRECT "Accept-Encoding,Accept-Language",
+      CR_REDIRECT "Accept-Encoding,Accept-Language", FF_FIRST "Priority"}},
+    {"plain http, untrustworthy",
+     NULL,
+     "http://a.test/",
+     "GET",
+     DT__KIND_FIRST,
+     0,
+     0,
+     0,
+     "",
+     {"Connection,Upgrade-Insecure-Requests,User-Agent,Accept,Accept-"
+      "Encoding,Accept-Language",
+      "Connection,Upgrade-Insecure-Requests,User-Agent,Accept,Accept-"
+      "Encoding,Accept-Language",
+      FF_HEAD "Connection,Upgrade-Insecure-Requests,Priority"}},
+    {"plain http to localhost (trustworthy)",
+     NULL,
+     "http://localhost:8080/",
+     "GET",
+     DT__KIND_FIRST,
+     0,
+     0,
+     0,
+     "",
+     {CR_FIRST "Accept-Encoding,Accept-Language",
+      CR_FIRST "Accept-Encoding,Accept-Language", FF_FIRST "Priority"}},
+    {"link (a navigation)",
+     "https://a.test/page",
+     "https://a.test/x",
+     "GET",
+     DT__KIND_FIRST,
+     0,
+     0,
+     DT_MODE_NAVIGATE,
+     "Referer=https://a.test/page",
+     {CR_FIRST "Referer,Accept-Encoding,Accept-Language",
+      CR_FIRST "Referer,Accept-Encoding,Accept-Language",
+      FF_HEAD "Referer,Connection,Upgrade-Insecure-Requests," FF_SF
+              "Priority"}},
+    {"form POST",
+     "https://a.test/form",
+     "https://a.test/submit",
+     "POST",
+     DT__KIND_FORM,
+     1,
+     1,
+     DT_MODE_NAVIGATE,
+     "Referer=https://a.test/form;Origin=https://a.test",
+     {"Connection,Content-Length,Cache-Control," CH3
+      "Upgrade-Insecure-Requests,Content-Type,User-Agent,Origin,Accept," SF4
+      "Referer,Accept-Encoding,Accept-Language",
+      "Connection,Content-Length,Cache-Control," CH3
+      "Upgrade-Insecure-Requests,Content-Type,User-Agent,Origin,Accept," SF4
+      "Referer,Accept-Encoding,Accept-Language",
+      FF_HEAD "Content-Type,Content-Length,Referer,Origin,Upgrade-Insecure-"
+              "Requests,Connection," FF_SF "Priority"}},
+    {"form POST after a 302 (GET)",
+     "https://a.test/form",
+     "https://a.test/done",
+     "GET",
+     DT__KIND_REDIRECT,
+     1,
+     0,
+     DT_MODE_NAVIGATE,
+     "Referer=https://a.test/form",
+     {"Connection,Cache-Control,Upgrade-Insecure-Requests,User-Agent,"
+      "Accept," SF4 CH3 "Referer,Accept-Encoding,Accept-Language",
+      "Connection,Cache-Control,Upgrade-Insecure-Requests,User-Agent,"
+      "Accept," SF4 CH3 "Referer,Accept-Encoding,Accept-Language",
+      FF_HEAD "Referer,Connection,Upgrade-Insecure-Requests," FF_SF
+              "Priority"}},
+    {"fetch() (cors mode)",
+     "https://b.test/",
+     "https://a.test/api",
+     "GET",
+     DT__KIND_FIRST,
+     0,
+     0,
+     DT_MODE_CORS,
+     "Referer=https://b.test/;Origin=https://b.test",
+     {CR_API, CR_API,
+      FF_HEAD "Referer,Origin,Connection,Sec-Fetch-Dest,Sec-Fetch-Mode,Sec-"
+              "Fetch-Site,Priority"}},
+};
+
+/* Each differing value, per profile: {field, chromium, fetch, firefox};
+ * NULL: the field is not sent. */
+typedef struct conf_value {
+  const char *scenario, *field, *v[3];
+} conf_value;
+
+#define CR_UA                                                                  \
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "    \
+  "Chrome/156.0.0.0 Safari/537.36"
+#define CR_ACCEPT                                                              \
+  "text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,image/"     \
+  "avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q="   \
+  "0.7"
+#define CR_CH "\"Not:A-Brand\";v=\"8\", \"Chromium\";v=\"156\""
+
+static const conf_value conf_values[] = {
+    {"typed https",
+     "User-Agent",
+     {CR_UA, CR_UA,
+      "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 "
+      "Firefox/153.0"}},
+    {"typed https",
+     "Accept",
+     {CR_ACCEPT, CR_ACCEPT,
+      "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}},
+    {"typed https",
+     "Accept-Language",
+     {"en-US,en;q=0.9", "en-US,en;q=0.9", "en-US,en;q=0.5"}},
+    {"typed https", "sec-ch-ua", {CR_CH, CR_CH, NULL}},
+    {"typed https", "sec-ch-ua-platform", {"\"Linux\"", "\"Linux\"", NULL}},
+    {"typed https", "Priority", {NULL, NULL, "u=0, i"}},
+    {"typed https",
+     "Accept-Encoding",
+     {"gzip, deflate, br, zstd", "gzip, deflate, br, zstd",
+      "gzip, deflate, br, zstd"}},
+    {"typed https", "Sec-Fetch-User", {"?1", "?1", "?1"}},
+    {"redirect hop", "Priority", {NULL, NULL, "u=0, i"}},
+    {"plain http, untrustworthy",
+     "Accept-Encoding",
+     {"gzip, deflate", "gzip, deflate", "gzip, deflate"}},
+    {"plain http, untrustworthy", "Sec-Fetch-Site", {NULL, NULL, NULL}},
+    {"plain http, untrustworthy", "Priority", {NULL, NULL, "u=0, i"}},
+    {"plain http to localhost (trustworthy)",
+     "Accept-Encoding",
+     {"gzip, deflate, br, zstd", "gzip, deflate, br, zstd",
+      "gzip, deflate, br, zstd"}},
+    {"form POST", "Cache-Control", {"max-age=0", "max-age=0", NULL}},
+    {"form POST",
+     "Content-Type",
+     {"application/x-www-form-urlencoded", "application/x-www-form-urlencoded",
+      "application/x-www-form-urlencoded"}},
+    {"form POST after a 302 (GET)",
+     "Cache-Control",
+     {"max-age=0", "max-age=0", NULL}},
+    {"fetch() (cors mode)", "Accept", {"*/*", "*/*", "*/*"}},
+    {"fetch() (cors mode)", "Sec-Fetch-Mode", {"cors", "cors", "cors"}},
+    {"fetch() (cors mode)", "Sec-Fetch-Dest", {"empty", "empty", "empty"}},
+    {"fetch() (cors mode)", "Sec-Fetch-User", {NULL, NULL, NULL}},
+    {"fetch() (cors mode)", "Upgrade-Insecure-Requests", {NULL, NULL, NULL}},
+    {"fetch() (cors mode)", "Priority", {NULL, NULL, "u=4"}},
+};
+
+static int conf_fields(const conf_row *r, int pi, dt__identity_out *o) {
+  dt__identity_nav nav = {0};
+  nav.profile = dt__profile_find(profiles3[pi]);
+  dt_url *ini = r->initiator ? url(r->initiator) : NULL;
+  dt_url *u = url(r->url);
+  nav.initiator = ini;
+  nav.form = r->form;
+  nav.mode = r->mode;
+  /* O keeps views of the carried fields: they must outlive this call */
+  static char buf[512];
+  static dt_header h[8];
+  size_t hn = parse_carried(r->carried, buf, sizeof buf, h, 8);
+  int rc =
+      dt__identity_fields(&nav, r->kind, u, r->method, r->body, 6, h, hn, o);
+  dt_url_free(ini);
+  dt_url_free(u);
+  return rc;
+}
+
+static void check_conformance(void) {
+  for (size_t i = 0; i < sizeof conf / sizeof conf[0]; i++)
+    for (int pi = 0; pi < 3; pi++) {
+      dt__identity_out o;
+      int rc = conf_fields(&conf[i], pi, &o);
+      CHECK_(rc == 0, "%s/%s: rc %d", conf[i].what, profiles3[pi], rc);
+      char got[1024];
+      names(&o, got, sizeof got);
+      CHECK_(strcmp(got, conf[i].want[pi]) == 0, "%s/%s:\n  got  %s\n  want %s",
+             conf[i].what, profiles3[pi], got, conf[i].want[pi]);
+    }
+  for (size_t k = 0; k < sizeof conf_values / sizeof conf_values[0]; k++) {
+    const conf_value *cv = &conf_values[k];
+    const conf_row *r = NULL;
+    for (size_t i = 0; i < sizeof conf / sizeof conf[0]; i++)
+      if (strcmp(conf[i].what, cv->scenario) == 0) r = &conf[i];
+    CHECK_(r != NULL, "no scenario %s", cv->scenario);
+    if (!r) continue;
+    for (int pi = 0; pi < 3; pi++) {
+      dt__identity_out o;
+      CHECK_INT(conf_fields(r, pi, &o), 0);
+      const char *got = value(&o, cv->field);
+      if (cv->v[pi] == NULL)
+        CHECK_(got == NULL, "%s/%s: %s is %s, want none", r->what,
+               profiles3[pi], cv->field, got);
+      else
+        CHECK_(got && strcmp(got, cv->v[pi]) == 0, "%s/%s: %s is %s, want %s",
+               r->what, profiles3[pi], cv->field, got ? got : "(none)",
+               cv->v[pi]);
+    }
+  }
+}
+
 int main(void) {
   check_rows();
+  check_conformance();
   check_values();
   check_site();
   check_caller();

@@ -96,6 +96,43 @@ int main(void) {
   CHECK_INT(dt__profile_find("fetch")->https_upgrades, DT__UPGRADES_OFF);
   CHECK_INT(dt__profile_find("firefox")->https_upgrades,
             DT__UPGRADES_FIREFOX_FIRST);
+  /* knobs 16, 17, 17b and fetch()'s Priority (docs/profiles.md): a br or
+   * zstd body over plain http is an error (Chromium measured), raw
+   * (Firefox measured) or decoded (Fetch "handle content codings");
+   * fetch() to a Location with userinfo fails everywhere (Chromium
+   * measured) or only off the page's origin (Fetch steps 9-10, Firefox),
+   * and only Firefox answers the 401 with them (measured). */
+  static const struct {
+    const char *name;
+    dt__unoffered_coding coding;
+    dt__api_location_credentials creds;
+    int retry;
+    const char *priority, *priority_api, *accept_language;
+  } wire[] = {
+      {"chromium", DT__UNOFFERED_ERROR, DT__API_CREDENTIALS_ERROR, 0, NULL,
+       NULL, "en-US,en;q=0.9"},
+      {"fetch", DT__UNOFFERED_DECODE, DT__API_CREDENTIALS_CROSS_ORIGIN_ERROR, 0,
+       NULL, NULL, "en-US,en;q=0.9"},
+      {"firefox", DT__UNOFFERED_RAW, DT__API_CREDENTIALS_CROSS_ORIGIN_ERROR, 1,
+       "u=0, i", "u=4", "en-US,en;q=0.5"},
+  };
+  for (size_t i = 0; i < sizeof wire / sizeof wire[0]; i++) {
+    const dt__profile *p = dt__profile_find(wire[i].name);
+    CHECK_INT(p->unoffered_coding, wire[i].coding);
+    CHECK_INT(p->api_location_credentials, wire[i].creds);
+    CHECK_INT(p->api_auth_retry, wire[i].retry);
+    if (wire[i].priority)
+      CHECK_STR(p->request.priority, wire[i].priority);
+    else
+      CHECK(p->request.priority == NULL);
+    if (wire[i].priority_api)
+      CHECK_STR(p->request.priority_api, wire[i].priority_api);
+    else
+      CHECK(p->request.priority_api == NULL);
+    CHECK_STR(p->request.accept_language, wire[i].accept_language);
+    /* no client hints from Firefox */
+    CHECK((p->request.ch_ua == NULL) == (i == 2));
+  }
   /* chromium is the default (docs/decisions.md). */
   CHECK(dt__profile_default() == dt__profile_find("chromium"));
   return dt_test_summary("test_profile");

@@ -9,6 +9,7 @@
 #include "engine/nav/redirect.h"
 #include "engine/nav/upgrade.h"
 #include "engine/profile.h"
+#include "hsts/base/ascii.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1182,9 +1183,111 @@ static void run_cache(void) {
   CHECK_INT(dt__redirect_is_cacheable_permanent(302, plain, 1), 0);   /* C75 */
 }
 
+/* Knob 17/17b (docs/decisions.md): a Location with userinfo, per
+ * profile and mode. fetch() from https://a.test/page: chromium fails
+ * whatever the origin (measured); fetch and firefox fail off the page's
+ * origin or once the chain left it (Fetch HTTP-redirect fetch steps 9-10)
+ * and follow it on the page's origin, where only firefox answers the 401
+ * with the credentials (measured). A navigation follows it and answers
+ * the 401 in every profile. */
+typedef struct cred_row {
+  const char *profile;
+  int mode;
+  const char *url, *location;
+  int err;   /* 0: followed */
+  int retry; /* followed: the 401 Basic is answered with the userinfo */
+} cred_row;
+
+static const cred_row cred_rows[] = {
+    {"chromium", DT_MODE_CORS, "https://a.test/r", "https://u:p@a.test/auth",
+     DT_EREDIRECT_LOCATION, 0},
+    {"fetch", DT_MODE_CORS, "https://a.test/r", "https://u:p@a.test/auth", 0,
+     0},
+    {"firefox", DT_MODE_CORS, "https://a.test/r", "https://u:p@a.test/auth", 0,
+     1},
+    {"chromium", DT_MODE_CORS, "https://a.test/r", "https://u:p@b.test/auth",
+     DT_EREDIRECT_LOCATION, 0},
+    {"fetch", DT_MODE_CORS, "https://a.test/r", "https://u:p@b.test/auth",
+     DT_EREDIRECT_LOCATION, 0},
+    {"firefox", DT_MODE_CORS, "https://a.test/r", "https://u:p@b.test/auth",
+     DT_EREDIRECT_LOCATION, 0},
+    /* step 10: a cross-origin resource redirecting to the page's origin */
+    {"fetch", DT_MODE_CORS, "https://b.test/r", "https://u:p@a.test/auth",
+     DT_EREDIRECT_LOCATION, 0},
+    {"firefox", DT_MODE_CORS, "https://b.test/r", "https://u:p@a.test/auth",
+     DT_EREDIRECT_LOCATION, 0},
+    /* the fetch profile's default with an initiator is fetch() */
+    {"fetch", DT_MODE_DEFAULT, "https://a.test/r", "https://u:p@b.test/auth",
+     DT_EREDIRECT_LOCATION, 0},
+    {"chromium", DT_MODE_NAVIGATE, "https://a.test/r",
+     "https://u:p@b.test/auth", 0, 1},
+    {"fetch", DT_MODE_NAVIGATE, "https://a.test/r", "https://u:p@b.test/auth",
+     0, 1},
+    {"firefox", DT_MODE_NAVIGATE, "https://a.test/r", "https://u:p@b.test/auth",
+     0, 1},
+    {"chromium", DT_MODE_DEFAULT, "https://a.test/r", "https://u:p@b.test/auth",
+     0, 1},
+    {"firefox", DT_MODE_DEFAULT, "https://a.test/r", "https://u:p@b.test/auth",
+     0, 1},
+};
+
+static void run_credentials(void) {
+  for (size_t i = 0; i < sizeof cred_rows / sizeof cred_rows[0]; i++) {
+    const cred_row *r = &cred_rows[i];
+    dt_url *u = parse(r->url), *ini = parse("https://a.test/page");
+    dt__redirect_params p = {
+        .profile = dt__profile_find(r->profile),
+        .url = u,
+        .method = "GET",
+        .initiator = ini,
+        .mode = r->mode,
+    };
+    dt__redirect_state st;
+    memset(&st, 0, sizeof st);
+    CHECK_INT(dt__redirect_init(&st, &p), 0);
+    dt_url_free(u);
+    dt_url_free(ini);
+    char loc[128];
+    snprintf(loc, sizeof loc, "%s", r->location);
+    dt_header resp[] = {{"Location", loc}};
+    dt__redirect_out out;
+    dt__redirect_verdict v = dt__redirect_next(&st, 302, resp, 1, &out);
+    CHECK_(v == (r->err ? DT__REDIRECT_ERROR : DT__REDIRECT_FOLLOW),
+           "creds %zu (%s mode %d %s): verdict %d (%s)", i, r->profile, r->mode,
+           r->location, (int)v, out.note);
+    if (r->err) {
+      CHECK_(out.err == r->err, "creds %zu: err %d", i, out.err);
+      dt__redirect_cleanup(&st);
+      continue;
+    }
+    /* followed without the credentials in a field */
+    dt__redirect_request cur;
+    dt__redirect_current(&st, &cur);
+    for (size_t k = 0; k < cur.header_count; k++)
+      CHECK_(!dt__ascii_ieq(cur.headers[k].name, "Authorization"),
+             "creds %zu: Authorization before the 401", i);
+    dt_header chal[] = {{"WWW-Authenticate", "Basic realm=\"x\""}};
+    v = dt__redirect_auth_retry(&st, 401, chal, 1, &out);
+    CHECK_(v == (r->retry ? DT__REDIRECT_FOLLOW : DT__REDIRECT_FINAL),
+           "creds %zu (%s mode %d): 401 verdict %d", i, r->profile, r->mode,
+           (int)v);
+    if (v == DT__REDIRECT_FOLLOW) {
+      dt__redirect_current(&st, &cur);
+      const char *auth = NULL;
+      for (size_t k = 0; k < cur.header_count; k++)
+        if (dt__ascii_ieq(cur.headers[k].name, "Authorization"))
+          auth = cur.headers[k].value;
+      CHECK_(auth && strcmp(auth, "Basic dTpw") == 0, "creds %zu: %s", i,
+             auth ? auth : "(none)");
+    }
+    dt__redirect_cleanup(&st);
+  }
+}
+
 int main(void) {
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
     run_row(&rows[i]);
+  run_credentials();
   for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
     run_limit(&limits[i]);
   run_upgrade();
