@@ -1185,6 +1185,40 @@ DT_EXTERN char *dt_chain_to_explain(const dt_chain *chain);
  */
 DT_EXTERN char *dt_chain_to_har(const dt_chain *chain);
 
+/* Text for people, styled for a terminal or not (docs/cli.md "Colour").
+ * Colour is presentation only: JSON and HAR never carry it. */
+typedef struct dt_text_options {
+  uint32_t size; /* dt_text_options_init sets it */
+  int color;     /* 1: ANSI SGR colours (a terminal's); 0: plain text */
+  int chains;    /* dt_audit_result_to_text_ex: every chain the audit made,
+                    hop by hop as dt_chain_to_text_ex prints it, after the
+                    findings */
+} dt_text_options;
+DT_EXTERN void dt_text_options_init(dt_text_options *opt); /* plain */
+
+/* The styles of detour's text, one SGR sequence each: the library's
+ * formatters use these and no other, so a caller's own lines (a summary)
+ * look the same. */
+typedef enum dt_text_style {
+  DT_STYLE_RESET = 0, /* back to the terminal's default */
+  DT_STYLE_ERROR,     /* errors: a finding, a failed navigation, 4xx/5xx */
+  DT_STYLE_WARNING,   /* warnings, an unverified certificate */
+  DT_STYLE_INFO,      /* info findings */
+  DT_STYLE_OK,        /* 2xx, "no errors or warnings" */
+  DT_STYLE_REDIRECT,  /* 3xx */
+  DT_STYLE_INTERNAL,  /* a hop detour made itself: the HSTS 307, a cached
+                         redirect (nothing sent) */
+  DT_STYLE_HEADING    /* headings */
+} dt_text_style;
+/* The SGR sequence that starts STYLE ("\033[31m"); static string, "" for
+ * an unknown style. */
+DT_EXTERN const char *dt_text_style_sgr(dt_text_style style);
+
+/* dt_chain_to_text, styled as OPT says (NULL: plain, as dt_chain_to_text):
+ * status codes by class, the internal 307, the error. */
+DT_EXTERN char *dt_chain_to_text_ex(const dt_chain *chain,
+                                    const dt_text_options *opt);
+
 /* ------------------------------------------------------------------------ */
 /* The audit (docs/audit.md): a site's redirect and HSTS set-up judged as
  * the HSTS preload checker (hstspreload.org) and a browser see it, each
@@ -1277,11 +1311,14 @@ DT_EXTERN int dt_audit_run(dt_audit *a, const dt_audit_target *t,
                            dt_audit_cb cb, void *user_data);
 /* A stream of targets: NEXT fills *t with the next one (its strings need
  * only live until NEXT is called again) and returns 1, or 0 when there are
- * no more. The library keeps up to `concurrency` audits in flight (opening
- * the window as results come, so the first wave is not all handshakes at
- * once) and calls CB per result in completion order, then once with NULL
- * when the stream is done. Memory is bounded by the window, whatever the
- * stream's length. 0 or DT_EINVAL. */
+ * no more, or -1 for "not now": the caller has no room (e.g. it holds
+ * results to print them in its own order) and is asked again after the
+ * next result's callback; with no audit in flight -1 ends the stream, as 0
+ * does, since nothing would ask again. The library keeps up to `concurrency`
+ * audits in flight (opening the window as results come, so the first wave is
+ * not all handshakes at once) and calls CB per result in completion order, then
+ * once with NULL when the stream is done. Memory is bounded by the window,
+ * whatever the stream's length. 0 or DT_EINVAL. */
 typedef int (*dt_audit_next_cb)(dt_audit_target *t, void *user_data);
 DT_EXTERN int dt_audit_run_stream(dt_audit *a, dt_audit_next_cb next,
                                   dt_audit_cb cb, void *user_data);
@@ -1297,6 +1334,11 @@ DT_EXTERN char *dt_audit_result_to_json(const dt_audit_result *r,
 /* For people: grouped by severity, each finding with its message, evidence
  * and fix. */
 DT_EXTERN char *dt_audit_result_to_text(const dt_audit_result *r);
+/* The same, styled as OPT says (NULL: as dt_audit_result_to_text):
+ * severities coloured; with opt->chains each chain's hops after the
+ * findings. */
+DT_EXTERN char *dt_audit_result_to_text_ex(const dt_audit_result *r,
+                                           const dt_text_options *opt);
 
 /* ------------------------------------------------------------------------ */
 /* Versions of detour and the libraries it was built with; static string. */

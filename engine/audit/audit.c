@@ -350,7 +350,12 @@ static void fill(dt_audit *a) {
   while (a->streaming && !a->stream_eof && !a->closing && a->inflight < max) {
     dt_audit_target t;
     memset(&t, 0, sizeof t);
-    if (!a->next(&t, a->stream_ud)) {
+    int got = a->next(&t, a->stream_ud);
+    /* -1: the caller has no room now (it holds results to print them in
+     * its order); deliver() asks again after the next result. With none
+     * in flight nothing would: the stream ends, as with 0. */
+    if (got < 0 && a->inflight > 0) break;
+    if (got <= 0) {
       a->stream_eof = 1;
       break;
     }

@@ -1,8 +1,11 @@
 /* report.c — an audit result as JSON (one line, docs/audit.md) and as text
- * for people. Evidence quotes the server's bytes: escaped for terminals. */
+ * for people, styled for a terminal by engine/out/style (severities) and
+ * with the chains as dt_chain_to_text_ex prints them. Evidence quotes the
+ * server's bytes: escaped for terminals. */
 #include "engine/audit/audit.h"
 
 #include "engine/out/jsonw.h"
+#include "engine/out/style.h"
 #include "hsts/base/buf.h"
 #include "hsts/base/headers.h"
 
@@ -106,28 +109,89 @@ char *dt_audit_result_to_json(const dt_audit_result *r, int with_chains) {
   return dt__jw_finish(&w);
 }
 
+/* "N errors" in the error style when there are any (the same for
+ * warnings): the count a reader looks for first. */
+static void count_part(dt__buf *t, int color, size_t n, const char *what,
+                       dt_text_style style) {
+  if (n) dt__style_on(t, color, style);
+  dt__buf_printf(t, "%zu %s%s", n, what, n == 1 ? "" : "s");
+  if (n) dt__style_off(t, color);
+}
+
+/* Each chain the audit made, as `detour fetch` prints one, indented under
+ * its name. */
+static void chains_part(dt__buf *t, const dt_audit_result *r,
+                        const dt_text_options *o) {
+  for (int i = 0; i < DT_AUDIT_CHAIN_COUNT; i++) {
+    if (!r->chains[i]) continue;
+    dt__buf_str(t, "\n");
+    dt__style_on(t, o->color, DT_STYLE_HEADING);
+    dt__buf_printf(t, "%s chain", dt__audit_chain_name(i));
+    dt__style_off(t, o->color);
+    dt__buf_str(t, "\n");
+    char *ct = dt_chain_to_text_ex(r->chains[i], o);
+    if (!ct) {
+      t->failed = 1;
+      return;
+    }
+    for (const char *p = ct; *p;) {
+      const char *nl = strchr(p, '\n');
+      size_t len = nl ? (size_t)(nl - p) : strlen(p);
+      dt__buf_str(t, "  ");
+      dt__buf_put(t, p, len);
+      dt__buf_str(t, "\n");
+      p += len + (nl ? 1 : 0);
+    }
+    dt_free(ct);
+  }
+}
+
 char *dt_audit_result_to_text(const dt_audit_result *r) {
+  return dt_audit_result_to_text_ex(r, NULL);
+}
+
+char *dt_audit_result_to_text_ex(const dt_audit_result *r,
+                                 const dt_text_options *opt) {
   if (!r) return NULL;
+  dt_text_options o;
+  dt__text_options_read(&o, opt);
+  int color = o.color;
   /* The findings are bounded, so the text is too; the cap only guards
-   * against a bug. */
-  dt__buf t = dt__buf_make(1u << 22);
+   * against a bug (the chains' text is bounded by the response limits). */
+  dt__buf t = dt__buf_make(o.chains ? 64u << 20 : 1u << 22);
   size_t ne = r->errors, nw = r->warnings, ni = r->infos;
   dt__buf_printf(&t, "audit ");
   dt__buf_put_escaped(&t, r->target); /* a line of a --from file: any bytes */
-  dt__buf_printf(&t, ": %zu error%s, %zu warning%s", ne, ne == 1 ? "" : "s", nw,
-                 nw == 1 ? "" : "s");
-  if (r->error)
-    dt__buf_printf(&t, " (could not run %s: %s)",
+  dt__buf_str(&t, ": ");
+  count_part(&t, color, ne, "error", DT_STYLE_ERROR);
+  dt__buf_str(&t, ", ");
+  count_part(&t, color, nw, "warning", DT_STYLE_WARNING);
+  if (r->error) {
+    dt__buf_str(&t, " ");
+    dt__style_on(&t, color, DT_STYLE_ERROR);
+    dt__buf_printf(&t, "(could not run %s: %s)",
                    r->judged ? "everything" : "it", dt_strerror(r->error));
+    dt__style_off(&t, color);
+  }
   dt__buf_printf(&t, "\n");
   static const char *const heads[3] = {"errors", "warnings", "info"};
+  static const dt_text_style styles[3] = {DT_STYLE_ERROR, DT_STYLE_WARNING,
+                                          DT_STYLE_INFO};
   for (int s = 0; s < 3; s++) {
     if ((s == 0 && !ne) || (s == 1 && !nw) || (s == 2 && !ni)) continue;
-    dt__buf_printf(&t, "\n%s\n", heads[s]);
+    dt__buf_str(&t, "\n");
+    dt__style_on(&t, color, styles[s]);
+    dt__buf_str(&t, heads[s]);
+    dt__style_off(&t, color);
+    dt__buf_str(&t, "\n");
     for (size_t i = 0; i < r->finding_count; i++) {
       const dt_audit_finding *f = &r->findings[i];
       if ((int)f->severity != s) continue;
-      dt__buf_printf(&t, "  %s  %s\n", f->code, f->message);
+      dt__buf_str(&t, "  ");
+      dt__style_on(&t, color, styles[s]);
+      dt__buf_str(&t, f->code);
+      dt__style_off(&t, color);
+      dt__buf_printf(&t, "  %s\n", f->message);
       if (f->detail[0]) dt__buf_printf(&t, "      detail:   %s\n", f->detail);
       const dt_hop *h = ev_hop(r, f);
       if (h) {
@@ -148,8 +212,13 @@ char *dt_audit_result_to_text(const dt_audit_result *r) {
       dt__buf_printf(&t, "      fix:      %s\n", f->fix);
     }
   }
-  if (!ne && !nw && r->judged)
-    dt__buf_printf(&t, "\nno errors or warnings%s\n",
-                   r->finding_count ? " (info above)" : "");
+  if (!ne && !nw && r->judged) {
+    dt__buf_str(&t, "\n");
+    dt__style_on(&t, color, DT_STYLE_OK);
+    dt__buf_str(&t, "no errors or warnings");
+    dt__style_off(&t, color);
+    dt__buf_printf(&t, "%s\n", r->finding_count ? " (info above)" : "");
+  }
+  if (o.chains) chains_part(&t, r, &o);
   return dt__buf_finish(&t);
 }

@@ -1,9 +1,12 @@
 /* chain_text.c — the chain for people: one hop a line with its why
- * (dt_chain_to_text), and every decision with its rule (--explain,
- * dt_chain_to_explain). Bytes from the network are escaped: a hostile
- * server must not drive the user's terminal. */
+ * (dt_chain_to_text, styled for a terminal by dt_chain_to_text_ex), and
+ * every decision with its rule (--explain, dt_chain_to_explain). Bytes
+ * from the network are escaped: a hostile server must not drive the
+ * user's terminal, and the only escape sequences in the text are the
+ * styles of style.h. */
 #include "detour.h"
 #include "engine/out/decision_text.h"
+#include "engine/out/style.h"
 #include "hsts/base/ascii.h"
 
 #include <string.h>
@@ -45,26 +48,48 @@ static void cookies_line(dt__buf *b, const dt_hop *h) {
   }
 }
 
-static void hop_line(dt__buf *b, size_t i, const dt_hop *h) {
+/* The status and reason: a hop detour made itself (the HSTS 307, a
+ * cached redirect) in the internal style, others by their class. */
+static void status_part(dt__buf *b, int color, const dt_hop *h) {
+  dt__style_on(b, color,
+               h->synthetic || h->from_cache ? DT_STYLE_INTERNAL
+                                             : dt__style_for_status(h->status));
+  dt__buf_printf(b, "%d ", h->status);
+  dt__buf_put_escaped(b, h->reason);
+  dt__style_off(b, color);
+}
+
+static void hop_line(dt__buf *b, int color, size_t i, const dt_hop *h) {
   dt__buf_printf(b, "%2zu  %-6s ", i + 1, h->method ? h->method : "?");
   dt__buf_put_escaped(b, h->url);
   dt__buf_printf(b, "\n    ");
   if (h->has_response) {
-    dt__buf_printf(b, "%d ", h->status);
-    dt__buf_put_escaped(b, h->reason);
+    status_part(b, color, h);
   } else {
+    dt__style_on(b, color, DT_STYLE_ERROR);
     dt__buf_printf(b, "(no response)");
+    dt__style_off(b, color);
   }
-  if (h->from_cache) {
-    dt__buf_printf(b, "  [from the redirect cache: nothing sent]");
-  } else if (h->synthetic) {
-    dt__buf_printf(b, "  [internal: nothing sent]");
+  if (h->from_cache || h->synthetic) {
+    dt__buf_str(b, "  ");
+    dt__style_on(b, color, DT_STYLE_INTERNAL);
+    dt__buf_str(b, h->from_cache ? "[from the redirect cache: nothing sent]"
+                                 : "[internal: nothing sent]");
+    dt__style_off(b, color);
   } else if (h->conn && h->conn->remote_addr) {
     dt__buf_printf(b, "  %s %s", h->conn->reused ? "reused" : "new",
                    h->conn->remote_addr);
-    if (h->conn->tls_version)
-      dt__buf_printf(b, " %s%s", h->conn->tls_version,
-                     h->conn->cert_verified ? " verified" : " UNVERIFIED");
+    if (h->conn->tls_version) {
+      dt__buf_printf(b, " %s", h->conn->tls_version);
+      if (h->conn->cert_verified) {
+        dt__buf_str(b, " verified");
+      } else {
+        dt__buf_str(b, " ");
+        dt__style_on(b, color, DT_STYLE_WARNING);
+        dt__buf_str(b, "UNVERIFIED");
+        dt__style_off(b, color);
+      }
+    }
     /* HTTP/1.1 is the rule; anything else is worth a word */
     if (h->http_version && strcmp(h->http_version, "HTTP/1.1") != 0)
       dt__buf_printf(b, " %s", h->http_version);
@@ -86,23 +111,34 @@ static void hop_line(dt__buf *b, size_t i, const dt_hop *h) {
 }
 
 char *dt_chain_to_text(const dt_chain *chain) {
+  return dt_chain_to_text_ex(chain, NULL);
+}
+
+char *dt_chain_to_text_ex(const dt_chain *chain, const dt_text_options *opt) {
   if (!chain) return NULL;
+  dt_text_options o;
+  dt__text_options_read(&o, opt);
+  int color = o.color;
   dt__buf b = dt__buf_make(TEXT_MAX);
   size_t n = dt_chain_hop_count(chain);
   dt__buf_printf(&b, "%s ", dt_chain_method(chain));
   dt__buf_put_escaped(&b, dt_chain_url(chain));
   dt__buf_printf(&b, "  (%zu hop%s)\n", n, n == 1 ? "" : "s");
   for (size_t i = 0; i < n; i++)
-    hop_line(&b, i, dt_chain_hop(chain, i));
+    hop_line(&b, color, i, dt_chain_hop(chain, i));
   int err = dt_chain_error(chain);
   if (err) {
     const char *m = dt_chain_error_message(chain);
-    dt__buf_printf(&b, "error: %s: %s\n", dt_err_name(err),
-                   m ? m : dt_strerror(err));
+    dt__style_on(&b, color, DT_STYLE_ERROR);
+    dt__buf_printf(&b, "error: %s: ", dt_err_name(err));
+    /* the message may quote the server (a Location): escaped */
+    dt__buf_put_escaped(&b, m ? m : dt_strerror(err));
+    dt__style_off(&b, color);
+    dt__buf_str(&b, "\n");
   } else if (n > 0) {
     const dt_hop *h = dt_chain_hop(chain, n - 1);
-    dt__buf_printf(&b, "final: %d ", h->status);
-    dt__buf_put_escaped(&b, h->reason);
+    dt__buf_str(&b, "final: ");
+    status_part(&b, color, h);
     dt__buf_printf(&b, "  ");
     dt__buf_put_escaped(&b, dt_chain_final_url(chain));
     dt__buf_printf(&b, "\n");
