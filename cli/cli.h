@@ -151,4 +151,35 @@ int cli_lines_next(cli_lines *l, char **line);
 /* Closes the list; DT_EIO when a read error cut it short, else 0. */
 int cli_lines_close(cli_lines *l);
 
+/* ---- colour (color.c): --color=auto|always|never ----------------------- */
+enum { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+#define CLI_COLOR_HELP                                                         \
+  "      --color[=WHEN]        colour the text: auto (a terminal, without\n"   \
+  "                            NO_COLOR), always or never; default auto\n"
+/* ARG of --color (NULL: --color alone, "always") into *MODE: 0, or says
+ * why and returns CLI_EXIT_USAGE. */
+int cli_color_parse(const char *arg, int *mode);
+/* Whether text written to F is coloured: always, never, or (auto) when F
+ * is a terminal, NO_COLOR is unset or empty and TERM is not "dumb". */
+int cli_color_for(int mode, FILE *f);
+/* STYLE's SGR sequence when COLOR, else "": for the lines the CLI writes
+ * itself (the audit summary). */
+const char *cli_sgr(int color, dt_text_style style);
+
+/* ---- the summary of a bulk audit (audit_summary.c) ----------------------
+ * Counts by severity and the worst findings with the targets that have
+ * them: bounded by the number of finding codes, not by the list. */
+typedef struct cli_audit_summary cli_audit_summary;
+cli_audit_summary *cli_audit_summary_new(void); /* NULL: out of memory */
+/* One result; LINE is its line in the list. */
+void cli_audit_summary_add(cli_audit_summary *s, const dt_audit_result *r,
+                           unsigned long long line);
+/* Lines of the list that were not targets (reported as they were read). */
+void cli_audit_summary_skipped(cli_audit_summary *s, unsigned long long n);
+/* The summary as text (COLOR: styled) or, with JSON, as one line
+ * {"summary": {...}} (docs/audit.md). 0, or DT_ENOMEM. */
+int cli_audit_summary_print(const cli_audit_summary *s, FILE *f, int json,
+                            int color, const char *list_name);
+void cli_audit_summary_free(cli_audit_summary *s);
+
 #endif

@@ -87,7 +87,7 @@ static const char help[] =
     "  -o, --output FILE         write the final body to FILE ('-' = "
     "stdout; the chain\n"
     "                            then goes to stderr)\n"
-    "  -v, --verbose             wire trace on stderr\n";
+    "  -v, --verbose             wire trace on stderr\n" CLI_COLOR_HELP;
 
 enum {
   O_DATA_BINARY = 256,
@@ -127,6 +127,7 @@ enum {
   O_NO_COOKIES,
   O_MODE,
   O_CREDENTIALS,
+  O_COLOR,
   O_VERSION
 };
 
@@ -177,6 +178,8 @@ static const struct option longopts[] = {
     {"no-cookies", no_argument, 0, O_NO_COOKIES},
     {"mode", required_argument, 0, O_MODE},
     {"credentials", required_argument, 0, O_CREDENTIALS},
+    {"color", optional_argument, 0, O_COLOR},
+    {"colour", optional_argument, 0, O_COLOR},
     {"help", no_argument, 0, O_HELP},
     {"version", no_argument, 0, O_VERSION},
     {0, 0, 0, 0}};
@@ -211,6 +214,7 @@ typedef struct fetch_opts {
   int max_body_set;    /* --max-body-bytes given: with -o, a cap on the file */
   cli_request_opts rq; /* -H, -d, --resolve, --connect-to */
   int json, explain, verbose, no_store;
+  int color; /* CLI_COLOR_*: the chain text's */
   const char *output, *store_opt, *har, *user_data_dir;
   const char *cookies[16]; /* -b, in order */
   size_t ncookies;
@@ -362,6 +366,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
       o->ctx.browser_version = (unsigned)v;
       break;
     }
+    case O_COLOR: rc = cli_color_parse(optarg, &o->color); break;
     case O_HELP: fputs(help, stdout); return -1;
     case O_VERSION: printf("%s\n", dt_version_info()); return -1;
     default: return cli_usage_error("try 'detour fetch --help'");
@@ -594,9 +599,15 @@ int cli_cmd_fetch(int argc, char **argv) {
     cli_print_owned(dt_chain_to_json(chain));
   else if (o.explain)
     cli_print_owned(dt_chain_to_explain(chain));
-  else if (!o.har || strcmp(o.har, "-"))
-    cli_print_owned_to(o.output && !strcmp(o.output, "-") ? stderr : stdout,
-                       dt_chain_to_text(chain));
+  else if (!o.har || strcmp(o.har, "-")) {
+    /* the text goes to stderr when -o - takes stdout: coloured for the
+     * stream it is written to */
+    FILE *to = o.output && !strcmp(o.output, "-") ? stderr : stdout;
+    dt_text_options topt;
+    dt_text_options_init(&topt);
+    topt.color = cli_color_for(o.color, to);
+    cli_print_owned_to(to, dt_chain_to_text_ex(chain, &topt));
+  }
   if (err && !o.json && !o.explain)
     cli_error("%s: %s", dt_err_name(err),
               dt_chain_error(chain) ? dt_chain_error_message(chain)
