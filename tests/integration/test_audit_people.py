@@ -233,8 +233,8 @@ class AuditForPeople(unittest.TestCase):
         # done/total from the start (the file was counted), the rate, and
         # the time left while targets remain; the last one ends the line.
         self.assertIn("\raudit: 1/3 done, 0 with errors, ", tty)
-        self.assertRegex(tty, r"\raudit: 1/3 done, 0 with errors, \d+/min, ETA \d+s")
-        self.assertRegex(tty, r"\raudit: 3/3 done, 0 with errors, \d+/min, took \d+s\x1b\[K\r?\n")
+        self.assertRegex(tty, r"\raudit: 1/3 done, 0 with errors, \d+/min, ETA [0-9hms]+\x1b\[K")
+        self.assertRegex(tty, r"\raudit: 3/3 done, 0 with errors, \d+/min, took [0-9hms]+\x1b\[K\r?\n")
         # a pipe: not a line of it
         rc, out, err = self.audit("--json", "--from", path)
         self.assertEqual(rc, 0, err)
@@ -249,7 +249,9 @@ class AuditForPeople(unittest.TestCase):
         p = subprocess.run(cmd, input=b"a.test\nc.test\n", capture_output=True, timeout=120)
         err = p.stderr.decode()
         self.assertEqual(p.returncode, 0, err)
-        self.assertRegex(err, r"\raudit: 2/2 done, 0 with errors, \d+/min, took \d+s")
+        # no terminal: the line without escape bytes
+        self.assertRegex(err, r"\raudit: 2/2 done, 0 with errors, \d+/min, took [0-9hms]+\n")
+        self.assertNotIn(ESC, err)
 
     # -- the summary --------------------------------------------------------
 
