@@ -848,9 +848,10 @@ typedef struct dt_request {
    * dt_fetch's user_data. */
   dt_body_cb on_body;
   dt_progress_cb on_progress;
-  /* What kind of request this is, for cookies and the request fields
-   * (docs/cookies.md; added in 0.3): a top-level navigation, or fetch()
-   * run by the initiator's page (DT_MODE_CORS needs an initiator).
+  /* What kind of request this is, for cookies, the request fields and the
+   * redirect rules (Origin, a Location with credentials: docs/profiles.md
+   * knob 17; docs/cookies.md; added in 0.3): a top-level navigation, or
+   * fetch() run by the initiator's page (DT_MODE_CORS needs an initiator).
    * DT_MODE_DEFAULT is the profile's: a navigation, or in the fetch
    * profile fetch() when there is an initiator. */
   int mode;        /* dt_request_mode */
