@@ -85,10 +85,7 @@ static int each_text(const dt_hsts_entry *e, void *ud) {
   time_text(e->expires_ms, exp);
   time_text(e->observed_ms, obs);
   printf("%-40s %-18s expires %s  observed %s\n", e->host,
-         e->knockout             ? "knockout"
-         : e->include_subdomains ? "includeSubDomains"
-                                 : "-",
-         exp, obs);
+         e->include_subdomains ? "includeSubDomains" : "-", exp, obs);
   return 0;
 }
 
@@ -140,13 +137,9 @@ static int cmd_query(hopts *o, const char *host) {
            m.reason == DT_HSTS_EXACT ? "its own" : "the ancestor", m.entry.host,
            m.entry.include_subdomains ? " (includeSubDomains)" : "", exp);
   } else {
-    printf("%s is not a Known HSTS Host in %s: %s%s%s%s\n", m.host, o->path,
+    printf("%s is not a Known HSTS Host in %s: %s%s%s\n", m.host, o->path,
            m.reason_name, m.has_entry ? " — " : "",
-           m.has_entry ? m.entry.host : "",
-           m.has_entry && m.entry.knockout
-               ? " (a knockout: it sent max-age=0 while preloaded, firefox "
-                 "profile)"
-               : "");
+           m.has_entry ? m.entry.host : "");
   }
   dt_hsts_store_free(s);
   return rc;

@@ -98,7 +98,6 @@ static const dt__profile profiles[] = {
         .synthetic_hop_recomputes_referrer = 1,
         /* 6: kMaxHSTSAgeSecs, one year. */
         .hsts_max_age_cap = 31536000u,
-        .hsts_max_age_zero_knocks_out_preload = 0,
         .preload_rule = DT__PRELOAD_MOST_SPECIFIC,
         /* 9: net/http/http_network_session.cc AddDefaultHttp2Settings
          * (M117+): HEADER_TABLE_SIZE 64 KiB, ENABLE_PUSH 0,
@@ -147,7 +146,6 @@ static const dt__profile profiles[] = {
         .synthetic_hop_recomputes_referrer = 0,
         /* 6: RFC 6797 sets no cap; the store guards overflow. */
         .hsts_max_age_cap = 0,
-        .hsts_max_age_zero_knocks_out_preload = 0,
         .preload_rule = DT__PRELOAD_ANY_ANCESTOR,
         /* 9: the standards fix no HTTP/2 shape; detour's default wire is
          * Chromium's. */
@@ -177,21 +175,32 @@ static const dt__profile profiles[] = {
     },
     {
         .name = "firefox",
-        .summary =
-            "Chromium's redirect behaviour with Firefox's HSTS differences",
-        .empty_location = DT__EMPTY_LOCATION_FINAL,
+        .summary = "Firefox, measured against Firefox ESR 153",
+        /* 1: measured on Firefox ESR 153: an empty Location resolves to the
+         * current URL and loops to the limit (Fetch's rule). */
+        .empty_location = DT__EMPTY_LOCATION_SELF,
+        /* 2/3: nsHttpHeaderArray::SetHeaderFromNet keeps the first of two
+         * identical Location fields and fails differing ones
+         * (IsSuspectDuplicateHeader: NS_ERROR_CORRUPTED_CONTENT). */
         .follow_identical_locations = 1,
         .differing_locations_error = 1,
-        .max_redirects = 19,
+        /* 4/4b: measured: a navigation follows 20 redirects and fails on
+         * the 21st (NS_ERROR_REDIRECT_LOOP); the HSTS internal redirects
+         * count. */
+        .max_redirects = 20,
         .synthetic_hops_count = 1,
-        /* 5: docs/decisions.md: the initiator's origin, as Fetch. */
+        /* 5: measured: a cross-origin 307 POST carries the initiator's
+         * origin (Fetch's rule), after the HSTS internal redirect too. */
         .origin_rule = DT__ORIGIN_REDIRECT_TAINT,
+        /* R1, R2: not measured; Chromium's values, where Firefox was not
+         * seen to differ (docs/profiles.md). */
         .referrer_policy_case_insensitive = 1,
         .synthetic_hop_recomputes_referrer = 1,
-        /* 6: 100 years. */
+        /* 6: measured: no 1-year cap (999,999,999 s stored as given); 100
+         * years is detour's bound against overflow. */
         .hsts_max_age_cap = 3153600000u,
-        /* 7: stores a knockout entry for that exact name. */
-        .hsts_max_age_zero_knocks_out_preload = 1,
+        /* 8: RFC 6797 §8.2 (any superdomain match with includeSubDomains);
+         * not measured. */
         .preload_rule = DT__PRELOAD_ANY_ANCESTOR,
         /* 9: measured pseudo-header order :method :path :authority :scheme
          * and `te: trailers`; SETTINGS and the 12 MiB session window
@@ -242,9 +251,11 @@ static const dt__profile profiles[] = {
         .https_upgrades = DT__UPGRADES_FIREFOX_FIRST,
         /* 12: 301/308 without Cache-Control are not cached (measured). */
         .redirect_cache_permanent = 0,
-        /* 13-14: measured: Strict judged on the whole chain, no Lax by
-         * default; 15: not measured — state partitioning keeps a site's
-         * own cookies out of third-party requests (docs/cookies.md). */
+        /* 13-14: measured on Firefox ESR 153: SameSite judged on the whole
+         * redirect chain, no Lax by default. 15: not measured — Firefox's
+         * documented default (Total Cookie Protection, state partitioning)
+         * keeps a site's own cookies out of third-party requests
+         * (docs/cookies.md). */
         .samesite_whole_chain = 1,
         .samesite_lax_by_default = 0,
         .block_third_party_cookies = 1,

@@ -5,7 +5,7 @@
  * format (dt__hsts_file_load_mem), set → curl's format. Bit 1 → a store
  * limited to 4 entries (exercises eviction while loading). Bits 2-3: the
  * clock (below). Bit 4 → the bytes are not a file but a program of store
- * operations (add, knockout, lookup, delete, note, range delete, clear, limit,
+ * operations (add, lookup, delete, note, range delete, clear, limit,
  * journal reset, clock steps; run_ops), checked against the store's
  * invariants (the journal's bookkeeping a save walks included) and then
  * written and re-read like a loaded file. A file may be a base with a
@@ -57,8 +57,9 @@ static void run_ops(dt__hsts_store *s, const uint8_t *p, size_t n,
     uint8_t a = i < n ? p[i++] : 0;
     switch (op & 7) {
     case 0:
-      if (a >= 0xF0) /* now and then a knockout (knob 7) */
-        dt__hsts_store_add_knockout(s, h, hl, *now - (a & 15), NULL);
+      if (a >= 0xF0) /* now and then an entry without expiry */
+        dt__hsts_store_add(s, h, hl, a & 1, DT__HSTS_NEVER, *now - (a & 15),
+                           NULL);
       else
         dt__hsts_store_add(s, h, hl, a & 1,
                            *now + (int64_t)(a % 64) * 1000 - 5000,

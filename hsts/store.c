@@ -41,7 +41,7 @@
  * a change is simply written. */
 #define PREV_MAX 4096u
 
-enum { F_USED = 1, F_ISD = 2, F_DIRTY = 4, F_TOMB = 8, F_KNOCK = 16 };
+enum { F_USED = 1, F_ISD = 2, F_DIRTY = 4, F_TOMB = 8 };
 #define LIVE_DIRTY(f)                                                          \
   (((f) & (F_USED | F_TOMB | F_DIRTY)) == (F_USED | F_DIRTY))
 
@@ -108,9 +108,8 @@ const char *dt__hsts_reason_name(dt__hsts_reason r) {
   return (unsigned)r < sizeof n / sizeof n[0] ? n[r] : "unknown";
 }
 const char *dt__hsts_note_outcome_name(dt__hsts_note_outcome o) {
-  static const char *const n[] = {
-      "noted",    "deleted",      "nothing-to-delete",
-      "rejected", "refused-host", "knocked-out"};
+  static const char *const n[] = {"noted", "deleted", "nothing-to-delete",
+                                  "rejected", "refused-host"};
   return (unsigned)o < sizeof n / sizeof n[0] ? n[o] : "unknown";
 }
 
@@ -534,7 +533,6 @@ static void to_entry(const dt__hsts_store *s, const ent *e, dt__hsts_entry *o) {
   memcpy(o->host, ename(s, e), e->name_len);
   o->host[e->name_len] = 0;
   o->include_subdomains = (e->flags & F_ISD) != 0;
-  o->knockout = (e->flags & F_KNOCK) != 0;
   o->expires_ms = e->expires;
   o->observed_ms = s->cold[e - s->ents].observed;
 }
@@ -555,9 +553,8 @@ static void note_prev(dt__hsts_store *s, uint32_t i) {
       (prev_rec){e->expires, s->cold[i].observed, i, e->hash, e->flags};
 }
 
-/* Sets the exact key's entry (a knockout with KNOCK); JOURNAL marks it
- * dirty for the next save. */
-static int put(dt__hsts_store *s, const char *key, size_t n, int isd, int knock,
+/* Sets the exact key's entry; JOURNAL marks it dirty for the next save. */
+static int put(dt__hsts_store *s, const char *key, size_t n, int isd,
                int64_t expires, int64_t observed, int journal) {
   uint32_t h = hash_name(key, n);
   uint32_t i = find(s, key, n, h, NULL);
@@ -579,8 +576,7 @@ static int put(dt__hsts_store *s, const char *key, size_t n, int isd, int knock,
   ent *e = &s->ents[i];
   s->ndirty -= LIVE_DIRTY(was) ? 1 : 0;
   s->ndirty += journal ? 1 : 0;
-  e->flags = (uint8_t)(F_USED | (isd ? F_ISD : 0) | (knock ? F_KNOCK : 0) |
-                       (journal ? F_DIRTY : 0));
+  e->flags = (uint8_t)(F_USED | (isd ? F_ISD : 0) | (journal ? F_DIRTY : 0));
   e->expires = expires;
   s->cold[i].observed = observed;
   return 0;
@@ -663,17 +659,7 @@ int dt__hsts_store_add(dt__hsts_store *s, const char *host, size_t len,
   dt__host_reason r = dt__host_canon(host, len, key, &n);
   if (why) *why = r;
   if (r != DT__HOST_OK) return DT_EINVAL;
-  return put(s, key, n, include_subdomains, 0, expires_ms, observed_ms, 1);
-}
-
-int dt__hsts_store_add_knockout(dt__hsts_store *s, const char *host, size_t len,
-                                int64_t observed_ms, dt__host_reason *why) {
-  char key[DT_MAX_HOST_BYTES + 1];
-  size_t n;
-  dt__host_reason r = dt__host_canon(host, len, key, &n);
-  if (why) *why = r;
-  if (r != DT__HOST_OK) return DT_EINVAL;
-  return put(s, key, n, 0, 1, DT__HSTS_NEVER, observed_ms, 1);
+  return put(s, key, n, include_subdomains, expires_ms, observed_ms, 1);
 }
 
 int dt__hsts_store_get(const dt__hsts_store *s, const char *host, size_t len,
@@ -824,7 +810,6 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
   d->known = 0;
   d->reason = DT__HSTS_R_NO_ENTRY;
   d->entry.host[0] = 0; /* "no entry" (the rest is only read with a host) */
-  d->entry.knockout = 0;
   /* The common host ([A-Za-z0-9_-] labels) is canonicalised and hashed
    * in one right-to-left pass below; anything else, and every name the
    * pass is unsure of, goes through dt__host_canon, which has the last
@@ -861,7 +846,7 @@ int dt__hsts_store_lookup(dt__hsts_store *s, const char *host, size_t len,
     uint32_t idx = find(s, key + i, sl, hs[l], NULL);
     if (idx == NIL) continue;
     ent *e = &s->ents[idx];
-    if (e->flags & (F_TOMB | F_KNOCK)) continue; /* a knockout never matches */
+    if (e->flags & F_TOMB) continue;
 #if defined(__GNUC__)
     if (want) __builtin_prefetch(&s->cold[idx]); /* for to_entry */
 #endif
@@ -931,7 +916,7 @@ int dt__hsts_note(dt__hsts_store *s, const char *host, size_t len,
    * max-age <= INT64_MAX / 1000). */
   int64_t add = (int64_t)res->sts.max_age * 1000;
   int64_t exp = now_ms > INT64_MAX - add ? DT__HSTS_NEVER - 1 : now_ms + add;
-  int rc = put(s, key, n, res->sts.include_subdomains, 0, exp, now_ms, 1);
+  int rc = put(s, key, n, res->sts.include_subdomains, exp, now_ms, 1);
   if (rc) return rc;
   res->outcome = DT__HSTS_NOTED;
   memcpy(res->entry.host, key, n + 1);
@@ -1007,7 +992,6 @@ static void fill_prev(const dt__hsts_store *s, const prev_rec *sorted,
   if (!p || p->hash != s->ents[i].hash) return;
   c->has_prev = 1;
   c->prev.include_subdomains = (p->flags & F_ISD) != 0;
-  c->prev.knockout = (p->flags & F_KNOCK) != 0;
   c->prev.expires_ms = p->expires;
   c->prev.observed_ms = p->observed;
 }
@@ -1103,8 +1087,8 @@ static int replay_cb(const dt__hsts_change *c, void *ud) {
     delete_key(d, c->e.host, n, c->e.observed_ms);
     return 0;
   }
-  return put(d, c->e.host, n, c->e.include_subdomains, c->e.knockout,
-             c->e.expires_ms, c->e.observed_ms, 1);
+  return put(d, c->e.host, n, c->e.include_subdomains, c->e.expires_ms,
+             c->e.observed_ms, 1);
 }
 
 int dt__hsts_store_replay(dt__hsts_store *dst, const dt__hsts_store *src) {
@@ -1136,7 +1120,7 @@ int dt__hsts_store_merge_entry(dt__hsts_store *s, const dt__hsts_entry *e) {
   uint32_t i = find(s, e->host, n, hash_name(e->host, n), NULL);
   if (i != NIL && s->cold[i].observed > e->observed_ms) return 0;
   int dirty = i != NIL && (s->ents[i].flags & F_DIRTY);
-  return put(s, e->host, n, e->include_subdomains, e->knockout, e->expires_ms,
+  return put(s, e->host, n, e->include_subdomains, e->expires_ms,
              e->observed_ms, dirty) == 0;
 }
 

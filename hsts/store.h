@@ -29,10 +29,6 @@ typedef struct dt__hsts_store dt__hsts_store;
 typedef struct dt__hsts_entry {
   char host[DT_MAX_HOST_BYTES + 1];
   int include_subdomains;
-  /* 1: a knockout (docs/decisions.md knob 7, the firefox profile): the host
-   * sent max-age=0 while preloaded. It never matches a lookup; the engine
-   * does not apply the preload list's entry for this exact name. */
-  int knockout;
   int64_t expires_ms;  /* DT__HSTS_NEVER = no expiry (curl "unlimited") */
   int64_t observed_ms; /* when the header was noted (or the entry added) */
 } dt__hsts_entry;
@@ -68,13 +64,8 @@ size_t dt__hsts_store_count(const dt__hsts_store *s);
 int dt__hsts_store_add(dt__hsts_store *s, const char *host, size_t len,
                        int include_subdomains, int64_t expires_ms,
                        int64_t observed_ms, dt__host_reason *why);
-/* Adds or replaces the exact HOST's entry with a knockout (no expiry; a
- * later valid header replaces it). Returns as dt__hsts_store_add. */
-int dt__hsts_store_add_knockout(dt__hsts_store *s, const char *host, size_t len,
-                                int64_t observed_ms, dt__host_reason *why);
-/* The exact HOST's entry (a knockout included; not a deleted or expired
- * one) into *OUT: 1, or 0 when there is none or HOST is ineligible. No
- * LRU effect. */
+/* The exact HOST's entry (not a deleted or expired one) into *OUT: 1, or 0 when
+ * there is none or HOST is ineligible. No LRU effect. */
 int dt__hsts_store_get(const dt__hsts_store *s, const char *host, size_t len,
                        dt__hsts_entry *out);
 
@@ -136,13 +127,11 @@ int dt__hsts_lookup_key(const char *host, size_t len, int fast,
 
 /* ---- noting a header ----------------------------------------------------- */
 typedef enum dt__hsts_note_outcome {
-  DT__HSTS_NOTED = 0,    /* entry added or replaced */
-  DT__HSTS_DELETED,      /* max-age=0 removed the exact host's entry */
-  DT__HSTS_NOTHING,      /* max-age=0 and there was no entry */
-  DT__HSTS_REJECTED,     /* header invalid: sts.code says why */
-  DT__HSTS_REFUSED_HOST, /* host not eligible: host_reason says why */
-  DT__HSTS_KNOCKED_OUT   /* max-age=0 from a preloaded host: a knockout was
-                            stored (set by the engine, firefox profile) */
+  DT__HSTS_NOTED = 0,   /* entry added or replaced */
+  DT__HSTS_DELETED,     /* max-age=0 removed the exact host's entry */
+  DT__HSTS_NOTHING,     /* max-age=0 and there was no entry */
+  DT__HSTS_REJECTED,    /* header invalid: sts.code says why */
+  DT__HSTS_REFUSED_HOST /* host not eligible: host_reason says why */
 } dt__hsts_note_outcome;
 const char *dt__hsts_note_outcome_name(dt__hsts_note_outcome o);
 
@@ -200,7 +189,7 @@ typedef struct dt__hsts_change {
   int deleted;
   int has_prev;
   struct {
-    int include_subdomains, knockout;
+    int include_subdomains;
     int64_t expires_ms, observed_ms;
   } prev;
 } dt__hsts_change;

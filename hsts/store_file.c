@@ -9,6 +9,13 @@
  *   d <host> <deleted_ms> <crc>               deletion of one host
  *   h <host> <i|-> <expires_ms|never> <observed_ms> <crc>   an entry
  *
+ * detour before 0.4 also wrote `h <host> k never <observed_ms> <crc>`, a
+ * "knockout" of the firefox profile (max-age=0 from a preloaded host). A
+ * real Firefox keeps the preload list in force there (measured on Firefox
+ * ESR 153), so such a line is read as what it also meant — the host sent
+ * max-age=0 at <observed_ms>, a deletion of its entry (rule 15) — and
+ * counted in the report's `retired`; no knockout is kept or written.
+ *
  * <crc> is the CRC-32 (IEEE) of every byte before the space that precedes
  * it, as 8 lowercase hex digits. A line that fails its checksum, or does
  * not parse, is skipped and counted: one damaged line costs one record,
@@ -91,7 +98,8 @@ static int parse_host(const char *f, size_t fl, char *out) {
 }
 
 typedef struct rec {
-  char kind; /* 'h' entry, 'd' deletion, 'r' range */
+  char kind; /* 'h' entry, 'd' deletion, 'r' range, 'k' a retired knockout
+                (an h line with flag k: read as a deletion) */
   dt__hsts_entry e;
   int64_t from, to;
 } rec;
@@ -128,7 +136,7 @@ static int parse_line(const char *p, size_t n, rec *r) {
         (f[0] != 'i' && f[0] != '-' && f[0] != 'k'))
       return -1;
     r->e.include_subdomains = f[0] == 'i';
-    r->e.knockout = f[0] == 'k';
+    if (f[0] == 'k') r->kind = 'k';
     if (next_field(&cur, end, &f, &fl)) return -1;
     if (fl == 5 && memcmp(f, "never", 5) == 0)
       r->e.expires_ms = DT__HSTS_NEVER;
@@ -305,6 +313,10 @@ static int parse_records(image *im, const char *p, const char *end,
     } else if (r.kind == 'd') {
       rep->tombstones++;
       if (image_delete(im, r.e.host, r.e.observed_ms)) return DT_ENOMEM;
+    } else if (r.kind == 'k') {
+      /* detour < 0.4's knockout: max-age=0 seen at observed_ms (above) */
+      rep->retired++;
+      if (image_delete(im, r.e.host, r.e.observed_ms)) return DT_ENOMEM;
     } else {
       image_range(im, r.from, r.to);
     }
@@ -375,10 +387,8 @@ static int write_entry_cb(const dt__hsts_entry *e, void *ud) {
   else
     snprintf(exp, sizeof exp, "%lld", (long long)e->expires_ms);
   int n = snprintf(line, sizeof line, "h %s %c %s %lld", e->host,
-                   e->knockout             ? 'k'
-                   : e->include_subdomains ? 'i'
-                                           : '-',
-                   exp, (long long)e->observed_ms);
+                   e->include_subdomains ? 'i' : '-', exp,
+                   (long long)e->observed_ms);
   put_line(w, line, n);
   w->n++;
   return 0;
@@ -527,9 +537,7 @@ static int material(image *im, const dt__hsts_entry *e) {
   dt__hsts_entry f;
   if (!dt__hsts_store_get(im->f, e->host, strlen(e->host), &f)) return 1;
   if (f.observed_ms > e->observed_ms) return 0; /* the file wins */
-  if (f.include_subdomains != e->include_subdomains ||
-      f.knockout != e->knockout)
-    return 1;
+  if (f.include_subdomains != e->include_subdomains) return 1;
   int64_t a = f.expires_ms, b = e->expires_ms;
   if ((a == DT__HSTS_NEVER) != (b == DT__HSTS_NEVER)) return 1;
   uint64_t diff = a > b ? (uint64_t)a - (uint64_t)b : (uint64_t)b - (uint64_t)a;
@@ -539,8 +547,7 @@ static int material(image *im, const dt__hsts_entry *e) {
 /* The same rule against what the file had before this process changed
  * the entry (its remembered value): 1 when the change may not matter. */
 static int within_a_day(const dt__hsts_change *c) {
-  if (!c->has_prev || c->prev.include_subdomains != c->e.include_subdomains ||
-      c->prev.knockout != c->e.knockout)
+  if (!c->has_prev || c->prev.include_subdomains != c->e.include_subdomains)
     return 0;
   int64_t a = c->prev.expires_ms, b = c->e.expires_ms;
   if ((a == DT__HSTS_NEVER) != (b == DT__HSTS_NEVER)) return 0;
@@ -574,10 +581,8 @@ static int entry_line(const dt__hsts_entry *e, char *line, size_t cap) {
   else
     snprintf(exp, sizeof exp, "%lld", (long long)e->expires_ms);
   return snprintf(line, cap, "h %s %c %s %lld", e->host,
-                  e->knockout             ? 'k'
-                  : e->include_subdomains ? 'i'
-                                          : '-',
-                  exp, (long long)e->observed_ms);
+                  e->include_subdomains ? 'i' : '-', exp,
+                  (long long)e->observed_ms);
 }
 
 static int begin_change_cb(const dt__hsts_change *c, void *ud) {
@@ -822,6 +827,10 @@ int dt__hsts_file_save(dt__hsts_store *s, const char *path,
   return dt__hsts_file_save_view(s, path, NULL, rep);
 }
 
+void dt__hsts_save_compact(dt__hsts_save *j) {
+  if (j) j->job->force_compact = 1;
+}
+
 int dt__hsts_file_compact(dt__hsts_store *s, const char *path,
                           dt__hsts_file_report *rep) {
   dt__hsts_file_report dummy;
@@ -946,7 +955,6 @@ typedef struct curl_writer {
 
 static int curl_entry_cb(const dt__hsts_entry *e, void *ud) {
   curl_writer *w = ud;
-  if (e->knockout) return 0; /* curl has no such record: not HSTS */
   const char *dot = e->include_subdomains ? "." : "";
   dt__civil c;
   dt__civil_from_ms(e->expires_ms, &c);

@@ -129,6 +129,9 @@ int dt__hsts_save_end(dt__hsts_store *s, dt__hsts_save *j,
                       dt__hsts_file_report *rep);
 /* Frees a job that is not ended (out of memory on the way). */
 void dt__hsts_save_free(dt__hsts_save *j);
+/* Makes J compact the file whatever its journal's size (a load found
+ * records this version no longer keeps: report.retired). Before _run. */
+void dt__hsts_save_compact(dt__hsts_save *j);
 
 /* Sets the lock wait for every later save in this process (tests use a
  * short one; 0 = try once). Not thread-safe: set it at start-up. */

@@ -389,8 +389,6 @@ typedef struct dt_hsts_store dt_hsts_store;
 typedef struct dt_hsts_entry {
   char host[DT_MAX_HOST_BYTES + 1]; /* canonical */
   int include_subdomains;
-  int knockout;        /* firefox profile: max-age=0 while preloaded; never
-                          matches, and the preload list skips this name */
   int64_t expires_ms;  /* Unix ms (the store's clock), or DT_HSTS_NEVER */
   int64_t observed_ms; /* when the header was noted or the entry added */
 } dt_hsts_entry;
@@ -454,7 +452,7 @@ typedef struct dt_hsts_match {
                               "ineligible-host"; static */
   int has_entry;           /* entry is set: the match, or the closest near miss
                               (an expired entry, an ancestor without
-                              includeSubDomains, a knockout) */
+                              includeSubDomains) */
   dt_hsts_entry entry;
 } dt_hsts_match;
 /* Looks HOST up as a navigation would (the match becomes the most recently
@@ -502,9 +500,9 @@ DT_EXTERN int dt_hsts_store_export_curl_file(dt_hsts_store *s, const char *path,
 DT_EXTERN int dt_hsts_store_save(dt_hsts_store *s, dt_error *err);
 
 /* JSON (docs/json-output.md), each a new string (dt_free) or NULL:
- * an entry {"host", "include_subdomains", "knockout", "expires",
- * "observed"}; the store {"entries": [...]}; a query {"host", "known",
- * "match", "reason"[, "near_miss"]}. */
+ * an entry {"host", "include_subdomains", "expires", "observed"}; the store
+ * {"entries": [...]}; a query {"host", "known", "match", "reason"[,
+ * "near_miss"]}. */
 DT_EXTERN char *dt_hsts_entry_to_json(const dt_hsts_entry *e);
 DT_EXTERN char *dt_hsts_store_to_json(dt_hsts_store *s);
 DT_EXTERN char *dt_hsts_match_to_json(const dt_hsts_match *m);
@@ -628,7 +626,7 @@ typedef struct dt_hsts_decision {
   int known; /* 1: an http URL to it is upgraded before any traffic */
   dt_hsts_source source;
   /* Why not, when not known: "not-http", "not-a-domain", "localhost",
-   * "hsts-off", "knocked-out" or the store's / list's reason token
+   * "hsts-off" or the store's / list's reason token
    * ("no-entry", "expired", …). Static; NULL when known. */
   const char *why;
   char host[DT_MAX_HOST_BYTES + 1];  /* the host looked up */
@@ -647,14 +645,13 @@ typedef enum dt_sts_outcome {
   DT_STS_NOTHING,      /* max-age=0 and there was no entry */
   DT_STS_REJECTED,     /* the value is invalid: code/offset say why */
   DT_STS_REFUSED_HOST, /* the host can never be an HSTS host */
-  DT_STS_KNOCKED_OUT,  /* firefox: max-age=0 from a preloaded host */
   DT_STS_IGNORED       /* not considered at all: see ignored */
 } dt_sts_outcome;
 typedef struct dt_sts_note {
   const char *header; /* the first STS field's value */
   dt_sts_outcome outcome;
   const char *outcome_name; /* "noted", "deleted", "nothing-to-delete",
-                               "rejected", "refused-host", "knocked-out",
+                               "rejected", "refused-host",
                                "ignored"; static */
   /* IGNORED: "not-https", "certificate-not-verified", "hsts-off",
    * "ip-literal"; else NULL. Static. */

@@ -61,6 +61,18 @@ int dt__store_open(dt_hsts_store **out, const char *path,
                      "line %zu), %zu entries loaded",
                      path, rep.skipped, rep.nbad ? rep.bad_lines[0] : 0,
                      rep.loaded);
+    /* detour < 0.4 kept "knockouts" for the firefox profile; a real Firefox
+     * keeps the preload list in force (measured on Firefox ESR 153), so the
+     * lines are read as the deletions they also were and go at the next
+     * compaction (docs/hsts-store-format.md). */
+    s->compact_next = rep.retired != 0;
+    if (rep.retired)
+      dt__store_warn(s,
+                     "HSTS store %s: %zu knockout line(s) written by detour "
+                     "before 0.4 dropped (max-age=0 on a preloaded host no "
+                     "longer changes anything; each still deletes the host's "
+                     "older entry)",
+                     path, rep.retired);
   }
   *out = s;
   return 0;
@@ -131,7 +143,6 @@ static int api_host(const char *host, char out[DT_MAX_HOST_BYTES + 1],
 static void to_public(const dt__hsts_entry *e, dt_hsts_entry *o) {
   memcpy(o->host, e->host, sizeof o->host);
   o->include_subdomains = e->include_subdomains;
-  o->knockout = e->knockout;
   o->expires_ms = e->expires_ms;
   o->observed_ms = e->observed_ms;
 }
@@ -191,13 +202,6 @@ int dt_hsts_store_query(dt_hsts_store *s, const char *host, dt_hsts_match *out,
   if (d.entry.host[0]) {
     out->has_entry = 1;
     to_public(&d.entry, &out->entry);
-  } else {
-    /* A knockout never matches; it is the near miss worth showing. */
-    dt__hsts_entry ko;
-    if (dt__hsts_store_get(s->s, out->host, n, &ko) && ko.knockout) {
-      out->has_entry = 1;
-      to_public(&ko, &out->entry);
-    }
   }
   return out->known;
 }
@@ -319,12 +323,14 @@ int dt_hsts_store_save(dt_hsts_store *s, dt_error *err) {
   dt__hsts_save *j = dt__hsts_save_begin(s->s, s->path, &s->view, s->pending.p,
                                          s->pending.len, 0, &e);
   if (!j) return dt__fail(err, e, "cannot save the HSTS store: out of memory");
+  if (s->compact_next) dt__hsts_save_compact(j);
   dt__hsts_save_run(j);
   dt__hsts_file_report rep;
   int rc = dt__hsts_save_end(s->s, j, &s->view, NULL, &rep);
   if (rc) return save_failed(s, rc, &rep, err);
   dt__buf_free(&s->pending);
   s->dirty = 0;
+  s->compact_next = 0;
   return 0;
 }
 
@@ -336,6 +342,8 @@ dt__hsts_save *dt__store_save_begin(dt_hsts_store *s, int *err) {
   if (j) {
     dt__buf_free(&s->pending); /* in the job now */
     s->dirty = 0;
+    if (s->compact_next) dt__hsts_save_compact(j);
+    s->compact_next = 0; /* a failed save leaves the lines: a load warns */
   }
   return j;
 }

@@ -31,6 +31,9 @@ struct dt_hsts_store {
   void *change_ud;
   dt__safefile_view view; /* what of the file this store has read */
   dt__buf pending;        /* records a failed save off the loop gave back */
+  /* The file had records of an older detour (knockouts): the next save
+   * compacts it, so they are written out of it once (hsts-store-format). */
+  int compact_next;
   size_t nwarnings;
   char warnings[DT__STORE_MAX_WARNINGS][DT__STORE_WARNING_BYTES];
 };

@@ -31,37 +31,6 @@ int dt__hsts_decide(dt_ctx *ctx, const dt_url *url, dt_hsts_decision *d) {
   return dt__hsts_host_known(ctx, url, d);
 }
 
-/* The preload list's verdict for HOST under the profile. A knockout for
- * HOST (knob 7, firefox) takes the list's entry for that exact name out:
- * only an ancestor's entry with include_subdomains can still apply, found
- * by asking for each ancestor in turn. */
-static int preload_known(dt_ctx *ctx, const char *host, size_t n,
-                         dt__preload_match *m, int *knocked) {
-  dt__preload_mode mode = ctx->profile->preload_rule;
-  *knocked = 0;
-  int known = dt__preload_match_host(ctx->preload, host, n, mode,
-                                     ctx->preload_stale_off, &ctx->clock, m);
-  dt__hsts_entry e;
-  if (!known || m->reason != DT__PRELOAD_R_EXACT ||
-      !ctx->profile->hsts_max_age_zero_knocks_out_preload ||
-      !dt__hsts_store_get(ctx->store->s, host, n, &e) || !e.knockout)
-    return known;
-  *knocked = 1;
-  for (const char *a = memchr(host, '.', n); a; a = memchr(a, '.', n)) {
-    a++;
-    n = strlen(a);
-    known = dt__preload_lookup(dt__preload_of(ctx->preload), a, n, mode, m);
-    if (!known) break;           /* nothing above either */
-    if (m->include_subdomains) { /* covers HOST below it */
-      m->reason = DT__PRELOAD_R_ANCESTOR;
-      return 1;
-    }
-    if (m->reason != DT__PRELOAD_R_EXACT) break;
-  }
-  m->known = 0;
-  return 0;
-}
-
 int dt__hsts_host_known(dt_ctx *ctx, const dt_url *url, dt_hsts_decision *d) {
   memset(d, 0, sizeof *d);
   d->why = "no-entry";
@@ -92,8 +61,9 @@ int dt__hsts_host_known(dt_ctx *ctx, const dt_url *url, dt_hsts_decision *d) {
   d->why = dt__hsts_reason_name(sd.reason);
   if (!ctx->preload) return 0;
   dt__preload_match m;
-  int knocked = 0;
-  if (preload_known(ctx, d->host, n, &m, &knocked)) {
+  if (dt__preload_match_host(ctx->preload, d->host, n,
+                             ctx->profile->preload_rule, ctx->preload_stale_off,
+                             &ctx->clock, &m)) {
     dt_preload_info info;
     dt_preload_get_info(ctx->preload, &info);
     d->known = 1;
@@ -106,9 +76,7 @@ int dt__hsts_host_known(dt_ctx *ctx, const dt_url *url, dt_hsts_decision *d) {
     return 1;
   }
   /* The dynamic store's near miss is more telling than "no-entry". */
-  if (knocked)
-    d->why = "knocked-out";
-  else if (sd.reason == DT__HSTS_R_NO_ENTRY)
+  if (sd.reason == DT__HSTS_R_NO_ENTRY)
     d->why = dt__preload_reason_name(m.reason);
   return 0;
 }

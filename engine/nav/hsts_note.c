@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-_Static_assert((int)DT_STS_KNOCKED_OUT == (int)DT__HSTS_KNOCKED_OUT &&
+_Static_assert((int)DT_STS_REFUSED_HOST == (int)DT__HSTS_REFUSED_HOST &&
                    (int)DT_STS_REJECTED == (int)DT__HSTS_REJECTED,
                "the public outcomes extend the store's");
 
@@ -62,22 +62,11 @@ void dt__hsts_observe(dt_ctx *ctx, dt_chain *chain, dt_hop *hop,
   dt__hsts_note(ctx->store->s, host, strlen(host), value, strlen(value), now,
                 ctx->profile->hsts_max_age_cap, &r);
   n->outcome = (dt_sts_outcome)r.outcome;
+  /* Knob 7: max-age=0 deletes the dynamic entry only; the preload list is
+   * read-only and keeps upgrading the host in every profile (Chromium's
+   * list is static; measured on Firefox ESR 153, where the host stays
+   * upgraded: docs/decisions.md knob 7). */
   int changed = r.outcome == DT__HSTS_NOTED || r.outcome == DT__HSTS_DELETED;
-  /* Knob 7 (firefox): max-age=0 from a host the preload list names exactly
-   * stores a knockout, so the list stops applying to that exact name
-   * (nsSiteSecurityService's SecurityPropertyKnockout). */
-  if ((r.outcome == DT__HSTS_DELETED || r.outcome == DT__HSTS_NOTHING) &&
-      ctx->profile->hsts_max_age_zero_knocks_out_preload && ctx->preload) {
-    dt__preload_match pm;
-    dt__preload_lookup(dt__preload_of(ctx->preload), host, strlen(host),
-                       ctx->profile->preload_rule, &pm);
-    if (pm.reason == DT__PRELOAD_R_EXACT &&
-        dt__hsts_store_add_knockout(ctx->store->s, host, strlen(host), now,
-                                    NULL) == 0) {
-      n->outcome = DT_STS_KNOCKED_OUT;
-      changed = 1;
-    }
-  }
   n->outcome_name = outcome_name(n->outcome);
   switch (n->outcome) {
   case DT_STS_NOTED:

@@ -30,12 +30,6 @@ void dt__sts_text(dt__buf *b, const dt_sts_note *n) {
   case DT_STS_NOTHING:
     dt__buf_printf(b, "STS max-age=0: no entry for %s", n->host);
     break;
-  case DT_STS_KNOCKED_OUT:
-    dt__buf_printf(b,
-                   "STS max-age=0: knockout stored for %s (the preload list "
-                   "no longer applies to it)",
-                   n->host);
-    break;
   case DT_STS_REJECTED:
     dt__buf_printf(b, "STS header rejected: %s at byte %zu", n->code,
                    n->offset);

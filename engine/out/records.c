@@ -82,8 +82,6 @@ void dt__hsts_entry_json(dt__jw *w, const dt_hsts_entry *e) {
   dt__jw_str(w, e->host);
   dt__jw_key(w, "include_subdomains");
   dt__jw_bool(w, e->include_subdomains);
-  dt__jw_key(w, "knockout");
-  dt__jw_bool(w, e->knockout);
   dt__jw_key(w, "expires");
   dt__jw_time(w, e->expires_ms);
   dt__jw_key(w, "observed");

@@ -48,6 +48,9 @@ typedef struct dt__file_report {
                         while saving: dropped, not counted as damage) */
   size_t expired;    /* expired records dropped */
   size_t tombstones; /* deletions read from the file */
+  size_t retired;    /* records of a kind an older detour wrote and this one
+                        no longer keeps, read for what they still mean (the
+                        HSTS store's knockouts, docs/hsts-store-format.md) */
   size_t saved;      /* save/export: records written */
   int unchanged;     /* save: nothing new, the file was not rewritten */
   size_t nbad;       /* how many of bad_lines[] are set */

@@ -4,12 +4,15 @@ log as the witness that an upgraded navigation sent nothing in plaintext."""
 
 import json
 import os
+import re
+import shutil
 import stat
 import sys
 import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dtfixture  # noqa: E402
 from dtfixture import Fixture, ca_file, run_detour  # noqa: E402
 
 SCENARIO = r"""
@@ -137,7 +140,6 @@ class HstsCli(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertIn("nothing.example is not a Known HSTS Host", out)
         self.assertIn("no-entry", out)
-        self.assertNotIn("knockout", out)  # the decision's entry is empty
 
     def test_parse_explains(self):
         rc, _, _, js = self.hsts("--json", "parse", "max-age=63072000; includeSubDomains; preload")
@@ -317,10 +319,10 @@ class FetchNotes(unittest.TestCase):
         self.assertEqual(js["hops"][0]["hsts"]["outcome"], "deleted")
         self.assertFalse(self.query("a.test")["known"])
 
-    def test_firefox_knockout_of_a_preloaded_host(self):
-        """Knob 7: under --profile firefox, max-age=0 from a host the preload
-        list names stores a knockout: that exact name is no longer upgraded
-        (the chromium profile still upgrades it), and the store shows it."""
+    def test_max_age_zero_on_a_preloaded_host_changes_nothing(self):
+        """Knob 7, measured on Firefox ESR 153 as on Chromium: max-age=0 from
+        a host the preload list names deletes only a dynamic entry; the list
+        keeps upgrading the host in every profile, and nothing is stored."""
         src = os.path.join(self.tmp.name, "list.json")
         blob = os.path.join(self.tmp.name, "list.bin")
         with open(src, "w") as f:
@@ -338,31 +340,72 @@ class FetchNotes(unittest.TestCase):
             self.assertIsNotNone(js, err)
             return js
 
-        js = fetch("https://a.test/zero", "chromium")
-        self.assertEqual(js["hops"][0]["hsts"]["outcome"], "nothing-to-delete")
-        js = fetch("https://a.test/zero", "firefox")
-        self.assertEqual(js["hops"][0]["hsts"]["outcome"], "knocked-out")
-        q = self.query("a.test")
-        self.assertFalse(q["known"])
-        self.assertTrue(q["near_miss"]["knockout"])
-        lst = run_detour(["hsts", "--json", "--hsts-store", self.store, "list"],
-                         env=self.env)[3]
-        self.assertEqual([(e["host"], e["knockout"]) for e in lst["entries"]],
-                         [("a.test", True)])
-        # firefox: the exact name goes out over http; a subdomain is still
-        # upgraded by the list's include_subdomains.
-        js = fetch("http://a.test/hello", "firefox")
-        self.assertFalse(any(h.get("synthetic") for h in js["hops"]))
-        self.assertEqual(js["hops"][0]["request"]["url"], "http://a.test/hello")
-        self.assertEqual(js["hops"][0]["response"]["status"], 200)
-        js = fetch("http://www.a.test/hello", "firefox")
-        self.assertTrue(js["hops"][0]["synthetic"])
-        # chromium ignores knockouts: the list still applies.
-        js = fetch("http://a.test/hello", "chromium")
-        self.assertTrue(js["hops"][0]["synthetic"])
-        # A valid header replaces the knockout.
-        fetch("https://a.test/sts", "firefox")
-        self.assertEqual(self.query("a.test")["reason"], "exact")
+        for profile in ("chromium", "fetch", "firefox"):
+            with self.subTest(profile=profile):
+                fetch("https://a.test/sts", profile)  # a dynamic entry, then
+                js = fetch("https://a.test/zero", profile)  # max-age=0
+                self.assertEqual(js["hops"][0]["hsts"]["outcome"], "deleted")
+                js = fetch("https://a.test/zero", profile)
+                self.assertEqual(js["hops"][0]["hsts"]["outcome"], "nothing-to-delete")
+                q = self.query("a.test")
+                self.assertFalse(q["known"])
+                self.assertNotIn("near_miss", q)
+                lst = run_detour(["hsts", "--json", "--hsts-store", self.store, "list"],
+                                 env=self.env)[3]
+                self.assertEqual(lst["entries"], [])
+                # the list still upgrades the name and its subdomains
+                for url in ("http://a.test/hello", "http://www.a.test/hello"):
+                    js = fetch(url, profile)
+                    self.assertTrue(js["hops"][0]["synthetic"], (profile, url))
+                    self.assertEqual(js["hops"][0]["reason"]["store"], "preload")
+                    self.assertEqual(js["hops"][-1]["response"]["status"], 200)
+        with open(self.store) as f:
+            self.assertNotRegex(f.read(), r"(?m)^h \S+ k ")
+
+    def test_store_of_detour_0_3_with_knockouts_loads(self):
+        """A store an older detour wrote with --profile firefox has knockout
+        lines (flag k). It still loads: the lines are dropped, counted, and
+        named in a warning with the file; each is read as the max-age=0 it
+        was (c.test's older entry is deleted); the rest of the file is kept,
+        and the next save compacts the file, so the lines are gone from it
+        and the warning is said once."""
+        fixture = os.path.join(dtfixture.source_dir(), "fixtures", "hsts-store",
+                               "knockouts-0.3.txt")
+        shutil.copyfile(fixture, self.store)
+        os.chmod(self.store, 0o600)
+
+        def hsts(*args):
+            return run_detour(["hsts", "--hsts-store", self.store, *args], env=self.env)
+
+        rc, out, err, _ = hsts("list")
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(err, r"warning: HSTS store " + re.escape(self.store) +
+                         r": 2 knockout line\(s\) .*dropped")
+        self.assertIn("b.test", out)
+        self.assertNotIn("a.test", out)
+        self.assertNotIn("c.test", out)
+        # a navigation carries the warning in its chain (JSON "warnings")
+        rc, _, err, js = run_detour(["fetch", "--json", "--cacert", ca_file(), "--no-preload",
+                                     "--hsts-store", self.store,
+                                     *self.fx.connect_to_args(["b.test"]),
+                                     "http://b.test/hello"], env=self.env)
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(any(self.store in w and "2 knockout line(s)" in w
+                            for w in js["warnings"]), js["warnings"])
+        self.assertTrue(js["hops"][0]["synthetic"])  # b.test's entry was kept
+        with open(self.store) as f:  # nothing changed: nothing written
+            self.assertRegex(f.read(), r"(?m)^h a\.test k ")
+        rc, _, err, _ = hsts("add", "z.test")  # a change: a save
+        self.assertEqual(rc, 0, err)
+        with open(self.store) as f:
+            text = f.read()
+        self.assertNotRegex(text, r"(?m)^h \S+ k ")
+        self.assertRegex(text, r"(?m)^h b\.test i ")
+        self.assertRegex(text, r"(?m)^h z\.test ")
+        rc, out, err, _ = hsts("list")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(sorted(line.split()[0] for line in out.splitlines()),
+                         ["b.test", "z.test"])
 
     def test_ignored_over_http_with_k_and_for_ip(self):
         rc, js, _ = self.fetch("http://a.test/plain-sts")

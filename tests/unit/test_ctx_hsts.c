@@ -201,7 +201,6 @@ int main(void) {
   CHECK_INT(dt_hsts_store_get(ST(ctx), "xn--bcher-kva.example", &e), 1);
   CHECK_STR(e.host, "xn--bcher-kva.example");
   CHECK_INT(e.include_subdomains, 1);
-  CHECK_INT(e.knockout, 0);
   CHECK_INT(e.expires_ms, now_v + 31536000000LL);
   CHECK_INT(e.observed_ms, now_v);
   CHECK(dt_test_file_has_line(path, "h xn--bcher-kva.example i "));
