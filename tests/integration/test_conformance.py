@@ -204,7 +204,7 @@ class Conformance(unittest.TestCase):
         self.assertEqual(rc, 0, f"detour hsts {' '.join(args)}: {err}")
         return js
 
-    def run_step(self, step, store, label):
+    def run_step(self, step, store, label, udd=None):
         fx = self.fx
         if "{v6}" in step["url"] and not self.ipv6:
             self.skipTest("no IPv6 loopback on this machine")
@@ -219,6 +219,8 @@ class Conformance(unittest.TestCase):
             return self.run_audit(step, conn, label)
         args = ["fetch", "--json", "--cacert", ca_file()]
         args += ["--hsts-store", store] if store else ["--no-hsts-store"]
+        if udd:  # the browser's user-data directory: its redirect cache
+            args += ["--user-data-dir", udd]
         if step.get("profile"):
             args += ["--profile", step["profile"]]
         args += conn + [self.subst(a) for a in step.get("args", [])] + [self.subst(step["url"])]
@@ -408,10 +410,14 @@ class Conformance(unittest.TestCase):
                 host, isd, max_age = (entry + [False, None][len(entry) - 1:])[:3]
                 self.hsts_cmd(store, "add", host, *(["--include-subdomains"] if isd else []),
                               *(["--max-age", str(max_age)] if max_age is not None else []))
+        udd = None
+        if var.get("user_data"):  # one directory for the variant's steps
+            udd = os.path.join(self.tmp, f"udd-{case['id']}-{var.get('name') or 'x'}")
+            shutil.rmtree(udd, ignore_errors=True)
         for k, step in enumerate(var["steps"]):
             if step.get("sleep"):  # let a short max-age run out
                 time.sleep(step["sleep"])
-            self.run_step(step, store, f"{case['id']} {var.get('name', '')} step {k + 1}")
+            self.run_step(step, store, f"{case['id']} {var.get('name', '')} step {k + 1}", udd)
 
 
 def _make_test(case, var):
