@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dtfixture import (Fixture, ca_file, detour_bin,  # noqa: E402
@@ -156,11 +157,16 @@ class Cookies(unittest.TestCase):
         self.assertEqual(cookie_header(seen[2]), "strict=1; lax=1; none=1; unspec=1")
 
     def test_typed_a_b_a_firefox_judges_the_chain(self):
+        # knob 13: measured on Firefox ESR 153, and RFC 6265bis §5.2 (the
+        # fetch profile): b.test in the chain makes the last hop cross-site
         self.set_samesite()
-        js, seen = self.fetch("https://a.test/ss/to-b", "--profile", "firefox")
-        self.assertEqual(cookie_header(seen[2]), "lax=1; none=1; unspec=1")
-        held = [(c["name"], c["blocked"]) for c in js["hops"][2]["cookies"] if not c["sent"]]
-        self.assertEqual(held, [("strict", "SameSiteStrict")])
+        for profile in ("firefox", "fetch"):
+            with self.subTest(profile=profile):
+                js, seen = self.fetch("https://a.test/ss/to-b", "--profile", profile)
+                self.assertEqual(cookie_header(seen[2]), "lax=1; none=1; unspec=1")
+                held = [(c["name"], c["blocked"]) for c in js["hops"][2]["cookies"]
+                        if not c["sent"]]
+                self.assertEqual(held, [("strict", "SameSiteStrict")])
 
     def test_click_from_b_sends_lax_not_strict(self):
         self.set_samesite()
@@ -191,6 +197,45 @@ class Cookies(unittest.TestCase):
         js, seen = self.fetch("https://a.test/ss/form", "-d", "x=1", "--profile", "firefox",
                               "--initiator", "https://b.test/form")
         self.assertEqual(cookie_header(seen[0]), "none=1; unspec=1")
+
+    def age_cookie(self, name, ms):
+        """Makes NAME's record in the jar file MS older (created and last
+        access), its CRC-32 written anew: a cookie made minutes ago."""
+        path = os.path.join(self.udd, "cookies.txt")
+        with open(path) as f:
+            lines = f.read().split("\n")
+        aged = 0
+        for i, line in enumerate(lines):
+            f = line.split(" ")
+            if len(f) >= 13 and f[0] == "c" and f[10] == name:
+                f[1], f[3] = str(int(f[1]) - ms), str(int(f[3]) - ms)
+                body = " ".join(f[:-1])
+                lines[i] = f"{body} {zlib.crc32(body.encode()) & 0xffffffff:08x}"
+                aged += 1
+        self.assertGreater(aged, 0)
+        with open(path, "w") as f:
+            f.write("\n".join(lines))
+
+    def test_cross_site_form_post_after_two_minutes(self):
+        """Knob 14: three minutes after its creation a cookie without
+        SameSite is Lax in chromium (Lax-allowing-unsafe is over: not sent
+        on a cross-site POST); firefox (measured on Firefox ESR 153: no
+        Lax-by-default) sends it at any age. (The fetch profile has no
+        cross-site form: with an initiator its request is fetch()'s, whose
+        credentials mode test_fetch_api_third_party_and_credentials checks.)"""
+        self.set_samesite()
+        self.age_cookie("unspec", 3 * 60 * 1000)
+        want = {"chromium": "none=1",
+                "firefox": "unspec=1; none=1"}  # older first
+        for profile, header in want.items():
+            with self.subTest(profile=profile):
+                js, seen = self.fetch("https://a.test/ss/form", "-d", "x=1",
+                                      "--profile", profile,
+                                      "--initiator", "https://b.test/form")
+                self.assertEqual(seen[0]["method"], "POST")
+                self.assertEqual(cookie_header(seen[0]), header)
+        held = {c["name"]: c["blocked"] for c in js["hops"][0]["cookies"] if not c["sent"]}
+        self.assertNotIn("unspec", held)  # firefox, the last one
 
     # -- Secure and HSTS -----------------------------------------------------------
     def test_secure_never_over_http_but_after_hsts_upgrade(self):
@@ -251,6 +296,14 @@ class Cookies(unittest.TestCase):
         self.assertEqual({c["blocked"] for c in js["hops"][0]["cookies"]},
                          {"ThirdPartyPhaseout"})
         self.assertEqual({s["reason"] for s in js["hops"][0]["set_cookies"]},
+                         {"ThirdPartyPhaseout"})
+        # firefox: the same (knob 15, not measured: Firefox's documented
+        # default, Total Cookie Protection, keeps a site's own cookies out
+        # of a third-party request)
+        js, seen = self.fetch("https://a.test/api", "--profile", "firefox", "--mode", "cors",
+                              "--credentials", "include", "--initiator", "https://b.test/")
+        self.assertIsNone(cookie_header(seen[0]))
+        self.assertEqual({c["blocked"] for c in js["hops"][0]["cookies"]},
                          {"ThirdPartyPhaseout"})
         # the standards (fetch profile): None goes, Strict and Lax do not,
         # and SameSite cookies cannot be set from there
