@@ -34,7 +34,7 @@
 extern "C" {
 #endif
 
-#define DETOUR_VERSION "0.3.0"
+#define DETOUR_VERSION "0.4.0"
 
 /* Every public function carries DT_EXTERN: libdetour is built with hidden
  * visibility, so only these symbols leave the library (libuv's UV_EXTERN

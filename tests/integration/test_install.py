@@ -134,7 +134,7 @@ class InstallTest(unittest.TestCase):
                 if mode == "shared":
                     ldd = subprocess.run(["ldd", exe], capture_output=True, text=True,
                                          env=self.run_env).stdout
-                    self.assertIn("libdetour.so.0.3", ldd)
+                    self.assertIn("libdetour.so.0.4", ldd)
 
     def test_embedder_api(self):
         with Fixture(SCENARIO) as fx:
