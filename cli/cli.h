@@ -35,6 +35,9 @@ void cli_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;
+/* getopt's '?' for CMD: the option it did not take, said once (main sets
+ * opterr to 0); the usage exit status. */
+int cli_bad_option(const char *cmd, int argc, char **argv);
 /* Exit status for a DT_E* code (0 for 0). */
 int cli_exit_for(int err);
 /* The profiles --profile takes, for help and errors (docs/profiles.md). */
@@ -48,6 +51,17 @@ int cli_unknown_profile(const char *name);
 int cli_read_file(const char *path, size_t max, char **out, size_t *len);
 /* Prints ERR's message ("detour: ..."), returns its exit status. */
 int cli_fail(const dt_error *err);
+/* ERR said once (docs/cli.md "Errors"): "detour: MESSAGE" on stderr, then,
+ * for an INPUT (may be NULL) and a column, INPUT with a caret under the
+ * byte, then "detour: hint: HINT" when ERR has one. With --json nothing
+ * goes to stderr: the error document carries the message and the hint. */
+void cli_error_why(const dt_error *err, const char *input);
+/* The same for a code, a message and a hint (may be NULL). */
+void cli_error_hint(int code, const char *msg, const char *hint);
+/* "  INPUT" and "  ^ byte N" under byte OFFSET of INPUT, to F. */
+void cli_caret(FILE *f, const char *input, size_t offset);
+/* 1 when --json was given (cli_json_mode). */
+int cli_json(void);
 /* Writes LEN bytes to PATH ("-" = stdout). 0 or DT_EIO (message printed). */
 int cli_write_file(const char *path, const void *data, size_t len);
 /* Prints S and a newline to stdout, then frees it. DT_ENOMEM when NULL. */

@@ -10,6 +10,8 @@
  * results held for their turn: ORDER_HOLD), whatever the list's length. */
 #include "cli.h"
 
+#include <stdio.h>
+
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +170,25 @@ static int parse_shard(audit_opts *o, const char *arg) {
   return 0;
 }
 
+/* A target with a port or a path but no scheme ("a.test:8080/x") is
+ * neither a domain nor a URL: the checker would call it an IP address.
+ * Said with the URL it most likely means (dt_url_missing_scheme). 0, or
+ * the url class's exit status. */
+static int missing_scheme(const char *target) {
+  if (strstr(target, "://") || !strpbrk(target, ":/")) return 0;
+  char guess[DT_ERROR_HINT_BYTES - 32], msg[600], hint[DT_ERROR_HINT_BYTES];
+  dt_url *u = NULL;
+  int domain = dt_url_missing_scheme(target, guess, sizeof guess) &&
+               dt_url_parse(&u, guess, strlen(guess), NULL) == 0 &&
+               dt_url_host_kind(u) == DT_HOST_DOMAIN;
+  dt_url_free(u);
+  if (!domain) return 0;
+  snprintf(msg, sizeof msg, "'%.200s' is neither a domain nor a URL", target);
+  snprintf(hint, sizeof hint, "did you mean %s?", guess);
+  cli_error_hint(DT_EURL, msg, hint);
+  return cli_exit_for(DT_EURL);
+}
+
 static int parse(audit_opts *o, int argc, char **argv) {
   int c, rc = 0;
   optind = 1;
@@ -219,7 +240,7 @@ static int parse(audit_opts *o, int argc, char **argv) {
     case O_NO_SUMMARY: o->summary = 0; break;
     case O_COLOR: rc = cli_color_parse(optarg, &o->color); break;
     case O_HELP: fputs(help, stdout); return -1;
-    default: return cli_usage_error("try 'detour audit --help'");
+    default: return cli_bad_option("audit", argc, argv);
     }
   }
   if (rc) return rc;
@@ -237,6 +258,8 @@ static int parse(audit_opts *o, int argc, char **argv) {
       return cli_usage_error("--shard only makes sense with --from");
     if (o->ordered)
       return cli_usage_error("--ordered only makes sense with --from");
+    int miss = missing_scheme(o->target);
+    if (miss) return miss;
   }
   if ((o->method || o->rq.body) && !o->from && !strstr(o->target, "://"))
     return cli_usage_error("-X/-d need a URL target (the form's URL)");

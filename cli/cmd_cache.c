@@ -126,7 +126,7 @@ int cli_cmd_cache(int argc, char **argv) {
     case O_REDIRECTS: kinds |= DT_DATA_REDIRECTS; break;
     case O_UPGRADES: kinds |= DT_DATA_HTTPS_UPGRADES; break;
     case O_HELP: fputs(help, stdout); return 0;
-    default: return cli_usage_error("try 'detour cache --help'");
+    default: return cli_bad_option("cache", argc, argv);
     }
   }
   if (optind != argc - 1)

@@ -252,7 +252,7 @@ int cli_cmd_cookies(int argc, char **argv) {
     case O_SINCE: o.since = optarg; break;
     case 'o': o.output = optarg; break;
     case O_HELP: fputs(help, stdout); return 0;
-    default: return cli_usage_error("try 'detour cookies --help'");
+    default: return cli_bad_option("cookies", argc, argv);
     }
   }
   if (optind >= argc)

@@ -455,7 +455,7 @@ int cli_cmd_demo(int argc, char **argv) {
       cli_json_mode();
       break;
     case 'h': fputs(help, stdout); return CLI_EXIT_OK;
-    default: return cli_usage_error("try 'detour demo --help'");
+    default: return cli_bad_option("demo", argc, argv);
     }
   }
   if (optind != argc)

@@ -369,7 +369,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_COLOR: rc = cli_color_parse(optarg, &o->color); break;
     case O_HELP: fputs(help, stdout); return -1;
     case O_VERSION: printf("%s\n", dt_version_info()); return -1;
-    default: return cli_usage_error("try 'detour fetch --help'");
+    default: return cli_bad_option("fetch", argc, argv);
     }
   }
   if (rc) return rc;
@@ -493,6 +493,27 @@ static int load_cookies(fetch_opts *o, dt_ctx *ctx, const char *url) {
   return 0;
 }
 
+/* The navigation's error for people, once, on stderr: "detour: CODE:
+ * message", the URL with a caret under the byte its parse stopped at, and
+ * the hint (dt_chain_error_hint). */
+static void fetch_error(const dt_chain *chain, int err, const char *url) {
+  dt_error e = {0};
+  e.code = err;
+  snprintf(e.message, sizeof e.message, "%s: %s", dt_err_name(err),
+           dt_chain_error(chain) ? dt_chain_error_message(chain)
+                                 : dt_strerror(err));
+  const char *hint = dt_chain_error(chain) ? dt_chain_error_hint(chain) : NULL;
+  if (hint) snprintf(e.hint, sizeof e.hint, "%s", hint);
+  /* where the URL's parse stopped: the parser says it again */
+  dt_url *u = NULL;
+  dt_error pe = {0};
+  if (err == DT_EURL && dt_chain_hop_count(chain) == 0 &&
+      dt_url_parse_err(&u, url, strlen(url), NULL, &pe) == DT_EURL)
+    e.column = pe.column;
+  dt_url_free(u);
+  cli_error_why(&e, url);
+}
+
 int cli_cmd_fetch(int argc, char **argv) {
   fetch_opts o;
   memset(&o, 0, sizeof o);
@@ -548,8 +569,10 @@ int cli_cmd_fetch(int argc, char **argv) {
   }
   dt_ctx *ctx = dt_sync_ctx(s);
   if ((rc = cli_req_apply_overrides(&o.rq, ctx)) != 0) goto out;
+  /* The context's warnings: on stderr as they come, or in the JSON
+   * document's "warnings", never both. */
   size_t warned = 0;
-  for (; dt_ctx_warning(ctx, warned); warned++)
+  for (; !o.json && dt_ctx_warning(ctx, warned); warned++)
     cli_error("warning: %s", dt_ctx_warning(ctx, warned));
   if (o.verbose) dt_ctx_set_trace(ctx, trace, NULL);
   o.req.url = url;
@@ -569,8 +592,15 @@ int cli_cmd_fetch(int argc, char **argv) {
     rc = cli_exit_for(err);
     goto out;
   }
-  for (; dt_ctx_warning(ctx, warned); warned++) /* e.g. the store save */
-    cli_error("warning: %s", dt_ctx_warning(ctx, warned));
+  /* The chain's warnings: the context's, and the preload list's age when
+   * a preload entry decided a hop (docs/cli.md). */
+  for (size_t i = 0; !o.json && dt_chain_warning(chain, i); i++) {
+    const char *w = dt_chain_warning(chain, i);
+    int seen = 0;
+    for (size_t k = 0; k < warned && !seen; k++)
+      seen = !strcmp(w, dt_ctx_warning(ctx, k));
+    if (!seen) cli_error("warning: %s", w);
+  }
   if (o.cookie_jar) { /* -c: as curl, after the transfer, even on error */
     dt_error e = {0};
     int jrc;
@@ -595,23 +625,24 @@ int cli_cmd_fetch(int argc, char **argv) {
       err = err ? err : DT_EIO;
     dt_free(har);
   }
+  /* The error once: in the document (--json, --explain), else on stderr
+   * after the hops the navigation made (none: no chain to show). */
   if (o.json)
     cli_print_owned(dt_chain_to_json(chain));
   else if (o.explain)
     cli_print_owned(dt_chain_to_explain(chain));
-  else if (!o.har || strcmp(o.har, "-")) {
+  else if ((!o.har || strcmp(o.har, "-")) &&
+           (!dt_chain_error(chain) || dt_chain_hop_count(chain) > 0)) {
     /* the text goes to stderr when -o - takes stdout: coloured for the
-     * stream it is written to */
+     * stream it is written to; the error is said once, below */
     FILE *to = o.output && !strcmp(o.output, "-") ? stderr : stdout;
     dt_text_options topt;
     dt_text_options_init(&topt);
     topt.color = cli_color_for(o.color, to);
+    topt.no_error = 1;
     cli_print_owned_to(to, dt_chain_to_text_ex(chain, &topt));
   }
-  if (err && !o.json && !o.explain)
-    cli_error("%s: %s", dt_err_name(err),
-              dt_chain_error(chain) ? dt_chain_error_message(chain)
-                                    : dt_strerror(err));
+  if (err && !o.json && !o.explain) fetch_error(chain, err, url);
   if (o.output && body.err_no)
     cli_error("cannot write %s: %s (%llu bytes written)", o.output,
               strerror(body.err_no), (unsigned long long)body.written);

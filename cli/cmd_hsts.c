@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,9 @@ static const char help[] =
     "COMMAND\n"
     "\n"
     "  list                        every live entry\n"
-    "  query HOST                  is HOST a Known HSTS Host, and why\n"
+    "  query HOST                  is HOST a Known HSTS Host, and which\n"
+    "                              list decides (the store, the preload "
+    "list)\n"
     "  add HOST [--max-age N] [--include-subdomains]\n"
     "  delete HOST                 the exact host's entry only\n"
     "  clear                       every entry\n"
@@ -25,11 +28,13 @@ static const char help[] =
     "\n"
     "--profile (" CLI_PROFILES ") sets the max-age cap add applies and the\n"
     "rules parse and query use, as in a navigation. The store defaults to\n"
-    "$XDG_DATA_HOME/detour/hsts.txt (~/.local/share/detour).\n";
+    "$XDG_DATA_HOME/detour/hsts.txt (~/.local/share/detour). query also\n"
+    "takes fetch's --preload-file FILE, --no-preload and\n"
+    "--disable-stale-preload.\n";
 
 typedef struct hopts {
-  const char *store_opt, *format, *output, *profile;
-  int json, include_subdomains, max_age_set;
+  const char *store_opt, *format, *output, *profile, *preload_file;
+  int json, include_subdomains, max_age_set, no_preload, disable_stale;
   unsigned long long max_age;
   char path[1024];
 } hopts;
@@ -117,6 +122,49 @@ static int cmd_list(hopts *o) {
   return rc;
 }
 
+/* The decision a navigation makes for http://HOST/ (dt_ctx_hsts_decide:
+ * the store first, then the preload list, by the profile's rules), on a
+ * context with the same store file and list; the list's own answer for
+ * HOST in *PM (dt_preload_query), PM->reason NULL without a list. */
+static int decide(hopts *o, const char *host, dt_hsts_decision *d,
+                  dt_preload_match *pm, dt_preload_info *info, int64_t *age) {
+  dt_ctx_options opt;
+  dt_ctx_options_init(&opt);
+  opt.hsts_store_path = o->path;
+  opt.profile = o->profile;
+  opt.preload_file = o->preload_file;
+  opt.no_preload = o->no_preload;
+  opt.preload_disable_stale = o->disable_stale;
+  opt.no_cookies = 1;
+  opt.no_redirect_cache = 1;
+  opt.no_https_upgrades = 1;
+  dt_error e = {0};
+  opt.error = &e;
+  dt_sync *s = NULL;
+  int rc = dt_sync_new(&s, &opt);
+  if (rc) return cli_fail(&e);
+  dt_ctx *ctx = dt_sync_ctx(s);
+  char url[DT_MAX_HOST_BYTES + 16];
+  snprintf(url, sizeof url, "http://%s/", host);
+  rc = dt_ctx_hsts_decide(ctx, url, d);
+  memset(pm, 0, sizeof *pm);
+  const dt_preload *list = dt_ctx_preload(ctx);
+  if (rc >= 0 && list) {
+    dt_preload_get_info(list, info);
+    *age = dt_preload_age_days(list, NULL);
+    dt_preload_query(list, host, o->profile ? o->profile : "chromium",
+                     o->disable_stale, NULL, pm, NULL);
+  }
+  dt_sync_free(s);
+  if (rc < 0) {
+    cli_error("'%s' is not a host name detour can look up", host);
+    return CLI_EXIT_USAGE;
+  }
+  return 0;
+}
+
+/* hsts query: the store's answer (its entry or near miss) and the
+ * decision a navigation makes, with the list that made it. */
 static int cmd_query(hopts *o, const char *host) {
   dt_hsts_store *s = NULL;
   int rc = open_store(o, &s);
@@ -124,25 +172,97 @@ static int cmd_query(hopts *o, const char *host) {
   dt_hsts_match m;
   dt_error e = {0};
   int known = dt_hsts_store_query(s, host, &m, &e);
-  if (known < 0) {
-    dt_hsts_store_free(s);
-    return host_error(&e);
-  }
-  if (o->json) {
-    rc = cli_print_owned(dt_hsts_match_to_json(&m)) ? CLI_EXIT_USAGE : 0;
-  } else if (known) {
-    char exp[32];
-    time_text(m.entry.expires_ms, exp);
-    printf("%s is a Known HSTS Host: %s entry %s%s, expires %s\n", m.host,
-           m.reason == DT_HSTS_EXACT ? "its own" : "the ancestor", m.entry.host,
-           m.entry.include_subdomains ? " (includeSubDomains)" : "", exp);
-  } else {
-    printf("%s is not a Known HSTS Host in %s: %s%s%s\n", m.host, o->path,
-           m.reason_name, m.has_entry ? " — " : "",
-           m.has_entry ? m.entry.host : "");
-  }
   dt_hsts_store_free(s);
-  return rc;
+  if (known < 0) return host_error(&e);
+  dt_hsts_decision d;
+  dt_preload_match pm;
+  dt_preload_info info = {0};
+  int64_t age = 0;
+  if ((rc = decide(o, m.host, &d, &pm, &info, &age)) != 0) return rc;
+  if (o->json) {
+    dt_json *w = dt_json_new(0);
+    dt_json_obj_open(w);
+    dt_json_key(w, "host");
+    dt_json_str(w, m.host);
+    dt_json_key(w, "known"); /* the decision: what a navigation does */
+    dt_json_bool(w, d.known);
+    dt_json_key(w, "decided_by");
+    if (d.known)
+      dt_json_str(w,
+                  d.source == DT_HSTS_SOURCE_PRELOAD ? "preload" : "dynamic");
+    else
+      dt_json_null(w);
+    dt_json_key(w, "why");
+    if (d.known)
+      dt_json_null(w);
+    else
+      dt_json_str(w, d.why);
+    dt_json_key(w, "decision");
+    char *dj = dt_hsts_decision_to_json(&d);
+    dt_json_raw(w, dj);
+    dt_free(dj);
+    dt_json_key(w, "store_known"); /* the store's own answer */
+    dt_json_bool(w, known);
+    dt_json_key(w, "match");
+    char *mj = known ? dt_hsts_entry_to_json(&m.entry) : NULL;
+    if (mj)
+      dt_json_raw(w, mj);
+    else
+      dt_json_null(w);
+    dt_free(mj);
+    dt_json_key(w, "reason");
+    dt_json_str(w, m.reason_name);
+    if (!known && m.has_entry) {
+      dt_json_key(w, "near_miss");
+      char *nj = dt_hsts_entry_to_json(&m.entry);
+      dt_json_raw(w, nj);
+      dt_free(nj);
+    }
+    dt_json_key(w, "preload");
+    if (pm.reason) {
+      char *pj = dt_preload_match_to_json(&pm);
+      dt_json_raw(w, pj);
+      dt_free(pj);
+    } else {
+      dt_json_null(w);
+    }
+    dt_json_obj_close(w);
+    return cli_print_owned(dt_json_finish(w)) ? CLI_EXIT_USAGE : 0;
+  }
+  char exp[32];
+  time_text(m.entry.expires_ms, exp);
+  if (d.known && d.source == DT_HSTS_SOURCE_DYNAMIC) {
+    printf("%s is a Known HSTS Host: %s entry %s%s in the store %s, expires "
+           "%s\n",
+           m.host, m.reason == DT_HSTS_EXACT ? "its own" : "the ancestor",
+           m.entry.host,
+           m.entry.include_subdomains ? " (includeSubDomains)" : "", o->path,
+           exp);
+    return 0;
+  }
+  if (d.known) {
+    printf("%s is a Known HSTS Host: the preload list's entry %s%s decides "
+           "(list date %s, %lld days old%s; profile %s); the store %s has "
+           "%s\n",
+           m.host, d.entry, d.include_subdomains ? " (include_subdomains)" : "",
+           info.list_date, (long long)age,
+           age >= DT_PRELOAD_STALE_DAYS
+               ? ": Chromium stops using its list at 70 days, docs/cli.md"
+               : "",
+           pm.profile ? pm.profile : "chromium", o->path,
+           m.has_entry ? "a near miss" : "no entry");
+    if (m.has_entry) printf("  store: %s — %s\n", m.reason_name, m.entry.host);
+    return 0;
+  }
+  printf("%s is not a Known HSTS Host: %s\n", m.host, d.why);
+  printf("  store %s: %s%s%s\n", o->path, m.reason_name,
+         m.has_entry ? " — " : "", m.has_entry ? m.entry.host : "");
+  if (pm.reason)
+    printf("  preload list (list date %s): %s%s%s\n", info.list_date, pm.reason,
+           pm.entry[0] ? " — " : "", pm.entry);
+  else
+    printf("  preload list: none (--no-preload)\n");
+  return 0;
 }
 
 static int cmd_add(hopts *o, const char *host) {
@@ -322,6 +442,9 @@ int cli_cmd_hsts(int argc, char **argv) {
     O_MAX_AGE,
     O_INCSUB,
     O_PROFILE,
+    O_PRELOAD_FILE,
+    O_NO_PRELOAD,
+    O_STALE_OFF,
     O_HELP
   };
   static const struct option longopts[] = {
@@ -331,6 +454,9 @@ int cli_cmd_hsts(int argc, char **argv) {
       {"max-age", required_argument, 0, O_MAX_AGE},
       {"include-subdomains", no_argument, 0, O_INCSUB},
       {"profile", required_argument, 0, O_PROFILE},
+      {"preload-file", required_argument, 0, O_PRELOAD_FILE},
+      {"no-preload", no_argument, 0, O_NO_PRELOAD},
+      {"disable-stale-preload", no_argument, 0, O_STALE_OFF},
       {"output", required_argument, 0, 'o'},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
@@ -348,6 +474,9 @@ int cli_cmd_hsts(int argc, char **argv) {
     case O_FORMAT: o.format = optarg; break;
     case O_INCSUB: o.include_subdomains = 1; break;
     case O_PROFILE: o.profile = optarg; break;
+    case O_PRELOAD_FILE: o.preload_file = optarg; break;
+    case O_NO_PRELOAD: o.no_preload = 1; break;
+    case O_STALE_OFF: o.disable_stale = 1; break;
     case 'o': o.output = optarg; break;
     case O_MAX_AGE:
       if (cli_parse_uint(optarg, 1000ull * 365 * 86400, &o.max_age))
@@ -355,7 +484,7 @@ int cli_cmd_hsts(int argc, char **argv) {
       o.max_age_set = 1;
       break;
     case O_HELP: fputs(help, stdout); return 0;
-    default: return cli_usage_error("try 'detour hsts --help'");
+    default: return cli_bad_option("hsts", argc, argv);
     }
   }
   int n = argc - optind;

@@ -104,8 +104,16 @@ static int cmd_info(const popts *o) {
            in.include_subdomains, in.overrides, in.blob_bytes,
            names ? (double)in.blob_bytes / names : 0.0, in.derived_bytes,
            in.list_date, age,
-           age > DT_PRELOAD_STALE_DAYS ? ", STALE: older than 70 days" : "",
+           age >= DT_PRELOAD_STALE_DAYS
+               ? "; STALE: Chromium stops using its list at 70 days"
+               : "",
            in.checksum_hex);
+    if (age >= DT_PRELOAD_STALE_DAYS) /* the two ways to a newer list */
+      printf("newer list         detour preload compile "
+             "transport_security_state_static.json -o list.bin, then "
+             "--preload-file list.bin;\n"
+             "                   or build detour with "
+             "-DDETOUR_PRELOAD_SOURCE=FILE (docs/preload-format.md)\n");
   }
   dt_preload_free(p);
   return rc;
@@ -227,7 +235,7 @@ int cli_cmd_preload(int argc, char **argv) {
     case O_STALE_OFF: o.stale_off = 1; break;
     case 'o': o.output = optarg; break;
     case O_HELP: fputs(help, stdout); return 0;
-    default: return cli_usage_error("try 'detour preload --help'");
+    default: return cli_bad_option("preload", argc, argv);
     }
   }
   int n = argc - optind;

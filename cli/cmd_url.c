@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char help[] =
@@ -25,19 +26,26 @@ static const char help[] =
     "3 when\n"
     "one did not.\n";
 
-/* The error document of docs/json-output.md for RC, as raw JSON. */
-static void put_error(dt_json *w, int rc) {
-  dt_error e = {.code = rc};
-  char *ej = dt_error_to_json(&e);
+/* E as the error object of docs/json-output.md, as raw JSON. */
+static void put_error(dt_json *w, const dt_error *e) {
+  char *ej = dt_error_to_json(e);
   dt_json_raw(w, ej);
   dt_free(ej);
+}
+
+/* The cause alone, for a list whose line already shows the input: the
+ * message without its "'INPUT' is not a URL: " (dt_url_parse_err). */
+static const char *cause(const dt_error *e) {
+  const char *m = e->message, *k = strstr(m, "' is not a URL: ");
+  return m[0] == '\'' && k ? k + strlen("' is not a URL: ") : m;
 }
 
 /* One input of a list: one line of output. Returns the parse's code. */
 static int url_line(const char *in, unsigned long long lineno,
                     const dt_url *base, int json) {
   dt_url *url = NULL;
-  int rc = dt_url_parse(&url, in, strlen(in), base);
+  dt_error e = {0};
+  int rc = dt_url_parse_err(&url, in, strlen(in), base, &e);
   if (json) {
     dt_json *w = dt_json_new(0);
     dt_json_obj_open(w);
@@ -52,14 +60,14 @@ static int url_line(const char *in, unsigned long long lineno,
       dt_free(uj);
     } else {
       dt_json_key(w, "error");
-      put_error(w, rc);
+      put_error(w, &e);
     }
     dt_json_obj_close(w);
     cli_print_owned(dt_json_finish(w));
   } else if (rc == 0) {
     printf("%s\t%s\n", in, dt_url_get(url, DT_URL_HREF));
   } else {
-    printf("%s\terror: %s\n", in, dt_strerror(rc));
+    printf("%s\terror: %s%s%s\n", in, cause(&e), e.hint[0] ? "; " : "", e.hint);
   }
   dt_url_free(url);
   return rc;
@@ -98,7 +106,7 @@ int cli_cmd_url(int argc, char **argv) {
       cli_json_mode();
       break;
     case 'h': fputs(help, stdout); return 0;
-    default: return cli_usage_error("try 'detour url --help'");
+    default: return cli_bad_option("url", argc, argv);
     }
   }
   if (optind != argc - 1)
@@ -106,9 +114,15 @@ int cli_cmd_url(int argc, char **argv) {
   const char *in = argv[optind];
   dt_url *base = NULL, *url = NULL;
   int rc = 0;
-  if (base_s && (rc = dt_url_parse(&base, base_s, strlen(base_s), NULL))) {
-    cli_error("the base URL '%.200s%s' could not be parsed: %s", base_s,
-              strlen(base_s) > 200 ? "..." : "", dt_strerror(rc));
+  dt_error e = {0};
+  if (base_s &&
+      (rc = dt_url_parse_err(&base, base_s, strlen(base_s), NULL, &e))) {
+    size_t n = strlen(e.message), room = sizeof e.message - 9;
+    if (n > room) n = room;
+    memmove(e.message + 8, e.message, n); /* "--base: " first */
+    memcpy(e.message, "--base: ", 8);
+    e.message[n + 8] = '\0';
+    cli_error_why(&e, base_s);
     return cli_exit_for(rc);
   }
   if (strcmp(in, "-") == 0) {
@@ -116,21 +130,20 @@ int cli_cmd_url(int argc, char **argv) {
     dt_url_free(base);
     return rc;
   }
-  rc = dt_url_parse(&url, in, strlen(in), base);
+  rc = dt_url_parse_err(&url, in, strlen(in), base, &e);
   if (rc && json) { /* docs/json-output.md: failure is a document too */
     dt_json *w = dt_json_new(0);
     dt_json_obj_open(w);
     dt_json_key(w, "href");
     dt_json_null(w);
     dt_json_key(w, "error");
-    put_error(w, rc);
+    put_error(w, &e);
     dt_json_obj_close(w);
     cli_print_owned(dt_json_finish(w));
+  } else if (rc) {
+    cli_error_why(&e, in);
   }
   if (rc) {
-    cli_error("'%.200s%s' could not be parsed%s: %s", in,
-              strlen(in) > 200 ? "..." : "", base ? " against the base" : "",
-              dt_strerror(rc));
     dt_url_free(base);
     return cli_exit_for(rc);
   }

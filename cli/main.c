@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,36 +43,94 @@ static const struct {
     {"cookies", cli_cmd_cookies}, {"cache", cli_cmd_cache},
 };
 
-/* --json promises one JSON document on stdout (docs/json-output.md). A
- * command that fails before it has one — a usage error, an input it cannot
- * open — only says why on stderr; main then prints the same message as
- * {"error": {"code": null, "class": ..., "message": ...}}. */
+/* Errors are said once (docs/cli.md "Errors"). Without --json, each
+ * message goes to stderr as it happens. With --json, stderr says nothing
+ * the document on stdout says: a command that fails before it printed a
+ * document of its own gets {"error": {"code", "class", "message", "hint"}}
+ * from main instead (its last message); messages of a command that did
+ * print its document (which cannot carry them: a warning of the store's, a
+ * cookie jar that could not be written) go to stderr at the end. */
+#define HELD_MAX 8
 static int g_stdout_used;
-static char g_last_error[512];
+static int g_json;
+static char g_last_error[1024], g_last_hint[512];
+static int g_last_code;
+static char g_held[HELD_MAX][1024];
+static size_t g_nheld;
 
 void cli_stdout_used(void) { g_stdout_used = 1; }
-
-static int g_json;
 void cli_json_mode(void) { g_json = 1; }
+int cli_json(void) { return g_json; }
 
 /* RC is an exit status; 1 is not an error class (audit: error findings;
  * demo: an expectation failed) and those commands printed their result. */
 static int finish(int rc) {
-  if (rc < DT_CLASS_USAGE || !g_json || g_stdout_used) return rc;
+  if (!g_json) return rc;
+  int doc = rc >= DT_CLASS_USAGE && !g_stdout_used;
+  for (size_t i = 0; i < g_nheld; i++) /* the document carries the error */
+    if (!doc || strncmp(g_held[i], "warning: ", 9) == 0)
+      fprintf(stderr, "detour: %s\n", g_held[i]);
+  if (!doc) return rc;
   dt_json *w = dt_json_new(0);
   dt_json_obj_open(w);
   dt_json_key(w, "error");
   dt_json_obj_open(w);
   dt_json_key(w, "code");
-  dt_json_null(w);
+  if (g_last_code)
+    dt_json_str(w, dt_err_name(g_last_code));
+  else
+    dt_json_null(w);
   dt_json_key(w, "class");
   dt_json_str(w, dt_err_class_name((dt_err_class)rc));
   dt_json_key(w, "message");
   dt_json_str(w, g_last_error);
+  dt_json_key(w, "hint");
+  if (g_last_hint[0])
+    dt_json_str(w, g_last_hint);
+  else
+    dt_json_null(w);
   dt_json_obj_close(w);
   dt_json_obj_close(w);
   cli_print_owned(dt_json_finish(w));
   return rc;
+}
+
+/* `detour version`: the libraries, and the embedded preload list's date
+ * and age, which decide what a navigation upgrades (docs/cli.md). */
+static int version(int json) {
+  dt_preload *p = NULL;
+  dt_preload_info in;
+  memset(&in, 0, sizeof in);
+  int64_t age = 0;
+  if (dt_preload_open_embedded(&p, NULL) == 0) {
+    dt_preload_get_info(p, &in);
+    age = dt_preload_age_days(p, NULL);
+  }
+  dt_preload_free(p);
+  if (json) { /* every command has it */
+    dt_json *w = dt_json_new(0);
+    dt_json_obj_open(w);
+    dt_json_key(w, "version");
+    dt_json_str(w, dt_version_info());
+    dt_json_key(w, "preload_list_date");
+    if (in.list_date[0])
+      dt_json_str(w, in.list_date);
+    else
+      dt_json_null(w);
+    dt_json_key(w, "preload_age_days");
+    dt_json_int(w, age);
+    dt_json_obj_close(w);
+    return cli_print_owned(dt_json_finish(w)) ? CLI_EXIT_USAGE : 0;
+  }
+  printf("%s\n", dt_version_info());
+  if (in.list_date[0])
+    printf("HSTS preload list %s (embedded, %lld days old%s)\n", in.list_date,
+           (long long)age,
+           age >= DT_PRELOAD_STALE_DAYS
+               ? "; Chromium stops using its list at 70 days: `detour "
+                 "preload info` says how to use a newer one"
+               : "");
+  return CLI_EXIT_OK;
 }
 
 int main(int argc, char **argv) {
@@ -84,18 +143,9 @@ int main(int argc, char **argv) {
     fputs(usage, stdout);
     return CLI_EXIT_OK;
   }
-  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
-    if (argc > 2 && !strcmp(argv[2], "--json")) { /* every command has it */
-      dt_json *w = dt_json_new(0);
-      dt_json_obj_open(w);
-      dt_json_key(w, "version");
-      dt_json_str(w, dt_version_info());
-      dt_json_obj_close(w);
-      return cli_print_owned(dt_json_finish(w)) ? CLI_EXIT_USAGE : 0;
-    }
-    printf("%s\n", dt_version_info());
-    return CLI_EXIT_OK;
-  }
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version"))
+    return version(argc > 2 && !strcmp(argv[2], "--json"));
+  opterr = 0; /* a bad option is said once, by cli_bad_option */
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (!strcmp(cmd, commands[i].name))
       return finish(commands[i].fn(argc - 1, argv + 1));
@@ -103,14 +153,63 @@ int main(int argc, char **argv) {
   return CLI_EXIT_USAGE;
 }
 
+/* Says MSG once: on stderr, or held for the JSON document (above). */
+static void say(const char *msg, int code, const char *hint) {
+  if (strncmp(msg, "warning: ", 9) != 0) {
+    snprintf(g_last_error, sizeof g_last_error, "%s", msg);
+    snprintf(g_last_hint, sizeof g_last_hint, "%s", hint ? hint : "");
+    g_last_code = code;
+  }
+  if (g_json) {
+    if (g_nheld < HELD_MAX)
+      snprintf(g_held[g_nheld++], sizeof g_held[0], "%s", msg);
+    return;
+  }
+  fprintf(stderr, "detour: %s\n", msg);
+}
+
 static void verr(const char *fmt, va_list ap) {
-  va_list copy;
-  va_copy(copy, ap);
-  vsnprintf(g_last_error, sizeof g_last_error, fmt, copy);
-  va_end(copy);
-  fputs("detour: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  char msg[1024];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  say(msg, 0, NULL);
+}
+
+/* The input with a caret under byte OFFSET, as compilers point at a column:
+ * "  INPUT\n  ^ byte N\n" (hsts parse's rejection, a URL that does not
+ * parse). Control bytes show as '?' so the caret stays in its column; a
+ * long input is cut to the 60 bytes either side of OFFSET. */
+void cli_caret(FILE *f, const char *input, size_t offset) {
+  size_t len = strlen(input), from = 0, to = len;
+  if (offset > len) offset = len;
+  if (offset > 60) from = offset - 60;
+  if (to - offset > 60) to = offset + 60;
+  while (from > 0 && ((unsigned char)input[from] & 0xC0) == 0x80)
+    from--; /* not in the middle of a UTF-8 sequence */
+  while (to < len && ((unsigned char)input[to] & 0xC0) == 0x80)
+    to++;
+  fputs(from ? "  ..." : "  ", f);
+  size_t col = from ? 3 : 0;
+  for (size_t i = from; i < to; i++) {
+    unsigned char c = (unsigned char)input[i];
+    fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+    /* one column per character: the lead byte of a UTF-8 sequence */
+    if (i < offset && (c & 0xC0) != 0x80) col++;
+  }
+  fputs(to < len ? "...\n" : "\n", f);
+  fprintf(f, "  %*s^ byte %zu\n", (int)col, "", offset);
+}
+
+void cli_error_why(const dt_error *e, const char *input) {
+  say(e->message[0] ? e->message : dt_strerror(e->code), e->code,
+      e->hint[0] ? e->hint : NULL);
+  if (g_json) return;
+  if (input && e->column) cli_caret(stderr, input, e->column - 1);
+  if (e->hint[0]) fprintf(stderr, "detour: hint: %s\n", e->hint);
+}
+
+void cli_error_hint(int code, const char *msg, const char *hint) {
+  say(msg, code, hint);
+  if (!g_json && hint) fprintf(stderr, "detour: hint: %s\n", hint);
 }
 
 int cli_usage_error(const char *fmt, ...) {
@@ -128,6 +227,17 @@ void cli_error(const char *fmt, ...) {
   va_end(ap);
 }
 
+int cli_bad_option(const char *cmd, int argc, char **argv) {
+  const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+  if (optopt > 0 && optopt < 128 && arg[0] == '-' && arg[1] != '-')
+    return cli_usage_error("-%c: unknown option, or it wants a value (try "
+                           "'detour %s --help')",
+                           optopt, cmd);
+  return cli_usage_error("%s: unknown option, or it wants a value (try "
+                         "'detour %s --help')",
+                         arg, cmd);
+}
+
 int cli_exit_for(int err) { return err ? (int)dt_err_class_of(err) : 0; }
 
 int cli_read_file(const char *path, size_t max, char **out, size_t *len) {
@@ -138,7 +248,7 @@ int cli_read_file(const char *path, size_t max, char **out, size_t *len) {
 }
 
 int cli_fail(const dt_error *err) {
-  cli_error("%s", err->message[0] ? err->message : dt_strerror(err->code));
+  cli_error_why(err, NULL);
   return cli_exit_for(err->code);
 }
 

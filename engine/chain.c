@@ -54,7 +54,7 @@ struct dt_chain {
   hop_slab *slabs, *last_slab;
   hop_slot **index; /* index[i] → slot of hop i */
   size_t count, index_cap;
-  const char *url, *method, *final_url, *error_message;
+  const char *url, *method, *final_url, *error_message, *error_hint;
   int error;
   const char *warnings[DT__CHAIN_MAX_WARNINGS];
   size_t nwarnings;
@@ -278,6 +278,20 @@ void dt__chain_vset_error(dt_chain *c, int err, const char *fmt, va_list ap) {
   char msg[512];
   vsnprintf(msg, sizeof msg, fmt, ap);
   c->error_message = dt__chain_strdup(c, msg);
+}
+
+void dt__chain_set_hint(dt_chain *c, int err, const char *fmt, ...) {
+  if (!c || c->error != err || c->error_hint) return;
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (msg[0]) c->error_hint = dt__chain_strdup(c, msg);
+}
+
+const char *dt_chain_error_hint(const dt_chain *c) {
+  return c && c->error ? c->error_hint : NULL;
 }
 
 void dt__chain_set_error(dt_chain *c, int err, const char *fmt, ...) {

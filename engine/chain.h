@@ -44,6 +44,13 @@ void dt__chain_set_error(dt_chain *chain, int err, const char *fmt, ...)
     ;
 void dt__chain_vset_error(dt_chain *chain, int err, const char *fmt,
                           va_list ap);
+/* The hint for the chain's error (dt_chain_error_hint): kept when the
+ * chain's error is ERR and has none yet, so it stays with the cause. */
+void dt__chain_set_hint(dt_chain *chain, int err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 /* The hop's records, writable by the builders (the public dt_hop sees them
  * read-only). timing always exists; the others are attached on first use
  * (hop->conn, hop->upgrade, hop->sts then point at them). */

@@ -96,17 +96,9 @@ static int preload_setup(dt_ctx *ctx, const dt_ctx_options *opt) {
   }
   if (!ctx->preload) return 0;
   if (opt->preload_disable_stale) ctx->preload_stale_off = 1;
-  int64_t age = dt_preload_age_days(ctx->preload, &ctx->clock);
-  if (age > DT_PRELOAD_STALE_DAYS) {
-    dt_preload_info info;
-    dt_preload_get_info(ctx->preload, &info);
-    dt__ctx_warn(ctx,
-                 "the HSTS preload list is %lld days old (list date %s); %s",
-                 (long long)age, info.list_date,
-                 ctx->preload_stale_off
-                     ? "it is disabled (stale list policy)"
-                     : "still enforcing it (rebuild detour for a fresh list)");
-  }
+  /* A stale list is not a warning of the context's: a chain says so when
+   * the list's age could have changed its answer (engine/nav/hsts_decide.c,
+   * dt__preload_watch); dt_ctx_preload gives its date and age. */
   return 0;
 }
 
@@ -270,6 +262,10 @@ dt_ctx *dt__ctx_pool(dt_ctx *ctx) {
 void *dt_ctx_data(const dt_ctx *ctx) { return ctx ? ctx->data : NULL; }
 void dt_ctx_set_data(dt_ctx *ctx, void *data) {
   if (ctx) ctx->data = data;
+}
+
+const dt_preload *dt_ctx_preload(const dt_ctx *ctx) {
+  return ctx ? ctx->preload : NULL;
 }
 
 const char *dt_ctx_warning(const dt_ctx *ctx, size_t i) {

@@ -78,6 +78,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (dt_url_parse(&u, in, size, NULL) == 0) exercise(u, z);
   dt_url_free(u);
 
+  /* The parse for people (url_why.c) agrees with the parse, and the byte it
+   * points at is inside the input; the scheme guess gives a URL that
+   * parses. */
+  dt_error e = {0};
+  u = NULL;
+  int rc = dt_url_parse_err(&u, in, size, NULL, &e);
+  if ((rc == 0) != (u != NULL) || (rc && e.code != rc))
+    mismatch("dt_url_parse_err disagrees", z, e.message);
+  if (rc && e.column > size + 1) mismatch("caret past the input", z, "");
+  dt_url_free(u);
+  char guess[512];
+  if (dt_url_missing_scheme(z, guess, sizeof guess)) {
+    u = NULL;
+    if (dt_url_parse(&u, guess, strlen(guess), NULL) != 0)
+      mismatch("the scheme guess does not parse", z, guess);
+    dt_url_free(u);
+  }
+
   static const char *bases[] = {"http://user:pw@a.test:8080/d/f?q#h",
                                 "file:///C:/dir/file", "foo://h/p/q",
                                 "data:text/plain,x"};

@@ -778,7 +778,7 @@ int64_t dt__preload_age_days(const dt__preload *p, const dt_clock *clock) {
 }
 
 int dt__preload_is_stale(const dt__preload *p, const dt_clock *clock) {
-  return p && dt__preload_age_days(p, clock) > DT__PRELOAD_STALE_DAYS;
+  return p && dt__preload_age_days(p, clock) >= DT__PRELOAD_STALE_DAYS;
 }
 
 int dt__preload_apply_stale_policy(dt__preload *p, int disable,

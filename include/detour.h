@@ -138,16 +138,21 @@ DT_EXTERN const char *dt_err_class_name(dt_err_class c);
  * input, the cause and, where one is known, the fix. Functions taking a
  * dt_error * accept NULL. Value type. */
 #define DT_ERROR_MESSAGE_BYTES 1024
+#define DT_ERROR_HINT_BYTES 512
 typedef struct dt_error {
   int code;      /* the DT_E* the call returned; 0 before any error */
   size_t line;   /* 1-based input line of a parse error, else 0 */
   size_t column; /* 1-based column (byte) on that line, else 0 */
   size_t offset; /* byte offset of the problem in the input, else 0 */
   char message[DT_ERROR_MESSAGE_BYTES];
+  /* What the caller most likely meant or should do, when the library can
+   * tell ("did you mean http://a.test/?"); "" when it cannot. */
+  char hint[DT_ERROR_HINT_BYTES];
 } dt_error;
 
-/* The error as JSON: {"code": "EPARSE", "class": "usage", "message": "..."}
- * plus "line"/"column" when set. New string (dt_free). */
+/* The error as JSON: {"code": "EPARSE", "class": "usage", "message": "...",
+ * "hint": "..."|null} plus "line"/"column" when set. New string
+ * (dt_free). */
 DT_EXTERN char *dt_error_to_json(const dt_error *err);
 
 /* ------------------------------------------------------------------------ */
@@ -264,6 +269,20 @@ typedef struct dt_url dt_url; /* opaque, immutable once parsed */
  * exceeds DT_DEFAULT_MAX_URL_BYTES. */
 DT_EXTERN int dt_url_parse(dt_url **out, const char *input, size_t len,
                            const dt_url *base);
+/* dt_url_parse, saying why when INPUT does not parse: ERR's message names
+ * the input and the cause (the URL Standard's validation error, e.g. no
+ * scheme, a port over 65535, a byte a host cannot hold), ERR->column is
+ * the 1-based byte of INPUT the parser stopped at (0 when it cannot point
+ * at one: invalid UTF-8 before it) and ERR->hint a likely fix ("did you
+ * mean http://a.test/?", dt_url_missing_scheme). ERR may be NULL. */
+DT_EXTERN int dt_url_parse_err(dt_url **out, const char *input, size_t len,
+                               const dt_url *base, dt_error *err);
+/* When INPUT (NUL-terminated) reads as a host typed without a scheme —
+ * "a.test", "a.test:8080/x" (which the Standard parses as the scheme
+ * "a.test:"), "localhost:3000" — writes the http URL it most likely means
+ * into OUT (CAP bytes; its href, e.g. "http://a.test:8080/x") and returns 1;
+ * else 0. An address bar's guess; detour never navigates to it by itself. */
+DT_EXTERN int dt_url_missing_scheme(const char *input, char *out, size_t cap);
 DT_EXTERN void dt_url_free(dt_url *url);
 DT_EXTERN dt_url *dt_url_dup(const dt_url *url);
 
@@ -544,7 +563,8 @@ typedef struct dt_preload_info {
                              and answer "no HSTS" for their subtree */
 } dt_preload_info;
 DT_EXTERN void dt_preload_get_info(const dt_preload *p, dt_preload_info *out);
-/* Chromium stops using a list 70 days after it was built. */
+/* Chromium stops using its list once the build is 70 days old (stale:
+ * dt_preload_age_days >= 70; docs/hsts-rules.md rule 25). */
 #define DT_PRELOAD_STALE_DAYS 70
 /* Days since the list date by CLOCK (NULL: system); negative before it. */
 DT_EXTERN int64_t dt_preload_age_days(const dt_preload *p,
@@ -637,6 +657,9 @@ typedef struct dt_hsts_decision {
   int64_t observed_ms; /* dynamic: when the header was noted */
   char list_date[11];  /* preload: the list's date */
 } dt_hsts_decision;
+/* A Known HSTS Host decision as a synthetic hop's "reason" object
+ * (docs/json-output.md), or "null" when D is not known. New string. */
+DT_EXTERN char *dt_hsts_decision_to_json(const dt_hsts_decision *d);
 
 /* What a response's Strict-Transport-Security field did (RFC 6797 §8.1). */
 typedef enum dt_sts_outcome {
@@ -806,9 +829,17 @@ DT_EXTERN const char *dt_chain_final_url(const dt_chain *chain); /* or NULL
                                                                     on error */
 DT_EXTERN int dt_chain_error(const dt_chain *chain); /* 0 or DT_E* */
 DT_EXTERN const char *dt_chain_error_message(const dt_chain *chain);
-/* The context's warnings when the navigation ended (a store that could not
- * be loaded or saved, a stale preload list, ...): the I-th, or NULL. A
- * run that must not pass unprotected checks these (JSON "warnings"). */
+/* What to try for the chain's error, when detour can tell (a URL typed
+ * without a scheme, a name that does not resolve, a port nothing listens
+ * on, a server without TLS 1.2 or 1.3, a certificate for another name), or
+ * NULL. Lives with the chain. */
+DT_EXTERN const char *dt_chain_error_hint(const dt_chain *chain);
+/* The warnings of this navigation: the context's when it ended (a store
+ * that could not be loaded or saved, ...) and the preload list's age when
+ * it could have changed an answer (a stale list's entry decided a hop, or
+ * a stale list disabled by preload_disable_stale had an entry for a hop's
+ * host): the I-th, or NULL. A run that must not pass unprotected checks
+ * these (JSON "warnings"). */
 DT_EXTERN const char *dt_chain_warning(const dt_chain *chain, size_t i);
 DT_EXTERN void dt_chain_free(dt_chain *chain);
 
@@ -906,7 +937,7 @@ typedef struct dt_ctx_options {
   const void *preload_blob;
   size_t preload_blob_len;
   int no_preload;
-  int preload_disable_stale; /* 1 → a list older than 70 days is unused */
+  int preload_disable_stale; /* 1 → a list 70 days old or more is unused */
   /* Another context on the same loop whose TLS configuration (trust
    * anchors, session cache) and preload list this one shares, when its
    * ca_file and insecure are the same: one CA parse for many contexts. The
@@ -1006,9 +1037,15 @@ typedef void (*dt_trace_cb)(char dir, const char *data, size_t len,
                             void *user_data);
 DT_EXTERN void dt_ctx_set_trace(dt_ctx *ctx, dt_trace_cb cb, void *user_data);
 /* Warnings about the context's set-up and its store (an unusable HSTS store
- * file with the path, cause and fix; a stale preload list): the i-th, or
+ * file with the path, cause and fix): the i-th, or
  * NULL past the last. Static until dt_ctx_close. */
 DT_EXTERN const char *dt_ctx_warning(const dt_ctx *ctx, size_t i);
+/* The preload list the context uses (NULL: none), for its date and age
+ * (dt_preload_get_info, dt_preload_age_days); the context's reference,
+ * valid while the context lives. A stale list is no warning of the
+ * context's: a chain carries one when the list's age could have changed
+ * its answer (dt_chain_warning; docs/cli.md). */
+DT_EXTERN const dt_preload *dt_ctx_preload(const dt_ctx *ctx);
 /* The profile in use ("chromium", "fetch", "firefox"). */
 DT_EXTERN const char *dt_ctx_profile(const dt_ctx *ctx);
 /* The context's HSTS store, to list and manage as a browser's "domain
@@ -1191,6 +1228,9 @@ typedef struct dt_text_options {
   int chains;    /* dt_audit_result_to_text_ex: every chain the audit made,
                     hop by hop as dt_chain_to_text_ex prints it, after the
                     findings */
+  int no_error;  /* dt_chain_to_text_ex: leave out the lines that say the
+                    chain's error and its hint, for a caller that says them
+                    itself (the CLI: once, on stderr) */
 } dt_text_options;
 DT_EXTERN void dt_text_options_init(dt_text_options *opt); /* plain */
 
@@ -1243,8 +1283,9 @@ typedef struct dt_audit_options {
 DT_EXTERN void dt_audit_options_init(dt_audit_options *opt);
 
 /* 0, DT_EINVAL (no loop, a bad override or profile: ERR says which),
- * DT_ENOMEM. Warnings about the set-up (a stale preload list) are
- * dt_audit_warning's. */
+ * DT_ENOMEM. Warnings about the set-up are dt_audit_warning's; a stale
+ * preload list is said by the chain whose answer its age could have
+ * changed (dt_chain_warning). */
 DT_EXTERN int dt_audit_new(dt_audit **out, const dt_audit_options *opt,
                            dt_error *err);
 DT_EXTERN const char *dt_audit_warning(const dt_audit *a, size_t i);

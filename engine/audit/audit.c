@@ -444,16 +444,8 @@ static int open_preload(dt_audit *a, const dt_ctx_options *o, dt_error *err) {
     warn(a, "%s; the list is not used", e.message);
     return 0;
   }
-  int64_t age = dt_preload_age_days(a->preload, &o->clock);
-  if (age > DT_PRELOAD_STALE_DAYS) {
-    dt_preload_info info;
-    dt_preload_get_info(a->preload, &info);
-    warn(a, "the HSTS preload list is %lld days old (list date %s); %s",
-         (long long)age, info.list_date,
-         o->preload_disable_stale
-             ? "it is disabled (stale list policy)"
-             : "still enforcing it (rebuild detour for a fresh list)");
-  }
+  /* A stale list is said by the browser chain whose answer it could have
+   * changed (dt_chain_warning), not for every audit. */
   return 0;
 }
 

@@ -109,3 +109,75 @@ int dt_ctx_hsts_upgrade(dt_ctx *ctx, const char *url, char **upgraded) {
   dt_url_free(u);
   return rc;
 }
+
+/* ---- the list's age, where it mattered ----------------------------------
+ * Chromium stops using its static HSTS data once the build is 70 days old
+ * (net/http/transport_security_state.cc, IsBuildTimely: timely while
+ * (now - build time).InDays() < 70; GetStaticSTSState returns nothing
+ * otherwise). detour keeps enforcing a stale list by default
+ * (docs/decisions.md, "A stale preload list") and says so only on a chain
+ * whose answer the age could have changed: a navigation that never asked
+ * the list about a host it has an entry for would be the same with a
+ * fresh list (one without the entry aside), so a warning there is noise. */
+
+static int list_stale(dt_ctx *ctx) {
+  return ctx->preload &&
+         dt__preload_is_stale(dt__preload_of(ctx->preload), &ctx->clock);
+}
+
+void dt__preload_watch_note(dt_ctx *ctx, dt__preload_watch *w,
+                            const dt_hsts_decision *d, size_t hop,
+                            int cert_fatal) {
+  if (w->hop || !list_stale(ctx)) return;
+  if (d->known && d->source == DT_HSTS_SOURCE_PRELOAD) {
+    w->hop = hop;
+    w->how = cert_fatal ? 3 : 1;
+    snprintf(w->entry, sizeof w->entry, "%s", d->entry);
+    return;
+  }
+  /* Disabled by the policy: would the list have decided? */
+  if (cert_fatal || d->known || !d->why || strcmp(d->why, "disabled-stale"))
+    return;
+  dt__preload_match m;
+  if (dt__preload_lookup(dt__preload_of(ctx->preload), d->host, strlen(d->host),
+                         ctx->profile->preload_rule, &m)) {
+    w->hop = hop;
+    w->how = 2;
+    snprintf(w->entry, sizeof w->entry, "%s", m.name);
+  }
+}
+
+/* Both ways to a newer list, in every warning about its age. */
+#define NEWER_LIST                                                             \
+  "For a newer list: `detour preload compile "                                 \
+  "transport_security_state_static.json -o list.bin` and --preload-file "      \
+  "list.bin, or build detour with "                                            \
+  "-DDETOUR_PRELOAD_SOURCE=transport_security_state_static.json "              \
+  "(docs/preload-format.md)."
+
+void dt__preload_watch_warning(dt_ctx *ctx, const dt__preload_watch *w,
+                               int chain_err, char *out, size_t cap) {
+  out[0] = '\0';
+  if (!w->hop || !ctx->preload) return;
+  if (w->how == 3 && chain_err != DT_EHSTS_CERT) return;
+  dt_preload_info info;
+  dt_preload_get_info(ctx->preload, &info);
+  long long age = (long long)dt_preload_age_days(ctx->preload, &ctx->clock);
+  char said[256];
+  if (w->how == 1)
+    snprintf(said, sizeof said, "upgraded hop %zu to https", w->hop);
+  else if (w->how == 2)
+    snprintf(said, sizeof said,
+             "was not used for hop %zu, which went out over http: the list "
+             "is disabled past Chromium's 70 days (--disable-stale-preload)",
+             w->hop);
+  else
+    snprintf(said, sizeof said,
+             "made the certificate error on hop %zu fatal (RFC 6797 §8.4)",
+             w->hop);
+  snprintf(out, cap,
+           "the HSTS preload list is %lld days old (list date %s; Chromium "
+           "stops using its list at 70 days): its entry %s %s%s. " NEWER_LIST,
+           age, info.list_date, w->entry, said,
+           w->how == 2 ? "" : ", and a newer list may no longer have it");
+}

@@ -78,6 +78,7 @@ struct dt_nav {
   dt__redirect_out out;
   int64_t expected;           /* Content-Length of the final body, or -1 */
   struct dt_nav *prev, *next; /* the context's navigations in flight */
+  dt__preload_watch pw;       /* the list's age, where it mattered */
 };
 typedef struct dt_nav nav;
 
@@ -96,6 +97,7 @@ static void nav_closed(uv_handle_t *h) {
   dt_chain *chain = n->chain;
   dt_fetch_cb cb = n->cb;
   void *ud = n->ud;
+  dt__preload_watch pw = n->pw;
   unlink_nav(n);
   dt__redirect_cleanup(&n->st);
   dt__cookie_nav_free(&n->cn);
@@ -110,9 +112,13 @@ static void nav_closed(uv_handle_t *h) {
    * the store is armed (hsts_save_delay_ms). */
   dt__ctx_hsts_settle(ctx);
   /* What the caller must not miss (a store that could not be loaded or
-   * saved: this run was not protected as the next will assume). */
+   * saved: this run was not protected as the next will assume; a stale
+   * preload list that decided a hop). */
   for (size_t i = 0; dt_ctx_warning(ctx, i); i++)
     dt__chain_add_warning(chain, dt_ctx_warning(ctx, i));
+  char age[1400];
+  dt__preload_watch_warning(ctx, &pw, dt_chain_error(chain), age, sizeof age);
+  if (age[0]) dt__chain_add_warning(chain, age);
   cb(chain, ud);
   dt__ctx_unref(ctx);
 }
@@ -142,6 +148,16 @@ static void fail(nav *n, int err, const char *msg) {
 }
 
 static void step(nav *n);
+
+/* A URL of the request that does not parse: the parser's why and hint
+ * (dt_url_parse_err), WHOSE naming which URL ("the initiator ") or
+ * NULL for the URL itself. */
+static void fail_why(nav *n, const dt_error *e, const char *whose) {
+  dt__chain_set_error(n->chain, e->code, "%s%s", whose ? whose : "",
+                      e->message);
+  if (e->hint[0]) dt__chain_set_hint(n->chain, e->code, "%s", e->hint);
+  finish(n);
+}
 
 /* The decision's steps become the hop's record (output/ makes the note and
  * the --explain lines from them). */
@@ -651,7 +667,10 @@ static void step(nav *n) {
     dt_hsts_decision d;
     const dt__identity_out *iop =
         n->ctx->identity == DT_IDENTITY_MINIMAL ? NULL : &io;
-    if (dt__hsts_decide(n->ctx, rq.url, &d)) {
+    int upgrade = dt__hsts_decide(n->ctx, rq.url, &d);
+    dt__preload_watch_note(n->ctx, &n->pw, &d, dt_chain_hop_count(n->chain) + 1,
+                           0);
+    if (upgrade) {
       int rc = internal_hop(n, &rq, fields, field_count, iop, DT__INTERNAL_HSTS,
                             NULL, 0, &d);
       if (rc) {
@@ -728,6 +747,9 @@ static void step(nav *n) {
     dt_hsts_decision known;
     o.hsts_host = strcmp(dt_url_scheme(rq.url), "https") == 0 &&
                   dt__hsts_host_known(n->ctx, rq.url, &known);
+    if (o.hsts_host)
+      dt__preload_watch_note(n->ctx, &n->pw, &known,
+                             dt_chain_hop_count(n->chain), 1);
     n->verdict = DT__REDIRECT_FINAL;
     o.exact_fields = n->ctx->identity != DT_IDENTITY_MINIMAL;
     rc = dt__client_send(
@@ -813,15 +835,17 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
   }
   /* A bad first URL is a chain with the error, like any other failure. */
   dt_url *url = NULL, *initiator = NULL;
-  int rc = dt_url_parse(&url, rq->url, strlen(rq->url), NULL);
+  dt_error ue = {0};
+  int rc = dt_url_parse_err(&url, rq->url, strlen(rq->url), NULL, &ue);
   if (rc) {
-    fail(n, rc, rc == DT_EURL ? "the URL could not be parsed" : NULL);
+    fail_why(n, &ue, NULL);
     return 0;
   }
-  if (rq->initiator && (rc = dt_url_parse(&initiator, rq->initiator,
-                                          strlen(rq->initiator), NULL)) != 0) {
+  if (rq->initiator &&
+      (rc = dt_url_parse_err(&initiator, rq->initiator, strlen(rq->initiator),
+                             NULL, &ue)) != 0) {
     dt_url_free(url);
-    fail(n, rc, "the --initiator URL could not be parsed");
+    fail_why(n, &ue, "the initiator ");
     return 0;
   }
   dt__redirect_params p = {
@@ -858,6 +882,9 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
          : rc == DT_EBADPORT
              ? "the port is on Fetch's bad port list (Fetch §2.9)"
              : NULL);
+    char guess[DT_ERROR_HINT_BYTES - 32];
+    if (rc == DT_ESCHEME && dt_url_missing_scheme(rq->url, guess, sizeof guess))
+      dt__chain_set_hint(n->chain, rc, "did you mean %s?", guess);
     return 0;
   }
   step(n);

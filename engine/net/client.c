@@ -52,6 +52,7 @@ struct dt__client {
   phase ph;
   int err;
   char msg[600];
+  char hint[1200]; /* what to try, when the cause tells (the chain's hint) */
   /* target */
   dt_url *url;
   char method[32];
@@ -148,7 +149,10 @@ static void finish(req *r, int err) {
              where_addr(r), r->msg);
     hop->error = err;
     hop->error_message = dt__chain_strdup(r->chain, why);
-    if (!r->opts.soft_fail) dt__chain_set_error(r->chain, err, "%s", why);
+    if (!r->opts.soft_fail) {
+      dt__chain_set_error(r->chain, err, "%s", why);
+      if (r->hint[0]) dt__chain_set_hint(r->chain, err, "%s", r->hint);
+    }
     dt__ctx_tracef(r->ctx, "error %s: %s", dt_err_name(err), r->msg);
   }
   if (r->conn) {
@@ -508,6 +512,16 @@ static void conn_tls(dt__conn *c, int err, const char *msg) {
          msg, r->host, dt__tls_backend());
     return;
   }
+  if (err == DT_ETLS_OBSOLETE)
+    snprintf(r->hint, sizeof r->hint,
+             "the server must offer TLS 1.2 or TLS 1.3 (nginx: ssl_protocols "
+             "TLSv1.2 TLSv1.3;); no browser connects to it as it is");
+  else if (err == DT_ECERT_NAME)
+    snprintf(r->hint, sizeof r->hint,
+             "the server's certificate does not name %s: it must present "
+             "one whose subjectAltName covers %s (and pick it by SNI), or "
+             "use a name the certificate covers",
+             r->host, r->host);
   if (err) {
     fail(r, err, "%s (host %s)%s", msg, r->host,
          err == DT_ETLS_OBSOLETE
@@ -548,6 +562,11 @@ static void conn_connected(dt__conn *c, int status) {
       start_connect(r);
       return;
     }
+    if (status == UV_ECONNREFUSED)
+      snprintf(r->hint, sizeof r->hint,
+               "nothing accepts connections at %s: is the server running, "
+               "and listening on port %d?",
+               c->remote, r->cport);
     fail(r, DT_ECONNECT, "connect failed: %s (%s)", uv_strerror(status),
          uv_err_name(status));
     return;
@@ -613,6 +632,18 @@ static void on_resolved(uv_getaddrinfo_t *g, int status, struct addrinfo *ai) {
   }
   dt__hop_timing(r->hop)->dns_ms = ms_since(r->t_phase);
   if (status) {
+    if (status == UV_EAI_NONAME || status == UV_EAI_NODATA)
+      snprintf(r->hint, sizeof r->hint,
+               "%s has no address in DNS: check the name's spelling; for a "
+               "server that is not in DNS yet, give its address with "
+               "--resolve %s:%d:ADDRESS",
+               r->chost, r->chost, r->cport);
+    else if (status == UV_EAI_AGAIN)
+      snprintf(r->hint, sizeof r->hint,
+               "no answer from DNS for %s (is the resolver reachable?); to "
+               "reach the server without DNS, give its address with "
+               "--resolve %s:%d:ADDRESS",
+               r->chost, r->chost, r->cport);
     fail(r, DT_EDNS, "cannot resolve %s: %s", r->chost, uv_strerror(status));
     uv_freeaddrinfo(ai);
     return;

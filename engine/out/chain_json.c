@@ -68,7 +68,7 @@ static void timing_json(dt__jw *w, const dt_hop_timing *t) {
   dt__jw_obj_close(w);
 }
 
-static void error_json(dt__jw *w, int err, const char *m);
+static void error_json(dt__jw *w, int err, const char *m, const char *hint);
 
 static void hop_json(dt__jw *w, const dt_hop *h) {
   dt__jw_obj_open(w);
@@ -209,11 +209,11 @@ static void hop_json(dt__jw *w, const dt_hop *h) {
   }
   dt__jw_arr_close(w);
   dt__jw_key(w, "error"); /* the hop's own: docs/json-output.md */
-  error_json(w, h->error, h->error_message);
+  error_json(w, h->error, h->error_message, NULL);
   dt__jw_obj_close(w);
 }
 
-static void error_json(dt__jw *w, int err, const char *m) {
+static void error_json(dt__jw *w, int err, const char *m, const char *hint) {
   if (!err) {
     dt__jw_null(w);
     return;
@@ -225,11 +225,14 @@ static void error_json(dt__jw *w, int err, const char *m) {
   dt__jw_str(w, dt_err_class_name(dt_err_class_of(err)));
   dt__jw_key(w, "message");
   dt__jw_str(w, m ? m : dt_strerror(err));
+  dt__jw_key(w, "hint");
+  dt__jw_str(w, hint); /* null when there is none */
   dt__jw_obj_close(w);
 }
 
 void dt__chain_error_json(dt__jw *w, const dt_chain *chain) {
-  error_json(w, dt_chain_error(chain), dt_chain_error_message(chain));
+  error_json(w, dt_chain_error(chain), dt_chain_error_message(chain),
+             dt_chain_error_hint(chain));
 }
 
 char *dt_chain_to_json(const dt_chain *chain) {

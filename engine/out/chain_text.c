@@ -127,7 +127,7 @@ char *dt_chain_to_text_ex(const dt_chain *chain, const dt_text_options *opt) {
   for (size_t i = 0; i < n; i++)
     hop_line(&b, color, i, dt_chain_hop(chain, i));
   int err = dt_chain_error(chain);
-  if (err) {
+  if (err && !o.no_error) {
     const char *m = dt_chain_error_message(chain);
     dt__style_on(&b, color, DT_STYLE_ERROR);
     dt__buf_printf(&b, "error: %s: ", dt_err_name(err));
@@ -135,7 +135,12 @@ char *dt_chain_to_text_ex(const dt_chain *chain, const dt_text_options *opt) {
     dt__buf_put_escaped(&b, m ? m : dt_strerror(err));
     dt__style_off(&b, color);
     dt__buf_str(&b, "\n");
-  } else if (n > 0) {
+    if (dt_chain_error_hint(chain)) {
+      dt__buf_str(&b, "hint: ");
+      dt__buf_put_escaped(&b, dt_chain_error_hint(chain));
+      dt__buf_str(&b, "\n");
+    }
+  } else if (!err && n > 0) {
     const dt_hop *h = dt_chain_hop(chain, n - 1);
     dt__buf_str(&b, "final: ");
     status_part(&b, color, h);
@@ -221,6 +226,11 @@ char *dt_chain_to_explain(const dt_chain *chain) {
     dt__buf_printf(&b, "\nresult: error %s: ", dt_err_name(err));
     dt__buf_put_escaped(&b, dt_chain_error_message(chain));
     dt__buf_printf(&b, "\n");
+    if (dt_chain_error_hint(chain)) {
+      dt__buf_str(&b, "hint: ");
+      dt__buf_put_escaped(&b, dt_chain_error_hint(chain));
+      dt__buf_str(&b, "\n");
+    }
   } else {
     dt__buf_printf(&b, "\nresult: ");
     dt__buf_put_escaped(&b, dt_chain_final_url(chain));

@@ -286,8 +286,12 @@ char *dt_chain_to_har(const dt_chain *chain) {
     dt__jw_obj_open(&w);
     dt__jw_key(&w, "code");
     dt__jw_str(&w, dt_err_name(err));
+    dt__jw_key(&w, "class");
+    dt__jw_str(&w, dt_err_class_name(dt_err_class_of(err)));
     dt__jw_key(&w, "message");
     dt__jw_str(&w, m ? m : dt_strerror(err));
+    dt__jw_key(&w, "hint");
+    dt__jw_str(&w, dt_chain_error_hint(chain));
     dt__jw_obj_close(&w);
   }
   dt__jw_obj_close(&w);

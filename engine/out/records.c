@@ -122,6 +122,17 @@ char *dt_hsts_store_to_json(dt_hsts_store *s) {
   return finish(&w);
 }
 
+char *dt_hsts_decision_to_json(const dt_hsts_decision *d) {
+  if (!d) return NULL;
+  dt__jw w;
+  dt__jw_init(&w, 0);
+  if (d->known)
+    dt__decision_json(&w, d);
+  else
+    dt__jw_null(&w);
+  return finish(&w);
+}
+
 char *dt_hsts_match_to_json(const dt_hsts_match *m) {
   if (!m) return NULL;
   dt__jw w;
@@ -179,6 +190,9 @@ char *dt_sts_result_to_json(const dt_sts_result *r, const char *value,
     dt__jw_obj_open(&w);
     dt__jw_key(&w, "code");
     dt__jw_str(&w, r->code);
+    /* a rejected value is EPARSE's class: hsts parse exits with it */
+    dt__jw_key(&w, "class");
+    dt__jw_str(&w, dt_err_class_name(dt_err_class_of(DT_EPARSE)));
     dt__jw_key(&w, "message");
     dt__jw_str(&w, r->message);
     dt__jw_key(&w, "offset");
@@ -218,7 +232,7 @@ char *dt_preload_info_to_json(const dt_preload *p, const dt_clock *clock) {
   dt__jw_key(&w, "age_days");
   dt__jw_int(&w, age);
   dt__jw_key(&w, "stale");
-  dt__jw_bool(&w, age > DT_PRELOAD_STALE_DAYS);
+  dt__jw_bool(&w, age >= DT_PRELOAD_STALE_DAYS);
   dt__jw_key(&w, "source");
   dt__jw_str(&w, in.embedded ? "embedded" : "file");
   dt__jw_obj_close(&w);
@@ -299,6 +313,8 @@ char *dt_error_to_json(const dt_error *err) {
   dt__jw_str(&w, dt_err_class_name(dt_err_class_of(err->code)));
   dt__jw_key(&w, "message");
   dt__jw_str(&w, err->message[0] ? err->message : dt_strerror(err->code));
+  dt__jw_key(&w, "hint");
+  dt__jw_str(&w, err->hint[0] ? err->hint : NULL);
   if (err->line) {
     dt__jw_key(&w, "line");
     dt__jw_uint(&w, err->line);

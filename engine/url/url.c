@@ -213,13 +213,34 @@ static int set_host(rec *r, const dt__sb *buf, int not_special) {
   return rc;
 }
 
+/* Where and why the parse failed, for dt_url_parse_err (url_why.c): the
+ * first failure is kept; AT is a byte of the preprocessed input. */
+static int why_fail(dt__url_why *w, dt__url_why_code code, size_t at) {
+  if (w && w->code == DT__URL_WHY_NONE) {
+    w->code = code;
+    w->at = at;
+  }
+  return DT_EURL;
+}
+
+/* A host that did not parse (BUF, starting at byte START): the first byte
+ * a host cannot hold, when there is one, else the host's first byte. */
+static void host_fail(dt__url_why *w, const dt__sb *buf, size_t start,
+                      int not_special) {
+  size_t bad = dt__host_bad_byte(dt__sb_cstr(buf), buf->len, not_special);
+  if (bad < buf->len)
+    why_fail(w, DT__URL_WHY_HOST_CODE_POINT, start + bad);
+  else
+    why_fail(w, DT__URL_WHY_HOST_INVALID, start);
+}
+
 /* The basic URL parser (URL Standard §4.4). IN is already sanitized UTF-8
  * with tabs/newlines removed (and, without a URL to modify, C0/space
  * trimmed). R is the URL to fill or modify; B the base (or NULL); OVR the
  * state override (ST_NONE for none). Returns 0, DT_EURL (the Standard's
  * failure), DT_ENOMEM or DT_ELIMIT_URL. */
 static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
-                       state ovr) {
+                       state ovr, dt__url_why *why) {
   state st = ovr ? ovr : ST_SCHEME_START;
   dt__sb buf = {0};
   int at_seen = 0, inside_brackets = 0, password_seen = 0, port_n = 0;
@@ -295,7 +316,7 @@ static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
       break;
     case ST_NO_SCHEME:
       if (b == NULL || (b->opaque_path && c != '#')) {
-        rc = DT_EURL;
+        rc = why_fail(why, DT__URL_WHY_NO_SCHEME, 0);
         goto done;
       } else if (b->opaque_path && c == '#') {
         sb_copy(&r->scheme, &b->scheme);
@@ -404,7 +425,7 @@ static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
       } else if (c == -1 || c == '/' || c == '?' || c == '#' ||
                  (special && c == '\\')) {
         if (at_seen && buf.len == 0) {
-          rc = DT_EURL; /* host-missing */
+          rc = why_fail(why, DT__URL_WHY_HOST_MISSING, p);
           goto done;
         }
         p -= buf.len + 1;
@@ -421,18 +442,21 @@ static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
         st = ST_FILE_HOST;
       } else if (c == ':' && !inside_brackets) {
         if (buf.len == 0 || ovr == ST_HOSTNAME) {
-          rc = DT_EURL;
+          rc = why_fail(why, DT__URL_WHY_HOST_MISSING, p);
           goto done;
         }
         rc = set_host(r, &buf, !special);
-        if (rc) goto done;
+        if (rc) {
+          host_fail(why, &buf, p - buf.len, !special);
+          goto done;
+        }
         dt__sb_clear(&buf);
         st = ST_PORT;
       } else if (c == -1 || c == '/' || c == '?' || c == '#' ||
                  (special && c == '\\')) {
         p--;
         if (special && buf.len == 0) {
-          rc = DT_EURL;
+          rc = why_fail(why, DT__URL_WHY_HOST_MISSING, p + 1);
           goto done;
         }
         if (ovr && buf.len == 0 && (rec_has_credentials(r) || r->port >= 0)) {
@@ -440,7 +464,10 @@ static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
           goto done;
         }
         rc = set_host(r, &buf, !special);
-        if (rc) goto done;
+        if (rc) {
+          host_fail(why, &buf, p + 1 - buf.len, !special);
+          goto done;
+        }
         dt__sb_clear(&buf);
         st = ST_PATH_START;
         if (ovr) goto done;
@@ -460,7 +487,7 @@ static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
                  (special && c == '\\') || ovr) {
         if (port_n > 0) {
           if (port_v > 65535) {
-            rc = DT_EURL;
+            rc = why_fail(why, DT__URL_WHY_PORT_RANGE, p - (size_t)port_n);
             goto done;
           }
           /* The scheme's default port is stored as no port. */
@@ -477,7 +504,7 @@ static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
         st = ST_PATH_START;
         p--;
       } else {
-        rc = DT_EURL;
+        rc = why_fail(why, DT__URL_WHY_PORT_INVALID, p);
         goto done;
       }
       break;
@@ -552,7 +579,10 @@ static int basic_parse(const char *in, size_t len, const rec *b, rec *r,
           st = ST_PATH_START;
         } else {
           rc = set_host(r, &buf, !special);
-          if (rc) goto done;
+          if (rc) {
+            host_fail(why, &buf, p + 1 - buf.len, !special);
+            goto done;
+          }
           if (str_eq(dt__sb_cstr(&r->host), "localhost")) {
             dt__sb_clear(&r->host);
             r->host_kind = DT_HOST_NONE;
@@ -723,7 +753,7 @@ static int origin_of(const rec *r, dt__sb *o) {
     size_t n = 0;
     if (preprocess(r->path.p ? r->path.p : "", r->path.len, 1, &in, &n) == 0) {
       rec inner = {.port = -1};
-      if (basic_parse(in, n, NULL, &inner, ST_NONE) == 0) {
+      if (basic_parse(in, n, NULL, &inner, ST_NONE, NULL) == 0) {
         const char *is = dt__sb_cstr(&inner.scheme);
         if (str_eq(is, "http") || str_eq(is, "https")) {
           tuple_origin(&inner, o);
@@ -854,6 +884,11 @@ static int preprocess(const char *in, size_t len, int trim, char **out,
 
 int dt_url_parse(dt_url **out, const char *input, size_t len,
                  const dt_url *base) {
+  return dt__url_parse_why(out, input, len, base, NULL);
+}
+
+int dt__url_parse_why(dt_url **out, const char *input, size_t len,
+                      const dt_url *base, dt__url_why *why) {
   if (out == NULL) return DT_EINVAL;
   *out = NULL;
   if (input == NULL && len > 0) return DT_EINVAL;
@@ -864,7 +899,7 @@ int dt_url_parse(dt_url **out, const char *input, size_t len,
   if (rc) return rc;
   rec b, r = {.port = -1};
   if (base) rec_from_url(base, &b);
-  rc = basic_parse(s, n, base ? &b : NULL, &r, ST_NONE);
+  rc = basic_parse(s, n, base ? &b : NULL, &r, ST_NONE, why);
   if (rc == 0) {
     *out = url_build(&r, &rc);
     if (*out != NULL) rc = 0;
@@ -982,7 +1017,7 @@ dt_url *dt_url_with(const dt_url *url, dt_url_part part, const char *value) {
     memcpy(v2, v, n);
     v2[n] = ':';
     v2[n + 1] = '\0';
-    rc = basic_parse(v2, n + 1, NULL, &r, ST_SCHEME_START);
+    rc = basic_parse(v2, n + 1, NULL, &r, ST_SCHEME_START, NULL);
     free(v2);
     break;
   }
@@ -999,33 +1034,33 @@ dt_url *dt_url_with(const dt_url *url, dt_url_part part, const char *value) {
   case DT_URL_HOSTNAME:
     if (r.opaque_path) break;
     rc = basic_parse(v, n, NULL, &r,
-                     part == DT_URL_HOST ? ST_HOST : ST_HOSTNAME);
+                     part == DT_URL_HOST ? ST_HOST : ST_HOSTNAME, NULL);
     break;
   case DT_URL_PORT:
     if (cannot_have_port) break;
     if (n == 0)
       r.port = -1;
     else
-      rc = basic_parse(v, n, NULL, &r, ST_PORT);
+      rc = basic_parse(v, n, NULL, &r, ST_PORT, NULL);
     break;
   case DT_URL_PATHNAME:
     if (r.opaque_path) break;
     dt__sb_clear(&r.path);
-    rc = basic_parse(v, n, NULL, &r, ST_PATH_START);
+    rc = basic_parse(v, n, NULL, &r, ST_PATH_START, NULL);
     break;
   case DT_URL_SEARCH:
     dt__sb_clear(&r.query);
     r.has_query = n > 0;
     if (n > 0)
-      rc =
-          basic_parse(v + (v[0] == '?'), n - (v[0] == '?'), NULL, &r, ST_QUERY);
+      rc = basic_parse(v + (v[0] == '?'), n - (v[0] == '?'), NULL, &r, ST_QUERY,
+                       NULL);
     break;
   case DT_URL_HASH:
     dt__sb_clear(&r.frag);
     r.has_frag = n > 0;
     if (n > 0)
       rc = basic_parse(v + (v[0] == '#'), n - (v[0] == '#'), NULL, &r,
-                       ST_FRAGMENT);
+                       ST_FRAGMENT, NULL);
     break;
   default:
     rc = DT_EINVAL; /* origin has no setter */

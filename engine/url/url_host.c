@@ -344,6 +344,16 @@ static int forbidden_domain(unsigned char c) {
   return forbidden_host(c) || c < 0x20 || c == '%' || c == 0x7f;
 }
 
+size_t dt__host_bad_byte(const char *in, size_t len, int not_special) {
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)in[i];
+    /* '%' may start a percent-encoded byte, decoded before the check */
+    if (not_special ? forbidden_host(c) : forbidden_domain(c) && c != '%')
+      return i;
+  }
+  return len;
+}
+
 static void put_lower(dt__sb *out, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     char c = s[i];

@@ -59,4 +59,30 @@ char *dt__utf8_sanitize(const char *in, size_t len, size_t *out_len);
 int dt__host_parse(const char *in, size_t len, int not_special, dt__sb *out,
                    dt_host_kind *kind);
 
+/* Why a parse failed and where (dt_url_parse_err, url_why.c): the URL
+ * Standard's validation error that made it fail, and the byte of the
+ * preprocessed input (C0/space trimmed, tabs and newlines removed) the
+ * parser stopped at. */
+typedef enum dt__url_why_code {
+  DT__URL_WHY_NONE = 0,
+  DT__URL_WHY_NO_SCHEME,       /* missing-scheme-non-relative-URL */
+  DT__URL_WHY_HOST_MISSING,    /* host-missing */
+  DT__URL_WHY_HOST_CODE_POINT, /* host-invalid-code-point, domain-invalid-
+                                  code-point */
+  DT__URL_WHY_HOST_INVALID,    /* an IPv4, IPv6 or IDNA failure */
+  DT__URL_WHY_PORT_RANGE,      /* port-out-of-range */
+  DT__URL_WHY_PORT_INVALID     /* port-invalid */
+} dt__url_why_code;
+typedef struct dt__url_why {
+  dt__url_why_code code;
+  size_t at;
+} dt__url_why;
+/* dt_url_parse that also says why it failed (WHY may be NULL). */
+int dt__url_parse_why(dt_url **out, const char *input, size_t len,
+                      const dt_url *base, dt__url_why *why);
+/* The first byte of IN (LEN bytes) that a host cannot hold (a forbidden
+ * host code point; for a special scheme's host also a forbidden domain
+ * code point), or LEN when there is none. */
+size_t dt__host_bad_byte(const char *in, size_t len, int not_special);
+
 #endif

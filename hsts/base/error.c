@@ -60,6 +60,7 @@ void dt__error_clear(dt_error *err) {
 int dt__vfail(dt_error *err, int code, const char *fmt, va_list ap) {
   if (!err) return code;
   err->code = code;
+  err->hint[0] = '\0'; /* a hint belongs to the failure it came with */
   if (fmt)
     vsnprintf(err->message, sizeof err->message, fmt, ap);
   else
@@ -86,4 +87,12 @@ int dt__fail_at(dt_error *err, int code, size_t line, size_t column,
     err->column = column;
   }
   return code;
+}
+
+void dt__hint(dt_error *err, const char *fmt, ...) {
+  if (!err) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->hint, sizeof err->hint, fmt, ap);
+  va_end(ap);
 }

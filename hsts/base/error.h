@@ -26,6 +26,13 @@ int dt__fail_at(dt_error *err, int code, size_t line, size_t column,
 #endif
     ;
 int dt__vfail(dt_error *err, int code, const char *fmt, va_list ap);
+/* Sets ERR's hint (after dt__fail, which clears it): what the caller most
+ * likely meant or should do. ERR may be NULL. */
+void dt__hint(dt_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 /* Clears ERR (may be NULL). */
 void dt__error_clear(dt_error *err);
 

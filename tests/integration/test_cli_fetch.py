@@ -320,11 +320,12 @@ class FetchTest(unittest.TestCase):
         for extra in (["--json"], ["--explain"], ["--har", "-"]):
             rc, out, err, js = run_detour(args[:-1] + extra + args[-1:], env=self.env)
             self.assertEqual(rc, 2, extra)
-            self.assertIn("-o - takes stdout", err)
-            if js is not None:  # --json: the usage error as a document
+            if js is not None:  # --json: the usage error as a document, only
                 self.assertEqual(js["error"]["class"], "usage")
                 self.assertIn("-o - takes stdout", js["error"]["message"])
+                self.assertEqual(err, "")
             else:
+                self.assertIn("-o - takes stdout", err)
                 self.assertEqual(out, "")
 
     def test_keep_alive_one_connection_for_two_requests(self):
@@ -681,7 +682,7 @@ class UrlCommandTest(unittest.TestCase):
         self.assertEqual(js["hostname"], "127.0.0.1")
         rc, _, err, _ = run_detour(["url", "http://[::1/"])
         self.assertEqual(rc, 3)
-        self.assertIn("could not be parsed", err)
+        self.assertIn("is not a URL: its host", err)
         rc, out, _, js = run_detour(["url", "--json", "http://[::1/"])
         self.assertEqual(rc, 3)
         self.assertIsNone(js["href"])

@@ -120,20 +120,23 @@ class HstsCli(unittest.TestCase):
 
     def test_json_errors_are_documents(self):
         """--json: a command that fails before it has a result still prints one
-        JSON document, the error, with the exit status's class."""
-        for args, rc_want, cls in ((["hsts", "--json", "add", "a b"], 2, "usage"),
-                                   (["hsts", "--json", "query", "127.0.0.1"], 2, "usage"),
-                                   (["hsts", "--json", "import", "/nonexistent", "--format",
-                                     "curl"], 11, "io"),
-                                   (["preload", "--json", "query", "10.0.0.1"], 2, "usage"),
-                                   (["url", "--json", "--base", "nope", "x"], 3, "url")):
+        JSON document, the error, with the exit status's class — and says it
+        there only (stderr stays silent: the error once, issue 19)."""
+        for args, rc_want, cls, code in (
+                (["hsts", "--json", "add", "a b"], 2, "usage", None),
+                (["hsts", "--json", "query", "127.0.0.1"], 2, "usage", None),
+                (["hsts", "--json", "import", "/nonexistent", "--format", "curl"], 11, "io",
+                 "EIO"),
+                (["preload", "--json", "query", "10.0.0.1"], 2, "usage", None),
+                (["url", "--json", "--base", "nope", "x"], 3, "url", "EURL")):
             rc, out, err, js = run_detour(args[:1] + ["--hsts-store", self.store] + args[1:]
                                           if args[0] == "hsts" else args, env=self.env)
             self.assertEqual(rc, rc_want, args)
             self.assertIsNotNone(js, (args, out))
             self.assertEqual(js["error"]["class"], cls)
-            self.assertIsNone(js["error"]["code"])
-            self.assertIn(js["error"]["message"], err)
+            self.assertEqual(js["error"]["code"], code, args)
+            self.assertTrue(js["error"]["message"])
+            self.assertEqual(err, "", args)
 
     def test_text_query_of_an_unknown_host(self):
         rc, out, err, _ = self.hsts("query", "nothing.example")
@@ -442,8 +445,10 @@ class FetchNotes(unittest.TestCase):
             f.write(b"\x00\xffnot a store at all\n")
         rc, js, err = self.fetch("https://a.test/sts")
         self.assertEqual(rc, 0)
-        self.assertIn(self.store, err)
-        self.assertIn("memory only", err)
+        # --json: the warning is the document's (stderr says it without)
+        self.assertEqual(err, "")
+        self.assertIn(self.store, js["warnings"][0])
+        self.assertIn("memory only", js["warnings"][0])
         with open(self.store, "rb") as f:  # never overwritten
             self.assertEqual(f.read(), b"\x00\xffnot a store at all\n")
 
@@ -452,7 +457,7 @@ class FetchNotes(unittest.TestCase):
         os.chmod(self.store, 0o666)
         rc, js, err = self.fetch("http://a.test/hello")
         self.assertEqual(rc, 0)
-        self.assertIn("world-writable", err)
+        self.assertIn("world-writable", js["warnings"][0])
         self.assertFalse(js["hops"][0]["synthetic"])  # its entries were not trusted
 
     def test_group_writable_or_foreign_store_refused(self):
@@ -463,7 +468,7 @@ class FetchNotes(unittest.TestCase):
         rc, js, err = self.fetch("http://a.test/hello")
         self.assertEqual(rc, 0)
         for want in (self.store, "group-writable", "chmod g-w"):
-            self.assertIn(want, err)
+            self.assertIn(want, js["warnings"][0])
         self.assertFalse(js["hops"][0]["synthetic"])
         os.chmod(self.store, 0o600)
         if os.geteuid() == 0:
@@ -471,7 +476,7 @@ class FetchNotes(unittest.TestCase):
             rc, js, err = self.fetch("http://a.test/hello")
             self.assertEqual(rc, 0)
             for want in (self.store, "another user (uid 65534", "chown"):
-                self.assertIn(want, err)
+                self.assertIn(want, js["warnings"][0])
             self.assertFalse(js["hops"][0]["synthetic"])
 
     def test_crlf_store_loads(self):

@@ -171,12 +171,16 @@ class PreloadCli(unittest.TestCase):
                 *self.fx.connect_to_args(["a.test"]), "--cacert", ca_file(), "http://a.test/"]
         rc, _, err, js = run_detour(args, env=self.env)
         self.assertEqual(rc, 0)
-        self.assertIn("days old", err)
+        # with --json the warning is the document's, not stderr's too
+        self.assertEqual(err, "")
+        self.assertEqual(len(js["warnings"]), 1, js["warnings"])
+        self.assertIn("days old", js["warnings"][0])
         self.assertTrue(js["hops"][0]["synthetic"])
 
     def test_stale_list_disabled_on_request(self):
-        """--disable-stale-preload: Chromium's rule (a list over 70 days old
-        is not used) for fetch and preload query; a fresh list still is."""
+        """--disable-stale-preload: Chromium's rule (a list 70 days old or
+        more is not used) for fetch and preload query; a fresh list still
+        is."""
         src = os.path.join(self.tmp.name, "list.json")
         old = os.path.join(self.tmp.name, "old2.bin")
         fresh = os.path.join(self.tmp.name, "fresh.bin")
@@ -217,8 +221,9 @@ class PreloadCli(unittest.TestCase):
                     *self.fx.connect_to_args(["a.test"]), "http://a.test/"]
             rc, out, err, js = run_detour(args, env=self.env)
             self.assertEqual(rc, 11, err)
-            self.assertIn(blob, err)
-            self.assertIn("--no-preload", err)
+            self.assertEqual(err, "")  # --json: said in the document only
+            self.assertIn(blob, js["error"]["message"])
+            self.assertIn("--no-preload", js["error"]["message"])
             self.assertEqual(js["error"]["class"], "io")
         self.assertEqual(self.fx.connections(), before)
         # The audit too: a named list it cannot use is an error, not an

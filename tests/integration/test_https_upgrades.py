@@ -229,7 +229,7 @@ class HttpsUpgrades(unittest.TestCase):
         os.chmod(path, 0o666)
         rc, _, err, js = run_detour(base[:1] + ["--no-hsts"] + base[1:])
         self.assertEqual(rc, 0, err)
-        self.assertIn("world-writable", err)
+        self.assertIn("world-writable", " ".join(js["warnings"]))
 
     def test_an_https_error_status_is_shown(self):
         rc, err, js, ev = self.fetch("http://miss.example.com/up/missing")

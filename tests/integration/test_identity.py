@@ -425,7 +425,7 @@ class Identity(unittest.TestCase):
                 rc, err, js, reqs = self.fetch(args, "https://a.test/id/page")
                 self.assertNotEqual(rc, 0)
                 self.assertEqual(reqs, [])
-                self.assertIn("CR", err)
+                self.assertIn("CR", js["error"]["message"])  # --json: said there
 
 
 if __name__ == "__main__":

@@ -531,10 +531,11 @@ int main(void) {
   CHECK_STR(info.list_date, "2026-06-01");
   CHECK_INT(strlen(info.checksum_hex), 16);
 
-  /* Freshness (Chromium's 70 days): day 70 is fresh, day 71 stale. */
-  int64_t now = (20605LL + 70) * 86400000LL + 3600000;
+  /* Freshness (Chromium's IsBuildTimely: timely while the age in whole
+   * days is < 70): day 69 is fresh, day 70 stale. */
+  int64_t now = (20605LL + 69) * 86400000LL + 3600000;
   dt_clock clk = {fixed_now, &now};
-  CHECK_INT(dt__preload_age_days(p, &clk), 70);
+  CHECK_INT(dt__preload_age_days(p, &clk), 69);
   CHECK_INT(dt__preload_is_stale(p, &clk), 0);
   CHECK_INT(dt__preload_apply_stale_policy(p, 1, &clk), 0);
   CHECK_INT(dt__preload_lookup(p, "a.test", 6, CH, NULL), 1);

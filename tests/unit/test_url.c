@@ -358,6 +358,69 @@ static void test_parse_errors(void) {
   dt_url_free(u);
 }
 
+/* Why an input does not parse, for people (url_why.c): the cause, the
+ * 1-based byte of the input (as typed: leading spaces and tabs count) the
+ * parser stopped at, and the hint. */
+static void test_parse_why(void) {
+  static const struct {
+    const char *in;
+    const char *cause; /* in the message */
+    size_t column;     /* 0: none */
+    const char *hint;  /* "" none */
+  } t[] = {
+      {"a.test", "no scheme", 1, "did you mean http://a.test/?"},
+      {"  a.test/x?q", "no scheme", 3, "did you mean http://a.test/x?q?"},
+      {"../x", "no scheme", 1,
+       "a relative reference needs a base URL to resolve against"},
+      {"http://a.test:99999/", "larger than 65535", 15, ""},
+      {"http://a.test:8x/", "not a digit", 16, ""},
+      {"ht\ttp://a.test:8x/", "not a digit", 17, ""}, /* the tab counts */
+      {"http://a b/", "character no host can have", 9, ""},
+      {"http://user@/", "no host", 13, ""},
+      {"http://:80/", "no host", 8, ""},
+      {"http://1.2.3.4.5/", "not a valid domain", 8, ""}, /* IPv4 parts */
+  };
+  for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    dt_url *u = NULL;
+    dt_error e;
+    memset(&e, 0xA5, sizeof e); /* filled whatever it held */
+    int rc = dt_url_parse_err(&u, t[i].in, strlen(t[i].in), NULL, &e);
+    CHECK_INT(rc, DT_EURL);
+    dt_url_free(u);
+    CHECK_INT(e.code, DT_EURL);
+    if (!strstr(e.message, t[i].cause))
+      fprintf(stderr, "  %s: message '%s'\n", t[i].in, e.message);
+    CHECK(strstr(e.message, t[i].cause) != NULL);
+    CHECK_INT(e.column, t[i].column);
+    CHECK_STR(e.hint, t[i].hint);
+  }
+  /* The URL a host typed without a scheme most likely means. */
+  static const struct {
+    const char *in, *out; /* out NULL: no guess */
+  } g[] = {
+      {"a.test", "http://a.test/"},
+      {"a.test:8080/x", "http://a.test:8080/x"},
+      {"localhost:3000", "http://localhost:3000/"},
+      {"127.0.0.1:8080", "http://127.0.0.1:8080/"},
+      {" b.test ", "http://b.test/"},
+      {"mailto:x@a.test", NULL},
+      {"https://a.test/", NULL},
+      {"../x", NULL},
+      {"x", NULL},
+      {"/a.test", NULL},
+      {"tel:123", NULL},
+      {"", NULL},
+  };
+  for (size_t i = 0; i < sizeof g / sizeof g[0]; i++) {
+    char out[128];
+    int ok = dt_url_missing_scheme(g[i].in, out, sizeof out);
+    CHECK_INT(ok, g[i].out != NULL);
+    if (ok && g[i].out) CHECK_STR(out, g[i].out);
+  }
+  char tiny[8]; /* a guess that does not fit is no guess */
+  CHECK_INT(dt_url_missing_scheme("a.test/long/path", tiny, sizeof tiny), 0);
+}
+
 static void test_port_and_kind(void) {
   static const struct {
     const char *url;
@@ -712,6 +775,7 @@ static void test_idna_browser(void) {
 int main(void) {
   test_wpt();
   test_parse_errors();
+  test_parse_why();
   test_port_and_kind();
   test_same_origin();
   test_request_target();
