@@ -58,6 +58,9 @@ int cli_fail(const dt_error *err);
 void cli_error_why(const dt_error *err, const char *input);
 /* The same for a code, a message and a hint (may be NULL). */
 void cli_error_hint(int code, const char *msg, const char *hint);
+/* From now on error messages on stderr are in the error style (--color,
+ * when stderr is a terminal: cli_color_for). */
+void cli_error_color(int on);
 /* "  INPUT" and "  ^ byte N" under byte OFFSET of INPUT, to F. */
 void cli_caret(FILE *f, const char *input, size_t offset);
 /* 1 when --json was given (cli_json_mode). */

@@ -642,7 +642,11 @@ int cli_cmd_fetch(int argc, char **argv) {
     topt.no_error = 1;
     cli_print_owned_to(to, dt_chain_to_text_ex(chain, &topt));
   }
-  if (err && !o.json && !o.explain) fetch_error(chain, err, url);
+  if (err && !o.json && !o.explain) {
+    cli_error_color(cli_color_for(o.color, stderr));
+    fetch_error(chain, err, url);
+    cli_error_color(0);
+  }
   if (o.output && body.err_no)
     cli_error("cannot write %s: %s (%llu bytes written)", o.output,
               strerror(body.err_no), (unsigned long long)body.written);

@@ -49,12 +49,14 @@ static const struct {
  * document of its own gets {"error": {"code", "class", "message", "hint"}}
  * from main instead (its last message); messages of a command that did
  * print its document (which cannot carry them: a warning of the store's, a
- * cookie jar that could not be written) go to stderr at the end. */
+ * cookie jar that could not be written, a bad line of a list) go to
+ * stderr — at the end when they came before it, at once after. */
 #define HELD_MAX 8
 static int g_stdout_used;
 static int g_json;
 static char g_last_error[1024], g_last_hint[512];
 static int g_last_code;
+static int g_err_color; /* errors in the error style (cli_error_color) */
 static char g_held[HELD_MAX][1024];
 static size_t g_nheld;
 
@@ -153,20 +155,29 @@ int main(int argc, char **argv) {
   return CLI_EXIT_USAGE;
 }
 
-/* Says MSG once: on stderr, or held for the JSON document (above). */
-static void say(const char *msg, int code, const char *hint) {
+/* Says MSG once: on stderr (returns 1), or held for the JSON document
+ * (above; returns 0). */
+static int say(const char *msg, int code, const char *hint) {
   if (strncmp(msg, "warning: ", 9) != 0) {
     snprintf(g_last_error, sizeof g_last_error, "%s", msg);
     snprintf(g_last_hint, sizeof g_last_hint, "%s", hint ? hint : "");
     g_last_code = code;
   }
-  if (g_json) {
-    if (g_nheld < HELD_MAX)
-      snprintf(g_held[g_nheld++], sizeof g_held[0], "%s", msg);
-    return;
+  /* held while the document may still carry it; once the command has
+   * printed (a list streams its documents) it can no longer */
+  if (g_json && !g_stdout_used && g_nheld < HELD_MAX) {
+    snprintf(g_held[g_nheld++], sizeof g_held[0], "%s", msg);
+    return 0;
   }
-  fprintf(stderr, "detour: %s\n", msg);
+  if (g_err_color && strncmp(msg, "warning: ", 9) != 0)
+    fprintf(stderr, "detour: %s%s%s\n", dt_text_style_sgr(DT_STYLE_ERROR), msg,
+            dt_text_style_sgr(DT_STYLE_RESET));
+  else
+    fprintf(stderr, "detour: %s\n", msg);
+  return 1;
 }
+
+void cli_error_color(int on) { g_err_color = on; }
 
 static void verr(const char *fmt, va_list ap) {
   char msg[1024];
@@ -200,16 +211,15 @@ void cli_caret(FILE *f, const char *input, size_t offset) {
 }
 
 void cli_error_why(const dt_error *e, const char *input) {
-  say(e->message[0] ? e->message : dt_strerror(e->code), e->code,
-      e->hint[0] ? e->hint : NULL);
-  if (g_json) return;
+  if (!say(e->message[0] ? e->message : dt_strerror(e->code), e->code,
+           e->hint[0] ? e->hint : NULL))
+    return; /* the document carries the hint */
   if (input && e->column) cli_caret(stderr, input, e->column - 1);
   if (e->hint[0]) fprintf(stderr, "detour: hint: %s\n", e->hint);
 }
 
 void cli_error_hint(int code, const char *msg, const char *hint) {
-  say(msg, code, hint);
-  if (!g_json && hint) fprintf(stderr, "detour: hint: %s\n", hint);
+  if (say(msg, code, hint) && hint) fprintf(stderr, "detour: hint: %s\n", hint);
 }
 
 int cli_usage_error(const char *fmt, ...) {

@@ -446,12 +446,14 @@ route /*
             self.assertNotIn(b"\x1b", out)
 
     def test_fetch_error_in_colour(self):
-        # a port nothing listens on: the chain ends with its error, in red
+        # a port nothing listens on: the error, in red, said once on stderr
+        # (issue 19 part 3); the chain on stdout shows the hop it tried
         with Fixture("") as fx:
             port = fx.http
         rc, out, err = self.fetch_closed(port)
         self.assertNotEqual(rc, 0)
-        self.assertIn("\x1b[1;31merror: ECONNECT", out)
+        self.assertIn("detour: \x1b[1;31mECONNECT", err)
+        self.assertNotIn("ECONNECT", out)
 
     def fetch_closed(self, port):
         p = subprocess.run([detour_bin(), "fetch", "--no-hsts", "--color=always",
