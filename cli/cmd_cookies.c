@@ -203,9 +203,16 @@ static int cmd_export(copts *o, dt_ctx *ctx) {
 
 static int cmd_header(copts *o, dt_ctx *ctx, const char *url) {
   char *v = dt_ctx_cookie_header(ctx, url);
-  if (!v) {
-    cli_error("'%s' is not a URL detour can parse", url);
-    return CLI_EXIT_USAGE;
+  if (!v) { /* why, where and what was meant, as `detour url` says it */
+    dt_url *u = NULL;
+    dt_error e = {0};
+    if (dt_url_parse_err(&u, url, strlen(url), NULL, &e) == 0) {
+      dt_url_free(u);
+      cli_error("'%s' is not a URL detour can parse", url);
+      return CLI_EXIT_USAGE;
+    }
+    cli_error_why(&e, url);
+    return cli_exit_for(e.code); /* the url class, as fetch's and url's */
   }
   if (o->json) {
     dt_json *w = dt_json_new(0);

@@ -78,7 +78,7 @@ static int finish(int rc) {
   dt_json_key(w, "error");
   dt_json_obj_open(w);
   dt_json_key(w, "code");
-  if (g_last_code)
+  if (g_last_code && (int)dt_err_class_of(g_last_code) == rc) /* agree */
     dt_json_str(w, dt_err_name(g_last_code));
   else
     dt_json_null(w);

@@ -223,6 +223,11 @@ class Errors(unittest.TestCase):
             self.assertEqual(out, "", args)
             self.assertEqual(len([ln for ln in lines(err) if "hint:" not in ln]), 1,
                              (args, err))
+        # cookies header: a URL that does not parse is the url class, with the why
+        rc, out, err, js = run_detour(["cookies", "--json", "header", "a.test"], env=self.env)
+        self.assertEqual((rc, err), (3, ""))
+        self.assertEqual((js["error"]["code"], js["error"]["class"]), ("EURL", "url"))
+        self.assertEqual(js["error"]["hint"], "did you mean http://a.test/?")
         # the audit target typed without a scheme: the URL it means
         rc, out, err, js = run_detour(["audit", "--json", "a.test:8080/x"], env=self.env)
         self.assertEqual(rc, 3)
