@@ -168,6 +168,14 @@ int cli_lines_next(cli_lines *l, char **line);
 /* Closes the list; DT_EIO when a read error cut it short, else 0. */
 int cli_lines_close(cli_lines *l);
 
+/* One line of an `audit --from` list (target_line.c): "DOMAIN", "URL" or
+ * "METHOD URL" with a known method (RFC 9110 §9.3, PATCH), '#' starting a
+ * comment to the end of the line. Ends the words in LINE itself. 1 with
+ * *TARGET (and *METHOD, or NULL); 0 for a blank or comment line; -1 for a
+ * line that is none of these (a first word that is no method, words left
+ * over), which the caller reports with its number. */
+int cli_target_line_split(char *line, const char **method, const char **target);
+
 /* ---- colour (color.c): --color=auto|always|never ----------------------- */
 enum { CLI_COLOR_AUTO = 0, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 #define CLI_COLOR_HELP                                                         \

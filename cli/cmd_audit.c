@@ -452,44 +452,6 @@ static void on_bulk(const dt_audit_result *res, void *ud) {
   progress(r, 0);
 }
 
-/* The methods a line may start with (RFC 9110 §9.3, PATCH RFC 5789): any
- * other first word is not a method but a mistake. */
-static int known_method(const char *w) {
-  static const char *const m[] = {"GET",    "HEAD",    "POST",  "PUT",
-                                  "DELETE", "OPTIONS", "PATCH", NULL};
-  for (int i = 0; m[i]; i++)
-    if (!strcmp(w, m[i])) return 1;
-  return 0;
-}
-
-/* One target line: "DOMAIN", "URL" or "METHOD URL", a '#' starting a
- * comment to the end of the line (issue 19: "a.test # prod" audits a.test).
- * Returns 1 with the parts, 0 for a blank or comment line, -1 for a line
- * that is none of these (a first word that is no method, words left over). */
-static int split_line(char *line, const char **method, const char **target) {
-  char *hash = strchr(line, '#');
-  if (hash) *hash = 0;
-  char *w[3] = {NULL, NULL, NULL};
-  int nw = 0;
-  for (char *t = strtok(line, " \t\r\n"); t; t = strtok(NULL, " \t\r\n"))
-    if (nw < 3)
-      w[nw++] = t;
-    else
-      nw = 4;
-  *method = NULL;
-  if (nw == 0) return 0;
-  if (nw == 1) {
-    *target = w[0];
-    return 1;
-  }
-  if (nw == 2 && known_method(w[0])) {
-    *method = w[0];
-    *target = w[1];
-    return 1;
-  }
-  return -1;
-}
-
 /* The number of targets a file holds, read once before the run for the
  * progress line's total and ETA: the same rules as next_target (comments,
  * methods, --shard), silent about bad lines (the run reports them).
@@ -519,7 +481,7 @@ static unsigned long long count_targets(const audit_opts *o) {
       continue;
     }
     const char *m, *t;
-    if (split_line(buf, &m, &t) != 1) continue;
+    if (cli_target_line_split(buf, &m, &t) != 1) continue;
     if (!o->shard_n || k % o->shard_n == o->shard_i - 1) n++;
     k++;
   }
@@ -547,7 +509,7 @@ static int next_target(dt_audit_target *t, void *ud) {
     r->with_errors += r->list.too_long - skipped; /* reported, skipped */
     cli_audit_summary_skipped(r->summary, r->list.too_long - skipped);
     const char *method, *target;
-    int sl = split_line(line, &method, &target);
+    int sl = cli_target_line_split(line, &method, &target);
     if (sl == 0) continue;
     if (sl < 0) {
       clear_progress(r);
