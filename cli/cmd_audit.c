@@ -24,7 +24,6 @@
  * thousand the pools' idle lists grow with the window and audits a minute
  * fall (docs/benchmarks.md): a larger window costs memory and descriptors
  * and buys nothing. */
-#define MAX_CONCURRENCY 1024u
 
 /* --ordered: results that finished before an earlier line's wait for it,
  * at most ORDER_HOLD x --concurrency of them and ORDER_HOLD_BYTES of
@@ -217,9 +216,9 @@ static int parse(audit_opts *o, int argc, char **argv) {
     case O_FROM: o->from = optarg; break;
     case O_CONCURRENCY: {
       unsigned long long v;
-      if (cli_parse_uint(optarg, MAX_CONCURRENCY, &v) || v == 0)
+      if (cli_parse_uint(optarg, DT_AUDIT_MAX_CONCURRENCY, &v) || v == 0)
         rc = cli_usage_error("--concurrency wants 1..%u, got '%s'",
-                             MAX_CONCURRENCY, optarg);
+                             DT_AUDIT_MAX_CONCURRENCY, optarg);
       o->concurrency = (unsigned)v;
       break;
     }

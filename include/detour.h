@@ -1278,8 +1278,13 @@ typedef struct dt_audit_options {
   size_t resolve_count;
   const char *const *connect_to; /* --connect-to specs */
   size_t connect_to_count;
-  unsigned concurrency; /* targets in flight in a stream; 0: 64 */
+  /* Targets in flight in a stream; 0: 64. At most DT_AUDIT_MAX_CONCURRENCY
+   * (each holds about 0.2 MB and up to six connections, docs/audit.md):
+   * more is refused by dt_audit_new rather than left to exhaust memory or
+   * descriptors. */
+  unsigned concurrency;
 } dt_audit_options;
+#define DT_AUDIT_MAX_CONCURRENCY 1024u
 DT_EXTERN void dt_audit_options_init(dt_audit_options *opt);
 
 /* 0, DT_EINVAL (no loop, a bad override or profile: ERR says which),

@@ -475,6 +475,9 @@ int dt_audit_new(dt_audit **out, const dt_audit_options *caller,
   dt_ctx_options base;
   dt_ctx_options_init(&base);
   if (opt.ctx) dt__sized_copy(&base, sizeof base, opt.ctx);
+  if (opt.concurrency > DT_AUDIT_MAX_CONCURRENCY)
+    return dt__fail(err, DT_EINVAL, "concurrency %u is over the limit of %u",
+                    opt.concurrency, DT_AUDIT_MAX_CONCURRENCY);
   if (!dt_profile_exists(base.profile))
     return dt__fail(err, DT_EINVAL, "unknown profile '%s'", base.profile);
   dt_audit *a = calloc(1, sizeof *a);

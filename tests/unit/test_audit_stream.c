@@ -163,7 +163,31 @@ static void styled_text(void) {
   finish(&loop, au);
 }
 
+/* An embedder's concurrency is bounded as the CLI's is: over the limit is
+ * refused with the number named, at the limit is accepted. */
+static void concurrency_bounded(void) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  dt_ctx_options co;
+  dt_ctx_options_init(&co);
+  co.no_preload = 1;
+  dt_audit_options ao;
+  dt_audit_options_init(&ao);
+  ao.loop = &loop;
+  ao.ctx = &co;
+  ao.concurrency = DT_AUDIT_MAX_CONCURRENCY + 1;
+  dt_audit *au = NULL;
+  dt_error e = {0};
+  CHECK_INT(dt_audit_new(&au, &ao, &e), DT_EINVAL);
+  CHECK(au == NULL);
+  CHECK(strstr(e.message, "1025") != NULL);
+  ao.concurrency = DT_AUDIT_MAX_CONCURRENCY;
+  CHECK_INT(dt_audit_new(&au, &ao, &e), 0);
+  finish(&loop, au);
+}
+
 int main(void) {
+  concurrency_bounded();
   not_now();
   never_with_nothing_in_flight();
   styled_text();
