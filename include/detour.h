@@ -1219,6 +1219,27 @@ DT_EXTERN char *dt_chain_to_explain(const dt_chain *chain);
  * as 307 entries with the custom fields _detour_synthetic and _detour_note.
  */
 DT_EXTERN char *dt_chain_to_har(const dt_chain *chain);
+/* The chain as one self-contained HTML page for people and classrooms
+ * (docs/cli.md, "--html"): a sequence diagram with a lane for the client,
+ * one for each part of the browser that acted (HSTS store, preload list,
+ * HTTPS-Upgrades, redirect cache, cookie jar) and one per origin; one
+ * arrow per hop — an internal 307 drawn inside the browser with the entry
+ * that decided it, plaintext hops red and dashed, failed hops crossed —
+ * each hop's request and response fields on a click, and the --explain
+ * text beside it. Every value from the wire is escaped; the page loads
+ * nothing (its Content-Security-Policy allows only its own style and
+ * script), so it works offline in any browser. NULL for a NULL chain or
+ * when out of memory. */
+DT_EXTERN char *dt_chain_to_html(const dt_chain *chain);
+/* N chains (N >= 1, none NULL) on one page, in order: CAPTIONS[i] (plain
+ * text, escaped; NULL or "": the chain's method and URL) gives section i
+ * its heading — the first line — and a paragraph — the lines after it;
+ * CAPTIONS may be NULL. TITLE is the page's (NULL: "detour: " and the
+ * first chain's method and URL). As dt_chain_to_html otherwise; NULL when
+ * N is 0, a chain is NULL, or out of memory. */
+DT_EXTERN char *dt_chains_to_html(const dt_chain *const *chains,
+                                  const char *const *captions, size_t n,
+                                  const char *title);
 
 /* Text for people, styled for a terminal or not (docs/cli.md "Colour").
  * Colour is presentation only: JSON and HAR never carry it. */
