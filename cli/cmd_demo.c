@@ -27,6 +27,7 @@
 
 #include <uv.h>
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@
 #define DEMO_TOTAL_TIMEOUT_MS 10000u
 
 static const char help[] =
-    "usage: detour demo [--json]\n"
+    "usage: detour demo [--json] [--html DIR]\n"
     "\n"
     "Starts a throw-away site on 127.0.0.1 that plays demo.test (http -> "
     "301 ->\n"
@@ -60,11 +61,19 @@ static const char help[] =
     "described,\n"
     "1 when one did not (which one is said on stderr).\n"
     "\n"
-    "      --json    {\"visits\": [chain, chain], \"forms\": [chain, chain],\n"
-    "                 \"plain_connections_second_visit\": N}\n";
+    "      --json      {\"visits\": [chain, chain], \"forms\": [chain, "
+    "chain],\n"
+    "                   \"plain_connections_second_visit\": N}\n"
+    "      --html DIR  also draw the four steps as one page, DIR/index.html "
+    "(a\n"
+    "                  sequence diagram per step; works offline; DIR is "
+    "made\n"
+    "                  when missing)\n";
 
-static const struct option longopts[] = {
-    {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+static const struct option longopts[] = {{"json", no_argument, 0, 'j'},
+                                         {"html", required_argument, 0, 'H'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
 
 typedef struct demo_run {
   uv_loop_t loop;
@@ -360,6 +369,45 @@ static int print_chain(const dt_chain *chain) {
   return 0;
 }
 
+/* Each step's heading and explanation, for the text and the picture. */
+static const char *const step_head[4] = {
+    "Step 1. First visit to http://demo.test/",
+    "Step 2. Second visit to http://demo.test/",
+    "Step 3. A form on https://demo.test/ is POSTed, and answered 302",
+    "Step 4. The same form POSTed to an endpoint answering 307"};
+static const char *const step_body[4] = {
+    "Nothing is known about demo.test yet, so the request goes out over "
+    "plain\n"
+    "http. The site redirects to https, and its https answer carries\n"
+    "Strict-Transport-Security: max-age=31536000; includeSubDomains.\n"
+    "The certificate verified, so detour notes demo.test as a Known HSTS "
+    "Host\n"
+    "(RFC 6797 section 8.1).",
+    "demo.test is now a Known HSTS Host: the http URL becomes https before\n"
+    "anything is sent (RFC 6797 section 8.3). That step shows as a "
+    "synthetic\n"
+    "\"307 Internal Redirect\", as browsers show it: no DNS lookup, no "
+    "connection,\n"
+    "no byte on port 80.",
+    "Browsers follow a 301 or 302 to a POST with a GET and drop the body\n"
+    "(Fetch, HTTP-redirect fetch; RFC 9110 section 15.4.3 allows it).",
+    "307 and 308 keep the method and the body (RFC 9110 section 15.4.8):\n"
+    "the browser POSTs again."};
+
+static const dt_chain *step_chain(const demo_run *r, int i) {
+  return i < 2 ? r->visits[i] : r->forms[i - 2];
+}
+
+/* What the site itself saw during step I (the wire's witness). */
+static void step_evidence(const demo_run *r, int i, char *out, size_t cap) {
+  if (i < 2)
+    snprintf(out, cap, "plain-http connections during the %s visit: %u",
+             i ? "second" : "first", r->plain[i]);
+  else
+    snprintf(out, cap, "the site saw: %s /thanks with %zu body bytes",
+             r->thanks_method[i - 2], r->thanks_body[i - 2]);
+}
+
 static int print_text(demo_run *r) {
   int rc = 0;
   printf("detour demo: a throw-away site plays demo.test on this machine\n"
@@ -369,52 +417,66 @@ static int print_text(demo_run *r) {
          "  HSTS store: in memory for this run only (yours is not touched)\n",
          demo_site_port(r->site, DEMO_PLAIN),
          demo_site_port(r->site, DEMO_TLS));
-
-  printf("\nStep 1. First visit to http://demo.test/\n"
-         "  Nothing is known about demo.test yet, so the request goes out "
-         "over plain\n"
-         "  http. The site redirects to https, and its https answer carries\n"
-         "  Strict-Transport-Security: max-age=31536000; includeSubDomains.\n"
-         "  The certificate verified, so detour notes demo.test as a Known "
-         "HSTS Host\n"
-         "  (RFC 6797 section 8.1).\n\n");
-  if (print_chain(r->visits[0])) rc = DT_ENOMEM;
-  printf("  plain-http connections during the first visit: %u\n", r->plain[0]);
-
-  printf("\nStep 2. Second visit to http://demo.test/\n"
-         "  demo.test is now a Known HSTS Host: the http URL becomes https "
-         "before\n"
-         "  anything is sent (RFC 6797 section 8.3). That step shows as a "
-         "synthetic\n"
-         "  \"307 Internal Redirect\", as browsers show it: no DNS lookup, no "
-         "connection,\n"
-         "  no byte on port 80.\n\n");
-  if (print_chain(r->visits[1])) rc = DT_ENOMEM;
-  printf("  plain-http connections during the second visit: %u\n", r->plain[1]);
-
-  printf("\nStep 3. A form on https://demo.test/ is POSTed, and answered "
-         "302\n"
-         "  Browsers follow a 301 or 302 to a POST with a GET and drop the "
-         "body\n"
-         "  (Fetch, HTTP-redirect fetch; RFC 9110 section 15.4.3 allows "
-         "it).\n\n");
-  if (print_chain(r->forms[0])) rc = DT_ENOMEM;
-  printf("  the site saw: %s /thanks with %zu body bytes\n",
-         r->thanks_method[0], r->thanks_body[0]);
-
-  printf("\nStep 4. The same form POSTed to an endpoint answering 307\n"
-         "  307 and 308 keep the method and the body (RFC 9110 section "
-         "15.4.8):\n"
-         "  the browser POSTs again.\n\n");
-  if (print_chain(r->forms[1])) rc = DT_ENOMEM;
-  printf("  the site saw: %s /thanks with %zu body bytes\n",
-         r->thanks_method[1], r->thanks_body[1]);
-
+  for (int i = 0; i < 4; i++) {
+    char evidence[160];
+    printf("\n%s\n  ", step_head[i]);
+    for (const char *p = step_body[i]; *p; p++) {
+      putchar(*p);
+      if (*p == '\n') fputs("  ", stdout);
+    }
+    printf("\n\n");
+    if (print_chain(step_chain(r, i))) rc = DT_ENOMEM;
+    step_evidence(r, i, evidence, sizeof evidence);
+    printf("  %s\n", evidence);
+  }
   if (r->failed)
     printf("\n%u of %u expectations FAILED (listed on stderr).\n", r->failed,
            r->checks);
   else
     printf("\nAll %u expectations held.\n", r->checks);
+  return rc;
+}
+
+/* --html DIR: the four steps as one page, DIR/index.html (DIR is made when
+ * missing, its parent is not: as mkdir, and as -o never makes one). */
+static int write_html(demo_run *r, const char *dir) {
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    cli_error("cannot create %s: %s", dir, strerror(errno));
+    return DT_EIO;
+  }
+  char path[4096];
+  int n = snprintf(path, sizeof path, "%s/index.html", dir);
+  if (n < 0 || (size_t)n >= sizeof path) {
+    cli_error("--html: the directory name is too long");
+    return DT_EIO;
+  }
+  const dt_chain *chains[4];
+  char caption[4][1024];
+  const char *captions[4];
+  for (int i = 0; i < 4; i++) {
+    char evidence[160];
+    step_evidence(r, i, evidence, sizeof evidence);
+    /* the explanation as one paragraph: the page wraps it */
+    char body[768];
+    snprintf(body, sizeof body, "%s", step_body[i]);
+    for (char *p = body; *p; p++)
+      if (*p == '\n') *p = ' ';
+    snprintf(caption[i], sizeof caption[i], "%s\n%s\n%s", step_head[i], body,
+             evidence);
+    captions[i] = caption[i];
+    chains[i] = step_chain(r, i);
+  }
+  char *html = dt_chains_to_html(
+      chains, captions, 4, "detour demo: what a browser does with demo.test");
+  if (!html) {
+    cli_error("out of memory");
+    return DT_ENOMEM;
+  }
+  int rc = cli_write_file(path, html, strlen(html));
+  dt_free(html);
+  if (!rc && !r->json)
+    printf("\nThe picture: %s (open it in any browser; it loads nothing)\n",
+           path);
   return rc;
 }
 
@@ -447,12 +509,17 @@ int cli_cmd_demo(int argc, char **argv) {
   demo_run r;
   memset(&r, 0, sizeof r);
   int c;
+  const char *html_dir = NULL;
   optind = 1;
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     switch (c) {
     case 'j':
       r.json = 1;
       cli_json_mode();
+      break;
+    case 'H':
+      if (!*optarg) return cli_usage_error("--html wants a directory");
+      html_dir = optarg;
       break;
     case 'h': fputs(help, stdout); return CLI_EXIT_OK;
     default: return cli_bad_option("demo", argc, argv);
@@ -468,6 +535,7 @@ int cli_cmd_demo(int argc, char **argv) {
   }
   check(&r);
   rc = r.json ? print_json(&r) : print_text(&r);
+  if (!rc && html_dir) rc = write_html(&r, html_dir);
   int status = rc         ? cli_exit_for(rc)
                : r.failed ? DEMO_EXIT_EXPECTATION
                           : CLI_EXIT_OK;

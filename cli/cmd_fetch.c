@@ -1,5 +1,5 @@
 /* cmd_fetch.c — `detour fetch URL`: one navigation, printed as the hop
- * chain (text, --json or --har). curl's option names where curl has the
+ * chain (text, --json, --har or --html). curl's option names where curl has the
  * same option. */
 #include "cli.h"
 
@@ -83,6 +83,10 @@ static const char help[] =
     "      --json                the chain as JSON (docs/json-output.md)\n"
     "      --har FILE            also write the chain as HAR 1.2 ('-' = "
     "stdout)\n"
+    "      --html FILE           also write the chain as a picture: one HTML "
+    "page,\n"
+    "                            offline, --explain beside it ('-' = "
+    "stdout)\n"
     "      --explain             narrate every decision with its rule\n"
     "  -o, --output FILE         write the final body to FILE ('-' = "
     "stdout; the chain\n"
@@ -94,6 +98,7 @@ enum {
   O_DATA_RAW,
   O_JSON,
   O_HAR,
+  O_HTML,
   O_CACERT,
   O_RESOLVE,
   O_CONNECT_TO,
@@ -144,6 +149,7 @@ static const struct option longopts[] = {
     {"max-time", required_argument, 0, 'm'},
     {"json", no_argument, 0, O_JSON},
     {"har", required_argument, 0, O_HAR},
+    {"html", required_argument, 0, O_HTML},
     {"cacert", required_argument, 0, O_CACERT},
     {"resolve", required_argument, 0, O_RESOLVE},
     {"connect-to", required_argument, 0, O_CONNECT_TO},
@@ -215,7 +221,7 @@ typedef struct fetch_opts {
   cli_request_opts rq; /* -H, -d, --resolve, --connect-to */
   int json, explain, verbose, no_store;
   int color; /* CLI_COLOR_*: the chain text's */
-  const char *output, *store_opt, *har, *user_data_dir;
+  const char *output, *store_opt, *har, *html, *user_data_dir;
   const char *cookies[16]; /* -b, in order */
   size_t ncookies;
   const char *cookie_jar; /* -c */
@@ -282,6 +288,7 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
       cli_json_mode();
       break;
     case O_HAR: o->har = optarg; break;
+    case O_HTML: o->html = optarg; break;
     case O_EXPLAIN: o->explain = 1; break;
     case O_CACERT: o->ctx.ca_file = optarg; break;
     case O_RESOLVE: rc = cli_req_add_resolve(&o->rq, optarg); break;
@@ -381,12 +388,17 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     return cli_usage_error("--json and --explain are exclusive");
   if (o->har && !strcmp(o->har, "-") && (o->json || o->explain))
     return cli_usage_error("--har - takes stdout: drop --json/--explain");
+  if (o->html && !strcmp(o->html, "-") &&
+      (o->json || o->explain || (o->har && !strcmp(o->har, "-"))))
+    return cli_usage_error(
+        "--html - takes stdout: drop --json/--explain/--har -");
   /* -o -: the body alone on stdout, as curl's; the chain text then goes
    * to stderr, like curl -v's lines. A JSON or HAR document cannot. */
   if (o->output && !strcmp(o->output, "-") &&
-      (o->json || o->explain || (o->har && !strcmp(o->har, "-"))))
-    return cli_usage_error(
-        "-o - takes stdout: drop --json/--explain/--har - (or -o FILE)");
+      (o->json || o->explain || (o->har && !strcmp(o->har, "-")) ||
+       (o->html && !strcmp(o->html, "-"))))
+    return cli_usage_error("-o - takes stdout: drop --json/--explain/--har "
+                           "-/--html - (or -o FILE)");
   if (o->ctx.profile && !strcmp(o->ctx.profile, ""))
     return cli_usage_error("--profile wants a name");
   if (o->req.mode == DT_MODE_CORS && !o->req.initiator)
@@ -625,13 +637,19 @@ int cli_cmd_fetch(int argc, char **argv) {
       err = err ? err : DT_EIO;
     dt_free(har);
   }
+  if (o.html) { /* the picture: written even when the navigation failed */
+    char *html = dt_chain_to_html(chain);
+    if (!html || cli_write_file(o.html, html, strlen(html)))
+      err = err ? err : DT_EIO;
+    dt_free(html);
+  }
   /* The error once: in the document (--json, --explain), else on stderr
    * after the hops the navigation made (none: no chain to show). */
   if (o.json)
     cli_print_owned(dt_chain_to_json(chain));
   else if (o.explain)
     cli_print_owned(dt_chain_to_explain(chain));
-  else if ((!o.har || strcmp(o.har, "-")) &&
+  else if ((!o.har || strcmp(o.har, "-")) && (!o.html || strcmp(o.html, "-")) &&
            (!dt_chain_error(chain) || dt_chain_hop_count(chain) > 0)) {
     /* the text goes to stderr when -o - takes stdout: coloured for the
      * stream it is written to; the error is said once, below */
