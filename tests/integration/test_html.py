@@ -324,7 +324,7 @@ class HtmlPicture(unittest.TestCase):
                 rc, out, err, _ = run_detour([*base, "--html", "-", *clash,
                                               "http://a.test/page"])
                 self.assertEqual(rc, 2, err)
-                self.assertIn("stdout", err)
+                self.assertIn("takes stdout", err + out)  # with --json: in its document
         bad = os.path.join(self.tmp, "no-such-dir", "page.html")
         rc, out, err, _ = run_detour([*base, "--html", bad, "http://a.test/page"])
         self.assertEqual(rc, 11, err)
