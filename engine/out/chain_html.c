@@ -908,12 +908,14 @@ static void section(dt__buf *b, const dt_chain *c, size_t idx,
   }
 
   dt__buf_str(b, "<div class=\"grid\"><div>");
-  layout L;
-  if (layout_make(&L, c) == 0) {
+  layout L = {0};
+  if (n == 0) /* nothing went anywhere (a URL that does not parse) */
+    dt__buf_str(b, "<p>No hop: the navigation ended before its first "
+                   "request.</p>");
+  else if (layout_make(&L, c) == 0)
     diagram(b, &L, id, c);
-  } else {
+  else
     b->failed = DT_ENOMEM;
-  }
   layout_free(&L);
   for (size_t i = 0; i < n; i++)
     hop_details(b, id, i, dt_chain_hop(c, i));

@@ -263,7 +263,23 @@ static void several_chains_on_one_page(void) {
   dt_chain_free(b);
 }
 
+/* A navigation that ended before its first hop: its error, no diagram. */
+static void no_hop(void) {
+  dt_chain *c = dt__chain_new("GET", "http://[bad/");
+  dt__chain_set_error(c, DT_EURL, "the URL could not be parsed");
+  char *page = dt_chain_to_html(c);
+  CHECK(page != NULL);
+  if (page) {
+    check_markup(page);
+    CHECK(strstr(page, "<svg") == NULL);
+    CHECK(strstr(page, "error EURL: the URL could not be parsed") != NULL);
+  }
+  dt_free(page);
+  dt_chain_free(c);
+}
+
 int main(void) {
+  no_hop();
   hostile_values_stay_text();
   long_values_cut_in_the_picture();
   several_chains_on_one_page();
