@@ -25,6 +25,7 @@ struct dt__save_batch;
 struct dt__save_waiter;
 
 #define DT__CTX_MAX_WARNINGS 4
+#define DT__POOL_BUCKETS 256u /* a power of two */
 #define DT__CTX_WARNING_BYTES 1200
 
 struct dt_ctx {
@@ -55,7 +56,15 @@ struct dt_ctx {
                        (reference-counted) from options.share */
   char tls_err[256];
   int tls_failed;
-  struct dt__conn *pool;     /* idle connections, most recently used first */
+  /* The pool (engine/net/conn.c): idle HTTP/1.1 connections and shared
+   * HTTP/2 sessions, most recently pooled first (the tail goes first when
+   * limits.pool_idle_max is reached), each also in its origin's group,
+   * found by a hash of the key, so a take or put looks at one origin, not
+   * at every pooled connection (a shared audit pool holds thousands). */
+  struct dt__conn *pool;
+  struct dt__conn *pool_tail;
+  struct dt__pool_group *pool_index[DT__POOL_BUCKETS];
+  uint32_t pool_idle;        /* idle HTTP/1.1 connections in the pool */
   struct dt__conn *pending;  /* in a TLS handshake that may give h2 */
   struct dt_ctx *pool_owner; /* options.share_pool: the context whose
                                 routes (ovr) and, with pool_shared, pool

@@ -189,6 +189,10 @@ DT_EXTERN int dt_file_read(const char *path, size_t max, char **out,
 #define DT_DEFAULT_TOTAL_TIMEOUT_MS 120000u
 #define DT_DEFAULT_POOL_IDLE_PER_ORIGIN 6u /* Chromium keeps 6 per group */
 #define DT_DEFAULT_POOL_IDLE_MS 60000u
+/* Idle connections a context keeps in all: Chromium's socket pool holds 256
+ * (net/socket/client_socket_pool_manager.cc, g_max_sockets_per_pool), and
+ * its oldest idle one goes first when the pool is full. */
+#define DT_DEFAULT_POOL_IDLE_MAX 256u
 #define DT_DEFAULT_HSTS_MAX_ENTRIES 100000u
 #define DT_MAX_HOST_BYTES 253u /* RFC 1035 name length, text form */
 #define DT_MAX_LABEL_BYTES 63u
@@ -210,6 +214,8 @@ typedef struct dt_limits {
   uint32_t pool_idle_per_origin;
   uint32_t pool_idle_ms;
   size_t hsts_max_entries; /* LRU bound of the dynamic store (at most 2^28) */
+  uint32_t pool_idle_max;  /* idle connections kept in all origins; the
+                              least recently pooled closes first */
 } dt_limits;
 
 DT_EXTERN void dt_limits_default(dt_limits *lim);

@@ -9,6 +9,104 @@
 
 static void pending_done(dt__conn *c);
 
+/* ---- the pool's lists -----------------------------------------------------
+ * A pooled connection is on the pool's list (most recently pooled first:
+ * the tail is the first to go when the pool is full) and in its origin's
+ * group (Chromium's word: the pool's connections for one key), which a
+ * take or a put finds through a hash of the key and then looks at alone —
+ * its own connections and count — however many origins the pool holds. A
+ * group lives while it has a connection. */
+struct dt__pool_group {
+  dt__pool_group *next; /* in its bucket */
+  uint32_t hash;
+  uint32_t idle;   /* idle HTTP/1.1 connections in it */
+  dt__conn *conns; /* idle HTTP/1.1 ones and HTTP/2 sessions, newest first */
+  char key[DT__CONN_KEY_BYTES];
+};
+
+static uint32_t key_hash(const char *k) { /* FNV-1a, 32 bits */
+  uint32_t h = 2166136261u;
+  for (; *k; k++)
+    h = (h ^ (unsigned char)*k) * 16777619u;
+  return h;
+}
+
+static dt__pool_group *group_find(dt_ctx *ctx, const char *key, uint32_t h) {
+  for (dt__pool_group *g = ctx->pool_index[h & (DT__POOL_BUCKETS - 1)]; g;
+       g = g->next)
+    if (g->hash == h && strcmp(g->key, key) == 0) return g;
+  return NULL;
+}
+
+/* C's group, made when the origin has none; NULL when out of memory. */
+static dt__pool_group *group_of(dt__conn *c) {
+  dt_ctx *ctx = c->ctx;
+  uint32_t h = key_hash(c->key);
+  dt__pool_group *g = group_find(ctx, c->key, h);
+  if (g) return g;
+  g = calloc(1, sizeof *g);
+  if (!g) return NULL;
+  g->hash = h;
+  memcpy(g->key, c->key, sizeof g->key);
+  dt__pool_group **b = &ctx->pool_index[h & (DT__POOL_BUCKETS - 1)];
+  g->next = *b;
+  *b = g;
+  return g;
+}
+
+static void pool_link(dt__conn *c, dt__pool_group *g) {
+  dt_ctx *ctx = c->ctx;
+  c->group = g;
+  c->group_prev = NULL;
+  c->group_next = g->conns;
+  if (g->conns) g->conns->group_prev = c;
+  g->conns = c;
+  c->pool_prev = NULL;
+  c->pool_next = ctx->pool;
+  if (ctx->pool)
+    ctx->pool->pool_prev = c;
+  else
+    ctx->pool_tail = c;
+  ctx->pool = c;
+  c->in_pool = 1;
+  if (!c->h2) {
+    g->idle++;
+    ctx->pool_idle++;
+  }
+}
+
+static void pool_unlink(dt__conn *c) {
+  dt_ctx *ctx = c->ctx;
+  dt__pool_group *g = c->group;
+  if (c->group_prev)
+    c->group_prev->group_next = c->group_next;
+  else
+    g->conns = c->group_next;
+  if (c->group_next) c->group_next->group_prev = c->group_prev;
+  if (c->pool_prev)
+    c->pool_prev->pool_next = c->pool_next;
+  else
+    ctx->pool = c->pool_next;
+  if (c->pool_next)
+    c->pool_next->pool_prev = c->pool_prev;
+  else
+    ctx->pool_tail = c->pool_prev;
+  if (!c->h2) {
+    g->idle--;
+    ctx->pool_idle--;
+  }
+  c->pool_next = c->pool_prev = c->group_next = c->group_prev = NULL;
+  c->group = NULL;
+  c->in_pool = 0;
+  if (!g->conns) { /* the last one: the group goes */
+    dt__pool_group **pp = &ctx->pool_index[g->hash & (DT__POOL_BUCKETS - 1)];
+    while (*pp != g)
+      pp = &(*pp)->next;
+    *pp = g->next;
+    free(g);
+  }
+}
+
 static void conn_release(dt__conn *c) {
   if (--c->open_handles > 0) return;
   dt_ctx *ctx = c->ctx;
@@ -51,12 +149,7 @@ static void set_ref(dt__conn *c, int ref) {
 static void remove_from_pool(dt__conn *c) {
   if (!c->in_pool) return;
   set_ref(c, 1);
-  dt__conn **pp = &c->ctx->pool;
-  while (*pp && *pp != c)
-    pp = &(*pp)->pool_next;
-  if (*pp) *pp = c->pool_next;
-  c->pool_next = NULL;
-  c->in_pool = 0;
+  pool_unlink(c);
   uv_timer_stop(&c->idle_timer);
 }
 
@@ -319,9 +412,12 @@ int dt__conn_h2_start(dt__conn *c, const dt__h2_shape *shape, char *msg,
   }
   memset(&c->owner, 0, sizeof c->owner);
   /* shared from now on: in the pool while in use */
-  c->in_pool = 1;
-  c->pool_next = c->ctx->pool;
-  c->ctx->pool = c;
+  dt__pool_group *g = group_of(c);
+  if (!g) {
+    snprintf(msg, cap, "out of memory starting HTTP/2");
+    return DT_ENOMEM;
+  }
+  pool_link(c, g);
   return 0;
 }
 
@@ -352,16 +448,17 @@ static void on_idle_timeout(uv_timer_t *t) {
 
 dt__conn *dt__pool_take_h2(dt_ctx *ctx, const char *key) {
   ctx = dt__ctx_pool(ctx);
-  for (dt__conn *c = ctx->pool; c; c = c->pool_next)
-    if (c->h2 && !c->dead && dt__h2_usable(c->h2) && strcmp(c->key, key) == 0)
-      return c;
+  dt__pool_group *g = group_find(ctx, key, key_hash(key));
+  for (dt__conn *c = g ? g->conns : NULL; c; c = c->group_next)
+    if (c->h2 && !c->dead && dt__h2_usable(c->h2)) return c;
   return NULL;
 }
 
 dt__conn *dt__pool_take(dt_ctx *ctx, const char *key) {
   ctx = dt__ctx_pool(ctx);
-  for (dt__conn *c = ctx->pool; c; c = c->pool_next) {
-    if (!c->h2 && !c->dead && strcmp(c->key, key) == 0) {
+  dt__pool_group *g = group_find(ctx, key, key_hash(key));
+  for (dt__conn *c = g ? g->conns : NULL; c; c = c->group_next) {
+    if (!c->h2 && !c->dead) {
       remove_from_pool(c);
       return c;
     }
@@ -376,16 +473,35 @@ void dt__pool_put(dt__conn *c) {
     dt__conn_close(c);
     return;
   }
-  uint32_t n = 0;
-  for (dt__conn *o = ctx->pool; o; o = o->pool_next)
-    if (!o->h2 && strcmp(o->key, c->key) == 0) n++;
-  if (n >= ctx->limits.pool_idle_per_origin) {
+  if (ctx->limits.pool_idle_per_origin == 0 || ctx->limits.pool_idle_max == 0) {
     dt__conn_close(c);
     return;
   }
-  c->in_pool = 1;
-  c->pool_next = ctx->pool;
-  ctx->pool = c;
+  dt__pool_group *g = group_find(ctx, c->key, key_hash(c->key));
+  if (g && g->idle >= ctx->limits.pool_idle_per_origin) {
+    dt__conn_close(c);
+    return;
+  }
+  /* A full pool makes room by closing its least recently pooled idle
+   * connection, as Chromium's socket pool closes an idle socket first
+   * (client_socket_pool_base.cc, CloseOneIdleSocket). HTTP/2 sessions are
+   * not counted: one an origin, each closed by its own idle timer. */
+  while (ctx->pool_idle >= ctx->limits.pool_idle_max) {
+    dt__conn *old = ctx->pool_tail;
+    while (old && old->h2)
+      old = old->pool_prev;
+    if (!old) break;
+    dt__ctx_tracef(ctx, "pool full (%u idle): closing connection #%llu to %s",
+                   (unsigned)ctx->pool_idle, (unsigned long long)old->id,
+                   old->remote);
+    dt__conn_close(old); /* may free its group: G is looked up again */
+  }
+  g = group_of(c);
+  if (!g) {
+    dt__conn_close(c);
+    return;
+  }
+  pool_link(c, g);
   set_ref(c, 0);
   if (ctx->limits.pool_idle_ms)
     uv_timer_start(&c->idle_timer, on_idle_timeout, ctx->limits.pool_idle_ms,

@@ -26,6 +26,7 @@
 #define DT__CONN_KEY_BYTES (2 * DT_MAX_HOST_BYTES + 48)
 
 typedef struct dt__conn dt__conn;
+typedef struct dt__pool_group dt__pool_group; /* conn.c */
 
 /* A request waiting for another request's connection to the same origin
  * to finish its handshake: if ALPN gives h2 it joins that session, as a
@@ -60,10 +61,12 @@ struct dt__conn {
   int closing;
   int connected;
   int in_pool;
-  int dead;            /* peer closed or failed: never reuse */
-  uint64_t idle_since; /* uv_now when pooled */
-  dt__conn *pool_next;
-  dt__conn_owner owner; /* zeroed while pooled */
+  int dead;                          /* peer closed or failed: never reuse */
+  uint64_t idle_since;               /* uv_now when pooled */
+  dt__pool_group *group;             /* its origin's, while pooled */
+  dt__conn *pool_next, *pool_prev;   /* the pool, most recent first */
+  dt__conn *group_next, *group_prev; /* its group, most recent first */
+  dt__conn_owner owner;              /* zeroed while pooled */
   int has_tls, tls_done;
   dt__tls *tls;
   dt__tls_info tls_info; /* what the handshake gave (tls.h) */
@@ -117,7 +120,9 @@ void dt__conn_wait(dt__conn *c, dt__conn_waiter *w);
 void dt__conn_unwait(dt__conn_waiter *w);
 
 /* Pool: take an idle connection for key (or NULL); put one back (closed
- * instead when the origin already keeps pool_idle_per_origin); close all. */
+ * instead when the origin already keeps pool_idle_per_origin; when the
+ * pool keeps pool_idle_max, its least recently pooled idle one closes to
+ * make room); close all. */
 dt__conn *dt__pool_take(dt_ctx *ctx, const char *key);
 void dt__pool_put(dt__conn *c);
 void dt__pool_close_all(dt_ctx *ctx);

@@ -28,6 +28,7 @@ void dt_limits_default(dt_limits *lim) {
   lim->pool_idle_per_origin = DT_DEFAULT_POOL_IDLE_PER_ORIGIN;
   lim->pool_idle_ms = DT_DEFAULT_POOL_IDLE_MS;
   lim->hsts_max_entries = DT_DEFAULT_HSTS_MAX_ENTRIES;
+  lim->pool_idle_max = DT_DEFAULT_POOL_IDLE_MAX;
 }
 
 int64_t dt_clock_now_ms(const dt_clock *clock) {

@@ -95,6 +95,59 @@ static void close_ctx(uv_loop_t *loop, dt_ctx *ctx) {
   uv_run(loop, UV_RUN_DEFAULT);
 }
 
+/* The pool's bound in all (limits.pool_idle_max): three origins visited in
+ * turn with room for two idle connections — the least recently pooled one
+ * (a.test's) is closed to make room, the others are taken again. */
+static void pool_bounded_in_all(dt_fixture *fx) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  dt_limits lim;
+  dt_limits_default(&lim);
+  lim.pool_idle_max = 2;
+  dt_ctx_options o;
+  dt_ctx_options_init(&o);
+  o.loop = &loop;
+  o.no_preload = 1;
+  o.no_https_upgrades = 1;
+  o.limits = &lim;
+  dt_ctx *ctx = NULL;
+  CHECK_INT(dt_ctx_new(&ctx, &o), 0);
+  const char *names[] = {"a.test", "b.test", "www.a.test"};
+  char spec[128];
+  for (int i = 0; i < 3; i++) {
+    snprintf(spec, sizeof spec, "%s:80:127.0.0.1:%d", names[i],
+             dt_fixture_port(fx, "http"));
+    CHECK_INT(dt_ctx_add_connect_to(ctx, spec), 0);
+  }
+  /* URL, then whether its connection came from the pool */
+  static const struct {
+    const char *url;
+    int reused;
+  } visits[] = {
+      {"http://a.test/hello", 0},     {"http://b.test/hello", 0},
+      {"http://www.a.test/hello", 0}, /* full: a.test's goes */
+      {"http://a.test/hello", 0},     /* full: b.test's goes */
+      {"http://www.a.test/hello", 1}, {"http://a.test/hello", 1},
+      {"http://b.test/hello", 0},
+  };
+  for (size_t i = 0; i < sizeof visits / sizeof visits[0]; i++) {
+    done d = {0};
+    CHECK_INT(start(ctx, &d, visits[i].url), 0);
+    run_until(&loop, &d.calls, 1);
+    const dt_hop *h = dt_chain_hop(d.chain, 0);
+    CHECK(h && h->has_response && h->status == 200);
+    if (h && h->conn) {
+      if (h->conn->reused != visits[i].reused)
+        fprintf(stderr, "visit %zu (%s): reused %d\n", i, visits[i].url,
+                h->conn->reused);
+      CHECK_INT(h->conn->reused, visits[i].reused);
+    }
+    dt_chain_free(d.chain);
+  }
+  close_ctx(&loop, ctx);
+  CHECK_INT(uv_loop_close(&loop), 0);
+}
+
 static void concurrent_and_pool(dt_fixture *fx) {
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -298,6 +351,7 @@ int main(void) {
     return 1;
   }
   concurrent_and_pool(fx);
+  pool_bounded_in_all(fx);
   redirect_limit(fx, "chromium", 20);
   redirect_limit(fx, "fetch", 21);
   hsts_upgrade(fx);
