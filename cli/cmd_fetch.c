@@ -15,7 +15,9 @@ static const char help[] =
     "(307\n"
     "Internal Redirect), redirects with the profile's method rules, and "
     "prints\n"
-    "every hop.\n"
+    "every hop. URL is what you would type into the address bar: without a\n"
+    "scheme (example.com, example.com:8080/x) the bar adds http:// and the\n"
+    "profile decides whether https is tried first (docs/cli.md).\n"
     "\n"
     "request\n"
     "  -X, --request METHOD      method (default GET, POST with -d)\n"
@@ -53,6 +55,10 @@ static const char help[] =
     "      --no-hsts             no HSTS at all (no store, no preload list)\n"
     "      --no-preload          no preload list\n"
     "      --no-https-upgrades   do not try https first for http URLs\n"
+    "      --https-upgrades-wait S  how long https runs alone before the "
+    "fallback\n"
+    "                            (chromium, 3) or the http probe (firefox, "
+    "2.2)\n"
     "      --no-redirect-cache   ask for every redirect again\n"
     "      --user-data-dir DIR   what the browser remembers (HSTS store, "
     "cookies,\n"
@@ -127,6 +133,7 @@ enum {
   O_IDENTITY,
   O_BROWSER_VERSION,
   O_NO_HTTPS_UPGRADES,
+  O_HTTPS_UPGRADES_WAIT,
   O_USER_DATA_DIR,
   O_NO_REDIRECT_CACHE,
   O_NO_COOKIES,
@@ -177,6 +184,7 @@ static const struct option longopts[] = {
     {"identity", required_argument, 0, O_IDENTITY},
     {"browser-version", required_argument, 0, O_BROWSER_VERSION},
     {"no-https-upgrades", no_argument, 0, O_NO_HTTPS_UPGRADES},
+    {"https-upgrades-wait", required_argument, 0, O_HTTPS_UPGRADES_WAIT},
     {"user-data-dir", required_argument, 0, O_USER_DATA_DIR},
     {"no-redirect-cache", no_argument, 0, O_NO_REDIRECT_CACHE},
     {"cookie", required_argument, 0, 'b'},
@@ -325,6 +333,16 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
     case O_HTTP1_1: o->ctx.http_version = DT_HTTP_1_1; break;
     case O_HTTP2: o->ctx.http_version = DT_HTTP_2; break;
     case O_NO_HTTPS_UPGRADES: o->ctx.no_https_upgrades = 1; break;
+    case O_HTTPS_UPGRADES_WAIT: {
+      uint32_t ms = 0;
+      rc = timeout_opt("--https-upgrades-wait", &ms);
+      if (!rc && (ms == 0 || ms > 600000))
+        rc = cli_usage_error("--https-upgrades-wait wants more than 0 and at "
+                             "most 600 seconds, got '%s'",
+                             optarg);
+      o->ctx.https_upgrades_wait_ms = ms;
+      break;
+    }
     case O_USER_DATA_DIR: o->user_data_dir = optarg; break;
     case O_NO_REDIRECT_CACHE: o->ctx.no_redirect_cache = 1; break;
     case 'b':
@@ -588,7 +606,19 @@ int cli_cmd_fetch(int argc, char **argv) {
     cli_error("warning: %s", dt_ctx_warning(ctx, warned));
   if (o.verbose) dt_ctx_set_trace(ctx, trace, NULL);
   o.req.url = url;
-  if ((rc = load_cookies(&o, ctx, url)) != 0) goto out;
+  /* Typed, the URL is address-bar input: without a scheme the bar adds
+   * one and the profile's HTTPS-Upgrades / HTTPS-First decides whether
+   * https goes first (dt_address_bar_url). A link's URL (--initiator) is
+   * a URL. */
+  if (!o.req.initiator) o.req.input = DT_INPUT_ADDRESS_BAR;
+  /* -b's cookies are for the URL the navigation goes to */
+  char *bar_url = NULL;
+  if (o.req.input == DT_INPUT_ADDRESS_BAR)
+    dt_address_bar_url(url, &bar_url, NULL, NULL); /* a failure: the
+                                                      navigation says why */
+  rc = load_cookies(&o, ctx, bar_url ? bar_url : url);
+  dt_free(bar_url);
+  if (rc) goto out;
   if (o.output) {
     if ((rc = open_sink(&body, o.output)) != 0) {
       rc = cli_exit_for(rc);

@@ -58,6 +58,10 @@ struct dt_chain {
   int error;
   const char *warnings[DT__CHAIN_MAX_WARNINGS];
   size_t nwarnings;
+  /* address-bar input: what was typed, whether the bar added the scheme,
+   * and the scheme the first request went to */
+  const char *typed, *typed_tried;
+  int typed_schemeless;
 };
 
 static void *arena_alloc(dt_chain *c, size_t n) {
@@ -310,6 +314,21 @@ const dt_hop *dt_chain_hop(const dt_chain *c, size_t i) {
   return c && i < c->count ? &c->index[i]->hop : NULL;
 }
 const char *dt_chain_url(const dt_chain *c) { return c->url; }
+const char *dt_chain_typed(const dt_chain *c) { return c ? c->typed : NULL; }
+int dt_chain_typed_schemeless(const dt_chain *c) {
+  return c && c->typed ? c->typed_schemeless : 0;
+}
+const char *dt_chain_typed_tried(const dt_chain *c) {
+  return c && c->typed ? c->typed_tried : NULL;
+}
+int dt__chain_set_typed(dt_chain *c, const char *text, int schemeless) {
+  c->typed = dt__chain_strdup(c, text);
+  c->typed_schemeless = schemeless;
+  return c->typed ? 0 : DT_ENOMEM;
+}
+void dt__chain_set_typed_tried(dt_chain *c, const char *scheme) {
+  if (c->typed && !c->typed_tried) c->typed_tried = scheme;
+}
 const char *dt_chain_method(const dt_chain *c) { return c->method; }
 const char *dt_chain_final_url(const dt_chain *c) {
   return c->error ? NULL : c->final_url;

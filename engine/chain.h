@@ -32,6 +32,12 @@ int dt__hop_add_resp_header(dt_chain *chain, dt_hop *hop, const char *name,
 /* First response header with NAME (case-insensitive), or NULL. */
 const char *dt__hop_resp_header(const dt_hop *hop, const char *name);
 int dt__chain_set_final_url(dt_chain *chain, const char *url);
+/* Address-bar input: TEXT as typed (copied), SCHEMELESS when the bar added
+ * the scheme. 0 or DT_ENOMEM. */
+int dt__chain_set_typed(dt_chain *chain, const char *text, int schemeless);
+/* The scheme ("http"/"https", static) of the first request that went (or
+ * was answered from the cache); only the first call counts. */
+void dt__chain_set_typed_tried(dt_chain *chain, const char *scheme);
 /* Records the error (first one wins) with a printf-style message. */
 /* A context warning the caller should see with this chain (JSON
  * "warnings"); kept up to DT__CHAIN_MAX_WARNINGS. */

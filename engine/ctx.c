@@ -177,6 +177,9 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
       opt->identity > DT_IDENTITY_MINIMAL || opt->browser_version > 9999)
     return dt__fail(opt->error, DT_EINVAL,
                     "http_version, identity or browser_version out of range");
+  if (opt->https_upgrades_wait_ms > 600000)
+    return dt__fail(opt->error, DT_EINVAL,
+                    "https_upgrades_wait_ms is at most 600000 (10 minutes)");
   dt_ctx *ctx = calloc(1, sizeof *ctx);
   if (!ctx) return dt__fail(opt->error, DT_ENOMEM, "out of memory");
   ctx->loop = opt->loop;
@@ -188,6 +191,7 @@ int dt_ctx_new(dt_ctx **out, const dt_ctx_options *caller) {
   ctx->http_version = opt->http_version;
   ctx->identity = opt->identity;
   ctx->no_https_upgrades = opt->no_https_upgrades;
+  ctx->https_upgrades_wait_ms = opt->https_upgrades_wait_ms;
   ctx->browser_version = opt->browser_version;
   ctx->data = opt->data;
   ctx->ca_file = dupz(opt->ca_file);

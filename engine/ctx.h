@@ -36,6 +36,7 @@ struct dt_ctx {
   int http_version; /* dt_http_version: what ALPN offers */
   int identity;     /* dt_identity */
   int no_https_upgrades;
+  unsigned https_upgrades_wait_ms;    /* 0: the profile's */
   struct dt__fallback_list *fallback; /* HTTPS-Upgrades fell back here */
   char *fallback_path;                /* its file, or NULL: memory only */
   struct dt__redirect_cache *rcache;  /* the redirect cache; NULL: off */

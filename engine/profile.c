@@ -109,8 +109,15 @@ static const dt__profile profiles[] = {
         .h2 = CHROMIUM_H2,
         /* 10: measured on Chromium 156 (browser-wire §1). */
         .request = CHROMIUM_IDENTITY(0),
-        /* 11: HTTPS-Upgrades, on by default (measured). */
-        .https_upgrades = DT__UPGRADES_CHROMIUM,
+        /* 11: HTTPS-Upgrades, on by default (measured on Chromium 156,
+         * docs/https-upgrades.md): a typed URL with or without its scheme
+         * and a link; https gets about 3 s, then falls back; an https
+         * error status is shown; the fallback list is kept. */
+        .https_upgrades = {.name = "HTTPS-Upgrades",
+                           .inputs = DT__INPUT_BIT(DT__INPUT_TYPED) |
+                                     DT__INPUT_BIT(DT__INPUT_SCHEMELESS) |
+                                     DT__INPUT_BIT(DT__INPUT_LINK),
+                           .wait_ms = 3000},
         /* 12: 301/308 without Cache-Control kept for good (measured). */
         .redirect_cache_permanent = 1,
         /* 13-15: measured (browser-wire §2): initiator and current URL,
@@ -247,8 +254,25 @@ static const dt__profile profiles[] = {
                     },
                 .source = "measured, Firefox ESR 153 (some inferred)",
             },
-        /* 11: HTTPS-First, on by default in this ESR (measured). */
-        .https_upgrades = DT__UPGRADES_FIREFOX_FIRST,
+        /* 11: HTTPS-First, on by default in this ESR (measured on
+         * Firefox ESR 153; nsHTTPSOnlyUtils, docs/https-upgrades.md): a
+         * scheme-less typed name and a link, not a URL typed with http://
+         * (which exempts its host: ShouldUpgradeHttpsFirstRequest step
+         * 5); after ~2.2 s (measured) a background http probe, whose
+         * answer gives https up (TestHTTPAnswerRunnable); a 4xx/5xx https
+         * answer falls back (PotentiallyDowngradeHttpsFirstRequest; a 404
+         * measured); exemptions last the session (measured). */
+        .https_upgrades = {.name = "HTTPS-First",
+                           .inputs = DT__INPUT_BIT(DT__INPUT_SCHEMELESS) |
+                                     DT__INPUT_BIT(DT__INPUT_LINK),
+                           .wait_ms = 2200,
+                           .probe = 1,
+                           .status_min = 400,
+                           .status_max = 599,
+                           .session_exemptions = 1,
+                           .typed_http_exempts = 1,
+                           /* measured: the upgraded link keeps Referer */
+                           .referrer_after_upgrade = 1},
         /* 12: 301/308 without Cache-Control are not cached (measured). */
         .redirect_cache_permanent = 0,
         /* 13-14: measured on Firefox ESR 153: SameSite judged on the whole

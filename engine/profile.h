@@ -131,13 +131,42 @@ typedef struct dt__identity {
   const char *source; /* where the values and orders come from */
 } dt__identity;
 
-/* Knob 11: trying https first for an http navigation (docs/
- * https-upgrades.md). */
-typedef enum dt__https_upgrades {
-  DT__UPGRADES_OFF = 0,      /* the standards have none (fetch) */
-  DT__UPGRADES_CHROMIUM,     /* HTTPS-Upgrades, on by default */
-  DT__UPGRADES_FIREFOX_FIRST /* HTTPS-First: links only; a 404 or a slow
-                               https falls back */
+/* Knob 11: trying https first for an http navigation — Chromium's
+ * HTTPS-Upgrades and Firefox's HTTPS-First are one mechanism with
+ * different values (engine/nav/https_upgrades.c; docs/https-upgrades.md
+ * gives each value its source). */
+/* How the navigation's URL came: what the user typed, with its scheme or
+ * without (the address bar added it: dt_address_bar_url), or a link on
+ * the initiator's page. Kept for every hop of the navigation. */
+typedef enum dt__input {
+  DT__INPUT_TYPED = 0,  /* typed with its scheme (`http://a.example/`) */
+  DT__INPUT_SCHEMELESS, /* typed without one (`a.example`) */
+  DT__INPUT_LINK,       /* a link or form on the initiator's page */
+  DT__INPUT_COUNT
+} dt__input;
+#define DT__INPUT_BIT(i) (1u << (i))
+
+typedef struct dt__https_upgrades {
+  const char *name; /* "HTTPS-Upgrades", "HTTPS-First"; NULL: none */
+  unsigned inputs;  /* DT__INPUT_BITs of the inputs that are upgraded */
+  /* How long the https attempt runs alone (ms; dt_ctx_options can set
+   * it): then it fails (no probe), or a background GET of the http
+   * origin goes out (probe) and its answer gives https up. */
+  unsigned wait_ms;
+  int probe;
+  /* An https answer with a status in [status_min, status_max] fails the
+   * attempt too (0, 0: none does). */
+  int status_min, status_max;
+  /* Hosts that fell back are exempt for the context's life only (1), or
+   * kept in the user-data directory (0). */
+  int session_exemptions;
+  /* A typed http:// URL with its scheme exempts its host like a fallback
+   * (1). */
+  int typed_http_exempts;
+  /* An upgraded link's Referer is judged on the https URL (1: an https
+   * page's link keeps its Referer), or was judged on the http URL before
+   * the upgrade (0: none from an https page, the downgrade rule). */
+  int referrer_after_upgrade;
 } dt__https_upgrades;
 
 /* Knob 16: a br or zstd body over plain http to a host that is not

@@ -847,6 +847,16 @@ DT_EXTERN const char *dt_chain_error_hint(const dt_chain *chain);
  * host): the I-th, or NULL. A run that must not pass unprotected checks
  * these (JSON "warnings"). */
 DT_EXTERN const char *dt_chain_warning(const dt_chain *chain, size_t i);
+/* Address-bar input (dt_request.input = DT_INPUT_ADDRESS_BAR; docs/cli.md
+ * "Scheme-less input"): the text as typed, or NULL when the request gave a
+ * URL; dt_chain_url is then what the address bar made of it. _schemeless:
+ * 1 when the text had no scheme and the address bar added one. _tried: the
+ * scheme of the first request the navigation made for it — "https" when
+ * HSTS or the profile's HTTPS-Upgrades / HTTPS-First took it there, else
+ * "http" — or NULL (no input, or nothing went). Added in 0.3. */
+DT_EXTERN const char *dt_chain_typed(const dt_chain *chain);
+DT_EXTERN int dt_chain_typed_schemeless(const dt_chain *chain);
+DT_EXTERN const char *dt_chain_typed_tried(const dt_chain *chain);
 DT_EXTERN void dt_chain_free(dt_chain *chain);
 
 /* Streaming: the final response's body bytes as they arrive. HOP is the
@@ -890,8 +900,35 @@ typedef struct dt_request {
    * profile fetch() when there is an initiator. */
   int mode;        /* dt_request_mode */
   int credentials; /* dt_credentials: fetch()'s credentials mode */
+  /* What url is (added in 0.3): DT_INPUT_URL, a URL (typed with its
+   * scheme, or with an initiator a link's); DT_INPUT_ADDRESS_BAR, text a
+   * user typed into the address bar, made a URL as dt_address_bar_url does
+   * — without a scheme it is scheme-less input, which Firefox's HTTPS-First
+   * upgrades and a URL typed with http:// is not (docs/https-upgrades.md).
+   * Not with an initiator. */
+  int input; /* dt_input */
 } dt_request;
 DT_EXTERN void dt_request_init(dt_request *req);
+
+typedef enum dt_input {
+  DT_INPUT_URL = 0,    /* url is a URL */
+  DT_INPUT_ADDRESS_BAR /* url is what the user typed into the address bar */
+} dt_input;
+
+/* What a browser's address bar makes of TEXT (docs/cli.md "Scheme-less
+ * input"): text with a scheme is that URL as typed (`http://a.example/`);
+ * text without one — `example.com`, `example.com:8080/x`, `localhost:3000`,
+ * `[::1]:8080/` — gets `http://`, as Chromium's omnibox and Firefox's URI
+ * fixup both add it (a "scheme" with a dot, or followed by a port, is a
+ * host: Chromium url_fixer.cc GetValidScheme); whether https is then tried
+ * first is the profile's HTTPS-Upgrades / HTTPS-First, at the navigation.
+ * Surrounding white space is dropped. *URL gets a new string (dt_free);
+ * *SCHEMELESS (may be NULL) 1 when the scheme was added. 0, DT_EURL (the
+ * text makes no URL; ERR says why), DT_EINVAL, DT_ENOMEM. The scheme of a
+ * URL typed with one is not checked here (dt_fetch refuses all but http
+ * and https). */
+DT_EXTERN int dt_address_bar_url(const char *text, char **url, int *schemeless,
+                                 dt_error *err);
 
 typedef enum dt_request_mode {
   DT_MODE_DEFAULT = 0, /* the profile's */
@@ -998,6 +1035,11 @@ typedef struct dt_ctx_options {
    * That context's close completes once every context sharing with it has
    * closed. Added in 0.3. */
   int share_pool;
+  /* How long an HTTPS-Upgrades / HTTPS-First attempt runs alone before the
+   * browser acts — Chromium gives it up and falls back, Firefox sends its
+   * background http probe (docs/https-upgrades.md): ms; 0: the profile's
+   * (3000, 2200). Added in 0.3. */
+  unsigned https_upgrades_wait_ms;
 } dt_ctx_options;
 
 typedef enum dt_identity {

@@ -273,11 +273,11 @@ int dt__https_upgrades_unique_host(const dt_url *url) {
                                PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE);
 }
 
-int dt__https_upgrades_eligible(dt__https_upgrades mode, const dt_url *url,
-                                const char *method, int initiated,
+int dt__https_upgrades_eligible(const dt__https_upgrades *p, const dt_url *url,
+                                const char *method, dt__input input, int api,
                                 const dt__fallback_list *fallback) {
-  if (mode == DT__UPGRADES_OFF) return 0;
-  if (mode == DT__UPGRADES_FIREFOX_FIRST && !initiated) return 0;
+  if (!p->name || api) return 0;
+  if (!(p->inputs & DT__INPUT_BIT(input))) return 0;
   if (strcmp(dt_url_scheme(url), "http") != 0) return 0;
   if (dt_url_port_or_default(url) != 80) return 0; /* the default port only */
   if (strcmp(method, "GET") != 0) return 0;        /* not a form POST */
@@ -285,10 +285,13 @@ int dt__https_upgrades_eligible(dt__https_upgrades mode, const dt_url *url,
   return !dt__fallback_has(fallback, dt_url_get(url, DT_URL_HOSTNAME));
 }
 
-unsigned dt__https_upgrades_timeout_ms(dt__https_upgrades mode) {
-  return mode == DT__UPGRADES_FIREFOX_FIRST ? 2200 : 3000;
+int dt__https_upgrades_exempts(const dt__https_upgrades *p, const dt_url *url,
+                               dt__input input, int api) {
+  return p->name && p->typed_http_exempts && !api && input == DT__INPUT_TYPED &&
+         strcmp(dt_url_scheme(url), "http") == 0 &&
+         dt__https_upgrades_unique_host(url);
 }
 
-int dt__https_upgrades_status_fails(dt__https_upgrades mode, int status) {
-  return mode == DT__UPGRADES_FIREFOX_FIRST && status == 404;
+int dt__https_upgrades_status_fails(const dt__https_upgrades *p, int status) {
+  return p->status_min && status >= p->status_min && status <= p->status_max;
 }

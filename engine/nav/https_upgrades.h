@@ -69,21 +69,26 @@ int dt__fallback_load_mem(dt__fallback_list *l, const char *buf, size_t len,
  * not an IP literal). */
 int dt__https_upgrades_unique_host(const dt_url *url);
 
-/* Is URL (requested with METHOD) tried over https first under MODE? The
- * HSTS decision comes before and is not this one's. INITIATED: the
- * navigation has an initiator (Firefox upgrades links only: a typed URL
- * with its scheme is not). */
-int dt__https_upgrades_eligible(dt__https_upgrades mode, const dt_url *url,
-                                const char *method, int initiated,
+/* Is URL (requested with METHOD, a navigation whose URL came as INPUT)
+ * tried over https first under P? API: the request is fetch()'s, which
+ * neither browser upgrades (HTTPS-First "only upgrades top-level loads",
+ * nsHTTPSOnlyUtils::ShouldUpgradeHttpsFirstRequest step 2). The HSTS
+ * decision comes before and is not this one's; FALLBACK holds the hosts
+ * that fell back or are exempt. */
+int dt__https_upgrades_eligible(const dt__https_upgrades *p, const dt_url *url,
+                                const char *method, dt__input input, int api,
                                 const dt__fallback_list *fallback);
 
-/* The attempt's time budget: Chromium falls back when https has not
- * answered within about 3 s; Firefox probes http after about 2.2 s. */
-unsigned dt__https_upgrades_timeout_ms(dt__https_upgrades mode);
+/* Does this http request exempt its host from later upgrades, as a
+ * fallback does? Firefox: a URL typed with its http:// scheme, for a name
+ * HTTPS-First would otherwise consider (ShouldUpgradeHttpsFirstRequest
+ * step 5 adds the exception before looking at the port or the method). */
+int dt__https_upgrades_exempts(const dt__https_upgrades *p, const dt_url *url,
+                               dt__input input, int api);
 
-/* Does an https response with STATUS fail the attempt by itself (Firefox
- * falls back on a 404; Chromium shows any status)? */
-int dt__https_upgrades_status_fails(dt__https_upgrades mode, int status);
+/* Does an https answer with STATUS fail the attempt by itself (Firefox:
+ * 4xx and 5xx; Chromium shows any status)? */
+int dt__https_upgrades_status_fails(const dt__https_upgrades *p, int status);
 
 /* The file for the journal (hsts/base/journal.h): its header check and
  * its compaction, exposed for the fuzz target. Its compaction takes no user

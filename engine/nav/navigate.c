@@ -22,6 +22,7 @@
 #include "engine/nav/cookies.h"
 #include "engine/nav/hsts_decide.h"
 #include "engine/nav/hsts_note.h"
+#include "engine/nav/https_probe.h"
 #include "engine/nav/https_upgrades.h"
 #include "engine/nav/identity.h"
 #include "engine/nav/redirect.h"
@@ -61,6 +62,14 @@ struct dt_nav {
   int attempt;
   dt_url *attempt_http;
   int fallback_pending;
+  dt__input input; /* how the URL came: typed (with or without its scheme),
+                      or a link (knob 11's inputs) */
+  /* HTTPS-First's background http probe (https_probe.h): the timer that
+   * starts it (its own allocation: closed and freed apart from the nav),
+   * the probe in flight, and what it did, for the fallback hop */
+  uv_timer_t *probe_timer;
+  dt__probe *probe;
+  char probe_note[320];
   uint64_t id;   /* this navigation's number in its context (from 1) */
   uint8_t *body; /* the caller's body, kept to replay on 307/308 */
   size_t body_len;
@@ -137,7 +146,23 @@ static void on_done_timer(uv_timer_t *t) {
   uv_close((uv_handle_t *)t, nav_closed);
 }
 
+static void probe_timer_closed(uv_handle_t *h) { free(h); }
+
+/* The attempt has its answer (or the navigation ends): no probe now. */
+static void probe_stop(nav *n) {
+  if (n->probe_timer) {
+    uv_timer_stop(n->probe_timer);
+    uv_close((uv_handle_t *)n->probe_timer, probe_timer_closed);
+    n->probe_timer = NULL;
+  }
+  if (n->probe) {
+    dt__probe_cancel(n->probe);
+    n->probe = NULL;
+  }
+}
+
 static void finish(nav *n) {
+  probe_stop(n);
   n->finishing = 1;
   uv_timer_start(&n->done, on_done_timer, 0, 0);
 }
@@ -239,11 +264,14 @@ static int internal_hop(nav *n, const dt__redirect_request *rq,
   dt__redirect_verdict vd = DT__REDIRECT_FOLLOW;
   if (record_only) {
     memset(&out, 0, sizeof out);
-    dt__hop_add_step(c, h,
-                     "HTTPS-Upgrades fallback: the https page redirected back "
-                     "to http (the host is not upgraded again)",
-                     "Chromium HTTPS-Upgrades (docs/https-upgrades.md); "
-                     "measured");
+    char text[160];
+    snprintf(text, sizeof text,
+             "%s fallback: the https page redirected back to http (the host "
+             "is not upgraded again)",
+             n->ctx->profile->https_upgrades.name);
+    dt__hop_add_step(c, h, text,
+                     "docs/https-upgrades.md: measured on Chromium 156; "
+                     "Firefox nsHTTPSOnlyUtils::IsUpgradeDowngradeEndlessLoop");
   } else {
     vd = dt__redirect_internal(&n->st, up, why, &out);
   }
@@ -376,8 +404,10 @@ static int on_head(dt__client *c, dt_hop *hop, void *ud) {
   /* HTTPS-Upgrades: a status that fails the attempt (Firefox's 404), or
    * an https page that redirects back to http on the same host */
   if (n->attempt) {
-    dt__https_upgrades mode = n->ctx->profile->https_upgrades;
-    if (dt__https_upgrades_status_fails(mode, hop->status)) {
+    probe_stop(n); /* https answered: no probe (Firefox's
+                      HTTPS_ONLY_TOP_LEVEL_LOAD_IN_PROGRESS) */
+    if (dt__https_upgrades_status_fails(&n->ctx->profile->https_upgrades,
+                                        hop->status)) {
       n->fallback_pending = 1;
     } else if (n->verdict == DT__REDIRECT_FOLLOW &&
                strcmp(dt_url_scheme(n->st.url), "http") == 0 &&
@@ -446,6 +476,11 @@ static int fallback_hop(nav *n, int record_only) {
                       n->ctx->identity == DT_IDENTITY_MINIMAL ? NULL : &io,
                       DT__INTERNAL_HTTPS_FALLBACK, record_only ? rq.url : http,
                       record_only, NULL);
+  if (!rc && n->probe_note[0]) /* what the background probe did */
+    rc = dt__hop_add_step(n->chain, dt__chain_last_hop(n->chain), n->probe_note,
+                          "Firefox nsHTTPSOnlyUtils TestHTTPAnswerRunnable; "
+                          "docs/https-upgrades.md");
+  n->probe_note[0] = 0;
   dt_url_free(http);
   return rc;
 }
@@ -453,6 +488,7 @@ static int fallback_hop(nav *n, int record_only) {
 static void on_hop(dt_chain *chain, dt_hop *hop, int err, void *ud) {
   nav *n = ud;
   n->client = NULL;
+  probe_stop(n); /* the attempt ended, one way or the other */
   if (n->attempt && ((err && err != DT_ECANCELED && err != DT_ENOMEM) ||
                      n->fallback_pending == 1)) {
     int rc = fallback_hop(n, 0); /* the hop keeps its error */
@@ -651,6 +687,86 @@ static int with_cookies(nav *n, dt_hop *hop, const dt__redirect_request *rq,
   return rc;
 }
 
+/* The Referer recomputed for the https URL after the upgrade's 307,
+ * noted on that hop. 0 or DT_ENOMEM. */
+static int referrer_after_upgrade(nav *n) {
+  if (dt__redirect_referrer_from(&n->st, n->initiator)) return DT_ENOMEM;
+  dt__redirect_request rq;
+  dt__redirect_current(&n->st, &rq);
+  const char *ref = dt__header_value(rq.headers, rq.header_count, "Referer");
+  char text[300];
+  snprintf(text, sizeof text,
+           "%s: the Referer is judged on the https URL: %.200s",
+           n->ctx->profile->https_upgrades.name, ref ? ref : "none");
+  return dt__hop_add_step(n->chain, dt__chain_last_hop(n->chain), text,
+                          "measured on Firefox ESR 153 "
+                          "(docs/https-upgrades.md)");
+}
+
+/* ---- HTTPS-First's background probe (https_probe.h) --------------------- */
+
+/* The probe ended: when the http site answered, the https attempt still
+ * waiting is given up and on_hop falls back (Firefox cancels it with
+ * NS_ERROR_NET_TIMEOUT_EXTERNAL); otherwise https is still awaited. */
+static void on_probe(void *ud, int give_up, int status, int err) {
+  nav *n = ud;
+  n->probe = NULL;
+  if (!give_up || !n->attempt || !n->client) return;
+  unsigned wait = n->ctx->https_upgrades_wait_ms
+                      ? n->ctx->https_upgrades_wait_ms
+                      : n->ctx->profile->https_upgrades.wait_ms;
+  snprintf(n->probe_note, sizeof n->probe_note,
+           "%s: https gave no answer in %u ms; a background GET %s://%s/ "
+           "was answered (%d): https is given up",
+           n->ctx->profile->https_upgrades.name, wait, "http",
+           dt_url_get(n->attempt_http, DT_URL_HOST), status);
+  (void)err;
+  dt__client_abort(n->client, DT_ETIMEOUT_TOTAL,
+                   "no answer while the background http probe was answered: "
+                   "https given up (HTTPS-First)");
+}
+
+/* The wait is over and https has not answered: Firefox asks the http
+ * origin in the background (TestHTTPAnswerRunnable::Notify), with the
+ * browser's fields and no cookies (its probe is anonymous). */
+static void on_probe_timer(uv_timer_t *t) {
+  nav *n = t->data;
+  uv_close((uv_handle_t *)t, probe_timer_closed);
+  n->probe_timer = NULL;
+  if (!n->attempt || !n->client || n->probe) return;
+  char url[300];
+  int len = snprintf(url, sizeof url, "http://%s/",
+                     dt_url_get(n->attempt_http, DT_URL_HOST));
+  if (len < 0 || (size_t)len >= sizeof url) return;
+  dt_url *u = NULL;
+  if (dt_url_parse(&u, url, (size_t)len, NULL)) return;
+  dt__identity_out io;
+  const dt_header *f = NULL;
+  size_t count = 0;
+  int rc = 0;
+  if (n->ctx->identity != DT_IDENTITY_MINIMAL) {
+    dt__identity_nav idn = n->idn;
+    idn.initiator = NULL;
+    idn.form = 0;
+    idn.cookie_from_jar = idn.cookie_from_caller = 0;
+    idn.site_rank = 0;
+    rc =
+        dt__identity_fields(&idn, DT__KIND_FIRST, u, "GET", 0, 0, NULL, 0, &io);
+    f = io.f;
+    count = io.n;
+  }
+  if (!rc) dt__probe_start(n->ctx, url, f, count, on_probe, n, &n->probe);
+  dt_url_free(u); /* a probe that cannot start: https is still awaited */
+}
+
+static void probe_arm(nav *n, unsigned wait_ms) {
+  n->probe_timer = malloc(sizeof *n->probe_timer);
+  if (!n->probe_timer) return; /* no probe: https has the navigation's time */
+  uv_timer_init(n->ctx->loop, n->probe_timer);
+  n->probe_timer->data = n;
+  uv_timer_start(n->probe_timer, on_probe_timer, wait_ms, 0);
+}
+
 static void step(nav *n) {
   for (;;) {
     dt__redirect_request rq;
@@ -679,11 +795,20 @@ static void step(nav *n) {
       }
       continue; /* the next hop is https: decide cannot upgrade it again */
     }
-    /* HSTS first; then HTTPS-Upgrades: https tried first, nothing sent in
-     * plaintext before it is decided */
+    /* HSTS first; then HTTPS-Upgrades / HTTPS-First (knob 11): https
+     * tried first, nothing sent in plaintext before it is decided. Firefox
+     * does not upgrade a URL typed with http://, and exempts its host for
+     * the session (ShouldUpgradeHttpsFirstRequest step 5). */
+    const dt__https_upgrades *hu = &n->ctx->profile->https_upgrades;
+    if (!n->ctx->no_https_upgrades &&
+        dt__https_upgrades_exempts(hu, rq.url, n->input, n->cn.api) &&
+        dt__fallback_add(n->ctx->fallback, dt_url_get(rq.url, DT_URL_HOSTNAME),
+                         dt_clock_now_ms(&n->ctx->clock))) {
+      fail(n, DT_ENOMEM, NULL);
+      return;
+    }
     if (!n->ctx->no_https_upgrades && !n->attempt &&
-        dt__https_upgrades_eligible(n->ctx->profile->https_upgrades, rq.url,
-                                    rq.method, n->initiator != NULL,
+        dt__https_upgrades_eligible(hu, rq.url, rq.method, n->input, n->cn.api,
                                     n->ctx->fallback)) {
       dt_url *http = dt_url_dup(rq.url);
       int rc = http ? internal_hop(n, &rq, fields, field_count, iop,
@@ -697,6 +822,13 @@ static void step(nav *n) {
       n->attempt = 1;
       dt_url_free(n->attempt_http);
       n->attempt_http = http;
+      /* Firefox: the upgraded link's Referer is judged on the https URL
+       * (measured: an https page's link keeps sending it) */
+      if (hu->referrer_after_upgrade && n->initiator &&
+          referrer_after_upgrade(n)) {
+        fail(n, DT_ENOMEM, NULL);
+        return;
+      }
       continue;
     }
     /* a redirect the cache keeps: no request (GET only) */
@@ -705,6 +837,10 @@ static void step(nav *n) {
             ? dt__rc_lookup(n->ctx->rcache, dt_url_get(rq.url, DT_URL_HREF),
                             dt_clock_now_ms(&n->ctx->clock), n->id)
             : NULL;
+    /* address-bar input: the scheme its first request went to */
+    dt__chain_set_typed_tried(
+        n->chain,
+        strcmp(dt_url_scheme(rq.url), "https") == 0 ? "https" : "http");
     if (cached) {
       if (cached_hop(n, &rq, fields, field_count, iop, cached)) continue;
       return;
@@ -736,12 +872,14 @@ static void step(nav *n) {
       }
       o.total_timeout_ms = (uint32_t)(total - spent);
     }
-    if (n->attempt) {
-      uint32_t budget =
-          dt__https_upgrades_timeout_ms(n->ctx->profile->https_upgrades);
-      if (!o.total_timeout_ms || o.total_timeout_ms > budget)
-        o.total_timeout_ms = budget;
-    }
+    /* the attempt runs alone for the wait: then Chromium gives it up,
+     * Firefox sends its background probe (probe_arm) */
+    unsigned wait = n->ctx->https_upgrades_wait_ms
+                        ? n->ctx->https_upgrades_wait_ms
+                        : hu->wait_ms;
+    if (n->attempt && !hu->probe &&
+        (!o.total_timeout_ms || o.total_timeout_ms > wait))
+      o.total_timeout_ms = wait;
     /* A host the store or the list knows keeps HSTS's promise even when
      * this request went out as https by itself (§8.4: no click-through). */
     dt_hsts_decision known;
@@ -756,7 +894,10 @@ static void step(nav *n) {
         n->ctx, n->chain, hop, rq.method, dt_url_get(rq.url, DT_URL_HREF),
         fields, field_count, rq.send_body ? n->body : NULL,
         rq.send_body ? n->body_len : 0, &o, on_hop, n, &n->client);
-    if (rc) fail(n, rc, NULL);
+    if (rc)
+      fail(n, rc, NULL);
+    else if (n->attempt && hu->probe)
+      probe_arm(n, wait);
     return;
   }
 }
@@ -784,6 +925,11 @@ int dt_request_check(const dt_request *caller, dt_error *err) {
   if (rq.mode == DT_MODE_CORS && !rq.initiator)
     return dt__fail(err, DT_EINVAL,
                     "cors mode is fetch() from a page: it needs an initiator");
+  if (rq.input < DT_INPUT_URL || rq.input > DT_INPUT_ADDRESS_BAR)
+    return dt__fail(err, DT_EINVAL, "unknown input kind %d", (int)rq.input);
+  if (rq.input == DT_INPUT_ADDRESS_BAR && rq.initiator)
+    return dt__fail(err, DT_EINVAL,
+                    "address-bar input is typed, not a link: no initiator");
   return dt__wire_check(rq.method ? rq.method : "GET", rq.headers,
                         rq.header_count, "the request field", err);
 }
@@ -801,11 +947,24 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
   if (dt_request_check(rq, NULL) || rq->body_len > ctx->limits.max_request_body)
     return DT_EINVAL;
   const char *method = rq->method ? rq->method : "GET";
+  /* Address-bar input: the URL the bar makes of the text (a failure is
+   * the chain's error, as for a URL that does not parse). */
+  char *typed_url = NULL;
+  int schemeless = 0, typed_rc = 0;
+  dt_error typed_err = {0};
+  if (rq->input == DT_INPUT_ADDRESS_BAR) {
+    typed_rc = dt_address_bar_url(rq->url, &typed_url, &schemeless, &typed_err);
+    if (typed_rc == DT_ENOMEM) return DT_ENOMEM;
+  }
+  const char *first_url = typed_url ? typed_url : rq->url;
   nav *n = calloc(1, sizeof *n);
-  dt_chain *chain = dt__chain_new(method, rq->url);
-  if (!n || !chain) {
+  dt_chain *chain = dt__chain_new(method, first_url);
+  if (!n || !chain ||
+      (rq->input == DT_INPUT_ADDRESS_BAR &&
+       dt__chain_set_typed(chain, rq->url, schemeless))) {
     free(n);
     dt_chain_free(chain);
+    free(typed_url);
     return DT_ENOMEM;
   }
   n->ctx = ctx;
@@ -827,16 +986,27 @@ int dt_fetch(dt_ctx *ctx, const dt_request *caller, dt_fetch_cb cb,
   if (rq->body_len) {
     n->body = malloc(rq->body_len);
     if (!n->body) {
+      free(typed_url);
       fail(n, DT_ENOMEM, NULL);
       return 0;
     }
     memcpy(n->body, rq->body, rq->body_len);
     n->body_len = rq->body_len;
   }
+  /* knob 11: how the URL came */
+  n->input = rq->initiator ? DT__INPUT_LINK
+             : schemeless  ? DT__INPUT_SCHEMELESS
+                           : DT__INPUT_TYPED;
+  if (typed_rc) {
+    fail(n, typed_rc, typed_err.message);
+    return 0;
+  }
   /* A bad first URL is a chain with the error, like any other failure. */
   dt_url *url = NULL, *initiator = NULL;
   dt_error ue = {0};
-  int rc = dt_url_parse_err(&url, rq->url, strlen(rq->url), NULL, &ue);
+  int rc = dt_url_parse_err(&url, first_url, strlen(first_url), NULL, &ue);
+  free(typed_url);
+  first_url = NULL;
   if (rc) {
     fail_why(n, &ue, NULL);
     return 0;

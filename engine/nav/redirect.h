@@ -232,5 +232,10 @@ dt__redirect_verdict dt__redirect_internal(dt__redirect_state *st,
                                            const dt_url *url,
                                            dt__internal_why why,
                                            dt__redirect_out *out);
+/* The request's referrer computed afresh from SOURCE (the page's URL) for
+ * the current URL, with the current policy: Firefox's link after its
+ * HTTPS-First upgrade keeps the Referer an https page sends to https
+ * (knob 11). 0 or DT_ENOMEM. */
+int dt__redirect_referrer_from(dt__redirect_state *st, const dt_url *source);
 
 #endif

@@ -83,6 +83,12 @@ int dt__user_data_open(dt_ctx *ctx, const dt_ctx_options *opt) {
   for (size_t i = 0; opt->user_data_dir && i < NPARTS; i++) {
     const struct part *p = &parts[i];
     if (!obj_of(ctx, p)) continue;
+    /* Firefox's HTTPS-First exemptions last the session (knob 11): its
+     * list is the context's alone, never read from or written to the
+     * directory (Chromium's fallback file is not Firefox's) */
+    if (p->obj == offsetof(dt_ctx, fallback) &&
+        ctx->profile->https_upgrades.session_exemptions)
+      continue;
     size_t n = strlen(opt->user_data_dir) + strlen(p->file) + 2;
     char **path = path_of(ctx, p);
     *path = malloc(n);

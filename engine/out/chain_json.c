@@ -244,6 +244,22 @@ char *dt_chain_to_json(const dt_chain *chain) {
   dt__jw_str(&w, dt_chain_url(chain));
   dt__jw_key(&w, "method");
   dt__jw_str(&w, dt_chain_method(chain));
+  dt__jw_key(&w, "typed"); /* address-bar input (docs/json-output.md) */
+  if (dt_chain_typed(chain)) {
+    dt__jw_obj_open(&w);
+    dt__jw_key(&w, "input");
+    dt__jw_str(&w, dt_chain_typed(chain));
+    dt__jw_key(&w, "schemeless");
+    dt__jw_bool(&w, dt_chain_typed_schemeless(chain));
+    dt__jw_key(&w, "tried");
+    if (dt_chain_typed_tried(chain))
+      dt__jw_str(&w, dt_chain_typed_tried(chain));
+    else
+      dt__jw_null(&w);
+    dt__jw_obj_close(&w);
+  } else {
+    dt__jw_null(&w);
+  }
   dt__jw_key(&w, "hops");
   dt__jw_arr_open(&w);
   for (size_t i = 0; i < dt_chain_hop_count(chain); i++)

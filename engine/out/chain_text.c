@@ -110,6 +110,29 @@ static void hop_line(dt__buf *b, int color, size_t i, const dt_hop *h) {
   cookies_line(b, h);
 }
 
+/* Address-bar input: what was typed, and which scheme its first request
+ * tried (docs/cli.md "Scheme-less input"). EXPLAIN: in sentences. */
+static void typed_line(dt__buf *b, const dt_chain *chain, int explain) {
+  const char *t = dt_chain_typed(chain), *tried = dt_chain_typed_tried(chain);
+  if (!t) return;
+  dt__buf_str(b, explain ? "typed into the address bar: " : "typed: ");
+  dt__buf_put_escaped(b, t);
+  if (dt_chain_typed_schemeless(chain))
+    dt__buf_str(b, explain ? " — no scheme, so the address bar added http:// "
+                             "(scheme-less input)"
+                           : " (no scheme: the address bar added http://)");
+  if (tried)
+    dt__buf_printf(b,
+                   explain ? "; the first request went over %s%s\n"
+                           : "; tried %s first%s\n",
+                   tried,
+                   strcmp(tried, "https") == 0 && explain
+                       ? " (HSTS, HTTPS-Upgrades or HTTPS-First: hop 1)"
+                       : "");
+  else
+    dt__buf_str(b, "\n");
+}
+
 char *dt_chain_to_text(const dt_chain *chain) {
   return dt_chain_to_text_ex(chain, NULL);
 }
@@ -124,6 +147,7 @@ char *dt_chain_to_text_ex(const dt_chain *chain, const dt_text_options *opt) {
   dt__buf_printf(&b, "%s ", dt_chain_method(chain));
   dt__buf_put_escaped(&b, dt_chain_url(chain));
   dt__buf_printf(&b, "  (%zu hop%s)\n", n, n == 1 ? "" : "s");
+  typed_line(&b, chain, 0);
   for (size_t i = 0; i < n; i++)
     hop_line(&b, color, i, dt_chain_hop(chain, i));
   int err = dt_chain_error(chain);
@@ -164,6 +188,7 @@ char *dt_chain_to_explain(const dt_chain *chain) {
   dt__buf_printf(&b, "%s ", dt_chain_method(chain));
   dt__buf_put_escaped(&b, dt_chain_url(chain));
   dt__buf_printf(&b, "\n");
+  typed_line(&b, chain, 1);
   for (size_t i = 0; i < dt_chain_hop_count(chain); i++) {
     const dt_hop *h = dt_chain_hop(chain, i);
     dt__buf_printf(&b, "\nhop %zu: %s ", i + 1, h->method);

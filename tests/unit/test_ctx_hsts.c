@@ -123,6 +123,7 @@ static void options_versioning(uv_loop_t *loop) {
   o.no_redirect_cache = 0;
   o.no_cookies = 0;
   o.error = NULL;
+  o.https_upgrades_wait_ms = 0;
   o.http_version = 7; /* no such version */
   CHECK_INT(dt_ctx_new(&ctx, &o), DT_EINVAL);
   o.http_version = DT_HTTP_1_1;

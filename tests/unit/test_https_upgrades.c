@@ -2,6 +2,7 @@
  * HTTPS-First (Firefox) try over https first (engine/nav/https_upgrades.c;
  * docs/https-upgrades.md), and the fallback list. */
 #include "engine/nav/https_upgrades.h"
+#include "engine/profile.h"
 
 #include "dt_test.h"
 #include "file_proofs.h"
@@ -12,14 +13,101 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int eligible(dt__https_upgrades mode, const char *url,
-                    const char *method, int initiated,
-                    const dt__fallback_list *fb) {
+static const dt__https_upgrades *mode(const char *profile) {
+  return &dt__profile_find(profile)->https_upgrades;
+}
+
+/* A URL typed with its scheme (INPUT DT__INPUT_TYPED) unless said. */
+static int eligible_as(const dt__https_upgrades *m, const char *url,
+                       const char *method, dt__input input,
+                       const dt__fallback_list *fb) {
   dt_url *u = NULL;
   if (dt_url_parse(&u, url, strlen(url), NULL)) return -1;
-  int r = dt__https_upgrades_eligible(mode, u, method, initiated, fb);
+  int r = dt__https_upgrades_eligible(m, u, method, input, 0, fb);
   dt_url_free(u);
   return r;
+}
+
+static int eligible(const dt__https_upgrades *m, const char *url,
+                    const char *method, int initiated,
+                    const dt__fallback_list *fb) {
+  return eligible_as(m, url, method,
+                     initiated ? DT__INPUT_LINK : DT__INPUT_TYPED, fb);
+}
+
+static int exempts(const char *profile, const char *url, dt__input input) {
+  dt_url *u = NULL;
+  if (dt_url_parse(&u, url, strlen(url), NULL)) return -1;
+  int r = dt__https_upgrades_exempts(mode(profile), u, input, 0);
+  dt_url_free(u);
+  return r;
+}
+
+/* Knob 11's values, one row per input and profile (docs/profiles.md,
+ * docs/https-upgrades.md): the same conformance rows for all three. */
+static void profile_rows(void) {
+  dt__fallback_list fb;
+  memset(&fb, 0, sizeof fb);
+  static const struct {
+    const char *profile;
+    int typed, schemeless, link, post;
+  } rows[] = {
+      /* Chromium 156 measured: typed (with or without scheme) and links */
+      {"chromium", 1, 1, 1, 0},
+      /* the standards have none */
+      {"fetch", 0, 0, 0, 0},
+      /* Firefox ESR 153 measured: not a URL typed with http:// */
+      {"firefox", 0, 1, 1, 0},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    const dt__https_upgrades *m = mode(rows[i].profile);
+    const char *u = "http://example.com/";
+    CHECK_(eligible_as(m, u, "GET", DT__INPUT_TYPED, &fb) == rows[i].typed,
+           "%s typed", rows[i].profile);
+    CHECK_(eligible_as(m, u, "GET", DT__INPUT_SCHEMELESS, &fb) ==
+               rows[i].schemeless,
+           "%s scheme-less", rows[i].profile);
+    CHECK_(eligible_as(m, u, "GET", DT__INPUT_LINK, &fb) == rows[i].link,
+           "%s link", rows[i].profile);
+    CHECK_(eligible_as(m, u, "POST", DT__INPUT_LINK, &fb) == rows[i].post,
+           "%s form POST", rows[i].profile);
+    /* fetch() is never upgraded (top-level loads only) */
+    dt_url *pu = NULL;
+    CHECK(dt_url_parse(&pu, u, strlen(u), NULL) == 0);
+    CHECK_INT(dt__https_upgrades_eligible(m, pu, "GET", DT__INPUT_LINK, 1, &fb),
+              0);
+    dt_url_free(pu);
+  }
+  /* the wait before the fallback (Chromium) or the probe (Firefox) */
+  CHECK_INT(mode("chromium")->wait_ms, 3000);
+  CHECK_INT(mode("chromium")->probe, 0);
+  CHECK_INT(mode("firefox")->wait_ms, 2200);
+  CHECK_INT(mode("firefox")->probe, 1);
+  /* an https error status: Firefox falls back on 4xx/5xx, Chromium shows */
+  static const int statuses[] = {200, 301, 399, 400, 404, 500, 599, 600};
+  for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
+    int st = statuses[i];
+    CHECK_(dt__https_upgrades_status_fails(mode("firefox"), st) ==
+               (st >= 400 && st <= 599),
+           "firefox %d", st);
+    CHECK_(dt__https_upgrades_status_fails(mode("chromium"), st) == 0,
+           "chromium %d", st);
+    CHECK_(dt__https_upgrades_status_fails(mode("fetch"), st) == 0, "fetch %d",
+           st);
+  }
+  /* the exemption: Firefox's typed http:// URL exempts its host (not a
+   * link's, not a non-unique name's); the others never */
+  CHECK_INT(exempts("firefox", "http://example.com/", DT__INPUT_TYPED), 1);
+  CHECK_INT(exempts("firefox", "http://example.com:8080/", DT__INPUT_TYPED), 1);
+  CHECK_INT(exempts("firefox", "http://example.com/", DT__INPUT_LINK), 0);
+  CHECK_INT(exempts("firefox", "http://example.com/", DT__INPUT_SCHEMELESS), 0);
+  CHECK_INT(exempts("firefox", "https://example.com/", DT__INPUT_TYPED), 0);
+  CHECK_INT(exempts("firefox", "http://a.test/", DT__INPUT_TYPED), 0);
+  CHECK_INT(exempts("chromium", "http://example.com/", DT__INPUT_TYPED), 0);
+  CHECK_INT(exempts("fetch", "http://example.com/", DT__INPUT_TYPED), 0);
+  /* exemptions last the session in Firefox; Chromium keeps its list */
+  CHECK_INT(mode("firefox")->session_exemptions, 1);
+  CHECK_INT(mode("chromium")->session_exemptions, 0);
 }
 
 static void proof_host(char *h, size_t cap, int who, int i) {
@@ -160,33 +248,24 @@ int main(void) {
       {"http://co.uk/", 0},
   };
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-    CHECK_(eligible(DT__UPGRADES_CHROMIUM, rows[i].url, "GET", 0, &fb) ==
+    CHECK_(eligible(mode("chromium"), rows[i].url, "GET", 0, &fb) ==
                rows[i].want,
            "%s: want %d", rows[i].url, rows[i].want);
   /* not a form POST; not when off (the fetch profile) */
-  CHECK_INT(
-      eligible(DT__UPGRADES_CHROMIUM, "http://example.com/", "POST", 0, &fb),
-      0);
-  CHECK_INT(eligible(DT__UPGRADES_OFF, "http://example.com/", "GET", 0, &fb),
+  CHECK_INT(eligible(mode("chromium"), "http://example.com/", "POST", 0, &fb),
             0);
+  CHECK_INT(eligible(mode("fetch"), "http://example.com/", "GET", 0, &fb), 0);
   /* Firefox: links only; typed URLs with their scheme are not upgraded */
-  CHECK_INT(eligible(DT__UPGRADES_FIREFOX_FIRST, "http://example.com/", "GET",
-                     0, &fb),
-            0);
-  CHECK_INT(eligible(DT__UPGRADES_FIREFOX_FIRST, "http://example.com/", "GET",
-                     1, &fb),
-            1);
-  CHECK_INT(dt__https_upgrades_status_fails(DT__UPGRADES_FIREFOX_FIRST, 404),
-            1);
-  CHECK_INT(dt__https_upgrades_status_fails(DT__UPGRADES_CHROMIUM, 404), 0);
-  CHECK_INT(dt__https_upgrades_timeout_ms(DT__UPGRADES_CHROMIUM), 3000);
+  CHECK_INT(eligible(mode("firefox"), "http://example.com/", "GET", 0, &fb), 0);
+  CHECK_INT(eligible(mode("firefox"), "http://example.com/", "GET", 1, &fb), 1);
+  CHECK_INT(dt__https_upgrades_status_fails(mode("firefox"), 404), 1);
+  CHECK_INT(dt__https_upgrades_status_fails(mode("chromium"), 404), 0);
   /* a host that fell back is not tried again; the list is bounded */
   CHECK_INT(dt__fallback_add(&fb, "example.com", 1), 0);
+  CHECK_INT(eligible(mode("chromium"), "http://example.com/", "GET", 0, &fb),
+            0);
   CHECK_INT(
-      eligible(DT__UPGRADES_CHROMIUM, "http://example.com/", "GET", 0, &fb), 0);
-  CHECK_INT(
-      eligible(DT__UPGRADES_CHROMIUM, "http://www.example.com/", "GET", 0, &fb),
-      1);
+      eligible(mode("chromium"), "http://www.example.com/", "GET", 0, &fb), 1);
   char name[64];
   for (int i = 0; i < DT__FALLBACK_MAX + 10; i++) {
     snprintf(name, sizeof name, "h%d.example.org", i);
@@ -196,6 +275,7 @@ int main(void) {
   CHECK(!dt__fallback_has(&fb, "example.com")); /* the oldest went */
   CHECK(dt__fallback_has(&fb, name));
   dt__fallback_clear(&fb);
+  profile_rows();
   file_tests();
   return dt_test_summary("test_https_upgrades");
 }

@@ -156,11 +156,10 @@ int main(void) {
   CHECK(dt__profile_at(dt__profile_count()) == NULL);
   /* knob 11 (docs/https-upgrades.md): Chromium's HTTPS-Upgrades, none in
    * the standards, Firefox's HTTPS-First */
-  CHECK_INT(dt__profile_find("chromium")->https_upgrades,
-            DT__UPGRADES_CHROMIUM);
-  CHECK_INT(dt__profile_find("fetch")->https_upgrades, DT__UPGRADES_OFF);
-  CHECK_INT(dt__profile_find("firefox")->https_upgrades,
-            DT__UPGRADES_FIREFOX_FIRST);
+  CHECK_STR(dt__profile_find("chromium")->https_upgrades.name,
+            "HTTPS-Upgrades");
+  CHECK(dt__profile_find("fetch")->https_upgrades.name == NULL);
+  CHECK_STR(dt__profile_find("firefox")->https_upgrades.name, "HTTPS-First");
   /* knobs 16, 17, 17b and fetch()'s Priority (docs/profiles.md): a br or
    * zstd body over plain http is an error (Chromium measured), raw
    * (Firefox measured) or decoded (Fetch "handle content codings");

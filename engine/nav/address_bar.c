@@ -1,0 +1,105 @@
+/* address_bar.c — what a browser's address bar makes of the text typed
+ * into it (dt_address_bar_url, include/detour.h; docs/cli.md "Scheme-less
+ * input"). A kiosk or a test harness has an address bar too, so the rule
+ * lives in the library, not in the CLI.
+ *
+ * Both browsers add `http://` to text without a scheme: Chromium's omnibox
+ * (components/url_formatter/url_fixer.cc, SegmentURLInternal picks http
+ * when it finds no scheme) and Firefox's URI fixup, which marks the load
+ * scheme-less so that HTTPS-First may try https first
+ * (nsILoadInfo::SchemelessInputTypeSchemeless). Whether https is tried
+ * first is the navigation's business (engine/nav/https_upgrades.c), not
+ * the address bar's. curl adds `http://` too, so the fetch profile, which
+ * has no address bar, does the same. */
+#include "detour.h"
+#include "hsts/base/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* 2 MiB: Chromium's url::kMaxURLChars — longer text is no URL anyway. */
+#define MAX_TEXT (2u * 1024 * 1024)
+
+static int is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+         c == '\v';
+}
+
+static int is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Does T (N bytes) begin with a scheme the address bar believes? Chromium
+ * url_fixer.cc GetValidScheme: the text before the first ':' must be a
+ * scheme (a letter, then letters, digits, '+', '-', '.'), but a "scheme"
+ * with a '.' is a host (`www.example.com:/`, `a.test:8080/x`), and one
+ * followed by a port — digits up to '/', '\', '?', '#' or the end — is a
+ * host with its port (`www:123/`, `localhost:3000`; HasPort). */
+static int has_scheme(const char *t, size_t n) {
+  size_t colon = 0;
+  while (colon < n && t[colon] != ':')
+    colon++;
+  if (colon == n || colon == 0 || !is_alpha(t[0])) return 0;
+  for (size_t i = 1; i < colon; i++) {
+    char c = t[i];
+    if (c == '.') return 0; /* a host */
+    if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-') return 0;
+  }
+  size_t p = colon + 1, e = p;
+  while (e < n && t[e] != '/' && t[e] != '\\' && t[e] != '?' && t[e] != '#')
+    e++;
+  if (e == p) return 1;
+  for (size_t i = p; i < e; i++)
+    if (!is_digit(t[i])) return 1;
+  return 0; /* host:port */
+}
+
+int dt_address_bar_url(const char *text, char **url, int *schemeless,
+                       dt_error *err) {
+  if (url) *url = NULL;
+  if (schemeless) *schemeless = 0;
+  if (!text || !url) return dt__fail(err, DT_EINVAL, "no text or no result");
+  size_t n = strnlen(text, MAX_TEXT + 1);
+  if (n > MAX_TEXT)
+    return dt__fail(err, DT_EURL,
+                    "the typed text is longer than 2 MiB (Chromium's URL "
+                    "limit)");
+  while (n && is_space(text[0])) {
+    text++;
+    n--;
+  }
+  while (n && is_space(text[n - 1]))
+    n--;
+  if (!n) return dt__fail(err, DT_EURL, "nothing typed: no URL");
+  int added = !has_scheme(text, n);
+  /* `//host/x` is scheme-relative: the bar gives it its scheme too */
+  const char *prefix = !added                                       ? ""
+                       : n >= 2 && text[0] == '/' && text[1] == '/' ? "http:"
+                                                                    : "http://";
+  size_t plen = strlen(prefix);
+  char *typed = malloc(plen + n + 1);
+  if (!typed) return dt__fail(err, DT_ENOMEM, "out of memory");
+  memcpy(typed, prefix, plen);
+  memcpy(typed + plen, text, n);
+  typed[plen + n] = 0;
+  dt_url *u = NULL;
+  int rc = dt_url_parse(&u, typed, plen + n, NULL);
+  if (rc) {
+    dt__fail(err, rc == DT_ENOMEM ? DT_ENOMEM : DT_EURL,
+             "'%.200s' makes no URL%s%s", typed + plen,
+             added ? ", even as " : "", added ? "http://…" : "");
+    free(typed);
+    return rc == DT_ENOMEM ? DT_ENOMEM : DT_EURL;
+  }
+  free(typed);
+  const char *href = dt_url_get(u, DT_URL_HREF);
+  size_t hn = strlen(href);
+  *url = malloc(hn + 1);
+  if (*url) memcpy(*url, href, hn + 1);
+  dt_url_free(u);
+  if (!*url) return dt__fail(err, DT_ENOMEM, "out of memory");
+  if (schemeless) *schemeless = added;
+  return 0;
+}
