@@ -853,7 +853,7 @@ DT_EXTERN const char *dt_chain_warning(const dt_chain *chain, size_t i);
  * 1 when the text had no scheme and the address bar added one. _tried: the
  * scheme of the first request the navigation made for it — "https" when
  * HSTS or the profile's HTTPS-Upgrades / HTTPS-First took it there, else
- * "http" — or NULL (no input, or nothing went). Added in 0.3. */
+ * "http" — or NULL (no input, or nothing went). Added in 0.4. */
 DT_EXTERN const char *dt_chain_typed(const dt_chain *chain);
 DT_EXTERN int dt_chain_typed_schemeless(const dt_chain *chain);
 DT_EXTERN const char *dt_chain_typed_tried(const dt_chain *chain);
@@ -900,7 +900,7 @@ typedef struct dt_request {
    * profile fetch() when there is an initiator. */
   int mode;        /* dt_request_mode */
   int credentials; /* dt_credentials: fetch()'s credentials mode */
-  /* What url is (added in 0.3): DT_INPUT_URL, a URL (typed with its
+  /* What url is (added in 0.4): DT_INPUT_URL, a URL (typed with its
    * scheme, or with an initiator a link's); DT_INPUT_ADDRESS_BAR, text a
    * user typed into the address bar, made a URL as dt_address_bar_url does
    * — without a scheme it is scheme-less input, which Firefox's HTTPS-First
@@ -1038,7 +1038,7 @@ typedef struct dt_ctx_options {
   /* How long an HTTPS-Upgrades / HTTPS-First attempt runs alone before the
    * browser acts — Chromium gives it up and falls back, Firefox sends its
    * background http probe (docs/https-upgrades.md): ms; 0: the profile's
-   * (3000, 2200). Added in 0.3. */
+   * (3000, 2200). Added in 0.4. */
   unsigned https_upgrades_wait_ms;
 } dt_ctx_options;
 
