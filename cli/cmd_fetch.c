@@ -533,10 +533,14 @@ static void fetch_error(const dt_chain *chain, int err, const char *url) {
   /* where the URL's parse stopped: the parser says it again */
   dt_url *u = NULL;
   dt_error pe = {0};
+  char *bar = NULL;
   if (err == DT_EURL && dt_chain_hop_count(chain) == 0 &&
-      dt_url_parse_err(&u, url, strlen(url), NULL, &pe) == DT_EURL)
+      (dt_chain_typed(chain) /* address-bar input: the bar's own parse */
+           ? dt_address_bar_url(url, &bar, NULL, &pe) == DT_EURL
+           : dt_url_parse_err(&u, url, strlen(url), NULL, &pe) == DT_EURL))
     e.column = pe.column;
   dt_url_free(u);
+  dt_free(bar);
   cli_error_why(&e, url);
 }
 

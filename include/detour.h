@@ -287,7 +287,8 @@ DT_EXTERN int dt_url_parse_err(dt_url **out, const char *input, size_t len,
  * "a.test", "a.test:8080/x" (which the Standard parses as the scheme
  * "a.test:"), "localhost:3000" — writes the http URL it most likely means
  * into OUT (CAP bytes; its href, e.g. "http://a.test:8080/x") and returns 1;
- * else 0. An address bar's guess; detour never navigates to it by itself. */
+ * else 0. A guess for a hint; text typed into an address bar is made a URL
+ * by dt_address_bar_url, the browsers' rule. */
 DT_EXTERN int dt_url_missing_scheme(const char *input, char *out, size_t cap);
 DT_EXTERN void dt_url_free(dt_url *url);
 DT_EXTERN dt_url *dt_url_dup(const dt_url *url);

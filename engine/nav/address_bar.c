@@ -66,9 +66,11 @@ int dt_address_bar_url(const char *text, char **url, int *schemeless,
     return dt__fail(err, DT_EURL,
                     "the typed text is longer than 2 MiB (Chromium's URL "
                     "limit)");
+  size_t lead = 0; /* white space dropped before the text */
   while (n && is_space(text[0])) {
     text++;
     n--;
+    lead++;
   }
   while (n && is_space(text[n - 1]))
     n--;
@@ -85,13 +87,18 @@ int dt_address_bar_url(const char *text, char **url, int *schemeless,
   memcpy(typed + plen, text, n);
   typed[plen + n] = 0;
   dt_url *u = NULL;
-  int rc = dt_url_parse(&u, typed, plen + n, NULL);
+  dt_error pe = {0};
+  int rc = dt_url_parse_err(&u, typed, plen + n, NULL, &pe);
   if (rc) {
-    dt__fail(err, rc == DT_ENOMEM ? DT_ENOMEM : DT_EURL,
-             "'%.200s' makes no URL%s%s", typed + plen,
-             added ? ", even as " : "", added ? "http://…" : "");
+    /* the parser's cause, and its column in the text as typed */
+    const char *cause = strstr(pe.message, " is not a URL: ");
+    cause = cause ? cause + strlen(" is not a URL: ") : pe.message;
+    rc = rc == DT_ENOMEM ? DT_ENOMEM : DT_EURL;
+    dt__fail(err, rc, "'%.200s' is not a URL%s: %s", typed + plen,
+             added ? ", even with http:// before it" : "", cause);
+    if (err && pe.column > plen) err->column = pe.column - plen + lead;
     free(typed);
-    return rc == DT_ENOMEM ? DT_ENOMEM : DT_EURL;
+    return rc;
   }
   free(typed);
   const char *href = dt_url_get(u, DT_URL_HREF);

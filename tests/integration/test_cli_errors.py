@@ -89,8 +89,14 @@ class Errors(unittest.TestCase):
                            *args], env=self.env)
 
     # -- errors once ---------------------------------------------------------
+    # fetch's URL without --initiator is address-bar input, which gets its
+    # scheme as a browser's bar adds it (docs/cli.md "Scheme-less input",
+    # test_https_first); a link's URL must be a URL: that is where the hint
+    # is for fetch
+    LINK = ["--initiator", "https://b.test/"]
+
     def test_missing_scheme_said_once_with_caret_and_hint(self):
-        rc, out, err, _ = run_detour(["fetch", "a.test"], env=self.env)
+        rc, out, err, _ = run_detour(["fetch", *self.LINK, "a.test"], env=self.env)
         self.assertEqual(rc, 3)
         self.assertEqual(out, "")  # no chain: nothing was tried
         ln = lines(err)
@@ -103,7 +109,8 @@ class Errors(unittest.TestCase):
         self.assertNotIn("warning", err)  # no preload entry decided anything
 
     def test_missing_scheme_json_on_stdout_only(self):
-        rc, out, err, js = run_detour(["fetch", "--json", "a.test"], env=self.env)
+        rc, out, err, js = run_detour(["fetch", "--json", *self.LINK, "a.test"],
+                                      env=self.env)
         self.assertEqual(rc, 3)
         self.assertEqual(err, "")
         e = js["error"]
@@ -112,7 +119,8 @@ class Errors(unittest.TestCase):
         self.assertEqual(js["warnings"], [])
         # the same for a port and a path: the Standard reads "a.test:" as
         # the scheme, so fetch refuses the scheme and says what was meant
-        rc, out, err, js = run_detour(["fetch", "--json", "a.test:8080/x"], env=self.env)
+        rc, out, err, js = run_detour(["fetch", "--json", *self.LINK, "a.test:8080/x"],
+                                      env=self.env)
         self.assertEqual((rc, err), (3, ""))
         self.assertEqual(js["error"]["code"], "ESCHEME")
         self.assertEqual(js["error"]["hint"], "did you mean http://a.test:8080/x?")
@@ -246,7 +254,8 @@ class Errors(unittest.TestCase):
         self.assertEqual(rc, 2)
         self.assertEqual(js["error"]["class"], "usage")
         har = os.path.join(self.tmp.name, "x.har")
-        rc, _, _, _ = run_detour(["fetch", "--har", har, "a.test"], env=self.env)
+        rc, _, _, _ = run_detour(["fetch", "--har", har, *self.LINK, "a.test"],
+                                 env=self.env)
         self.assertEqual(rc, 3)
         with open(har) as f:
             e = json.load(f)["log"]["_detour_error"]

@@ -60,6 +60,12 @@ int main(void) {
   char *url = NULL;
   CHECK_INT(dt_address_bar_url("hello world", &url, NULL, &err), DT_EURL);
   CHECK(strstr(err.message, "hello world") != NULL);
+  /* the column is the typed text's (1-based), white space counted */
+  CHECK_INT(err.column, 6);
+  CHECK_INT(dt_address_bar_url(" example.com:99999/x", &url, NULL, &err),
+            DT_EURL);
+  CHECK_INT(err.column, 14);
+  CHECK(strstr(err.message, "65535") != NULL);
   CHECK_INT(dt_address_bar_url(NULL, &url, NULL, NULL), DT_EINVAL);
   CHECK_INT(dt_address_bar_url("x", NULL, NULL, NULL), DT_EINVAL);
   return dt_test_summary("test_address_bar");
