@@ -45,7 +45,9 @@ static const char help[] =
     "navigation\n"
     "      --profile NAME        " CLI_PROFILES " (docs/profiles.md)\n"
     "      --no-follow           do not follow redirects\n"
-    "      --max-redirs N        follow at most N redirects\n"
+    "      --max-redirs N        follow at most N redirects\n";
+/* in two: C11 promises string literals of 4,095 bytes, not more */
+static const char help_more[] =
     "HSTS\n"
     "      --hsts-store FILE     store file (default "
     "$XDG_DATA_HOME/detour/hsts.txt)\n"
@@ -388,7 +390,10 @@ static int parse(fetch_opts *o, int argc, char **argv, const char **url) {
       break;
     }
     case O_COLOR: rc = cli_color_parse(optarg, &o->color); break;
-    case O_HELP: fputs(help, stdout); return -1;
+    case O_HELP:
+      fputs(help, stdout);
+      fputs(help_more, stdout);
+      return -1;
     case O_VERSION: printf("%s\n", dt_version_info()); return -1;
     default: return cli_bad_option("fetch", argc, argv);
     }
