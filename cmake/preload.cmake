@@ -70,11 +70,18 @@ add_custom_command(
   DEPENDS detour_preload_compile ${DETOUR_PRELOAD_JSON}
   COMMENT "Compiling the HSTS preload list (${DETOUR_PRELOAD_LIST_DATE})"
   VERBATIM)
-# A target so the blob is built with `all` even before the engine needs it
-# (the hsts-only tests read default.bin by path).
-add_custom_target(detour_preload_blob ALL DEPENDS ${DETOUR_PRELOAD_DIR}/default.bin)
-list(APPEND DETOUR_ENGINE_EXTRA_SOURCES ${DETOUR_PRELOAD_DIR}/preload_blob.c)
-# Both targets list the generated files; order them so the compile step
-# never runs twice in parallel (the engine target is defined after this
-# fragment, hence DEFER).
-cmake_language(DEFER CALL add_dependencies detour_engine detour_preload_blob)
+# The embedded blob is its own object library, the only target that lists the
+# generated files (two targets listing them could run the compile twice at
+# once): the engine's objects then compile while the list is being compiled
+# instead of waiting for it. libdetour, libdetour.so and detour_internal take
+# its object with the engine's (DETOUR_ENGINE_EXTRA_OBJECTS).
+add_library(detour_preload_embed OBJECT ${DETOUR_PRELOAD_DIR}/preload_blob.c)
+target_include_directories(detour_preload_embed PRIVATE ${PROJECT_SOURCE_DIR}/include
+                           ${PROJECT_SOURCE_DIR})
+target_compile_options(detour_preload_embed PRIVATE ${DETOUR_WARNINGS})
+list(APPEND DETOUR_ENGINE_EXTRA_OBJECTS $<TARGET_OBJECTS:detour_preload_embed>)
+list(APPEND DETOUR_ENGINE_EXTRA_TARGETS detour_preload_embed)
+# A target so the blob is built with `all` (the hsts-only tests read
+# default.bin by path).
+add_custom_target(detour_preload_blob ALL)
+add_dependencies(detour_preload_blob detour_preload_embed)
