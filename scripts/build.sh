@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Configures and builds detour into build/ (or $DETOUR_BUILD_DIR).
 # Extra arguments go to cmake's configure step; $DETOUR_BUILD_TARGET builds
-# those targets (names separated by spaces) instead of all.
+# one target instead of all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${DETOUR_BUILD_DIR:-build}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-# shellcheck disable=SC2086 # the target list splits on spaces
-cmake --build "$BUILD" -j"$(nproc)" ${DETOUR_BUILD_TARGET:+--target $DETOUR_BUILD_TARGET}
+cmake --build "$BUILD" -j"$(nproc)" ${DETOUR_BUILD_TARGET:+--target "$DETOUR_BUILD_TARGET"}

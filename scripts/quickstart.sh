@@ -35,7 +35,7 @@ step() {
   local n=$1 title=$2 start=$SECONDS status=0
   shift 2
   printf '[%s/3] %s… ' "$n" "$title"
-  printf '\n== [%s/3] %s: %s\n' "$n" "$title" "$*" >>"$log"
+  printf '\n== [%s/3] %s (%s)\n' "$n" "$title" "$*" >>"$log"
   "$@" >>"$log" 2>&1 || status=$?
   if [ $status -ne 0 ]; then
     echo "failed (exit $status)"
@@ -56,9 +56,12 @@ else
 fi
 # Only the CLI and the library: the configure step is told tests and benches
 # are off, so it needs none of the test command's packages either.
-step 2 "building $build/detour" env DETOUR_BUILD_DIR="$build" \
-  DETOUR_BUILD_TARGET="detour_cli detour_shared" ./scripts/build.sh \
-  -DDETOUR_BUILD_TESTS=OFF -DDETOUR_BUILD_BENCH=OFF -DDETOUR_FUZZ=OFF
+build_cli() {
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDETOUR_BUILD_TESTS=OFF \
+    -DDETOUR_BUILD_BENCH=OFF -DDETOUR_FUZZ=OFF &&
+    cmake --build "$build" -j"$(nproc)" --target detour_cli detour_shared
+}
+step 2 "building $build/detour" build_cli
 echo "[3/3] running detour demo"
 echo
 exec "$build/detour" demo "$@"

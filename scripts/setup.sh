@@ -110,21 +110,33 @@ $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends
 if [ -n "$guard" ]; then $SUDO rm -f "$root/usr/sbin/policy-rc.d"; fi
 
 # policy-rc.d stops the start, not the enabling: a service the install
-# enabled would start at the next boot (nginx on port 80). Disable it the
-# way Debian records it, so a later upgrade of the package keeps it off.
+# enabled would start at the next boot (nginx on port 80). Disable it as a
+# user does: update-rc.d for an init script (it also disables the systemd
+# unit of the same name, through systemctl when there is one), systemctl for
+# a unit alone (by hand when systemd is not installed). The package's state
+# then says disabled, so its next upgrade keeps it off.
+new_services() { comm -13 <(printf '%s\n' "$before") <(enabled_services | sort -u); }
 disabled=()
 while read -r kind name; do
-  [ -n "$kind" ] || continue
-  case $kind in
-    systemd) $SUDO deb-systemd-helper disable "$name" || status=$? ;;
-    sysv) $SUDO update-rc.d "$name" disable >/dev/null || status=$? ;;
-  esac
-  disabled+=("$name")
-done < <(comm -13 <(printf '%s\n' "$before") <(enabled_services | sort -u))
+  if [ "$kind" = sysv ]; then
+    $SUDO update-rc.d "$name" disable >/dev/null || status=$?
+    disabled+=("$name")
+  fi
+done < <(new_services)
+while read -r kind name; do
+  if [ "$kind" = systemd ]; then
+    if command -v systemctl >/dev/null; then
+      $SUDO systemctl --root="${root:-/}" --quiet disable "$name" || status=$?
+    else
+      $SUDO rm -f "$root"/etc/systemd/system/*.wants/"$name"
+    fi
+    disabled+=("$name")
+  fi
+done < <(new_services)
 if [ ${#disabled[@]} -gt 0 ]; then
   echo "setup: left disabled (the tests start their own): ${disabled[*]}"
 fi
-left=$(comm -13 <(printf '%s\n' "$before") <(enabled_services | sort -u))
+left=$(new_services)
 if [ -n "$left" ]; then
   echo "setup: still enabled after the install: $left" >&2
   [ $status -ne 0 ] || status=1

@@ -6,7 +6,7 @@ run, enables no service, and speaks one line a step (issue 19 part 1).
   tool among the first; nothing in their installed dependencies ships a
   service Debian would enable at boot; and every file a default configure
   finds (libraries, headers, compiler) comes from them.
-- setup.sh run with stand-in apt-get, dpkg-query and Debian's service tools
+- setup.sh run with stand-in apt-get, dpkg-query, update-rc.d and systemctl
   in a scratch root: a service the install enabled (nginx-common's postinst
   enables nginx.service and its SysV links) is disabled again, one enabled
   before is left alone, policy-rc.d guards the install and is removed; a
@@ -239,7 +239,9 @@ class Services(unittest.TestCase):
         ''')
         # apt-get install of nginx-light does what nginx-common's postinst
         # does: deb-systemd-helper enable nginx.service, update-rc.d nginx
-        # defaults; and it checks policy-rc.d is in place
+        # defaults; and it checks policy-rc.d is in place. The stand-in
+        # update-rc.d turns S links into K links (the real one also disables
+        # the unit of the same name); systemctl removes a unit's links.
         write_stub(self.bin, "apt-get", '''\
             echo "apt-get $*" >>"$STUB_LOG"
             [ "$1" = update ] && exit 0
@@ -255,10 +257,11 @@ class Services(unittest.TestCase):
             done
             exit ${STUB_APT_RC:-0}
         ''')
-        write_stub(self.bin, "deb-systemd-helper", '''\
-            echo "deb-systemd-helper $*" >>"$STUB_LOG"
-            [ -n "$STUB_DSH_BROKEN" ] && exit 0
-            [ "$1" = disable ] && rm -f "$DETOUR_SETUP_ROOT"/etc/systemd/system/*.wants/"$2"
+        write_stub(self.bin, "systemctl", '''\
+            echo "systemctl $*" >>"$STUB_LOG"
+            [ -n "$STUB_SYSTEMCTL_BROKEN" ] && exit 0
+            [ "$1" = "--root=$DETOUR_SETUP_ROOT" ] && [ "$3" = disable ] \
+              && rm -f "$DETOUR_SETUP_ROOT"/etc/systemd/system/*.wants/"$4"
             exit 0
         ''')
         write_stub(self.bin, "update-rc.d", '''\
@@ -304,7 +307,7 @@ class Services(unittest.TestCase):
                       calls)
         self.assertIn("guard: policy-rc.d refuses starts", calls)
         self.assertFalse(os.path.exists(os.path.join(self.root, "usr/sbin/policy-rc.d")))
-        self.assertIn("deb-systemd-helper disable nginx.service", calls)
+        self.assertIn(f"systemctl --root={self.root} --quiet disable nginx.service", calls)
         self.assertIn("update-rc.d nginx disable", calls)
         self.assertEqual(self.enabled(), (["userdb.service"], ["userdb"]))
         self.assertIn("setup: left disabled (the tests start their own): ", p.stdout)
@@ -313,7 +316,7 @@ class Services(unittest.TestCase):
         self.assertTrue(os.path.islink(os.path.join(self.root, "etc/rc2.d/K01nginx")))
 
     def test_a_service_left_enabled_fails_the_setup(self):
-        p, calls = self.run_setup("--test", missing="nginx-light", STUB_DSH_BROKEN="1")
+        p, calls = self.run_setup("--test", missing="nginx-light", STUB_SYSTEMCTL_BROKEN="1")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("still enabled after the install: systemd nginx.service", p.stderr)
 
@@ -382,6 +385,7 @@ class Quickstart(unittest.TestCase):
         self.assertEqual(p.stderr, "")
         log = read(os.path.join(self.build, "quickstart.log"))
         self.assertIn("Building C object chatter300.o", log)
+        self.assertIn("-- configure chatter 40", log)
         calls = read(self.calls).splitlines()
         configure = [c for c in calls if c.startswith("cmake -S")][0]
         for opt in ("-DDETOUR_BUILD_TESTS=OFF", "-DDETOUR_BUILD_BENCH=OFF", "-DDETOUR_FUZZ=OFF"):
