@@ -9,7 +9,12 @@ file that works from any prefix, and the CLI. Against the installed copy:
   with navigations in flight, and a 1 GiB body streamed in constant memory;
 - cli/ is compiled from the installed header alone (plus llhttp and Mbed TLS
   for `detour demo`'s own loopback site), so the CLI is one embedder among
-  others and cannot reach the library's internals."""
+  others and cannot reach the library's internals;
+- what the README says after `cmake --install build --prefix DIR`: DIR/bin/detour
+  runs with an empty environment from anywhere (it carries libdetour, so
+  there is nothing to find at run time), and an embedder built with
+  PKG_CONFIG_PATH=DIR/lib/pkgconfig and an rpath to DIR/lib runs without
+  LD_LIBRARY_PATH."""
 
 import glob
 import json
@@ -175,6 +180,50 @@ class InstallTest(unittest.TestCase):
             # may not have reached it)
             served = [e for e in ng.access_log() if e[2] == "GET" and e[4] == 200]
             self.assertGreaterEqual(len(served), 2 * (20 + 19))
+
+    def test_installed_cli_runs_from_the_prefix(self):
+        """PREFIX/bin/detour with an empty environment, from another directory:
+        `version` and the whole demo."""
+        exe = os.path.join(self.prefix, "bin", "detour")
+        ldd = subprocess.run(["ldd", exe], capture_output=True, text=True).stdout
+        self.assertNotIn("libdetour", ldd)  # libdetour.a is inside: nothing to find
+        p = subprocess.run(["env", "-i", exe, "version"], capture_output=True, text=True,
+                           timeout=60, cwd="/")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.startswith("detour " + cache_value("CMAKE_PROJECT_VERSION")),
+                        p.stdout)
+        p = subprocess.run(["env", "-i", exe, "demo"], capture_output=True, text=True,
+                           timeout=120, cwd="/")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"All \d+ expectations held\.")
+
+    def test_embedder_as_the_readme_says(self):
+        """PKG_CONFIG_PATH=PREFIX/lib/pkgconfig, pkg-config --cflags --libs
+        detour, -Wl,-rpath,PREFIX/lib: the program finds libdetour.so in
+        PREFIX with no LD_LIBRARY_PATH."""
+        self.assertEqual(cache_value("CMAKE_INSTALL_LIBDIR"), "lib")  # the path the README gives
+        pcdir = os.path.join(self.prefix, "lib", "pkgconfig")
+        self.assertTrue(os.path.exists(os.path.join(pcdir, "detour.pc")))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PKG_CONFIG", "LD_"))}
+        env["PKG_CONFIG_PATH"] = pcdir
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "detour", "libuv"], env=env,
+                               check=True, capture_output=True, text=True).stdout.split()
+        libdir = os.path.join(self.prefix, "lib")
+        exe = os.path.join(self.prefix, "embed_rpath")
+        cc = subprocess.run(["cc", "-std=c11", "-D_DEFAULT_SOURCE", *self.flags,
+                             os.path.join(SOURCE, "tests", "embed", "embed_example.c"), "-o",
+                             exe, *flags, f"-Wl,-rpath,{libdir}"],
+                            capture_output=True, text=True, timeout=300, env=env)
+        self.assertEqual(cc.returncode, 0, cc.stderr)
+        ldd = subprocess.run(["env", "-i", "ldd", exe], capture_output=True, text=True).stdout
+        self.assertRegex(ldd, rf"libdetour\.so\.0\.\d+ => {re.escape(libdir)}/libdetour\.so")
+        with Fixture(SCENARIO) as fx:
+            p = subprocess.run(["env", "-i", exe, "https://a.test/small",
+                                os.path.abspath(ca_file()),
+                                f"a.test:443:127.0.0.1:{fx.https}"],
+                               capture_output=True, text=True, timeout=60, cwd="/")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["hops"][0]["response"]["status"], 200)
 
     def test_cli_builds_from_the_installed_header(self):
         """cli/*.c with -I PREFIX/include and no other path of the tree."""

@@ -96,7 +96,9 @@ def dpkg_files(pkg):
 def boot_services(pkg):
     """What Debian's maintainer scripts enable at boot for PKG: systemd units
     with an [Install] section (deb-systemd-helper enable) and init scripts
-    whose LSB header starts them in runlevels 2-5 (update-rc.d defaults)."""
+    whose LSB header starts them in runlevels 2-5 (update-rc.d defaults).
+    Scripts of runlevel S only are one-shot boot steps, not services: procps's
+    (sysctl at boot), which cmake's dependencies bring, is one."""
     found = []
     for path in dpkg_files(pkg):
         if re.match(r"^(/usr)?/lib/systemd/system/[^/]+\.(service|socket)$", path):
