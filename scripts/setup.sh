@@ -134,7 +134,7 @@ while read -r kind name; do
   fi
 done < <(new_services)
 if [ ${#disabled[@]} -gt 0 ]; then
-  echo "setup: left disabled (the tests start their own): ${disabled[*]}"
+  echo "setup: disabled again what the install enabled at boot: ${disabled[*]}"
 fi
 left=$(new_services)
 if [ -n "$left" ]; then

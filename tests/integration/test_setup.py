@@ -312,8 +312,8 @@ class Services(unittest.TestCase):
         self.assertIn(f"systemctl --root={self.root} --quiet disable nginx.service", calls)
         self.assertIn("update-rc.d nginx disable", calls)
         self.assertEqual(self.enabled(), (["userdb.service"], ["userdb"]))
-        self.assertIn("setup: left disabled (the tests start their own): ", p.stdout)
-        self.assertIn("nginx", p.stdout.split("left disabled")[1])
+        self.assertIn("setup: disabled again what the install enabled at boot: ", p.stdout)
+        self.assertIn("nginx", p.stdout.split("at boot: ")[1])
         # stopped in every runlevel: K links only
         self.assertTrue(os.path.islink(os.path.join(self.root, "etc/rc2.d/K01nginx")))
 
