@@ -354,12 +354,29 @@ static void progress(run *r, int final) {
 
 static void on_tick(uv_timer_t *t) { progress(t->data, 0); }
 
+/* The warnings of a target's chains (the preload list's age where it
+ * decided a hop: docs/cli.md "Warnings"), each once, on stderr: the text
+ * report has no place for them; JSON carries them in its chains. */
+static void chain_warnings(const dt_audit_result *res) {
+  for (int i = 0; i < DT_AUDIT_CHAIN_COUNT; i++)
+    for (size_t k = 0; dt_chain_warning(res->chains[i], k); k++) {
+      const char *w = dt_chain_warning(res->chains[i], k);
+      int seen = 0;
+      for (int j = 0; j < i && !seen; j++)
+        for (size_t m = 0; !seen && dt_chain_warning(res->chains[j], m); m++)
+          seen = !strcmp(w, dt_chain_warning(res->chains[j], m));
+      if (!seen) cli_error("warning: %s", w);
+    }
+}
+
 static void on_single(const dt_audit_result *res, void *ud) {
   run *r = ud;
-  if (r->o->json)
+  if (r->o->json) {
     cli_print_owned(dt_audit_result_to_json(res, r->o->chains));
-  else
+  } else {
     cli_print_owned(dt_audit_result_to_text_ex(res, &r->text));
+    chain_warnings(res);
+  }
   r->single_rc = res->errors ? 1 : res->error ? cli_exit_for(res->error) : 0;
   r->finished = 1;
 }

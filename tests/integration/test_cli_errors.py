@@ -284,6 +284,19 @@ class Errors(unittest.TestCase):
         self.assertTrue(js["hops"][0]["synthetic"])
         self.assertEqual(js["warnings"], [])
 
+    def test_audit_says_the_age_where_the_list_decided(self):
+        """audit's browser walk from http://a.test/ is upgraded by the stale
+        list's entry: the text report's stderr says so, once; www.b.test is
+        not in the list, so its audit says nothing about the list."""
+        args = ["audit", "--cacert", ca_file(), "--preload-file", self.blobs["old"],
+                *self.fx.connect_to_args(["a.test", "www.a.test", "b.test", "www.b.test"])]
+        rc, out, err, _ = run_detour(args + ["a.test"], env=self.env)
+        warn = [ln for ln in lines(err) if ln.startswith("detour: warning:")]
+        self.assertEqual(len(warn), 1, err)
+        self.assertIn("its entry a.test upgraded hop 1", warn[0])
+        rc, out, err, _ = run_detour(args + ["b.test"], env=self.env)
+        self.assertNotIn("preload list", err)
+
     def test_disabled_stale_list_warns_when_it_had_an_entry(self):
         rc, out, err, js = self.fetch("--json", "--disable-stale-preload",
                                       "http://a.test/", blob="old")
