@@ -306,6 +306,11 @@ typedef struct run {
   uv_timer_t tick; /* refreshes the progress line while nothing ends */
   int tick_open;
   size_t warned; /* the auditor's warnings already printed */
+  /* A list's chain warnings in text (the list's age where it decided a
+   * walk): the first said at the end with the number of targets like it,
+   * not after every report; JSON carries each in its target's chains. */
+  char *cw_first;
+  unsigned long long cw_line, cw_targets;
 } run;
 
 /* "1h02m", "3m05s", "12s". */
@@ -367,6 +372,35 @@ static void chain_warnings(const dt_audit_result *res) {
           seen = !strcmp(w, dt_chain_warning(res->chains[j], m));
       if (!seen) cli_error("warning: %s", w);
     }
+}
+
+/* Notes RES's chain warnings (from input LINE) for the end of a text list:
+ * the earliest line's first is kept to be said, the others counted
+ * (bulk_warnings). */
+static void note_chain_warnings(run *r, const dt_audit_result *res,
+                                unsigned long long line) {
+  const char *w = NULL;
+  for (int i = 0; i < DT_AUDIT_CHAIN_COUNT && !w; i++)
+    w = dt_chain_warning(res->chains[i], 0);
+  if (!w) return;
+  /* the earliest line's, whatever order the audits end in */
+  if (r->cw_targets++ == 0 || line < r->cw_line) {
+    free(r->cw_first);
+    r->cw_first = strdup(w);
+    r->cw_line = line;
+  }
+}
+
+static void bulk_warnings(run *r) {
+  if (!r->cw_targets) return;
+  cli_error("warning: %s:%llu: %s", r->list.name, r->cw_line,
+            r->cw_first ? r->cw_first : "(out of memory)");
+  if (r->cw_targets > 1)
+    cli_error("warning: and %llu more target%s with a warning like it "
+              "(--json has each in its chains' \"warnings\")",
+              r->cw_targets - 1, r->cw_targets == 2 ? "" : "s");
+  free(r->cw_first);
+  r->cw_first = NULL;
 }
 
 static void on_single(const dt_audit_result *res, void *ud) {
@@ -447,6 +481,7 @@ static void on_bulk(const dt_audit_result *res, void *ud) {
   held *h = r->o->ordered ? &r->slots[res->tag % r->nslots] : NULL;
   unsigned long long line = h ? h->line : res->tag;
   cli_audit_summary_add(r->summary, res, line);
+  if (!r->o->json) note_chain_warnings(r, res, line);
   size_t len = 0;
   char *out = render(r, res, line, &len);
   if (!out) {
@@ -618,6 +653,7 @@ static int run_bulk(run *r, uv_loop_t *loop) {
   if (r->tick_open) uv_timer_stop(&r->tick);
   if (r->done) progress(r, 1);
   print_warnings(r);
+  bulk_warnings(r);
   if (!r->list_eof && !r->list.read_error) {
     /* The stream ended with lines unread: only when every audit in
      * flight was done and a held result still waited for one that never

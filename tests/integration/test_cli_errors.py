@@ -296,6 +296,19 @@ class Errors(unittest.TestCase):
         self.assertIn("its entry a.test upgraded hop 1", warn[0])
         rc, out, err, _ = run_detour(args + ["b.test"], env=self.env)
         self.assertNotIn("preload list", err)
+        # a list: said once at the end, with the first target's line and
+        # how many more targets had such a warning
+        lst = os.path.join(self.tmp.name, "list.txt")
+        with open(lst, "w") as f:
+            f.write("# two upgraded by the list, one not\nb.test\na.test\nwww.a.test\n")
+        rc, out, err, _ = run_detour(args + ["--from", lst], env=self.env)
+        warn = [ln for ln in lines(err) if ln.startswith("detour: warning:")]
+        self.assertEqual(len(warn), 2, err)
+        self.assertIn(f"{lst}:3: ", warn[0])
+        self.assertIn("preload list", warn[0])
+        self.assertIn("and 1 more target with a warning like it", warn[1])
+        rc, out, err, _ = run_detour(args + ["--json", "--from", lst], env=self.env)
+        self.assertNotIn("preload list", err)
 
     def test_disabled_stale_list_warns_when_it_had_an_entry(self):
         rc, out, err, js = self.fetch("--json", "--disable-stale-preload",
