@@ -20,9 +20,12 @@
 /* 2 MiB: Chromium's url::kMaxURLChars — longer text is no URL anyway. */
 #define MAX_TEXT (2u * 1024 * 1024)
 
-static int is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-         c == '\v';
+/* What the URL Standard strips before parsing, so the bar reads the text
+ * as the parser will: C0 controls and space at either end, ASCII tab and
+ * newline anywhere ("basic URL parser" steps 1-3). */
+static int is_c0_or_space(char c) { return (unsigned char)c <= 0x20; }
+static int is_tab_or_newline(char c) {
+  return c == '\t' || c == '\n' || c == '\r';
 }
 
 static int is_alpha(char c) {
@@ -56,6 +59,9 @@ static int has_scheme(const char *t, size_t n) {
   return 0; /* host:port */
 }
 
+static int address_bar(const char *text, size_t n, size_t lead, char **url,
+                       int *schemeless, dt_error *err);
+
 int dt_address_bar_url(const char *text, char **url, int *schemeless,
                        dt_error *err) {
   if (url) *url = NULL;
@@ -66,15 +72,31 @@ int dt_address_bar_url(const char *text, char **url, int *schemeless,
     return dt__fail(err, DT_EURL,
                     "the typed text is longer than 2 MiB (Chromium's URL "
                     "limit)");
-  size_t lead = 0; /* white space dropped before the text */
-  while (n && is_space(text[0])) {
+  size_t lead = 0; /* bytes dropped before the text */
+  while (n && is_c0_or_space(text[0])) {
     text++;
     n--;
     lead++;
   }
-  while (n && is_space(text[n - 1]))
+  while (n && is_c0_or_space(text[n - 1]))
     n--;
   if (!n) return dt__fail(err, DT_EURL, "nothing typed: no URL");
+  char *clean = malloc(n + 1);
+  if (!clean) return dt__fail(err, DT_ENOMEM, "out of memory");
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (!is_tab_or_newline(text[i])) clean[k++] = text[i];
+  clean[k] = 0;
+  int rc = address_bar(clean, k, lead, url, schemeless, err);
+  free(clean);
+  return rc;
+}
+
+/* The text, trimmed and without tabs or newlines (TEXT, N bytes), made a
+ * URL. LEAD: the bytes trimmed before it, for the error's column (a tab or
+ * newline dropped inside is not counted). */
+static int address_bar(const char *text, size_t n, size_t lead, char **url,
+                       int *schemeless, dt_error *err) {
   int added = !has_scheme(text, n);
   /* `//host/x` is scheme-relative: the bar gives it its scheme too */
   const char *prefix = !added                                       ? ""

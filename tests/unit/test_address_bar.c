@@ -25,6 +25,11 @@ int main(void) {
       {"127.0.0.1", "http://127.0.0.1/", 1},
       {"  example.org \n", "http://example.org/", 1}, /* white space */
       {"//example.org/p", "http://example.org/p", 1}, /* scheme-relative */
+      /* read as the URL parser reads: C0 at the ends, tabs and newlines
+       * anywhere are not there (fuzz_address_bar found "com:80\x01") */
+      {"com:80\x01", "http://com/", 1},
+      {"com:8\t0/x", "http://com/x", 1},
+      {"exam\nple.com", "http://example.com/", 1},
       {"http://example.com", "http://example.com/", 0},
       {"HTTPS://Example.com/x", "https://example.com/x", 0},
       {"http:example.com", "http://example.com/", 0},
