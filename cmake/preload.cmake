@@ -13,7 +13,7 @@ set(DETOUR_PRELOAD_DATE "2026-06-01" CACHE STRING "Date of the committed HSTS pr
 # Another list to embed (a newer one: Chromium's net/http/
 # transport_security_state_static.json, as .json or .json.gz), and its date;
 # empty: the file's modification day (UTC). Chromium stops using its list 70
-# days after the build (docs/hsts-rules.md rule 25), so a fresh copy here
+# days after the build (docs/hsts.md rule 25), so a fresh copy here
 # keeps a build's preloaded HSTS current; the test suite expects the
 # committed list.
 set(DETOUR_PRELOAD_SOURCE "" CACHE FILEPATH

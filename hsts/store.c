@@ -1,4 +1,4 @@
-/* store.c — the dynamic HSTS store (store.h; docs/hsts-rules.md §2 rules
+/* store.c — the dynamic HSTS store (store.h; docs/hsts.md §2 rules
  * 15–22).
  *
  * Data layout, chosen for speed and a small footprint per entry:

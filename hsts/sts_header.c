@@ -4,7 +4,7 @@
  *   value     = [ directive ] *( ";" [ directive ] )
  *   directive = OWS name OWS [ "=" OWS ( token / quoted-string ) OWS ]
  * Chromium's ParseHSTSHeader is the reference for strictness
- * (docs/hsts-rules.md §2 rules 6–15): any malformed directive, known or not,
+ * (docs/hsts.md §2 rules 6–15): any malformed directive, known or not,
  * invalidates the whole header; unknown well-formed ones are ignored.
  *
  * A cursor walks the bytes once; a ';' inside a quoted-string does not end
@@ -165,7 +165,7 @@ int dt__sts_parse(const char *value, size_t len, uint64_t cap,
       r->include_subdomains = 1;
     } else if (name_starts(name, nlen, "includesubdomains")) {
       /* Rule 12: includeSubDomainsX is a misspelt includeSubDomains, not
-       * an unknown directive (docs/hsts-rules.md). */
+       * an unknown directive (docs/hsts.md). */
       return fail(r, DT__STS_INVALID_INCLUDE_SUBDOMAINS, name_off);
     } else {
       /* Rule 13: unknown directives are ignored when well-formed; an empty

@@ -372,7 +372,7 @@ DT_EXTERN int dt_profile_exists(const char *name);
 
 /* ------------------------------------------------------------------------ */
 /* The Strict-Transport-Security header (RFC 6797 §6.1, with Chromium's
- * strictness; docs/hsts-rules.md). */
+ * strictness; docs/hsts.md). */
 
 #define DT_STS_MAX_UNKNOWN 8
 typedef struct dt_sts_result {
@@ -571,7 +571,7 @@ typedef struct dt_preload_info {
 } dt_preload_info;
 DT_EXTERN void dt_preload_get_info(const dt_preload *p, dt_preload_info *out);
 /* Chromium stops using its list once the build is 70 days old (stale:
- * dt_preload_age_days >= 70; docs/hsts-rules.md rule 25). */
+ * dt_preload_age_days >= 70; docs/hsts.md rule 25). */
 #define DT_PRELOAD_STALE_DAYS 70
 /* Days since the list date by CLOCK (NULL: system); negative before it. */
 DT_EXTERN int64_t dt_preload_age_days(const dt_preload *p,

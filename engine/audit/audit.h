@@ -3,7 +3,7 @@
  * dt_audit of detour.h).
  *
  * One audit makes the navigations the HSTS preload checker
- * (chromium/hstspreload, docs/redirect-rules.md §4) and a browser make,
+ * (chromium/hstspreload, docs/redirects.md §4) and a browser make,
  * all at once on the caller's loop, then judges the chains into
  * dt__audit_findings (engine/audit/audit_header.h) in the checker's order:
  *

@@ -1,5 +1,5 @@
 /* audit_header.c — Strict-Transport-Security verdicts as the HSTS preload
- * checker gives them (docs/redirect-rules.md §4), plus what browsers
+ * checker gives them (docs/redirects.md §4), plus what browsers
  * do with the same header.
  *
  * Two parsers meet here on purpose:

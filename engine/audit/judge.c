@@ -3,7 +3,7 @@
  * them, into findings with evidence. Pure: chains in, findings out; the
  * navigations are run by audit.c.
  *
- * The order is the checker's (docs/redirect-rules.md §4; docs/audit.md "How
+ * The order is the checker's (docs/redirects.md §4; docs/audit.md "How
  * the checker judges a site"): domain; the https response (stop if it
  * failed); the http redirects; the first redirect's header (only if the
  * response passed); the https redirects; www. The report is the checker's
@@ -400,7 +400,7 @@ static void judge_checker(coll *c, const dt__audit_result *r, int etld1) {
 }
 
 /* A host whose STS field no browser notes whatever the transport: an IP
- * literal (RFC 6797 §8.1.1), localhost or *.localhost (docs/hsts-rules.md rule
+ * literal (RFC 6797 §8.1.1), localhost or *.localhost (docs/hsts.md rule
  * 3) — the store's own eligibility test, as the engine applies it. */
 static int url_host_never_hsts(const char *url) {
   dt_url *u = NULL;

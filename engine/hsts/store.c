@@ -161,7 +161,7 @@ int dt_hsts_store_add(dt_hsts_store *s, const char *host, uint64_t max_age_s,
   if (dt__hsts_suffix_refused(h, include_subdomains))
     return dt__fail(err, DT_EINVAL, "%s: %s", h, DT__HSTS_SUFFIX_MESSAGE);
   /* As for a header: the profile's cap, then receive time + max-age,
-   * saturating (RFC 6797 §6.1.1; docs/hsts-rules.md rule 10). */
+   * saturating (RFC 6797 §6.1.1; docs/hsts.md rule 10). */
   uint64_t cap = s->profile->hsts_max_age_cap;
   if (cap && max_age_s > cap) max_age_s = cap;
   if (max_age_s > (uint64_t)INT64_MAX / 1000)

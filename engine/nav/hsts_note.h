@@ -1,5 +1,5 @@
 /* hsts_note.h — noting a response's Strict-Transport-Security field
- * (internal; RFC 6797 §8.1, docs/hsts-rules.md rules 1–5): over a verified
+ * (internal; RFC 6797 §8.1, docs/hsts.md rules 1–5): over a verified
  * https connection to a domain, the first field is parsed with the
  * profile's cap and applied to the context's store. What happened is the
  * hop's dt_sts_note (detour.h). */

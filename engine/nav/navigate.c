@@ -391,7 +391,7 @@ static int on_head(dt__client *c, dt_hop *hop, void *ud) {
   dt__redirect_request rq;
   dt__redirect_current(&n->st, &rq);
   /* RFC 6797 §8.1 before the redirect is followed: a 301 to http:// on a
-   * host that just sent STS is upgraded internally (docs/redirect-rules.md,
+   * host that just sent STS is upgraded internally (docs/redirects.md,
    * "STS on a redirect"). */
   dt__hsts_observe(n->ctx, n->chain, hop, rq.url);
   /* RFC 6265bis §5.7: the cookies a response sets are stored before the

@@ -202,7 +202,7 @@ static dt__redirect_verdict finish(dt__redirect_out *out,
 /* ------------------------------------------------------------------------ */
 /* Headers. */
 
-/* Written by the client for every hop, never carried (docs/redirect-rules.md
+/* Written by the client for every hop, never carried (docs/redirects.md
  * rule 19; RFC 9110 §7.6.1 connection-specific fields). */
 static int header_is_rebuilt(const char *name) {
   static const char *const names[] = {"host",

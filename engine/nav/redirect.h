@@ -2,7 +2,7 @@
  * next request (or the final answer, or an error) out. No I/O; the only
  * allocations are the next request's URL, method and headers, owned by the
  * state. Table-tested in tests/unit/test_redirect.c; the rules and their
- * sources are docs/redirect-rules.md §1 and docs/decisions.md.
+ * sources are docs/redirects.md §1 and docs/decisions.md.
  *
  * How the navigation loop uses it:
  *

@@ -5,7 +5,7 @@
  * A "referrer" here is a URL (the request's referrer in Fetch terms): the
  * page a navigation comes from, then, after every hop, the stripped value
  * computed for that hop. It only ever gets less specific along a chain
- * (docs/redirect-rules.md rule 22), because each hop's result is stored back.
+ * (docs/redirects.md rule 22), because each hop's result is stored back.
  */
 #ifndef DT_ENGINE_REFERRER_H
 #define DT_ENGINE_REFERRER_H

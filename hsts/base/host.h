@@ -1,4 +1,4 @@
-/* host.h — a host name made canonical for lookups, once (docs/hsts-rules.md
+/* host.h — a host name made canonical for lookups, once (docs/hsts.md
  * rules 2, 3, 18–20): ASCII lowercase, trailing dots removed, lengths and
  * characters checked, IP literals and localhost told apart. It works on
  * ASCII (A-labels): IDNA is the engine's, before it (dt_host_canonicalize
@@ -12,7 +12,7 @@
 
 #include "detour.h"
 
-/* Why a host is not eligible (docs/hsts-rules.md rules 2, 3, 18–20). */
+/* Why a host is not eligible (docs/hsts.md rules 2, 3, 18–20). */
 #define DT__HOST_REASON_MAP(X)                                                 \
   X(OK, "ok", "eligible")                                                      \
   X(EMPTY, "empty", "the host is empty")                                       \

@@ -187,7 +187,7 @@ int dt__safefile_trusted(const struct stat *st, dt__file_report *rep) {
    * reader or root) rather than trust what it says; a kept file decides
    * where requests go, so detour does the same. Wget 1.x refuses a
    * world-writable HSTS file but says only "HSTS will be disabled"
-   * (docs/hsts-rules.md §4 item 9): say why and how to fix it. */
+   * (docs/hsts.md §4 item 9): say why and how to fix it. */
   if (st->st_mode & (S_IWOTH | S_IWGRP)) {
     int world = (st->st_mode & S_IWOTH) != 0;
     snprintf(cause, sizeof cause,

@@ -581,7 +581,7 @@ class FetchTest(unittest.TestCase):
     def test_proxy_authorization_is_never_sent(self):
         # Issue 18 part 6: detour has no proxy, so Proxy-Authorization would
         # reach an origin (any origin a redirect leads to). A custom field
-        # follows redirects, as curl's -H does (docs/redirect-rules.md).
+        # follows redirects, as curl's -H does (docs/redirects.md).
         args = ["fetch", "--json", "--no-hsts-store",
                 "-H", "Proxy-Authorization: Basic cHJveHk6c2VjcmV0",
                 "-H", "X-Custom: 1",

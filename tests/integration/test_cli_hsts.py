@@ -1,5 +1,5 @@
 """`detour hsts` and how `detour fetch` notes STS headers into the store file:
-the rules of docs/hsts-rules.md §2 seen from the command line, with the fixture's
+the rules of docs/hsts.md §2 seen from the command line, with the fixture's
 log as the witness that an upgraded navigation sent nothing in plaintext."""
 
 import json

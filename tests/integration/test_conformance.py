@@ -1,5 +1,5 @@
 """The redirect/HSTS conformance suite: every case C01-C76 of
-docs/redirect-rules.md §2, end to end through real sockets.
+docs/redirects.md §2, end to end through real sockets.
 
 The cases are DATA in fixtures/conformance/*.json (one file per group; the
 format is documented in fixtures/conformance/README.md). This script builds
@@ -12,7 +12,7 @@ Every step that involves an HSTS upgrade maps the upgraded name's port 80 to
 a dedicated plain-http listener, `sentinel`: it must never see a connection
 (the plaintext sentinel), checked per step and once more for the whole run.
 
-A case the default profile answers differently from docs/redirect-rules.md's table is run with
+A case the default profile answers differently from docs/redirects.md's table is run with
 the profile that matches it (and with the default, asserting what
 docs/conformance.md says detour does). A case detour gets wrong carries
 `"bug": "BUG: ..."` in its data: its test is a unittest expected failure, so

@@ -8,7 +8,7 @@ checker's codes (hstspreload's errors and warnings, each list in the order
 the checker reports them) and the browser-side codes detour adds (severity
 error or warning; info codes are free). The test derives both from the live
 servers with a small reference walk written from the rules
-(docs/redirect-rules.md §4, hstspreload redirects.go / response.go /
+(docs/redirects.md §4, hstspreload redirects.go / response.go /
 hstspreload.go) and requires it to give exactly EXPECTED, so the table is
 not just hand-written."""
 

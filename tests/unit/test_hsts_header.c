@@ -1,5 +1,5 @@
 /* test_hsts_header.c — the Strict-Transport-Security parser
- * (hsts/sts_header.c), one row per rule of docs/hsts-rules.md §2.
+ * (hsts/sts_header.c), one row per rule of docs/hsts.md §2.
  *
  * Rules covered here (the rest are in test_hsts_store.c / test_hsts_file.c;
  * rules 1–5 and 26–28 are the engine's):

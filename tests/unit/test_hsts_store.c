@@ -1,7 +1,7 @@
 /* test_hsts_store.c — the dynamic store (hsts/store.c): keys, matching,
  * expiry, noting headers, eviction, management, no allocation per lookup.
  *
- * Rules of docs/hsts-rules.md §2 covered here:
+ * Rules of docs/hsts.md §2 covered here:
  *   2  IP literals refused (v4, v6, bracketed, hex)     canon rows "rule 2"
  *   3  localhost / *.localhost refused, never matched   canon rows, lookup
  *   8  an invalid header leaves the store unchanged     note rows "rule 8"

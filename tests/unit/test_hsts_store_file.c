@@ -3,7 +3,7 @@
  * atomic writes, the locked reload-merge-save across processes (fork),
  * and curl's --hsts format.
  *
- * docs/hsts-rules.md §2 rows here: rule 17 (expired entries dropped when the
+ * docs/hsts.md §2 rows here: rule 17 (expired entries dropped when the
  * store is loaded, and on import: curl/curl#21186), rule 19 (only the
  * canonical key is accepted from a file), rule 15/16 across processes
  * (a deletion or a later observation wins at the merge). §4 item 1

@@ -1,8 +1,8 @@
 /* test_redirect.c — the pure redirect rules (engine/nav/redirect.c) against the
- * conformance table of docs/redirect-rules.md §2, one row per case ID
+ * conformance table of docs/redirects.md §2, one row per case ID
  * (docs/conformance.md "Pure row(s) now"). No socket: a script of responses
  * goes in, the next request (URL, method, body, headers) or the verdict
- * comes out. Expectations are copied from docs/redirect-rules.md and
+ * comes out. Expectations are copied from docs/redirects.md and
  * docs/decisions.md, not from the code. The same cases run end to end, against
  * the fixture server, in tests/integration/test_conformance.py. */
 #include "dt_test.h"
