@@ -91,13 +91,31 @@ def load_groups():
 GROUPS = load_groups()
 
 
+PROFILES = ("chromium", "fetch", "firefox")
+
+
 def variants(case):
-    """A case is one or more variants (one test each); shorthand: steps at top level."""
+    """A case is one or more variants (one test each); shorthand: steps at top level.
+    A case none of whose steps names a profile is the same row for every profile:
+    it also runs as `fetch` and as `firefox` (variants named `..._as_fetch`,
+    `..._as_firefox`), asserting the same outcome, so a profile that drifted from
+    the others on a case no knob covers fails here."""
     if "variants" in case:
-        return case["variants"]
-    if "steps" in case:
-        return [{"name": "", "steps": case["steps"], "bug": case.get("bug")}]
-    return []
+        base = case["variants"]
+    elif "steps" in case:
+        base = [{"name": "", "steps": case["steps"], "bug": case.get("bug")}]
+    else:
+        return []
+    if any(step.get("profile") for var in base for step in var["steps"]):
+        return base
+    more = []
+    for profile in PROFILES[1:]:
+        for var in base:
+            v = dict(var)
+            v["name"] = "_".join(x for x in (var.get("name"), "as", profile) if x)
+            v["steps"] = [dict(step, profile=profile) for step in var["steps"]]
+            more.append(v)
+    return base + more
 
 
 def host_of(req):
