@@ -516,6 +516,14 @@ static void conn_tls(dt__conn *c, int err, const char *msg) {
     snprintf(r->hint, sizeof r->hint,
              "the server must offer TLS 1.2 or TLS 1.3 (nginx: ssl_protocols "
              "TLSv1.2 TLSv1.3;); no browser connects to it as it is");
+  else if (err == DT_ETLS && c->tls && dt__tls_refused(c->tls))
+    snprintf(r->hint, sizeof r->hint,
+             "the server ended the handshake with a handshake_failure alert: "
+             "it shares no TLS version or cipher suite with a browser's "
+             "offer (Chromium says ERR_SSL_VERSION_OR_CIPHER_MISMATCH), or "
+             "wants what the client did not give (a client certificate); "
+             "it must offer TLS 1.2 or 1.3 with a current suite (nginx: "
+             "ssl_protocols TLSv1.2 TLSv1.3;)");
   else if (err == DT_ECERT_NAME)
     snprintf(r->hint, sizeof r->hint,
              "the server's certificate does not name %s: it must present "

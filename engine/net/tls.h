@@ -82,6 +82,12 @@ int dt__tls_read(dt__tls *s, char *buf, size_t cap, char *msg, size_t mcap);
 int dt__tls_write(dt__tls *s, const char *data, size_t len, char *msg,
                   size_t cap);
 void dt__tls_get_info(const dt__tls *s, dt__tls_info *info);
+/* 1 when a failed handshake ended with the server's handshake_failure
+ * alert: "unable to negotiate an acceptable set of security parameters"
+ * (RFC 8446 §6.2) — no version or cipher suite in common with the offer,
+ * as Chromium reads it (ERR_SSL_VERSION_OR_CIPHER_MISMATCH), or a
+ * requirement the client did not meet. */
+int dt__tls_refused(const dt__tls *s);
 
 /* The backend and its version ("OpenSSL 3.0.19", "Mbed TLS 2.28.3"), and
  * whether it speaks TLS 1.3. */

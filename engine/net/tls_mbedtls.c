@@ -64,6 +64,7 @@ struct dt__tls {
   int resumed;   /* ... and the server resumed it */
   int cert_seen; /* the handshake verified a server certificate */
   int done;      /* the handshake finished */
+  int refused;   /* it failed on the server's handshake_failure alert */
   /* An IP literal: no SNI (RFC 6066 §3), and the name check is ours
    * against the certificate's iPAddress SANs (RFC 6125 §6.2.1), which Mbed
    * TLS does not do. */
@@ -98,7 +99,7 @@ static void session_free(void *p) {
  * offered 1.3 too, and possibly "only 1.3" when this build cannot. The
  * alert's type has no getter in either API: it is the received message's
  * second byte. */
-static int version_error(const dt__tls *s, int rc) {
+static int version_error(dt__tls *s, int rc) {
 #if DT__MBEDTLS3
   if (rc == MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION) return DT_ETLS_OBSOLETE;
   const unsigned char *in = s->ssl.MBEDTLS_PRIVATE(in_msg);
@@ -110,6 +111,8 @@ static int version_error(const dt__tls *s, int rc) {
    * refusal then says the server changed versions, not that it speaks only
    * old ones (the session is forgotten; the next connection starts over). */
   if (s->offered) return DT_ETLS;
+  s->refused = rc == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && in &&
+               in[1] == MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE;
   if (rc == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && in &&
       in[1] == MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION)
     return DT__MBEDTLS_TLS13 ? DT_ETLS_OBSOLETE : DT_ETLS_NEED13;
@@ -517,3 +520,5 @@ void dt__tls_get_info(const dt__tls *s, dt__tls_info *info) {
   info->resumed = s->resumed;
   info->offered = s->offered;
 }
+
+int dt__tls_refused(const dt__tls *s) { return s && s->refused; }

@@ -30,7 +30,8 @@ struct dt__tls {
   int offered;
   int done;
   int send_failed;
-  int failed; /* a TLS error: the session must not be resumed */
+  int failed;  /* a TLS error: the session must not be resumed */
+  int refused; /* ... ended by the server's handshake_failure alert */
   unsigned char ip[16];
   size_t ip_len;
 };
@@ -308,6 +309,8 @@ int dt__tls_handshake(dt__tls *s, char *msg, size_t cap) {
         errors(msg, cap,
                fl ? "TLS handshake: sending failed" : "TLS handshake failed");
     s->failed = 1;
+    s->refused = !fl && ERR_GET_LIB(last) == ERR_LIB_SSL &&
+                 ERR_GET_REASON(last) == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE;
     return !fl && version_error(last) ? DT_ETLS_OBSOLETE : DT_ETLS;
   }
   s->done = 1;
@@ -396,3 +399,5 @@ void dt__tls_get_info(const dt__tls *s, dt__tls_info *info) {
   info->resumed = SSL_session_reused(s->ssl);
   info->offered = s->offered;
 }
+
+int dt__tls_refused(const dt__tls *s) { return s && s->refused; }

@@ -177,17 +177,9 @@ class Errors(unittest.TestCase):
         self.assertEqual(js["error"]["code"], "ECERT_NAME")
         self.assertIn("does not name x.test", js["error"]["hint"])
 
-    def test_tls_version_mismatch(self):
-        """A server that speaks only TLS 1.0/1.1: ETLS_OBSOLETE with the fix."""
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        try:
-            with warnings.catch_warnings():  # deprecated: that is the point
-                warnings.simplefilter("ignore", DeprecationWarning)
-                ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-                ctx.minimum_version = ssl.TLSVersion.TLSv1
-                ctx.maximum_version = ssl.TLSVersion.TLSv1_1
-        except (ValueError, ssl.SSLError) as e:
-            self.skipTest(f"this Python cannot serve TLS 1.1: {e}")
+    def fetch_from_tls_server(self, ctx):
+        """One `detour fetch https://a.test/` against a server speaking CTX
+        (it loads the test certificate) on 127.0.0.1: (rc, stderr, JSON)."""
         ctx.load_cert_chain(os.path.join(cert_dir(), "server.crt"),
                             os.path.join(cert_dir(), "server.key"))
         srv = socket.socket()
@@ -214,15 +206,44 @@ class Errors(unittest.TestCase):
         finally:
             t.join(40)
             srv.close()
+        return rc, err, js
+
+    def test_tls_version_mismatch(self):
+        """A server that speaks only TLS 1.0/1.1: ETLS_OBSOLETE with the fix."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            with warnings.catch_warnings():  # deprecated: that is the point
+                warnings.simplefilter("ignore", DeprecationWarning)
+                ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+                ctx.minimum_version = ssl.TLSVersion.TLSv1
+                ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        except (ValueError, ssl.SSLError) as e:
+            self.skipTest(f"this Python cannot serve TLS 1.1: {e}")
+        rc, err, js = self.fetch_from_tls_server(ctx)
         self.assertEqual((rc, err), (6, ""))
         if not detour_has_tls13():
             # Mbed TLS 2.28 offers TLS 1.2 alone, and gets a handshake_failure
-            # alert that names no version: the plain ETLS, as
-            # test_audit_nginx's obsolete-tls server shows (docs/tls.md)
+            # alert that names no version: ETLS, with the hint a
+            # handshake_failure gets (docs/tls.md)
             self.assertEqual(js["error"]["code"], "ETLS")
+            self.assertIn("handshake_failure", js["error"]["hint"])
+            self.assertIn("ssl_protocols TLSv1.2 TLSv1.3", js["error"]["hint"])
             return
         self.assertEqual(js["error"]["code"], "ETLS_OBSOLETE")
         self.assertIn("TLS 1.2 or TLS 1.3", js["error"]["hint"])
+
+    def test_tls_no_suite_in_common(self):
+        """A TLS 1.2 server whose only suite no browser offers (AES256-SHA256)
+        answers with a handshake_failure alert: ETLS, and the hint says what
+        Chromium calls it and what the server must offer."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers("AES256-SHA256")
+        rc, err, js = self.fetch_from_tls_server(ctx)
+        self.assertEqual((rc, err), (6, ""))
+        self.assertEqual((js["error"]["code"], js["error"]["class"]), ("ETLS", "tls"))
+        self.assertIn("handshake_failure", js["error"]["hint"])
+        self.assertIn("ERR_SSL_VERSION_OR_CIPHER_MISMATCH", js["error"]["hint"])
 
     def test_usage_errors_once(self):
         for args in (["hsts", "--json", "query", "1.2.3.4"], ["fetch", "--json", "--bogus"],
