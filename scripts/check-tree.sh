@@ -56,7 +56,7 @@ $hits"
 done
 
 # 2. references to files outside the repository
-pattern='\.\./shared/|shared/reference|/work/|hsts-rules\.md|redirect-rules\.md|DECISIONS\.md|browser-wire\.md'
+pattern='\.\./shared/|shared/reference|[/]work[/]|hsts-rules\.md|redirect-rules\.md|DECISIONS\.md|browser-wire\.md'
 bad=$(files | grep -v -E '^(scripts/check-tree\.sh|fixtures/preload/)' |
       xargs grep -I -n -E "$pattern" 2>/dev/null)
 [ -n "$bad" ] && say "references to files that do not ship with detour:
