@@ -54,6 +54,24 @@ static int start(dt_ctx *ctx, done *d, const char *url) {
   return rc;
 }
 
+/* A context made with O and routed to the fixture: a.test, b.test and
+ * www.a.test on its http and https listeners. */
+static dt_ctx *routed_ctx(const dt_ctx_options *o, dt_fixture *fx) {
+  dt_ctx *ctx = NULL;
+  CHECK_INT(dt_ctx_new(&ctx, o), 0);
+  char spec[128];
+  const char *names[] = {"a.test", "b.test", "www.a.test"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(spec, sizeof spec, "%s:80:127.0.0.1:%d", names[i],
+             dt_fixture_port(fx, "http"));
+    CHECK_INT(dt_ctx_add_connect_to(ctx, spec), 0);
+    snprintf(spec, sizeof spec, "%s:443:127.0.0.1:%d", names[i],
+             dt_fixture_port(fx, "https"));
+    CHECK_INT(dt_ctx_add_connect_to(ctx, spec), 0);
+  }
+  return ctx;
+}
+
 /* A context for the fixture; STORE (NULL: memory-only) and DELAY are the
  * HSTS store file and hsts_save_delay_ms. */
 static dt_ctx *make_ctx_store(uv_loop_t *loop, dt_fixture *fx,
@@ -67,19 +85,7 @@ static dt_ctx *make_ctx_store(uv_loop_t *loop, dt_fixture *fx,
   o.no_preload = 1;
   o.hsts_store_path = store;
   o.hsts_save_delay_ms = delay;
-  dt_ctx *ctx = NULL;
-  CHECK_INT(dt_ctx_new(&ctx, &o), 0);
-  char spec[128];
-  const char *names[] = {"a.test", "b.test", "www.a.test"};
-  for (int i = 0; i < 3; i++) {
-    snprintf(spec, sizeof spec, "%s:80:127.0.0.1:%d", names[i],
-             dt_fixture_port(fx, "http"));
-    CHECK_INT(dt_ctx_add_connect_to(ctx, spec), 0);
-    snprintf(spec, sizeof spec, "%s:443:127.0.0.1:%d", names[i],
-             dt_fixture_port(fx, "https"));
-    CHECK_INT(dt_ctx_add_connect_to(ctx, spec), 0);
-  }
-  return ctx;
+  return routed_ctx(&o, fx);
 }
 
 static dt_ctx *make_ctx(uv_loop_t *loop, dt_fixture *fx, const char *profile) {
@@ -110,15 +116,7 @@ static void pool_bounded_in_all(dt_fixture *fx) {
   o.no_preload = 1;
   o.no_https_upgrades = 1;
   o.limits = &lim;
-  dt_ctx *ctx = NULL;
-  CHECK_INT(dt_ctx_new(&ctx, &o), 0);
-  const char *names[] = {"a.test", "b.test", "www.a.test"};
-  char spec[128];
-  for (int i = 0; i < 3; i++) {
-    snprintf(spec, sizeof spec, "%s:80:127.0.0.1:%d", names[i],
-             dt_fixture_port(fx, "http"));
-    CHECK_INT(dt_ctx_add_connect_to(ctx, spec), 0);
-  }
+  dt_ctx *ctx = routed_ctx(&o, fx);
   /* URL, then whether its connection came from the pool */
   static const struct {
     const char *url;
